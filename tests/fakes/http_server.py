@@ -1,0 +1,167 @@
+"""A real HTTP server on loopback for tests: static bytes with Range support, scripted faults.
+
+    with LoopbackServer() as server:
+        server.add("/a.mp3", data, "audio/mpeg")
+        server.fail("/b.mp3", [503, 503])      # two 503s, then the file
+        url = server.url("/a.mp3")
+
+Every request is counted (``server.hits["/a.mp3"]``). Stops and closes its port on exit.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Resource:
+    body: bytes
+    content_type: str = "application/octet-stream"
+    headers: dict[str, str] = field(default_factory=dict)
+    status: int = 200
+
+
+Handler = Callable[[BaseHTTPRequestHandler], None]
+
+
+class LoopbackServer:
+    def __init__(self) -> None:
+        self.resources: dict[str, Resource] = {}
+        self.handlers: dict[str, Handler] = {}
+        self.faults: dict[str, list[Any]] = defaultdict(list)
+        self.hits: Counter[str] = Counter()
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.lock = threading.Lock()
+        owner = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def do_HEAD(self) -> None:  # noqa: N802
+                owner._serve(self, head=True)
+
+            def do_GET(self) -> None:  # noqa: N802
+                owner._serve(self, head=False)
+
+            def do_POST(self) -> None:  # noqa: N802
+                owner._serve(self, head=False)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    # -- set-up
+    def __enter__(self) -> LoopbackServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def add(self, path: str, body: bytes, content_type: str = "application/octet-stream",
+            **headers: str) -> str:  # fmt: skip
+        self.resources[path] = Resource(body, content_type, dict(headers))
+        return self.url(path)
+
+    def remove(self, path: str) -> None:
+        self.resources.pop(path, None)
+
+    def route(self, path: str, handler: Handler) -> str:
+        self.handlers[path] = handler
+        return self.url(path)
+
+    def fail(self, path: str, faults: list[Any]) -> None:
+        """Queue faults for ``path``: an int status (with Retry-After: 1 for 429), "close"
+        (drop the connection after half the body), or ("stall", seconds)."""
+        self.faults[path].extend(faults)
+
+    # -- serving
+    def _serve(self, req: BaseHTTPRequestHandler, head: bool) -> None:
+        path = req.path.split("?", 1)[0]
+        with self.lock:
+            self.hits[path] += 1
+            self.requests.append((req.command, req.path, dict(req.headers)))
+            fault = self.faults[path].pop(0) if self.faults.get(path) else None
+        length = int(req.headers.get("Content-Length") or 0)
+        if length:
+            req.rfile.read(length)
+        if path in self.handlers and fault is None:
+            self.handlers[path](req)
+            return
+        resource = self.resources.get(path)
+        if isinstance(fault, int):
+            body = f"error {fault}".encode()
+            req.send_response(fault)
+            if fault == 429:
+                req.send_header("Retry-After", "1")
+            req.send_header("Content-Length", str(len(body)))
+            req.end_headers()
+            req.wfile.write(body)
+            return
+        if resource is None:
+            body = b"not found"
+            req.send_response(404)
+            req.send_header("Content-Length", str(len(body)))
+            req.end_headers()
+            req.wfile.write(body)
+            return
+        body = resource.body
+        start, end = 0, len(body) - 1
+        status = resource.status
+        range_header = req.headers.get("Range")
+        if range_header and range_header.startswith("bytes=") and status == 200:
+            first, _, last = range_header[6:].partition("-")
+            start = int(first or 0)
+            end = int(last) if last else len(body) - 1
+            if start >= len(body):
+                req.send_response(416)
+                req.send_header("Content-Range", f"bytes */{len(body)}")
+                req.send_header("Content-Length", "0")
+                req.end_headers()
+                return
+            status = 206
+        chunk = body[start : end + 1]
+        req.send_response(status)
+        req.send_header("Content-Type", resource.content_type)
+        req.send_header("Content-Length", str(len(chunk)))
+        req.send_header("Accept-Ranges", "bytes")
+        if status == 206:
+            req.send_header("Content-Range", f"bytes {start}-{end}/{len(body)}")
+        for name, value in resource.headers.items():
+            req.send_header(name.replace("_", "-"), value)
+        req.end_headers()
+        if head:
+            return
+        try:
+            if fault == "close":
+                req.wfile.write(chunk[: len(chunk) // 2])
+                req.wfile.flush()
+                req.close_connection = True
+                return
+            if isinstance(fault, tuple) and fault[0] == "stall":
+                req.wfile.write(chunk[: len(chunk) // 4])
+                req.wfile.flush()
+                time.sleep(float(fault[1]))
+                req.close_connection = True
+                return
+            req.wfile.write(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
