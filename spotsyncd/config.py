@@ -111,7 +111,7 @@ class Config:
 
     def redacted(self) -> dict[str, Any]:
         """The effective configuration as plain data, secrets replaced by ``***``."""
-        data = _plain(dataclasses.asdict(self))
+        data: dict[str, Any] = _plain(dataclasses.asdict(self))
         if data["spotify"].get("client_secret"):
             data["spotify"]["client_secret"] = "***"
         return data
@@ -237,9 +237,20 @@ def _template(value: Any) -> str:
     except ValueError as exc:
         raise ValueError(f"not a valid template: {exc}") from None
     known = {
-        "artist", "artists", "album", "album_artist", "title", "track_number", "disc_number",
-        "year", "date", "ext", "playlist", "genre", "key",
-    }  # fmt: skip
+        "artist",
+        "artists",
+        "album",
+        "album_artist",
+        "title",
+        "track_number",
+        "disc_number",
+        "year",
+        "date",
+        "ext",
+        "playlist",
+        "genre",
+        "key",
+    }
     for name in fields:
         base = re.split(r"[.\[!:]", name, maxsplit=1)[0]
         if base not in known:
@@ -380,8 +391,10 @@ def _read_yaml(path: Path) -> _Raw:
                 if not isinstance(value, dict):
                     raise ConfigError(
                         "each follow must be a URL or a mapping with url, every, name, options",
-                        key="follows", file=str(path), line=item_line,
-                    )  # fmt: skip
+                        key="follows",
+                        file=str(path),
+                        line=item_line,
+                    )
                 raw.follows.append((value, item_line))
         else:
             raw.values[key] = (_node_value(value_node), line)
@@ -409,7 +422,8 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 
 def _env_key(name: str) -> str | None:
-    """``SPOTSYNCD_AUDIO_FORMAT`` → ``audio.format``; ``SPOTSYNCD_LIBRARY_DIR`` → ``library_dir``."""
+    """``SPOTSYNCD_AUDIO_FORMAT`` → ``audio.format``;
+    ``SPOTSYNCD_LIBRARY_DIR`` → ``library_dir``."""
     rest = name.removeprefix("SPOTSYNCD_").lower()
     if rest in SCHEMA:
         return rest
@@ -435,8 +449,9 @@ def load_config(
     source: Path | None = None
     if path.exists() or require_file or explicit:
         if not path.is_file():
-            raise ConfigError("config file not found (run 'spotsyncd config show' for defaults)",
-                              file=str(path))  # fmt: skip
+            raise ConfigError(
+                "config file not found (run 'spotsyncd config show' for defaults)", file=str(path)
+            )
         raw = _read_yaml(path)
         source = path
     file_name = str(path) if source else ""
@@ -451,7 +466,7 @@ def load_config(
     overrides = read_dotenv(path.parent / ".env") if source else {}
     overrides.update(env)
     for name, value in overrides.items():
-        key = CLASSIC_ENV.get(name)
+        key: str | None = CLASSIC_ENV.get(name)
         if key is None and name.startswith("SPOTSYNCD_") and name != "SPOTSYNCD_CONFIG":
             key = _env_key(name)
             if key is None:
@@ -480,8 +495,12 @@ def _parse(key: str, value: Any, file: str, line: int | None) -> Any:
 def _parse_follow(item: dict[str, Any], line: int | None, file: str) -> FollowConfig:
     for key in item:
         if key not in FOLLOW_KEYS:
-            raise ConfigError(f"unknown follow key (known: {', '.join(FOLLOW_KEYS)})",
-                              key=f"follows.{key}", file=file, line=line)  # fmt: skip
+            raise ConfigError(
+                f"unknown follow key (known: {', '.join(FOLLOW_KEYS)})",
+                key=f"follows.{key}",
+                file=file,
+                line=line,
+            )
     url = item.get("url")
     if not isinstance(url, str) or not url.strip():
         raise ConfigError("each follow needs a url", key="follows.url", file=file, line=line)
@@ -495,19 +514,27 @@ def _parse_follow(item: dict[str, Any], line: int | None, file: str) -> FollowCo
     parsed: dict[str, Any] = {}
     for key, value in options.items():
         if key not in FOLLOW_OPTIONS:
-            raise ConfigError(f"unknown option (known: {', '.join(FOLLOW_OPTIONS)})",
-                              key=f"follows.options.{key}", file=file, line=line)  # fmt: skip
+            raise ConfigError(
+                f"unknown option (known: {', '.join(FOLLOW_OPTIONS)})",
+                key=f"follows.options.{key}",
+                file=file,
+                line=line,
+            )
         try:
             parsed[key] = FOLLOW_OPTIONS[key](value)
         except ValueError as exc:
-            raise ConfigError(str(exc), key=f"follows.options.{key}", file=file,
-                              line=line) from None  # fmt: skip
+            raise ConfigError(
+                str(exc), key=f"follows.options.{key}", file=file, line=line
+            ) from None
     name = item.get("name")
-    return FollowConfig(url=url.strip(), every_s=every, name=str(name) if name else None,
-                        options=parsed)  # fmt: skip
+    return FollowConfig(
+        url=url.strip(), every_s=every, name=str(name) if name else None, options=parsed
+    )
 
 
-def _build(values: dict[str, Any], follows: tuple[FollowConfig, ...], source: Path | None) -> Config:
+def _build(
+    values: dict[str, Any], follows: tuple[FollowConfig, ...], source: Path | None
+) -> Config:
     defaults = _default_dirs()
     library_dir = values.get("library_dir", defaults["library_dir"])
     state_dir = values.get("state_dir", defaults["state_dir"])
@@ -546,11 +573,13 @@ def prepare_dirs(config: Config) -> None:
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigError(f"cannot create {directory}: {exc.strerror}", key=key,
-                              file=str(config.source or "")) from None  # fmt: skip
+            raise ConfigError(
+                f"cannot create {directory}: {exc.strerror}", key=key, file=str(config.source or "")
+            ) from None
         if not os.access(directory, os.W_OK | os.X_OK):
-            raise ConfigError(f"{directory} is not writable", key=key,
-                              file=str(config.source or ""))  # fmt: skip
+            raise ConfigError(
+                f"{directory} is not writable", key=key, file=str(config.source or "")
+            )
     for sub in ("processed", "failed"):
         (config.inbox_dir / sub).mkdir(exist_ok=True)
     config.staging_dir.mkdir(exist_ok=True)

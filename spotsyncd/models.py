@@ -93,7 +93,7 @@ class TrackMeta:
     def from_dict(cls, data: dict[str, Any] | None) -> TrackMeta:
         if not data:
             return cls()
-        known = {k: data.get(k) for k in cls.__dataclass_fields__ if k in data}
+        known: dict[str, Any] = {k: data.get(k) for k in cls.__dataclass_fields__ if k in data}
         known["artists"] = tuple(data.get("artists") or ())
         return cls(**known)
 

@@ -30,8 +30,9 @@ def find_ffmpeg(configured: Path | None = None) -> Program:
         found = shutil.which(str(configured))
         if found:
             return Program(Path(found), "configured")
-        log.warning("download.ffmpeg %s is not an executable file; using the bundled ffmpeg",
-                    configured)  # fmt: skip
+        log.warning(
+            "download.ffmpeg %s is not an executable file; using the bundled ffmpeg", configured
+        )
     import imageio_ffmpeg
 
     return Program(Path(imageio_ffmpeg.get_ffmpeg_exe()), "bundled")

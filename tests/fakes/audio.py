@@ -40,10 +40,21 @@ def make_audio(
     if tail_silence:
         filters += f",apad=pad_dur={tail_silence}"
     cmd = [
-        FFMPEG, "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", f"sine=frequency={freq}:sample_rate=44100:duration={seconds}",
-        "-af", filters, "-ac", "2", *CODECS[ext],
-    ]  # fmt: skip
+        FFMPEG,
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"sine=frequency={freq}:sample_rate=44100:duration={seconds}",
+        "-af",
+        filters,
+        "-ac",
+        "2",
+        *CODECS[ext],
+    ]
     for name, value in (tags or {}).items():
         cmd += ["-metadata", f"{name}={value}"]
     cmd.append(str(path))
@@ -52,8 +63,9 @@ def make_audio(
 
 
 def duration(path: Path) -> float:
-    out = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path), "-f", "null", "-"],
-                         capture_output=True, text=True).stderr  # fmt: skip
+    out = subprocess.run(
+        [FFMPEG, "-hide_banner", "-i", str(path), "-f", "null", "-"], capture_output=True, text=True
+    ).stderr
     times = re.findall(r"time=(\d+):(\d+):(\d+\.\d+)", out)
     h, m, s = times[-1]
     return int(h) * 3600 + int(m) * 60 + float(s)
@@ -62,10 +74,21 @@ def duration(path: Path) -> float:
 def loudness(path: Path) -> dict[str, float]:
     """Integrated loudness (LUFS) and true peak (dBTP) by ffmpeg's ebur128 filter."""
     out = subprocess.run(
-        [FFMPEG, "-hide_banner", "-nostats", "-i", str(path),
-         "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
-        capture_output=True, text=True,
-    ).stderr  # fmt: skip
+        [
+            FFMPEG,
+            "-hide_banner",
+            "-nostats",
+            "-i",
+            str(path),
+            "-af",
+            "ebur128=peak=true:framelog=quiet",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+    ).stderr
     integrated = float(re.findall(r"I:\s+(-?[\d.]+|-inf) LUFS", out)[-1])
     peak = re.findall(r"Peak:\s+(-?[\d.]+|-inf) dBFS", out)
     return {"lufs": integrated, "true_peak": float(peak[-1]) if peak else float("nan")}
@@ -73,7 +96,8 @@ def loudness(path: Path) -> dict[str, float]:
 
 def probe_json(path: Path) -> dict[str, object]:
     """Minimal stream facts without ffprobe: codec name from ffmpeg's banner."""
-    out = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True,
-                         text=True).stderr  # fmt: skip
+    out = subprocess.run(
+        [FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True
+    ).stderr
     match = re.search(r"Audio: (\w+)", out)
     return json.loads(json.dumps({"codec": match.group(1) if match else None}))

@@ -76,8 +76,9 @@ class LoopbackServer:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def add(self, path: str, body: bytes, content_type: str = "application/octet-stream",
-            **headers: str) -> str:  # fmt: skip
+    def add(
+        self, path: str, body: bytes, content_type: str = "application/octet-stream", **headers: str
+    ) -> str:
         self.resources[path] = Resource(body, content_type, dict(headers))
         return self.url(path)
 

@@ -1,0 +1,140 @@
+"""Queries behind inbox reports and ``status``/``report`` summaries."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select, update
+
+from ..models import JobState, LinkKind
+from . import db
+from .schema import collection_items, inbox_files, inbox_lines, jobs, tracks
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    line_no: int
+    text: str
+    key: str | None
+    state: str  # a JobState, or "refused"
+    path: str | None
+    error: str | None
+    children: dict[str, int] | None  # for collections: counts of their items by state
+
+
+@dataclass(frozen=True)
+class OpenReport:
+    file_id: int
+    name: str
+    stored_path: str | None
+    report_path: str | None
+
+
+class ReportsMixin:
+    engine: Engine
+
+    def report_lines(self, file_id: int) -> list[ReportLine]:
+        query = (
+            select(
+                inbox_lines.c.line_no,
+                inbox_lines.c.text,
+                inbox_lines.c.error,
+                tracks.c.id,
+                tracks.c.key,
+                tracks.c.kind,
+                tracks.c.path,
+                jobs.c.state,
+                jobs.c.error.label("job_error"),
+            )
+            .select_from(
+                inbox_lines.outerjoin(tracks, tracks.c.id == inbox_lines.c.track_id).outerjoin(
+                    jobs, jobs.c.track_id == tracks.c.id
+                )
+            )
+            .where(inbox_lines.c.inbox_file_id == file_id)
+            .order_by(inbox_lines.c.line_no)
+        )
+        lines: list[ReportLine] = []
+        with db.read(self.engine) as conn:
+            for row in conn.execute(query):
+                if row.key is None:
+                    lines.append(
+                        ReportLine(row.line_no, row.text, None, "refused", None, row.error, None)
+                    )
+                    continue
+                children = None
+                if row.kind == LinkKind.COLLECTION and row.state == JobState.DONE:
+                    counts = conn.execute(
+                        select(jobs.c.state, func.count())
+                        .join(collection_items, collection_items.c.child_id == jobs.c.track_id)
+                        .where(collection_items.c.parent_id == row.id)
+                        .group_by(jobs.c.state)
+                    ).all()
+                    children = {state: n for state, n in counts}
+                lines.append(
+                    ReportLine(
+                        row.line_no, row.text, row.key, row.state, row.path, row.job_error, children
+                    )
+                )
+        return lines
+
+    def open_reports(self) -> list[OpenReport]:
+        with db.read(self.engine) as conn:
+            rows = conn.execute(
+                select(
+                    inbox_files.c.id,
+                    inbox_files.c.name,
+                    inbox_files.c.stored_path,
+                    inbox_files.c.report_path,
+                )
+                .where(inbox_files.c.report_final.is_(False))
+                .where(inbox_files.c.outcome == "accepted")
+            ).all()
+        return [OpenReport(r.id, r.name, r.stored_path, r.report_path) for r in rows]
+
+    def mark_report_final(self, file_id: int) -> None:
+        with db.write(self.engine) as conn:
+            conn.execute(
+                update(inbox_files).where(inbox_files.c.id == file_id).values(report_final=True)
+            )
+
+    def summary(self, since: float | None = None) -> dict[str, Any]:
+        """Totals for ``status``/``report``: done/failed counts, bytes, time, by reason."""
+        since = 0.0 if since is None else since
+        with db.read(self.engine) as conn:
+            done = conn.execute(
+                select(
+                    func.count(),
+                    func.coalesce(func.sum(tracks.c.size_bytes), 0),
+                    func.coalesce(func.sum(tracks.c.download_s), 0.0),
+                    func.coalesce(func.sum(tracks.c.process_s), 0.0),
+                )
+                .join(jobs, jobs.c.track_id == tracks.c.id)
+                .where(
+                    jobs.c.state == JobState.DONE,
+                    tracks.c.kind != LinkKind.COLLECTION,
+                    tracks.c.done_at >= since,
+                )
+            ).one()
+            failed = conn.execute(
+                select(jobs.c.error_class, func.count())
+                .where(jobs.c.state == JobState.FAILED, jobs.c.updated_at >= since)
+                .group_by(jobs.c.error_class)
+            ).all()
+        count, size, download_s, process_s = done
+        return {
+            "since": since or None,
+            "done": int(count),
+            "failed": sum(n for _, n in failed),
+            "failed_by_reason": {str(reason): n for reason, n in failed},
+            "bytes": int(size),
+            "download_seconds": round(float(download_s), 2),
+            "process_seconds": round(float(process_s), 2),
+            "average_speed_bps": round(size / download_s) if download_s else None,
+            "generated_at": time.time(),
+        }

@@ -1,0 +1,168 @@
+"""The ledger's tables (SQLAlchemy Core) and its schema version.
+
+Times are UNIX epoch seconds (REAL). Identity is ``tracks.key``; a track has exactly one job row
+that carries its state through pending → running → done | failed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+schema_meta = Table(
+    "schema_meta",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("value", String, nullable=False),
+)
+
+tracks = Table(
+    "tracks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String, nullable=False, unique=True),
+    Column("url", Text, nullable=False),
+    Column("source", String, nullable=False),  # models.Source
+    Column("kind", String, nullable=False),  # models.LinkKind
+    Column("override_url", Text),  # audio to use instead of searching (manual match)
+    Column("title", Text),
+    Column("artist", Text),
+    Column("album", Text),
+    Column("meta_json", Text),  # TrackMeta.to_dict() from the best source so far
+    Column("info_json", Text),  # what the downloader said about the audio it fetched
+    Column("candidates_json", Text),  # ranked match candidates with scores (Spotify tracks)
+    Column("options_json", Text),  # output overrides (format, subdir...) from a follow
+    Column("path", Text, unique=True),  # library path, reserved before the final move
+    Column("size_bytes", Integer),
+    Column("duration_s", Float),
+    Column("audio_settings", Text),  # e.g. "mp3 192k loudness -14 LUFS"
+    Column("loudness_lufs", Float),
+    Column("created_at", Float, nullable=False),
+    Column("done_at", Float),
+    Column("download_s", Float),
+    Column("process_s", Float),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "track_id",
+        Integer,
+        ForeignKey("tracks.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("state", String, nullable=False),  # models.JobState
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("retry_at", Float),
+    Column("error_class", String),
+    Column("error", Text),
+    Column("worker", String),
+    Column("claimed_at", Float),
+    Column("updated_at", Float, nullable=False),
+    Column("progress_json", Text),
+)
+Index("ix_jobs_state_retry", jobs.c.state, jobs.c.retry_at)
+
+inbox_files = Table(
+    "inbox_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("stored_path", Text),  # where it went: inbox/processed/... or inbox/failed/...
+    Column("report_path", Text),
+    Column("received_at", Float, nullable=False),
+    Column("outcome", String, nullable=False),  # accepted | failed | reported
+    Column("reason", Text),
+    Column("lines_accepted", Integer, nullable=False, default=0),
+    Column("lines_refused", Integer, nullable=False, default=0),
+    Column("report_final", Boolean, nullable=False, default=False),
+)
+
+inbox_lines = Table(
+    "inbox_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "inbox_file_id", Integer, ForeignKey("inbox_files.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("line_no", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("track_id", Integer, ForeignKey("tracks.id", ondelete="SET NULL")),
+    Column("error", Text),  # why the line was refused
+)
+Index("ix_inbox_lines_file", inbox_lines.c.inbox_file_id)
+
+collection_items = Table(
+    "collection_items",
+    metadata,
+    Column("parent_id", Integer, ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True),
+    Column("child_id", Integer, ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+follows = Table(
+    "follows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String, nullable=False, unique=True),
+    Column("key", String, nullable=False, unique=True),
+    Column("url", Text, nullable=False),
+    Column("source", String, nullable=False),
+    Column("interval_s", Integer, nullable=False),
+    Column("options_json", Text),
+    Column("origin", String, nullable=False),  # cli | config | inbox
+    Column("created_at", Float, nullable=False),
+    Column("last_poll_at", Float),
+    Column("last_change_at", Float),
+    Column("fingerprint", Text),
+    Column("next_poll_at", Float),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("error_class", String),
+    Column("error", Text),
+    Column("backoff_until", Float),
+    Column("title", Text),
+)
+
+follow_items = Table(
+    "follow_items",
+    metadata,
+    Column("follow_id", Integer, ForeignKey("follows.id", ondelete="CASCADE"), primary_key=True),
+    Column("track_id", Integer, ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("first_seen", Float, nullable=False),
+    Column("absent_since", Float),
+    UniqueConstraint("follow_id", "track_id"),
+)
+Index("ix_follow_items_track", follow_items.c.track_id)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ts", Float, nullable=False),
+    Column("track_id", Integer, ForeignKey("tracks.id", ondelete="CASCADE")),
+    Column("follow_id", Integer, ForeignKey("follows.id", ondelete="CASCADE")),
+    Column("level", String, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("message", Text, nullable=False),
+)
+Index("ix_events_track", events.c.track_id)
+Index("ix_events_ts", events.c.ts)
