@@ -466,13 +466,13 @@ def load_config(
     overrides = read_dotenv(path.parent / ".env") if source else {}
     overrides.update(env)
     for name, value in overrides.items():
-        key: str | None = CLASSIC_ENV.get(name)
-        if key is None and name.startswith("SPOTSYNCD_") and name != "SPOTSYNCD_CONFIG":
-            key = _env_key(name)
-            if key is None:
+        target = CLASSIC_ENV.get(name)
+        if target is None and name.startswith("SPOTSYNCD_") and name != "SPOTSYNCD_CONFIG":
+            target = _env_key(name)
+            if target is None:
                 raise ConfigError("unknown environment override", key=name)
-        if key is not None:
-            values[key] = _parse(key, value, f"environment variable {name}", None)
+        if target is not None:
+            values[target] = _parse(target, value, f"environment variable {name}", None)
 
     follows = tuple(_parse_follow(item, line, file_name) for item, line in raw.follows)
     return _build(values, follows, source)
