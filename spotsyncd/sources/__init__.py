@@ -1,0 +1,1 @@
+"""Where collections and track metadata come from (Spotify, ...)."""
