@@ -172,6 +172,9 @@ def install(
 
     ``namespaces=None`` checks whether this kernel lets a user unit sandbox its file system.
     """
+    if not rw_paths:
+        # ProtectSystem=strict would leave the daemon unable to write anything at all.
+        raise UserError("no writable directories given; pass the library, inbox and state dirs")
     if platform == "systemd-system":
         _check_system_paths([executable, config_path, *rw_paths])
         if not dry_run:
