@@ -192,7 +192,8 @@ def file_into_library(
     """Move ``src`` to ``library_dir/rel`` (or ``name (N).ext``) and return where it landed.
 
     An existing file whose ``owner_of`` is ``key`` is replaced; anyone else's file is never
-    touched. Raises :class:`LibraryPathError` if the path would leave the library and
+    touched. The returned path is under the *resolved* ``library_dir``. Raises
+    :class:`LibraryPathError` if the path would leave the library and
     :class:`DiskError` when the disk is full, read-only or not writable.
     """
     _check_relative(rel)

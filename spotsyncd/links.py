@@ -279,10 +279,14 @@ def _generic_kind(host: str, path: str) -> LinkKind:
 
 
 def parse_line(text: str) -> Link:
-    """Parse one line of a link file (see module docs for the syntax)."""
+    """Parse one line: ``URL``, ``follow URL``, ``SPOTIFY_TRACK | AUDIO_URL`` (either order).
+
+    A `` # comment`` after whitespace is ignored. Following a single track is refused.
+    """
     text = re.sub(r"\s+#.*$", "", text.strip())
-    head, _, rest = text.partition(" ")
-    if head.lower() == "follow" and rest.strip():
+    follow = re.fullmatch(r"follow\s+(\S.*)", text, re.IGNORECASE)
+    if follow:
+        rest = follow.group(1)
         if "|" in rest:
             raise LinkError("'follow' cannot be combined with 'SPOTIFY | AUDIO'")
         link = parse_link(rest)

@@ -261,7 +261,8 @@ def test_parse_link_only_raises_link_error(text: str) -> None:
 def test_follow_line() -> None:
     link = parse_line("follow https://www.youtube.com/playlist?list=PLabc")
     assert link.follow and link.key == "youtube:playlist:PLabc"
-    assert parse_line(f"FOLLOW   spotify:playlist:{SP}").follow
+    assert parse_line(f"FOLLOW \t spotify:playlist:{SP}").follow
+    assert not parse_line("https://example.com/follow").follow
     assert parse_line("follow https://example.com/feed.xml").kind is LinkKind.UNKNOWN
     with pytest.raises(LinkError, match="single track"):
         parse_line(f"follow {WATCH}")
