@@ -103,3 +103,15 @@ class CancelledError(SpotsyncError):
 
     error_class = "cancelled"
     retryable = True
+
+
+class DeferredError(SpotsyncError):
+    """Not now: a circuit is open or a service asked us to wait. The job goes back to pending
+    until ``until`` (epoch seconds) without spending an attempt."""
+
+    error_class = "deferred"
+    retryable = True
+
+    def __init__(self, message: str, until: float):
+        super().__init__(message)
+        self.until = until

@@ -428,13 +428,13 @@ class Ledger(FollowsMixin, ReportsMixin):
         backoff_s: float,
     ) -> float | None:
         """Record a failure. Retryable ones go back to pending with exponential backoff and
-        jitter until ``max_retries`` attempts are spent. Returns the retry time or None."""
+        jitter until ``max_retries`` retries are spent (1 + max_retries attempts in all)."""
         now = time.time()
         with db.write(self.engine) as conn:
             attempts = conn.execute(select(jobs.c.attempts).where(jobs.c.id == job_id)).scalar()
             attempts = int(attempts or 1)
             retry_at: float | None = None
-            if retryable and attempts < max_retries:
+            if retryable and attempts <= max_retries:
                 delay = backoff_s * (2 ** (attempts - 1))
                 retry_at = now + delay * random.uniform(1.0, 1.25)
             state = JobState.PENDING if retry_at is not None else JobState.FAILED
@@ -533,6 +533,20 @@ class Ledger(FollowsMixin, ReportsMixin):
             for track_id in ids:
                 self._requeue(conn, track_id, now, "retry requested")
             return len(ids)
+
+    def requeue_missing(self, keys: Iterable[str]) -> int:
+        """Done tracks whose library file vanished: forget the path and fetch them again."""
+        now = time.time()
+        count = 0
+        with db.write(self.engine) as conn:
+            for key in keys:
+                track_id = conn.execute(select(tracks.c.id).where(tracks.c.key == key)).scalar()
+                if track_id is None:
+                    continue
+                conn.execute(update(tracks).where(tracks.c.id == track_id).values(path=None))
+                self._requeue(conn, track_id, now, "library file vanished; fetching it again")
+                count += 1
+        return count
 
     def set_override(self, key: str, url: str) -> TrackRow | None:
         """Use ``url``'s audio for ``key`` (manual match) and run it again, even if done."""
@@ -634,31 +648,30 @@ class Ledger(FollowsMixin, ReportsMixin):
 
     # ------------------------------------------------------------------ inbox files
 
-    def record_inbox_file(
-        self,
-        name: str,
-        *,
-        stored_path: str | None,
-        outcome: str,
-        reason: str | None,
-        lines: Sequence[tuple[int, str, Link | None, str | None]],
-    ) -> tuple[int, list[Added]]:
-        """Durably accept an inbox file's links in one transaction. ``lines`` holds
-        (line_no, text, link or None, refusal reason or None)."""
-        now = time.time()
+    def start_inbox_file(
+        self, name: str, *, outcome: str = "accepted", reason: str | None = None
+    ) -> int:
+        """Record that an inbox file arrived; its lines follow in ``add_inbox_lines``."""
         with db.write(self.engine) as conn:
-            file_id = conn.execute(
+            result = conn.execute(
                 insert(inbox_files).values(
                     name=name,
-                    stored_path=stored_path,
-                    received_at=now,
+                    received_at=time.time(),
                     outcome=outcome,
                     reason=reason,
-                    lines_accepted=sum(1 for ln in lines if ln[2] is not None),
-                    lines_refused=sum(1 for ln in lines if ln[2] is None),
-                    report_final=False,
+                    lines_accepted=0,
+                    lines_refused=0,
+                    report_final=outcome != "accepted",
                 )
-            ).inserted_primary_key[0]  # type: ignore[index]
+            )
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def add_inbox_lines(
+        self, file_id: int, lines: Sequence[tuple[int, str, Link | None, str | None]]
+    ) -> list[Added]:
+        """Durably accept a batch of an inbox file's lines in one transaction. ``lines`` holds
+        (line_no, text, link or None, refusal reason or None)."""
+        with db.write(self.engine) as conn:
             links = [ln[2] for ln in lines if ln[2] is not None]
             added = self.add_links(links, conn=conn) if links else []
             by_key = {a.key: a.track_id for a in added}
@@ -674,7 +687,16 @@ class Ledger(FollowsMixin, ReportsMixin):
             ]
             if rows:
                 conn.execute(insert(inbox_lines), rows)
-            return int(file_id), added
+            accepted = sum(1 for ln in lines if ln[2] is not None)
+            conn.execute(
+                update(inbox_files)
+                .where(inbox_files.c.id == file_id)
+                .values(
+                    lines_accepted=inbox_files.c.lines_accepted + accepted,
+                    lines_refused=inbox_files.c.lines_refused + len(lines) - accepted,
+                )
+            )
+            return added
 
     def set_inbox_file_path(self, file_id: int, stored_path: str, report_path: str) -> None:
         with db.write(self.engine) as conn:

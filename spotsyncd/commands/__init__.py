@@ -1,0 +1,43 @@
+"""One module per group of CLI commands; each exposes ``cmd_<name>(args) -> exit code``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from typing import Any
+
+from ..config import Config, load_config
+
+
+def config_from(args: argparse.Namespace) -> Config:
+    return load_config(getattr(args, "config", None))
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, sort_keys=True, default=str)
+    sys.stdout.write("\n")
+
+
+def nudge_daemon(config: Config) -> bool:
+    """Tell a running daemon to look at the ledger now (SIGUSR1). False if none runs."""
+    from ..lock import holder_pid
+
+    pid = holder_pid(config.state_dir)
+    if not pid or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, signal.SIGUSR1)
+    except OSError:
+        return False
+    return True
+
+
+def open_ledger(config: Config) -> Any:
+    from ..config import prepare_dirs
+    from ..ledger import Ledger
+
+    prepare_dirs(config)
+    return Ledger(config.ledger_path)

@@ -1,0 +1,55 @@
+"""``spotsyncd service install|uninstall|status|start|stop [--print] [--system]``."""
+
+from __future__ import annotations
+
+import argparse
+
+from . import config_from
+
+
+def cmd_service(args: argparse.Namespace) -> int:
+    from .. import service
+    from ..config import default_config_path
+
+    platform = service.detect_platform()
+    if args.system:
+        if platform == "launchd":
+            from ..errors import UserError
+
+            raise UserError("--system is for Linux (systemd); on macOS use the user agent")
+        platform = "systemd-system"
+    if args.action == "install":
+        config = config_from(args)
+        config_path = (args.config if getattr(args, "config", None) else None) or (
+            config.source or default_config_path()
+        )
+        report = service.install(
+            platform,
+            executable=service.default_executable(),
+            config_path=config_path,
+            rw_paths=service.writable_paths(config),
+            dry_run=args.print_only,
+        )
+        if args.print_only:
+            print(f"# {report.path}")
+            print(report.content, end="")
+            return 0
+        print(f"installed {report.path} and started it")
+        for command in report.commands:
+            print("  ran: " + " ".join(command))
+        return 0
+    if args.action == "uninstall":
+        report = service.uninstall(platform, dry_run=args.print_only)
+        print(("would remove " if args.print_only else "removed ") + str(report.path))
+        return 0
+    if args.action == "start":
+        service.start(platform)
+        print("started")
+        return 0
+    if args.action == "stop":
+        service.stop(platform)
+        print("stopped")
+        return 0
+    state = service.status(platform)
+    print(f"{state.path}: {'installed' if state.installed else 'not installed'}, {state.state}")
+    return 0 if state.active else 1
