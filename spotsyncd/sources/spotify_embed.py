@@ -10,7 +10,6 @@ read or log it.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from dataclasses import dataclass
@@ -51,7 +50,7 @@ def parse_embed_page(page: str) -> EmbedEntity:
     if match is None:
         raise EmbedPageError("no __NEXT_DATA__ script in the page (page format changed?)")
     try:
-        data = json.loads(html.unescape(match.group("json")))
+        data = json.loads(match.group("json"))
     except json.JSONDecodeError as exc:
         raise EmbedPageError(f"__NEXT_DATA__ is not JSON: {exc.msg}") from None
     page_props = _dict(_dict(data.get("props")).get("pageProps"))
