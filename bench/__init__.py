@@ -1,0 +1,1 @@
+"""Benchmarks: runnable measurements of spotsyncd components."""
