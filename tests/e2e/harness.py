@@ -1,0 +1,164 @@
+"""Run ``spotsyncd`` as a real process on a temp config, and watch its ledger and library."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from spotsyncd.ledger import Ledger
+
+CLI = Path(sys.executable).parent / "spotsyncd"
+
+
+def cli_command() -> list[str]:
+    return [str(CLI)] if CLI.exists() else [sys.executable, "-m", "spotsyncd"]
+
+
+class Env:
+    """A user's world in a temp dir: HOME, config file, library, inbox, state."""
+
+    def __init__(self, root: Path, **overrides: Any) -> None:
+        self.root = root
+        self.home = root / "home"
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.library = root / "library"
+        self.inbox = root / "inbox"
+        self.state = root / "state"
+        self.config_path = root / "config.yaml"
+        config: dict[str, Any] = {
+            "library_dir": str(self.library),
+            "inbox_dir": str(self.inbox),
+            "state_dir": str(self.state),
+            "log_level": "debug",
+            "download": {"workers": 2, "max_retries": 2, "backoff_seconds": 0.2,
+                         "timeout_seconds": 5},
+        }
+        for key, value in overrides.items():
+            if isinstance(value, dict):
+                config.setdefault(key, {}).update(value)
+            else:
+                config[key] = value
+        self.config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        self.library.mkdir(exist_ok=True)
+        self.inbox.mkdir(exist_ok=True)
+
+    def environ(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("SPOTSYNCD_", "SPOTIFY_", "NOTIFY_SOCKET", "JOURNAL_STREAM"))
+               and k not in ("OUTPUT_DIR", "DOWNLOAD_QUALITY", "MAX_RETRIES")}
+        env.update(HOME=str(self.home), XDG_CONFIG_HOME=str(self.home / ".config"),
+                   XDG_DATA_HOME=str(self.home / ".local/share"),
+                   SPOTSYNCD_CONFIG=str(self.config_path), PYTHONUNBUFFERED="1")
+        env.update(extra)
+        return env
+
+    def cli(self, *args: str, check: bool = False, timeout: float = 60,
+            **extra: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([*cli_command(), *args], env=self.environ(**extra),
+                                capture_output=True, text=True, timeout=timeout)
+        if check and result.returncode != 0:
+            raise AssertionError(f"spotsyncd {' '.join(args)} → {result.returncode}\n"
+                                 f"{result.stdout}\n{result.stderr}")
+        return result
+
+    def status(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.cli("status", "--json", check=True).stdout)
+        return data
+
+    def drop(self, name: str, lines: list[str]) -> Path:
+        """Write a link file the way a careful user does: temp name, then rename in."""
+        tmp = self.inbox / f".{name}.part"
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        final = self.inbox / name
+        os.replace(tmp, final)
+        return final
+
+    def ledger(self) -> Ledger:
+        return Ledger(self.state / "ledger.sqlite3")
+
+    def counts(self) -> dict[str, int]:
+        if not (self.state / "ledger.sqlite3").exists():
+            return {}
+        ledger = self.ledger()
+        try:
+            return ledger.counts()
+        finally:
+            ledger.close()
+
+    def library_files(self) -> list[Path]:
+        return sorted(p for p in self.library.rglob("*") if p.is_file())
+
+
+class Daemon:
+    def __init__(self, env: Env, *, extra_env: dict[str, str] | None = None,
+                 command: list[str] | None = None) -> None:
+        self.env = env
+        self.log_path = env.root / f"daemon-{time.monotonic_ns()}.log"
+        self._log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
+            command or [*cli_command(), "run"], env=env.environ(**(extra_env or {})),
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def output(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_ready(self, timeout: float = 20) -> None:
+        wait_for(lambda: "ready:" in self.output(), timeout, self,
+                 what="daemon to log 'ready'")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> float:
+        started = time.monotonic()
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+                raise AssertionError(f"daemon did not stop within {timeout}s\n{self.output()}")
+        self._log.close()
+        return time.monotonic() - started
+
+    def kill9(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        self._log.close()
+
+    def __enter__(self) -> Daemon:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(10)
+        if not self._log.closed:
+            self._log.close()
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float, daemon: Daemon | None = None,
+             *, what: str = "condition", interval: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        if daemon is not None and daemon.proc.poll() is not None:
+            raise AssertionError(f"daemon exited ({daemon.proc.returncode}) while waiting for "
+                                 f"{what}\n{daemon.output()[-5000:]}")
+        time.sleep(interval)
+    tail = daemon.output()[-5000:] if daemon else ""
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{tail}")
