@@ -205,7 +205,7 @@ class YtDlpDownloader:
             "logger": _YtDlpLog(self.log),
             "quiet": True,
             "noprogress": True,
-            "no_color": True,
+            "color": {"stdout": "no_color", "stderr": "no_color"},
             "consoletitle": False,
             "socket_timeout": self.timeout_s,
             "retries": _MEDIA_RETRIES,

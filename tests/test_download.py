@@ -32,7 +32,7 @@ from spotsyncd.errors import (
     TransientError,
 )
 from spotsyncd.models import LinkKind, Progress, Source
-from spotsyncd.tools import find_ffmpeg
+from spotsyncd.tools import find_ffmpeg, find_js_runtime
 from tests.fakes.audio import make_audio
 from tests.fakes.http_server import LoopbackServer
 
@@ -556,3 +556,15 @@ def test_messages_carry_no_signed_urls_or_cookies() -> None:
     assert redact("see https://www.youtube.com/watch?v=dQw4w9WgXcQ") == (
         "see https://www.youtube.com/watch?v=dQw4w9WgXcQ"
     )
+
+
+def test_yt_dlp_accepts_the_js_runtime_option() -> None:
+    runtime = find_js_runtime()
+    if runtime is None:
+        pytest.skip("no JavaScript runtime installed")
+    dl = YtDlpDownloader(ffmpeg=find_ffmpeg().path, js_runtime=runtime.path)
+    with dl._ydl(dl._params()) as ydl:
+        # yt-dlp's own view of the runtime: a wrong option shape would leave it unusable.
+        found = ydl._js_runtimes
+        assert len(found) == 1
+        assert next(iter(found.values())).info is not None
