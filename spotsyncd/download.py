@@ -68,6 +68,8 @@ _JS_RUNTIME_NAMES = {
     "quickjs": "quickjs",
 }
 _FOLLOW_HOPS = 5
+_POINTER_TYPES = ("url", "url_transparent")  # yt-dlp's "look there instead" results
+_LIST_TYPES = ("playlist", "multi_video")
 _NOT_ONE_TRACK = "{url} is a list of items, not one track: it has to be listed, not downloaded"
 
 _BOT_HINT = (
@@ -151,7 +153,7 @@ class YtDlpDownloader:
                 # Two steps (what extract_info does inside) so a list is refused before any of
                 # its items is fetched; the guard still catches lists reached by a redirect.
                 found = ydl.extract_info(url, download=False, process=False)
-                if isinstance(found, dict) and found.get("_type") in ("playlist", "multi_video"):
+                if isinstance(found, dict) and found.get("_type") in _LIST_TYPES:
                     raise _Refused(_NOT_ONE_TRACK.format(url=url))
                 info = ydl.process_ie_result(found, download=True)
         except _Cancelled:
@@ -180,19 +182,13 @@ class YtDlpDownloader:
                 # A redirect or an embed comes back as a pointer: follow it, still without
                 # fetching any item.
                 for _ in range(_FOLLOW_HOPS):
-                    if not isinstance(info, dict) or info.get("_type") not in (
-                        "url",
-                        "url_transparent",
-                    ):
+                    if not isinstance(info, dict) or info.get("_type") not in _POINTER_TYPES:
                         break
                     _require_http(str(info.get("url")))
                     info = ydl.extract_info(
                         info["url"], download=False, process=False, ie_key=info.get("ie_key")
                     )
-                if not isinstance(info, dict) or info.get("_type") not in (
-                    "playlist",
-                    "multi_video",
-                ):
+                if not isinstance(info, dict) or info.get("_type") not in _LIST_TYPES:
                     return None
                 return listing_from_info(info)  # inside: entries may be fetched lazily, by page
         except (YoutubeDLError, OSError) as exc:
