@@ -1,12 +1,332 @@
-"""Follow queries (filled in by the follow-playlists work)."""
+"""Follows: playlists, albums, channels and feeds the daemon keeps in sync.
+
+A follow's items live in ``follow_items`` (one row per track, in the source's order). Items the
+source stopped listing keep their row with ``absent_since`` set: nothing is forgotten, and a track
+that comes back is simply marked present again. The diff itself is in ``follow_diff``.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+import time
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlalchemy import and_, case, exists, func, insert, or_, select, update
+
+from ..errors import UserError
+from ..models import JobState, Link, Listing
+from . import db
+from .follow_diff import DiffResult, apply_listing_in
+from .follow_rows import (
+    FollowRow,
+    FollowTrack,
+    clean_follow_name,
+    default_follow_name,
+    row_to_follow,
+)
+from .schema import collection_items, follow_items, follows, inbox_lines, jobs, tracks
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
+
+Origin = Literal["cli", "config", "inbox"]
+
+__all__ = ["DiffResult", "FollowRow", "FollowTrack", "FollowsMixin", "default_follow_name"]
+
+
+def _unique_name(conn: Connection, wanted: str, follow_id: int | None) -> str:
+    taken = set(
+        conn.execute(select(follows.c.name).where(follows.c.id != (follow_id or -1))).scalars()
+    )
+    name, number = wanted, 2
+    while name in taken:
+        name, number = f"{wanted} ({number})", number + 1
+    return name
+
+
+def _counts_subquery() -> Any:
+    present = follow_items.c.absent_since.is_(None)
+
+    def count_where(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    return (
+        select(
+            follow_items.c.follow_id,
+            count_where(present).label("known"),
+            count_where(and_(present, jobs.c.state == JobState.DONE)).label("done"),
+            count_where(and_(present, jobs.c.state == JobState.FAILED)).label("failed"),
+            count_where(~present).label("absent"),
+        )
+        .join(jobs, jobs.c.track_id == follow_items.c.track_id)
+        .group_by(follow_items.c.follow_id)
+        .subquery()
+    )
 
 
 class FollowsMixin:
     engine: Engine
+
+    if TYPE_CHECKING:  # provided by Ledger (store.py)
+
+        def _event(
+            self,
+            conn: Connection,
+            track_id: int | None,
+            level: str,
+            kind: str,
+            message: str,
+            follow_id: int | None = None,
+        ) -> None: ...
+
+    # ------------------------------------------------------------------ follows
+
+    def add_follow(
+        self,
+        link: Link,
+        *,
+        name: str | None,
+        interval_s: int,
+        options: dict[str, Any],
+        origin: Origin,
+    ) -> FollowRow:
+        """Follow ``link``, or update the follow that already has its key (one row per key,
+        whichever of config, CLI and inbox asked). A CLI follow outlives its config entry."""
+        now = time.time()
+        wanted = clean_follow_name(name) if name else None
+        options_json = json.dumps(options, sort_keys=True) if options else None
+        with db.write(self.engine) as conn:
+            row = conn.execute(select(follows).where(follows.c.key == link.key)).first()
+            follow_id = row.id if row is not None else None
+            if wanted is not None:
+                holder = conn.execute(
+                    select(follows.c.key).where(follows.c.name == wanted)
+                ).scalar()
+                if holder is not None and holder != link.key:
+                    raise UserError(
+                        f"a follow named {wanted!r} already exists ({holder}); "
+                        "choose another name with --name"
+                    )
+            if row is None:
+                auto = wanted is None
+                follow_id = conn.execute(
+                    insert(follows).values(
+                        name=wanted or _unique_name(conn, default_follow_name(link.key), None),
+                        auto_name=auto,
+                        key=link.key,
+                        url=link.url,
+                        source=str(link.source),
+                        interval_s=interval_s,
+                        options_json=options_json,
+                        origin=origin,
+                        created_at=now,
+                        next_poll_at=now,
+                        failures=0,
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+            else:
+                values: dict[str, Any] = {"interval_s": interval_s, "options_json": options_json}
+                if wanted is not None:
+                    values.update(name=wanted, auto_name=False)
+                if origin == "cli":
+                    values["origin"] = "cli"
+                conn.execute(update(follows).where(follows.c.id == follow_id).values(**values))
+            return self._follow_where(conn, follows.c.id == follow_id)[0]
+
+    def remove_follow(self, key_or_name: str) -> bool:
+        """Stop following. Tracks and files stay; only the follow and its item rows go."""
+        with db.write(self.engine) as conn:
+            result = conn.execute(follows.delete().where(self._matches(key_or_name)))
+            return bool(result.rowcount)
+
+    def follows(self) -> list[FollowRow]:
+        with db.read(self.engine) as conn:
+            return self._follow_where(conn, None)
+
+    def follow(self, key_or_name: str) -> FollowRow | None:
+        with db.read(self.engine) as conn:
+            found = self._follow_where(conn, self._matches(key_or_name))
+        return found[0] if found else None
+
+    def follow_by_id(self, follow_id: int) -> FollowRow | None:
+        with db.read(self.engine) as conn:
+            found = self._follow_where(conn, follows.c.id == follow_id)
+        return found[0] if found else None
+
+    def due_follows(self, now: float) -> list[FollowRow]:
+        """Follows whose next poll time has come and that are not backing off."""
+        due = and_(
+            func.coalesce(follows.c.next_poll_at, 0) <= now,
+            func.coalesce(follows.c.backoff_until, 0) <= now,
+        )
+        with db.read(self.engine) as conn:
+            return self._follow_where(conn, due)
+
+    @staticmethod
+    def _matches(key_or_name: str) -> Any:
+        return or_(
+            follows.c.name == key_or_name,
+            follows.c.key == key_or_name,
+            follows.c.url == key_or_name,
+        )
+
+    @staticmethod
+    def _follow_where(conn: Connection, condition: Any) -> list[FollowRow]:
+        counts = _counts_subquery()
+        query = (
+            select(follows, counts.c.known, counts.c.done, counts.c.failed, counts.c.absent)
+            .select_from(follows.outerjoin(counts, counts.c.follow_id == follows.c.id))
+            .order_by(follows.c.name)
+        )
+        if condition is not None:
+            query = query.where(condition)
+        return [row_to_follow(r) for r in conn.execute(query)]
+
+    # ------------------------------------------------------------------ polls
+
+    def apply_listing(self, follow_id: int, listing: Listing, *, now: float) -> DiffResult:
+        """Record what the source lists now; new keys become tracks with pending jobs."""
+        with db.write(self.engine) as conn:
+            return apply_listing_in(conn, follow_id, listing, now=now, rename=_rename)
+
+    def record_poll_unchanged(self, follow_id: int, now: float) -> None:
+        with db.write(self.engine) as conn:
+            conn.execute(
+                update(follows)
+                .where(follows.c.id == follow_id)
+                .values(
+                    last_poll_at=now,
+                    next_poll_at=now + follows.c.interval_s,
+                    failures=0,
+                    error_class=None,
+                    error=None,
+                    backoff_until=None,
+                )
+            )
+
+    def record_poll_error(
+        self,
+        follow_id: int,
+        error_class: str,
+        message: str,
+        backoff_until: float,
+    ) -> None:
+        """Count a failed poll; the follow is not polled again before ``backoff_until``."""
+        with db.write(self.engine) as conn:
+            conn.execute(
+                update(follows)
+                .where(follows.c.id == follow_id)
+                .values(
+                    failures=follows.c.failures + 1,
+                    error_class=error_class,
+                    error=message[:4000],
+                    backoff_until=backoff_until,
+                    next_poll_at=backoff_until,
+                )
+            )
+            self._event(
+                conn, None, "warning", "poll_failed", f"{error_class}: {message}", follow_id
+            )
+
+    # ------------------------------------------------------------------ files
+
+    def follow_tracks(self, follow_id: int, *, include_absent: bool = False) -> list[FollowTrack]:
+        query = (
+            select(
+                tracks.c.id,
+                tracks.c.key,
+                tracks.c.path,
+                tracks.c.duration_s,
+                tracks.c.artist,
+                tracks.c.title,
+                jobs.c.state,
+                follow_items.c.absent_since,
+            )
+            .select_from(
+                follow_items.join(tracks, tracks.c.id == follow_items.c.track_id).join(
+                    jobs, jobs.c.track_id == tracks.c.id
+                )
+            )
+            .where(follow_items.c.follow_id == follow_id)
+            .order_by(follow_items.c.absent_since.is_not(None), follow_items.c.position)
+        )
+        if not include_absent:
+            query = query.where(follow_items.c.absent_since.is_(None))
+        with db.read(self.engine) as conn:
+            return [
+                FollowTrack(
+                    r.id,
+                    r.key,
+                    r.path,
+                    r.duration_s,
+                    r.artist,
+                    r.title,
+                    JobState(r.state),
+                    r.absent_since,
+                )  # fmt: skip
+                for r in conn.execute(query)
+            ]
+
+    def removable_files(self, follow_id: int) -> list[tuple[int, str]]:
+        """Files of tracks this follow dropped that nothing else wants: a follow created the
+        track (no inbox line, CLI add or collection asked first) and every other follow that
+        knows it has dropped it too with ``on_removed: delete``."""
+        other = follow_items.alias("other")
+        other_follow = follows.alias("other_follow")
+        other_keeps = exists().where(
+            other.c.track_id == follow_items.c.track_id,
+            other.c.follow_id != follow_id,
+            other_follow.c.id == other.c.follow_id,
+            or_(
+                other.c.absent_since.is_(None),
+                func.coalesce(func.json_extract(other_follow.c.options_json, "$.on_removed"), "")
+                != "delete",
+            ),
+        )
+        created_by_a_follow = exists().where(
+            other.c.track_id == follow_items.c.track_id, other.c.added_by_follow.is_(True)
+        )
+        query = (
+            select(tracks.c.id, tracks.c.path)
+            .select_from(
+                follow_items.join(tracks, tracks.c.id == follow_items.c.track_id).join(
+                    jobs, jobs.c.track_id == tracks.c.id
+                )
+            )
+            .where(
+                follow_items.c.follow_id == follow_id,
+                follow_items.c.absent_since.is_not(None),
+                tracks.c.path.is_not(None),
+                jobs.c.state == JobState.DONE,
+                created_by_a_follow,
+                ~other_keeps,
+                ~exists().where(inbox_lines.c.track_id == tracks.c.id),
+                ~exists().where(collection_items.c.child_id == tracks.c.id),
+            )
+            .order_by(follow_items.c.position)
+        )
+        with db.read(self.engine) as conn:
+            return [(int(r.id), str(r.path)) for r in conn.execute(query)]
+
+    def forget_file(self, track_id: int) -> None:
+        """The track's file was deleted: the track stays known (done), without a file. If a
+        follow lists it again, ``apply_listing`` queues it again."""
+        with db.write(self.engine) as conn:
+            path = conn.execute(select(tracks.c.path).where(tracks.c.id == track_id)).scalar()
+            conn.execute(
+                update(tracks).where(tracks.c.id == track_id).values(path=None, size_bytes=None)
+            )
+            self._event(
+                conn, track_id, "info", "file_deleted", f"deleted {path}: no follow lists it"
+            )
+
+
+def _rename(conn: Connection, follow_id: int, title: str) -> None:
+    """Give an automatically named follow its source's title (first poll that knows it)."""
+    wanted = clean_follow_name(title)
+    if wanted:
+        conn.execute(
+            update(follows)
+            .where(follows.c.id == follow_id)
+            .values(name=_unique_name(conn, wanted, follow_id), auto_name=False)
+        )

@@ -139,6 +139,8 @@ follows = Table(
     Column("error", Text),
     Column("backoff_until", Float),
     Column("title", Text),
+    # The name was derived from the link, so the first poll may replace it with the title.
+    Column("auto_name", Boolean, nullable=False, default=False),
 )
 
 follow_items = Table(
@@ -149,6 +151,9 @@ follow_items = Table(
     Column("position", Integer, nullable=False),
     Column("first_seen", Float, nullable=False),
     Column("absent_since", Float),
+    # This follow's poll created the track (nobody had asked for it before): only such tracks'
+    # files may be deleted when every follow has dropped them.
+    Column("added_by_follow", Boolean, nullable=False, default=False),
     UniqueConstraint("follow_id", "track_id"),
 )
 Index("ix_follow_items_track", follow_items.c.track_id)
