@@ -64,7 +64,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _arguments(name: str, p: argparse.ArgumentParser) -> None:
-    json_flag = {"action": "store_true", "help": "machine-readable JSON"}
     if name == "run":
         p.add_argument(
             "--once",
@@ -74,17 +73,17 @@ def _arguments(name: str, p: argparse.ArgumentParser) -> None:
     elif name == "add":
         p.add_argument("urls", nargs="+", metavar="URL")
     elif name == "status":
-        p.add_argument("--json", **json_flag)
+        p.add_argument("--json", action="store_true", help="machine-readable JSON")
     elif name == "tracks":
         p.add_argument("--state", choices=["pending", "running", "done", "failed"])
         p.add_argument("--limit", type=int)
-        p.add_argument("--json", **json_flag)
+        p.add_argument("--json", action="store_true", help="machine-readable JSON")
     elif name == "why":
         p.add_argument("key", help="a track key (spotify:track:…, youtube:…) or its link")
-        p.add_argument("--json", **json_flag)
+        p.add_argument("--json", action="store_true", help="machine-readable JSON")
     elif name == "report":
         p.add_argument("--since", default="7d", help="period, e.g. 24h, 7d (default 7d)")
-        p.add_argument("--json", **json_flag)
+        p.add_argument("--json", action="store_true", help="machine-readable JSON")
     elif name == "retry":
         p.add_argument("keys", nargs="*", metavar="KEY")
         p.add_argument("--failed", action="store_true", help="every failed track")
@@ -93,14 +92,14 @@ def _arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("url")
     elif name == "config":
         p.add_argument("action", choices=["check", "show"])
-        p.add_argument("--json", **json_flag)
+        p.add_argument("--json", action="store_true", help="machine-readable JSON")
     elif name == "doctor":
         p.add_argument(
             "--repair",
             action="store_true",
             help="queue tracks whose library file vanished to download again",
         )
-        p.add_argument("--json", **json_flag)
+        p.add_argument("--json", action="store_true", help="machine-readable JSON")
     elif name == "logs":
         p.add_argument("-f", "--follow", action="store_true")
         p.add_argument("--since", help="e.g. 1h, 30m, 2d")
@@ -116,7 +115,7 @@ def _arguments(name: str, p: argparse.ArgumentParser) -> None:
     elif name == "unfollow":
         p.add_argument("target", metavar="URL|NAME")
     elif name == "follows":
-        p.add_argument("--json", **json_flag)
+        p.add_argument("--json", action="store_true", help="machine-readable JSON")
     elif name == "sync":
         p.add_argument("names", nargs="*", metavar="NAME")
         p.add_argument(
