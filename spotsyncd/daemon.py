@@ -54,6 +54,7 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
         js_runtime=js.path if js else None,
         cookies_file=config.download.cookies_file,
         timeout_s=config.download.timeout_seconds,
+        cache_dir=config.state_dir / "yt-dlp-cache",
     )
     if searchers is None:
         from .sources.ytmusic import YtMusicSearcher

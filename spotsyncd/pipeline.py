@@ -222,8 +222,8 @@ class Pipeline:
                 url, dest, progress=progress, cancel=cancel
             )
         except (RateLimitedError, BotCheckError) as exc:
-            if isinstance(exc, RateLimitedError) and not exc.service:
-                exc.service = lane
+            if isinstance(exc, RateLimitedError) and (lane == "youtube" or not exc.service):
+                exc.service = lane  # YouTube's limits open the youtube circuit
             raise
         self.circuits.record_success(lane)
         return downloaded
