@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -32,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..models import JobState, LinkKind, ListedItem, Listing, TrackMeta
+from .follow_rows import DiffResult
 from .schema import events, follow_items, follows, jobs, tracks
 
 # Lives in SQLite's per-connection temp schema, so it is never part of the ledger file. One row
@@ -54,30 +54,6 @@ _CREATE = (
 )
 # Output overrides a follow hands to its tracks; on_removed is the follow's own business.
 _FOLLOW_ONLY_OPTIONS = frozenset({"on_removed"})
-
-
-@dataclass(frozen=True)
-class DiffResult:
-    """What a poll changed, as keys in listing order (removed: in the follow's old order)."""
-
-    new: tuple[str, ...] = ()  # never seen before: new tracks with pending jobs
-    relinked: tuple[str, ...] = ()  # known tracks (maybe done elsewhere) now in this follow
-    removed: tuple[str, ...] = ()  # no longer listed: marked absent, kept
-    returned: tuple[str, ...] = ()  # listed again after being absent
-    moved: int = 0  # items still listed at another position (an insert above shifts them too)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.new or self.relinked or self.removed or self.returned or self.moved)
-
-    def summary(self) -> str:
-        parts = [
-            f"{len(self.new)} new",
-            f"{len(self.relinked)} already known",
-            f"{len(self.removed)} removed",
-            f"{len(self.returned)} back",
-        ]
-        return ", ".join(parts) + (f", {self.moved} moved" if self.moved else "")
 
 
 Renamer = Callable[[Connection, int, str], None]

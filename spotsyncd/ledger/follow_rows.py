@@ -130,3 +130,27 @@ def row_to_follow(row: Any) -> FollowRow:
         tracks_failed=int(row.failed or 0),
         tracks_absent=int(row.absent or 0),
     )
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    """What a poll changed, as keys in listing order (removed: in the follow's old order)."""
+
+    new: tuple[str, ...] = ()  # never seen before: new tracks with pending jobs
+    relinked: tuple[str, ...] = ()  # known tracks (maybe done elsewhere) now in this follow
+    removed: tuple[str, ...] = ()  # no longer listed: marked absent, kept
+    returned: tuple[str, ...] = ()  # listed again after being absent
+    moved: int = 0  # items still listed at another position (an insert above shifts them too)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new or self.relinked or self.removed or self.returned or self.moved)
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.new)} new",
+            f"{len(self.relinked)} already known",
+            f"{len(self.removed)} removed",
+            f"{len(self.returned)} back",
+        ]
+        return ", ".join(parts) + (f", {self.moved} moved" if self.moved else "")

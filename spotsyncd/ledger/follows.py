@@ -16,8 +16,9 @@ from sqlalchemy import and_, case, exists, func, insert, or_, select, update
 from ..errors import UserError
 from ..models import JobState, Link, Listing
 from . import db
-from .follow_diff import DiffResult, apply_listing_in
+from .follow_diff import apply_listing_in
 from .follow_rows import (
+    DiffResult,
     FollowRow,
     FollowTrack,
     clean_follow_name,
