@@ -86,6 +86,7 @@ class ScoredCandidate:
     candidate: Candidate
     score: float  # in [0, 1]
     reasons: str  # e.g. "title 0.98, artist 1.00, duration -2s, song; penalty: live"
+    rank_score: float = 0.0  # before capping at 1, so "same album" still breaks ties
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def best_match(
     scored = [score_candidate(wanted, candidate) for candidate in _unique(candidates)]
     # Ties go to the official song, then to the most viewed upload.
     scored.sort(
-        key=lambda s: (round(s.score, 6), s.candidate.kind == "song", s.candidate.views or 0),
+        key=lambda s: (round(s.rank_score, 6), s.candidate.kind == "song", s.candidate.views or 0),
         reverse=True,
     )
     best = scored[0].score if scored else 0.0
@@ -214,7 +215,9 @@ def score_candidate(wanted: _Wanted | TrackInfo, candidate: Candidate) -> Scored
         score *= SAME_ALBUM_FACTOR
         reasons.append("same album")
     text = ", ".join(reasons) + (f"; penalty: {', '.join(penalties)}" if penalties else "")
-    return ScoredCandidate(candidate=candidate, score=round(min(score, 1.0), 4), reasons=text)
+    return ScoredCandidate(
+        candidate=candidate, score=round(min(score, 1.0), 4), reasons=text, rank_score=score
+    )
 
 
 def _title_similarity(wanted: _Wanted, parts: TitleParts) -> float:

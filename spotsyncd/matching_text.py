@@ -20,7 +20,8 @@ _FEAT_INLINE = re.compile(
 )
 _FEAT_PART = re.compile(rf"^{_FEAT_WORD}\s+(.+)$", re.IGNORECASE)
 _ARTIST_SPLIT = re.compile(
-    r"\s*(?:,|&|\+|/|、|\band\b|\bx\b|\bvs\.?\b|\bfeat\.?|\bft\.?|\bwith\b)\s*", re.IGNORECASE
+    r"\s*(?:,|&|\+|/|、|\band\b|(?<=\s)x(?=\s)|\bvs\.?\b|\bfeat\.?|\bft\.?|\bwith\b)\s*",
+    re.IGNORECASE,
 )
 _CHANNEL_NOISE = re.compile(r"(?:\s*-\s*topic|vevo|\bofficial\b|\bchannel\b|\bofficiel\b)", re.I)
 
@@ -74,7 +75,7 @@ def _m(name: str, pattern: str, unwanted: float, missing: float) -> Marker:
 # Patterns run on normalised text (casefolded, no accents, punctuation turned into spaces).
 MARKERS: tuple[Marker, ...] = (
     _m("live", r"live|en vivo|ao vivo|en directo|concert|unplugged", 0.6, 0.7),
-    _m("remix", r"remix(?:es|ed)?|rmx|bootleg|rework|re edit|vip mix|club mix|dub", 0.55, 0.7),
+    _m("remix", r"remix(?:es|ed)?|rmx|bootleg|rework|re edit|mix|dub", 0.55, 0.7),
     _m("cover", r"cover(?:ed)?|covers|version by|performed by", 0.45, 0.75),
     _m("karaoke", r"karaoke|in the style of|backing track|sing ?along|minus one", 0.35, 0.7),
     _m("instrumental", r"instrumental|off vocal|no vocals?|inst|type beat", 0.45, 0.7),
@@ -113,6 +114,7 @@ def normalise(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text.casefold())
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     folded = folded.replace("&", " and ").replace("'", "").replace("’", "").replace("`", "")
+    folded = unicodedata.normalize("NFC", folded)  # recompose Hangul, kana
     words = " ".join(re.sub(r"[^\w\s]|_", " ", folded).split())
     # A title of punctuation only (Billie Eilish's "!!!!!!!") is still a title.
     return words or " ".join(folded.split())
