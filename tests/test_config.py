@@ -28,7 +28,9 @@ def test_defaults_without_a_file(tmp_path: Path) -> None:
 
 
 def test_file_values_and_sections(tmp_path: Path) -> None:
-    path = write(tmp_path / "c.yaml", f"""
+    path = write(
+        tmp_path / "c.yaml",
+        f"""
 library_dir: {tmp_path}/lib
 audio:
   format: opus
@@ -43,7 +45,8 @@ follows:
     every: 30m
     name: hits
     options: {{format: flac, subdir: Hits}}
-""")
+""",
+    )
     config = load_config(path, env={})
     assert config.library_dir == tmp_path / "lib"
     assert config.inbox_dir == tmp_path / "lib" / "inbox"
@@ -66,8 +69,9 @@ follows:
         ("follows:\n  - url: https://x.test/feed\n    every: 5s\n", "follows.every", 2),
     ],
 )
-def test_bad_config_names_key_file_and_line(tmp_path: Path, text: str, key: str,
-                                            line: int | None) -> None:
+def test_bad_config_names_key_file_and_line(
+    tmp_path: Path, text: str, key: str, line: int | None
+) -> None:
     path = write(tmp_path / "bad.yaml", text)
     with pytest.raises(ConfigError) as info:
         load_config(path, env={})
@@ -87,11 +91,19 @@ def test_unknown_key_suggests(tmp_path: Path) -> None:
 
 def test_environment_and_dotenv_overrides(tmp_path: Path) -> None:
     path = write(tmp_path / "c.yaml", "audio:\n  bitrate: 128k\n")
-    write(tmp_path / ".env", "SPOTIFY_CLIENT_ID=abc123\nexport SPOTIFY_CLIENT_SECRET='s3cr3t!'\n"
-                             "MAX_RETRIES=7\n")
-    config = load_config(path, env={"DOWNLOAD_QUALITY": "320", "SPOTSYNCD_AUDIO_FORMAT": "flac",
-                                    "OUTPUT_DIR": str(tmp_path / "out"),
-                                    "SPOTSYNCD_DOWNLOAD_WORKERS": "3"})
+    write(
+        tmp_path / ".env",
+        "SPOTIFY_CLIENT_ID=abc123\nexport SPOTIFY_CLIENT_SECRET='s3cr3t!'\nMAX_RETRIES=7\n",
+    )
+    config = load_config(
+        path,
+        env={
+            "DOWNLOAD_QUALITY": "320",
+            "SPOTSYNCD_AUDIO_FORMAT": "flac",
+            "OUTPUT_DIR": str(tmp_path / "out"),
+            "SPOTSYNCD_DOWNLOAD_WORKERS": "3",
+        },
+    )
     assert config.audio.bitrate == "320k"
     assert config.audio.format == "flac"
     assert config.library_dir == tmp_path / "out"
@@ -130,21 +142,36 @@ def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.yaml", "audio:\n  normalize: loudest\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SPOTSYNCD_")}
     env["HOME"] = str(tmp_path)
-    ok = subprocess.run([sys.executable, "-m", "spotsyncd", "--config", str(good), "config",
-                         "check"], capture_output=True, text=True, env=env)
+    ok = subprocess.run(
+        [sys.executable, "-m", "spotsyncd", "--config", str(good), "config", "check"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert ok.returncode == 0, ok.stderr
-    failed = subprocess.run([sys.executable, "-m", "spotsyncd", "config", "check", "--config",
-                             str(bad)], capture_output=True, text=True, env=env)
+    failed = subprocess.run(
+        [sys.executable, "-m", "spotsyncd", "config", "check", "--config", str(bad)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert failed.returncode == 2
     assert "Traceback" not in failed.stderr
     assert f"{bad}:2" in failed.stderr and "audio.normalize" in failed.stderr
 
 
 def test_config_show_hides_secrets(tmp_path: Path) -> None:
-    path = write(tmp_path / "c.yaml", f"state_dir: {tmp_path}/s\nlibrary_dir: {tmp_path}/l\n"
-                                      "spotify:\n  client_id: myid\n  client_secret: topsecret\n")
+    path = write(
+        tmp_path / "c.yaml",
+        f"state_dir: {tmp_path}/s\nlibrary_dir: {tmp_path}/l\n"
+        "spotify:\n  client_id: myid\n  client_secret: topsecret\n",
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("SPOTSYNCD_")}
-    result = subprocess.run([sys.executable, "-m", "spotsyncd", "--config", str(path), "config",
-                             "show"], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "spotsyncd", "--config", str(path), "config", "show"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert "topsecret" not in result.stdout and "***" in result.stdout

@@ -12,8 +12,12 @@ from spotsyncd.models import JobState, Link, LinkKind, ListedItem, Listing, Sour
 
 
 def link(n: int) -> Link:
-    return Link(f"url:http://127.0.0.1/{n}.mp3", f"http://127.0.0.1/{n}.mp3", Source.GENERIC,
-                LinkKind.UNKNOWN)
+    return Link(
+        f"url:http://127.0.0.1/{n}.mp3",
+        f"http://127.0.0.1/{n}.mp3",
+        Source.GENERIC,
+        LinkKind.UNKNOWN,
+    )
 
 
 @pytest.fixture
@@ -29,7 +33,8 @@ def test_pragmas_and_schema_version(ledger: Ledger) -> None:
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         version = conn.exec_driver_sql(
-            "SELECT value FROM schema_meta WHERE name='schema_version'").scalar()
+            "SELECT value FROM schema_meta WHERE name='schema_version'"
+        ).scalar()
         conn.rollback()
     assert int(version) == SCHEMA_VERSION
     assert ledger.integrity_check() == []
@@ -42,9 +47,20 @@ def test_add_is_idempotent_and_done_is_never_redone(ledger: Ledger) -> None:
     assert again[0].created is False and again[0].state == JobState.PENDING
     job = ledger.claim_next_job("w")
     assert job is not None
-    ledger.finish_job(job.job_id, job.track.id, path="a.mp3", size_bytes=1, duration_s=1.0,
-                      meta=TrackMeta(title="t"), info=None, audio_settings="mp3",
-                      loudness_lufs=None, download_s=0, process_s=0, message="ok")
+    ledger.finish_job(
+        job.job_id,
+        job.track.id,
+        path="a.mp3",
+        size_bytes=1,
+        duration_s=1.0,
+        meta=TrackMeta(title="t"),
+        info=None,
+        audio_settings="mp3",
+        loudness_lufs=None,
+        download_s=0,
+        process_s=0,
+        message="ok",
+    )
     after = ledger.add_links([link(1)])
     assert after[0].state == JobState.DONE and not after[0].requeued
     assert ledger.retry([link(1).key]) == 0
@@ -79,9 +95,15 @@ def test_retry_backoff_then_failed(ledger: Ledger) -> None:
         job = ledger.claim_next_job("w", now=time.time() + 3600)
         assert job is not None
         now = time.time()
-        retry_at = ledger.fail_job(job.job_id, job.track.id, error_class="transient",
-                                   message="HTTP 503", retryable=True, max_retries=3,
-                                   backoff_s=1.0)
+        retry_at = ledger.fail_job(
+            job.job_id,
+            job.track.id,
+            error_class="transient",
+            message="HTTP 503",
+            retryable=True,
+            max_retries=3,
+            backoff_s=1.0,
+        )
         delays.append(None if retry_at is None else retry_at - now)
     assert delays[3] is None  # 1 attempt + 3 retries, then failed
     assert 1.0 <= delays[0] <= 1.3 and 2.0 <= delays[1] <= 2.6 and 4.0 <= delays[2] <= 5.1
@@ -93,8 +115,18 @@ def test_permanent_failure_is_immediate_and_requeued_when_asked_again(ledger: Le
     ledger.add_links([link(1)])
     job = ledger.claim_next_job("w")
     assert job is not None
-    assert ledger.fail_job(job.job_id, job.track.id, error_class="permanent", message="404",
-                           retryable=False, max_retries=3, backoff_s=1) is None
+    assert (
+        ledger.fail_job(
+            job.job_id,
+            job.track.id,
+            error_class="permanent",
+            message="404",
+            retryable=False,
+            max_retries=3,
+            backoff_s=1,
+        )
+        is None
+    )
     assert ledger.counts()["failed"] == 1
     added = ledger.add_links([link(1)])
     assert added[0].requeued and ledger.counts()["pending"] == 1
@@ -116,14 +148,19 @@ def test_crash_reset_and_not_due_jobs_wait(ledger: Ledger) -> None:
 
 
 def test_collections_expand_and_report(ledger: Ledger) -> None:
-    parent = Link("url:http://127.0.0.1/feed.xml", "http://127.0.0.1/feed.xml", Source.GENERIC,
-                  LinkKind.UNKNOWN)
+    parent = Link(
+        "url:http://127.0.0.1/feed.xml",
+        "http://127.0.0.1/feed.xml",
+        Source.GENERIC,
+        LinkKind.UNKNOWN,
+    )
     file_id = ledger.start_inbox_file("a.txt")
     ledger.add_inbox_lines(file_id, [(1, parent.url, parent, None), (2, "junk", None, "bad")])
     job = ledger.claim_next_job("w")
     assert job is not None
-    listing = Listing("Feed", tuple(ListedItem(link(n), TrackMeta(title=f"ep{n}"))
-                                    for n in range(3)), "fp")
+    listing = Listing(
+        "Feed", tuple(ListedItem(link(n), TrackMeta(title=f"ep{n}")) for n in range(3)), "fp"
+    )
     ledger.expand_collection(job.track.id, listing)
     assert ledger.counts() == {"pending": 3, "running": 0, "done": 1, "failed": 0}
     lines = ledger.report_lines(file_id)
@@ -142,9 +179,20 @@ def test_override_requeues_a_done_track(ledger: Ledger) -> None:
     ledger.add_links([link(1)])
     job = ledger.claim_next_job("w")
     assert job is not None
-    ledger.finish_job(job.job_id, job.track.id, path="a.mp3", size_bytes=1, duration_s=1.0,
-                      meta=TrackMeta(), info=None, audio_settings="mp3", loudness_lufs=None,
-                      download_s=0, process_s=0, message="ok")
+    ledger.finish_job(
+        job.job_id,
+        job.track.id,
+        path="a.mp3",
+        size_bytes=1,
+        duration_s=1.0,
+        meta=TrackMeta(),
+        info=None,
+        audio_settings="mp3",
+        loudness_lufs=None,
+        download_s=0,
+        process_s=0,
+        message="ok",
+    )
     row = ledger.set_override(link(1).key, "http://127.0.0.1/other.mp3")
     assert row is not None and row.state == JobState.PENDING
     assert row.override_url == "http://127.0.0.1/other.mp3"

@@ -39,8 +39,12 @@ class Env:
             "inbox_dir": str(self.inbox),
             "state_dir": str(self.state),
             "log_level": "debug",
-            "download": {"workers": 2, "max_retries": 2, "backoff_seconds": 0.2,
-                         "timeout_seconds": 5},
+            "download": {
+                "workers": 2,
+                "max_retries": 2,
+                "backoff_seconds": 0.2,
+                "timeout_seconds": 5,
+            },
         }
         for key, value in overrides.items():
             if isinstance(value, dict):
@@ -52,22 +56,37 @@ class Env:
         self.inbox.mkdir(exist_ok=True)
 
     def environ(self, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("SPOTSYNCD_", "SPOTIFY_", "NOTIFY_SOCKET", "JOURNAL_STREAM"))
-               and k not in ("OUTPUT_DIR", "DOWNLOAD_QUALITY", "MAX_RETRIES")}
-        env.update(HOME=str(self.home), XDG_CONFIG_HOME=str(self.home / ".config"),
-                   XDG_DATA_HOME=str(self.home / ".local/share"),
-                   SPOTSYNCD_CONFIG=str(self.config_path), PYTHONUNBUFFERED="1")
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("SPOTSYNCD_", "SPOTIFY_", "NOTIFY_SOCKET", "JOURNAL_STREAM"))
+            and k not in ("OUTPUT_DIR", "DOWNLOAD_QUALITY", "MAX_RETRIES")
+        }
+        env.update(
+            HOME=str(self.home),
+            XDG_CONFIG_HOME=str(self.home / ".config"),
+            XDG_DATA_HOME=str(self.home / ".local/share"),
+            SPOTSYNCD_CONFIG=str(self.config_path),
+            PYTHONUNBUFFERED="1",
+        )
         env.update(extra)
         return env
 
-    def cli(self, *args: str, check: bool = False, timeout: float = 60,
-            **extra: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([*cli_command(), *args], env=self.environ(**extra),
-                                capture_output=True, text=True, timeout=timeout)
+    def cli(
+        self, *args: str, check: bool = False, timeout: float = 60, **extra: str
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [*cli_command(), *args],
+            env=self.environ(**extra),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if check and result.returncode != 0:
-            raise AssertionError(f"spotsyncd {' '.join(args)} → {result.returncode}\n"
-                                 f"{result.stdout}\n{result.stderr}")
+            raise AssertionError(
+                f"spotsyncd {' '.join(args)} → {result.returncode}\n"
+                f"{result.stdout}\n{result.stderr}"
+            )
         return result
 
     def status(self) -> dict[str, Any]:
@@ -99,22 +118,26 @@ class Env:
 
 
 class Daemon:
-    def __init__(self, env: Env, *, extra_env: dict[str, str] | None = None,
-                 command: list[str] | None = None) -> None:
+    def __init__(
+        self, env: Env, *, extra_env: dict[str, str] | None = None, command: list[str] | None = None
+    ) -> None:
         self.env = env
         self.log_path = env.root / f"daemon-{time.monotonic_ns()}.log"
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
-            command or [*cli_command(), "run"], env=env.environ(**(extra_env or {})),
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+            command or [*cli_command(), "run"],
+            env=env.environ(**(extra_env or {})),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def output(self) -> str:
         self._log.flush()
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def wait_ready(self, timeout: float = 20) -> None:
-        wait_for(lambda: "ready:" in self.output(), timeout, self,
-                 what="daemon to log 'ready'")
+        wait_for(lambda: "ready:" in self.output(), timeout, self, what="daemon to log 'ready'")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> float:
         started = time.monotonic()
@@ -149,16 +172,24 @@ class Daemon:
             self._log.close()
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float, daemon: Daemon | None = None,
-             *, what: str = "condition", interval: float = 0.1) -> Any:
+def wait_for(
+    predicate: Callable[[], Any],
+    timeout: float,
+    daemon: Daemon | None = None,
+    *,
+    what: str = "condition",
+    interval: float = 0.1,
+) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         if daemon is not None and daemon.proc.poll() is not None:
-            raise AssertionError(f"daemon exited ({daemon.proc.returncode}) while waiting for "
-                                 f"{what}\n{daemon.output()[-5000:]}")
+            raise AssertionError(
+                f"daemon exited ({daemon.proc.returncode}) while waiting for "
+                f"{what}\n{daemon.output()[-5000:]}"
+            )
         time.sleep(interval)
     tail = daemon.output()[-5000:] if daemon else ""
     raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{tail}")

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.timeout(240)
 def _terminal(env: Env, total: int) -> bool:
     counts = env.counts()
     return counts.get("done", 0) + counts.get("failed", 0) >= total and not (
-        counts.get("pending") or counts.get("running"))
+        counts.get("pending") or counts.get("running")
+    )
 
 
 def test_inbox_file_to_tagged_library(env: Env, audio_server: LoopbackServer) -> None:
@@ -27,8 +28,7 @@ def test_inbox_file_to_tagged_library(env: Env, audio_server: LoopbackServer) ->
     missing = audio_server.url("/gone/missing.mp3")
     with Daemon(env) as daemon:
         daemon.wait_ready()
-        env.drop("batch.txt", ["# my links", *links, "", missing, "file:///etc/passwd",
-                               links[0]])
+        env.drop("batch.txt", ["# my links", *links, "", missing, "file:///etc/passwd", links[0]])
         wait_for(lambda: _terminal(env, len(CODECS) + 1), 150, daemon, what="all jobs to end")
         stopped_in = daemon.stop(signal.SIGTERM)
     assert stopped_in < 10
@@ -76,10 +76,21 @@ def test_second_drop_downloads_nothing_and_restart_resumes(
         wait_for(lambda: env.counts().get("done") == 3, 120, daemon, what="3 done")
         hits = sum(audio_server.hits.values())
         env.drop("again.txt", links)
-        wait_for(lambda: (env.inbox / "processed" / "again.txt.report.txt").exists(), 20, daemon,
-                 what="second report")
-        wait_for(lambda: "complete" in (env.inbox / "processed" / "again.txt.report.txt")
-                 .read_text(encoding="utf-8"), 20, daemon, what="second report complete")
+        wait_for(
+            lambda: (env.inbox / "processed" / "again.txt.report.txt").exists(),
+            20,
+            daemon,
+            what="second report",
+        )
+        wait_for(
+            lambda: (
+                "complete"
+                in (env.inbox / "processed" / "again.txt.report.txt").read_text(encoding="utf-8")
+            ),
+            20,
+            daemon,
+            what="second report complete",
+        )
         assert sum(audio_server.hits.values()) == hits
         daemon.stop()
     assert len(env.library_files()) == 3

@@ -43,6 +43,8 @@ class FakeSpotify:
     def __init__(self, shape: str = "2026") -> None:
         self.shape = shape
         self.inline_first_page = True  # the playlist/album object carries its first page
+        self.local_images = False  # serve cover art from this server (for end-to-end tests)
+        self._cover: bytes | None = None
         self.refresh_mode = "ok"  # "invalid_grant": the refresh token was revoked
         self.tracks: dict[str, Json] = {}
         self.albums: dict[str, Json] = {}
@@ -105,6 +107,34 @@ class FakeSpotify:
         return f"{self.base}/embed/"
 
     # ------------------------------------------------------------------ catalogue
+    def cover_jpeg(self) -> bytes:
+        """A small real JPEG (made once with the bundled ffmpeg)."""
+        if self._cover is None:
+            import subprocess
+
+            from tests.fakes.audio import FFMPEG
+
+            self._cover = subprocess.run(
+                [
+                    FFMPEG,
+                    "-hide_banner",
+                    "-loglevel",
+                    "error",
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    "color=c=red:s=64x64",
+                    "-frames:v",
+                    "1",
+                    "-f",
+                    "mjpeg",
+                    "pipe:1",
+                ],
+                capture_output=True,
+                check=True,
+            ).stdout
+        return self._cover
+
     def _new_id(self, prefix: str) -> str:
         self._counter += 1
         return f"{prefix}{self._counter:0>{22 - len(prefix)}}"
@@ -120,7 +150,12 @@ class FakeSpotify:
         release_date: str = "2021-03-04",
     ) -> list[str]:
         """An album and its tracks (split evenly over ``discs``); returns the track IDs."""
-        images = [_image(300, album_id), _image(640, album_id), _image(64, album_id)]
+        base = f"{self.base}/image" if self.local_images else None
+        images = [
+            _image(300, album_id, base),
+            _image(640, album_id, base),
+            _image(64, album_id, base),
+        ]
         album = {
             "album_type": "album",
             "id": album_id,
@@ -228,6 +263,13 @@ class FakeSpotify:
         if method == "POST" and url.path == "/api/token":
             status, body = self._token(req, form)
             _send(req, status, body)
+        elif parts[:1] == ["image"]:
+            body = self.cover_jpeg()
+            req.send_response(200)
+            req.send_header("Content-Type", "image/jpeg")
+            req.send_header("Content-Length", str(len(body)))
+            req.end_headers()
+            req.wfile.write(body)
         elif url.path == "/authorize":
             self._authorize(req, query)
         elif parts[:1] == ["embed"] and len(parts) == 3:
@@ -485,5 +527,6 @@ def _artist(name: str) -> Json:
     }
 
 
-def _image(size: int, seed: str) -> Json:
-    return {"url": f"https://i.scdn.co/image/{seed}-{size}", "width": size, "height": size}
+def _image(size: int, seed: str, base: str | None = None) -> Json:
+    root = base or "https://i.scdn.co/image"
+    return {"url": f"{root}/{seed}-{size}", "width": size, "height": size}
