@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -145,10 +146,12 @@ class Daemon:
             self.proc.send_signal(sig)
             try:
                 self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
+            except subprocess.TimeoutExpired as exc:
                 self.proc.kill()
                 self.proc.wait(5)
-                raise AssertionError(f"daemon did not stop within {timeout}s\n{self.output()}")
+                raise AssertionError(
+                    f"daemon did not stop within {timeout}s\n{self.output()}"
+                ) from exc
         self._log.close()
         return time.monotonic() - started
 
@@ -163,10 +166,8 @@ class Daemon:
 
     def __exit__(self, *exc: object) -> None:
         if self.proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.proc.wait(10)
         if not self._log.closed:
             self._log.close()
