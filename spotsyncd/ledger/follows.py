@@ -269,19 +269,19 @@ class FollowsMixin:
             ]
 
     def removable_files(self, follow_id: int) -> list[tuple[int, str]]:
-        """Files of tracks this follow dropped that nothing else wants: a follow created the
-        track (no inbox line, CLI add or collection asked first) and every other follow that
-        knows it has dropped it too with ``on_removed: delete``."""
+        """Files of tracks this follow (``on_removed: delete``) dropped that nothing else
+        wants: a follow created the track (no inbox line, CLI add or collection asked first)
+        and every other follow that knows it has dropped it too with ``on_removed: delete``."""
         other = follow_items.alias("other")
         other_follow = follows.alias("other_follow")
+        deletes = exists().where(follows.c.id == follow_id, _on_removed(follows) == "delete")
         other_keeps = exists().where(
             other.c.track_id == follow_items.c.track_id,
             other.c.follow_id != follow_id,
             other_follow.c.id == other.c.follow_id,
             or_(
                 other.c.absent_since.is_(None),
-                func.coalesce(func.json_extract(other_follow.c.options_json, "$.on_removed"), "")
-                != "delete",
+                _on_removed(other_follow) != "delete",
             ),
         )
         created_by_a_follow = exists().where(
@@ -295,6 +295,7 @@ class FollowsMixin:
                 )
             )
             .where(
+                deletes,
                 follow_items.c.follow_id == follow_id,
                 follow_items.c.absent_since.is_not(None),
                 tracks.c.path.is_not(None),
@@ -320,6 +321,10 @@ class FollowsMixin:
             self._event(
                 conn, track_id, "info", "file_deleted", f"deleted {path}: no follow lists it"
             )
+
+
+def _on_removed(follow_table: Any) -> Any:
+    return func.coalesce(func.json_extract(follow_table.c.options_json, "$.on_removed"), "keep")
 
 
 def _rename(conn: Connection, follow_id: int, title: str) -> None:
