@@ -43,7 +43,7 @@ def test_entries_in_order_with_extinf_and_paths_relative_to_the_playlist(tmp_pat
         "../Björk/Homogenic/02 - Jóga.mp3\n"
         "#EXTINF:-1,Song\n"
         "../Other/Song.mp3\n"
-        "#EXTINF:-1,No Tags\n"
+        "#EXTINF:202,No Tags\n"
         "../A/No Tags.opus\n"
     )
     for line in path.read_text(encoding="utf-8").splitlines()[2::2]:
