@@ -60,9 +60,10 @@ class FollowScheduler:
         self._lock = threading.Lock()
         self._follows: dict[str, tuple[str, str, int]] = {}  # job id → (name, key, interval)
         self._last_slot = datetime.min.replace(tzinfo=UTC)
+        self._running: set[int] = set()  # follow ids being polled
+        self._again: set[int] = set()  # poll_now asked while they were being polled
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=workers)},
-            job_defaults={"coalesce": True, "max_instances": 1},
             timezone=UTC,
             daemon=True,
         )
@@ -96,16 +97,18 @@ class FollowScheduler:
                 known = self._follows.get(job_id)
                 if known is None:
                     self._add(job_id, follow)
-                elif known[2] != follow.interval_s:
-                    self._scheduler.reschedule_job(job_id, trigger=_trigger(follow.interval_s))
-                    self._scheduler.modify_job(job_id, misfire_grace_time=_grace(follow))
-                elif known[0] != follow.name:
-                    self._scheduler.modify_job(job_id, name=follow.name)
+                else:
+                    if known[2] != follow.interval_s:
+                        self._scheduler.reschedule_job(job_id, trigger=_trigger(follow.interval_s))
+                        self._scheduler.modify_job(job_id, misfire_grace_time=_grace(follow))
+                    if known[0] != follow.name:
+                        self._scheduler.modify_job(job_id, name=follow.name)
                 self._follows[job_id] = (follow.name, follow.key, follow.interval_s)
 
     def poll_now(self, names: Iterable[str] = ()) -> list[str]:
         """Run these follows' polls now (all when ``names`` is empty); names or keys. Returns
-        the names of the follows that were found."""
+        the names of the follows that were found. A follow being polled right now is polled
+        once more when that poll ends (the source may have changed since it started)."""
         asked = set(names)
         now = datetime.now(UTC)
         started = []
@@ -113,11 +116,12 @@ class FollowScheduler:
             for job_id, (name, key, _interval) in self._follows.items():
                 if asked and name not in asked and key not in asked:
                     continue
-                try:
-                    self._scheduler.modify_job(job_id, next_run_time=now)
-                except JobLookupError:
-                    continue
                 started.append(name)
+                if int(job_id) in self._running:
+                    self._again.add(int(job_id))
+                    continue
+                with contextlib.suppress(JobLookupError):
+                    self._scheduler.modify_job(job_id, next_run_time=now)
         return started
 
     def next_runs(self) -> dict[str, datetime]:
@@ -146,6 +150,8 @@ class FollowScheduler:
             name=follow.name,
             next_run_time=slot,
             misfire_grace_time=_grace(follow),
+            coalesce=True,
+            max_instances=1,
             replace_existing=True,
         )
 
@@ -155,6 +161,20 @@ class FollowScheduler:
             self._scheduler.remove_job(job_id)
 
     def _run(self, follow_id: int) -> None:
+        with self._lock:
+            self._running.add(follow_id)
+        try:
+            while True:
+                self._poll_once(follow_id)
+                with self._lock:
+                    if follow_id not in self._again:
+                        return
+                    self._again.discard(follow_id)
+        finally:
+            with self._lock:
+                self._running.discard(follow_id)
+
+    def _poll_once(self, follow_id: int) -> None:
         try:
             retry_at = self._poll(follow_id)
         except Exception:  # noqa: BLE001 - keep the job scheduled whatever happened
