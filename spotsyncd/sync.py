@@ -133,7 +133,7 @@ class FollowPoller:
             if listing is None:
                 self.ledger.record_poll_unchanged(follow.id, now)
                 # Tracks may have finished downloading since the last poll.
-                self._write_playlist(follow.id, follow.name)
+                self.write_playlist(follow.id, follow.name)
                 log.debug("%s: unchanged", follow.name)
                 return PollOutcome(follow.name, "unchanged")
             diff = self.ledger.apply_listing(follow.id, listing, now=now)
@@ -145,7 +145,7 @@ class FollowPoller:
         name = renamed.name if renamed is not None else follow.name
         if name != follow.name:
             self.playlists.remove(follow.name)
-        self._write_playlist(follow.id, name)
+        self.write_playlist(follow.id, name)
         deleted = self._delete_removed(follow) if diff.removed else ()
         if diff.changed:
             log.info("%s: %s", name, diff.summary())
@@ -176,7 +176,9 @@ class FollowPoller:
             listing = replace(found, fingerprint=content_fingerprint(found))
         return None if listing.fingerprint == follow.fingerprint else listing
 
-    def _write_playlist(self, follow_id: int, name: str) -> None:
+    def write_playlist(self, follow_id: int, name: str) -> None:
+        """Rewrite a follow's m3u8 if its content changed. Call it when downloads finish too:
+        a poll only sees the files that were done by then."""
         try:
             self.playlists.write(name, self.ledger.follow_tracks(follow_id))
         except OSError as exc:
