@@ -17,12 +17,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from . import __version__
 from .circuits import Circuits
 from .config import Config, load_config, prepare_dirs
 from .errors import ConfigError, LinkError
+from .follow_service import FollowService, register_config_follows
 from .inbox import InboxWatcher
 from .ledger import Ledger
 from .lock import InstanceLock
@@ -82,7 +82,7 @@ class Services:
     workers: WorkerPool
     inbox: InboxWatcher
     reporter: Reporter
-    scheduler: Any | None = None
+    scheduler: FollowService | None = None
 
 
 class Daemon:
@@ -103,11 +103,16 @@ class Daemon:
         self.started_at = time.time()
         self.ledger: Ledger | None = None
         self.services: Services | None = None
+        self.once = False
+        self.follow_names: tuple[str, ...] = ()
         self.circuits: Circuits | None = None
 
     # ------------------------------------------------------------------ entry point
 
-    def run(self, *, once: bool = False) -> int:
+    def run(self, *, once: bool = False, follow_names: Sequence[str] = ()) -> int:
+        """Run until stopped; with ``once``, poll follows, process the queue, then return."""
+        self.once = once
+        self.follow_names = tuple(follow_names)
         prepare_dirs(self.config)
         lock = InstanceLock(self.config.state_dir)
         lock.acquire()
@@ -135,7 +140,9 @@ class Daemon:
         adapters = self.adapters_factory(config)
         pipeline = Pipeline(config, ledger, adapters, self.circuits)
         reporter = Reporter(ledger, config.library_dir)
-        workers = WorkerPool(config, ledger, pipeline, self.circuits, on_finished=reporter.wake)
+        workers = WorkerPool(
+            config, ledger, pipeline, self.circuits, on_finished=self._job_finished
+        )
         inbox = InboxWatcher(
             config,
             ledger,
@@ -146,8 +153,9 @@ class Daemon:
         self.services = Services(workers=workers, inbox=inbox, reporter=reporter)
         reporter.start()
         workers.start()
-        inbox.start()
         self.services.scheduler = self._start_scheduler(adapters, workers)
+        if not self.once:
+            inbox.start()
         self._write_runtime()
         counts = ledger.counts()
         log.info(
@@ -161,14 +169,21 @@ class Daemon:
         self.notifier.ready(self._status_text())
         threading.Thread(target=self._check_library, name="spotsyncd-check", daemon=True).start()
 
-    def _start_scheduler(self, adapters: Adapters, workers: WorkerPool) -> Any | None:
+    def _start_scheduler(self, adapters: Adapters, workers: WorkerPool) -> FollowService:
         """Follows: registered from the config, polled on a schedule (see sync.py)."""
-        try:
-            from .follow_service import start_follow_service
-        except ImportError:
-            return None
         assert self.ledger is not None
-        return start_follow_service(self.config, self.ledger, adapters, workers.wake)
+        service = FollowService(self.config, self.ledger, adapters, workers.wake)
+        if not self.once:
+            service.start()
+        else:
+            register_config_follows(self.config, self.ledger)
+        return service
+
+    def _job_finished(self) -> None:
+        if self.services is not None:
+            self.services.reporter.wake()
+            if self.services.scheduler is not None:
+                self.services.scheduler.job_finished()
 
     def _main_loop(self) -> None:
         interval = self.notifier.watchdog_interval()
@@ -185,17 +200,19 @@ class Daemon:
 
     def _run_once(self) -> None:
         assert self.services is not None
+        self.services.inbox.drain()
         scheduler = self.services.scheduler
         if scheduler is not None:
-            scheduler.poll_all_now(wait=True)
-        time.sleep(0.2)
+            scheduler.poll_all_now(names=self.follow_names)
         self.services.workers.run_until_idle()
         self.services.reporter.refresh()
+        if scheduler is not None:
+            scheduler.write_all_playlists()
 
     def _heartbeat(self) -> None:
         if self.services is None:
             return
-        parts = [self.services.workers.alive(), self.services.inbox.alive()]
+        parts = [self.services.workers.alive(), self.once or self.services.inbox.alive()]
         if self.services.scheduler is not None:
             parts.append(self.services.scheduler.alive())
         if all(parts):
@@ -302,9 +319,8 @@ class Daemon:
     def _follow(self, link: Link) -> str:
         scheduler = self.services.scheduler if self.services else None
         if scheduler is None:
-            raise LinkError("following playlists is not available in this build")
-        name: str = scheduler.follow_link(link, origin="inbox")
-        return name
+            raise LinkError("following is not available before the daemon has started")
+        return scheduler.follow_link(link, origin="inbox")
 
     # ------------------------------------------------------------------ housekeeping
 

@@ -122,6 +122,17 @@ class InboxWatcher:
         for name in sorted(names):
             self.notice(str(self.config.inbox_dir / name), settle=0.0)
 
+    def drain(self) -> None:
+        """Accept every link file in the inbox now, in this thread (for one-shot runs)."""
+        try:
+            names = sorted(os.listdir(self.config.inbox_dir))
+        except OSError as exc:
+            log.error("cannot list the inbox %s: %s", self.config.inbox_dir, exc.strerror)
+            return
+        for name in names:
+            if is_link_file_name(name):
+                self.handle(name, settled=True)
+
     def notice(self, path: str, *, settle: float) -> None:
         candidate = Path(path)
         if candidate.parent != self.config.inbox_dir or not is_link_file_name(candidate.name):
@@ -151,7 +162,7 @@ class InboxWatcher:
                 except Exception:  # noqa: BLE001 - one odd file must never stop the watcher
                     log.exception("inbox: unexpected error with %s; it stays in the inbox", name)
 
-    def handle(self, name: str) -> None:
+    def handle(self, name: str, *, settled: bool = False) -> None:
         """Accept one inbox entry: read, record, move. Safe to call twice for one file."""
         path = self.config.inbox_dir / name
         try:
@@ -161,7 +172,7 @@ class InboxWatcher:
         except OSError as exc:
             self._fail(name, f"cannot be examined: {exc.strerror}")
             return
-        if stat.S_ISREG(info.st_mode) and time.time() - info.st_mtime < 0.05:
+        if not settled and stat.S_ISREG(info.st_mode) and time.time() - info.st_mtime < 0.05:
             self.notice(str(path), settle=0.2)  # still being written
             return
         file_id: int | None = None
