@@ -18,24 +18,44 @@ pytestmark = pytest.mark.timeout(180)
 
 
 def _video_without_audio(path: Path) -> Path:
-    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
-                    "testsrc=size=64x64:rate=5:duration=2", "-c:v", "mpeg4", str(path)],
-                   check=True)
+    subprocess.run(
+        [
+            FFMPEG,
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=64x64:rate=5:duration=2",
+            "-c:v",
+            "mpeg4",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
 def test_network_faults_are_retried_and_garbage_fails_clearly(tmp_path: Path) -> None:
-    env = Env(tmp_path / "world", download={"timeout_seconds": 2, "max_retries": 3,
-                                            "backoff_seconds": 0.2})
+    env = Env(
+        tmp_path / "world",
+        download={"timeout_seconds": 2, "max_retries": 3, "backoff_seconds": 0.2},
+    )
     with LoopbackServer() as server:
         audio = make_audio(tmp_path / "tone.wav", seconds=2.0).read_bytes()
         urls = {}
-        for name, faults in {"close": ["close"], "stall": [("stall", 10)],
-                             "flaky": [503, 502], "limited": [429]}.items():
+        for name, faults in {
+            "close": ["close"],
+            "stall": [("stall", 10)],
+            "flaky": [503, 502],
+            "limited": [429],
+        }.items():
             urls[name] = server.add(f"/{name}.wav", audio, "audio/wav")
             server.fail(f"/{name}.wav", faults)
-        urls["html"] = server.add("/page.mp3", b"<html><body>Sorry, not here</body></html>",
-                                  "text/html")
+        urls["html"] = server.add(
+            "/page.mp3", b"<html><body>Sorry, not here</body></html>", "text/html"
+        )
         urls["empty"] = server.add("/empty.mp3", b"", "audio/mpeg")
         video = _video_without_audio(tmp_path / "silent.mp4").read_bytes()
         urls["video"] = server.add("/silent.mp4", video, "video/mp4")
@@ -43,8 +63,15 @@ def test_network_faults_are_retried_and_garbage_fails_clearly(tmp_path: Path) ->
         with Daemon(env) as daemon:
             daemon.wait_ready()
             env.drop("faults.txt", list(urls.values()))
-            wait_for(lambda: env.counts().get("done", 0) + env.counts().get("failed", 0) == 8
-                     and not env.counts().get("pending"), 150, daemon, what="all ended")
+            wait_for(
+                lambda: (
+                    env.counts().get("done", 0) + env.counts().get("failed", 0) == 8
+                    and not env.counts().get("pending")
+                ),
+                150,
+                daemon,
+                what="all ended",
+            )
             assert daemon.proc.poll() is None
             daemon.stop()
     ledger = env.ledger()
@@ -73,8 +100,9 @@ def _mount_tmpfs(target: Path, size: str) -> bool:
     if shutil.which("mount") is None:
         return False
     target.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(target)],
-                            capture_output=True)
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(target)], capture_output=True
+    )
     return result.returncode == 0
 
 
@@ -83,16 +111,19 @@ def test_disk_full_is_retried_and_resumes(tmp_path: Path) -> None:
     if not _mount_tmpfs(library, "64k"):
         pytest.skip("cannot mount a small tmpfs here (needs root)")
     try:
-        env = Env(tmp_path / "world",
-                  download={"max_retries": 20, "backoff_seconds": 0.5})
+        env = Env(tmp_path / "world", download={"max_retries": 20, "backoff_seconds": 0.5})
         with LoopbackServer() as server:
             source = make_audio(tmp_path / "big.wav", seconds=8.0)
             url = server.add("/big.wav", source.read_bytes(), "audio/wav")
             with Daemon(env) as daemon:
                 daemon.wait_ready()
                 env.drop("big.txt", [url])
-                wait_for(lambda: "disk" in daemon.output() and "No space" in daemon.output(),
-                         60, daemon, what="a disk-full failure")
+                wait_for(
+                    lambda: "disk" in daemon.output() and "No space" in daemon.output(),
+                    60,
+                    daemon,
+                    what="a disk-full failure",
+                )
                 assert env.counts().get("pending") == 1  # retryable, not failed
                 assert not [p for p in library.rglob("*") if p.is_file()]  # nothing half-written
                 subprocess.run(["mount", "-o", "remount,size=16m", str(library)], check=True)

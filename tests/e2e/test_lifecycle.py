@@ -41,11 +41,21 @@ def test_sd_notify_ready_status_watchdog_stopping(tmp_path: Path) -> None:
     received: list[str] = []
     try:
         with Daemon(env, extra_env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "1000000"}) as daemon:
-            wait_for(lambda: received.extend(_messages(sock)) or
-                     any("READY=1" in m for m in received), 20, daemon, what="READY=1")
-            wait_for(lambda: received.extend(_messages(sock)) or
-                     sum("WATCHDOG=1" in m for m in received) >= 2, 10, daemon,
-                     what="watchdog pings")
+            wait_for(
+                lambda: received.extend(_messages(sock)) or any("READY=1" in m for m in received),
+                20,
+                daemon,
+                what="READY=1",
+            )
+            wait_for(
+                lambda: (
+                    received.extend(_messages(sock))
+                    or sum("WATCHDOG=1" in m for m in received) >= 2
+                ),
+                10,
+                daemon,
+                what="watchdog pings",
+            )
             daemon.stop(signal.SIGTERM)
         received.extend(_messages(sock))
     finally:
@@ -90,8 +100,9 @@ def test_sigterm_during_a_stalled_download_stops_within_10s(tmp_path: Path) -> N
 def test_sighup_reloads_audio_options(tmp_path: Path) -> None:
     env = Env(tmp_path / "world")
     with LoopbackServer() as server:
-        source = make_audio(tmp_path / "a.mp3", seconds=1.0, tags={"title": "Reloaded",
-                                                                  "artist": "HUP"})
+        source = make_audio(
+            tmp_path / "a.mp3", seconds=1.0, tags={"title": "Reloaded", "artist": "HUP"}
+        )
         url = server.add("/a.mp3", source.read_bytes(), "audio/mpeg")
         with Daemon(env) as daemon:
             daemon.wait_ready()
@@ -99,8 +110,12 @@ def test_sighup_reloads_audio_options(tmp_path: Path) -> None:
             config["audio"] = {"format": "flac"}
             env.config_path.write_text(yaml.safe_dump(config))
             os.kill(daemon.proc.pid, signal.SIGHUP)
-            wait_for(lambda: "configuration reloaded (audio)" in daemon.output(), 20, daemon,
-                     what="reload")
+            wait_for(
+                lambda: "configuration reloaded (audio)" in daemon.output(),
+                20,
+                daemon,
+                what="reload",
+            )
             env.drop("one.txt", [url])
             wait_for(lambda: env.counts().get("done") == 1, 60, daemon, what="done")
             # A broken config on reload is refused; the daemon keeps running.
