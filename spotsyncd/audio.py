@@ -1,48 +1,49 @@
 """Trim, normalise and encode downloaded audio by streaming it through ffmpeg.
 
 Why not pydub: ``AudioSegment`` holds the whole decoded file in memory (a 60-minute stereo
-file is ~635 MB of PCM) and re-decodes through ffmpeg anyway. Here every byte of audio stays
-inside ffmpeg, which streams, so memory stays flat (tens of MB) whatever the length.
+file is ~635 MB of PCM) and re-decodes through ffmpeg anyway. Here the audio stays inside
+ffmpeg, which streams, so memory stays flat (tens of MB) whatever the length. pydub would add
+nothing but that cost, so it is not used.
 
-Design (measured with the bundled ffmpeg 9, see ``bench/processing.py``):
+Design, measured with the bundled ffmpeg 9 (``python -m bench.processing``):
 
-1. **Analyse** - one decode that measures integrated loudness and sample peak (``ebur128``) and
-   finds silence (``silencedetect``); stream facts (codec, declared duration) come from ffmpeg's
-   own banner, so no ffprobe is needed. Sources that are lossless (FLAC, WAV, AIFF) are slow to
-   decode and cheap to store, so this pass also writes them to a PCM intermediate that the
-   encode pass reads instead of decoding a second time. Lossy sources decode in a thread
-   beside the encoder, so decoding them twice costs no wall time and no disk.
-2. **Encode** - ``atrim`` + ``volume`` (+ ``alimiter`` only when the gain would push peaks past
-   the ceiling) into the wanted codec; or a stream copy when nothing would change.
+1. **Probe** - ``ffmpeg -i`` alone (~20 ms): codec, sample rate, duration, demuxer. There is no
+   ffprobe in the bundle; the banner has what we need, and garbage fails here clearly.
+2. **Analyse** - integrated loudness and sample peak (``ebur128``) and silence
+   (``silencedetect``). The encoder is single-threaded and the analysis must finish before it
+   starts, so the analysis is made as short as it can be: the two halves of the file are
+   decoded by two processes at once, each inside its filter graph (``amovie``; ffmpeg 9's
+   per-frame thread hand-offs cost more than the decode itself), and integrated loudness is
+   gated over both halves' 100 ms blocks (``audio_analysis``). Lossless sources (FLAC, WAV,
+   AIFF) are decoded once instead, into a PCM intermediate that the encode pass reads.
+3. **Encode** - ``atrim`` + ``volume`` (+ an oversampled ``alimiter`` only when the gain would
+   push peaks past the ceiling) into the wanted codec; or a stream copy when nothing changes.
 
-True peak is expensive to measure (4x oversampling doubles the analysis pass), so loudness mode
-works from the sample peak with ``_TRUE_PEAK_MARGIN_DB`` of headroom for inter-sample and codec
-overshoot; peak mode, whose whole point is the peak, measures true peak.
+True peak is expensive to measure (4x oversampling doubles the analysis), so loudness mode
+works from the sample peak with a 1 dB margin below the true-peak ceiling; peak mode, whose
+whole point is the peak, measures true peak.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import math
 import os
-import re
 import subprocess
+import tempfile
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import IO
 
+from . import audio_analysis as aa
 from .config import AudioConfig
 from .errors import CancelledError, DiskError, PermanentError
 from .models import Processed
 
-# Headroom between a sample-peak estimate and the true-peak ceiling: covers the inter-sample
-# peaks of typical masters and the overshoot a lossy encoder adds.
-_TRUE_PEAK_MARGIN_DB = 1.0
-# Lossy encoders overshoot even when the input's true peak is exact.
-_LOSSY_OVERSHOOT_DB = 0.3
-_MIN_SILENCE_S = 0.1
-_KEEP_AT_LEAST_S = 0.5  # never trim a file down to nothing: it is all silence, keep it whole
 _POLL_S = 0.05
+_SPLIT_FROM_S = 20.0  # shorter files are analysed by one process: a second costs more than it saves
 
 # Demuxers we let ffmpeg use on downloaded files: no playlists (hls, concat) that could make
 # ffmpeg open other local files named inside an untrusted download.
@@ -50,7 +51,7 @@ _DEMUXERS = ("mp3,mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,ogg,flac,wav,w64,aiff,aa
              "asf,mpegts,mpeg,wv,ape,amr,au,mpc,mpc8,tta,dts,ac3,eac3,truehd")  # fmt: skip
 _LOSSLESS_MAGIC = (b"fLaC", b"RIFF", b"FORM", b"RF64")
 
-# format -> (codec args, muxer, extension); bitrate is filled in by _encode_args.
+# format -> (encoder, muxer, extension)
 _ENCODERS: dict[str, tuple[str, str, str]] = {
     "mp3": ("libmp3lame", "mp3", "mp3"),
     "m4a": ("aac", "ipod", "m4a"),
@@ -69,21 +70,10 @@ _CONTAINERS: dict[str, tuple[str, str]] = {
 # The codec each format would produce: a source already in it needs no re-encode.
 _FORMAT_CODEC = {"mp3": "mp3", "m4a": "aac", "opus": "opus", "flac": "flac"}
 _VBR_FALLBACK = {"m4a": "256k", "opus": "192k"}  # "v0" means LAME VBR; others get a bitrate
+_COPY = ["-c:a", "copy"]
 
 _DISK_ERRORS = ("No space left on device", "Read-only file system", "Disk quota exceeded")
 _NO_AUDIO = ("matches no streams", "does not contain any stream")
-
-
-@dataclass(frozen=True)
-class _Analysis:
-    codec: str | None
-    sample_rate: int
-    declared_s: float | None
-    decoded_s: float
-    loudness_lufs: float | None  # None: too quiet to measure (silence)
-    peak_db: float  # sample peak, or true peak when asked for
-    silences: tuple[tuple[float, float], ...]
-    intermediate: Path | None
 
 
 class FfmpegAudioProcessor:
@@ -109,19 +99,28 @@ class FfmpegAudioProcessor:
         except OSError as exc:
             raise _disk_error(exc, f"cannot create {dest_dir}") from exc
         scratch = dest_dir / ".audio-intermediate.wav"
+        link = dest_dir / ".audio-source"
         partial: Path | None = None
         try:
-            analysis = self._analyse(src, settings, scratch, cancel)
-            start, end = _trim_window(analysis, settings)
-            gain, limit_db = _gain(analysis, settings)
-            muxer, ext, codec_args = self._plan(analysis, settings, start, end, gain, limit_db)
+            facts = self._probe(src, cancel)
+            if _is_lossless(src) and settings.format != "original":
+                analysis = self._analyse_into(src, facts, settings, scratch, cancel)
+                source = scratch
+            else:
+                analysis = self._analyse_halves(src, facts, settings, link, cancel)
+                source = src
+            chosen = aa.plan(analysis, settings)
+            muxer, ext, codec_args = _output(analysis, settings, chosen)
+            if codec_args == _COPY:
+                source, chosen = src, aa.Plan(0.0, analysis.decoded_s, 0.0, None)
             partial = dest_dir / f".audio-partial.{ext}"
-            if codec_args == ["-c:a", "copy"]:
-                start, end, gain, limit_db = 0.0, analysis.decoded_s, 0.0, None
-            source = analysis.intermediate or src
-            duration = self._encode(source, partial, muxer, codec_args,
-                                    _filters(analysis, start, end, gain, limit_db),
-                                    cancel)  # fmt: skip
+            args = [*_input(source), "-map_metadata", "-1"]
+            if codec_args != _COPY:
+                args += ["-af", aa.filters(analysis, chosen)]
+            log = self._run([[*args, *codec_args, "-f", muxer, "-y", str(partial)]], cancel, src)
+            duration = aa.last_time(log[0])
+            if duration is None:
+                raise PermanentError(f"{src.name}: ffmpeg wrote no audio")
             final = dest_dir / f"audio.{ext}"
             try:
                 os.replace(partial, final)
@@ -133,116 +132,195 @@ class FfmpegAudioProcessor:
             raise
         finally:
             scratch.unlink(missing_ok=True)
-        loudness = None if analysis.loudness_lufs is None else analysis.loudness_lufs + gain
-        peak = (
-            analysis.peak_db + gain if limit_db is None else min(limit_db, analysis.peak_db + gain)
-        )
-        return Processed(path=final, duration_s=duration, loudness_lufs=loudness, gain_db=gain,
-                         true_peak_db=peak if math.isfinite(peak) else None,
-                         trimmed_s=max(0.0, analysis.decoded_s - (end - start)))  # fmt: skip
+            link.unlink(missing_ok=True)
+        return _result(final, duration, analysis, chosen)
 
-    def _analyse(
-        self, src: Path, settings: AudioConfig, scratch: Path, cancel: threading.Event | None
-    ) -> _Analysis:
-        peak = "true" if settings.normalize == "peak" else "sample"
-        chain = (f"aformat=channel_layouts=mono|stereo,"
-                 f"silencedetect=n={settings.silence_threshold_db}dB:d={_MIN_SILENCE_S},"
-                 f"ebur128=peak={peak}:framelog=quiet")  # fmt: skip
-        keep = _is_lossless(src) and settings.format != "original"
-        out = ["-c:a", "pcm_s24le", "-rf64", "auto", "-f", "wav", "-y", str(scratch)] if keep \
-            else ["-f", "null", "-"]  # fmt: skip
-        log = self._run([*_input(src), "-af", chain, *out], cancel, src)
-        declared = re.search(r"Duration: (\d+):(\d\d):(\d\d\.\d+)", log)
-        codec = re.search(r"Stream #0:\d+[^:]*: Audio: (\w+)[^,]*, (\d+) Hz", log)
-        loud = re.findall(r"I:\s+(-?[\d.]+|-inf|nan) LUFS", log)
-        peaks = re.findall(r"Peak:\s+(-?[\d.]+|-inf|nan) dBFS", log)
-        decoded = _last_time(log)
-        if decoded is None or not loud:
-            raise PermanentError(f"{src.name}: ffmpeg decoded no audio from it")
-        declared_s = _hms(*declared.groups()) if declared else None
-        if declared_s and decoded < declared_s * 0.9 - 1.0:
-            raise PermanentError(f"{src.name} is truncated: only {decoded:.1f} s of its "
-                                 f"{declared_s:.1f} s decode; download it again")  # fmt: skip
-        lufs = float(loud[-1])
-        return _Analysis(
-            codec=codec.group(1) if codec else None,
-            sample_rate=int(codec.group(2)) if codec else 48000,
-            declared_s=declared_s,
-            decoded_s=decoded,
-            loudness_lufs=lufs if math.isfinite(lufs) and lufs > -70 else None,
-            peak_db=max(float(p) for p in peaks) if peaks else 0.0,
-            silences=_silences(log, decoded),
-            intermediate=scratch if keep else None,
-        )
+    def _probe(self, src: Path, cancel: threading.Event | None) -> aa.StreamFacts:
+        # Without an output ffmpeg prints the banner and exits 1; the banner is what we want.
+        log = self._run([_open(src)], cancel, src, check=False)[0]
+        facts = aa.parse_banner(log)
+        if facts is None:
+            raise _error_from(log, src)
+        return facts
 
-    def _plan(
+    def _analyse_into(
         self,
-        analysis: _Analysis,
+        src: Path,
+        facts: aa.StreamFacts,
         settings: AudioConfig,
-        start: float,
-        end: float,
-        gain: float,
-        limit_db: float | None,
-    ) -> tuple[str, str, list[str]]:
-        """The muxer, extension and codec arguments of the output."""
-        copy = ["-c:a", "copy"]
-        if settings.format == "original":
-            muxer, ext = _CONTAINERS.get(analysis.codec or "", ("matroska", "mka"))
-            return muxer, ext, copy
-        encoder, muxer, ext = _ENCODERS[settings.format]
-        untouched = gain == 0.0 and limit_db is None and (end - start) >= analysis.decoded_s - 0.01
-        if untouched and analysis.codec == _FORMAT_CODEC[settings.format]:
-            return muxer, ext, copy
-        return muxer, ext, _encode_args(settings, encoder)
-
-    def _encode(
-        self,
-        source: Path,
-        dest: Path,
-        muxer: str,
-        codec_args: list[str],
-        filters: str,
+        scratch: Path,
         cancel: threading.Event | None,
-    ) -> float:
-        args = [*_input(source), "-map_metadata", "-1"]
-        if filters and codec_args != ["-c:a", "copy"]:
-            args += ["-af", filters]
-        args += [*codec_args, "-f", muxer, "-y", str(dest)]
-        log = self._run(args, cancel, source)
-        duration = _last_time(log)
-        if duration is None:
-            raise PermanentError(f"{source.name}: ffmpeg wrote no audio")
-        return duration
+    ) -> aa.Analysis:
+        """One decode that measures and also keeps the PCM for the encode pass."""
+        out = ["-c:a", "pcm_s24le", "-rf64", "auto", "-f", "wav", "-y", str(scratch)]
+        log = self._run([[*_input(src), "-af", _measure(settings), *out]], cancel, src)[0]
+        decoded = aa.last_time(log)
+        return self._analysis(src, facts, [log], decoded, offset=0.0)
 
-    def _run(self, args: list[str], cancel: threading.Event | None, src: Path) -> str:
-        """Run ffmpeg, killing it as soon as ``cancel`` is set; its stderr on success."""
-        cmd = [str(self.ffmpeg), "-hide_banner", "-nostdin", "-nostats", *args]
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE)  # fmt: skip
-        stderr = b""
+    def _analyse_halves(
+        self,
+        src: Path,
+        facts: aa.StreamFacts,
+        settings: AudioConfig,
+        link: Path,
+        cancel: threading.Event | None,
+    ) -> aa.Analysis:
+        """Measure both halves of ``src`` at once, each decoded inside its filter graph."""
+        # amovie takes a file name inside a filter graph, where ':,;[]\' would need escaping;
+        # a fixed-name link in the working directory needs none.
+        link.unlink(missing_ok=True)
+        link.symlink_to(src.resolve())
+        source = f"amovie={link.name}:f={facts.demuxer}"
+        measure = f"{_measure(settings)},asetnsamples=n=65536:p=0"
+        declared = facts.declared_s or 0.0
+        if declared < _SPLIT_FROM_S:
+            graphs = [f"{source},{measure}"]
+        else:
+            split = facts.start_s + declared / 2
+            graphs = [f"{source},atrim=end={split:.6f},{measure}",
+                      f"{source}:sp={split:.6f},atrim=start={split:.6f},{measure}"]  # fmt: skip
+        cmds = [["-f", "lavfi", "-i", graph, "-f", "null", "-"] for graph in graphs]
+        logs = self._run(cmds, cancel, src, cwd=link.parent)
+        times = [aa.last_time(log) for log in logs]
+        decoded = None if None in times else sum(t for t in times if t is not None)
+        return self._analysis(src, facts, logs, decoded, offset=facts.start_s)
+
+    @staticmethod
+    def _analysis(
+        src: Path, facts: aa.StreamFacts, logs: list[str], decoded: float | None, offset: float
+    ) -> aa.Analysis:
+        blocks = [b for log in logs for b in aa.momentary_blocks(log)]
+        if not decoded or not any("Summary:" in log for log in logs):
+            raise PermanentError(f"{src.name}: ffmpeg decoded no audio from it")
+        if facts.declared_s and decoded < facts.declared_s * 0.9 - 1.0:
+            raise PermanentError(f"{src.name} is truncated: only {decoded:.1f} s of its "
+                                 f"{facts.declared_s:.1f} s decode; download it again")  # fmt: skip
+        found = [s for log in logs for s in aa.silences(log, offset, decoded)]
+        return aa.Analysis(
+            facts=facts,
+            decoded_s=decoded,
+            loudness_lufs=aa.integrated_loudness(blocks),
+            peak_db=max(aa.peak_db(log) for log in logs),
+            silences=tuple(aa.merge(found)),
+        )
+
+    def _run(
+        self,
+        cmds: list[list[str]],
+        cancel: threading.Event | None,
+        src: Path,
+        *,
+        cwd: Path | None = None,
+        check: bool = True,
+    ) -> list[str]:
+        """Run ffmpeg commands side by side; kill them all as soon as ``cancel`` is set.
+
+        Logs go to unnamed temporary files, not pipes: a chatty process (ebur128's frame log)
+        must never stall on a full pipe while we wait on another one.
+        """
+        procs: list[subprocess.Popen[bytes]] = []
+        finished = threading.Event()
+
+        def wait_all() -> None:
+            for proc in procs:
+                proc.wait()
+            finished.set()
+
+        with contextlib.ExitStack() as stack:
+            logs = [stack.enter_context(tempfile.TemporaryFile()) for _ in cmds]
+            texts = self._supervise(cmds, logs, procs, wait_all, finished, cancel, cwd, src)
+        if check:
+            for proc, text in zip(procs, texts, strict=True):
+                if proc.returncode != 0:
+                    raise _error_from(text, src)
+        return texts
+
+    def _supervise(
+        self,
+        cmds: list[list[str]],
+        logs: Sequence[IO[bytes]],
+        procs: list[subprocess.Popen[bytes]],
+        wait_all: Callable[[], None],
+        finished: threading.Event,
+        cancel: threading.Event | None,
+        cwd: Path | None,
+        src: Path,
+    ) -> list[str]:
         try:
-            while True:
+            for cmd, log in zip(cmds, logs, strict=True):
+                full = [str(self.ffmpeg), "-hide_banner", "-nostdin", "-nostats", *cmd]
+                procs.append(subprocess.Popen(full, stdin=subprocess.DEVNULL, cwd=cwd,
+                                              stdout=subprocess.DEVNULL, stderr=log))  # fmt: skip
+            # A blocking wait() in a thread wakes us the moment the last process exits.
+            threading.Thread(target=wait_all, daemon=True).start()
+            while not finished.wait(_POLL_S):
                 if cancel is not None and cancel.is_set():
                     raise CancelledError(f"processing {src.name} was cancelled")
-                try:
-                    _, stderr = proc.communicate(timeout=_POLL_S)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
+            texts = []
+            for log in logs:
+                log.seek(0)
+                texts.append(log.read().decode("utf-8", "replace"))
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
-        log = stderr.decode("utf-8", "replace")
-        if proc.returncode != 0:
-            raise _error_from(log, src)
-        return log
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                proc.wait()
+        return texts
+
+
+def _measure(settings: AudioConfig) -> str:
+    peak = "true" if settings.normalize == "peak" else "sample"
+    return (f"aformat=channel_layouts=mono|stereo,"
+            f"silencedetect=n={settings.silence_threshold_db}dB:d={aa.MIN_SILENCE_S},"
+            f"ebur128=peak={peak}:framelog=info")  # fmt: skip
+
+
+def _open(path: Path) -> list[str]:
+    # "file:" stops a name like "http:x" or "-x" from being read as a URL or an option.
+    return ["-format_whitelist", _DEMUXERS, "-i", f"file:{path}"]
 
 
 def _input(path: Path) -> list[str]:
-    # "file:" stops a name like "http:x" or "-x" from being read as a URL or an option.
-    return ["-format_whitelist", _DEMUXERS, "-i", f"file:{path}",
-            "-map", "0:a:0", "-vn", "-sn", "-dn"]  # fmt: skip
+    return [*_open(path), "-map", "0:a:0", "-vn", "-sn", "-dn"]
+
+
+def _output(
+    analysis: aa.Analysis, settings: AudioConfig, chosen: aa.Plan
+) -> tuple[str, str, list[str]]:
+    """The muxer, extension and codec arguments of the output."""
+    codec = analysis.facts.codec
+    if settings.format == "original":
+        muxer, ext = _CONTAINERS.get(codec, ("matroska", "mka"))
+        return muxer, ext, _COPY
+    encoder, muxer, ext = _ENCODERS[settings.format]
+    untouched = (chosen.gain_db == 0.0 and chosen.limit_db is None
+                 and chosen.start_s == 0.0 and chosen.end_s >= analysis.decoded_s)  # fmt: skip
+    if untouched and codec == _FORMAT_CODEC[settings.format]:
+        return muxer, ext, _COPY
+    if encoder == "flac":
+        return muxer, ext, ["-c:a", "flac"]
+    bitrate = settings.bitrate.lower()
+    if bitrate == "v0":
+        if encoder == "libmp3lame":
+            return muxer, ext, ["-c:a", encoder, "-q:a", "0"]
+        bitrate = _VBR_FALLBACK[settings.format]
+    return muxer, ext, ["-c:a", encoder, "-b:a", bitrate]
+
+
+def _result(path: Path, duration: float, analysis: aa.Analysis, chosen: aa.Plan) -> Processed:
+    gain = chosen.gain_db
+    loudness = None if analysis.loudness_lufs is None else analysis.loudness_lufs + gain
+    peak = analysis.peak_db + gain
+    if chosen.limit_db is not None:
+        peak = min(peak, chosen.limit_db)
+    return Processed(
+        path=path,
+        duration_s=duration,
+        loudness_lufs=loudness,
+        gain_db=gain,
+        true_peak_db=peak if math.isfinite(peak) else None,
+        trimmed_s=max(0.0, analysis.decoded_s - (chosen.end_s - chosen.start_s)),
+    )
 
 
 def _check_readable(src: Path) -> None:
@@ -256,8 +334,7 @@ def _check_readable(src: Path) -> None:
 
 def _is_lossless(src: Path) -> bool:
     with src.open("rb") as fh:
-        head = fh.read(4)
-    return head in _LOSSLESS_MAGIC
+        return fh.read(4) in _LOSSLESS_MAGIC
 
 
 def _error_from(log: str, src: Path) -> Exception:
@@ -267,90 +344,11 @@ def _error_from(log: str, src: Path) -> Exception:
         if marker in log:
             return DiskError(f"writing processed audio for {src.name} failed: {marker}; "
                              "free space or fix the staging dir; it will retry")  # fmt: skip
-    if any(marker in log for marker in _NO_AUDIO):
+    if any(marker in log for marker in _NO_AUDIO) or ("Input #0" in log and "Audio:" not in log):
         return PermanentError(f"{src.name} has no audio stream")
     if "Invalid data found" in log or "moov atom not found" in log:
         return PermanentError(f"{src.name} is not a playable audio/video file ({last})")
     return PermanentError(f"ffmpeg could not process {src.name}: {last}")
-
-
-def _hms(hours: str, minutes: str, seconds: str) -> float:
-    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
-
-
-def _last_time(log: str) -> float | None:
-    times = re.findall(r"time=(\d+):(\d\d):(\d\d\.\d+)", log)
-    return _hms(*times[-1]) if times else None
-
-
-def _silences(log: str, decoded: float) -> tuple[tuple[float, float], ...]:
-    starts = [float(s) for s in re.findall(r"silence_start: (-?[\d.]+)", log)]
-    ends = [float(e) for e in re.findall(r"silence_end: (-?[\d.]+)", log)]
-    ends += [decoded] * (len(starts) - len(ends))  # silence running into the end of the file
-    return tuple(zip(starts, ends, strict=True))
-
-
-def _trim_window(analysis: _Analysis, settings: AudioConfig) -> tuple[float, float]:
-    """Start and end (seconds) of the audio to keep."""
-    start, end = 0.0, analysis.decoded_s
-    if not settings.trim_silence or settings.format == "original":
-        return start, end
-    for silence_start, silence_end in analysis.silences:
-        if silence_start <= 0.01:
-            start = max(start, silence_end)
-        if silence_end >= analysis.decoded_s - 0.05:
-            end = min(end, max(silence_start, 0.0))
-    if end - start < _KEEP_AT_LEAST_S:
-        return 0.0, analysis.decoded_s
-    return start, end
-
-
-def _gain(analysis: _Analysis, settings: AudioConfig) -> tuple[float, float | None]:
-    """The gain to apply (dB) and the limiter ceiling (dBFS sample peak) if one is needed."""
-    if settings.format == "original" or settings.normalize == "off":
-        return 0.0, None
-    lossy = settings.format in ("mp3", "m4a", "opus")
-    if settings.normalize == "peak":
-        # analysis.peak_db is a true peak here.
-        target = settings.true_peak_db - (_LOSSY_OVERSHOOT_DB if lossy else 0.0)
-        return round(target - analysis.peak_db, 2) if math.isfinite(analysis.peak_db) else 0.0, None
-    if analysis.loudness_lufs is None:
-        return 0.0, None
-    gain = round(settings.target_lufs - analysis.loudness_lufs, 2)
-    ceiling = settings.true_peak_db - _TRUE_PEAK_MARGIN_DB
-    if math.isfinite(analysis.peak_db) and analysis.peak_db + gain > ceiling:
-        return gain, ceiling
-    return gain, None
-
-
-def _filters(
-    analysis: _Analysis, start: float, end: float, gain: float, limit_db: float | None
-) -> str:
-    parts = ["aformat=channel_layouts=mono|stereo"]
-    if start > 0 or end < analysis.decoded_s:
-        parts.append(f"atrim=start={start:.6f}:end={end:.6f},asetpts=PTS-STARTPTS")
-    if gain:
-        parts.append(f"volume={gain:.2f}dB")
-    if limit_db is not None:
-        linear = 10 ** (limit_db / 20)
-        rate = analysis.sample_rate
-        # Limiting at 4x the rate catches the inter-sample peaks a plain limiter lets through;
-        # level=0: do not "auto level" back up to the limit; latency=1: keep timing unchanged.
-        parts.append(f"aresample={rate * 4},"
-                     f"alimiter=limit={linear:.5f}:attack=5:release=50:level=0:latency=1,"
-                     f"aresample={rate}")  # fmt: skip
-    return ",".join(parts)
-
-
-def _encode_args(settings: AudioConfig, encoder: str) -> list[str]:
-    if encoder == "flac":
-        return ["-c:a", "flac"]
-    bitrate = settings.bitrate.lower()
-    if bitrate == "v0":
-        if encoder == "libmp3lame":
-            return ["-c:a", encoder, "-q:a", "0"]
-        bitrate = _VBR_FALLBACK[settings.format]
-    return ["-c:a", encoder, "-b:a", bitrate]
 
 
 def _disk_error(exc: OSError, what: str) -> Exception:

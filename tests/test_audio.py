@@ -221,3 +221,27 @@ def test_garbage_input_is_a_permanent_error(
 def test_unknown_format_setting_is_refused(processor: FfmpegAudioProcessor, tmp_path: Path) -> None:
     with pytest.raises(PermanentError, match="audio.format"):
         processor.process(_tone(tmp_path, "mp3"), tmp_path / "out", AudioConfig(format="wma"))
+
+
+def test_long_file_is_analysed_in_two_halves_with_whole_file_loudness(
+    processor: FfmpegAudioProcessor, tmp_path: Path
+) -> None:
+    # Quiet first half, loud second half, and silence around the split point: the halves'
+    # blocks must gate as one file, and the silence must not be cut (it is not at an end).
+    src = tmp_path / "long.opus"
+    graph = ("sine=f=330:sample_rate=48000:duration=14,volume=-20dB,apad=pad_dur=4[a];"
+             "sine=f=550:sample_rate=48000:duration=18[b];"
+             "[a][b]concat=n=2:v=0:a=1,adelay=1500:all=1,apad=pad_dur=2,"
+             "aformat=channel_layouts=stereo")  # fmt: skip
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-filter_complex", graph,
+                    "-c:a", "libopus", "-b:a", "96k", str(src)], check=True)  # fmt: skip
+    whole = loudness(src)
+
+    result = processor.process(src, tmp_path / "out", AudioConfig())
+
+    assert result.gain_db is not None and result.loudness_lufs is not None
+    assert result.loudness_lufs - result.gain_db == pytest.approx(whole["lufs"], abs=0.15)
+    assert abs(loudness(result.path)["lufs"] - -14.0) <= 1.0
+    assert duration(result.path) == pytest.approx(14 + 4 + 18, abs=0.15)
+    assert result.trimmed_s == pytest.approx(1.5 + 2.0, abs=0.15)
+    _assert_only(tmp_path / "out", "audio.mp3")

@@ -1,0 +1,185 @@
+"""What ffmpeg told us about a file, and what to do about it: pure functions, no I/O.
+
+``audio`` runs ffmpeg; this module reads its logs (the input banner, ``silencedetect`` and
+``ebur128`` output) and turns settings + measurements into trim points, a gain, an optional
+limiter and the filter chain. Integrated loudness is computed here from ebur128's per-100 ms
+momentary values (the 400 ms gating blocks of ITU-R BS.1770), which lets the analysis run as
+two processes over the two halves of a file and still give the loudness of the whole.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .config import AudioConfig
+
+# Headroom between a sample-peak estimate and the true-peak ceiling: covers the inter-sample
+# peaks of typical masters and the overshoot a lossy encoder adds.
+TRUE_PEAK_MARGIN_DB = 1.0
+# Lossy encoders overshoot even when the input's true peak is exact.
+LOSSY_OVERSHOOT_DB = 0.3
+MIN_SILENCE_S = 0.1
+KEEP_AT_LEAST_S = 0.5  # never trim a file down to nothing: it is all silence, keep it whole
+_ABSOLUTE_GATE_LUFS = -70.0
+_RELATIVE_GATE_LU = -10.0
+
+_TIME = r"(\d+):(\d\d):(\d\d(?:\.\d+)?)"
+_NUMBER = r"(-?[\d.]+|-?inf|nan)"
+
+
+@dataclass(frozen=True)
+class StreamFacts:
+    """The input banner of ``ffmpeg -i``: enough to plan without ffprobe."""
+
+    demuxer: str  # first name of the demuxer, e.g. "mov" for "mov,mp4,m4a,3gp,3g2,mj2"
+    codec: str
+    sample_rate: int
+    declared_s: float | None  # from the container; an estimate for some formats
+    start_s: float  # first timestamp; decoders inside filter graphs keep it
+
+
+@dataclass(frozen=True)
+class Analysis:
+    facts: StreamFacts
+    decoded_s: float
+    loudness_lufs: float | None  # None: too quiet to measure (silence)
+    peak_db: float  # sample peak, or true peak in peak mode
+    silences: tuple[tuple[float, float], ...]  # seconds from the start of the audio
+
+
+@dataclass(frozen=True)
+class Plan:
+    start_s: float
+    end_s: float
+    gain_db: float
+    limit_db: float | None  # sample-peak ceiling of a limiter, when one is needed
+
+
+def _hms(hours: str, minutes: str, seconds: str) -> float:
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def parse_banner(log: str) -> StreamFacts | None:
+    """Facts about the first audio stream, or None when the banner shows none."""
+    demuxer = re.search(r"Input #0, ([\w,]+), from", log)
+    stream = re.search(r"Stream #0:\d+[^:\n]*: Audio: (\w+)[^,\n]*, (\d+) Hz", log)
+    if demuxer is None or stream is None:
+        return None
+    duration = re.search(rf"Duration: {_TIME}", log)
+    start = re.search(r"start: (-?[\d.]+)", log)
+    return StreamFacts(
+        demuxer=demuxer.group(1).split(",")[0],
+        codec=stream.group(1),
+        sample_rate=int(stream.group(2)),
+        declared_s=_hms(*duration.groups()) if duration else None,
+        start_s=float(start.group(1)) if start else 0.0,
+    )
+
+
+def last_time(log: str) -> float | None:
+    """The final ``time=`` of ffmpeg's progress: how much it wrote."""
+    times = re.findall(rf"time={_TIME}", log)
+    return _hms(*times[-1]) if times else None
+
+
+def momentary_blocks(log: str) -> list[float]:
+    """ebur128's momentary loudness (LUFS) every 100 ms, from ``framelog=info``."""
+    values = re.findall(rf" t: [\d.]+\s+TARGET:\S+ LUFS\s+M:\s*{_NUMBER}", log)
+    return [float(v) for v in values if v != "nan"]
+
+
+def integrated_loudness(blocks: Iterable[float]) -> float | None:
+    """BS.1770 gated integrated loudness of momentary blocks; None below the absolute gate."""
+    audible = [b for b in blocks if b > _ABSOLUTE_GATE_LUFS]
+    if not audible:
+        return None
+    ungated = _mean_loudness(audible)
+    gated = [b for b in audible if b > ungated + _RELATIVE_GATE_LU]
+    return _mean_loudness(gated)
+
+
+def _mean_loudness(blocks: list[float]) -> float:
+    return 10 * math.log10(sum(10 ** (b / 10) for b in blocks) / len(blocks))
+
+
+def peak_db(log: str) -> float:
+    """The highest peak ebur128 reported (sample or true peak), -inf for silence."""
+    peaks = [float(p) for p in re.findall(rf"Peak:\s+{_NUMBER} dBFS", log) if p != "nan"]
+    return max(peaks, default=-math.inf)
+
+
+def silences(log: str, offset: float, end: float) -> list[tuple[float, float]]:
+    """silencedetect's intervals, shifted by ``-offset``; one still open runs to ``end``."""
+    starts = [float(s) - offset for s in re.findall(r"silence_start: (-?[\d.]+)", log)]
+    ends = [float(e) - offset for e in re.findall(r"silence_end: (-?[\d.]+)", log)]
+    ends += [end] * (len(starts) - len(ends))
+    return list(zip(starts, ends, strict=True))
+
+
+def merge(intervals: Iterable[tuple[float, float]], gap: float = 0.05) -> list[tuple[float, float]]:
+    """Join intervals that touch: a silence across the split of a two-part analysis."""
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1] + gap:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def plan(analysis: Analysis, settings: AudioConfig) -> Plan:
+    start, end = _trim_window(analysis, settings)
+    gain, limit = _gain(analysis, settings)
+    return Plan(start, end, gain, limit)
+
+
+def _trim_window(analysis: Analysis, settings: AudioConfig) -> tuple[float, float]:
+    start, end = 0.0, analysis.decoded_s
+    if not settings.trim_silence or settings.format == "original":
+        return start, end
+    for silence_start, silence_end in analysis.silences:
+        if silence_start <= 0.01:
+            start = max(start, silence_end)
+        if silence_end >= analysis.decoded_s - 0.05:
+            end = min(end, max(silence_start, 0.0))
+    if end - start < KEEP_AT_LEAST_S:
+        return 0.0, analysis.decoded_s
+    return start, end
+
+
+def _gain(analysis: Analysis, settings: AudioConfig) -> tuple[float, float | None]:
+    if settings.format == "original" or settings.normalize == "off":
+        return 0.0, None
+    if not math.isfinite(analysis.peak_db):
+        return 0.0, None  # digital silence: nothing to scale
+    lossy = settings.format in ("mp3", "m4a", "opus")
+    if settings.normalize == "peak":  # analysis.peak_db is a true peak here
+        target = settings.true_peak_db - (LOSSY_OVERSHOOT_DB if lossy else 0.0)
+        return round(target - analysis.peak_db, 2), None
+    if analysis.loudness_lufs is None:
+        return 0.0, None
+    gain = round(settings.target_lufs - analysis.loudness_lufs, 2)
+    ceiling = settings.true_peak_db - TRUE_PEAK_MARGIN_DB
+    return gain, (ceiling if analysis.peak_db + gain > ceiling else None)
+
+
+def filters(analysis: Analysis, chosen: Plan) -> str:
+    """The encode pass's filter chain for ``chosen``."""
+    parts = ["aformat=channel_layouts=mono|stereo"]
+    if chosen.start_s > 0 or chosen.end_s < analysis.decoded_s:
+        parts.append(f"atrim=start={chosen.start_s:.6f}:end={chosen.end_s:.6f},"
+                     "asetpts=PTS-STARTPTS")  # fmt: skip
+    if chosen.gain_db:
+        parts.append(f"volume={chosen.gain_db:.2f}dB")
+    if chosen.limit_db is not None:
+        linear = 10 ** (chosen.limit_db / 20)
+        rate = analysis.facts.sample_rate
+        # Limiting at 4x the rate catches the inter-sample peaks a plain limiter lets through;
+        # level=0: do not "auto level" back up to the limit; latency=1: keep timing unchanged.
+        parts.append(f"aresample={rate * 4},"
+                     f"alimiter=limit={linear:.5f}:attack=5:release=50:level=0:latency=1,"
+                     f"aresample={rate}")  # fmt: skip
+    return ",".join(parts)
