@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .errors import BotCheckError, DeferredError, RateLimitedError
+from .errors import BotCheckError, CredentialsError, DeferredError, RateLimitedError
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ class Circuit:
     open_until: float = 0.0
     failures: int = 0
     reason: str = ""
+    error_class: str = ""
 
     def is_open(self, now: float) -> bool:
         return self.open_until > now
@@ -56,7 +57,7 @@ class Circuits:
 
     def record_failure(self, lane: str, exc: BaseException) -> float | None:
         """Open ``lane``'s circuit for a bot check or rate limit. Returns when it closes."""
-        if not isinstance(exc, BotCheckError | RateLimitedError):
+        if not isinstance(exc, BotCheckError | RateLimitedError | CredentialsError):
             return None
         now = time.time()
         with self._lock:
@@ -68,6 +69,7 @@ class Circuits:
                 wait = float(retry_after)
             circuit.open_until = max(circuit.open_until, now + wait)
             circuit.reason = str(exc)[:300]
+            circuit.error_class = getattr(exc, "error_class", "")
             until = circuit.open_until
             self._save()
         log.warning("%s circuit open for %.0fs: %s", lane, until - now, exc)
@@ -81,6 +83,16 @@ class Circuits:
             self._circuits.pop(lane)
             self._save()
         log.info("%s circuit closed: a request succeeded", lane)
+
+    def clear_credentials(self, lane: str) -> None:
+        """The user may have fixed the login: let the next job try again."""
+        with self._lock:
+            circuit = self._circuits.get(lane)
+            if circuit is None or circuit.error_class != "credentials":
+                return
+            self._circuits.pop(lane)
+            self._save()
+        log.info("%s circuit closed: trying the new credentials", lane)
 
     def snapshot(self) -> dict[str, dict[str, object]]:
         now = time.time()
@@ -111,6 +123,7 @@ class Circuits:
                 open_until=float(value.get("open_until", 0)),  # type: ignore[arg-type]
                 failures=int(value.get("failures", 0)),  # type: ignore[call-overload]
                 reason=str(value.get("reason", "")),
+                error_class=str(value.get("error_class", "")),
             )
 
     def _save(self) -> None:

@@ -249,6 +249,8 @@ class Daemon:
 
     def _nudged(self) -> None:
         """The CLI queued work or changed follows: look at the ledger now."""
+        if self.circuits is not None:
+            self.circuits.clear_credentials("spotify")
         if self.services is not None:
             self.services.workers.wake()
             self.services.reporter.wake()

@@ -98,6 +98,18 @@ class AuthError(JobError):
     retryable = True
 
 
+class CredentialsError(AuthError):
+    """The credentials themselves are expired, revoked or wrong: every call to that service
+    will fail until the user acts, so the service's circuit opens instead of failing jobs one
+    by one."""
+
+    error_class = "credentials"
+
+    def __init__(self, message: str, service: str = ""):
+        super().__init__(message)
+        self.service = service
+
+
 class CancelledError(SpotsyncError):
     """The daemon is stopping; the job goes back to pending and resumes at next start."""
 

@@ -18,6 +18,7 @@ from .config import Config
 from .errors import (
     BotCheckError,
     CancelledError,
+    CredentialsError,
     DeferredError,
     JobError,
     RateLimitedError,
@@ -141,8 +142,10 @@ class WorkerPool:
         except DeferredError as exc:
             self.ledger.defer_job(job.job_id, track.id, exc.until, str(exc))
             log.info("%s: %s deferred: %s", name, track.key, exc)
-        except (RateLimitedError, BotCheckError) as exc:
+        except (RateLimitedError, BotCheckError, CredentialsError) as exc:
             lane = "youtube" if isinstance(exc, BotCheckError) else exc.service or "generic"
+            if isinstance(exc, CredentialsError):
+                log.error("%s: %s — Spotify work is paused until then", name, exc)
             until = None
             if lane in ("youtube", "spotify"):
                 until = self.circuits.record_failure(lane, exc)

@@ -27,6 +27,7 @@ from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from ..config import SpotifyConfig
 from ..errors import (
     AuthError,
+    CredentialsError,
     ConfigError,
     LinkError,
     PermanentError,
@@ -311,7 +312,11 @@ class SpotifySource:
             if not isinstance(data, dict):
                 raise TransientError(f"Spotify answered {what} with something other than JSON")
             return data
-        raise AuthError(f"Spotify refused our token for {what} even after a refresh")
+        raise CredentialsError(
+            f"Spotify refused our token for {what} even after a refresh: re-run "
+            "'spotsyncd auth spotify' or check spotify.client_id/client_secret",
+            service="spotify",
+        )
 
     def _refresh(self, client: Any, what: str) -> None:
         """One forced token refresh after a 401 (the token expired or was revoked early)."""
@@ -339,7 +344,7 @@ class SpotifySource:
         if self._expired_token_mtime is None:
             return
         if self._token_mtime() == self._expired_token_mtime:
-            raise AuthError(LOGIN_EXPIRED)
+            raise CredentialsError(LOGIN_EXPIRED, service="spotify")
         self._expired_token_mtime = None  # a new login replaced the file: try again
 
     def _token_mtime(self) -> float | None:
@@ -357,11 +362,12 @@ class SpotifySource:
         if isinstance(exc, SpotifyOauthError):
             if exc.error == "invalid_grant" and self._client_mode == "user":
                 self._expired_token_mtime = self._token_mtime()
-                return AuthError(LOGIN_EXPIRED)
+                return CredentialsError(LOGIN_EXPIRED, service="spotify")
             if exc.error in ("invalid_client", "invalid_grant", "unauthorized_client"):
-                return AuthError(
+                return CredentialsError(
                     f"Spotify refused our credentials ({exc.error}) for {what}: "
-                    "check spotify.client_id and spotify.client_secret"
+                    "check spotify.client_id and spotify.client_secret",
+                    service="spotify",
                 )
             return TransientError(f"Spotify's token service failed for {what}: try again later")
         return TransientError(f"cannot reach Spotify for {what}: {type(exc).__name__}")

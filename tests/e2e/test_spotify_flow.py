@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,35 @@ def test_spotify_playlist_to_tagged_files(tmp_path: Path) -> None:
 
     why = env.cli("why", f"spotify:track:{ids[3]}", check=False)
     assert "no confident match" in why.stdout and "candidates" in why.stdout
+
+
+def test_spotify_429_for_a_day_defers_spotify_only(tmp_path: Path) -> None:
+    with FakeSpotify() as spotify, LoopbackServer() as audio:
+        ids = spotify.add_album(
+            "4LBUMf0rTe5tS000000000", "Night Drive", ["Neon Coast"], ["First Light"]
+        )
+        spotify.add_playlist(PLAYLIST, ids)
+        spotify.fault(f"/v1/playlists/{PLAYLIST}", 429, retry_after="86400", times=5)
+        spotify.fault(f"/v1/playlists/{PLAYLIST}/items", 429, retry_after="86400", times=5)
+        make_audio(tmp_path / "direct.mp3", seconds=1.0)
+        direct = audio.add("/direct.mp3", (tmp_path / "direct.mp3").read_bytes(), "audio/mpeg")
+        env = Env(
+            tmp_path / "world",
+            spotify={
+                "client_id": spotify.client_id,
+                "client_secret": spotify.client_secret,
+                "api_url": spotify.api_url,
+                "token_url": spotify.token_url,
+                "auth_url": spotify.auth_url,
+                "embed_url": spotify.embed_url,
+            },
+        )
+        with Daemon(env) as daemon:
+            daemon.wait_ready()
+            env.drop("mixed.txt", [f"https://open.spotify.com/playlist/{PLAYLIST}", direct])
+            wait_for(lambda: env.counts().get("done") == 1, 60, daemon, what="direct link done")
+            status = env.status()
+            assert status["circuits"]["spotify"]["open"]
+            assert status["circuits"]["spotify"]["open_until"] > time.time() + 86000
+            assert status["jobs"]["pending"] == 1 and status["jobs"]["failed"] == 0
+            assert daemon.stop() < 10
