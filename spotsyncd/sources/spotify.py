@@ -27,8 +27,8 @@ from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from ..config import SpotifyConfig
 from ..errors import (
     AuthError,
-    CredentialsError,
     ConfigError,
+    CredentialsError,
     LinkError,
     PermanentError,
     RateLimitedError,
