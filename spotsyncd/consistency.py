@@ -14,8 +14,10 @@ log = logging.getLogger(__name__)
 def missing_files(ledger: Ledger, library_dir: Path) -> list[tuple[str, str]]:
     """(key, path) of done tracks whose library file is gone."""
     missing = []
-    for track in ledger.tracks(state=JobState.DONE, kind=LinkKind.TRACK):
-        if track.path and not (library_dir / track.path).is_file():
+    for track in ledger.tracks(state=JobState.DONE):
+        if track.kind == LinkKind.COLLECTION or not track.path:
+            continue
+        if not (library_dir / track.path).is_file():
             missing.append((track.key, track.path))
     return missing
 
@@ -29,4 +31,10 @@ def repair_missing_files(ledger: Ledger, library_dir: Path, *, repair: bool) -> 
     if found and repair:
         ledger.requeue_missing(keys)
         log.warning("%d tracks whose files vanished were queued to download again", len(keys))
+    elif found:
+        log.warning(
+            "%d done tracks have no file any more; 'spotsyncd doctor --repair' "
+            "downloads them again",
+            len(keys),
+        )
     return keys

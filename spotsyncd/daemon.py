@@ -336,13 +336,14 @@ class Daemon:
                 shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink()
 
     def _check_library(self) -> None:
-        """Ledger rows whose file vanished: requeue them (the file is wanted) and say so."""
+        """Report ledger rows whose file vanished (``doctor --repair`` fetches them again: a
+        file the user deleted on purpose must not come back on its own)."""
         if self.ledger is None:
             return
         try:
             from .consistency import repair_missing_files
 
-            repair_missing_files(self.ledger, self.config.library_dir, repair=True)
+            repair_missing_files(self.ledger, self.config.library_dir, repair=False)
         except Exception:  # noqa: BLE001 - a check must never take the daemon down
             log.exception("library consistency check failed")
 

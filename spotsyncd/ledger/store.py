@@ -387,6 +387,7 @@ class Ledger(FollowsMixin, ReportsMixin):
                 .where(tracks.c.id == track_id)
                 .values(
                     path=path,
+                    kind=LinkKind.TRACK,  # a generic link that turned out to be one item
                     size_bytes=size_bytes,
                     duration_s=duration_s,
                     meta_json=json.dumps(meta.to_dict()),

@@ -126,6 +126,60 @@ def test_spotify_playlist_to_tagged_files(tmp_path: Path) -> None:
 
     why = env.cli("why", f"spotify:track:{ids[3]}", check=False)
     assert "no confident match" in why.stdout and "candidates" in why.stdout
+    assert "0." in why.stdout  # scores are shown
+
+
+def test_manual_match_and_override_lines(tmp_path: Path) -> None:
+    with FakeSpotify() as spotify, LoopbackServer() as audio:
+        ids = spotify.add_album(
+            "4LBUMf0rTe5tS000000000", "Night Drive", ["Neon Coast"], ["Lost Song", "Hidden Track"]
+        )
+        make_audio(tmp_path / "a.m4a", seconds=1.0)
+        url_a = audio.add("/a.m4a", (tmp_path / "a.m4a").read_bytes(), "audio/mp4")
+        url_b = audio.add("/b.m4a", (tmp_path / "a.m4a").read_bytes(), "audio/mp4")
+        search_file = tmp_path / "candidates.json"
+        search_file.write_text("[]", encoding="utf-8")
+        env = Env(
+            tmp_path / "world",
+            spotify={
+                "client_id": spotify.client_id,
+                "client_secret": spotify.client_secret,
+                "api_url": spotify.api_url,
+                "token_url": spotify.token_url,
+                "auth_url": spotify.auth_url,
+                "embed_url": spotify.embed_url,
+            },
+        )
+        command = [sys.executable, "-m", "tests.e2e.canned_search_daemon"]
+        with Daemon(
+            env,
+            command=command,
+            extra_env={
+                "FAKE_SEARCH_FILE": str(search_file),
+                "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+            },
+        ) as daemon:
+            daemon.wait_ready()
+            env.drop(
+                "pick.txt",
+                [
+                    f"{url_b} | https://open.spotify.com/track/{ids[1]}",
+                    f"https://open.spotify.com/track/{ids[0]}",
+                ],
+            )
+            wait_for(
+                lambda: env.counts().get("done") == 1 and env.counts().get("failed") == 1,
+                60,
+                daemon,
+                what="override done, search failed",
+            )
+            result = env.cli("match", f"https://open.spotify.com/track/{ids[0]}", url_a)
+            assert result.returncode == 0, result.stderr
+            wait_for(lambda: env.counts().get("done") == 2, 60, daemon, what="manual match")
+            daemon.stop()
+        assert audio.hits["/a.m4a"] >= 1 and audio.hits["/b.m4a"] >= 1
+    titles = sorted(str(ID3(p)["TIT2"]) for p in env.library_files())
+    assert titles == ["Hidden Track", "Lost Song"]  # Spotify's metadata, chosen audio
 
 
 def test_spotify_429_for_a_day_defers_spotify_only(tmp_path: Path) -> None:
