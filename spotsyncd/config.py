@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,11 +15,14 @@ from typing import Any
 
 import yaml
 
+from . import config_values as v
+from .config_values import parse_duration
 from .errors import ConfigError
+
+__all__ = ["Config", "load_config", "parse_duration", "prepare_dirs"]
 
 APP = "spotsyncd"
 AUDIO_FORMATS = ("mp3", "m4a", "opus", "flac", "original")
-BITRATES = ("128k", "192k", "256k", "320k", "v0")
 NORMALIZE = ("loudness", "peak", "off")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 ON_REMOVED = ("keep", "delete")
@@ -127,183 +129,47 @@ def _plain(value: Any) -> Any:
     return value
 
 
-# ---------------------------------------------------------------- value parsers
-
-
-def parse_duration(value: Any) -> int:
-    """``90``, ``"90s"``, ``"30m"``, ``"6h"``, ``"1d"``, ``"1h30m"`` → seconds."""
-    if isinstance(value, bool):
-        raise ValueError("expected a duration such as 30m, 6h or 1d")
-    if isinstance(value, int | float):
-        seconds = int(value)
-    else:
-        text = str(value).strip().lower()
-        parts = re.findall(r"(\d+(?:\.\d+)?)\s*([smhdw]?)", text)
-        if not parts or re.sub(r"[\d.\sdhmsw]", "", text):
-            raise ValueError(f"expected a duration such as 30m, 6h or 1d, got {value!r}")
-        unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-        seconds = int(sum(float(n) * unit[u] for n, u in parts))
-    if seconds < 60:
-        raise ValueError(f"must be at least 1 minute, got {value!r}")
-    return seconds
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"expected true or false, got {value!r}")
-
-
-def _int(lo: int, hi: int) -> Callable[[Any], int]:
-    def parse(value: Any) -> int:
-        if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
-            raise ValueError(f"expected a whole number, got {value!r}")
-        try:
-            number = int(str(value).strip()) if not isinstance(value, int | float) else int(value)
-        except ValueError:
-            raise ValueError(f"expected a whole number, got {value!r}") from None
-        if not lo <= number <= hi:
-            raise ValueError(f"must be between {lo} and {hi}, got {number}")
-        return number
-
-    return parse
-
-
-def _float(lo: float, hi: float) -> Callable[[Any], float]:
-    def parse(value: Any) -> float:
-        if isinstance(value, bool):
-            raise ValueError(f"expected a number, got {value!r}")
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"expected a number, got {value!r}") from None
-        if not lo <= number <= hi:
-            raise ValueError(f"must be between {lo} and {hi}, got {number}")
-        return number
-
-    return parse
-
-
-def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
-    def parse(value: Any) -> str:
-        text = str(value).strip().lower()
-        if text not in options:
-            raise ValueError(f"expected one of {', '.join(options)}, got {value!r}")
-        return text
-
-    return parse
-
-
-def _bitrate(value: Any) -> str:
-    text = str(value).strip().lower()
-    if text in ("best", "high"):
-        return "320k"
-    if text.isdigit():
-        text += "k"
-    return _choice(BITRATES)(text)
-
-
-def _str(value: Any) -> str:
-    if isinstance(value, dict | list) or value is None:
-        raise ValueError(f"expected text, got {value!r}")
-    return str(value)
-
-
-def _optional_str(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    return _str(value)
-
-
-def _path(value: Any) -> Path:
-    return Path(os.path.expandvars(_str(value))).expanduser()
-
-
-def _optional_path(value: Any) -> Path | None:
-    if value is None or value == "":
-        return None
-    return _path(value)
-
-
-def _template(value: Any) -> str:
-    text = _str(value)
-    try:
-        fields = [f for _, f, _, _ in __import__("string").Formatter().parse(text) if f]
-    except ValueError as exc:
-        raise ValueError(f"not a valid template: {exc}") from None
-    known = {
-        "artist",
-        "artists",
-        "album",
-        "album_artist",
-        "title",
-        "track_number",
-        "disc_number",
-        "year",
-        "date",
-        "ext",
-        "playlist",
-        "genre",
-        "key",
-    }
-    for name in fields:
-        base = re.split(r"[.\[!:]", name, maxsplit=1)[0]
-        if base not in known:
-            raise ValueError(f"unknown field {{{base}}}; known: {', '.join(sorted(known))}")
-    if not text.endswith(".{ext}"):
-        raise ValueError("must end with .{ext}")
-    if text.startswith("/") or ".." in text.split("/"):
-        raise ValueError("must be relative to library_dir")
-    return text
-
-
-# key → parser. Dotted keys live in sections.
 SCHEMA: dict[str, Callable[[Any], Any]] = {
-    "library_dir": _path,
-    "inbox_dir": _path,
-    "state_dir": _path,
-    "log_file": _optional_path,
-    "log_level": _choice(LOG_LEVELS),
+    "library_dir": v.path_value,
+    "inbox_dir": v.path_value,
+    "state_dir": v.path_value,
+    "log_file": v.optional_path,
+    "log_level": v.choice(LOG_LEVELS),
     "poll_every": parse_duration,
-    "audio.format": _choice(AUDIO_FORMATS),
-    "audio.bitrate": _bitrate,
-    "audio.normalize": _choice(NORMALIZE),
-    "audio.target_lufs": _float(-40, -5),
-    "audio.true_peak_db": _float(-9, 0),
-    "audio.trim_silence": _bool,
-    "audio.silence_threshold_db": _float(-90, -10),
-    "audio.id3_version": lambda v: _choice(("3", "4"))(v) and int(v),
-    "download.workers": _int(1, 32),
-    "download.max_retries": _int(0, 100),
-    "download.backoff_seconds": _float(0, 3600),
-    "download.timeout_seconds": _float(1, 3600),
-    "download.cookies_file": _optional_path,
-    "download.ffmpeg": _optional_path,
-    "library.path_template": _template,
-    "spotify.client_id": _optional_str,
-    "spotify.client_secret": _optional_str,
-    "spotify.api_url": _str,
-    "spotify.token_url": _str,
-    "spotify.auth_url": _str,
-    "spotify.embed_url": _str,
-    "spotify.redirect_port": _int(1024, 65535),
-    "spotify.market": _optional_str,
-    "matching.threshold": _float(0.0, 1.0),
-    "matching.youtube_fallback": _bool,
+    "audio.format": v.choice(AUDIO_FORMATS),
+    "audio.bitrate": v.bitrate,
+    "audio.normalize": v.choice(NORMALIZE),
+    "audio.target_lufs": v.float_value(-40, -5),
+    "audio.true_peak_db": v.float_value(-9, 0),
+    "audio.trim_silence": v.bool_value,
+    "audio.silence_threshold_db": v.float_value(-90, -10),
+    "audio.id3_version": v.id3_version,
+    "download.workers": v.int_value(1, 32),
+    "download.max_retries": v.int_value(0, 100),
+    "download.backoff_seconds": v.float_value(0, 3600),
+    "download.timeout_seconds": v.float_value(1, 3600),
+    "download.cookies_file": v.optional_path,
+    "download.ffmpeg": v.optional_path,
+    "library.path_template": v.template,
+    "spotify.client_id": v.optional_str,
+    "spotify.client_secret": v.optional_str,
+    "spotify.api_url": v.str_value,
+    "spotify.token_url": v.str_value,
+    "spotify.auth_url": v.str_value,
+    "spotify.embed_url": v.str_value,
+    "spotify.redirect_port": v.int_value(1024, 65535),
+    "spotify.market": v.optional_str,
+    "matching.threshold": v.float_value(0.0, 1.0),
+    "matching.youtube_fallback": v.bool_value,
 }
 SECTIONS = ("audio", "download", "library", "spotify", "matching")
 FOLLOW_KEYS = ("url", "every", "name", "options")
 FOLLOW_OPTIONS = {
-    "format": _choice(AUDIO_FORMATS),
-    "bitrate": _bitrate,
-    "subdir": _str,
-    "on_removed": _choice(ON_REMOVED),
-    "path_template": _template,
+    "format": v.choice(AUDIO_FORMATS),
+    "bitrate": v.bitrate,
+    "subdir": v.str_value,
+    "on_removed": v.choice(ON_REMOVED),
+    "path_template": v.template,
 }
 CLASSIC_ENV = {
     "SPOTIFY_CLIENT_ID": "spotify.client_id",

@@ -175,3 +175,12 @@ def test_config_show_hides_secrets(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "topsecret" not in result.stdout and "***" in result.stdout
+
+
+def test_id3_version_and_bitrate_spellings(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.yaml", "audio:\n  id3_version: 3\n  bitrate: best\n")
+    config = load_config(path, env={})
+    assert config.audio.id3_version == 3 and config.audio.bitrate == "320k"
+    bad = write(tmp_path / "bad.yaml", "audio:\n  id3_version: 2\n")
+    with pytest.raises(ConfigError, match="audio.id3_version"):
+        load_config(bad, env={})

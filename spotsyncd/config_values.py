@@ -1,0 +1,155 @@
+"""Parsers for configuration values: each takes what YAML or the environment gave and returns
+the typed value, or raises ValueError with a message fit for the user."""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+BITRATES = ("128k", "192k", "256k", "320k", "v0")
+TEMPLATE_FIELDS = frozenset(
+    {
+        "artist",
+        "artists",
+        "album",
+        "album_artist",
+        "title",
+        "track_number",
+        "disc_number",
+        "year",
+        "date",
+        "ext",
+        "playlist",
+        "genre",
+        "key",
+    }
+)
+
+
+def parse_duration(value: Any) -> int:
+    """``90``, ``"90s"``, ``"30m"``, ``"6h"``, ``"1d"``, ``"1h30m"`` → seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 30m, 6h or 1d")
+    if isinstance(value, int | float):
+        seconds = int(value)
+    else:
+        text = str(value).strip().lower()
+        parts = re.findall(r"(\d+(?:\.\d+)?)\s*([smhdw]?)", text)
+        if not parts or re.sub(r"[\d.\sdhmsw]", "", text):
+            raise ValueError(f"expected a duration such as 30m, 6h or 1d, got {value!r}")
+        unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+        seconds = int(sum(float(n) * unit[u] for n, u in parts))
+    if seconds < 60:
+        raise ValueError(f"must be at least 1 minute, got {value!r}")
+    return seconds
+
+
+def bool_value(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def int_value(lo: int, hi: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+            raise ValueError(f"expected a whole number, got {value!r}")
+        try:
+            number = int(str(value).strip()) if not isinstance(value, int | float) else int(value)
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {value!r}") from None
+        if not lo <= number <= hi:
+            raise ValueError(f"must be between {lo} and {hi}, got {number}")
+        return number
+
+    return parse
+
+
+def float_value(lo: float, hi: float) -> Callable[[Any], float]:
+    def parse(value: Any) -> float:
+        if isinstance(value, bool):
+            raise ValueError(f"expected a number, got {value!r}")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"expected a number, got {value!r}") from None
+        if not lo <= number <= hi:
+            raise ValueError(f"must be between {lo} and {hi}, got {number}")
+        return number
+
+    return parse
+
+
+def choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = str(value).strip().lower()
+        if text not in options:
+            raise ValueError(f"expected one of {', '.join(options)}, got {value!r}")
+        return text
+
+    return parse
+
+
+def id3_version(value: Any) -> int:
+    """3 (ID3v2.3) or 4 (ID3v2.4)."""
+    return int(choice(("3", "4"))(value))
+
+
+def bitrate(value: Any) -> str:
+    """``320``, ``320k``, ``best`` → ``320k``; one of BITRATES."""
+    text = str(value).strip().lower()
+    if text in ("best", "high"):
+        return "320k"
+    if text.isdigit():
+        text += "k"
+    return choice(BITRATES)(text)
+
+
+def str_value(value: Any) -> str:
+    if isinstance(value, dict | list) or value is None:
+        raise ValueError(f"expected text, got {value!r}")
+    return str(value)
+
+
+def optional_str(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return str_value(value)
+
+
+def path_value(value: Any) -> Path:
+    return Path(os.path.expandvars(str_value(value))).expanduser()
+
+
+def optional_path(value: Any) -> Path | None:
+    if value is None or value == "":
+        return None
+    return path_value(value)
+
+
+def template(value: Any) -> str:
+    """A ``library.path_template``: known fields only, relative, ending in ``.{ext}``."""
+    text = str_value(value)
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f]
+    except ValueError as exc:
+        raise ValueError(f"not a valid template: {exc}") from None
+    for name in fields:
+        base = re.split(r"[.\[!:]", name, maxsplit=1)[0]
+        if base not in TEMPLATE_FIELDS:
+            known = ", ".join(sorted(TEMPLATE_FIELDS))
+            raise ValueError(f"unknown field {{{base}}}; known: {known}")
+    if not text.endswith(".{ext}"):
+        raise ValueError("must end with .{ext}")
+    if text.startswith("/") or ".." in text.split("/"):
+        raise ValueError("must be relative to library_dir")
+    return text
