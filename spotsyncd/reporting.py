@@ -7,6 +7,7 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from .ledger import Ledger
@@ -17,11 +18,15 @@ log = logging.getLogger(__name__)
 TERMINAL = {"done", "failed", "refused"}
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | Iterable[str]) -> None:
+    """Replace ``path`` with ``text`` (a string, or pieces written as they come) all at once."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".spotsyncd-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            if isinstance(text, str):
+                handle.write(text)
+            else:
+                handle.writelines(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -60,19 +65,29 @@ def _describe(line: ReportLine, library_dir: Path) -> str:
 
 def render(name: str, lines: list[ReportLine], library_dir: Path) -> tuple[str, bool]:
     """The report text, and whether every line has reached its end."""
-    final = all(
+    final = is_final(lines)
+    return "".join(render_pieces(name, lines, library_dir, final=final)), final
+
+
+def is_final(lines: list[ReportLine]) -> bool:
+    """Whether every line has reached its end (a list only once all its tracks have)."""
+    return all(
         line.state in TERMINAL
         and (line.children is None or set(line.children) <= {"done", "failed"})
         for line in lines
     )
-    head = (
+
+
+def render_pieces(
+    name: str, lines: list[ReportLine], library_dir: Path, *, final: bool
+) -> Iterable[str]:
+    """The report one line at a time: a file of 200,000 refused lines is never one string."""
+    yield (
         f"# spotsyncd report for {name} ({'complete' if final else 'in progress'}, "
         f"updated {time.strftime('%Y-%m-%d %H:%M:%S')})\n"
     )
-    body = "".join(
-        f"{line.line_no}: {line.text}\n    {_describe(line, library_dir)}\n" for line in lines
-    )
-    return head + body, final
+    for line in lines:
+        yield f"{line.line_no}: {line.text}\n    {_describe(line, library_dir)}\n"
 
 
 class Reporter:
@@ -118,9 +133,10 @@ class Reporter:
             if not report.report_path:
                 continue
             lines = self.ledger.report_lines(report.file_id)
-            text, final = render(report.name, lines, self.library_dir)
+            final = is_final(lines)
+            pieces = render_pieces(report.name, lines, self.library_dir, final=final)
             try:
-                write_atomic(Path(report.report_path), text)
+                write_atomic(Path(report.report_path), pieces)
             except OSError as exc:
                 log.warning("cannot write report %s: %s", report.report_path, exc.strerror)
                 continue
