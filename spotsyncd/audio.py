@@ -26,23 +26,21 @@ whole point is the peak, measures true peak.
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import errno
+import logging
 import math
 import os
-import subprocess
-import tempfile
 import threading
-from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO
 
 from . import audio_analysis as aa
 from .config import AudioConfig
-from .errors import CancelledError, DiskError, PermanentError
+from .errors import DiskError, PermanentError
+from .ffmpeg_jobs import FfmpegJob, FfmpegJobs
 from .models import Processed
 
-_POLL_S = 0.05
+log = logging.getLogger(__name__)
 _SPLIT_FROM_S = 20.0  # shorter files are analysed by one process: a second costs more than it saves
 
 # Demuxers we let ffmpeg use on downloaded files: no playlists (hls, concat) that could make
@@ -98,174 +96,197 @@ class FfmpegAudioProcessor:
             dest_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise _disk_error(exc, f"cannot create {dest_dir}") from exc
-        scratch = dest_dir / ".audio-intermediate.wav"
-        link = dest_dir / ".audio-source"
-        partial: Path | None = None
+        work = _Work(src, dest_dir, settings)
         try:
-            facts = self._probe(src, cancel)
-            if _is_lossless(src) and settings.format != "original":
-                analysis = self._analyse_into(src, facts, settings, scratch, cancel)
-                source = scratch
-            else:
-                analysis = self._analyse_halves(src, facts, settings, link, cancel)
-                source = src
-            chosen = aa.plan(analysis, settings)
-            muxer, ext, codec_args = _output(analysis, settings, chosen)
-            if codec_args == _COPY:
-                source, chosen = src, aa.Plan(0.0, analysis.decoded_s, 0.0, None)
-            partial = dest_dir / f".audio-partial.{ext}"
-            args = [*_input(source), "-map_metadata", "-1"]
-            if codec_args != _COPY:
-                args += ["-af", aa.filters(analysis, chosen)]
-            log = self._run([[*args, *codec_args, "-f", muxer, "-y", str(partial)]], cancel, src)
-            duration = aa.last_time(log[0])
-            if duration is None:
-                raise PermanentError(f"{src.name}: ffmpeg wrote no audio")
+            with FfmpegJobs(self.ffmpeg, cancel, src.name) as jobs:
+                analysis, chosen, duration, ext = self._process(jobs, work)
             final = dest_dir / f"audio.{ext}"
             try:
-                os.replace(partial, final)
+                os.replace(work.partial(ext), final)
             except OSError as exc:
                 raise _disk_error(exc, f"cannot write {final}") from exc
-        except BaseException:
-            if partial is not None:
-                partial.unlink(missing_ok=True)
-            raise
         finally:
-            scratch.unlink(missing_ok=True)
-            link.unlink(missing_ok=True)
+            work.clean()
         return _result(final, duration, analysis, chosen)
 
-    def _probe(self, src: Path, cancel: threading.Event | None) -> aa.StreamFacts:
+    def _process(self, jobs: FfmpegJobs, work: _Work) -> tuple[aa.Analysis, aa.Plan, float, str]:
+        src, settings = work.src, work.settings
+        facts = self._probe(jobs, src)
+        if _is_lossless(src) and settings.format != "original":
+            analysis = self._analyse_into(jobs, work, facts)
+            return self._encode(jobs, work, analysis, aa.plan(analysis, settings), work.scratch)
+        guess = None
+        if settings.normalize == "loudness" and settings.format != "original":
+            guess = self._estimate(jobs, work, facts)
+        if guess is None:
+            analysis = self._analyse(jobs, work, facts, halves=True)
+            return self._encode(jobs, work, analysis, aa.plan(analysis, settings), src)
+        # Encode with the estimate while the exact analysis runs beside it at low priority;
+        # keep the encode if the two agree, else redo it with the exact figures.
+        guessed = aa.plan(guess, settings)
+        muxer, ext, codec_args = _output(guess, settings, guessed)
+        encoding = self._start_encode(jobs, work, guess, guessed, src, (muxer, ext, codec_args))
+        exact = self._analyse(jobs, work, facts, halves=False, background=True)
+        measured = aa.plan(exact, settings)
+        kept = aa.settled(guess, guessed, exact, measured)
+        if kept is not None:
+            log.debug("%s: kept the encode started from the estimate", src.name)
+            return exact, kept, self._finish(jobs, encoding, src), ext
+        log.debug("%s: estimate (gain %.2f dB) differs from the measurement (%.2f dB); "
+                  "encoding again", src.name, guessed.gain_db, measured.gain_db)  # fmt: skip
+        jobs.kill(encoding)
+        work.partial(ext).unlink(missing_ok=True)
+        return self._encode(jobs, work, exact, measured, src)
+
+    def _probe(self, jobs: FfmpegJobs, src: Path) -> aa.StreamFacts:
         # Without an output ffmpeg prints the banner and exits 1; the banner is what we want.
-        log = self._run([_open(src)], cancel, src, check=False)[0]
+        [(_, log)] = jobs.wait(jobs.start(_open(src)))
         facts = aa.parse_banner(log)
         if facts is None:
             raise _error_from(log, src)
         return facts
 
-    def _analyse_into(
-        self,
-        src: Path,
-        facts: aa.StreamFacts,
-        settings: AudioConfig,
-        scratch: Path,
-        cancel: threading.Event | None,
-    ) -> aa.Analysis:
-        """One decode that measures and also keeps the PCM for the encode pass."""
-        out = ["-c:a", "pcm_s24le", "-rf64", "auto", "-f", "wav", "-y", str(scratch)]
-        log = self._run([[*_input(src), "-af", _measure(settings), *out]], cancel, src)[0]
-        decoded = aa.last_time(log)
-        return self._analysis(src, facts, [log], decoded, offset=0.0)
+    def _estimate(self, jobs: FfmpegJobs, work: _Work, facts: aa.StreamFacts) -> aa.Analysis | None:
+        graph = aa.estimate_graph(work.amovie(facts), facts, work.settings)
+        if graph is None:
+            return None
+        [(code, log)] = jobs.wait(jobs.start(_lavfi(graph), cwd=work.dest_dir))
+        return aa.guess_analysis(log, facts) if code == 0 else None
 
-    def _analyse_halves(
+    def _analyse_into(self, jobs: FfmpegJobs, work: _Work, facts: aa.StreamFacts) -> aa.Analysis:
+        """One decode that measures and also keeps the PCM for the encode pass."""
+        out = ["-c:a", "pcm_s24le", "-rf64", "auto", "-f", "wav", "-y", str(work.scratch)]
+        args = [*_input(work.src), "-af", _measure(work.settings), *out]
+        logs = _checked(jobs.wait(jobs.start(args)), work.src)
+        return _analysis(work.src, facts, logs, aa.last_time(logs[0]), offset=0.0)
+
+    def _analyse(
         self,
-        src: Path,
+        jobs: FfmpegJobs,
+        work: _Work,
         facts: aa.StreamFacts,
-        settings: AudioConfig,
-        link: Path,
-        cancel: threading.Event | None,
+        *,
+        halves: bool,
+        background: bool = False,
     ) -> aa.Analysis:
-        """Measure both halves of ``src`` at once, each decoded inside its filter graph."""
-        # amovie takes a file name inside a filter graph, where ':,;[]\' would need escaping;
-        # a fixed-name link in the working directory needs none.
-        link.unlink(missing_ok=True)
-        link.symlink_to(src.resolve())
-        source = f"amovie={link.name}:f={facts.demuxer}"
-        measure = f"{_measure(settings)},asetnsamples=n=65536:p=0"
+        """Measure ``src`` decoded inside the filter graph, its two halves at once if asked."""
+        source = work.amovie(facts)
+        measure = f"{_measure(work.settings)},asetnsamples=n=65536:p=0"
         declared = facts.declared_s or 0.0
-        if declared < _SPLIT_FROM_S:
+        if not halves or declared < _SPLIT_FROM_S:
             graphs = [f"{source},{measure}"]
         else:
             split = facts.start_s + declared / 2
             graphs = [f"{source},atrim=end={split:.6f},{measure}",
                       f"{source}:sp={split:.6f},atrim=start={split:.6f},{measure}"]  # fmt: skip
-        cmds = [["-f", "lavfi", "-i", graph, "-f", "null", "-"] for graph in graphs]
-        logs = self._run(cmds, cancel, src, cwd=link.parent)
+        started = [jobs.start(_lavfi(g), cwd=work.dest_dir, background=background) for g in graphs]
+        logs = _checked(jobs.wait(*started), work.src)
         times = [aa.last_time(log) for log in logs]
         decoded = None if None in times else sum(t for t in times if t is not None)
-        return self._analysis(src, facts, logs, decoded, offset=facts.start_s)
+        return _analysis(work.src, facts, logs, decoded, offset=facts.start_s)
 
-    @staticmethod
-    def _analysis(
-        src: Path, facts: aa.StreamFacts, logs: list[str], decoded: float | None, offset: float
-    ) -> aa.Analysis:
-        blocks = [b for log in logs for b in aa.momentary_blocks(log)]
-        if not decoded or not any("Summary:" in log for log in logs):
-            raise PermanentError(f"{src.name}: ffmpeg decoded no audio from it")
-        if facts.declared_s and decoded < facts.declared_s * 0.9 - 1.0:
-            raise PermanentError(f"{src.name} is truncated: only {decoded:.1f} s of its "
-                                 f"{facts.declared_s:.1f} s decode; download it again")  # fmt: skip
-        found = [s for log in logs for s in aa.silences(log, offset, decoded)]
-        return aa.Analysis(
-            facts=facts,
-            decoded_s=decoded,
-            loudness_lufs=aa.integrated_loudness(blocks),
-            peak_db=max(aa.peak_db(log) for log in logs),
-            silences=tuple(aa.merge(found)),
-        )
+    def _encode(
+        self, jobs: FfmpegJobs, work: _Work, analysis: aa.Analysis, chosen: aa.Plan, source: Path
+    ) -> tuple[aa.Analysis, aa.Plan, float, str]:
+        output = _output(analysis, work.settings, chosen)
+        if output[2] == _COPY:
+            source, chosen = work.src, aa.Plan(0.0, analysis.decoded_s, 0.0, None)
+        elif chosen.limit_db is not None:
+            chosen = self._make_up_for_limiting(jobs, work, analysis, chosen, source)
+        job = self._start_encode(jobs, work, analysis, chosen, source, output)
+        return analysis, chosen, self._finish(jobs, job, work.src), output[1]
 
-    def _run(
+    def _make_up_for_limiting(
+        self, jobs: FfmpegJobs, work: _Work, analysis: aa.Analysis, chosen: aa.Plan, source: Path
+    ) -> aa.Plan:
+        """A limiter takes loudness away with the peaks: measure what is left, add it back."""
+        chain = f"{aa.filters(analysis, chosen)},ebur128=framelog=info"
+        args = [*_input(source), "-af", chain, "-f", "null", "-"]
+        [log] = _checked(jobs.wait(jobs.start(args)), work.src)
+        after = aa.integrated_loudness(aa.momentary_blocks(log))
+        if after is None:
+            return chosen
+        shortfall = work.settings.target_lufs - after
+        # The limiter keeps the peaks at the ceiling, so the extra gain lands on the body.
+        return dataclasses.replace(chosen, gain_db=round(chosen.gain_db + shortfall, 2),
+                                   loudness_lufs=work.settings.target_lufs)  # fmt: skip
+
+    def _start_encode(
         self,
-        cmds: list[list[str]],
-        cancel: threading.Event | None,
-        src: Path,
-        *,
-        cwd: Path | None = None,
-        check: bool = True,
-    ) -> list[str]:
-        """Run ffmpeg commands side by side; kill them all as soon as ``cancel`` is set.
+        jobs: FfmpegJobs,
+        work: _Work,
+        analysis: aa.Analysis,
+        chosen: aa.Plan,
+        source: Path,
+        output: tuple[str, str, list[str]],
+    ) -> FfmpegJob:
+        muxer, ext, codec_args = output
+        args = [*_input(source), "-map_metadata", "-1"]
+        if codec_args != _COPY:
+            args += ["-af", aa.filters(analysis, chosen)]
+        return jobs.start([*args, *codec_args, "-f", muxer, "-y", str(work.partial(ext))])
 
-        Logs go to unnamed temporary files, not pipes: a chatty process (ebur128's frame log)
-        must never stall on a full pipe while we wait on another one.
-        """
-        procs: list[subprocess.Popen[bytes]] = []
-        finished = threading.Event()
+    def _finish(self, jobs: FfmpegJobs, job: FfmpegJob, src: Path) -> float:
+        [log] = _checked(jobs.wait(job), src)
+        duration = aa.last_time(log)
+        if duration is None:
+            raise PermanentError(f"{src.name}: ffmpeg wrote no audio")
+        return duration
 
-        def wait_all() -> None:
-            for proc in procs:
-                proc.wait()
-            finished.set()
 
-        with contextlib.ExitStack() as stack:
-            logs = [stack.enter_context(tempfile.TemporaryFile()) for _ in cmds]
-            texts = self._supervise(cmds, logs, procs, wait_all, finished, cancel, cwd, src)
-        if check:
-            for proc, text in zip(procs, texts, strict=True):
-                if proc.returncode != 0:
-                    raise _error_from(text, src)
-        return texts
+class _Work:
+    """The files of one ``process`` call in ``dest_dir``; ``clean`` leaves only the result."""
 
-    def _supervise(
-        self,
-        cmds: list[list[str]],
-        logs: Sequence[IO[bytes]],
-        procs: list[subprocess.Popen[bytes]],
-        wait_all: Callable[[], None],
-        finished: threading.Event,
-        cancel: threading.Event | None,
-        cwd: Path | None,
-        src: Path,
-    ) -> list[str]:
-        try:
-            for cmd, log in zip(cmds, logs, strict=True):
-                full = [str(self.ffmpeg), "-hide_banner", "-nostdin", "-nostats", *cmd]
-                procs.append(subprocess.Popen(full, stdin=subprocess.DEVNULL, cwd=cwd,
-                                              stdout=subprocess.DEVNULL, stderr=log))  # fmt: skip
-            # A blocking wait() in a thread wakes us the moment the last process exits.
-            threading.Thread(target=wait_all, daemon=True).start()
-            while not finished.wait(_POLL_S):
-                if cancel is not None and cancel.is_set():
-                    raise CancelledError(f"processing {src.name} was cancelled")
-            texts = []
-            for log in logs:
-                log.seek(0)
-                texts.append(log.read().decode("utf-8", "replace"))
-        finally:
-            for proc in procs:
-                if proc.poll() is None:
-                    proc.kill()
-                proc.wait()
-        return texts
+    def __init__(self, src: Path, dest_dir: Path, settings: AudioConfig) -> None:
+        self.src, self.dest_dir, self.settings = src, dest_dir, settings
+        self.scratch = dest_dir / ".audio-intermediate.wav"
+        self.link = dest_dir / ".audio-source"
+        self.partials: set[Path] = set()
+
+    def partial(self, ext: str) -> Path:
+        path = self.dest_dir / f".audio-partial.{ext}"
+        self.partials.add(path)
+        return path
+
+    def amovie(self, facts: aa.StreamFacts) -> str:
+        """``amovie`` reading ``src``: a file name inside a filter graph would need ':,;[]\\'
+        escaped; a fixed-name link in the working directory needs none."""
+        if not self.link.is_symlink():
+            self.link.symlink_to(self.src.resolve())
+        return f"amovie={self.link.name}:f={facts.demuxer}"
+
+    def clean(self) -> None:
+        for path in (self.scratch, self.link, *self.partials):
+            path.unlink(missing_ok=True)
+
+
+def _lavfi(graph: str) -> list[str]:
+    return ["-f", "lavfi", "-i", graph, "-f", "null", "-"]
+
+
+def _checked(results: list[tuple[int, str]], src: Path) -> list[str]:
+    for code, log in results:
+        if code != 0:
+            raise _error_from(log, src)
+    return [log for _, log in results]
+
+
+def _analysis(
+    src: Path, facts: aa.StreamFacts, logs: list[str], decoded: float | None, offset: float
+) -> aa.Analysis:
+    if not decoded or not any("Summary:" in log for log in logs):
+        raise PermanentError(f"{src.name}: ffmpeg decoded no audio from it")
+    if facts.declared_s and decoded < facts.declared_s * 0.9 - 1.0:
+        raise PermanentError(f"{src.name} is truncated: only {decoded:.1f} s of its "
+                             f"{facts.declared_s:.1f} s decode; download it again")  # fmt: skip
+    found = [s for log in logs for s in aa.silences(log, offset, decoded)]
+    return aa.Analysis(
+        facts=facts,
+        decoded_s=decoded,
+        loudness_lufs=aa.integrated_loudness(b for log in logs for b in aa.momentary_blocks(log)),
+        peak_db=max(aa.peak_db(log) for log in logs),
+        silences=tuple(aa.merge(found)),
+    )
 
 
 def _measure(settings: AudioConfig) -> str:
@@ -310,6 +331,8 @@ def _output(
 def _result(path: Path, duration: float, analysis: aa.Analysis, chosen: aa.Plan) -> Processed:
     gain = chosen.gain_db
     loudness = None if analysis.loudness_lufs is None else analysis.loudness_lufs + gain
+    if chosen.loudness_lufs is not None:
+        loudness = chosen.loudness_lufs
     peak = analysis.peak_db + gain
     if chosen.limit_db is not None:
         peak = min(peak, chosen.limit_db)

@@ -56,6 +56,7 @@ class Plan:
     end_s: float
     gain_db: float
     limit_db: float | None  # sample-peak ceiling of a limiter, when one is needed
+    loudness_lufs: float | None = None  # measured after the limiter, when there is one
 
 
 def _hms(hours: str, minutes: str, seconds: str) -> float:
@@ -183,3 +184,76 @@ def filters(analysis: Analysis, chosen: Plan) -> str:
                      f"alimiter=limit={linear:.5f}:attack=5:release=50:level=0:latency=1,"
                      f"aresample={rate}")  # fmt: skip
     return ",".join(parts)
+
+
+# --- A quick estimate, to start encoding while the exact analysis runs -----------------------
+
+SPECULATE_FROM_S = 30.0  # shorter files: the exact analysis is quick enough on its own
+GUESS_TOLERANCE_DB = 0.5  # a guessed gain this close to the measured one is kept
+_EDGE_S = 8.0  # the ends are decoded whole: that is where the silence to trim is
+_CHUNKS = 10
+_CHUNK_S = 2.0
+
+
+def estimate_graph(source: str, facts: StreamFacts, settings: AudioConfig) -> str | None:
+    """A graph that decodes both ends and ten 2 s samples of the middle (~20% of a song) and
+    measures them as one; None when the file is too short or its length unknown."""
+    declared = facts.declared_s
+    if declared is None or declared < SPECULATE_FROM_S:
+        return None
+    shape = "aformat=channel_layouts=mono|stereo"
+    detect = f"silencedetect=n={settings.silence_threshold_db}dB:d={MIN_SILENCE_S}"
+    head_end = facts.start_s + _EDGE_S
+    tail_start = facts.start_s + declared - _EDGE_S
+    chains = [f"{source},atrim=end={head_end:.6f},{shape},{detect},asetpts=N/SR/TB[e0]"]
+    step = (tail_start - head_end) / (_CHUNKS + 1)
+    for index in range(1, _CHUNKS + 1):
+        at = head_end + step * index - _CHUNK_S / 2
+        chains.append(f"{source}:sp={at:.6f},atrim=start={at:.6f}:end={at + _CHUNK_S:.6f},"
+                      f"{shape},asetpts=N/SR/TB[e{index}]")  # fmt: skip
+    last = _CHUNKS + 1
+    chains.append(f"{source}:sp={tail_start:.6f},atrim=start={tail_start:.6f},{shape},{detect},"
+                  f"asetpts=N/SR/TB[e{last}]")  # fmt: skip
+    labels = "".join(f"[e{index}]" for index in range(last + 1))
+    chains.append(f"{labels}concat=n={last + 1}:v=0:a=1,ebur128=peak=sample:framelog=info,"
+                  "asetnsamples=n=65536:p=0[out0]")  # fmt: skip
+    return ";".join(chains)
+
+
+def guess_analysis(log: str, facts: StreamFacts) -> Analysis | None:
+    """An Analysis from ``estimate_graph``'s log; None when an end window is all silence
+    (then where the sound starts or stops is unknown and only the full analysis can tell)."""
+    declared = facts.declared_s or 0.0
+    found = merge(silences(log, facts.start_s, declared))
+    for start, end in found:
+        if start <= 0.01 and end >= _EDGE_S - 0.05:
+            return None
+        if end >= declared - 0.05 and start <= declared - _EDGE_S + 0.05:
+            return None
+    return Analysis(
+        facts=facts,
+        decoded_s=declared,
+        loudness_lufs=integrated_loudness(momentary_blocks(log)),
+        peak_db=peak_db(log),
+        silences=tuple(found),
+    )
+
+
+def settled(guess: Analysis, guessed: Plan, exact: Analysis, measured: Plan) -> Plan | None:
+    """The plan the guess encoded, in terms of the exact analysis, if it is close enough to
+    what the exact analysis asks for; None when the encode must be redone."""
+
+    def end_trim(analysis: Analysis, chosen: Plan) -> float | None:
+        return chosen.end_s if chosen.end_s < analysis.decoded_s - 0.001 else None
+
+    guessed_end, measured_end = end_trim(guess, guessed), end_trim(exact, measured)
+    ends_agree = guessed_end == measured_end or (
+        guessed_end is not None and measured_end is not None
+        and abs(guessed_end - measured_end) <= 0.02
+    )  # fmt: skip
+    if (guessed.limit_db is not None or measured.limit_db is not None or not ends_agree
+            or abs(guessed.start_s - measured.start_s) > 0.02
+            or abs(guessed.gain_db - measured.gain_db) > GUESS_TOLERANCE_DB):  # fmt: skip
+        return None
+    end = exact.decoded_s if guessed_end is None else guessed_end
+    return Plan(guessed.start_s, end, guessed.gain_db, None)

@@ -245,3 +245,36 @@ def test_long_file_is_analysed_in_two_halves_with_whole_file_loudness(
     assert duration(result.path) == pytest.approx(14 + 4 + 18, abs=0.15)
     assert result.trimmed_s == pytest.approx(1.5 + 2.0, abs=0.15)
     _assert_only(tmp_path / "out", "audio.mp3")
+
+
+def _bed_with_burst(path: Path, burst_at: float | None) -> Path:
+    bed = "sine=f=440:sample_rate=48000:duration=60,volume=-15dB"
+    graph = f"{bed},aformat=channel_layouts=stereo"
+    if burst_at is not None:
+        burst = f"sine=f=880:sample_rate=48000:duration=1.5,adelay={int(burst_at * 1000)}:all=1"
+        mix = "amix=inputs=2:normalize=0,aformat=channel_layouts=stereo"
+        graph = f"{bed}[bed];{burst},apad=pad_dur=60,atrim=end=60[burst];[bed][burst]{mix}"
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-filter_complex", graph,
+                    "-c:a", "libopus", "-b:a", "64k", str(path)], check=True)  # fmt: skip
+    return path
+
+
+@pytest.mark.parametrize(("burst_at", "kept"), [(None, True), (13.4, False)])
+def test_encode_from_the_estimate_is_kept_only_when_the_measurement_agrees(
+    processor: FfmpegAudioProcessor,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    burst_at: float | None,
+    kept: bool,
+) -> None:
+    # The estimate samples 2 s every 4 s of a 60 s file (11-13 s, 15-17 s, ...): a loud burst
+    # between samples is missed, so the encode started from the estimate must be redone.
+    src = _bed_with_burst(tmp_path / "burst.opus", burst_at)
+    with caplog.at_level("DEBUG", logger="spotsyncd.audio"):
+        result = processor.process(src, tmp_path / "out", AudioConfig())
+    assert ("kept the encode" in caplog.text) is kept
+    assert ("encoding again" in caplog.text) is not kept
+    measured = loudness(result.path)
+    assert abs(measured["lufs"] - -14.0) <= 1.0
+    assert result.loudness_lufs is not None and abs(result.loudness_lufs - measured["lufs"]) < 0.6
+    _assert_only(tmp_path / "out", "audio.mp3")
