@@ -3,25 +3,27 @@
 Why not pydub: ``AudioSegment`` holds the whole decoded file in memory (a 60-minute stereo
 file is ~635 MB of PCM) and re-decodes through ffmpeg anyway. Here the audio stays inside
 ffmpeg, which streams, so memory stays flat (tens of MB) whatever the length. pydub would add
-nothing but that cost, so it is not used.
+only that cost, so it is not used.
 
-Design, measured with the bundled ffmpeg 9 (``python -m bench.processing``):
+Design, measured with the bundled ffmpeg 9 (``python -m bench.processing``). The encoder is
+single-threaded and is the cost; loudness must be known before it starts. So:
 
-1. **Probe** - ``ffmpeg -i`` alone (~20 ms): codec, sample rate, duration, demuxer. There is no
-   ffprobe in the bundle; the banner has what we need, and garbage fails here clearly.
-2. **Analyse** - integrated loudness and sample peak (``ebur128``) and silence
-   (``silencedetect``). The encoder is single-threaded and the analysis must finish before it
-   starts, so the analysis is made as short as it can be: the two halves of the file are
-   decoded by two processes at once, each inside its filter graph (``amovie``; ffmpeg 9's
-   per-frame thread hand-offs cost more than the decode itself), and integrated loudness is
-   gated over both halves' 100 ms blocks (``audio_analysis``). Lossless sources (FLAC, WAV,
-   AIFF) are decoded once instead, into a PCM intermediate that the encode pass reads.
-3. **Encode** - ``atrim`` + ``volume`` (+ an oversampled ``alimiter`` only when the gain would
-   push peaks past the ceiling) into the wanted codec; or a stream copy when nothing changes.
+1. **Probe** - ``ffmpeg -i`` alone (~10 ms): codec, rate, duration, demuxer. The bundle has no
+   ffprobe; the banner has what we need, and garbage fails here with a clear message.
+2. **Estimate** (~0.1 s) - decode both ends whole (that is where silence is trimmed) and ten
+   2 s samples of the middle, in two processes, and measure them (``audio_analysis``).
+3. **Encode from the estimate while the exact analysis runs** beside it at the lowest CPU
+   priority: the whole file decoded inside the filter graph (``amovie``: ffmpeg 9's per-frame
+   thread hand-offs cost more than the decode), ``ebur128`` + ``silencedetect``.
+4. If the exact figures agree with the estimate (same trims, gain within 0.5 dB, no limiter
+   needed) the encode is kept; otherwise it is killed and redone with the exact figures, as is
+   every file under 30 s, of unknown length, or with a silent end window (where the analysis
+   runs first, its two halves at once, gated as one file from ebur128's 100 ms blocks).
 
-True peak is expensive to measure (4x oversampling doubles the analysis), so loudness mode
-works from the sample peak with a 1 dB margin below the true-peak ceiling; peak mode, whose
-whole point is the peak, measures true peak.
+The encode applies ``atrim`` + ``volume`` (+ an oversampled ``alimiter`` only when the gain would
+push peaks past the ceiling; the loudness it takes away is measured and given back), or is a
+stream copy when nothing would change. True peak is expensive (4x oversampling), so loudness
+mode works from the sample peak with 1 dB of margin; peak mode measures true peak.
 """
 
 from __future__ import annotations
@@ -47,7 +49,6 @@ _SPLIT_FROM_S = 20.0  # shorter files are analysed by one process: a second cost
 # ffmpeg open other local files named inside an untrusted download.
 _DEMUXERS = ("mp3,mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,ogg,flac,wav,w64,aiff,aac,caf,avi,flv,"
              "asf,mpegts,mpeg,wv,ape,amr,au,mpc,mpc8,tta,dts,ac3,eac3,truehd")  # fmt: skip
-_LOSSLESS_MAGIC = (b"fLaC", b"RIFF", b"FORM", b"RF64")
 
 # format -> (encoder, muxer, extension)
 _ENCODERS: dict[str, tuple[str, str, str]] = {
@@ -112,9 +113,6 @@ class FfmpegAudioProcessor:
     def _process(self, jobs: FfmpegJobs, work: _Work) -> tuple[aa.Analysis, aa.Plan, float, str]:
         src, settings = work.src, work.settings
         facts = self._probe(jobs, src)
-        if _is_lossless(src) and settings.format != "original":
-            analysis = self._analyse_into(jobs, work, facts)
-            return self._encode(jobs, work, analysis, aa.plan(analysis, settings), work.scratch)
         guess = None
         if settings.normalize == "loudness" and settings.format != "original":
             guess = self._estimate(jobs, work, facts)
@@ -147,18 +145,13 @@ class FfmpegAudioProcessor:
         return facts
 
     def _estimate(self, jobs: FfmpegJobs, work: _Work, facts: aa.StreamFacts) -> aa.Analysis | None:
-        graph = aa.estimate_graph(work.amovie(facts), facts, work.settings)
-        if graph is None:
+        graphs = aa.estimate_graphs(work.amovie(facts), facts, work.settings)
+        if graphs is None:
             return None
-        [(code, log)] = jobs.wait(jobs.start(_lavfi(graph), cwd=work.dest_dir))
-        return aa.guess_analysis(log, facts) if code == 0 else None
-
-    def _analyse_into(self, jobs: FfmpegJobs, work: _Work, facts: aa.StreamFacts) -> aa.Analysis:
-        """One decode that measures and also keeps the PCM for the encode pass."""
-        out = ["-c:a", "pcm_s24le", "-rf64", "auto", "-f", "wav", "-y", str(work.scratch)]
-        args = [*_input(work.src), "-af", _measure(work.settings), *out]
-        logs = _checked(jobs.wait(jobs.start(args)), work.src)
-        return _analysis(work.src, facts, logs, aa.last_time(logs[0]), offset=0.0)
+        results = jobs.wait(*[jobs.start(_lavfi(g), cwd=work.dest_dir) for g in graphs])
+        if any(code != 0 for code, _ in results):
+            return None
+        return aa.guess_analysis([log for _, log in results], facts)
 
     def _analyse(
         self,
@@ -182,7 +175,8 @@ class FfmpegAudioProcessor:
         started = [jobs.start(_lavfi(g), cwd=work.dest_dir, background=background) for g in graphs]
         logs = _checked(jobs.wait(*started), work.src)
         times = [aa.last_time(log) for log in logs]
-        decoded = None if None in times else sum(t for t in times if t is not None)
+        # A half with no time= decoded nothing (past the end of a truncated file): count 0.
+        decoded = None if set(times) == {None} else sum(t or 0.0 for t in times)
         return _analysis(work.src, facts, logs, decoded, offset=facts.start_s)
 
     def _encode(
@@ -239,7 +233,6 @@ class _Work:
 
     def __init__(self, src: Path, dest_dir: Path, settings: AudioConfig) -> None:
         self.src, self.dest_dir, self.settings = src, dest_dir, settings
-        self.scratch = dest_dir / ".audio-intermediate.wav"
         self.link = dest_dir / ".audio-source"
         self.partials: set[Path] = set()
 
@@ -256,7 +249,7 @@ class _Work:
         return f"amovie={self.link.name}:f={facts.demuxer}"
 
     def clean(self) -> None:
-        for path in (self.scratch, self.link, *self.partials):
+        for path in (self.link, *self.partials):
             path.unlink(missing_ok=True)
 
 
@@ -353,11 +346,6 @@ def _check_readable(src: Path) -> None:
         raise PermanentError(f"cannot read downloaded file {src}: {exc.strerror}") from exc
     if size == 0:
         raise PermanentError(f"{src.name} is empty (0 bytes); the download produced no audio")
-
-
-def _is_lossless(src: Path) -> bool:
-    with src.open("rb") as fh:
-        return fh.read(4) in _LOSSLESS_MAGIC
 
 
 def _error_from(log: str, src: Path) -> Exception:

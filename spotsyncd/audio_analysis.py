@@ -195,9 +195,9 @@ _CHUNKS = 10
 _CHUNK_S = 2.0
 
 
-def estimate_graph(source: str, facts: StreamFacts, settings: AudioConfig) -> str | None:
-    """A graph that decodes both ends and ten 2 s samples of the middle (~20% of a song) and
-    measures them as one; None when the file is too short or its length unknown."""
+def estimate_graphs(source: str, facts: StreamFacts, settings: AudioConfig) -> list[str] | None:
+    """Two graphs (run at once) that decode both ends and ten 2 s samples of the middle (~20%
+    of a song) and measure them; None when the file is too short or its length unknown."""
     declared = facts.declared_s
     if declared is None or declared < SPECULATE_FROM_S:
         return None
@@ -205,26 +205,30 @@ def estimate_graph(source: str, facts: StreamFacts, settings: AudioConfig) -> st
     detect = f"silencedetect=n={settings.silence_threshold_db}dB:d={MIN_SILENCE_S}"
     head_end = facts.start_s + _EDGE_S
     tail_start = facts.start_s + declared - _EDGE_S
-    chains = [f"{source},atrim=end={head_end:.6f},{shape},{detect},asetpts=N/SR/TB[e0]"]
+    head = f"{source},atrim=end={head_end:.6f},{shape},{detect}"
+    tail = f"{source}:sp={tail_start:.6f},atrim=start={tail_start:.6f},{shape},{detect}"
     step = (tail_start - head_end) / (_CHUNKS + 1)
+    samples = []
     for index in range(1, _CHUNKS + 1):
         at = head_end + step * index - _CHUNK_S / 2
-        chains.append(f"{source}:sp={at:.6f},atrim=start={at:.6f}:end={at + _CHUNK_S:.6f},"
-                      f"{shape},asetpts=N/SR/TB[e{index}]")  # fmt: skip
-    last = _CHUNKS + 1
-    chains.append(f"{source}:sp={tail_start:.6f},atrim=start={tail_start:.6f},{shape},{detect},"
-                  f"asetpts=N/SR/TB[e{last}]")  # fmt: skip
-    labels = "".join(f"[e{index}]" for index in range(last + 1))
-    chains.append(f"{labels}concat=n={last + 1}:v=0:a=1,ebur128=peak=sample:framelog=info,"
-                  "asetnsamples=n=65536:p=0[out0]")  # fmt: skip
-    return ";".join(chains)
+        samples.append(f"{source}:sp={at:.6f},atrim=start={at:.6f}:end={at + _CHUNK_S:.6f},{shape}")
+    half = len(samples) // 2
+    return [_concat([head, *samples[:half]]), _concat([*samples[half:], tail])]
 
 
-def guess_analysis(log: str, facts: StreamFacts) -> Analysis | None:
-    """An Analysis from ``estimate_graph``'s log; None when an end window is all silence
+def _concat(chains: list[str]) -> str:
+    labelled = [f"{chain},asetpts=N/SR/TB[e{index}]" for index, chain in enumerate(chains)]
+    labels = "".join(f"[e{index}]" for index in range(len(chains)))
+    joined = (f"{labels}concat=n={len(chains)}:v=0:a=1,ebur128=peak=sample:framelog=info,"
+              "asetnsamples=n=65536:p=0[out0]")  # fmt: skip
+    return ";".join([*labelled, joined])
+
+
+def guess_analysis(logs: list[str], facts: StreamFacts) -> Analysis | None:
+    """An Analysis from ``estimate_graphs``' logs; None when an end window is all silence
     (then where the sound starts or stops is unknown and only the full analysis can tell)."""
     declared = facts.declared_s or 0.0
-    found = merge(silences(log, facts.start_s, declared))
+    found = merge(s for log in logs for s in silences(log, facts.start_s, declared))
     for start, end in found:
         if start <= 0.01 and end >= _EDGE_S - 0.05:
             return None
@@ -233,8 +237,8 @@ def guess_analysis(log: str, facts: StreamFacts) -> Analysis | None:
     return Analysis(
         facts=facts,
         decoded_s=declared,
-        loudness_lufs=integrated_loudness(momentary_blocks(log)),
-        peak_db=peak_db(log),
+        loudness_lufs=integrated_loudness(b for log in logs for b in momentary_blocks(log)),
+        peak_db=max(peak_db(log) for log in logs),
         silences=tuple(found),
     )
 
