@@ -63,6 +63,7 @@ class JobResult:
     download_s: float = 0.0
     process_s: float = 0.0
     items: int = 0
+    notes: tuple[str, ...] = ()  # what a listing could not see (e.g. embed page limits)
 
 
 def staging_dir_for(config: Config, track_id: int) -> Path:
@@ -112,7 +113,7 @@ class Pipeline:
             listing = self._list(track)
             if listing is not None:
                 self.ledger.expand_collection(track.id, listing, options=track.options or None)
-                return JobResult(kind="expanded", items=len(listing.items))
+                return JobResult(kind="expanded", items=len(listing.items), notes=listing.notes)
             if track.kind == LinkKind.COLLECTION:
                 raise PermanentError(f"{track.url} did not list any items")
         already = self._already_filed(track)

@@ -173,6 +173,8 @@ class WorkerPool:
         track = job.track
         if result.kind == "expanded":
             log.info("%s: %s listed %d items (%.1fs)", name, track.key, result.items, elapsed)
+            for note in result.notes:
+                log.warning("%s: %s", track.key, note)
             return
         assert result.path is not None
         relative = result.path.relative_to(self.config.library_dir).as_posix()

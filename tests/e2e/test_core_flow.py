@@ -3,6 +3,7 @@ becomes finished, tagged, loudness-normalised, silence-trimmed files in the libr
 
 from __future__ import annotations
 
+import json
 import signal
 
 import mutagen
@@ -64,6 +65,23 @@ def test_inbox_file_to_tagged_library(env: Env, audio_server: LoopbackServer) ->
         assert failed[0].error_class == "permanent"
     finally:
         ledger.close()
+
+    # The stable JSON for scripts.
+    status = env.status()
+    assert status["jobs"] == {"pending": 0, "running": 0, "done": len(CODECS), "failed": 1}
+    assert status["daemon"]["running"] is False and status["overall"]["done"] == len(CODECS)
+    assert status["recent_failures"][0]["error_class"] == "permanent"
+    rows = json.loads(env.cli("tracks", "--json", check=True).stdout)
+    assert len(rows) == len(CODECS) + 1
+    for row in rows:
+        assert {"key", "state", "title", "artist", "path", "error"} <= set(row)
+    done = json.loads(env.cli("tracks", "--state", "done", "--json", check=True).stdout)
+    assert all((env.library / r["path"]).is_file() for r in done)
+    report = json.loads(env.cli("report", "--since", "1d", "--json", check=True).stdout)
+    assert report["done"] == len(CODECS) and report["failed_by_reason"] == {"permanent": 1}
+    assert report["bytes"] == sum(p.stat().st_size for p in files)
+    why = env.cli("why", missing, check=True).stdout
+    assert "404" in why and "history:" in why
 
 
 def test_second_drop_downloads_nothing_and_restart_resumes(
