@@ -193,6 +193,8 @@ _PERMANENT_PHRASES = (
     "geo restriction", "geo-restricted", "has been removed", "no longer available",
     "confirm your age", "age-restricted", "age restricted", "inappropriate for some users",
     "account associated with this video has been terminated",
+    # a redirect to file:// or another non-http scheme: refused by design, never worth a retry
+    "no connection adapters were found", "file:// urls are disabled", "unsupported url scheme",
 )  # fmt: skip
 _TRANSIENT_PHRASES = (
     "timed out", "timeout", "connection reset", "connection refused", "connection aborted",

@@ -528,6 +528,8 @@ CLASSIFY_CASES = [
     ("Unable to download video: [Errno 28] No space left on device", None, DiskError),
     ("[Errno 30] Read-only file system: '/music/x.part'", None, DiskError),
     ("a message nobody has seen before", None, TransientError),
+    ("Unable to download webpage: No connection adapters were found for 'file:///etc/passwd'",
+     None, PermanentError),
 ]  # fmt: skip
 
 

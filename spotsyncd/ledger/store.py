@@ -49,61 +49,118 @@ class Ledger(JobsMixin, FollowsMixin, ReportsMixin):
                     links, metas=metas, options=options, requeue_failed=requeue_failed, conn=own
                 )
         now = time.time()
-        results: list[Added] = []
         opts_json = json.dumps(options, sort_keys=True) if options else None
+        existing = self._existing(conn, {link.key for link in links})
+        fresh: dict[str, dict[str, Any]] = {}
         for index, link in enumerate(links):
-            meta = metas[index] if metas else None
-            row = conn.execute(
-                select(tracks.c.id, jobs.c.state, jobs.c.id.label("job_id"), tracks.c.override_url)
-                .join(jobs, jobs.c.track_id == tracks.c.id)
-                .where(tracks.c.key == link.key)
-            ).first()
-            if row is None:
-                track_id = conn.execute(
-                    insert(tracks).values(
-                        key=link.key,
-                        url=link.url,
-                        source=str(link.source),
-                        kind=str(link.kind),
-                        override_url=link.override_url,
-                        title=meta.title if meta else None,
-                        artist=meta.artist if meta else None,
-                        album=meta.album if meta else None,
-                        meta_json=json.dumps(meta.to_dict()) if meta else None,
-                        options_json=opts_json,
-                        created_at=now,
-                    )
-                ).inserted_primary_key[0]  # type: ignore[index]
-                conn.execute(
-                    insert(jobs).values(
-                        track_id=track_id, state=JobState.PENDING, attempts=0, updated_at=now
-                    )
-                )
-                self._event(conn, track_id, "info", "queued", f"queued {link.url}")
-                results.append(Added(track_id, link.key, True, False, JobState.PENDING))
+            if link.key in existing or link.key in fresh:
                 continue
-            track_id, state = row.id, JobState(row.state)
-            requeued = False
-            if (
-                link.override_url
-                and link.override_url != row.override_url
-                and state != JobState.RUNNING
-            ):
-                conn.execute(
-                    update(tracks)
-                    .where(tracks.c.id == track_id)
-                    .values(override_url=link.override_url)
-                )
-                if state != JobState.PENDING:
-                    self._requeue(conn, track_id, now, "manual match: " + link.override_url)
-                    state, requeued = JobState.PENDING, True
-            elif state == JobState.FAILED and requeue_failed:
-                self._requeue(conn, track_id, now, "asked again")
-                state, requeued = JobState.PENDING, True
-            if meta is not None and state != JobState.DONE:
-                self._merge_meta(conn, track_id, meta)
-            results.append(Added(track_id, link.key, False, requeued, state))
+            meta = metas[index] if metas else None
+            fresh[link.key] = {
+                "key": link.key,
+                "url": link.url,
+                "source": str(link.source),
+                "kind": str(link.kind),
+                "override_url": link.override_url,
+                "title": meta.title if meta else None,
+                "artist": meta.artist if meta else None,
+                "album": meta.album if meta else None,
+                "meta_json": json.dumps(meta.to_dict()) if meta else None,
+                "options_json": opts_json,
+                "created_at": now,
+            }
+        new_ids = self._insert_new(conn, list(fresh.values()), now)
+        results: list[Added] = []
+        for index, link in enumerate(links):
+            if link.key in new_ids:
+                created = link.key in fresh
+                fresh.pop(link.key, None)  # a repeat within the batch is not "created" again
+                results.append(Added(new_ids[link.key], link.key, created, False, JobState.PENDING))
+                continue
+            meta = metas[index] if metas else None
+            results.append(
+                self._update_existing(conn, existing[link.key], link, meta, requeue_failed, now)
+            )
         return results
+
+    def _existing(self, conn: Connection, keys: set[str]) -> dict[str, Any]:
+        """The track rows (id, key, state, override_url) already there for ``keys``."""
+        found: dict[str, Any] = {}
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            query = (
+                select(tracks.c.id, tracks.c.key, jobs.c.state, tracks.c.override_url)
+                .join(jobs, jobs.c.track_id == tracks.c.id)
+                .where(tracks.c.key.in_(chunk))
+            )
+            found.update({row.key: row for row in conn.execute(query)})
+        return found
+
+    def _insert_new(
+        self, conn: Connection, rows: list[dict[str, Any]], now: float
+    ) -> dict[str, int]:
+        """Insert new tracks with their pending jobs and a 'queued' event, in bulk."""
+        if not rows:
+            return {}
+        inserted = conn.execute(
+            insert(tracks).returning(tracks.c.id, tracks.c.key, sort_by_parameter_order=True),
+            rows,
+        ).all()
+        ids = {row.key: row.id for row in inserted}
+        conn.execute(
+            insert(jobs),
+            [
+                {"track_id": i, "state": JobState.PENDING, "attempts": 0, "updated_at": now}
+                for i in ids.values()
+            ],
+        )
+        conn.execute(
+            insert(events),
+            [
+                {
+                    "ts": now,
+                    "track_id": ids[r["key"]],
+                    "follow_id": None,
+                    "level": "info",
+                    "kind": "queued",
+                    "message": f"queued {r['url']}"[:4000],
+                }
+                for r in rows
+            ],
+        )
+        return ids
+
+    def _update_existing(
+        self,
+        conn: Connection,
+        row: Any,
+        link: Link,
+        meta: TrackMeta | None,
+        requeue_failed: bool,
+        now: float,
+    ) -> Added:
+        """A link we already know: a new manual match or a repeat of a failed link queues it
+        again; done tracks are left alone."""
+        track_id, state = row.id, JobState(row.state)
+        requeued = False
+        if (
+            link.override_url
+            and link.override_url != row.override_url
+            and state != JobState.RUNNING
+        ):
+            conn.execute(
+                update(tracks).where(tracks.c.id == track_id).values(override_url=link.override_url)
+            )
+            if state != JobState.PENDING:
+                self._requeue(conn, track_id, now, "manual match: " + link.override_url)
+                state, requeued = JobState.PENDING, True
+        elif state == JobState.FAILED and requeue_failed:
+            self._requeue(conn, track_id, now, "asked again")
+            state, requeued = JobState.PENDING, True
+        if meta is not None and state != JobState.DONE:
+            self._merge_meta(conn, track_id, meta)
+        return Added(track_id, link.key, False, requeued, state)
 
     def _requeue(self, conn: Connection, track_id: int, now: float, why: str) -> None:
         conn.execute(
