@@ -101,6 +101,9 @@ def _throughput(r: dict[str, Any]) -> list[Figure]:
             r["ratio_target"],
         ),
         Figure("throughput", "inbox → all filed", r["daemon_s"], "s"),
+        Figure(
+            "throughput", "daemon / bare encodes run cores at a time", r["ratio_vs_parallel"], "×"
+        ),
     ]
 
 
@@ -216,7 +219,7 @@ def run_benches(names: Sequence[str], quick: bool) -> tuple[list[Figure], dict[s
 
 
 def table(figures: Sequence[Figure], errors: dict[str, str], quick: bool = False) -> str:
-    header = ["bench", "figure", "value", "target", "ratio", "result"]
+    header = ["bench", "figure", "value", "target", "value ÷ target", "result"]
     rows = [header, ["---"] * len(header)] + [f.row(quick) for f in figures]
     rows += [[name, "error", error, "", "", "**error**"] for name, error in errors.items()]
     return "\n".join("| " + " | ".join(row) + " |" for row in rows)
