@@ -55,10 +55,10 @@ class _Handler(FileSystemEventHandler):
         self.watcher = watcher
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if isinstance(event, FileMovedEvent):
-            self.watcher.notice(os.fsdecode(event.dest_path), settle=0.0)
-        elif isinstance(event, FileClosedEvent):
-            self.watcher.notice(os.fsdecode(event.src_path), settle=0.0)
+        if isinstance(event, FileMovedEvent):  # renamed in: complete by definition
+            self.watcher.notice(os.fsdecode(event.dest_path), settle=0.0, complete=True)
+        elif isinstance(event, FileClosedEvent):  # closed after writing
+            self.watcher.notice(os.fsdecode(event.src_path), settle=0.0, complete=True)
         elif isinstance(event, FileCreatedEvent | FileModifiedEvent) or (
             event.is_directory and event.event_type == "created"
         ):
@@ -81,6 +81,7 @@ class InboxWatcher:
         self.on_follow = on_follow
         self.on_report = on_report or (lambda file_id: None)
         self._due: dict[str, float] = {}
+        self._complete: set[str] = set()  # names whose last event said the file is finished
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._observer: Observer | None = None  # type: ignore[valid-type]
@@ -90,7 +91,12 @@ class InboxWatcher:
 
     def start(self) -> None:
         self.sweep()
-        observer = Observer()
+        try:
+            # Full events: a file moved in from another folder arrives as a move (complete),
+            # not as a creation we would have to wait out.
+            observer = Observer(generate_full_events=True)  # type: ignore[call-arg]
+        except TypeError:  # observers other than inotify have no such option
+            observer = Observer()
         observer.schedule(_Handler(self), str(self.config.inbox_dir), recursive=False)
         observer.daemon = True
         observer.start()
@@ -133,12 +139,16 @@ class InboxWatcher:
             if is_link_file_name(name):
                 self.handle(name, settled=True)
 
-    def notice(self, path: str, *, settle: float) -> None:
+    def notice(self, path: str, *, settle: float, complete: bool = False) -> None:
         candidate = Path(path)
         if candidate.parent != self.config.inbox_dir or not is_link_file_name(candidate.name):
             return
         with self._cond:
             self._due[candidate.name] = time.monotonic() + settle
+            if complete:
+                self._complete.add(candidate.name)
+            else:
+                self._complete.discard(candidate.name)
             self._cond.notify_all()
 
     # ------------------------------------------------------------------ processing
@@ -152,13 +162,15 @@ class InboxWatcher:
                     wait = min(self._due.values(), default=now + 3600) - now
                     self._cond.wait(max(0.01, wait))
                     continue
+                complete = {name for name in ready if name in self._complete}
                 for name in ready:
                     self._due.pop(name, None)
+                    self._complete.discard(name)
             for name in sorted(ready):
                 if self._stop.is_set():
                     return
                 try:
-                    self.handle(name)
+                    self.handle(name, settled=name in complete)
                 except Exception:  # noqa: BLE001 - one odd file must never stop the watcher
                     log.exception("inbox: unexpected error with %s; it stays in the inbox", name)
 
