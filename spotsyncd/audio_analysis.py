@@ -86,6 +86,12 @@ def last_time(log: str) -> float | None:
     return _hms(*times[-1]) if times else None
 
 
+def last_measured_time(log: str) -> float | None:
+    """How much audio ebur128 measured: its last frame's time (to within its 100 ms step)."""
+    times = re.findall(r" t: ([\d.]+)\s+TARGET:", log)
+    return float(times[-1]) if times else None
+
+
 def momentary_blocks(log: str) -> list[float]:
     """ebur128's momentary loudness (LUFS) every 100 ms, from ``framelog=info``."""
     values = re.findall(rf" t: [\d.]+\s+TARGET:\S+ LUFS\s+M:\s*{_NUMBER}", log)

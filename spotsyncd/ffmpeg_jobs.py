@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import subprocess
 import tempfile
 import threading
@@ -19,16 +17,11 @@ _POLL_S = 0.05
 class FfmpegJob:
     """One running ffmpeg; its log goes to an unnamed temporary file."""
 
-    def __init__(self, cmd: list[str], cwd: Path | None, background: bool) -> None:
+    def __init__(self, cmd: list[str], cwd: Path | None) -> None:
         # Closed by stop(), which FfmpegJobs calls for every job it started.
         self.log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=self.log, cwd=cwd)  # fmt: skip
-        if background and hasattr(os, "setpriority"):
-            # Lowest priority: it must not slow the encoder it runs beside. Set before ffmpeg
-            # starts its threads, which inherit it.
-            with contextlib.suppress(OSError):
-                os.setpriority(os.PRIO_PROCESS, self.proc.pid, 19)
         self.done = threading.Event()
         # A blocking wait() in a thread wakes us the moment the process exits.
         threading.Thread(target=self._wait, daemon=True).start()
@@ -60,11 +53,9 @@ class FfmpegJobs:
         self.what = what
         self.jobs: list[FfmpegJob] = []
 
-    def start(
-        self, args: list[str], *, cwd: Path | None = None, background: bool = False
-    ) -> FfmpegJob:
+    def start(self, args: list[str], *, cwd: Path | None = None) -> FfmpegJob:
         cmd = [str(self.ffmpeg), "-hide_banner", "-nostdin", "-nostats", *args]
-        job = FfmpegJob(cmd, cwd, background)
+        job = FfmpegJob(cmd, cwd)
         self.jobs.append(job)
         return job
 
