@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from . import library, matching
 from .circuits import Circuits
@@ -32,6 +33,9 @@ from .models import Candidate, Downloaded, LinkKind, Listing, Processed, Progres
 from .protocols import AudioProcessor, Downloader, Searcher, Tagger
 
 log = logging.getLogger(__name__)
+
+MEDIA_SUFFIXES = (".mp3", ".m4a", ".aac", ".opus", ".ogg", ".oga", ".flac", ".wav", ".wma",
+                  ".mp4", ".m4b", ".webm", ".mka", ".aiff", ".alac")  # fmt: skip
 
 
 class MetadataSource(Protocol):
@@ -105,11 +109,7 @@ class Pipeline:
         progress: Callable[[Progress], None] | None = None,
     ) -> JobResult:
         track = job.track
-        if (
-            track.kind != LinkKind.TRACK
-            or track.source == Source.GENERIC
-            and not track.override_url
-        ):
+        if self._may_be_a_list(track):
             listing = self._list(track)
             if listing is not None:
                 self.ledger.expand_collection(track.id, listing, options=track.options or None)
@@ -122,6 +122,17 @@ class Pipeline:
         return self._fetch_and_file(track, cancel, progress)
 
     # ------------------------------------------------------------------ collections
+
+    @staticmethod
+    def _may_be_a_list(track: TrackRow) -> bool:
+        """Collections are listed; a generic link might be one (a feed, a set) unless it names
+        a media file, which saves a second extraction per direct download."""
+        if track.kind == LinkKind.COLLECTION:
+            return True
+        if track.kind == LinkKind.TRACK or track.override_url:
+            return False
+        path = urlsplit(track.url).path.lower()
+        return not path.endswith(MEDIA_SUFFIXES)
 
     def _list(self, track: TrackRow) -> Listing | None:
         if track.source == Source.SPOTIFY:
@@ -362,7 +373,5 @@ def _check_cancel(cancel: threading.Event) -> None:
 
 
 def _is_youtube(url: str) -> bool:
-    from urllib.parse import urlsplit
-
     host = (urlsplit(url).hostname or "").lower()
     return host == "youtu.be" or host.endswith("youtube.com")
