@@ -8,6 +8,7 @@ their jobs go back to pending (the ``.part`` file stays in staging for resume).
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 import traceback
@@ -26,7 +27,13 @@ from .errors import (
 )
 from .ledger import ClaimedJob, Ledger
 from .models import Progress
-from .pipeline import JobResult, Pipeline, audio_settings_for, describe_settings
+from .pipeline import (
+    JobResult,
+    Pipeline,
+    audio_settings_for,
+    describe_settings,
+    staging_dir_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +226,7 @@ class WorkerPool:
     def _record_failure(
         self, job: ClaimedJob, error_class: str, message: str, retryable: bool
     ) -> float | None:
-        return self.ledger.fail_job(
+        retry_at = self.ledger.fail_job(
             job.job_id,
             job.track.id,
             error_class=error_class,
@@ -228,6 +235,9 @@ class WorkerPool:
             max_retries=self.config.download.max_retries,
             backoff_s=self.config.download.backoff_seconds,
         )
+        if retry_at is None:  # failed for good: nothing in staging is worth keeping
+            shutil.rmtree(staging_dir_for(self.config, job.track.id), ignore_errors=True)
+        return retry_at
 
     def _progress_reporter(self, job: ClaimedJob) -> Callable[[Progress], None]:
         last = [0.0]

@@ -94,6 +94,7 @@ def test_network_faults_are_retried_and_garbage_fails_clearly(tmp_path: Path) ->
     empty = outcome["empty"]
     assert empty is not None and empty.state == "failed" and "data" in (empty.error or "")
     assert "Traceback" not in daemon.output()
+    assert not any((env.state / "staging").iterdir())  # failed for good: staging cleaned
 
 
 def _mount_tmpfs(target: Path, size: str) -> bool:
