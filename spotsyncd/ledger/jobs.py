@@ -132,20 +132,24 @@ class JobsMixin:
                     process_s=process_s,
                 )
             )
-            conn.execute(
-                update(jobs)
-                .where(jobs.c.id == job_id)
-                .values(
-                    state=JobState.DONE,
-                    updated_at=now,
-                    error=None,
-                    error_class=None,
-                    retry_at=None,
-                    progress_json=None,
-                    worker=None,
-                )
-            )
+            self._job_done(conn, track_id, now)
             self._event(conn, track_id, "info", "done", message)
+
+    @staticmethod
+    def _job_done(conn: Connection, track_id: int, now: float) -> None:
+        conn.execute(
+            update(jobs)
+            .where(jobs.c.track_id == track_id)
+            .values(
+                state=JobState.DONE,
+                updated_at=now,
+                error=None,
+                error_class=None,
+                retry_at=None,
+                progress_json=None,
+                worker=None,
+            )
+        )
 
     def fail_job(
         self,

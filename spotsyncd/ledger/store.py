@@ -224,17 +224,7 @@ class Ledger(JobsMixin, FollowsMixin, ReportsMixin):
                 .where(tracks.c.id == parent_id)
                 .values(kind=LinkKind.COLLECTION, title=listing.title, done_at=now)
             )
-            conn.execute(
-                update(jobs)
-                .where(jobs.c.track_id == parent_id)
-                .values(
-                    state=JobState.DONE,
-                    updated_at=now,
-                    error=None,
-                    error_class=None,
-                    progress_json=None,
-                )
-            )
+            self._job_done(conn, parent_id, now)
             note = "; ".join(listing.notes)
             self._event(
                 conn,

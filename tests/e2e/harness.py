@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from spotsyncd.ledger import Ledger
+from tests.fakes.spotify_api import FakeSpotify
 
 CLI = Path(sys.executable).parent / "spotsyncd"
 
@@ -195,3 +196,21 @@ def wait_for(
         time.sleep(interval)
     tail = daemon.output()[-5000:] if daemon else ""
     raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{tail}")
+
+
+def spotify_env(root: Path, fake: FakeSpotify, **overrides: Any) -> Env:
+    """A user whose config points spotsyncd's Spotify source at the loopback fake."""
+    settings = {
+        "client_id": fake.client_id, "client_secret": fake.client_secret,
+        "api_url": fake.api_url, "token_url": fake.token_url,
+        "auth_url": fake.auth_url, "embed_url": fake.embed_url,
+    }  # fmt: skip
+    settings.update(overrides.pop("spotify", {}))
+    return Env(root, spotify=settings, **overrides)
+
+
+def canned_search_daemon(env: Env, search_file: Path) -> Daemon:
+    """The real daemon, with search results read from ``search_file`` (see the launcher)."""
+    return Daemon(env, command=[sys.executable, "-m", "tests.e2e.canned_search_daemon"],
+                  extra_env={"FAKE_SEARCH_FILE": str(search_file),
+                             "PYTHONPATH": str(Path(__file__).resolve().parents[2])})  # fmt: skip

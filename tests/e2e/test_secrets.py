@@ -11,14 +11,13 @@ import os
 import socket
 import stat
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import Daemon, Env, cli_command, wait_for
+from tests.e2e.harness import Env, canned_search_daemon, cli_command, spotify_env, wait_for
 from tests.fakes.audio import make_audio
 from tests.fakes.http_server import LoopbackServer
 from tests.fakes.spotify_api import FakeSpotify
@@ -97,17 +96,10 @@ def test_secrets_never_leak(tmp_path: Path) -> None:
             encoding="utf-8",
         )
         cookies.chmod(0o600)
-        env = Env(
+        env = spotify_env(
             tmp_path / "world",
-            spotify={
-                "client_id": spotify.client_id,
-                "client_secret": SECRET,
-                "api_url": spotify.api_url,
-                "token_url": spotify.token_url,
-                "auth_url": spotify.auth_url,
-                "embed_url": spotify.embed_url,
-                "redirect_port": _free_port(),
-            },
+            spotify,
+            spotify={"client_secret": SECRET, "redirect_port": _free_port()},
             download={"cookies_file": str(cookies)},
         )
         env.config_path.chmod(0o600)
@@ -121,15 +113,7 @@ def test_secrets_never_leak(tmp_path: Path) -> None:
             f"https://open.spotify.com/track/{MISSING}",
             audio.url("/gone.mp3"),
         ]
-        command = [sys.executable, "-m", "tests.e2e.canned_search_daemon"]
-        with Daemon(
-            env,
-            command=command,
-            extra_env={
-                "FAKE_SEARCH_FILE": str(search_file),
-                "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-            },
-        ) as daemon:
+        with canned_search_daemon(env, search_file) as daemon:
             daemon.wait_ready()
             env.drop("mix.txt", links)
 

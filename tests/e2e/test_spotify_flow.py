@@ -5,14 +5,13 @@ Spotify. The daemon is a real process."""
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from mutagen.id3 import ID3
 
-from tests.e2e.harness import Daemon, Env, wait_for
+from tests.e2e.harness import Daemon, canned_search_daemon, spotify_env, wait_for
 from tests.fakes.audio import make_audio
 from tests.fakes.http_server import LoopbackServer
 from tests.fakes.spotify_api import FakeSpotify
@@ -70,26 +69,8 @@ def test_spotify_playlist_to_tagged_files(tmp_path: Path) -> None:
         search_file = tmp_path / "candidates.json"
         search_file.write_text(json.dumps(candidates), encoding="utf-8")
 
-        env = Env(
-            tmp_path / "world",
-            spotify={
-                "client_id": spotify.client_id,
-                "client_secret": spotify.client_secret,
-                "api_url": spotify.api_url,
-                "token_url": spotify.token_url,
-                "auth_url": spotify.auth_url,
-                "embed_url": spotify.embed_url,
-            },
-        )
-        command = [sys.executable, "-m", "tests.e2e.canned_search_daemon"]
-        with Daemon(
-            env,
-            command=command,
-            extra_env={
-                "FAKE_SEARCH_FILE": str(search_file),
-                "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-            },
-        ) as daemon:
+        env = spotify_env(tmp_path / "world", spotify)
+        with canned_search_daemon(env, search_file) as daemon:
             daemon.wait_ready()
             env.drop("spotify.txt", [f"https://open.spotify.com/intl-de/playlist/{PLAYLIST}?si=x"])
             wait_for(
@@ -139,26 +120,8 @@ def test_manual_match_and_override_lines(tmp_path: Path) -> None:
         url_b = audio.add("/b.m4a", (tmp_path / "a.m4a").read_bytes(), "audio/mp4")
         search_file = tmp_path / "candidates.json"
         search_file.write_text("[]", encoding="utf-8")
-        env = Env(
-            tmp_path / "world",
-            spotify={
-                "client_id": spotify.client_id,
-                "client_secret": spotify.client_secret,
-                "api_url": spotify.api_url,
-                "token_url": spotify.token_url,
-                "auth_url": spotify.auth_url,
-                "embed_url": spotify.embed_url,
-            },
-        )
-        command = [sys.executable, "-m", "tests.e2e.canned_search_daemon"]
-        with Daemon(
-            env,
-            command=command,
-            extra_env={
-                "FAKE_SEARCH_FILE": str(search_file),
-                "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-            },
-        ) as daemon:
+        env = spotify_env(tmp_path / "world", spotify)
+        with canned_search_daemon(env, search_file) as daemon:
             daemon.wait_ready()
             env.drop(
                 "pick.txt",
@@ -192,17 +155,7 @@ def test_spotify_429_for_a_day_defers_spotify_only(tmp_path: Path) -> None:
         spotify.fault(f"/v1/playlists/{PLAYLIST}/items", 429, retry_after="86400", times=5)
         make_audio(tmp_path / "direct.mp3", seconds=1.0)
         direct = audio.add("/direct.mp3", (tmp_path / "direct.mp3").read_bytes(), "audio/mpeg")
-        env = Env(
-            tmp_path / "world",
-            spotify={
-                "client_id": spotify.client_id,
-                "client_secret": spotify.client_secret,
-                "api_url": spotify.api_url,
-                "token_url": spotify.token_url,
-                "auth_url": spotify.auth_url,
-                "embed_url": spotify.embed_url,
-            },
-        )
+        env = spotify_env(tmp_path / "world", spotify)
         with Daemon(env) as daemon:
             daemon.wait_ready()
             env.drop("mixed.txt", [f"https://open.spotify.com/playlist/{PLAYLIST}", direct])
