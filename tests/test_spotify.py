@@ -376,7 +376,13 @@ def test_429_with_a_day_long_retry_after_never_waits(fake: FakeSpotify, tmp_path
 
 @pytest.mark.parametrize(
     ("status", "error"),
-    [(500, TransientError), (503, TransientError), (404, PermanentError), (400, PermanentError)],
+    [
+        (500, TransientError),
+        (503, TransientError),
+        (404, PermanentError),
+        (400, PermanentError),
+        (200, TransientError),
+    ],  # 200: an HTML page where JSON was expected
 )
 def test_status_codes_map_to_error_classes(
     fake: FakeSpotify, app: SpotifySource, status: int, error: type[Exception]

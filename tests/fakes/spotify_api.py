@@ -232,7 +232,8 @@ class FakeSpotify:
     def fault(
         self, path: str, status: int, *, retry_after: str | None = None, times: int = 1
     ) -> None:
-        """Answer the next ``times`` requests to ``path`` (no query) with ``status``."""
+        """Answer the next ``times`` requests to ``path`` (no query) with ``status`` (200: an
+        HTML page instead of JSON)."""
         headers = {"Retry-After": retry_after} if retry_after is not None else {}
         self.faults[path].extend([(status, headers)] * times)
 
@@ -256,6 +257,9 @@ class FakeSpotify:
         with self.lock:
             self.hits[url.path] += 1
             fault = self.faults[url.path].pop(0) if self.faults.get(url.path) else None
+        if fault is not None and fault[0] == 200:  # a captive portal or proxy page: 200 + HTML
+            _send_html(req, "<html><body>Please log in to the hotel Wi-Fi</body></html>")
+            return
         if fault is not None:
             _send(req, fault[0], {"error": {"status": fault[0], "message": "scripted"}}, fault[1])
             return
