@@ -119,6 +119,8 @@ def measure_rss(src: Path, dest: Path, input_s: float) -> dict[str, float]:
         raise RuntimeError(f"child failed on {src}")
     child = json.loads(out)
     largest = max(child["self_maxrss_kb"], child["children_maxrss_kb"])
+    # Sampling every 10 ms can miss a short-lived ffmpeg's peak; the tree was at least that big.
+    tree_peak = max(tree_peak, largest)
     return {
         "input_s": input_s,
         "seconds": round(child["seconds"], 2),

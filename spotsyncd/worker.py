@@ -60,8 +60,8 @@ class WorkerPool:
         self._wake = threading.Condition()
         self._woken = False
         self._threads: list[threading.Thread] = []
-        self._busy = 0
-        self._busy_lock = threading.Lock()
+        self._current: dict[str, ClaimedJob] = {}  # worker name → the job it runs
+        self._current_lock = threading.Lock()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -82,6 +82,15 @@ class WorkerPool:
         deadline = time.monotonic() + timeout_s
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        with self._current_lock:
+            stuck = list(self._current.items())
+        for name, job in stuck:
+            # A transfer stalled inside a socket read cannot be interrupted; the process is
+            # about to exit, so hand the job back now rather than leave it "running".
+            log.warning(
+                "%s: %s did not stop in time; it resumes at next start", name, job.track.key
+            )
+            self.ledger.defer_job(job.job_id, job.track.id, 0.0, "interrupted by shutdown")
 
     def wake(self) -> None:
         with self._wake:
@@ -92,14 +101,14 @@ class WorkerPool:
         return bool(self._threads) and all(t.is_alive() for t in self._threads)
 
     def busy(self) -> int:
-        return self._busy
+        return len(self._current)
 
     def run_until_idle(self, poll_s: float = 0.2) -> None:
         """For one-shot runs: return once no job is running and none is due."""
         while not self.cancel.is_set():
             due = self.ledger.next_due_at()
             # Nothing running and nothing due soon: done (far-off retries wait for the daemon).
-            if self._busy == 0 and (due is None or due - time.time() > 120):
+            if not self._current and (due is None or due - time.time() > 120):
                 return
             time.sleep(poll_s)
 
@@ -116,13 +125,13 @@ class WorkerPool:
             if job is None:
                 self._sleep(self._idle_wait())
                 continue
-            with self._busy_lock:
-                self._busy += 1
+            with self._current_lock:
+                self._current[name] = job
             try:
                 self._run(name, job)
             finally:
-                with self._busy_lock:
-                    self._busy -= 1
+                with self._current_lock:
+                    self._current.pop(name, None)
                 self.on_finished()
 
     def _idle_wait(self) -> float:

@@ -205,7 +205,7 @@ class JobsMixin:
         with db.write(self.engine) as conn:
             conn.execute(
                 update(jobs)
-                .where(jobs.c.id == job_id)
+                .where(jobs.c.id == job_id, jobs.c.state == JobState.RUNNING)
                 .values(
                     state=JobState.PENDING,
                     retry_at=until,
