@@ -291,13 +291,20 @@ class Daemon:
                 "reload: %s changed; restart spotsyncd for that to take effect", ", ".join(fixed)
             )
             new = _keep_fixed(new, self.config)
+        rebuild = any(getattr(new, k) != getattr(self.config, k)
+                      for k in ("download", "spotify", "matching"))  # fmt: skip
+        if new.download.workers != self.config.download.workers:
+            log.warning("reload: download.workers takes effect at the next restart")
         self.config = new
         if self.services is not None:
             self.services.workers.config = new
             self.services.workers.pipeline.config = new
+            if rebuild:  # timeouts, cookies, ffmpeg, Spotify credentials, search settings
+                self.services.workers.pipeline.adapters = self.adapters_factory(new)
             self.services.inbox.config = new
             if self.services.scheduler is not None:
-                self.services.scheduler.reload(new)
+                adapters = self.services.workers.pipeline.adapters if rebuild else None
+                self.services.scheduler.reload(new, adapters)
         logging.getLogger().setLevel(logging.DEBUG if new.log_level == "debug" else logging.INFO)
         log.info("configuration reloaded (%s)", ", ".join(changed) or "no changes")
         self.notifier.ready(self._status_text())

@@ -98,8 +98,11 @@ class FollowService:
     def alive(self) -> bool:
         return self.scheduler.alive()
 
-    def reload(self, config: Config) -> None:
+    def reload(self, config: Config, adapters: Adapters | None = None) -> None:
         self.config = config
+        if adapters is not None:
+            self.poller.spotify = adapters.spotify  # type: ignore[assignment]
+            self.poller.lister = adapters.downloader
         register_config_follows(config, self.ledger)
         self.scheduler.sync(self.ledger.follows())
 

@@ -142,7 +142,9 @@ class WorkerPool:
 
     def _sleep(self, seconds: float) -> None:
         with self._wake:
-            if not self._woken:
+            # cancel is set before stop() wakes us, so checking it here under the lock
+            # cannot miss a shutdown that another worker's wake-up already consumed.
+            if not self._woken and not self.cancel.is_set():
                 self._wake.wait(seconds)
             self._woken = False
 

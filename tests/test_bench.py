@@ -43,7 +43,8 @@ def test_inbox_latency_samples_both_ways_of_finishing_a_file() -> None:
     for name in ("all", "rename", "close"):
         fig = result[name]
         assert 0 < fig["p50_s"] <= fig["p95_s"] <= fig["max_s"] < 10
-    assert result["ratio"] == pytest.approx(result["all"]["p95_s"] / 0.5, 0.01)
+    # Both figures are rounded for printing: compare to the rounding, not to 1 %.
+    assert result["ratio"] == pytest.approx(result["all"]["p95_s"] / 0.5, abs=0.01)
 
 
 def test_idle_counts_cpu_memory_and_requests() -> None:
