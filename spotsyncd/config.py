@@ -328,6 +328,10 @@ def load_config(
             hint = _suggest(key)
             raise ConfigError(f"unknown key{hint}", key=key, file=file_name, line=line)
         values[key] = _parse(key, value, file_name, line)
+        if isinstance(values[key], Path) and not values[key].is_absolute() and source:
+            # Relative paths in the file mean "beside the file", not the daemon's working
+            # directory (which is / under systemd).
+            values[key] = source.parent.absolute() / values[key]
 
     overrides = read_dotenv(path.parent / ".env") if source else {}
     overrides.update(env)

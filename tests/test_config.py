@@ -184,3 +184,13 @@ def test_id3_version_and_bitrate_spellings(tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.yaml", "audio:\n  id3_version: 2\n")
     with pytest.raises(ConfigError, match="audio.id3_version"):
         load_config(bad, env={})
+
+
+def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    path = write(folder / "c.yaml", "library_dir: music\ndownload:\n  cookies_file: c.txt\n")
+    config = load_config(path, env={})
+    assert config.library_dir == folder / "music"
+    assert config.inbox_dir == folder / "music" / "inbox"
+    assert config.download.cookies_file == folder / "c.txt"
