@@ -138,6 +138,9 @@ def _arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--system", action="store_true", help="the system unit for a dedicated user (Linux)"
         )
+        p.add_argument(
+            "--executable", type=Path, help="the spotsyncd to run (default: this installation's)"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 
 from . import config_from
 
@@ -23,9 +25,11 @@ def cmd_service(args: argparse.Namespace) -> int:
         config_path = (args.config if getattr(args, "config", None) else None) or (
             config.source or default_config_path()
         )
+        if not args.print_only and not config_path.exists():
+            _write_starter_config(config_path)
         report = service.install(
             platform,
-            executable=service.default_executable(),
+            executable=args.executable or service.default_executable(),
             config_path=config_path,
             rw_paths=service.writable_paths(config),
             dry_run=args.print_only,
@@ -53,3 +57,15 @@ def cmd_service(args: argparse.Namespace) -> int:
     state = service.status(platform)
     print(f"{state.path}: {'installed' if state.installed else 'not installed'}, {state.state}")
     return 0 if state.active else 1
+
+
+def _write_starter_config(path: Path) -> None:
+    """The unit names its config file, so it must exist: an empty one means all defaults."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(
+            "# spotsyncd configuration: every key is optional and defaults apply.\n"
+            "# See config.example.yaml in the spotsyncd repository for every key.\n"
+        )
+    print(f"created {path} (empty: all defaults)")
