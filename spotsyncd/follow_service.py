@@ -164,13 +164,5 @@ class FollowService:
                 log.exception("could not rewrite follow playlists")
 
 
-def start_follow_service(
-    config: Config, ledger: Ledger, adapters: Adapters, wake: Callable[[], None]
-) -> FollowService:
-    service = FollowService(config, ledger, adapters, wake)
-    service.start()
-    return service
-
-
 def request_poll(state_dir: Path, names: list[str]) -> None:
     (state_dir / POLL_REQUEST).write_text(json.dumps(names), encoding="utf-8")

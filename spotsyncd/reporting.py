@@ -63,12 +63,6 @@ def _describe(line: ReportLine, library_dir: Path) -> str:
     return line.state
 
 
-def render(name: str, lines: list[ReportLine], library_dir: Path) -> tuple[str, bool]:
-    """The report text, and whether every line has reached its end."""
-    final = is_final(lines)
-    return "".join(render_pieces(name, lines, library_dir, final=final)), final
-
-
 def is_final(lines: list[ReportLine]) -> bool:
     """Whether every line has reached its end (a list only once all its tracks have)."""
     return all(

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select
 from sqlalchemy.pool import NullPool
 
 from .schema import SCHEMA_VERSION, metadata, schema_meta
@@ -98,9 +98,3 @@ def integrity_check(engine: Engine) -> list[str]:
             problems.append(f"foreign key: {tuple(row)}")
         conn.rollback()
     return problems
-
-
-def checkpoint(engine: Engine) -> None:
-    with engine.connect() as conn:
-        conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-        conn.rollback()
