@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, exists, func, insert, or_, select, update
 from ..errors import UserError
 from ..models import JobState, Link, Listing
 from . import db
+from .base import LedgerBase
 from .follow_diff import apply_listing_in
 from .follow_rows import (
     DiffResult,
@@ -28,7 +29,7 @@ from .follow_rows import (
 from .schema import collection_items, follow_items, follows, inbox_lines, jobs, tracks
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Engine
+    from sqlalchemy import Connection
 
 Origin = Literal["cli", "config", "inbox"]
 
@@ -65,21 +66,7 @@ def _counts_subquery() -> Any:
     )
 
 
-class FollowsMixin:
-    engine: Engine
-
-    if TYPE_CHECKING:  # provided by Ledger (store.py)
-
-        def _event(
-            self,
-            conn: Connection,
-            track_id: int | None,
-            level: str,
-            kind: str,
-            message: str,
-            follow_id: int | None = None,
-        ) -> None: ...
-
+class FollowsMixin(LedgerBase):
     # ------------------------------------------------------------------ follows
 
     def add_follow(

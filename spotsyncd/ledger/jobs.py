@@ -6,35 +6,18 @@ import json
 import random
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 
 from ..models import JobState, LinkKind, TrackMeta
 from . import db
+from .base import LedgerBase
 from .rows import ClaimedJob, TrackRow
 from .schema import jobs, tracks
 
 
-class JobsMixin:
-    engine: Engine
-
-    if TYPE_CHECKING:  # provided by Ledger (store.py)
-
-        def _event(
-            self,
-            conn: Connection,
-            track_id: int | None,
-            level: str,
-            kind: str,
-            message: str,
-            follow_id: int | None = None,
-        ) -> None: ...
-
-        def _requeue(self, conn: Connection, track_id: int, now: float, why: str) -> None: ...
-
-        def _track_by_id(self, conn: Connection, track_id: int) -> TrackRow: ...
-
+class JobsMixin(LedgerBase):
     # ------------------------------------------------------------------ jobs
 
     def reset_running(self) -> int:

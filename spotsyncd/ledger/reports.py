@@ -10,10 +10,11 @@ from sqlalchemy import func, select, update
 
 from ..models import JobState, LinkKind
 from . import db
+from .base import LedgerBase
 from .schema import collection_items, inbox_files, inbox_lines, jobs, tracks
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    pass
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,7 @@ class OpenReport:
     report_path: str | None
 
 
-class ReportsMixin:
-    engine: Engine
-
+class ReportsMixin(LedgerBase):
     def report_lines(self, file_id: int) -> list[ReportLine]:
         query = (
             select(

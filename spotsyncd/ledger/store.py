@@ -162,21 +162,6 @@ class Ledger(JobsMixin, FollowsMixin, ReportsMixin):
             self._merge_meta(conn, track_id, meta)
         return Added(track_id, link.key, False, requeued, state)
 
-    def _requeue(self, conn: Connection, track_id: int, now: float, why: str) -> None:
-        conn.execute(
-            update(jobs)
-            .where(jobs.c.track_id == track_id)
-            .values(
-                state=JobState.PENDING,
-                attempts=0,
-                retry_at=None,
-                error=None,
-                error_class=None,
-                updated_at=now,
-            )
-        )
-        self._event(conn, track_id, "info", "requeued", why)
-
     def _merge_meta(self, conn: Connection, track_id: int, meta: TrackMeta) -> None:
         old = conn.execute(select(tracks.c.meta_json).where(tracks.c.id == track_id)).scalar()
         merged = meta.merged_over(TrackMeta.from_dict(json.loads(old) if old else None))
@@ -236,14 +221,6 @@ class Ledger(JobsMixin, FollowsMixin, ReportsMixin):
             return added
 
     # ------------------------------------------------------------------ reading
-
-    def _track_by_id(self, conn: Connection, track_id: int) -> TrackRow:
-        row = conn.execute(
-            select(*TRACK_COLUMNS)
-            .join(jobs, jobs.c.track_id == tracks.c.id)
-            .where(tracks.c.id == track_id)
-        ).one()
-        return row_to_track(row)
 
     def track(self, key: str) -> TrackRow | None:
         with db.read(self.engine) as conn:
@@ -383,26 +360,6 @@ class Ledger(JobsMixin, FollowsMixin, ReportsMixin):
             )
 
     # ------------------------------------------------------------------ events
-
-    def _event(
-        self,
-        conn: Connection,
-        track_id: int | None,
-        level: str,
-        kind: str,
-        message: str,
-        follow_id: int | None = None,
-    ) -> None:
-        conn.execute(
-            insert(events).values(
-                ts=time.time(),
-                track_id=track_id,
-                follow_id=follow_id,
-                level=level,
-                kind=kind,
-                message=message[:4000],
-            )
-        )
 
     def event(
         self,

@@ -1,0 +1,58 @@
+"""What every part of the Ledger shares: the engine and the small writes they all make."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from ..models import JobState
+from .rows import TRACK_COLUMNS, TrackRow, row_to_track
+from .schema import events, jobs, tracks
+
+
+class LedgerBase:
+    engine: Engine
+
+    def _event(
+        self,
+        conn: Connection,
+        track_id: int | None,
+        level: str,
+        kind: str,
+        message: str,
+        follow_id: int | None = None,
+    ) -> None:
+        conn.execute(
+            insert(events).values(
+                ts=time.time(),
+                track_id=track_id,
+                follow_id=follow_id,
+                level=level,
+                kind=kind,
+                message=message[:4000],
+            )
+        )
+
+    def _requeue(self, conn: Connection, track_id: int, now: float, why: str) -> None:
+        conn.execute(
+            update(jobs)
+            .where(jobs.c.track_id == track_id)
+            .values(
+                state=JobState.PENDING,
+                attempts=0,
+                retry_at=None,
+                error=None,
+                error_class=None,
+                updated_at=now,
+            )
+        )
+        self._event(conn, track_id, "info", "requeued", why)
+
+    def _track_by_id(self, conn: Connection, track_id: int) -> TrackRow:
+        row = conn.execute(
+            select(*TRACK_COLUMNS)
+            .join(jobs, jobs.c.track_id == tracks.c.id)
+            .where(tracks.c.id == track_id)
+        ).one()
+        return row_to_track(row)
