@@ -144,7 +144,7 @@ def _arguments(name: str, p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .errors import ConfigError, SpotsyncError, UserError
+    from .errors import AlreadyRunningError, ConfigError, SpotsyncError, UserError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -157,9 +157,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"spotsyncd: config error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except AlreadyRunningError as exc:
+        print(f"spotsyncd: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except UserError as exc:
         print(f"spotsyncd: {exc}", file=sys.stderr)
-        return EXIT_LOCKED if "already running" in str(exc) else EXIT_FAILED
+        return EXIT_FAILED
     except SpotsyncError as exc:
         print(f"spotsyncd: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -37,6 +37,12 @@ class UserError(SpotsyncError):
     error_class = "user"
 
 
+class AlreadyRunningError(UserError):
+    """Another spotsyncd holds this state directory."""
+
+    error_class = "already_running"
+
+
 class LinkError(SpotsyncError):
     """A line of a link file is not a link we accept."""
 

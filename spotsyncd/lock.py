@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from .errors import UserError
+from .errors import AlreadyRunningError
 
 LOCK_NAME = "spotsyncd.lock"
 
@@ -19,7 +19,7 @@ LOCK_NAME = "spotsyncd.lock"
 class InstanceLock:
     """Context manager that holds the state directory for this process.
 
-    ``acquire`` raises ``UserError`` naming the holder's PID when another process has it.
+    ``acquire`` raises ``AlreadyRunningError`` (a ``UserError``) naming the holder's PID when another process has it.
     """
 
     def __init__(self, state_dir: Path) -> None:
@@ -44,7 +44,7 @@ class InstanceLock:
             pid = _read_pid(fd)
             os.close(fd)
             who = f"pid {pid}" if pid is not None else "pid unknown"
-            raise UserError(
+            raise AlreadyRunningError(
                 f"another spotsyncd ({who}) is already running on {self.state_dir}; stop it first"
             ) from None
         except BaseException:
