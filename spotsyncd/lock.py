@@ -19,7 +19,8 @@ LOCK_NAME = "spotsyncd.lock"
 class InstanceLock:
     """Context manager that holds the state directory for this process.
 
-    ``acquire`` raises ``AlreadyRunningError`` (a ``UserError``) naming the holder's PID when another process has it.
+    ``acquire`` raises ``AlreadyRunningError`` (a ``UserError``) naming the holder's PID when
+    another process has it.
     """
 
     def __init__(self, state_dir: Path) -> None:
