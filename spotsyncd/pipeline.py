@@ -207,6 +207,7 @@ class Pipeline:
         )
         _check_cancel(cancel)
         final = self._file(track, processed.path, meta)
+        self._remove_replaced(track, final)
         process_s = time.monotonic() - started
         shutil.rmtree(staging, ignore_errors=True)
         return JobResult(
@@ -342,6 +343,18 @@ class Pipeline:
         if not meta.source_url:
             meta = replace(meta, source_url=track.url)
         return meta
+
+    def _remove_replaced(self, track: TrackRow, final: Path) -> None:
+        """After a manual match: the file made from the old audio goes, if it is still ours."""
+        if not track.replaces_path:
+            return
+        old = self.config.library_dir / track.replaces_path
+        if old.resolve() == final.resolve() or not old.is_file():
+            return
+        if self.adapters.tagger.read_key(old) != track.key:
+            return  # someone put another file there since: not ours to delete
+        old.unlink()
+        log.info("%s: removed %s, replaced by the manual match", track.key, track.replaces_path)
 
     def _file(self, track: TrackRow, src: Path, meta: TrackMeta) -> Path:
         template = str(track.options.get("path_template") or self.config.library.path_template)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from spotsyncd.errors import UserError
 from spotsyncd.ledger import Ledger
 from spotsyncd.ledger.schema import SCHEMA_VERSION
 from spotsyncd.models import JobState, Link, LinkKind, ListedItem, Listing, Source, TrackMeta
@@ -196,6 +197,12 @@ def test_override_requeues_a_done_track(ledger: Ledger) -> None:
     row = ledger.set_override(link(1).key, "http://127.0.0.1/other.mp3")
     assert row is not None and row.state == JobState.PENDING
     assert row.override_url == "http://127.0.0.1/other.mp3"
+    # The old file is remembered for replacing, not treated as already filed.
+    assert row.path is None and row.replaces_path == "a.mp3"
+    running = ledger.claim_next_job("w")
+    assert running is not None
+    with pytest.raises(UserError, match="being processed"):
+        ledger.set_override(link(1).key, "http://127.0.0.1/third.mp3")
 
 
 def test_second_process_sees_committed_work(tmp_path: Path) -> None:

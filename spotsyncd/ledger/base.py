@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from ..models import JobState
 from .rows import TRACK_COLUMNS, TrackRow, row_to_track
@@ -48,6 +48,20 @@ class LedgerBase:
             )
         )
         self._event(conn, track_id, "info", "requeued", why)
+
+    def _rematch(self, conn: Connection, track_id: int, url: str, now: float) -> None:
+        """Use ``url``'s audio for a track and run it again. A file already filed stays until
+        the new one is in place (``replaces_path``): a done track must not look finished."""
+        conn.execute(
+            update(tracks)
+            .where(tracks.c.id == track_id)
+            .values(
+                override_url=url,
+                replaces_path=func.coalesce(tracks.c.path, tracks.c.replaces_path),
+                path=None,
+            )
+        )
+        self._requeue(conn, track_id, now, f"manual match: {url}")
 
     def _track_by_id(self, conn: Connection, track_id: int) -> TrackRow:
         row = conn.execute(

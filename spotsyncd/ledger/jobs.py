@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select, update
 
+from ..errors import UserError
 from ..models import JobState, LinkKind, TrackMeta
 from . import db
 from .base import LedgerBase
@@ -100,6 +101,7 @@ class JobsMixin(LedgerBase):
                 .where(tracks.c.id == track_id)
                 .values(
                     path=path,
+                    replaces_path=None,
                     kind=LinkKind.TRACK,  # a generic link that turned out to be one item
                     size_bytes=size_bytes,
                     duration_s=duration_s,
@@ -270,9 +272,16 @@ class JobsMixin(LedgerBase):
         """Use ``url``'s audio for ``key`` (manual match) and run it again, even if done."""
         now = time.time()
         with db.write(self.engine) as conn:
-            track_id = conn.execute(select(tracks.c.id).where(tracks.c.key == key)).scalar()
-            if track_id is None:
+            row = conn.execute(
+                select(tracks.c.id, jobs.c.state)
+                .join(jobs, jobs.c.track_id == tracks.c.id)
+                .where(tracks.c.key == key)
+            ).first()
+            if row is None:
                 return None
-            conn.execute(update(tracks).where(tracks.c.id == track_id).values(override_url=url))
-            self._requeue(conn, track_id, now, f"manual match: {url}")
-            return self._track_by_id(conn, track_id)
+            if row.state == JobState.RUNNING:
+                raise UserError(
+                    f"{key} is being processed right now; run this again once it has finished"
+                )
+            self._rematch(conn, row.id, url, now)
+            return self._track_by_id(conn, row.id)

@@ -25,6 +25,7 @@ class TrackRow:
     artist: str | None
     album: str | None
     path: str | None
+    replaces_path: str | None
     error_class: str | None
     error: str | None
     retry_at: float | None
@@ -77,6 +78,7 @@ TRACK_COLUMNS = (
     tracks.c.artist,
     tracks.c.album,
     tracks.c.path,
+    tracks.c.replaces_path,
     jobs.c.error_class,
     jobs.c.error,
     jobs.c.retry_at,
@@ -104,6 +106,7 @@ def row_to_track(row: Any) -> TrackRow:
         artist=row.artist,
         album=row.album,
         path=row.path,
+        replaces_path=row.replaces_path,
         error_class=row.error_class,
         error=row.error,
         retry_at=row.retry_at,

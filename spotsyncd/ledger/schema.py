@@ -48,6 +48,7 @@ tracks = Table(
     Column("candidates_json", Text),  # ranked match candidates with scores (Spotify tracks)
     Column("options_json", Text),  # output overrides (format, subdir...) from a follow
     Column("path", Text, unique=True),  # library path, reserved before the final move
+    Column("replaces_path", Text),  # the file a manual match replaces, removed once filed
     Column("size_bytes", Integer),
     Column("duration_s", Float),
     Column("audio_settings", Text),  # e.g. "mp3 192k loudness -14 LUFS"

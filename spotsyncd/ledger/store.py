@@ -149,11 +149,14 @@ class Ledger(JobsMixin, FollowsMixin, ReportsMixin):
             and link.override_url != row.override_url
             and state != JobState.RUNNING
         ):
-            conn.execute(
-                update(tracks).where(tracks.c.id == track_id).values(override_url=link.override_url)
-            )
-            if state != JobState.PENDING:
-                self._requeue(conn, track_id, now, "manual match: " + link.override_url)
+            if state == JobState.PENDING:
+                conn.execute(
+                    update(tracks)
+                    .where(tracks.c.id == track_id)
+                    .values(override_url=link.override_url)
+                )
+            else:
+                self._rematch(conn, track_id, link.override_url, now)
                 state, requeued = JobState.PENDING, True
         elif state == JobState.FAILED and requeue_failed:
             self._requeue(conn, track_id, now, "asked again")

@@ -139,10 +139,26 @@ def test_manual_match_and_override_lines(tmp_path: Path) -> None:
             result = env.cli("match", f"https://open.spotify.com/track/{ids[0]}", url_a)
             assert result.returncode == 0, result.stderr
             wait_for(lambda: env.counts().get("done") == 2, 60, daemon, what="manual match")
+            first_choice = env.library_files()
+            # Matching a done track again replaces its file (the wrong-song fix).
+            hits_b = audio.hits["/b.m4a"]
+            result = env.cli("match", f"spotify:track:{ids[0]}", url_b)
+            assert result.returncode == 0, result.stderr
+            wait_for(lambda: audio.hits["/b.m4a"] > hits_b and env.counts().get("done") == 2,
+                     60, daemon, what="second manual match")  # fmt: skip
             daemon.stop()
-        assert audio.hits["/a.m4a"] >= 1 and audio.hits["/b.m4a"] >= 1
+        assert audio.hits["/a.m4a"] >= 1
+    assert env.library_files() == first_choice  # same names: replaced in place, no "(2)"
     titles = sorted(str(ID3(p)["TIT2"]) for p in env.library_files())
     assert titles == ["Hidden Track", "Lost Song"]  # Spotify's metadata, chosen audio
+    ledger = env.ledger()
+    try:
+        track = ledger.track(f"spotify:track:{ids[0]}")
+        assert track is not None and track.override_url == url_b and not track.replaces_path
+        assert any(e["kind"] == "requeued" and url_b in e["message"]
+                   for e in ledger.events_for(track.id))  # fmt: skip
+    finally:
+        ledger.close()
 
 
 def test_spotify_429_for_a_day_defers_spotify_only(tmp_path: Path) -> None:
