@@ -35,6 +35,20 @@ def nudge_daemon(config: Config) -> bool:
     return True
 
 
+def key_of(text: str) -> str:
+    """Accept a ledger key (``spotify:track:…``, ``youtube:…``, ``url:…``), a follow name, or
+    any link form of a key; text that is no link is returned as given."""
+    from ..errors import LinkError
+    from ..links import parse_link
+
+    if "://" not in text and not text.startswith("spotify:"):
+        return text
+    try:
+        return parse_link(text).key
+    except LinkError:
+        return text
+
+
 def open_ledger(config: Config) -> Any:
     from ..config import prepare_dirs
     from ..ledger import Ledger

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 import time
 from typing import Any
 
-from ..errors import LinkError, UserError
-from . import config_from, nudge_daemon, open_ledger, print_json
+from ..errors import UserError
+from . import config_from, key_of, nudge_daemon, open_ledger, print_json
 
 
 def cmd_follow(args: argparse.Namespace) -> int:
@@ -47,12 +46,7 @@ def cmd_follow(args: argparse.Namespace) -> int:
 
 def cmd_unfollow(args: argparse.Namespace) -> int:
     config = config_from(args)
-    target = args.target
-    if "://" in target or target.startswith("spotify:"):
-        from ..links import parse_line
-
-        with contextlib.suppress(LinkError):  # else match the text as given
-            target = parse_line(target).key
+    target = key_of(args.target)
     ledger = open_ledger(config)
     try:
         removed = ledger.remove_follow(target)

@@ -9,8 +9,7 @@ import time
 from typing import Any
 
 from ..errors import UserError
-from . import config_from, open_ledger, print_json
-from .queue import _key_of
+from . import config_from, key_of, open_ledger, print_json
 
 
 def _daemon_info(config: Any) -> dict[str, Any]:
@@ -154,7 +153,7 @@ def cmd_why(args: argparse.Namespace) -> int:
     config = config_from(args)
     ledger = open_ledger(config)
     try:
-        key = _key_of(ledger, args.key)
+        key = key_of(args.key)
         track = ledger.track(key)
         if track is None:
             raise UserError(f"no track {args.key} in the ledger (see 'spotsyncd tracks')")

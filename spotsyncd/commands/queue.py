@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..config import Config
 from ..errors import LinkError, UserError
-from . import config_from, nudge_daemon, open_ledger
+from . import config_from, key_of, nudge_daemon, open_ledger
 
 
-def _after_queueing(config: object, count: int) -> None:
-    from ..config import Config
-
-    assert isinstance(config, Config)
+def _after_queueing(config: Config, count: int) -> None:
     if not count:
         return
     if nudge_daemon(config):
@@ -63,7 +61,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
         raise UserError("name the tracks to retry (KEY …) or pass --failed for every failed one")
     ledger = open_ledger(config)
     try:
-        keys = [_key_of(ledger, k) for k in args.keys]
+        keys = [key_of(k) for k in args.keys]
         count = ledger.retry(keys, failed=args.failed)
     finally:
         ledger.close()
@@ -79,7 +77,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     audio = parse_link(args.url)  # validates: http(s) only, no local files
     ledger = open_ledger(config)
     try:
-        key = _key_of(ledger, args.key)
+        key = key_of(args.key)
         track = ledger.set_override(key, audio.url)
     finally:
         ledger.close()
@@ -88,15 +86,3 @@ def cmd_match(args: argparse.Namespace) -> int:
     print(f"{track.key} will use {audio.url}; queued again")
     _after_queueing(config, 1)
     return 0
-
-
-def _key_of(ledger: object, text: str) -> str:
-    """Accept a key (``spotify:track:…``, ``youtube:…``, ``url:…``) or any link form of it."""
-    from ..links import parse_link
-
-    if "://" not in text:
-        return text
-    try:
-        return parse_link(text).key
-    except LinkError:
-        return text
