@@ -30,6 +30,18 @@ class Resource:
 Handler = Callable[[BaseHTTPRequestHandler], None]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that hang up mid-request (cancelled or timed-out downloads) are expected here;
+    anything else is still printed."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class LoopbackServer:
     def __init__(self) -> None:
         self.resources: dict[str, Resource] = {}
@@ -55,7 +67,7 @@ class LoopbackServer:
             def do_POST(self) -> None:  # noqa: N802
                 owner._serve(self, head=False)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(
