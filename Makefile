@@ -26,6 +26,7 @@ lint: $(TSTAMP)
 	$(BIN)/ruff check spotsyncd tests bench
 	$(BIN)/ruff format --check spotsyncd tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 test: $(TSTAMP) lint
 	$(BIN)/python -m pytest -q -p no:randomly $(PYTEST_ARGS)

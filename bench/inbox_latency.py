@@ -23,7 +23,7 @@ from typing import Any
 from bench.common import bench_env, percentile, silence_resets
 from bench.processing import make_music
 from spotsyncd.ledger import Ledger
-from spotsyncd.tools import find_ffmpeg
+from spotsyncd.system.tools import find_ffmpeg
 from tests.e2e.harness import Daemon
 from tests.fakes.http_server import LoopbackServer
 

@@ -1,4 +1,4 @@
-"""Measure spotsyncd.matching on the labelled cases: ``python -m bench.matching``.
+"""Measure spotsyncd.matching.score on the labelled cases: ``python -m bench.matching``.
 
 A case is *right* when the expected candidate (or another upload of the same recording listed in
 ``acceptable``) is chosen, or nothing is chosen when the right recording is absent. A *wrong pick*
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from spotsyncd.matching import DEFAULT_THRESHOLD, Candidate, TrackInfo, best_match
+from spotsyncd.matching.score import DEFAULT_THRESHOLD, Candidate, TrackInfo, best_match
 
 DEFAULT_CASES = Path(__file__).resolve().parents[1] / "tests" / "data" / "matching_cases.json"
 

@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from spotsyncd.core.models import Link, LinkKind, ListedItem, Listing, Source, TrackMeta
 from spotsyncd.ledger import Ledger
-from spotsyncd.models import Link, LinkKind, ListedItem, Listing, Source, TrackMeta
 
 TARGET_MS = 50.0
 

@@ -27,11 +27,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from spotsyncd.audio import FfmpegAudioProcessor
-from spotsyncd.config import AudioConfig
-from spotsyncd.models import TrackMeta
-from spotsyncd.tagging import MutagenTagger
-from spotsyncd.tools import find_ffmpeg
+from spotsyncd.core.config import AudioConfig
+from spotsyncd.core.models import TrackMeta
+from spotsyncd.media.audio import FfmpegAudioProcessor
+from spotsyncd.media.tagging import MutagenTagger
+from spotsyncd.system.tools import find_ffmpeg
 
 RATIO_TARGET = 1.15
 RSS_TARGET_MB = {"long": 300.0, "song": 150.0}

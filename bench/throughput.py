@@ -29,7 +29,7 @@ from typing import Any
 from bench.common import bench_env, machine, silence_resets
 from bench.processing import bare_encode, make_music
 from spotsyncd.ledger import Ledger
-from spotsyncd.tools import find_ffmpeg
+from spotsyncd.system.tools import find_ffmpeg
 from tests.e2e.harness import Daemon, Env
 from tests.fakes.http_server import LoopbackServer
 

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from spotsyncd.config import SpotifyConfig
-from spotsyncd.download import YtDlpDownloader
-from spotsyncd.matching import TrackInfo, best_match
+from spotsyncd.core.config import SpotifyConfig
+from spotsyncd.intake.links import parse_link
+from spotsyncd.matching.score import TrackInfo, best_match
 from spotsyncd.sources.spotify import SpotifySource
+from spotsyncd.sources.youtube import YtDlpDownloader
 from spotsyncd.sources.ytmusic import YtMusicSearcher
-from spotsyncd.tools import find_ffmpeg, find_js_runtime
+from spotsyncd.system.tools import find_ffmpeg, find_js_runtime
 
 pytestmark = pytest.mark.network
 
@@ -38,7 +39,11 @@ def test_spotify_embed_page_without_credentials(tmp_path: Path) -> None:
 
 def test_youtube_download_works_with_the_js_runtime(tmp_path: Path) -> None:
     js = find_js_runtime()
-    downloader = YtDlpDownloader(ffmpeg=find_ffmpeg().path, js_runtime=js.path if js else None,
-                                 timeout_s=30)  # fmt: skip
+    downloader = YtDlpDownloader(
+        link_of=parse_link,
+        ffmpeg=find_ffmpeg().path,
+        js_runtime=js.path if js else None,
+        timeout_s=30,
+    )
     got = downloader.download("https://www.youtube.com/watch?v=jNQXAC9IVRw", tmp_path)
     assert got.path.is_file() and got.path.stat().st_size > 10_000

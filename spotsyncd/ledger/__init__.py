@@ -1,8 +1,8 @@
-"""The ledger: spotsyncd's single source of truth (SQLite via SQLAlchemy 2.x).
+"""The ledger: spotsyncd's single source of truth (SQLAlchemy 2.x); ``Ledger`` is its one face.
 
-Only this package imports SQLAlchemy. ``Ledger`` is the one object the rest of the code uses.
+May import core only; the only home of sqlalchemy.
 """
 
-from .store import ClaimedJob, Ledger, TrackRow
+from spotsyncd.ledger.store import ClaimedJob, Ledger, TrackRow
 
 __all__ = ["ClaimedJob", "Ledger", "TrackRow"]

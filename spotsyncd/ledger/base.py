@@ -6,9 +6,9 @@ import time
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from ..models import JobState
-from .rows import TRACK_COLUMNS, TrackRow, row_to_track
-from .schema import events, jobs, tracks
+from spotsyncd.core.models import JobState
+from spotsyncd.ledger.rows import TRACK_COLUMNS, TrackRow, row_to_track
+from spotsyncd.ledger.schema import events, jobs, tracks
 
 
 class LedgerBase:

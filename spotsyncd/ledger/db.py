@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select
 from sqlalchemy.pool import NullPool
 
-from .schema import SCHEMA_VERSION, metadata, schema_meta
+from spotsyncd.ledger.schema import SCHEMA_VERSION, metadata, schema_meta
 
 BUSY_TIMEOUT_MS = 30_000
 

@@ -30,9 +30,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..models import JobState, LinkKind, ListedItem, Listing, TrackMeta
-from .follow_rows import DiffResult
-from .schema import events, follow_items, follows, jobs, tracks
+from spotsyncd.core.models import JobState, LinkKind, ListedItem, Listing, TrackMeta
+from spotsyncd.ledger.follow_rows import DiffResult
+from spotsyncd.ledger.schema import events, follow_items, follows, jobs, tracks
 
 # Lives in SQLite's per-connection temp schema, so it is never part of the ledger file. One row
 # per listed key, with what the ledger knew about it before this poll.

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import JobState, Source
+from spotsyncd.core.models import JobState, Source
 
 MAX_NAME_CHARS = 100
 

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import and_, case, exists, func, insert, or_, select, update
 
-from ..errors import UserError
-from ..models import JobState, Link, Listing
-from . import db
-from .base import LedgerBase
-from .follow_diff import apply_listing_in
-from .follow_rows import (
+from spotsyncd.core.errors import UserError
+from spotsyncd.core.models import JobState, Link, Listing
+from spotsyncd.ledger import db
+from spotsyncd.ledger.base import LedgerBase
+from spotsyncd.ledger.follow_diff import apply_listing_in
+from spotsyncd.ledger.follow_rows import (
     DiffResult,
     FollowRow,
     FollowTrack,
@@ -26,7 +26,14 @@ from .follow_rows import (
     default_follow_name,
     row_to_follow,
 )
-from .schema import collection_items, follow_items, follows, inbox_lines, jobs, tracks
+from spotsyncd.ledger.schema import (
+    collection_items,
+    follow_items,
+    follows,
+    inbox_lines,
+    jobs,
+    tracks,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection

@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select, update
 
-from ..errors import UserError
-from ..models import JobState, LinkKind, TrackMeta
-from . import db
-from .base import LedgerBase
-from .rows import ClaimedJob, TrackRow
-from .schema import jobs, tracks
+from spotsyncd.core.errors import UserError
+from spotsyncd.core.models import JobState, LinkKind, TrackMeta
+from spotsyncd.ledger import db
+from spotsyncd.ledger.base import LedgerBase
+from spotsyncd.ledger.rows import ClaimedJob, TrackRow
+from spotsyncd.ledger.schema import jobs, tracks
 
 
 class JobsMixin(LedgerBase):

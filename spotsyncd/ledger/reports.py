@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 
-from ..models import JobState, LinkKind
-from . import db
-from .base import LedgerBase
-from .schema import collection_items, inbox_files, inbox_lines, jobs, tracks
+from spotsyncd.core.models import JobState, LinkKind
+from spotsyncd.ledger import db
+from spotsyncd.ledger.base import LedgerBase
+from spotsyncd.ledger.schema import collection_items, inbox_files, inbox_lines, jobs, tracks
 
 if TYPE_CHECKING:
     pass

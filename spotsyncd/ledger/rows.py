@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import JobState, LinkKind, Source, TrackMeta
-from .schema import jobs, tracks
+from spotsyncd.core.models import JobState, LinkKind, Source, TrackMeta
+from spotsyncd.ledger.schema import jobs, tracks
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from ..models import JobState, Link, LinkKind, Listing, TrackMeta
-from . import db
-from .follows import FollowsMixin
-from .jobs import JobsMixin
-from .reports import ReportsMixin
-from .rows import TRACK_COLUMNS, Added, ClaimedJob, TrackRow, row_to_track
-from .schema import collection_items, events, inbox_files, inbox_lines, jobs, tracks
+from spotsyncd.core.models import JobState, Link, LinkKind, Listing, TrackMeta
+from spotsyncd.ledger import db
+from spotsyncd.ledger.follows import FollowsMixin
+from spotsyncd.ledger.jobs import JobsMixin
+from spotsyncd.ledger.reports import ReportsMixin
+from spotsyncd.ledger.rows import TRACK_COLUMNS, Added, ClaimedJob, TrackRow, row_to_track
+from spotsyncd.ledger.schema import collection_items, events, inbox_files, inbox_lines, jobs, tracks
 
 __all__ = ["Added", "ClaimedJob", "Ledger", "TrackRow"]
 

@@ -24,8 +24,8 @@ import requests
 import spotipy
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
 
-from ..config import SpotifyConfig
-from ..errors import (
+from spotsyncd.core.config import SpotifyConfig
+from spotsyncd.core.errors import (
     AuthError,
     ConfigError,
     CredentialsError,
@@ -35,16 +35,28 @@ from ..errors import (
     SpotsyncError,
     TransientError,
 )
-from ..models import Listing, TrackMeta
-from .spotify_auth import (
+from spotsyncd.core.models import Listing, TrackMeta
+from spotsyncd.sources.spotify_auth import (
     FileTokenCache,
     client_credentials_manager,
     pkce_manager,
     quiet_spotipy_debug_logs,
     wait_for_callback,
 )
-from .spotify_embed import EMBED_NOTE, EmbedEntity, EmbedPageError, parse_embed_page
-from .spotify_parse import entries_to_items, listed_item, listing, to_int, to_text, track_meta
+from spotsyncd.sources.spotify_embed import (
+    EMBED_NOTE,
+    EmbedEntity,
+    EmbedPageError,
+    parse_embed_page,
+)
+from spotsyncd.sources.spotify_parse import (
+    entries_to_items,
+    listed_item,
+    listing,
+    to_int,
+    to_text,
+    track_meta,
+)
 
 Mode = Literal["user", "app", "embed"]
 LOGIN_EXPIRED = "Spotify login expired: re-run 'spotsyncd auth spotify'"

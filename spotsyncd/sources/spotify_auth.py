@@ -22,8 +22,8 @@ from urllib.parse import parse_qs, urlsplit
 from spotipy.cache_handler import CacheHandler
 from spotipy.oauth2 import SpotifyClientCredentials, SpotifyPKCE
 
-from ..config import SpotifyConfig
-from ..errors import AuthError, UserError
+from spotsyncd.core.config import SpotifyConfig
+from spotsyncd.core.errors import AuthError, UserError
 
 SCOPES = "playlist-read-private playlist-read-collaborative user-library-read"
 TOKEN_TIMEOUT_S = 15.0

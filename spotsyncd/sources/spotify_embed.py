@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import TrackMeta
+from spotsyncd.core.models import TrackMeta
 
 EMBED_NOTE = "embed page: no album/ISRC; at most ~100 tracks"
 EMBED_MAX_TRACKS = 100

@@ -6,8 +6,8 @@ import hashlib
 import re
 from typing import Any
 
-from ..models import Link, LinkKind, ListedItem, Listing, Source, TrackMeta
-from .spotify_embed import largest_image_url
+from spotsyncd.core.models import Link, LinkKind, ListedItem, Listing, Source, TrackMeta
+from spotsyncd.sources.spotify_embed import largest_image_url
 
 
 def track_meta(track: dict[str, Any], album: dict[str, Any] | None = None) -> TrackMeta:

@@ -18,8 +18,8 @@ from typing import Any
 
 import requests
 
-from ..errors import RateLimitedError, TransientError
-from ..models import Candidate
+from spotsyncd.core.errors import RateLimitedError, TransientError
+from spotsyncd.core.models import Candidate
 
 _SONG_VIDEO_TYPES = {"MUSIC_VIDEO_TYPE_ATV"}  # "Art Track": the audio the label delivered
 _WANTED_TYPES = {"song", "video"}

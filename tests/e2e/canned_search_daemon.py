@@ -14,11 +14,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from spotsyncd.config import Config, load_config
-from spotsyncd.daemon import Daemon, build_adapters
-from spotsyncd.logsetup import setup_logging
-from spotsyncd.models import Candidate
-from spotsyncd.pipeline import Adapters
+from spotsyncd.core.config import Config, load_config
+from spotsyncd.core.models import Candidate
+from spotsyncd.core.protocols import Adapters
+from spotsyncd.engine.daemon import Daemon, build_adapters
+from spotsyncd.system.logsetup import setup_logging
 
 
 class CannedSearcher:

@@ -115,6 +115,6 @@ def test_second_drop_downloads_nothing_and_restart_resumes(
 
 
 def ledger_state(name: str):  # type: ignore[no-untyped-def]
-    from spotsyncd.models import JobState
+    from spotsyncd.core.models import JobState
 
     return JobState(name)

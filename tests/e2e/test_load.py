@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from spotsyncd.commands.inspect import status_data
-from spotsyncd.config import load_config
+from spotsyncd.cli.inspect import status_data
+from spotsyncd.core.config import load_config
 from tests.e2e.harness import Daemon, Env, wait_for
 from tests.e2e.test_hostile_input import memory_kb
 from tests.fakes.audio import make_audio

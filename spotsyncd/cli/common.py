@@ -1,0 +1,57 @@
+"""One module per group of CLI commands; each exposes ``cmd_<name>(args) -> exit code``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from typing import Any
+
+from spotsyncd.core.config import Config, load_config
+
+
+def config_from(args: argparse.Namespace) -> Config:
+    return load_config(getattr(args, "config", None))
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, sort_keys=True, default=str)
+    sys.stdout.write("\n")
+
+
+def nudge_daemon(config: Config) -> bool:
+    """Tell a running daemon to look at the ledger now (SIGUSR1). False if none runs."""
+    from spotsyncd.system.lock import holder_pid
+
+    pid = holder_pid(config.state_dir)
+    if not pid or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, signal.SIGUSR1)
+    except OSError:
+        return False
+    return True
+
+
+def key_of(text: str) -> str:
+    """Accept a ledger key (``spotify:track:…``, ``youtube:…``, ``url:…``), a follow name, or
+    any link form of a key; text that is no link is returned as given."""
+    from spotsyncd.core.errors import LinkError
+    from spotsyncd.intake.links import parse_link
+
+    if "://" not in text and not text.startswith("spotify:"):
+        return text
+    try:
+        return parse_link(text).key
+    except LinkError:
+        return text
+
+
+def open_ledger(config: Config) -> Any:
+    from spotsyncd.core.config import prepare_dirs
+    from spotsyncd.ledger import Ledger
+
+    prepare_dirs(config)
+    return Ledger(config.ledger_path)

@@ -1,0 +1,28 @@
+"""``spotsyncd config check|show``."""
+
+from __future__ import annotations
+
+import argparse
+
+import yaml
+
+from spotsyncd.cli.common import config_from, print_json
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from spotsyncd.core.config import default_config_path, prepare_dirs
+
+    config = config_from(args)
+    if args.action == "check":
+        prepare_dirs(config)
+        source = config.source or f"defaults (no file at {default_config_path()})"
+        print(f"config OK: {source}")
+        print(f"  library {config.library_dir}, inbox {config.inbox_dir}, state {config.state_dir}")
+        return 0
+    data = config.redacted()
+    if args.json:
+        print_json(data)
+    else:
+        print(f"# effective configuration (from {config.source or 'defaults'}; secrets hidden)")
+        print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), end="")
+    return 0

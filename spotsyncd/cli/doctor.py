@@ -1,0 +1,25 @@
+"""``spotsyncd doctor [--repair] [--json]``."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+from spotsyncd.cli.common import config_from, print_json
+
+MARK = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from spotsyncd.engine.doctor import run_checks
+
+    config = config_from(args)
+    checks = run_checks(config, repair=args.repair)
+    if args.json:
+        print_json([dataclasses.asdict(c) for c in checks])
+    else:
+        for check in checks:
+            print(f"[{MARK[check.status]}] {check.name}: {check.detail}")
+            if check.fix and check.status != "ok":
+                print(f"       fix: {check.fix}")
+    return 1 if any(c.status == "fail" for c in checks) else 0

@@ -1,0 +1,120 @@
+"""``spotsyncd follow``, ``unfollow``, ``follows`` and ``sync``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from spotsyncd.cli.common import config_from, key_of, nudge_daemon, open_ledger, print_json
+from spotsyncd.core.errors import UserError
+
+
+def cmd_follow(args: argparse.Namespace) -> int:
+    from spotsyncd.core.config import parse_duration
+    from spotsyncd.follows.service import followable
+    from spotsyncd.intake.links import parse_line
+
+    config = config_from(args)
+    link = followable(parse_line(args.url))
+    try:
+        every = parse_duration(args.every) if args.every else config.poll_every_s
+    except ValueError as exc:
+        raise UserError(f"--every: {exc}") from None
+    options: dict[str, Any] = {}
+    if args.format:
+        options["format"] = args.format
+    if args.subdir:
+        options["subdir"] = args.subdir
+    if args.on_removed:
+        options["on_removed"] = args.on_removed
+    ledger = open_ledger(config)
+    try:
+        row = ledger.add_follow(
+            link, name=args.name, interval_s=every, options=options, origin="cli"
+        )
+    finally:
+        ledger.close()
+    print(f"following {row.url} as '{row.name}', every {_duration(row.interval_s)}")
+    if nudge_daemon(config):
+        print("the running daemon polls it shortly")
+    else:
+        print("no daemon is running: 'spotsyncd run' polls it, or 'spotsyncd sync --once' now")
+    return 0
+
+
+def cmd_unfollow(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    target = key_of(args.target)
+    ledger = open_ledger(config)
+    try:
+        removed = ledger.remove_follow(target)
+    finally:
+        ledger.close()
+    if not removed:
+        raise UserError(f"no follow named or at {args.target} (see 'spotsyncd follows')")
+    print(f"unfollowed {args.target}; its files stay in the library")
+    nudge_daemon(config)
+    return 0
+
+
+def _duration(seconds: float) -> str:
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400:.0f}d"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600:.0f}h"
+    return f"{seconds / 60:.0f}m"
+
+
+def _when(ts: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else "never"
+
+
+def cmd_follows(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    ledger = open_ledger(config)
+    try:
+        rows = ledger.follows()
+    finally:
+        ledger.close()
+    if args.json:
+        print_json([row.to_json() for row in rows])
+        return 0
+    if not rows:
+        print("no follows yet: spotsyncd follow URL [--every 6h] [--name NAME]")
+    for row in rows:
+        print(f"{row.name} ({row.kind}, every {_duration(row.interval_s)}): {row.url}")
+        print(
+            f"    tracks: {row.tracks_known} listed, {row.tracks_done} done, "
+            f"{row.tracks_failed} failed, {row.tracks_absent} no longer listed"
+        )
+        print(
+            f"    last poll {_when(row.last_poll_at)}, last change {_when(row.last_change_at)}, "
+            f"next poll {_when(row.next_poll_at)}"
+        )
+        if row.error:
+            print(f"    last error ({row.error_class}, {row.failures}×): {row.error}")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from spotsyncd.follows.service import request_poll
+
+    config = config_from(args)
+    if not args.once:
+        from spotsyncd.core.config import prepare_dirs
+
+        prepare_dirs(config)
+        request_poll(config.state_dir, list(args.names))
+        if nudge_daemon(config):
+            print("the running daemon polls " + (", ".join(args.names) or "every follow") + " now")
+            return 0
+        print("no daemon is running: polling once here", file=sys.stderr)
+    from spotsyncd.engine.daemon import Daemon
+    from spotsyncd.system.logsetup import setup_logging
+
+    setup_logging(config)
+    return Daemon(config, config_path=getattr(args, "config", None)).run(
+        once=True, follow_names=args.names
+    )

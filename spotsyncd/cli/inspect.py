@@ -1,0 +1,234 @@
+"""``spotsyncd status``, ``tracks``, ``why`` and ``report``: read-only views of the ledger."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from typing import Any
+
+from spotsyncd.cli.common import config_from, key_of, open_ledger, print_json
+from spotsyncd.core.errors import UserError
+
+
+def _daemon_info(config: Any) -> dict[str, Any]:
+    from spotsyncd.system.lock import holder_pid
+
+    pid = holder_pid(config.state_dir)
+    info: dict[str, Any] = {"running": bool(pid), "pid": pid if pid and pid > 0 else None}
+    try:
+        runtime = json.loads((config.state_dir / "runtime.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        runtime = {}
+    if pid and runtime.get("started_at"):
+        info["uptime_s"] = round(time.time() - float(runtime["started_at"]), 1)
+        info["version"] = runtime.get("version")
+    return info
+
+
+def status_data(config: Any) -> dict[str, Any]:
+    from spotsyncd.engine.circuits import Circuits
+
+    ledger = open_ledger(config)
+    try:
+        day_start = time.mktime(time.localtime()[:3] + (0, 0, 0, 0, 0, -1))
+        in_flight = [
+            {"key": t.key, "title": t.title, "artist": t.artist, "url": t.url, **(t.progress or {})}
+            for t in ledger.running()
+        ]
+        data: dict[str, Any] = {
+            "daemon": _daemon_info(config),
+            "jobs": ledger.counts(),
+            "in_flight": in_flight,
+            "today": ledger.summary(since=day_start),
+            "overall": ledger.summary(),
+            "recent_failures": [
+                {"key": t.key, "title": t.title, "error_class": t.error_class, "error": t.error}
+                for t in ledger.recent_failures(5)
+            ],
+            "follows_due": _follows_due(ledger),
+            "circuits": Circuits.read(config.state_dir / "circuits.json"),
+        }
+    finally:
+        ledger.close()
+    try:
+        data["disk_free_bytes"] = shutil.disk_usage(config.library_dir).free
+    except OSError:
+        data["disk_free_bytes"] = None
+    data["inbox_dir"] = str(config.inbox_dir)
+    data["library_dir"] = str(config.library_dir)
+    return data
+
+
+def _follows_due(ledger: Any) -> list[dict[str, Any]]:
+    follows = getattr(ledger, "follows", None)
+    if follows is None:
+        return []
+    try:
+        rows = follows()
+    except Exception:  # noqa: BLE001 - an older ledger without follows simply has none
+        return []
+    due = sorted(
+        (f for f in rows if getattr(f, "next_poll_at", None)), key=lambda f: f.next_poll_at
+    )
+    return [
+        {"name": f.name, "next_poll_at": f.next_poll_at, "error": getattr(f, "error", None)}
+        for f in due[:5]
+    ]
+
+
+def _ago(seconds: float) -> str:
+    seconds = abs(seconds)
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f}m"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 86400:.1f}d"
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    data = status_data(config)
+    if args.json:
+        print_json(data)
+        return 0
+    daemon = data["daemon"]
+    if daemon["running"]:
+        uptime = f", up {_ago(daemon['uptime_s'])}" if daemon.get("uptime_s") else ""
+        print(f"daemon: running (pid {daemon['pid']}{uptime})")
+    else:
+        print("daemon: not running (start it with 'spotsyncd run')")
+    jobs = data["jobs"]
+    print(
+        f"queue: {jobs['pending']} pending, {jobs['running']} running, {jobs['done']} done, "
+        f"{jobs['failed']} failed"
+    )
+    for job in data["in_flight"]:
+        pct = f"{job['percent']:.0f}%" if job.get("percent") is not None else "…"
+        speed = f" {job['speed'] / 1e6:.1f} MB/s" if job.get("speed") else ""
+        eta = f" eta {job['eta']:.0f}s" if job.get("eta") else ""
+        print(f"  running {job['key']} {job.get('title') or ''} {pct}{speed}{eta}")
+    today, overall = data["today"], data["overall"]
+    print(
+        f"today: {today['done']} done, {today['failed']} failed; overall: {overall['done']} "
+        f"done ({overall['bytes'] / 1e6:.0f} MB)"
+    )
+    for lane, circuit in data["circuits"].items():
+        if circuit.get("open"):
+            until = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(circuit["open_until"]))
+            print(f"circuit {lane}: OPEN until {until}: {circuit.get('reason')}")
+    for follow in data["follows_due"]:
+        print(f"follow {follow['name']}: next poll in {_ago(follow['next_poll_at'] - time.time())}")
+    for failure in data["recent_failures"]:
+        print(f"  failed {failure['key']}: {failure['error_class']}: {failure['error']}")
+    if data["disk_free_bytes"] is not None:
+        print(f"library: {data['library_dir']} ({data['disk_free_bytes'] / 1e9:.1f} GB free)")
+    print(f"inbox: {data['inbox_dir']}")
+    return 0
+
+
+def cmd_tracks(args: argparse.Namespace) -> int:
+    from spotsyncd.core.models import JobState
+
+    config = config_from(args)
+    ledger = open_ledger(config)
+    try:
+        rows = ledger.tracks(state=JobState(args.state) if args.state else None, limit=args.limit)
+    finally:
+        ledger.close()
+    if args.json:
+        print_json([r.to_json() for r in rows])
+        return 0
+    for row in rows:
+        what = row.path or row.error or ""
+        name = " - ".join(x for x in (row.artist, row.title) if x) or row.url
+        print(f"{row.state:<8} {row.key}  {name}  {what}")
+    return 0
+
+
+def cmd_why(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    ledger = open_ledger(config)
+    try:
+        key = key_of(args.key)
+        track = ledger.track(key)
+        if track is None:
+            raise UserError(f"no track {args.key} in the ledger (see 'spotsyncd tracks')")
+        history = ledger.events_for(track.id)
+        candidates = ledger.candidates(key)
+        children = ledger.children(track.id)
+    finally:
+        ledger.close()
+    if args.json:
+        print_json(
+            {
+                **track.to_json(),
+                "events": history,
+                "candidates": candidates,
+                "items": [c.to_json() for c in children],
+            }
+        )
+        return 0
+    print(f"{track.key}: {track.state} (attempts {track.attempts})")
+    print(f"  url: {track.url}")
+    if track.override_url:
+        print(f"  audio chosen by hand: {track.override_url}")
+    if track.title:
+        print(
+            f"  {track.artist or '?'} - {track.title}"
+            + (f" [{track.album}]" if track.album else "")
+        )
+    if track.path:
+        print(f"  file: {config.library_dir / track.path}")
+    if track.error:
+        print(f"  last error ({track.error_class}): {track.error}")
+    if track.retry_at and track.state == "pending":
+        print(f"  next attempt in {_ago(track.retry_at - time.time())}")
+    if candidates:
+        print("  candidates (best first):")
+        for c in candidates:
+            who = ", ".join(c.get("artists") or []) or c.get("channel") or "?"
+            print(f"    {c['score']:.2f}  {who} - {c['title']}  {c['url']}")
+            if c.get("reasons"):
+                print(f"          {c['reasons']}")
+    if children:
+        print(f"  items: {len(children)}")
+        for child in children[:50]:
+            print(f"    {child.state:<8} {child.key} {child.title or ''}")
+    print("  history:")
+    for event in history:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(event["ts"]))
+        print(f"    {stamp} {event['kind']}: {event['message']}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from spotsyncd.core.config import parse_duration
+
+    config = config_from(args)
+    try:
+        period = parse_duration(args.since)
+    except ValueError as exc:
+        raise UserError(f"--since: {exc}") from None
+    ledger = open_ledger(config)
+    try:
+        data = ledger.summary(since=time.time() - period)
+    finally:
+        ledger.close()
+    data["period"] = args.since
+    if args.json:
+        print_json(data)
+        return 0
+    print(f"last {args.since}: {data['done']} downloaded, {data['failed']} failed")
+    print(
+        f"  size {data['bytes'] / 1e6:.1f} MB; download time {data['download_seconds']:.0f}s; "
+        f"processing time {data['process_seconds']:.0f}s"
+    )
+    if data["average_speed_bps"]:
+        print(f"  average download speed {data['average_speed_bps'] / 1e6:.2f} MB/s")
+    for reason, count in sorted(data["failed_by_reason"].items(), key=lambda kv: -kv[1]):
+        print(f"  failed: {count} × {reason}")
+    return 0

@@ -1,0 +1,177 @@
+"""``spotsyncd``: argument parsing and the one error boundary.
+
+Commands live in ``spotsyncd/cli/<group>.py``, imported only when run, so ``spotsyncd --help`` stays
+fast. Exit codes: 0 ok · 1 the operation failed or found problems · 2 bad config or usage ·
+3 another daemon holds the state dir · 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+# command → (module in spotsyncd.cli, help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("run", "run the daemon in the foreground"),
+    "add": ("queue", "queue links now (the daemon picks them up)"),
+    "status": ("inspect", "daemon, queue, in-flight jobs, circuits, disk"),
+    "tracks": ("inspect", "list tracks and their states"),
+    "why": ("inspect", "history, last error and match candidates of one track"),
+    "report": ("inspect", "downloads and failures over a period"),
+    "retry": ("queue", "queue failed tracks again"),
+    "match": ("queue", "use this audio URL for a Spotify track and run it again"),
+    "config": ("config_cmd", "check or show the configuration"),
+    "doctor": ("doctor", "check the set-up and explain each problem with a fix"),
+    "logs": ("logs", "show or follow the log"),
+    "follow": ("follow", "follow a playlist, album, channel or feed"),
+    "unfollow": ("follow", "stop following"),
+    "follows": ("follow", "list follows"),
+    "sync": ("follow", "poll follows now (--once: poll, download, exit)"),
+    "auth": ("auth", "log in to Spotify (PKCE, loopback redirect)"),
+    "service": ("service_cmd", "install/uninstall/start/stop/status the system service"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from spotsyncd import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="spotsyncd",
+        description="Keep a local music library in sync with links, playlists and feeds.",
+        epilog="Exit codes: 0 ok, 1 failed/problems found, 2 bad config or usage, "
+        "3 another daemon runs on this state dir, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"spotsyncd {__version__}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help="config file (default: $SPOTSYNCD_CONFIG or the user config dir)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (_module, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.add_argument(
+            "--config", type=Path, metavar="PATH", default=argparse.SUPPRESS, help="config file"
+        )
+        _arguments(name, command)
+    return parser
+
+
+def _arguments(name: str, p: argparse.ArgumentParser) -> None:
+    if name == "run":
+        p.add_argument(
+            "--once",
+            action="store_true",
+            help="process the inbox, queue and follows once, then exit",
+        )
+    elif name == "add":
+        p.add_argument("urls", nargs="+", metavar="URL")
+    elif name == "status":
+        p.add_argument("--json", action="store_true", help="machine-readable JSON")
+    elif name == "tracks":
+        p.add_argument("--state", choices=["pending", "running", "done", "failed"])
+        p.add_argument("--limit", type=int)
+        p.add_argument("--json", action="store_true", help="machine-readable JSON")
+    elif name == "why":
+        p.add_argument("key", help="a track key (spotify:track:…, youtube:…) or its link")
+        p.add_argument("--json", action="store_true", help="machine-readable JSON")
+    elif name == "report":
+        p.add_argument("--since", default="7d", help="period, e.g. 24h, 7d (default 7d)")
+        p.add_argument("--json", action="store_true", help="machine-readable JSON")
+    elif name == "retry":
+        p.add_argument("keys", nargs="*", metavar="KEY")
+        p.add_argument("--failed", action="store_true", help="every failed track")
+    elif name == "match":
+        p.add_argument("key")
+        p.add_argument("url")
+    elif name == "config":
+        p.add_argument("action", choices=["check", "show"])
+        p.add_argument("--json", action="store_true", help="machine-readable JSON")
+    elif name == "doctor":
+        p.add_argument(
+            "--repair",
+            action="store_true",
+            help="queue tracks whose library file vanished to download again",
+        )
+        p.add_argument("--json", action="store_true", help="machine-readable JSON")
+    elif name == "logs":
+        p.add_argument("-f", "--follow", action="store_true")
+        p.add_argument("--since", help="e.g. 1h, 30m, 2d")
+        p.add_argument("--level", choices=["debug", "info", "warning", "error"])
+        p.add_argument("--file", action="store_true", help="read the log file even under systemd")
+    elif name == "follow":
+        p.add_argument("url")
+        p.add_argument("--every", default=None, help="poll interval, e.g. 30m, 6h, 1d (default 6h)")
+        p.add_argument("--name")
+        p.add_argument("--format", choices=["mp3", "m4a", "opus", "flac", "original"])
+        p.add_argument("--subdir", help="file this follow's tracks under this library sub-folder")
+        p.add_argument("--on-removed", choices=["keep", "delete"])
+    elif name == "unfollow":
+        p.add_argument("target", metavar="URL|NAME")
+    elif name == "follows":
+        p.add_argument("--json", action="store_true", help="machine-readable JSON")
+    elif name == "sync":
+        p.add_argument("names", nargs="*", metavar="NAME")
+        p.add_argument(
+            "--once",
+            action="store_true",
+            help="poll, process the queue and exit (no daemon needed)",
+        )
+    elif name == "auth":
+        p.add_argument("service", choices=["spotify"])
+        p.add_argument("--no-browser", action="store_true", help="print the URL only")
+        p.add_argument("--timeout", type=float, default=300.0)
+    elif name == "service":
+        p.add_argument("action", choices=["install", "uninstall", "status", "start", "stop"])
+        p.add_argument(
+            "--print",
+            dest="print_only",
+            action="store_true",
+            help="show the unit without installing it",
+        )
+        p.add_argument(
+            "--system", action="store_true", help="the system unit for a dedicated user (Linux)"
+        )
+        p.add_argument(
+            "--executable", type=Path, help="the spotsyncd to run (default: this installation's)"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from spotsyncd.core.errors import AlreadyRunningError, ConfigError, SpotsyncError, UserError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    module_name, _ = COMMANDS[args.command]
+    module = importlib.import_module(f"spotsyncd.cli.{module_name}")
+    handler = getattr(module, f"cmd_{args.command}")
+    try:
+        code: int = handler(args)
+        return code
+    except ConfigError as exc:
+        print(f"spotsyncd: config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except AlreadyRunningError as exc:
+        print(f"spotsyncd: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except UserError as exc:
+        print(f"spotsyncd: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except SpotsyncError as exc:
+        print(f"spotsyncd: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("spotsyncd: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""``spotsyncd add``, ``retry`` and ``match``: put work into the ledger."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from spotsyncd.cli.common import config_from, key_of, nudge_daemon, open_ledger
+from spotsyncd.core.config import Config
+from spotsyncd.core.errors import LinkError, UserError
+
+
+def _after_queueing(config: Config, count: int) -> None:
+    if not count:
+        return
+    if nudge_daemon(config):
+        print("the running daemon was told to start now")
+    else:
+        print(
+            "no daemon is running: start it with 'spotsyncd run', or process the queue once "
+            "with 'spotsyncd sync --once'"
+        )
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from spotsyncd.intake.links import parse_line
+
+    config = config_from(args)
+    links, bad = [], 0
+    for url in args.urls:
+        try:
+            link = parse_line(url)
+        except LinkError as exc:
+            print(f"refused {url}: {exc}", file=sys.stderr)
+            bad += 1
+            continue
+        if link.follow:
+            print(f"refused {url}: use 'spotsyncd follow URL' to follow", file=sys.stderr)
+            bad += 1
+            continue
+        links.append(link)
+    ledger = open_ledger(config)
+    try:
+        added = ledger.add_links(links) if links else []
+    finally:
+        ledger.close()
+    queued = 0
+    for item in added:
+        if item.created or item.requeued:
+            queued += 1
+            print(f"queued {item.key}")
+        else:
+            print(f"already {item.state}: {item.key}")
+    _after_queueing(config, queued)
+    return 1 if bad else 0
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    if not args.keys and not args.failed:
+        raise UserError("name the tracks to retry (KEY …) or pass --failed for every failed one")
+    ledger = open_ledger(config)
+    try:
+        keys = [key_of(k) for k in args.keys]
+        count = ledger.retry(keys, failed=args.failed)
+    finally:
+        ledger.close()
+    print(f"{count} tracks queued again")
+    _after_queueing(config, count)
+    return 0 if count or args.failed else 1
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from spotsyncd.intake.links import parse_link
+
+    config = config_from(args)
+    audio = parse_link(args.url)  # validates: http(s) only, no local files
+    ledger = open_ledger(config)
+    try:
+        key = key_of(args.key)
+        track = ledger.set_override(key, audio.url)
+    finally:
+        ledger.close()
+    if track is None:
+        raise UserError(f"no track {args.key} in the ledger; add its link first")
+    print(f"{track.key} will use {audio.url}; queued again")
+    _after_queueing(config, 1)
+    return 0

@@ -1,0 +1,116 @@
+"""The seams between domain logic and the outside world.
+
+Domain code (pipeline, sync, matching) depends on these small protocols; adapters implement
+them, and tests pass loopback-backed or in-memory implementations.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from spotsyncd.core.config import AudioConfig
+from spotsyncd.core.models import (
+    Candidate,
+    Downloaded,
+    Link,
+    Listing,
+    Processed,
+    Progress,
+    TrackMeta,
+)
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class Downloader(Protocol):
+    def download(
+        self,
+        url: str,
+        dest_dir: Path,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Downloaded:
+        """Fetch the best audio of ``url`` into ``dest_dir`` (resuming a ``.part`` there).
+
+        Raises TransientError / BotCheckError / RateLimitedError / PermanentError /
+        CancelledError. Never reads local files: ``url`` must be http(s).
+        """
+        ...
+
+    def list(self, url: str) -> Listing | None:
+        """Flat-list a collection (playlist, channel, feed, set) without per-item requests.
+
+        Returns None when ``url`` is a single item, not a list.
+        """
+        ...
+
+
+class AudioProcessor(Protocol):
+    def process(
+        self,
+        src: Path,
+        dest_dir: Path,
+        settings: AudioConfig,
+        *,
+        cancel: threading.Event | None = None,
+    ) -> Processed:
+        """Decode, trim silence, normalise and encode ``src`` into ``dest_dir``."""
+        ...
+
+
+class Tagger(Protocol):
+    def write(
+        self,
+        path: Path,
+        meta: TrackMeta,
+        *,
+        key: str,
+        cover: bytes | None = None,
+        replaygain: Processed | None = None,
+        id3_version: int = 4,
+    ) -> None:
+        """Write ``meta`` (and cover art, ReplayGain, our stable key) into ``path``."""
+        ...
+
+    def read(self, path: Path) -> TrackMeta:
+        """The tags already embedded in ``path``."""
+        ...
+
+    def read_key(self, path: Path) -> str | None:
+        """The spotsyncd key we wrote into ``path``, if any."""
+        ...
+
+
+class Searcher(Protocol):
+    name: str
+
+    def search(self, query: str, *, limit: int = 10) -> Sequence[Candidate]:
+        """Candidates for ``query``, best guess first. Raises TransientError on trouble."""
+        ...
+
+
+LinkOf = Callable[[str], Link]
+"""The intake's link parser, handed to sources that must key the URLs they list."""
+
+
+class MetadataSource(Protocol):
+    """What the pipeline needs from the Spotify adapter."""
+
+    def track(self, track_id: str) -> TrackMeta: ...
+
+    def list(self, key: str) -> Listing: ...
+
+
+@dataclass
+class Adapters:
+    downloader: Downloader
+    processor: AudioProcessor
+    tagger: Tagger
+    searchers: Sequence[Searcher] = ()
+    spotify: MetadataSource | None = None
+    fetch_cover: Callable[[str | None], bytes | None] = lambda url: None

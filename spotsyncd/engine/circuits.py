@@ -1,0 +1,138 @@
+"""Circuit breakers per outside service ("youtube", "spotify").
+
+A bot check or a rate limit opens the service's circuit: jobs that need it are deferred until it
+closes, with a back-off that doubles on each consecutive failure, while other sources keep
+working. The first success closes it. The state is mirrored into a small JSON file so that
+``spotsyncd status`` (another process) can show it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from spotsyncd.core.errors import BotCheckError, CredentialsError, DeferredError, RateLimitedError
+
+log = logging.getLogger(__name__)
+
+BASE_BACKOFF_S = 300.0
+MAX_BACKOFF_S = 6 * 3600.0
+
+
+@dataclass
+class Circuit:
+    open_until: float = 0.0
+    failures: int = 0
+    reason: str = ""
+    error_class: str = ""
+
+    def is_open(self, now: float) -> bool:
+        return self.open_until > now
+
+
+class Circuits:
+    def __init__(self, state_file: Path | None = None, *, base_backoff_s: float = BASE_BACKOFF_S):
+        self._lock = threading.Lock()
+        self._circuits: dict[str, Circuit] = {}
+        self._state_file = state_file
+        self._base = base_backoff_s
+        self._load()
+
+    def check(self, lane: str) -> None:
+        """Raise DeferredError while ``lane``'s circuit is open."""
+        now = time.time()
+        with self._lock:
+            circuit = self._circuits.get(lane)
+            if circuit is not None and circuit.is_open(now):
+                until = time.strftime("%H:%M:%S", time.localtime(circuit.open_until))
+                raise DeferredError(
+                    f"{lane} circuit open until {until}: {circuit.reason}",
+                    circuit.open_until,
+                )
+
+    def record_failure(self, lane: str, exc: BaseException) -> float | None:
+        """Open ``lane``'s circuit for a bot check or rate limit. Returns when it closes."""
+        if not isinstance(exc, BotCheckError | RateLimitedError | CredentialsError):
+            return None
+        now = time.time()
+        with self._lock:
+            circuit = self._circuits.setdefault(lane, Circuit())
+            circuit.failures += 1
+            wait = min(self._base * 2 ** (circuit.failures - 1), MAX_BACKOFF_S)
+            retry_after = getattr(exc, "retry_after", None)
+            if retry_after:
+                wait = float(retry_after)
+            circuit.open_until = max(circuit.open_until, now + wait)
+            circuit.reason = str(exc)[:300]
+            circuit.error_class = getattr(exc, "error_class", "")
+            until = circuit.open_until
+            self._save()
+        log.warning("%s circuit open for %.0fs: %s", lane, until - now, exc)
+        return until
+
+    def record_success(self, lane: str) -> None:
+        with self._lock:
+            circuit = self._circuits.get(lane)
+            if circuit is None or (circuit.failures == 0 and not circuit.open_until):
+                return
+            self._circuits.pop(lane)
+            self._save()
+        log.info("%s circuit closed: a request succeeded", lane)
+
+    def clear_credentials(self, lane: str) -> None:
+        """The user may have fixed the login: let the next job try again."""
+        with self._lock:
+            circuit = self._circuits.get(lane)
+            if circuit is None or circuit.error_class != "credentials":
+                return
+            self._circuits.pop(lane)
+            self._save()
+        log.info("%s circuit closed: trying the new credentials", lane)
+
+    def snapshot(self) -> dict[str, dict[str, object]]:
+        now = time.time()
+        with self._lock:
+            return {
+                lane: {**asdict(c), "open": c.is_open(now)} for lane, c in self._circuits.items()
+            }
+
+    @staticmethod
+    def read(state_file: Path) -> dict[str, dict[str, object]]:
+        """The circuits as the daemon last saved them (for ``status``)."""
+        try:
+            data = json.loads(state_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        now = time.time()
+        return {
+            lane: {**value, "open": float(value.get("open_until", 0)) > now}
+            for lane, value in data.items()
+            if isinstance(value, dict)
+        }
+
+    def _load(self) -> None:
+        if self._state_file is None:
+            return
+        for lane, value in self.read(self._state_file).items():
+            self._circuits[lane] = Circuit(
+                open_until=float(value.get("open_until", 0)),  # type: ignore[arg-type]
+                failures=int(value.get("failures", 0)),  # type: ignore[call-overload]
+                reason=str(value.get("reason", "")),
+                error_class=str(value.get("error_class", "")),
+            )
+
+    def _save(self) -> None:
+        if self._state_file is None:
+            return
+        data = {lane: asdict(c) for lane, c in self._circuits.items()}
+        tmp = self._state_file.with_suffix(".tmp")
+        try:
+            tmp.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(tmp, self._state_file)
+        except OSError as exc:
+            log.debug("could not save circuit state: %s", exc)

@@ -1,0 +1,380 @@
+"""The daemon's lifecycle: start order, signals, sd_notify, the single-instance lock.
+
+Start: lock → ledger → reset crashed jobs → clean staging → workers → inbox (sweep + watch) →
+scheduler → READY=1. Stop (SIGTERM/SIGINT): STOPPING=1, stop taking jobs, cancel in-flight
+downloads (they resume next start), done within 10 s. SIGHUP reloads the config.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from spotsyncd import __version__
+from spotsyncd.core.config import Config, load_config, prepare_dirs
+from spotsyncd.core.errors import ConfigError, LinkError
+from spotsyncd.core.models import JobState, Link
+from spotsyncd.core.protocols import Adapters, Searcher
+from spotsyncd.engine.circuits import Circuits
+from spotsyncd.engine.pipeline import Pipeline
+from spotsyncd.engine.worker import WorkerPool
+from spotsyncd.follows.service import FollowService, register_config_follows
+from spotsyncd.intake.inbox import InboxWatcher
+from spotsyncd.intake.reporting import Reporter, write_atomic
+from spotsyncd.ledger import Ledger
+from spotsyncd.system.lock import InstanceLock
+from spotsyncd.system.sdnotify import Notifier
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_S = 15.0
+
+
+def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = None) -> Adapters:
+    """The real adapters for ``config`` (imports the heavy outside libraries)."""
+    from spotsyncd.intake.links import parse_link
+    from spotsyncd.media.audio import FfmpegAudioProcessor
+    from spotsyncd.media.covers import fetch_cover
+    from spotsyncd.media.tagging import MutagenTagger
+    from spotsyncd.sources.spotify import SpotifySource
+    from spotsyncd.sources.youtube import YtDlpDownloader, YtDlpSearcher
+    from spotsyncd.system.tools import find_ffmpeg, find_js_runtime
+
+    ffmpeg = find_ffmpeg(config.download.ffmpeg)
+    js = find_js_runtime()
+    downloader = YtDlpDownloader(
+        ffmpeg=ffmpeg.path,
+        js_runtime=js.path if js else None,
+        link_of=parse_link,
+        cookies_file=config.download.cookies_file,
+        timeout_s=config.download.timeout_seconds,
+        cache_dir=config.state_dir / "yt-dlp-cache",
+    )
+    if searchers is None:
+        from spotsyncd.sources.ytmusic import YtMusicSearcher
+
+        found: list[Searcher] = [YtMusicSearcher()]
+        if config.matching.youtube_fallback:
+            found.append(YtDlpSearcher(downloader))
+        searchers = found
+    return Adapters(
+        downloader=downloader,
+        processor=FfmpegAudioProcessor(ffmpeg.path),
+        tagger=MutagenTagger(),
+        searchers=searchers,
+        spotify=SpotifySource(
+            config.spotify, config.token_cache, timeout_s=min(config.download.timeout_seconds, 30.0)
+        ),
+        fetch_cover=lambda url: fetch_cover(url, timeout_s=config.download.timeout_seconds),
+    )
+
+
+@dataclass
+class Services:
+    """The running parts, for status and the watchdog."""
+
+    workers: WorkerPool
+    inbox: InboxWatcher
+    reporter: Reporter
+    scheduler: FollowService | None = None
+
+
+class Daemon:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        config_path: Path | None = None,
+        adapters_factory: Callable[[Config], Adapters] = build_adapters,
+    ) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.adapters_factory = adapters_factory
+        self.stop_event = threading.Event()
+        self.reload_event = threading.Event()
+        self._wake = threading.Event()
+        self.notifier = Notifier()
+        self.started_at = time.time()
+        self.ledger: Ledger | None = None
+        self.services: Services | None = None
+        self.once = False
+        self.follow_names: tuple[str, ...] = ()
+        self.circuits: Circuits | None = None
+
+    # ------------------------------------------------------------------ entry point
+
+    def run(self, *, once: bool = False, follow_names: Sequence[str] = ()) -> int:
+        """Run until stopped; with ``once``, poll follows, process the queue, then return."""
+        self.once = once
+        self.follow_names = tuple(follow_names)
+        prepare_dirs(self.config)
+        lock = InstanceLock(self.config.state_dir)
+        lock.acquire()
+        try:
+            self._install_signals()
+            self._start()
+            if once:
+                self._run_once()
+            else:
+                self._main_loop()
+        finally:
+            self._stop()
+            lock.release()
+        return 0
+
+    def _start(self) -> None:
+        config = self.config
+        ledger = Ledger(config.ledger_path)
+        self.ledger = ledger
+        reset = ledger.reset_running()
+        if reset:
+            log.warning("%d jobs were interrupted by a crash or kill; they resume now", reset)
+        self._clean_staging(ledger)
+        self.circuits = Circuits(config.state_dir / "circuits.json")
+        adapters = self.adapters_factory(config)
+        pipeline = Pipeline(config, ledger, adapters, self.circuits)
+        reporter = Reporter(ledger, config.library_dir)
+        workers = WorkerPool(
+            config, ledger, pipeline, self.circuits, on_finished=self._job_finished
+        )
+        inbox = InboxWatcher(
+            config,
+            ledger,
+            on_accepted=workers.wake,
+            on_follow=self._follow,
+            on_report=reporter.wake,
+        )
+        self.services = Services(workers=workers, inbox=inbox, reporter=reporter)
+        reporter.start()
+        workers.start()
+        self.services.scheduler = self._start_scheduler(adapters, workers)
+        if not self.once:
+            inbox.start()
+        self._write_runtime()
+        counts = ledger.counts()
+        log.info(
+            "spotsyncd %s ready: inbox %s, library %s, %d workers, %d pending",
+            __version__,
+            config.inbox_dir,
+            config.library_dir,
+            config.download.workers,
+            counts.get("pending", 0),
+        )
+        self.notifier.ready(self._status_text())
+        threading.Thread(target=self._check_library, name="spotsyncd-check", daemon=True).start()
+
+    def _start_scheduler(self, adapters: Adapters, workers: WorkerPool) -> FollowService:
+        """Follows: registered from the config, polled on a schedule (see sync.py)."""
+        assert self.ledger is not None
+        service = FollowService(self.config, self.ledger, adapters, workers.wake)
+        if not self.once:
+            service.start()
+        else:
+            register_config_follows(self.config, self.ledger)
+        return service
+
+    def _job_finished(self) -> None:
+        if self.services is not None:
+            self.services.reporter.wake()
+            if self.services.scheduler is not None:
+                self.services.scheduler.job_finished()
+
+    def _main_loop(self) -> None:
+        interval = self.notifier.watchdog_interval()
+        tick = min(HEARTBEAT_S, interval / 2) if interval else HEARTBEAT_S
+        while not self.stop_event.is_set():
+            self._wake.wait(tick)
+            self._wake.clear()
+            if self.stop_event.is_set():
+                break
+            if self.reload_event.is_set():
+                self.reload_event.clear()
+                self._reload()
+            self._heartbeat()
+
+    def _run_once(self) -> None:
+        assert self.services is not None
+        self.services.inbox.drain()
+        scheduler = self.services.scheduler
+        if scheduler is not None:
+            scheduler.poll_all_now(names=self.follow_names)
+        self.services.workers.run_until_idle()
+        self.services.reporter.refresh()
+        if scheduler is not None:
+            scheduler.write_all_playlists()
+
+    def _heartbeat(self) -> None:
+        if self.services is None:
+            return
+        parts = [self.services.workers.alive(), self.once or self.services.inbox.alive()]
+        if self.services.scheduler is not None:
+            parts.append(self.services.scheduler.alive())
+        if all(parts):
+            self.notifier.watchdog()
+        else:
+            log.error(
+                "a part of the daemon has stopped (workers, inbox, scheduler: %s); "
+                "withholding the watchdog ping so the service manager restarts us",
+                parts,
+            )
+        self.notifier.status(self._status_text())
+        self._write_runtime()
+
+    def _status_text(self) -> str:
+        if self.ledger is None:
+            return "starting"
+        counts = self.ledger.counts()
+        return (
+            f"{counts['pending']} pending, {counts['running']} running, "
+            f"{counts['done']} done, {counts['failed']} failed"
+        )
+
+    # ------------------------------------------------------------------ signals, reload, stop
+
+    def _install_signals(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        signal.signal(signal.SIGTERM, lambda *_: self.request_stop())
+        signal.signal(signal.SIGINT, lambda *_: self.request_stop())
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, lambda *_: self.request_reload())
+        if hasattr(signal, "SIGUSR1"):
+            signal.signal(signal.SIGUSR1, lambda *_: self._nudged())
+
+    def _nudged(self) -> None:
+        """The CLI queued work or changed follows: look at the ledger now."""
+        if self.circuits is not None:
+            self.circuits.clear_credentials("spotify")
+        if self.services is not None:
+            self.services.workers.wake()
+            self.services.reporter.wake()
+            if self.services.scheduler is not None:
+                self.services.scheduler.refresh_from_ledger()
+
+    def request_reload(self) -> None:
+        self.reload_event.set()
+        self._wake.set()
+
+    def request_stop(self) -> None:
+        self.stop_event.set()
+        self._wake.set()
+        if self.services is not None:
+            self.services.workers.cancel.set()
+
+    def _reload(self) -> None:
+        self.notifier.reloading("reloading configuration")
+        try:
+            new = load_config(self.config_path)
+            prepare_dirs(new)
+        except ConfigError as exc:
+            log.error("reload refused, keeping the running configuration: %s", exc)
+            self.notifier.ready(self._status_text())
+            return
+        changed = [
+            k
+            for k in ("audio", "download", "library", "matching", "follows", "log_level")
+            if getattr(new, k) != getattr(self.config, k)
+        ]
+        fixed = [
+            k
+            for k in ("library_dir", "inbox_dir", "state_dir")
+            if getattr(new, k) != getattr(self.config, k)
+        ]
+        if fixed:
+            log.warning(
+                "reload: %s changed; restart spotsyncd for that to take effect", ", ".join(fixed)
+            )
+            new = _keep_fixed(new, self.config)
+        rebuild = any(getattr(new, k) != getattr(self.config, k)
+                      for k in ("download", "spotify", "matching"))  # fmt: skip
+        if new.download.workers != self.config.download.workers:
+            log.warning("reload: download.workers takes effect at the next restart")
+        self.config = new
+        if self.services is not None:
+            self.services.workers.config = new
+            self.services.workers.pipeline.config = new
+            if rebuild:  # timeouts, cookies, ffmpeg, Spotify credentials, search settings
+                self.services.workers.pipeline.adapters = self.adapters_factory(new)
+            self.services.inbox.config = new
+            if self.services.scheduler is not None:
+                adapters = self.services.workers.pipeline.adapters if rebuild else None
+                self.services.scheduler.reload(new, adapters)
+        logging.getLogger().setLevel(logging.DEBUG if new.log_level == "debug" else logging.INFO)
+        log.info("configuration reloaded (%s)", ", ".join(changed) or "no changes")
+        self.notifier.ready(self._status_text())
+
+    def _stop(self) -> None:
+        self.notifier.stopping("stopping")
+        log.info("stopping: no new jobs; interrupting downloads in flight")
+        if self.services is not None:
+            self.services.inbox.stop()
+            if self.services.scheduler is not None:
+                self.services.scheduler.shutdown()
+            self.services.workers.stop(timeout_s=7.0)
+            self.services.reporter.stop()
+        if self.ledger is not None:
+            self.ledger.close()
+        (self.config.state_dir / "runtime.json").unlink(missing_ok=True)
+        log.info("stopped")
+
+    # ------------------------------------------------------------------ follows from the inbox
+
+    def _follow(self, link: Link) -> str:
+        scheduler = self.services.scheduler if self.services else None
+        if scheduler is None:
+            raise LinkError("following is not available before the daemon has started")
+        return scheduler.follow_link(link, origin="inbox")
+
+    # ------------------------------------------------------------------ housekeeping
+
+    def _clean_staging(self, ledger: Ledger) -> None:
+        """Remove staging folders of jobs that are finished or unknown; keep the ones whose
+        downloads can resume."""
+        staging = self.config.staging_dir
+        keep = {f"track-{t.id}" for t in ledger.tracks(state=JobState.PENDING)}
+        for entry in staging.iterdir() if staging.is_dir() else []:
+            if entry.name not in keep:
+                shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink()
+
+    def _check_library(self) -> None:
+        """Report ledger rows whose file vanished (``doctor --repair`` fetches them again: a
+        file the user deleted on purpose must not come back on its own)."""
+        if self.ledger is None:
+            return
+        try:
+            from spotsyncd.ledger.consistency import repair_missing_files
+
+            repair_missing_files(self.ledger, self.config.library_dir, repair=False)
+        except Exception:  # noqa: BLE001 - a check must never take the daemon down
+            log.exception("library consistency check failed")
+
+    def _write_runtime(self) -> None:
+        data = {
+            "pid": os.getpid(),
+            "version": __version__,
+            "started_at": self.started_at,
+            "updated_at": time.time(),
+            "workers": self.config.download.workers,
+            "inbox_dir": str(self.config.inbox_dir),
+            "library_dir": str(self.config.library_dir),
+        }
+        try:
+            write_atomic(self.config.state_dir / "runtime.json", json.dumps(data))
+        except OSError as exc:
+            log.debug("runtime file not written: %s", exc)
+
+
+def _keep_fixed(new: Config, old: Config) -> Config:
+    from dataclasses import replace
+
+    return replace(
+        new, library_dir=old.library_dir, inbox_dir=old.inbox_dir, state_dir=old.state_dir
+    )

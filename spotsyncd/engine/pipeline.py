@@ -1,0 +1,385 @@
+"""One job, start to finish: resolve → (match) → download → process → tag → file.
+
+``run_job`` is a plain function of (job, adapters, settings) → ``JobResult`` so it can run in a
+thread here or, later, in a worker process elsewhere. It raises the errors of ``errors.py``;
+the worker decides what they mean for the job's state.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from spotsyncd.core.config import AudioConfig, Config
+from spotsyncd.core.errors import (
+    BotCheckError,
+    CancelledError,
+    NoConfidentMatchError,
+    PermanentError,
+    RateLimitedError,
+    TransientError,
+)
+from spotsyncd.core.models import (
+    Candidate,
+    Downloaded,
+    LinkKind,
+    Listing,
+    Processed,
+    Progress,
+    Source,
+    TrackMeta,
+)
+from spotsyncd.core.protocols import (
+    Adapters,
+    MetadataSource,
+)
+from spotsyncd.engine.circuits import Circuits
+from spotsyncd.ledger import ClaimedJob, Ledger, TrackRow
+from spotsyncd.matching import score as matching
+from spotsyncd.media import library
+
+log = logging.getLogger(__name__)
+
+MEDIA_SUFFIXES = (".mp3", ".m4a", ".aac", ".opus", ".ogg", ".oga", ".flac", ".wav", ".wma",
+                  ".mp4", ".m4b", ".webm", ".mka", ".aiff", ".alac")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class JobResult:
+    kind: str  # "file" | "expanded" | "already"
+    path: Path | None = None
+    size_bytes: int = 0
+    meta: TrackMeta = field(default_factory=TrackMeta)
+    processed: Processed | None = None
+    info: dict[str, Any] | None = None
+    download_s: float = 0.0
+    process_s: float = 0.0
+    items: int = 0
+    notes: tuple[str, ...] = ()  # what a listing could not see (e.g. embed page limits)
+
+
+def staging_dir_for(config: Config, track_id: int) -> Path:
+    return config.staging_dir / f"track-{track_id}"
+
+
+def audio_settings_for(config: Config, track: TrackRow) -> AudioConfig:
+    """The config's audio settings with a follow's per-track overrides applied."""
+    overrides = {k: v for k, v in track.options.items() if k in ("format", "bitrate")}
+    return replace(config.audio, **overrides) if overrides else config.audio
+
+
+def describe_settings(settings: AudioConfig) -> str:
+    if settings.format == "original":
+        return "original stream"
+    level = {
+        "loudness": f"loudness {settings.target_lufs:g} LUFS",
+        "peak": f"peak {settings.true_peak_db:g} dB",
+        "off": "no normalisation",
+    }[settings.normalize]
+    rate = "" if settings.format == "flac" else f" {settings.bitrate}"
+    trim = ", silence trimmed" if settings.trim_silence else ""
+    return f"{settings.format}{rate}, {level}{trim}"
+
+
+class Pipeline:
+    def __init__(self, config: Config, ledger: Ledger, adapters: Adapters, circuits: Circuits):
+        self.config = config
+        self.ledger = ledger
+        self.adapters = adapters
+        self.circuits = circuits
+
+    # ------------------------------------------------------------------ entry point
+
+    def run(
+        self,
+        job: ClaimedJob,
+        cancel: threading.Event,
+        progress: Callable[[Progress], None] | None = None,
+    ) -> JobResult:
+        track = job.track
+        if self._may_be_a_list(track):
+            listing = self._list(track)
+            if listing is not None:
+                self.ledger.expand_collection(track.id, listing, options=track.options or None)
+                return JobResult(kind="expanded", items=len(listing.items), notes=listing.notes)
+            if track.kind == LinkKind.COLLECTION:
+                raise PermanentError(f"{track.url} did not list any items")
+        already = self._already_filed(track)
+        if already is not None:
+            return already
+        return self._fetch_and_file(track, cancel, progress)
+
+    # ------------------------------------------------------------------ collections
+
+    @staticmethod
+    def _may_be_a_list(track: TrackRow) -> bool:
+        """Collections are listed; a generic link might be one (a feed, a set) unless it names
+        a media file, which saves a second extraction per direct download."""
+        if track.kind == LinkKind.COLLECTION:
+            return True
+        if track.kind == LinkKind.TRACK or track.override_url:
+            return False
+        path = urlsplit(track.url).path.lower()
+        return not path.endswith(MEDIA_SUFFIXES)
+
+    def _list(self, track: TrackRow) -> Listing | None:
+        if track.source == Source.SPOTIFY:
+            self.circuits.check("spotify")
+            spotify = self._spotify()
+            return spotify.list(track.key)
+        if track.source == Source.YOUTUBE:
+            self.circuits.check("youtube")
+        return self.adapters.downloader.list(track.url)
+
+    def _spotify(self) -> MetadataSource:
+        if self.adapters.spotify is None:
+            raise PermanentError("Spotify links need the Spotify source, which is not available")
+        return self.adapters.spotify
+
+    # ------------------------------------------------------------------ single tracks
+
+    def _already_filed(self, track: TrackRow) -> JobResult | None:
+        """A crash after the final move but before the ledger said ``done``: the file is there,
+        tagged with this track's key, so finish without downloading again."""
+        if not track.path:
+            return None
+        path = self.config.library_dir / track.path
+        if not path.is_file():
+            return None
+        try:
+            owner = self.adapters.tagger.read_key(path)
+        except Exception:  # noqa: BLE001 - an unreadable file is simply not ours to trust
+            owner = None
+        if owner != track.key:
+            return None
+        meta = track.meta
+        return JobResult(kind="already", path=path, size_bytes=path.stat().st_size, meta=meta)
+
+    def _fetch_and_file(
+        self, track: TrackRow, cancel: threading.Event, progress: Callable[[Progress], None] | None
+    ) -> JobResult:
+        staging = staging_dir_for(self.config, track.id)
+        staging.mkdir(parents=True, exist_ok=True)
+        wanted = track.meta
+        audio_url = track.override_url or track.url
+        if track.source == Source.SPOTIFY:
+            wanted = self._spotify_meta(track)
+            if not track.override_url:
+                audio_url = self._match(track, wanted).watch_url
+        lane = "youtube" if _is_youtube(audio_url) else "generic"
+        if lane == "youtube":
+            self.circuits.check("youtube")
+        started = time.monotonic()
+        downloaded = self._download(audio_url, staging / "download", cancel, progress, lane)
+        download_s = time.monotonic() - started
+        _check_cancel(cancel)
+
+        started = time.monotonic()
+        settings = audio_settings_for(self.config, track)
+        out_dir = staging / "out"
+        out_dir.mkdir(exist_ok=True)
+        processed = self.adapters.processor.process(
+            downloaded.path, out_dir, settings, cancel=cancel
+        )
+        _check_cancel(cancel)
+        meta = self._merge_meta(track, wanted, downloaded)
+        cover = self.adapters.fetch_cover(meta.cover_url)
+        replaygain = processed if settings.normalize == "off" else None
+        self.adapters.tagger.write(
+            processed.path,
+            meta,
+            key=track.key,
+            cover=cover,
+            replaygain=replaygain,
+            id3_version=settings.id3_version,
+        )
+        _check_cancel(cancel)
+        final = self._file(track, processed.path, meta)
+        self._remove_replaced(track, final)
+        process_s = time.monotonic() - started
+        shutil.rmtree(staging, ignore_errors=True)
+        return JobResult(
+            kind="file",
+            path=final,
+            size_bytes=final.stat().st_size,
+            meta=meta,
+            processed=processed,
+            info=downloaded.info,
+            download_s=download_s,
+            process_s=process_s,
+        )
+
+    def _download(
+        self,
+        url: str,
+        dest: Path,
+        cancel: threading.Event,
+        progress: Callable[[Progress], None] | None,
+        lane: str,
+    ) -> Downloaded:
+        dest.mkdir(parents=True, exist_ok=True)
+        try:
+            downloaded = self.adapters.downloader.download(
+                url, dest, progress=progress, cancel=cancel
+            )
+        except (RateLimitedError, BotCheckError) as exc:
+            if isinstance(exc, RateLimitedError) and (lane == "youtube" or not exc.service):
+                exc.service = lane  # YouTube's limits open the youtube circuit
+            raise
+        self.circuits.record_success(lane)
+        return downloaded
+
+    def _spotify_meta(self, track: TrackRow) -> TrackMeta:
+        """Spotify's metadata: what the listing gave us, completed by a track lookup when
+        we lack the album/ISRC (and the API can give them)."""
+        meta = track.meta
+        if meta.title and meta.artists and meta.album and meta.isrc:
+            return meta
+        self.circuits.check("spotify")
+        track_id = track.key.rsplit(":", 1)[-1]
+        try:
+            fetched = self._spotify().track(track_id)
+        except (TransientError, PermanentError) as exc:
+            if meta.title and meta.artists and not isinstance(exc, CancelledError):
+                log.info("%s: using listing metadata (%s)", track.key, exc)
+                return meta
+            raise
+        merged = fetched.merged_over(meta)
+        self.ledger.update_meta(track.id, merged)
+        return merged
+
+    def _match(self, track: TrackRow, meta: TrackMeta) -> Candidate:
+        if not meta.title:
+            raise PermanentError("Spotify gave no title for this track; cannot search for it")
+        info = matching.TrackInfo(
+            title=meta.title,
+            artists=list(meta.artists),
+            album=meta.album,
+            duration_s=meta.duration_s,
+            isrc=meta.isrc,
+            explicit=meta.explicit,
+        )
+        self.circuits.check("youtube")
+        seen: dict[str, Candidate] = {}
+        result: matching.MatchResult | None = None
+        errors: list[str] = []
+        for searcher in self.adapters.searchers:
+            for query in matching.build_queries(info):
+                try:
+                    found = searcher.search(query, limit=10)
+                except TransientError as exc:
+                    errors.append(f"{searcher.name}: {exc}")
+                    continue
+                for candidate in found:
+                    seen.setdefault(candidate.video_id, candidate)
+                result = matching.best_match(
+                    info, list(seen.values()), threshold=self.config.matching.threshold
+                )
+                if result.chosen is not None:
+                    break
+            if result is not None and result.chosen is not None:
+                break
+        if result is None:
+            raise TransientError("no search provider answered: " + "; ".join(errors or ["none"]))
+        self.ledger.set_candidates(
+            track.id,
+            [
+                {
+                    "video_id": s.candidate.video_id,
+                    "title": s.candidate.title,
+                    "artists": list(s.candidate.artists),
+                    "channel": s.candidate.channel,
+                    "duration_s": s.candidate.duration_s,
+                    "kind": s.candidate.kind,
+                    "url": s.candidate.watch_url,
+                    "score": round(s.score, 3),
+                    "reasons": s.reasons,
+                }
+                for s in result.ranked[:10]
+            ],
+        )
+        if result.chosen is None:
+            if not result.ranked and errors:
+                raise TransientError("search failed: " + "; ".join(errors))
+            best = result.ranked[0] if result.ranked else None
+            detail = (
+                f"best was '{best.candidate.title}' at {best.score:.2f}"
+                if best
+                else "no candidates"
+            )
+            raise NoConfidentMatchError(
+                f"no confident match for '{meta.artist} - {meta.title}' ({detail}, threshold "
+                f"{self.config.matching.threshold:.2f}); see 'spotsyncd why {track.key}', or "
+                f"'spotsyncd match {track.key} URL' to choose the audio yourself"
+            )
+        log.info("%s: matched %s (score %.2f)", track.key, result.chosen.watch_url, result.score)
+        return result.chosen
+
+    def _merge_meta(self, track: TrackRow, wanted: TrackMeta, downloaded: Downloaded) -> TrackMeta:
+        """Spotify's metadata beats everything; otherwise tags embedded in the file beat
+        yt-dlp's info (which may be a guess from the file name); gaps are filled."""
+        try:
+            embedded = self.adapters.tagger.read(downloaded.path)
+        except Exception:  # noqa: BLE001 - odd files simply have no usable tags
+            embedded = TrackMeta()
+        from_source = embedded.merged_over(downloaded.meta)
+        if track.source == Source.SPOTIFY:
+            meta = wanted.merged_over(from_source)
+            # Spotify's own page for the track, not the YouTube video.
+            return replace(meta, source_url=wanted.source_url or track.url)
+        meta = from_source.merged_over(wanted)
+        if not meta.source_url:
+            meta = replace(meta, source_url=track.url)
+        return meta
+
+    def _remove_replaced(self, track: TrackRow, final: Path) -> None:
+        """After a manual match: the file made from the old audio goes, if it is still ours."""
+        if not track.replaces_path:
+            return
+        old = self.config.library_dir / track.replaces_path
+        if old.resolve() == final.resolve() or not old.is_file():
+            return
+        if self.adapters.tagger.read_key(old) != track.key:
+            return  # someone put another file there since: not ours to delete
+        old.unlink()
+        log.info("%s: removed %s, replaced by the manual match", track.key, track.replaces_path)
+
+    def _file(self, track: TrackRow, src: Path, meta: TrackMeta) -> Path:
+        template = str(track.options.get("path_template") or self.config.library.path_template)
+        rel = library.render_path(template, meta, ext=src.suffix.lstrip("."), key=track.key)
+        subdir = track.options.get("subdir")
+        if subdir:
+            rel = PurePosixPath(library.sanitize_component(str(subdir))) / rel
+        for candidate in library.candidate_paths(self.config.library_dir, rel):
+            relative = candidate.relative_to(self.config.library_dir).as_posix()
+            if candidate.exists() or candidate.is_symlink():
+                ours = candidate.is_file() and self.adapters.tagger.read_key(candidate) == track.key
+                if not ours:
+                    continue  # another track's file, or one we did not make: never overwrite
+            if not self.ledger.reserve_path(track.id, relative):
+                continue
+            return library.file_into_library(
+                src,
+                self.config.library_dir,
+                PurePosixPath(relative),
+                owner_of=self.adapters.tagger.read_key,
+                key=track.key,
+            )
+        raise PermanentError(f"no free file name in the library for {rel}")
+
+
+def _check_cancel(cancel: threading.Event) -> None:
+    if cancel.is_set():
+        raise CancelledError("stopping: the job will resume at next start")
+
+
+def _is_youtube(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host == "youtu.be" or host.endswith("youtube.com")

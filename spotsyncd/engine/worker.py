@@ -1,0 +1,274 @@
+"""The worker pool: threads that claim jobs from the ledger and run the pipeline.
+
+Workers sleep on a condition until a producer wakes them or the next retry is due, so an idle
+daemon costs nothing. Shutdown sets ``cancel``: running downloads and encodes stop promptly and
+their jobs go back to pending (the ``.part`` file stays in staging for resume).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+import traceback
+from collections.abc import Callable
+
+from spotsyncd.core.config import Config
+from spotsyncd.core.errors import (
+    BotCheckError,
+    CancelledError,
+    CredentialsError,
+    DeferredError,
+    JobError,
+    RateLimitedError,
+    SpotsyncError,
+)
+from spotsyncd.core.models import Progress
+from spotsyncd.engine.circuits import Circuits
+from spotsyncd.engine.pipeline import (
+    JobResult,
+    Pipeline,
+    audio_settings_for,
+    describe_settings,
+    staging_dir_for,
+)
+from spotsyncd.ledger import ClaimedJob, Ledger
+
+log = logging.getLogger(__name__)
+
+IDLE_WAIT_S = 30.0
+PROGRESS_EVERY_S = 1.0
+
+
+class WorkerPool:
+    def __init__(
+        self,
+        config: Config,
+        ledger: Ledger,
+        pipeline: Pipeline,
+        circuits: Circuits,
+        *,
+        on_finished: Callable[[], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.ledger = ledger
+        self.pipeline = pipeline
+        self.circuits = circuits
+        self.on_finished = on_finished or (lambda: None)
+        self.cancel = threading.Event()
+        self._wake = threading.Condition()
+        self._woken = False
+        self._threads: list[threading.Thread] = []
+        self._current: dict[str, ClaimedJob] = {}  # worker name → the job it runs
+        self._current_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        for index in range(self.config.download.workers):
+            thread = threading.Thread(
+                target=self._loop,
+                args=(f"worker-{index + 1}",),
+                name=f"spotsyncd-worker-{index + 1}",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout_s: float = 8.0) -> None:
+        self.cancel.set()
+        self.wake()
+        deadline = time.monotonic() + timeout_s
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        with self._current_lock:
+            stuck = list(self._current.items())
+        for name, job in stuck:
+            # A transfer stalled inside a socket read cannot be interrupted; the process is
+            # about to exit, so hand the job back now rather than leave it "running".
+            log.warning(
+                "%s: %s did not stop in time; it resumes at next start", name, job.track.key
+            )
+            self.ledger.defer_job(job.job_id, job.track.id, 0.0, "interrupted by shutdown")
+
+    def wake(self) -> None:
+        with self._wake:
+            self._woken = True
+            self._wake.notify_all()
+
+    def alive(self) -> bool:
+        return bool(self._threads) and all(t.is_alive() for t in self._threads)
+
+    def busy(self) -> int:
+        return len(self._current)
+
+    def run_until_idle(self, poll_s: float = 0.2) -> None:
+        """For one-shot runs: return once no job is running and none is due."""
+        while not self.cancel.is_set():
+            due = self.ledger.next_due_at()
+            # Nothing running and nothing due soon: done (far-off retries wait for the daemon).
+            if not self._current and (due is None or due - time.time() > 120):
+                return
+            time.sleep(poll_s)
+
+    # ------------------------------------------------------------------ the loop
+
+    def _loop(self, name: str) -> None:
+        while not self.cancel.is_set():
+            try:
+                job = self.ledger.claim_next_job(name)
+            except Exception:  # noqa: BLE001 - a locked/busy ledger must not kill the worker
+                log.exception("%s: could not claim a job; retrying shortly", name)
+                self._sleep(2.0)
+                continue
+            if job is None:
+                self._sleep(self._idle_wait())
+                continue
+            with self._current_lock:
+                self._current[name] = job
+            try:
+                self._run(name, job)
+            finally:
+                with self._current_lock:
+                    self._current.pop(name, None)
+                self.on_finished()
+
+    def _idle_wait(self) -> float:
+        due = self.ledger.next_due_at()
+        if due is None:
+            return IDLE_WAIT_S
+        return min(IDLE_WAIT_S, max(0.05, due - time.time()))
+
+    def _sleep(self, seconds: float) -> None:
+        with self._wake:
+            # cancel is set before stop() wakes us, so checking it here under the lock
+            # cannot miss a shutdown that another worker's wake-up already consumed.
+            if not self._woken and not self.cancel.is_set():
+                self._wake.wait(seconds)
+            self._woken = False
+
+    def _run(self, name: str, job: ClaimedJob) -> None:
+        track = job.track
+        log.info("%s: start %s (%s, attempt %d)", name, track.key, track.url, job.attempts)
+        started = time.monotonic()
+        try:
+            result = self.pipeline.run(job, self.cancel, self._progress_reporter(job))
+        except CancelledError:
+            self.ledger.defer_job(job.job_id, track.id, 0.0, "cancelled by shutdown")
+            log.info("%s: %s interrupted by shutdown; it resumes at next start", name, track.key)
+        except DeferredError as exc:
+            self.ledger.defer_job(job.job_id, track.id, exc.until, str(exc))
+            log.info("%s: %s deferred: %s", name, track.key, exc)
+        except (RateLimitedError, BotCheckError, CredentialsError) as exc:
+            lane = "youtube" if isinstance(exc, BotCheckError) else exc.service or "generic"
+            if isinstance(exc, CredentialsError):
+                log.error("%s: %s — Spotify work is paused until then", name, exc)
+            until = None
+            if lane in ("youtube", "spotify"):
+                until = self.circuits.record_failure(lane, exc)
+            if until is not None:
+                self.ledger.defer_job(job.job_id, track.id, until, f"{exc.error_class}: {exc}")
+                log.warning("%s: %s paused: %s", name, track.key, exc)
+            else:
+                self._fail(name, job, exc)
+        except JobError as exc:
+            self._fail(name, job, exc)
+        except SpotsyncError as exc:
+            self._fail(name, job, exc)
+        except Exception as exc:  # noqa: BLE001 - a bug in one job must not stop the daemon
+            log.error(
+                "%s: %s crashed (a bug, please report):\n%s",
+                name,
+                track.key,
+                traceback.format_exc(),
+            )
+            self._record_failure(job, "internal", f"internal error: {exc!r}", retryable=True)
+        else:
+            self._finish(name, job, result, time.monotonic() - started)
+
+    def _finish(self, name: str, job: ClaimedJob, result: JobResult, elapsed: float) -> None:
+        track = job.track
+        if result.kind == "expanded":
+            log.info("%s: %s listed %d items (%.1fs)", name, track.key, result.items, elapsed)
+            for note in result.notes:
+                log.warning("%s: %s", track.key, note)
+            return
+        assert result.path is not None
+        relative = result.path.relative_to(self.config.library_dir).as_posix()
+        settings = audio_settings_for(self.config, track)
+        message = (
+            f"{relative} ({result.size_bytes / 1e6:.1f} MB, download {result.download_s:.1f}s,"
+            f" process {result.process_s:.1f}s)"
+        )
+        if result.kind == "already":
+            message = f"{relative} (already in the library from an interrupted run)"
+        processed = result.processed
+        self.ledger.finish_job(
+            job.job_id,
+            track.id,
+            path=relative,
+            size_bytes=result.size_bytes,
+            duration_s=processed.duration_s if processed else track.duration_s,
+            meta=result.meta,
+            info=result.info,
+            audio_settings=describe_settings(settings),
+            loudness_lufs=processed.loudness_lufs if processed else None,
+            download_s=result.download_s,
+            process_s=result.process_s,
+            message=message,
+        )
+        log.info("%s: done %s → %s", name, track.key, message)
+
+    def _fail(self, name: str, job: ClaimedJob, exc: SpotsyncError) -> None:
+        retry_at = self._record_failure(job, exc.error_class, str(exc), retryable=exc.retryable)
+        if retry_at is None:
+            log.error("%s: failed %s (%s): %s", name, job.track.key, exc.error_class, exc)
+        else:
+            log.warning(
+                "%s: %s failed (%s: %s); retry in %.0fs",
+                name,
+                job.track.key,
+                exc.error_class,
+                exc,
+                retry_at - time.time(),
+            )
+
+    def _record_failure(
+        self, job: ClaimedJob, error_class: str, message: str, retryable: bool
+    ) -> float | None:
+        retry_at = self.ledger.fail_job(
+            job.job_id,
+            job.track.id,
+            error_class=error_class,
+            message=message,
+            retryable=retryable,
+            max_retries=self.config.download.max_retries,
+            backoff_s=self.config.download.backoff_seconds,
+        )
+        if retry_at is None:  # failed for good: nothing in staging is worth keeping
+            shutil.rmtree(staging_dir_for(self.config, job.track.id), ignore_errors=True)
+        return retry_at
+
+    def _progress_reporter(self, job: ClaimedJob) -> Callable[[Progress], None]:
+        last = [0.0]
+
+        def report(progress: Progress) -> None:
+            now = time.monotonic()
+            if now - last[0] < PROGRESS_EVERY_S:
+                return
+            last[0] = now
+            data = {
+                "percent": progress.percent,
+                "downloaded_bytes": progress.downloaded_bytes,
+                "total_bytes": progress.total_bytes,
+                "speed": progress.speed,
+                "eta": progress.eta,
+            }
+            log.debug("%s: %s", job.track.key, data)
+            try:
+                self.ledger.set_progress(job.job_id, data)
+            except Exception:  # noqa: BLE001 - progress is best-effort
+                log.debug("progress not recorded", exc_info=True)
+
+        return report

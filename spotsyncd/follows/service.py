@@ -1,0 +1,168 @@
+"""Following, wired for the daemon: config follows registered, a poller, the scheduler, and
+playlist files kept current as downloads finish."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from spotsyncd.core.config import Config
+from spotsyncd.core.errors import LinkError, UserError
+from spotsyncd.core.models import Link, LinkKind, Source
+from spotsyncd.core.protocols import Adapters
+from spotsyncd.follows.playlists import PlaylistWriter
+from spotsyncd.follows.scheduler import FollowScheduler
+from spotsyncd.follows.sync import FollowPoller, PollOutcome
+from spotsyncd.intake.links import parse_line
+from spotsyncd.ledger import Ledger
+from spotsyncd.ledger.follows import Origin
+
+log = logging.getLogger(__name__)
+
+POLL_REQUEST = "poll-request.json"
+
+
+def followable(link: Link) -> Link:
+    """Refuse what cannot be followed (a single track) with a clear reason."""
+    if link.kind == LinkKind.TRACK:
+        raise LinkError(f"{link.url} is a single track; follow a playlist, album, channel or feed")
+    if link.source == Source.SPOTIFY and link.kind != LinkKind.COLLECTION:
+        raise LinkError(f"{link.url} cannot be followed")
+    return link
+
+
+def register_config_follows(config: Config, ledger: Ledger) -> None:
+    """Make the ledger's config follows match the config file (CLI/inbox ones are kept)."""
+    wanted: set[str] = set()
+    for item in config.follows:
+        try:
+            link = followable(parse_line(item.url))
+            row = ledger.add_follow(
+                link,
+                name=item.name,
+                interval_s=item.every_s,
+                options=dict(item.options),
+                origin="config",
+            )
+        except (LinkError, UserError) as exc:
+            log.error("config follow %s refused: %s", item.url, exc)
+            continue
+        wanted.add(row.key)
+    for row in ledger.follows():
+        if row.origin == "config" and row.key not in wanted:
+            ledger.remove_follow(row.key)
+            log.info("follow %s removed: no longer in the config", row.name)
+
+
+class FollowService:
+    def __init__(
+        self, config: Config, ledger: Ledger, adapters: Adapters, wake: Callable[[], None]
+    ) -> None:
+        self.config = config
+        self.ledger = ledger
+        self.poller = FollowPoller(
+            ledger,
+            spotify=adapters.spotify,  # type: ignore[arg-type]
+            lister=adapters.downloader,
+            wake=wake,
+            library_dir=config.library_dir,
+            playlists=PlaylistWriter(config.library_dir),
+        )
+        self.scheduler = FollowScheduler(self.poller.scheduled_poll)
+        self._playlists_dirty = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        register_config_follows(self.config, self.ledger)
+        self.scheduler.sync(self.ledger.follows())
+        self.scheduler.start()
+        self._thread = threading.Thread(
+            target=self._playlist_loop, daemon=True, name="spotsyncd-playlists"
+        )
+        self._thread.start()
+
+    def shutdown(self) -> None:
+        self._stop.set()
+        self._playlists_dirty.set()
+        self.scheduler.shutdown()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+            if self._playlists_dirty.is_set():
+                self.write_all_playlists()  # jobs that finished in the last moments
+
+    def alive(self) -> bool:
+        return self.scheduler.alive()
+
+    def reload(self, config: Config, adapters: Adapters | None = None) -> None:
+        self.config = config
+        if adapters is not None:
+            self.poller.spotify = adapters.spotify  # type: ignore[assignment]
+            self.poller.lister = adapters.downloader
+        register_config_follows(config, self.ledger)
+        self.scheduler.sync(self.ledger.follows())
+
+    def refresh_from_ledger(self) -> None:
+        """The CLI changed follows or asked for a poll (SIGUSR1)."""
+        self.scheduler.sync(self.ledger.follows())
+        request = self.config.state_dir / POLL_REQUEST
+        try:
+            names = json.loads(request.read_text(encoding="utf-8"))
+            request.unlink()
+        except (OSError, ValueError):
+            return
+        started = self.scheduler.poll_now(names if isinstance(names, list) else [])
+        log.info("polling now: %s", ", ".join(started) or "no matching follows")
+
+    # ------------------------------------------------------------------ follows
+    def follow_link(self, link: Link, *, origin: Origin) -> str:
+        row = self.ledger.add_follow(
+            followable(link),
+            name=None,
+            interval_s=self.config.poll_every_s,
+            options={},
+            origin=origin,
+        )
+        self.scheduler.sync(self.ledger.follows())
+        return row.name
+
+    def poll_all_now(self, *, names: Iterable[str] = (), wait: bool = True) -> list[PollOutcome]:
+        """Poll now in this thread (for ``--once``)."""
+        asked = set(names)
+        outcomes = []
+        for row in self.ledger.follows():
+            if asked and row.name not in asked and row.key not in asked and row.url not in asked:
+                continue
+            outcome = self.poller.poll(row, force=True)
+            log.info(
+                "%s: %s%s", row.name, outcome.status, f" ({outcome.error})" if outcome.error else ""
+            )
+            outcomes.append(outcome)
+        return outcomes
+
+    # ------------------------------------------------------------------ playlists
+    def job_finished(self) -> None:
+        self._playlists_dirty.set()
+
+    def write_all_playlists(self) -> None:
+        for row in self.ledger.follows():
+            self.poller.write_playlist(row.id, row.name)
+
+    def _playlist_loop(self) -> None:
+        while not self._stop.is_set():
+            self._playlists_dirty.wait()
+            if self._stop.wait(2.0):  # gather a burst of finished jobs into one rewrite
+                return
+            self._playlists_dirty.clear()
+            try:
+                self.write_all_playlists()
+            except Exception:  # noqa: BLE001 - playlists are derived; the ledger has the truth
+                log.exception("could not rewrite follow playlists")
+
+
+def request_poll(state_dir: Path, names: list[str]) -> None:
+    (state_dir / POLL_REQUEST).write_text(json.dumps(names), encoding="utf-8")

@@ -1,0 +1,235 @@
+"""Polling one follow: ask the source what it lists now, cheaply, and record the difference.
+
+A poll never downloads. It writes new tracks to the ledger and wakes the workers; it rewrites the
+follow's ``.m3u8``; with ``on_removed: delete`` it deletes files nothing wants any more. Cheap
+change detection keeps an unchanged follow at one request per poll: a Spotify playlist's
+``snapshot_id`` (one small request), otherwise the content fingerprint of the flat listing.
+Errors never leave ``poll``: they are recorded on the follow with a back-off that grows per
+follow (60 s, 120 s, … up to the follow's interval), so one failing follow never delays others.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal, Protocol
+
+from spotsyncd.core.errors import PermanentError, RateLimitedError, SpotsyncError
+from spotsyncd.core.models import Listing
+from spotsyncd.ledger.follow_rows import DiffResult, FollowRow, FollowTrack
+
+log = logging.getLogger(__name__)
+
+FIRST_BACKOFF_S = 60.0
+
+
+class SnapshotSource(Protocol):
+    """Spotify: ``sources.spotify.SpotifySource`` has these."""
+
+    def snapshot(self, key: str) -> str | None:
+        """A playlist's snapshot id in one request; None when it cannot be known."""
+        ...
+
+    def list(self, key: str) -> Listing: ...
+
+
+class FlatLister(Protocol):
+    """Anything yt-dlp lists: ``download.YtDlpDownloader`` has this."""
+
+    def list(self, url: str) -> Listing | None:
+        """A flat listing (one request for a feed or one page); None for a single item."""
+        ...
+
+
+class FollowLedger(Protocol):
+    """The ledger queries a poll needs (``ledger.Ledger`` has them)."""
+
+    def follow_by_id(self, follow_id: int) -> FollowRow | None: ...
+    def apply_listing(self, follow_id: int, listing: Listing, *, now: float) -> DiffResult: ...
+    def record_poll_unchanged(self, follow_id: int, now: float) -> None: ...
+    def record_poll_error(
+        self, follow_id: int, error_class: str, message: str, backoff_until: float
+    ) -> None: ...
+    def follow_tracks(
+        self, follow_id: int, *, include_absent: bool = False
+    ) -> list[FollowTrack]: ...
+    def removable_files(self, follow_id: int) -> list[tuple[int, str]]: ...
+    def forget_file(self, track_id: int) -> None: ...
+
+
+class Playlists(Protocol):
+    """Where m3u8 files go (``playlists.PlaylistWriter``)."""
+
+    def write(self, follow_name: str, entries: Sequence[FollowTrack]) -> bool: ...
+    def remove(self, follow_name: str) -> bool: ...
+
+
+Status = Literal["unchanged", "changed", "error", "backing_off", "gone"]
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    follow: str
+    status: Status
+    diff: DiffResult | None = None
+    error: str | None = None
+    retry_at: float | None = None  # poll again then (error back-off), not at the interval
+    deleted: tuple[str, ...] = ()  # library paths removed for ``on_removed: delete``
+
+
+def content_fingerprint(listing: Listing) -> str:
+    """Changes exactly when the ordered keys change (titles and view counts do not count)."""
+    return hashlib.sha256("\n".join(i.link.key for i in listing.items).encode()).hexdigest()
+
+
+def backoff_delay(failures: int, interval_s: float, retry_after: float | None = None) -> float:
+    """60 s × 2^failures, at most the follow's interval; at least what the service asked."""
+    delay = min(float(interval_s), FIRST_BACKOFF_S * 2.0 ** min(failures, 20))
+    return max(delay, retry_after or 0.0)
+
+
+class FollowPoller:
+    def __init__(
+        self,
+        ledger: FollowLedger,
+        *,
+        spotify: SnapshotSource | None,
+        lister: FlatLister,
+        wake: Callable[[], None],
+        library_dir: Path,
+        playlists: Playlists,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.ledger = ledger
+        self.spotify = spotify
+        self.lister = lister
+        self.wake = wake
+        self.library_dir = library_dir
+        self.playlists = playlists
+        self.clock = clock
+
+    def poll_id(self, follow_id: int, *, force: bool = False) -> PollOutcome:
+        """Poll with the follow's current ledger row (its fingerprint may have moved on)."""
+        follow = self.ledger.follow_by_id(follow_id)
+        if follow is None:
+            return PollOutcome(follow=str(follow_id), status="gone")
+        return self.poll(follow, force=force)
+
+    def scheduled_poll(self, follow_id: int) -> float | None:
+        """For the scheduler: poll, and say when to poll again if sooner than the interval."""
+        return self.poll_id(follow_id).retry_at
+
+    def poll(self, follow: FollowRow, *, force: bool = False) -> PollOutcome:
+        now = self.clock()
+        if not force and follow.backoff_until is not None and follow.backoff_until > now:
+            return PollOutcome(follow.name, "backing_off", retry_at=follow.backoff_until)
+        try:
+            listing = self._fetch_if_changed(follow)
+            if listing is None:
+                self.ledger.record_poll_unchanged(follow.id, now)
+                # Tracks may have finished downloading since the last poll.
+                self.write_playlist(follow.id, follow.name)
+                log.debug("%s: unchanged", follow.name)
+                return PollOutcome(follow.name, "unchanged")
+            diff = self.ledger.apply_listing(follow.id, listing, now=now)
+        except Exception as exc:  # noqa: BLE001 - a poll must never take the scheduler down
+            return self._failed(follow, exc, now)
+        if diff.new or diff.relinked or diff.returned:
+            self.wake()
+        renamed = self.ledger.follow_by_id(follow.id)
+        name = renamed.name if renamed is not None else follow.name
+        if name != follow.name:
+            self.playlists.remove(follow.name)
+        self.write_playlist(follow.id, name)
+        deleted = self._delete_removed(follow) if diff.removed else ()
+        if diff.changed:
+            log.info("%s: %s", name, diff.summary())
+        return PollOutcome(name, "changed" if diff.changed else "unchanged", diff, deleted=deleted)
+
+    # ------------------------------------------------------------------ steps
+
+    def _fetch_if_changed(self, follow: FollowRow) -> Listing | None:
+        """The listing, or None when the source says nothing changed (one request)."""
+        if follow.key.startswith("spotify:"):
+            if self.spotify is None:
+                raise PermanentError(
+                    f"{follow.url}: Spotify is not set up; run 'spotsyncd auth spotify' or set "
+                    "spotify.client_id and spotify.client_secret"
+                )
+            if follow.key.startswith("spotify:playlist:"):
+                snapshot = self.spotify.snapshot(follow.key)
+                if snapshot is not None and snapshot == follow.fingerprint:
+                    return None
+            listing = self.spotify.list(follow.key)
+        else:
+            found = self.lister.list(follow.url)
+            if found is None:
+                raise PermanentError(
+                    f"{follow.url} is a single item, not a playlist, channel or feed: "
+                    f"unfollow it (spotsyncd unfollow {follow.name!r}) and add it instead"
+                )
+            listing = replace(found, fingerprint=content_fingerprint(found))
+        return None if listing.fingerprint == follow.fingerprint else listing
+
+    def write_playlist(self, follow_id: int, name: str) -> None:
+        """Rewrite a follow's m3u8 if its content changed. Call it when downloads finish too:
+        a poll only sees the files that were done by then."""
+        try:
+            self.playlists.write(name, self.ledger.follow_tracks(follow_id))
+        except OSError as exc:
+            log.warning("%s: could not write its playlist file: %s", name, exc)
+
+    def _delete_removed(self, follow: FollowRow) -> tuple[str, ...]:
+        if follow.on_removed != "delete":
+            return ()
+        deleted: list[str] = []
+        library = self.library_dir.resolve()
+        for track_id, relative in self.ledger.removable_files(follow.id):
+            path = (library / relative).resolve()
+            if not path.is_relative_to(library) or path == library:
+                log.warning("%s: not deleting %s: outside the library", follow.name, relative)
+                continue
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass  # gone already: the ledger should stop pointing at it all the same
+            except OSError as exc:
+                log.warning("%s: could not delete %s: %s", follow.name, relative, exc)
+                continue
+            self.ledger.forget_file(track_id)
+            _remove_empty_parents(path.parent, library)
+            deleted.append(relative)
+        if deleted:
+            log.info("%s: deleted %d files no longer listed", follow.name, len(deleted))
+        return tuple(deleted)
+
+    def _failed(self, follow: FollowRow, exc: Exception, now: float) -> PollOutcome:
+        if isinstance(exc, SpotsyncError):
+            error_class, message = exc.error_class, str(exc)
+            log.warning("%s: poll failed (%s): %s", follow.name, error_class, message)
+        else:
+            error_class, message = "internal", f"internal error: {exc!r}"
+            log.exception("%s: poll failed with an internal error", follow.name)
+        retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
+        retry_at = now + backoff_delay(follow.failures, follow.interval_s, retry_after)
+        try:
+            self.ledger.record_poll_error(follow.id, error_class, message, retry_at)
+        except Exception:  # noqa: BLE001 - the ledger itself is in trouble; say so, go on
+            log.exception("%s: could not record the failed poll", follow.name)
+        error = f"{error_class}: {message}"
+        return PollOutcome(follow.name, "error", error=error, retry_at=retry_at)
+
+
+def _remove_empty_parents(folder: Path, library: Path) -> None:
+    """Tidy folders a deletion emptied (album, then artist), never the library itself."""
+    while folder != library and folder.is_relative_to(library):
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # fails when not empty: stop there
+        if folder.exists():
+            return
+        folder = folder.parent

@@ -1,0 +1,269 @@
+"""What ffmpeg told us about a file, and what to do about it: pure functions, no I/O.
+
+``audio`` runs ffmpeg; this module reads its logs (the input banner, ``silencedetect`` and
+``ebur128`` output) and turns settings + measurements into trim points, a gain, an optional
+limiter and the filter chain. Integrated loudness is computed here from ebur128's per-100 ms
+momentary values (the 400 ms gating blocks of ITU-R BS.1770), which lets the analysis run as
+two processes over the two halves of a file and still give the loudness of the whole.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from spotsyncd.core.config import AudioConfig
+
+# Headroom between a sample-peak estimate and the true-peak ceiling: covers the inter-sample
+# peaks of typical masters and the overshoot a lossy encoder adds.
+TRUE_PEAK_MARGIN_DB = 1.0
+# Lossy encoders overshoot even when the input's true peak is exact.
+LOSSY_OVERSHOOT_DB = 0.3
+MIN_SILENCE_S = 0.1
+KEEP_AT_LEAST_S = 0.5  # never trim a file down to nothing: it is all silence, keep it whole
+_ABSOLUTE_GATE_LUFS = -70.0
+_RELATIVE_GATE_LU = -10.0
+
+_TIME = r"(\d+):(\d\d):(\d\d(?:\.\d+)?)"
+_NUMBER = r"(-?[\d.]+|-?inf|nan)"
+
+
+@dataclass(frozen=True)
+class StreamFacts:
+    """The input banner of ``ffmpeg -i``: enough to plan without ffprobe."""
+
+    demuxer: str  # first name of the demuxer, e.g. "mov" for "mov,mp4,m4a,3gp,3g2,mj2"
+    codec: str
+    sample_rate: int
+    declared_s: float | None  # from the container; an estimate for some formats
+    start_s: float  # first timestamp; decoders inside filter graphs keep it
+
+
+@dataclass(frozen=True)
+class Analysis:
+    facts: StreamFacts
+    decoded_s: float
+    loudness_lufs: float | None  # None: too quiet to measure (silence)
+    peak_db: float  # sample peak, or true peak in peak mode
+    silences: tuple[tuple[float, float], ...]  # seconds from the start of the audio
+
+
+@dataclass(frozen=True)
+class Plan:
+    start_s: float
+    end_s: float
+    gain_db: float
+    limit_db: float | None  # sample-peak ceiling of a limiter, when one is needed
+    loudness_lufs: float | None = None  # measured after the limiter, when there is one
+
+
+def _hms(hours: str, minutes: str, seconds: str) -> float:
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def parse_banner(log: str) -> StreamFacts | None:
+    """Facts about the first audio stream, or None when the banner shows none."""
+    demuxer = re.search(r"Input #0, ([\w,]+), from", log)
+    stream = re.search(r"Stream #0:\d+[^:\n]*: Audio: (\w+)[^,\n]*, (\d+) Hz", log)
+    if demuxer is None or stream is None:
+        return None
+    duration = re.search(rf"Duration: {_TIME}", log)
+    start = re.search(r"start: (-?[\d.]+)", log)
+    return StreamFacts(
+        demuxer=demuxer.group(1).split(",")[0],
+        codec=stream.group(1),
+        sample_rate=int(stream.group(2)),
+        declared_s=_hms(*duration.groups()) if duration else None,
+        start_s=float(start.group(1)) if start else 0.0,
+    )
+
+
+def last_time(log: str) -> float | None:
+    """The final ``time=`` of ffmpeg's progress: how much it wrote."""
+    times = re.findall(rf"time={_TIME}", log)
+    return _hms(*times[-1]) if times else None
+
+
+def last_measured_time(log: str) -> float | None:
+    """How much audio ebur128 measured: its last frame's time (to within its 100 ms step)."""
+    times = re.findall(r" t: ([\d.]+)\s+TARGET:", log)
+    return float(times[-1]) if times else None
+
+
+def momentary_blocks(log: str) -> list[float]:
+    """ebur128's momentary loudness (LUFS) every 100 ms, from ``framelog=info``."""
+    values = re.findall(rf" t: [\d.]+\s+TARGET:\S+ LUFS\s+M:\s*{_NUMBER}", log)
+    return [float(v) for v in values if v != "nan"]
+
+
+def integrated_loudness(blocks: Iterable[float]) -> float | None:
+    """BS.1770 gated integrated loudness of momentary blocks; None below the absolute gate."""
+    audible = [b for b in blocks if b > _ABSOLUTE_GATE_LUFS]
+    if not audible:
+        return None
+    ungated = _mean_loudness(audible)
+    gated = [b for b in audible if b > ungated + _RELATIVE_GATE_LU]
+    return _mean_loudness(gated)
+
+
+def _mean_loudness(blocks: list[float]) -> float:
+    return 10 * math.log10(sum(10 ** (b / 10) for b in blocks) / len(blocks))
+
+
+def peak_db(log: str) -> float:
+    """The highest peak ebur128 reported (sample or true peak), -inf for silence."""
+    peaks = [float(p) for p in re.findall(rf"Peak:\s+{_NUMBER} dBFS", log) if p != "nan"]
+    return max(peaks, default=-math.inf)
+
+
+def silences(log: str, offset: float, end: float) -> list[tuple[float, float]]:
+    """silencedetect's intervals, shifted by ``-offset``; one still open runs to ``end``."""
+    starts = [float(s) - offset for s in re.findall(r"silence_start: (-?[\d.]+)", log)]
+    ends = [float(e) - offset for e in re.findall(r"silence_end: (-?[\d.]+)", log)]
+    ends += [end] * (len(starts) - len(ends))
+    return list(zip(starts, ends, strict=True))
+
+
+def merge(intervals: Iterable[tuple[float, float]], gap: float = 0.05) -> list[tuple[float, float]]:
+    """Join intervals that touch: a silence across the split of a two-part analysis."""
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1] + gap:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def plan(analysis: Analysis, settings: AudioConfig) -> Plan:
+    start, end = _trim_window(analysis, settings)
+    gain, limit = _gain(analysis, settings)
+    return Plan(start, end, gain, limit)
+
+
+def _trim_window(analysis: Analysis, settings: AudioConfig) -> tuple[float, float]:
+    start, end = 0.0, analysis.decoded_s
+    if not settings.trim_silence or settings.format == "original":
+        return start, end
+    for silence_start, silence_end in analysis.silences:
+        if silence_start <= 0.01:
+            start = max(start, silence_end)
+        if silence_end >= analysis.decoded_s - 0.05:
+            end = min(end, max(silence_start, 0.0))
+    if end - start < KEEP_AT_LEAST_S:
+        return 0.0, analysis.decoded_s
+    return start, end
+
+
+def _gain(analysis: Analysis, settings: AudioConfig) -> tuple[float, float | None]:
+    if settings.format == "original" or settings.normalize == "off":
+        return 0.0, None
+    if not math.isfinite(analysis.peak_db):
+        return 0.0, None  # digital silence: nothing to scale
+    lossy = settings.format in ("mp3", "m4a", "opus")
+    if settings.normalize == "peak":  # analysis.peak_db is a true peak here
+        target = settings.true_peak_db - (LOSSY_OVERSHOOT_DB if lossy else 0.0)
+        return round(target - analysis.peak_db, 2), None
+    if analysis.loudness_lufs is None:
+        return 0.0, None
+    gain = round(settings.target_lufs - analysis.loudness_lufs, 2)
+    ceiling = settings.true_peak_db - TRUE_PEAK_MARGIN_DB
+    return gain, (ceiling if analysis.peak_db + gain > ceiling else None)
+
+
+def filters(analysis: Analysis, chosen: Plan) -> str:
+    """The encode pass's filter chain for ``chosen``."""
+    parts = ["aformat=channel_layouts=mono|stereo"]
+    if chosen.start_s > 0 or chosen.end_s < analysis.decoded_s:
+        parts.append(f"atrim=start={chosen.start_s:.6f}:end={chosen.end_s:.6f},"
+                     "asetpts=PTS-STARTPTS")  # fmt: skip
+    if chosen.gain_db:
+        parts.append(f"volume={chosen.gain_db:.2f}dB")
+    if chosen.limit_db is not None:
+        linear = 10 ** (chosen.limit_db / 20)
+        rate = analysis.facts.sample_rate
+        # Limiting at 4x the rate catches the inter-sample peaks a plain limiter lets through;
+        # level=0: do not "auto level" back up to the limit; latency=1: keep timing unchanged.
+        parts.append(f"aresample={rate * 4},"
+                     f"alimiter=limit={linear:.5f}:attack=5:release=50:level=0:latency=1,"
+                     f"aresample={rate}")  # fmt: skip
+    return ",".join(parts)
+
+
+# --- A quick estimate, to start encoding while the exact analysis runs -----------------------
+
+SPECULATE_FROM_S = 30.0  # shorter files: the exact analysis is quick enough on its own
+GUESS_TOLERANCE_DB = 0.5  # a guessed gain this close to the measured one is kept
+_EDGE_S = 8.0  # the ends are decoded whole: that is where the silence to trim is
+_CHUNKS = 10
+_CHUNK_S = 2.0
+
+
+def estimate_graphs(source: str, facts: StreamFacts, settings: AudioConfig) -> list[str] | None:
+    """Two graphs (run at once) that decode both ends and ten 2 s samples of the middle (~20%
+    of a song) and measure them; None when the file is too short or its length unknown."""
+    declared = facts.declared_s
+    if declared is None or declared < SPECULATE_FROM_S:
+        return None
+    shape = "aformat=channel_layouts=mono|stereo"
+    detect = f"silencedetect=n={settings.silence_threshold_db}dB:d={MIN_SILENCE_S}"
+    head_end = facts.start_s + _EDGE_S
+    tail_start = facts.start_s + declared - _EDGE_S
+    head = f"{source},atrim=end={head_end:.6f},{shape},{detect}"
+    tail = f"{source}:sp={tail_start:.6f},atrim=start={tail_start:.6f},{shape},{detect}"
+    step = (tail_start - head_end) / (_CHUNKS + 1)
+    samples = []
+    for index in range(1, _CHUNKS + 1):
+        at = head_end + step * index - _CHUNK_S / 2
+        samples.append(f"{source}:sp={at:.6f},atrim=start={at:.6f}:end={at + _CHUNK_S:.6f},{shape}")
+    half = len(samples) // 2
+    return [_concat([head, *samples[:half]]), _concat([*samples[half:], tail])]
+
+
+def _concat(chains: list[str]) -> str:
+    labelled = [f"{chain},asetpts=N/SR/TB[e{index}]" for index, chain in enumerate(chains)]
+    labels = "".join(f"[e{index}]" for index in range(len(chains)))
+    joined = (f"{labels}concat=n={len(chains)}:v=0:a=1,ebur128=peak=sample:framelog=info,"
+              "asetnsamples=n=65536:p=0[out0]")  # fmt: skip
+    return ";".join([*labelled, joined])
+
+
+def guess_analysis(logs: list[str], facts: StreamFacts) -> Analysis | None:
+    """An Analysis from ``estimate_graphs``' logs; None when an end window is all silence
+    (then where the sound starts or stops is unknown and only the full analysis can tell)."""
+    declared = facts.declared_s or 0.0
+    found = merge(s for log in logs for s in silences(log, facts.start_s, declared))
+    for start, end in found:
+        if start <= 0.01 and end >= _EDGE_S - 0.05:
+            return None
+        if end >= declared - 0.05 and start <= declared - _EDGE_S + 0.05:
+            return None
+    return Analysis(
+        facts=facts,
+        decoded_s=declared,
+        loudness_lufs=integrated_loudness(b for log in logs for b in momentary_blocks(log)),
+        peak_db=max(peak_db(log) for log in logs),
+        silences=tuple(found),
+    )
+
+
+def settled(guess: Analysis, guessed: Plan, exact: Analysis, measured: Plan) -> Plan | None:
+    """The plan the guess encoded, in terms of the exact analysis, if it is close enough to
+    what the exact analysis asks for; None when the encode must be redone."""
+
+    def end_trim(analysis: Analysis, chosen: Plan) -> float | None:
+        return chosen.end_s if chosen.end_s < analysis.decoded_s - 0.001 else None
+
+    guessed_end, measured_end = end_trim(guess, guessed), end_trim(exact, measured)
+    ends_agree = guessed_end == measured_end or (
+        guessed_end is not None and measured_end is not None
+        and abs(guessed_end - measured_end) <= 0.02
+    )  # fmt: skip
+    if (guessed.limit_db is not None or measured.limit_db is not None or not ends_agree
+            or abs(guessed.start_s - measured.start_s) > 0.02
+            or abs(guessed.gain_db - measured.gain_db) > GUESS_TOLERANCE_DB):  # fmt: skip
+        return None
+    end = exact.decoded_s if guessed_end is None else guessed_end
+    return Plan(guessed.start_s, end, guessed.gain_db, None)

@@ -1,0 +1,386 @@
+"""Read and write tags with mutagen: ID3 (MP3, WAV), MP4 atoms (M4A) and Vorbis comments
+(Opus, Ogg Vorbis, FLAC). The only module that imports mutagen."""
+
+from __future__ import annotations
+
+import base64
+import errno
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import mutagen
+from mutagen import id3 as _id3_module
+from mutagen import mp4 as _mp4_module
+from mutagen.aiff import AIFF
+from mutagen.flac import FLAC
+from mutagen.flac import Picture as _Picture
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4, MP4Tags
+from mutagen.oggopus import OggOpus
+from mutagen.oggvorbis import OggVorbis
+from mutagen.wave import WAVE
+
+from spotsyncd.core.errors import DiskError, PermanentError
+from spotsyncd.core.models import Processed, TrackMeta
+
+log = logging.getLogger(__name__)
+
+KEY_FIELD = "SPOTSYNCD_KEY"
+_FREEFORM = "----:com.apple.iTunes:"
+_RG_REFERENCE_LUFS = -18.0  # ReplayGain 2.0 reference level
+# mutagen's functions carry no type hints; these aliases keep mypy --strict honest elsewhere.
+id3: Any = _id3_module
+MP4Cover: Any = _mp4_module.MP4Cover
+MP4FreeForm: Any = _mp4_module.MP4FreeForm
+Picture: Any = _Picture
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _clean(value: str | None) -> str | None:
+    """Text safe for every tag format: no NUL/control characters (ID3 uses NUL as a separator),
+    no lone surrogates (they cannot be encoded), no surrounding blanks."""
+    if value is None:
+        return None
+    text = _CONTROL.sub(" ", value).encode("utf-8", "replace").decode("utf-8").strip()
+    return text or None
+
+
+def _image_mime(data: bytes) -> str | None:
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    return None
+
+
+def _pair(number: int | None, total: int | None) -> str | None:
+    if not number:
+        return None
+    return f"{number}/{total}" if total else str(number)
+
+
+def _split_pair(text: str | None) -> tuple[int | None, int | None]:
+    if not text:
+        return None, None
+    parts = [p.strip() for p in str(text).split("/", 1)]
+    numbers = [int(p) if p.isdigit() else None for p in parts]
+    return numbers[0], numbers[1] if len(numbers) > 1 else None
+
+
+def _replaygain(processed: Processed | None) -> tuple[str, str] | None:
+    if processed is None or processed.loudness_lufs is None:
+        return None
+    gain = _RG_REFERENCE_LUFS - processed.loudness_lufs
+    peak = 10 ** ((processed.true_peak_db or 0.0) / 20)
+    return f"{gain:+.2f} dB", f"{peak:.6f}"
+
+
+class MutagenTagger:
+    """The ``Tagger`` for MP3, M4A, Opus, Ogg Vorbis and FLAC files."""
+
+    def write(
+        self,
+        path: Path,
+        meta: TrackMeta,
+        *,
+        key: str,
+        cover: bytes | None = None,
+        replaygain: Processed | None = None,
+        id3_version: int = 4,
+    ) -> None:
+        audio = self._open(path)
+        if not isinstance(audio, (MP4, MP3, WAVE, AIFF, FLAC, OggOpus, OggVorbis)):
+            log.warning("%s: format not taggable by spotsyncd; leaving it untagged", path)
+            return
+        audio_any: Any = audio
+        fields = _fields(meta, key)
+        rg = _replaygain(replaygain)
+        mime = _image_mime(cover) if cover else None
+        if cover and mime is None:
+            log.warning("%s: cover art is not JPEG/PNG/WebP/GIF; skipping it", path)
+        picture = (cover, mime) if cover and mime else None
+        try:
+            if audio_any.tags is None:
+                audio_any.add_tags()
+            if isinstance(audio, MP4):
+                _write_mp4(audio_any.tags, fields, meta, picture, rg)
+                audio_any.save()
+            elif isinstance(audio, (MP3, WAVE, AIFF)):
+                _write_id3(audio_any.tags, fields, meta, picture, rg)
+                if id3_version == 3:
+                    audio_any.tags.update_to_v23()  # mutagen does not convert TDRC etc. on save
+                audio_any.save(v2_version=3 if id3_version == 3 else 4)
+            else:
+                _write_vorbis(audio_any, fields, meta, picture, rg)
+                audio_any.save()
+        except (OSError, mutagen.MutagenError) as exc:
+            raise _write_error(exc, path) from exc
+
+    def read(self, path: Path) -> TrackMeta:
+        audio = self._open(path)
+        if audio is None or audio.tags is None:
+            return TrackMeta()
+        try:
+            if isinstance(audio.tags, id3.ID3):
+                return _read_id3(audio.tags)
+            if isinstance(audio.tags, MP4Tags):
+                return _read_mp4(audio.tags)
+            return _read_vorbis(audio.tags)
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            log.warning("%s: unreadable tags (%s); ignoring them", path, exc)
+            return TrackMeta()
+
+    def read_key(self, path: Path) -> str | None:
+        audio = self._open(path)
+        tags: Any = None if audio is None else audio.tags
+        if tags is None:
+            return None
+        if isinstance(tags, id3.ID3):
+            frame = tags.get(f"TXXX:{KEY_FIELD}")
+            return str(frame.text[0]) if frame and frame.text else None
+        if isinstance(audio, MP4):
+            values = tags.get(_FREEFORM + KEY_FIELD)
+            return bytes(values[0]).decode("utf-8", "replace") if values else None
+        values = tags.get(KEY_FIELD)
+        return str(values[0]) if values else None
+
+    @staticmethod
+    def _open(path: Path) -> Any:
+        try:
+            return mutagen.File(path)
+        except (mutagen.MutagenError, OSError, ValueError) as exc:
+            log.debug("%s: mutagen cannot open it: %s", path, exc)
+            return None
+
+
+def _write_error(exc: BaseException, path: Path) -> Exception:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
+            return DiskError(f"cannot write tags to {path}: {cause.strerror}; free space "
+                             "or make the staging directory writable")  # fmt: skip
+        cause = cause.__cause__ or cause.__context__
+    return PermanentError(f"cannot write tags to {path}: {exc}")
+
+
+def _fields(meta: TrackMeta, key: str) -> dict[str, Any]:
+    artists = [a for a in (_clean(x) for x in meta.artists) if a]
+    return {
+        "title": _clean(meta.title),
+        "artists": artists,
+        "album": _clean(meta.album),
+        "album_artist": _clean(meta.album_artist),
+        "date": _clean(meta.date),
+        "genre": _clean(meta.genre),
+        "isrc": _clean(meta.isrc),
+        "source_url": _clean(meta.source_url),
+        "key": _clean(key) or "",
+    }
+
+
+# --- ID3 (MP3, WAV) -------------------------------------------------------------------------
+
+_ID3_TEXT: dict[str, Any] = {
+    "title": id3.TIT2, "album": id3.TALB, "album_artist": id3.TPE2, "date": id3.TDRC,
+    "genre": id3.TCON, "isrc": id3.TSRC,
+}  # fmt: skip
+
+
+def _write_id3(
+    tags: Any,
+    f: dict[str, Any],
+    meta: TrackMeta,
+    picture: tuple[bytes, str] | None,
+    rg: tuple[str, str] | None,
+) -> None:
+    utf8 = id3.Encoding.UTF8
+
+    def txxx(desc: str, value: str | None) -> None:
+        tags.delall(f"TXXX:{desc}")
+        if value:
+            tags.add(id3.TXXX(encoding=utf8, desc=desc, text=[value]))
+
+    for name, frame in _ID3_TEXT.items():
+        tags.delall(frame.__name__)
+        if f[name]:
+            tags.add(frame(encoding=utf8, text=[f[name]]))
+    numbered = (
+        ("TPE1", f["artists"]),
+        ("TRCK", _pair(meta.track_number, meta.track_total)),
+        ("TPOS", _pair(meta.disc_number, meta.disc_total)),
+    )
+    for frame_id, value in numbered:
+        tags.delall(frame_id)
+        if value:
+            tags.add(getattr(id3, frame_id)(encoding=utf8, text=value))
+    tags.delall("WOAS")
+    tags.delall("COMM:source")
+    if f["source_url"]:
+        tags.add(id3.WOAS(url=f["source_url"]))
+        tags.add(id3.COMM(encoding=utf8, lang="eng", desc="source", text=[f["source_url"]]))
+    txxx(KEY_FIELD, f["key"])
+    explicit = None if meta.explicit is None else ("1" if meta.explicit else "0")
+    txxx("ITUNESADVISORY", explicit)
+    txxx("REPLAYGAIN_TRACK_GAIN", rg[0] if rg else None)
+    txxx("REPLAYGAIN_TRACK_PEAK", rg[1] if rg else None)
+    if picture:
+        tags.delall("APIC")
+        tags.add(id3.APIC(encoding=utf8, mime=picture[1], type=id3.PictureType.COVER_FRONT,
+                          desc="Cover", data=picture[0]))  # fmt: skip
+
+
+def _read_id3(tags: Any) -> TrackMeta:
+    def text(frame_id: str) -> str | None:
+        frame = tags.get(frame_id)
+        return str(frame.text[0]) if frame is not None and frame.text else None
+
+    artists: tuple[str, ...] = ()
+    if tags.get("TPE1") is not None:
+        artists = tuple(str(a) for a in tags["TPE1"].text if str(a))
+    track = _split_pair(text("TRCK"))
+    disc = _split_pair(text("TPOS"))
+    return TrackMeta(
+        title=text("TIT2"), artists=artists, album=text("TALB"), album_artist=text("TPE2"),
+        track_number=track[0], track_total=track[1], disc_number=disc[0], disc_total=disc[1],
+        date=text("TDRC") or text("TYER"), genre=text("TCON"), isrc=text("TSRC"),
+    )  # fmt: skip
+
+
+# --- MP4 atoms (M4A) ------------------------------------------------------------------------
+
+_MP4_TEXT = {"title": "\xa9nam", "album": "\xa9alb", "album_artist": "aART", "date": "\xa9day",
+             "genre": "\xa9gen"}  # fmt: skip
+
+
+def _write_mp4(
+    tags: Any,
+    f: dict[str, Any],
+    meta: TrackMeta,
+    picture: tuple[bytes, str] | None,
+    rg: tuple[str, str] | None,
+) -> None:
+    def put(atom: str, value: Any) -> None:
+        tags.pop(atom, None)
+        if value:
+            tags[atom] = value
+
+    def freeform(name: str, value: str | None) -> None:
+        put(_FREEFORM + name, [MP4FreeForm(value.encode("utf-8"))] if value else None)
+
+    for name, atom in _MP4_TEXT.items():
+        put(atom, [f[name]] if f[name] else None)
+    put("\xa9ART", f["artists"])
+    put("trkn", [(meta.track_number, meta.track_total or 0)] if meta.track_number else None)
+    put("disk", [(meta.disc_number, meta.disc_total or 0)] if meta.disc_number else None)
+    tags.pop("rtng", None)
+    if meta.explicit is not None:
+        tags["rtng"] = [1 if meta.explicit else 2]  # iTunes: 1 explicit, 2 clean
+    freeform("ISRC", f["isrc"])
+    freeform(KEY_FIELD, f["key"])
+    freeform("SOURCE_URL", f["source_url"])
+    freeform("replaygain_track_gain", rg[0] if rg else None)
+    freeform("replaygain_track_peak", rg[1] if rg else None)
+    if picture and picture[1] in ("image/jpeg", "image/png"):
+        kind = MP4Cover.FORMAT_JPEG if picture[1] == "image/jpeg" else MP4Cover.FORMAT_PNG
+        tags["covr"] = [MP4Cover(picture[0], imageformat=kind)]
+    elif picture:
+        log.warning("M4A holds only JPEG/PNG covers; skipping a %s cover", picture[1])
+
+
+def _read_mp4(tags: Any) -> TrackMeta:
+    def text(atom: str) -> str | None:
+        values = tags.get(atom)
+        return str(values[0]) if values else None
+
+    def numbers(atom: str) -> tuple[int | None, int | None]:
+        values = tags.get(atom)
+        if not values:
+            return None, None
+        number, total = (tuple(values[0]) + (0, 0))[:2]
+        return int(number) or None, int(total) or None
+
+    isrc = tags.get(_FREEFORM + "ISRC")
+    track, disc = numbers("trkn"), numbers("disk")
+    return TrackMeta(
+        title=text("\xa9nam"), artists=tuple(str(a) for a in tags.get("\xa9ART", [])),
+        album=text("\xa9alb"), album_artist=text("aART"), track_number=track[0],
+        track_total=track[1], disc_number=disc[0], disc_total=disc[1], date=text("\xa9day"),
+        genre=text("\xa9gen"),
+        isrc=bytes(isrc[0]).decode("utf-8", "replace") if isrc else None,
+    )  # fmt: skip
+
+
+# --- Vorbis comments (Opus, Ogg Vorbis, FLAC) -----------------------------------------------
+
+_VORBIS_TEXT = {
+    "title": "TITLE", "album": "ALBUM", "album_artist": "ALBUMARTIST", "date": "DATE",
+    "genre": "GENRE", "isrc": "ISRC", "source_url": "WEBSITE", "key": KEY_FIELD,
+}  # fmt: skip
+
+
+def _write_vorbis(
+    audio: Any,
+    f: dict[str, Any],
+    meta: TrackMeta,
+    picture: tuple[bytes, str] | None,
+    rg: tuple[str, str] | None,
+) -> None:
+    tags = audio.tags
+
+    def put(name: str, value: str | list[str] | int | None) -> None:
+        if name in tags:
+            del tags[name]
+        if isinstance(value, list):
+            if value:
+                tags[name] = value
+        elif value:
+            tags[name] = [str(value)]
+
+    for name, field in _VORBIS_TEXT.items():
+        put(field, f[name])
+    put("SOURCE", f["source_url"])
+    put("ARTIST", f["artists"])
+    put("TRACKNUMBER", meta.track_number)
+    put("TRACKTOTAL", meta.track_total)
+    put("DISCNUMBER", meta.disc_number)
+    put("DISCTOTAL", meta.disc_total)
+    put("ITUNESADVISORY", None if meta.explicit is None else ("1" if meta.explicit else "0"))
+    put("REPLAYGAIN_TRACK_GAIN", rg[0] if rg else None)
+    put("REPLAYGAIN_TRACK_PEAK", rg[1] if rg else None)
+    if picture:
+        pic = Picture()
+        pic.type, pic.mime, pic.desc, pic.data = 3, picture[1], "Cover", picture[0]
+        if hasattr(audio, "add_picture"):  # FLAC keeps pictures in their own metadata block
+            audio.clear_pictures()
+            audio.add_picture(pic)
+        else:
+            put("METADATA_BLOCK_PICTURE", base64.b64encode(pic.write()).decode("ascii"))
+
+
+def _read_vorbis(tags: Any) -> TrackMeta:
+    def text(name: str) -> str | None:
+        values = tags.get(name)
+        return str(values[0]) if values else None
+
+    def number(*names: str) -> int | None:
+        for name in names:
+            value = _split_pair(text(name))[0]
+            if value:
+                return value
+        return None
+
+    track = _split_pair(text("TRACKNUMBER"))
+    disc = _split_pair(text("DISCNUMBER"))
+    return TrackMeta(
+        title=text("TITLE"), artists=tuple(str(a) for a in tags.get("ARTIST", [])),
+        album=text("ALBUM"), album_artist=text("ALBUMARTIST"), track_number=track[0],
+        track_total=number("TRACKTOTAL", "TOTALTRACKS") or track[1], disc_number=disc[0],
+        disc_total=number("DISCTOTAL", "TOTALDISCS") or disc[1],
+        date=text("DATE"), genre=text("GENRE"), isrc=text("ISRC"),
+    )  # fmt: skip

@@ -1,0 +1,370 @@
+"""The one conversation with yt-dlp: options, log routing, error classification, downloads,
+flat listings and YouTube search. No other module imports ``yt_dlp``.
+
+Safety: only http(s) URLs are handed to yt-dlp, file:// stays disabled (yt-dlp's default,
+``enable_file_urls``), bare words are never turned into searches (``default_search: error``),
+and every chosen format URL is checked again before a byte is fetched.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yt_dlp
+from yt_dlp.networking.exceptions import HTTPError
+from yt_dlp.utils import YoutubeDLError
+
+from spotsyncd.core.errors import (
+    AuthError,
+    BotCheckError,
+    CancelledError,
+    DiskError,
+    JobError,
+    PermanentError,
+    RateLimitedError,
+    TransientError,
+)
+from spotsyncd.core.models import Candidate, Downloaded, Listing, Progress
+from spotsyncd.core.protocols import LinkOf
+from spotsyncd.sources.youtube_info import (
+    candidates_from_info,
+    classify_error,
+    clean_message,
+    is_http_url,
+    listing_from_info,
+    meta_from_info,
+    redact,
+    sanitise_info,
+)
+
+__all__ = [
+    "YtDlpDownloader",
+    "YtDlpSearcher",
+    "classify_error",
+    "clean_message",
+    "listing_from_info",
+    "redact",
+]
+
+ProgressCallback = Callable[[Progress], None]
+
+# yt-dlp retries the media request once (a blip should not cost a whole job retry); anything
+# longer is our worker's backoff, which resumes from the .part file. Extraction requests
+# (the first GET of a page or a direct file) are never retried by yt-dlp itself.
+_MEDIA_RETRIES = 1
+_OUTPUT_NAME = "source.%(ext)s"
+_JS_RUNTIME_NAMES = {
+    "deno": "deno",
+    "node": "node",
+    "nodejs": "node",
+    "bun": "bun",
+    "qjs": "quickjs",
+    "quickjs": "quickjs",
+}
+_FOLLOW_HOPS = 5
+_POINTER_TYPES = ("url", "url_transparent")  # yt-dlp's "look there instead" results
+_LIST_TYPES = ("playlist", "multi_video")
+_NOT_ONE_TRACK = "{url} is a list of items, not one track: it has to be listed, not downloaded"
+
+_BOT_HINT = (
+    "YouTube asked to confirm this is not a bot. Set download.cookies_file to a cookies.txt "
+    "exported from a browser that is logged in to YouTube, and update yt-dlp "
+    "(pip install -U 'yt-dlp[default]')"
+)
+
+
+class YtDlpDownloader:
+    """Downloads the best audio of one http(s) URL into a staging folder, and flat-lists
+    collections. A fresh YoutubeDL per call: it is not thread-safe and is cheap to build."""
+
+    def __init__(
+        self,
+        *,
+        ffmpeg: Path,
+        js_runtime: Path | None,
+        link_of: LinkOf,
+        cookies_file: Path | None = None,
+        timeout_s: float = 60.0,
+        cache_dir: Path | None = None,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self.ffmpeg = ffmpeg
+        self.js_runtime = js_runtime
+        self.link_of = link_of
+        self.cookies_file = cookies_file
+        self.timeout_s = timeout_s
+        self.cache_dir = cache_dir
+        self.log = logger or logging.getLogger(__name__)
+
+    # ------------------------------------------------------------------ Downloader protocol
+
+    def download(
+        self,
+        url: str,
+        dest_dir: Path,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Downloaded:
+        _require_http(url)
+        if cancel is not None and cancel.is_set():
+            raise CancelledError(f"download of {url} was cancelled before it started")
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        state = Progress()
+
+        def on_progress(report: Mapping[str, Any]) -> None:
+            # Raising here is how yt-dlp lets a hook stop a transfer; the .part file stays.
+            if cancel is not None and cancel.is_set():
+                raise _Cancelled
+            state.downloaded_bytes = int(report.get("downloaded_bytes") or 0)
+            total = report.get("total_bytes") or report.get("total_bytes_estimate")
+            state.total_bytes = int(total) if total else None
+            state.speed = report.get("speed")
+            state.eta = report.get("eta")
+            if progress is not None:
+                progress(state)
+
+        def guard(info: Mapping[str, Any], *, incomplete: bool = False) -> None:
+            if cancel is not None and cancel.is_set():
+                raise _Cancelled
+            if info.get("playlist_index") is not None:
+                raise _Refused(_NOT_ONE_TRACK.format(url=url))
+            for chosen in (info, *(info.get("requested_formats") or ())):
+                for field in ("url", "manifest_url", "fragment_base_url"):
+                    value = chosen.get(field)
+                    if value is not None and not is_http_url(value):
+                        raise _Refused(f"{url}: yt-dlp chose a non-http(s) media URL")
+
+        params = {
+            **self._params(),
+            "paths": {"home": str(dest_dir), "temp": str(dest_dir)},
+            "outtmpl": {"default": _OUTPUT_NAME},
+            "format": "bestaudio/best",
+            "noplaylist": True,
+            "progress_hooks": [on_progress],
+            "match_filter": guard,
+        }
+        try:
+            with self._ydl(params) as ydl:
+                # Two steps (what extract_info does inside) so a list is refused before any of
+                # its items is fetched; the guard still catches lists reached by a redirect.
+                found = ydl.extract_info(url, download=False, process=False)
+                if isinstance(found, dict) and found.get("_type") in _LIST_TYPES:
+                    raise _Refused(_NOT_ONE_TRACK.format(url=url))
+                info = ydl.process_ie_result(found, download=True)
+        except _Cancelled:
+            raise CancelledError(
+                f"download of {url} was cancelled; the partial file is kept "
+                "and the next attempt resumes it"
+            ) from None
+        except _Refused as exc:
+            raise PermanentError(str(exc)) from None
+        except (YoutubeDLError, OSError) as exc:
+            raise self._job_error(exc, url) from None
+        if not isinstance(info, dict):
+            raise PermanentError(f"{url}: yt-dlp returned nothing to download")
+        return Downloaded(
+            path=_downloaded_path(info, dest_dir, url),
+            info=sanitise_info(info),
+            meta=meta_from_info(info),
+        )
+
+    def list(self, url: str) -> Listing | None:
+        _require_http(url)
+        params = {**self._params(), "extract_flat": "in_playlist", "noplaylist": False}
+        try:
+            with self._ydl(params) as ydl:
+                info = ydl.extract_info(url, download=False, process=False)
+                # A redirect or an embed comes back as a pointer: follow it, still without
+                # fetching any item.
+                for _ in range(_FOLLOW_HOPS):
+                    if not isinstance(info, dict) or info.get("_type") not in _POINTER_TYPES:
+                        break
+                    _require_http(str(info.get("url")))
+                    info = ydl.extract_info(
+                        info["url"], download=False, process=False, ie_key=info.get("ie_key")
+                    )
+                if not isinstance(info, dict) or info.get("_type") not in _LIST_TYPES:
+                    return None
+                return listing_from_info(
+                    info, link_of=self.link_of
+                )  # inside: entries may be fetched lazily, by page
+        except (YoutubeDLError, OSError) as exc:
+            raise self._job_error(exc, url) from None
+
+    # ------------------------------------------------------------------ yt-dlp plumbing
+
+    def _params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "logger": _YtDlpLog(self.log),
+            "quiet": True,
+            "noprogress": True,
+            "color": {"stdout": "no_color", "stderr": "no_color"},
+            "consoletitle": False,
+            "socket_timeout": self.timeout_s,
+            "retries": _MEDIA_RETRIES,
+            "fragment_retries": _MEDIA_RETRIES,
+            "extractor_retries": 1,
+            "skip_unavailable_fragments": False,  # a missing fragment is a hole in the audio
+            "continuedl": True,
+            "updatetime": False,
+            "default_search": "error",  # never turn a non-URL into a YouTube search
+            "cachedir": str(self.cache_dir) if self.cache_dir else False,
+            "ffmpeg_location": str(self.ffmpeg),
+        }
+        if self.js_runtime is not None:
+            name = _JS_RUNTIME_NAMES.get(self.js_runtime.stem.lower(), "deno")
+            params["js_runtimes"] = {name: {"path": str(self.js_runtime)}}
+        return params
+
+    @contextmanager
+    def _ydl(self, params: dict[str, Any]) -> Iterator[Any]:
+        with yt_dlp.YoutubeDL(params) as ydl:
+            if self.cookies_file is not None:
+                # Loaded here rather than passed as ``cookiefile``: yt-dlp writes the jar back
+                # to that file on close, and the user's cookie file is not ours to rewrite.
+                try:
+                    ydl.cookiejar.load(str(self.cookies_file))
+                except OSError as exc:
+                    raise AuthError(
+                        f"download.cookies_file {self.cookies_file} cannot be read "
+                        f"({exc.strerror or exc}); fix the path or remove the "
+                        "setting"
+                    ) from None
+            yield ydl
+
+    def _job_error(self, exc: BaseException, url: str) -> JobError:
+        status, retry_after, os_errno = _facts(exc)
+        message = clean_message(str(exc))
+        if os_errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
+            return DiskError(
+                f"{url}: cannot write the download ({message}); free space or fix "
+                "the staging folder's permissions"
+            )
+        youtube = "youtube" in message.lower() or "youtu" in (_host(url) or "")
+        kind = classify_error(message, http_status=status, youtube=youtube)
+        if kind is RateLimitedError:
+            return RateLimitedError(
+                f"{url}: the site says too many requests ({message})",
+                retry_after=retry_after,
+                service=_host(url) or "",
+            )
+        if kind is BotCheckError:
+            return BotCheckError(f"{url}: {_BOT_HINT}. yt-dlp said: {message}")
+        if kind is PermanentError:
+            return PermanentError(f"{url} cannot be downloaded: {message}")
+        if kind is DiskError:
+            return DiskError(f"{url}: cannot write the download ({message})")
+        return kind(f"{url}: download failed, will retry: {message}")
+
+
+class YtDlpSearcher:
+    """YouTube search through yt-dlp's ``ytsearchN:`` (flat: one request, no per-video pages)."""
+
+    name = "youtube"
+
+    def __init__(self, downloader: YtDlpDownloader) -> None:
+        self.downloader = downloader
+
+    def search(self, query: str, *, limit: int = 10) -> list[Candidate]:
+        limit = max(1, min(limit, 50))
+        params = {**self.downloader._params(), "extract_flat": "in_playlist"}
+        term = " ".join(query.split())
+        try:
+            with self.downloader._ydl(params) as ydl:
+                info = ydl.extract_info(f"ytsearch{limit}:{term}", download=False, process=False)
+                return candidates_from_info(info or {}, limit=limit)
+        except (YoutubeDLError, OSError) as exc:
+            raise self.downloader._job_error(exc, "https://www.youtube.com/results") from None
+
+
+# ------------------------------------------------------------------ helpers
+
+
+class _Cancelled(Exception):
+    """Raised inside yt-dlp's hooks to stop a transfer; never leaves this module."""
+
+
+class _Refused(Exception):
+    """Raised inside yt-dlp's match filter when the media is not something we fetch."""
+
+
+class _YtDlpLog:
+    """yt-dlp's logger interface, into ours. Errors go to DEBUG because the same message
+    reaches the caller as a classified JobError, which the worker logs once."""
+
+    def __init__(self, log: logging.Logger) -> None:
+        self.log = log
+
+    def debug(self, message: str) -> None:
+        self.log.debug("yt-dlp: %s", redact(message.removeprefix("[debug] ")))
+
+    def info(self, message: str) -> None:
+        self.log.info("yt-dlp: %s", redact(message))
+
+    def warning(self, message: str) -> None:
+        self.log.warning("yt-dlp: %s", redact(message.removeprefix("WARNING: ")))
+
+    def error(self, message: str) -> None:
+        self.log.debug("yt-dlp: %s", redact(clean_message(message)))
+
+
+def _facts(exc: BaseException) -> tuple[int | None, float | None, int | None]:
+    """HTTP status, Retry-After and OS errno from anywhere in yt-dlp's exception chain."""
+    status: int | None = None
+    retry_after: float | None = None
+    os_errno: int | None = None
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, HTTPError) and status is None:
+            status = current.status
+            header = current.response.headers.get("Retry-After") if current.response else None
+            retry_after = float(header) if header and header.strip().isdigit() else None
+        elif isinstance(current, OSError) and current.errno and os_errno is None:
+            os_errno = current.errno
+        exc_info = getattr(current, "exc_info", None)
+        inner = exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) > 1 else None
+        cause = getattr(current, "cause", None)
+        pending += [
+            current.__cause__,
+            current.__context__,
+            inner,
+            cause if isinstance(cause, BaseException) else None,
+        ]
+    return status, retry_after, os_errno
+
+
+def _require_http(url: str) -> None:
+    if not is_http_url(url):
+        raise PermanentError(f"refused to fetch {url[:80]!r}: only http(s) links are downloaded")
+
+
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
+
+
+def _downloaded_path(info: Mapping[str, Any], dest_dir: Path, url: str) -> Path:
+    downloads = info.get("requested_downloads") or ()
+    paths = [d.get("filepath") for d in downloads if isinstance(d, Mapping)]
+    found = next((Path(p) for p in paths if isinstance(p, str)), None)
+    if found is None:
+        raise PermanentError(f"{url}: yt-dlp finished without a file (nothing downloadable)")
+    resolved = found.resolve()
+    if not resolved.is_relative_to(dest_dir.resolve()) or not resolved.is_file():
+        raise TransientError(f"{url}: the download did not land in {dest_dir} as expected")
+    return resolved

@@ -1,0 +1,229 @@
+"""The worker pool with a real ledger and in-memory adapters: circuits, deferrals, retries,
+cancellation. (The real adapters are exercised end to end in tests/e2e.)"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spotsyncd.core.config import AudioConfig, Config, load_config
+from spotsyncd.core.errors import BotCheckError, CancelledError, CredentialsError, RateLimitedError
+from spotsyncd.core.models import Downloaded, Listing, Processed, TrackMeta
+from spotsyncd.core.protocols import Adapters
+from spotsyncd.engine.circuits import Circuits
+from spotsyncd.engine.pipeline import Pipeline
+from spotsyncd.engine.worker import WorkerPool
+from spotsyncd.intake.links import parse_line
+from spotsyncd.ledger import Ledger
+
+
+class FakeDownloader:
+    def __init__(self) -> None:
+        self.bot_check = True
+        self.calls: list[str] = []
+        self.block = threading.Event()
+
+    def download(
+        self,
+        url: str,
+        dest_dir: Path,
+        *,
+        progress: Any = None,
+        cancel: threading.Event | None = None,
+    ) -> Downloaded:
+        self.calls.append(url)
+        if "youtube.com" in url and self.bot_check:
+            raise BotCheckError("Sign in to confirm you're not a bot")
+        if "slow" in url:
+            while cancel is not None and not cancel.wait(0.05):
+                pass
+            raise CancelledError("stopping")
+        path = dest_dir / "source.mp3"
+        path.write_bytes(b"ID3" + url.encode())
+        return Downloaded(
+            path, {"id": url}, TrackMeta(title=url.rsplit("/", 1)[-1], artists=("Fake",))
+        )
+
+    def list(self, url: str) -> Listing | None:
+        return None
+
+
+class CopyProcessor:
+    def process(
+        self,
+        src: Path,
+        dest_dir: Path,
+        settings: AudioConfig,
+        *,
+        cancel: threading.Event | None = None,
+    ) -> Processed:
+        out = dest_dir / "audio.mp3"
+        shutil.copy(src, out)
+        return Processed(out, 1.0)
+
+
+class MemoryTagger:
+    def __init__(self) -> None:
+        self.keys: dict[str, str] = {}
+
+    def write(
+        self,
+        path: Path,
+        meta: TrackMeta,
+        *,
+        key: str,
+        cover: bytes | None = None,
+        replaygain: Processed | None = None,
+        id3_version: int = 4,
+    ) -> None:
+        path.write_bytes(path.read_bytes() + b"|" + key.encode())
+
+    def read(self, path: Path) -> TrackMeta:
+        return TrackMeta()
+
+    def read_key(self, path: Path) -> str | None:
+        data = path.read_bytes()
+        return data.rsplit(b"|", 1)[-1].decode() if b"|" in data else None
+
+
+class FakeSpotify:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.calls = 0
+
+    def track(self, track_id: str) -> TrackMeta:
+        self.calls += 1
+        raise self.error
+
+    def list(self, key: str) -> Listing:
+        self.calls += 1
+        raise self.error
+
+
+def _config(tmp_path: Path) -> Config:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        f"library_dir: {tmp_path}/lib\nstate_dir: {tmp_path}/state\n"
+        "download: {workers: 2, max_retries: 1, backoff_seconds: 0.05}\n"
+    )
+    config = load_config(path, env={})
+    for folder in (config.library_dir, config.staging_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    return config
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Any:
+    config = _config(tmp_path)
+    ledger = Ledger(config.ledger_path)
+    circuits = Circuits(config.state_dir / "circuits.json", base_backoff_s=0.3)
+    downloader = FakeDownloader()
+    spotify = FakeSpotify(RateLimitedError("429", retry_after=86400, service="spotify"))
+    adapters = Adapters(downloader, CopyProcessor(), MemoryTagger(), spotify=spotify)
+    pool = WorkerPool(config, ledger, Pipeline(config, ledger, adapters, circuits), circuits)
+    yield config, ledger, circuits, downloader, spotify, pool
+    pool.stop(timeout_s=2)
+    ledger.close()
+
+
+def _add(ledger: Ledger, lines: Sequence[str]) -> None:
+    ledger.add_links([parse_line(line) for line in lines])
+
+
+def _wait(predicate: Any, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError("condition not met")
+
+
+def test_bot_check_opens_youtube_circuit_others_continue_first_success_closes(world: Any) -> None:
+    config, ledger, circuits, downloader, _spotify, pool = world
+    _add(
+        ledger,
+        [
+            "https://youtu.be/aaaaaaaaaaa",
+            "https://www.youtube.com/watch?v=bbbbbbbbbbb",
+            "http://127.0.0.1:9/direct.mp3",
+        ],
+    )
+    pool.start()
+    _wait(lambda: ledger.counts()["done"] == 1)  # the direct link is not held up
+    snapshot = Circuits.read(config.state_dir / "circuits.json")
+    assert snapshot["youtube"]["open"] and "bot" in str(snapshot["youtube"]["reason"])
+    assert ledger.counts()["failed"] == 0  # YouTube jobs wait, they do not fail
+    youtube_calls = sum("youtube" in c for c in downloader.calls)
+    assert youtube_calls == 1  # the circuit stopped the second video from even trying
+    first_open = circuits.snapshot()["youtube"]
+    # Still blocked at half-open: the next failure doubles the back-off.
+    _wait(lambda: circuits.snapshot()["youtube"]["failures"] == 2, 5)
+    second_open = circuits.snapshot()["youtube"]
+    assert (second_open["open_until"] - first_open["open_until"]) > 0.25
+    downloader.bot_check = False
+    _wait(lambda: ledger.counts()["done"] == 3, 10)
+    assert "youtube" not in circuits.snapshot()  # the first success closed it
+
+
+def test_spotify_rate_limit_defers_spotify_work_only(world: Any) -> None:
+    _config_, ledger, circuits, _downloader, spotify, pool = world
+    _add(
+        ledger,
+        [
+            "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC",
+            "https://open.spotify.com/track/3n3Ppam7vgaVa1iaRUc9Lp",
+            "http://127.0.0.1:9/direct.mp3",
+        ],
+    )
+    pool.start()
+    _wait(lambda: ledger.counts()["done"] == 1)
+    _wait(lambda: ledger.counts()["running"] == 0)
+    assert spotify.calls == 1  # the second Spotify job never asked: the circuit deferred it
+    pending = ledger.tracks(state=ledger_state("pending"))
+    assert len(pending) == 2 and all(
+        t.retry_at and t.retry_at > time.time() + 86000 for t in pending
+    )
+    assert all(t.attempts == 0 for t in pending)  # a deferral spends no attempt
+    started = time.monotonic()
+    pool.stop(timeout_s=5)
+    assert time.monotonic() - started < 2  # a day-long Retry-After blocks nobody
+
+
+def test_expired_login_pauses_spotify_instead_of_failing_jobs(world: Any) -> None:
+    _config_, ledger, circuits, _downloader, spotify, pool = world
+    spotify.error = CredentialsError(
+        "Spotify login expired: re-run 'spotsyncd auth spotify'", service="spotify"
+    )
+    _add(ledger, [f"spotify:track:{n:022d}" for n in range(5)])
+    pool.start()
+    _wait(lambda: "spotify" in circuits.snapshot())
+    _wait(lambda: ledger.counts()["running"] == 0)
+    assert ledger.counts()["failed"] == 0 and spotify.calls == 1
+    assert "auth spotify" in str(circuits.snapshot()["spotify"]["reason"])
+    circuits.clear_credentials("spotify")
+    assert "spotify" not in circuits.snapshot()
+
+
+def test_stop_cancels_in_flight_job_and_it_stays_pending(world: Any) -> None:
+    _config_, ledger, _circuits, _downloader, _spotify, pool = world
+    _add(ledger, ["http://127.0.0.1:9/slow.mp3"])
+    pool.start()
+    _wait(lambda: ledger.counts()["running"] == 1)
+    started = time.monotonic()
+    pool.stop(timeout_s=5)
+    assert time.monotonic() - started < 1
+    track = ledger.tracks()[0]
+    assert track.state == "pending" and track.attempts == 0
+
+
+def ledger_state(name: str) -> Any:
+    from spotsyncd.core.models import JobState
+
+    return JobState(name)

@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from spotsyncd.core.errors import UserError
+from spotsyncd.core.models import JobState, Link, LinkKind, ListedItem, Listing, Source, TrackMeta
+from spotsyncd.ledger import Ledger
+from spotsyncd.ledger.schema import SCHEMA_VERSION
+
+
+def link(n: int) -> Link:
+    return Link(
+        f"url:http://127.0.0.1/{n}.mp3",
+        f"http://127.0.0.1/{n}.mp3",
+        Source.GENERIC,
+        LinkKind.UNKNOWN,
+    )
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    led = Ledger(tmp_path / "ledger.sqlite3")
+    yield led
+    led.close()
+
+
+def test_pragmas_and_schema_version(ledger: Ledger) -> None:
+    with ledger.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        version = conn.exec_driver_sql(
+            "SELECT value FROM schema_meta WHERE name='schema_version'"
+        ).scalar()
+        conn.rollback()
+    assert int(version) == SCHEMA_VERSION
+    assert ledger.integrity_check() == []
+
+
+def test_add_is_idempotent_and_done_is_never_redone(ledger: Ledger) -> None:
+    first = ledger.add_links([link(1), link(2)])
+    assert [a.created for a in first] == [True, True]
+    again = ledger.add_links([link(1)])
+    assert again[0].created is False and again[0].state == JobState.PENDING
+    job = ledger.claim_next_job("w")
+    assert job is not None
+    ledger.finish_job(
+        job.job_id,
+        job.track.id,
+        path="a.mp3",
+        size_bytes=1,
+        duration_s=1.0,
+        meta=TrackMeta(title="t"),
+        info=None,
+        audio_settings="mp3",
+        loudness_lufs=None,
+        download_s=0,
+        process_s=0,
+        message="ok",
+    )
+    after = ledger.add_links([link(1)])
+    assert after[0].state == JobState.DONE and not after[0].requeued
+    assert ledger.retry([link(1).key]) == 0
+    assert ledger.counts() == {"pending": 1, "running": 0, "done": 1, "failed": 0}
+
+
+def test_claims_are_exclusive_across_threads(ledger: Ledger) -> None:
+    ledger.add_links([link(n) for n in range(60)])
+    claimed: list[int] = []
+    lock = threading.Lock()
+
+    def worker(name: str) -> None:
+        while True:
+            job = ledger.claim_next_job(name)
+            if job is None:
+                return
+            with lock:
+                claimed.append(job.job_id)
+
+    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == 60
+
+
+def test_retry_backoff_then_failed(ledger: Ledger) -> None:
+    ledger.add_links([link(1)])
+    delays = []
+    for _ in range(4):
+        job = ledger.claim_next_job("w", now=time.time() + 3600)
+        assert job is not None
+        now = time.time()
+        retry_at = ledger.fail_job(
+            job.job_id,
+            job.track.id,
+            error_class="transient",
+            message="HTTP 503",
+            retryable=True,
+            max_retries=3,
+            backoff_s=1.0,
+        )
+        delays.append(None if retry_at is None else retry_at - now)
+    assert delays[3] is None  # 1 attempt + 3 retries, then failed
+    assert 1.0 <= delays[0] <= 1.3 and 2.0 <= delays[1] <= 2.6 and 4.0 <= delays[2] <= 5.1
+    track = ledger.track(link(1).key)
+    assert track is not None and track.state == JobState.FAILED and track.error == "HTTP 503"
+
+
+def test_permanent_failure_is_immediate_and_requeued_when_asked_again(ledger: Ledger) -> None:
+    ledger.add_links([link(1)])
+    job = ledger.claim_next_job("w")
+    assert job is not None
+    assert (
+        ledger.fail_job(
+            job.job_id,
+            job.track.id,
+            error_class="permanent",
+            message="404",
+            retryable=False,
+            max_retries=3,
+            backoff_s=1,
+        )
+        is None
+    )
+    assert ledger.counts()["failed"] == 1
+    added = ledger.add_links([link(1)])
+    assert added[0].requeued and ledger.counts()["pending"] == 1
+
+
+def test_crash_reset_and_not_due_jobs_wait(ledger: Ledger) -> None:
+    ledger.add_links([link(1), link(2)])
+    job = ledger.claim_next_job("w")
+    assert job is not None and job.attempts == 1
+    assert ledger.reset_running() == 1  # a kill -9 left it running
+    again = ledger.claim_next_job("w")
+    assert again is not None and again.job_id == job.job_id and again.attempts == 1
+    ledger.defer_job(again.job_id, again.track.id, time.time() + 60, "circuit open")
+    other = ledger.claim_next_job("w")
+    assert other is not None and other.job_id != job.job_id
+    assert ledger.claim_next_job("w") is None
+    due = ledger.next_due_at()
+    assert due is not None and due > time.time() + 50
+
+
+def test_collections_expand_and_report(ledger: Ledger) -> None:
+    parent = Link(
+        "url:http://127.0.0.1/feed.xml",
+        "http://127.0.0.1/feed.xml",
+        Source.GENERIC,
+        LinkKind.UNKNOWN,
+    )
+    file_id = ledger.start_inbox_file("a.txt")
+    ledger.add_inbox_lines(file_id, [(1, parent.url, parent, None), (2, "junk", None, "bad")])
+    job = ledger.claim_next_job("w")
+    assert job is not None
+    listing = Listing(
+        "Feed", tuple(ListedItem(link(n), TrackMeta(title=f"ep{n}")) for n in range(3)), "fp"
+    )
+    ledger.expand_collection(job.track.id, listing)
+    assert ledger.counts() == {"pending": 3, "running": 0, "done": 1, "failed": 0}
+    lines = ledger.report_lines(file_id)
+    assert lines[0].children == {"pending": 3} and lines[1].state == "refused"
+    assert [c.title for c in ledger.children(job.track.id)] == ["ep0", "ep1", "ep2"]
+
+
+def test_paths_are_reserved_once(ledger: Ledger) -> None:
+    a, b = ledger.add_links([link(1), link(2)])
+    assert ledger.reserve_path(a.track_id, "x/y.mp3")
+    assert not ledger.reserve_path(b.track_id, "x/y.mp3")
+    assert ledger.path_owner("x/y.mp3") == link(1).key
+
+
+def test_override_requeues_a_done_track(ledger: Ledger) -> None:
+    ledger.add_links([link(1)])
+    job = ledger.claim_next_job("w")
+    assert job is not None
+    ledger.finish_job(
+        job.job_id,
+        job.track.id,
+        path="a.mp3",
+        size_bytes=1,
+        duration_s=1.0,
+        meta=TrackMeta(),
+        info=None,
+        audio_settings="mp3",
+        loudness_lufs=None,
+        download_s=0,
+        process_s=0,
+        message="ok",
+    )
+    row = ledger.set_override(link(1).key, "http://127.0.0.1/other.mp3")
+    assert row is not None and row.state == JobState.PENDING
+    assert row.override_url == "http://127.0.0.1/other.mp3"
+    # The old file is remembered for replacing, not treated as already filed.
+    assert row.path is None and row.replaces_path == "a.mp3"
+    running = ledger.claim_next_job("w")
+    assert running is not None
+    with pytest.raises(UserError, match="being processed"):
+        ledger.set_override(link(1).key, "http://127.0.0.1/third.mp3")
+
+
+def test_second_process_sees_committed_work(tmp_path: Path) -> None:
+    one = Ledger(tmp_path / "l.sqlite3")
+    two = Ledger(tmp_path / "l.sqlite3")
+    try:
+        one.add_links([link(1)])
+        assert two.counts()["pending"] == 1
+    finally:
+        one.close()
+        two.close()

@@ -1,0 +1,280 @@
+"""FfmpegAudioProcessor on real files made by the bundled ffmpeg."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from spotsyncd.core.config import AudioConfig
+from spotsyncd.core.errors import CancelledError, PermanentError
+from spotsyncd.media.audio import FfmpegAudioProcessor
+from tests.fakes.audio import FFMPEG, duration, loudness, make_audio, probe_json
+
+TONE_S, LEAD_S, TAIL_S = 3.0, 1.0, 1.5
+
+
+@pytest.fixture
+def processor() -> FfmpegAudioProcessor:
+    return FfmpegAudioProcessor(Path(FFMPEG))
+
+
+def _tone(tmp_path: Path, ext: str, **kwargs: float) -> Path:
+    kwargs.setdefault("seconds", TONE_S)
+    return make_audio(tmp_path / f"src.{ext}", **kwargs)  # type: ignore[arg-type]
+
+
+def _assert_only(dest: Path, name: str) -> None:
+    assert sorted(p.name for p in dest.iterdir()) == [name], "no partial or scratch files"
+
+
+@pytest.mark.parametrize("ext", ["mp3", "m4a", "opus", "ogg", "flac", "wav"])
+def test_every_input_codec_becomes_loudness_normalised_trimmed_mp3(
+    processor: FfmpegAudioProcessor, tmp_path: Path, ext: str
+) -> None:
+    src = _tone(tmp_path, ext, lead_silence=LEAD_S, tail_silence=TAIL_S, volume_db=-6)
+    dest = tmp_path / "out"
+
+    result = processor.process(src, dest, AudioConfig())
+
+    assert result.path == dest / "audio.mp3"
+    _assert_only(dest, "audio.mp3")
+    assert probe_json(result.path)["codec"] == "mp3"
+    measured = loudness(result.path)
+    assert abs(measured["lufs"] - -14.0) <= 1.0
+    assert measured["true_peak"] <= -1.0 + 0.2
+    assert duration(result.path) == pytest.approx(TONE_S, abs=0.15)
+    assert result.duration_s == pytest.approx(TONE_S, abs=0.15)
+    assert result.trimmed_s == pytest.approx(LEAD_S + TAIL_S, abs=0.15)
+    assert result.loudness_lufs == pytest.approx(-14.0, abs=0.05)
+
+
+def test_quiet_peaky_input_is_limited_to_the_true_peak_ceiling(
+    processor: FfmpegAudioProcessor, tmp_path: Path
+) -> None:
+    # A quiet tone with loud clicks: reaching -14 LUFS needs a gain the peaks cannot take.
+    src = tmp_path / "peaky.flac"
+    graph = ("sine=f=440:sample_rate=44100:duration=6[tone];"
+             "aevalsrc='if(lt(mod(t,1),0.002),0.9,0)':s=44100:d=6[clicks];"
+             "[tone][clicks]amix=inputs=2:normalize=0,aformat=channel_layouts=stereo")  # fmt: skip
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-filter_complex", graph,
+                    "-c:a", "flac", str(src)], check=True)  # fmt: skip
+    before = loudness(src)
+    assert before["true_peak"] - before["lufs"] > 13, "the fixture must be peaky"
+
+    result = processor.process(src, tmp_path / "out", AudioConfig(trim_silence=False))
+
+    measured = loudness(result.path)
+    assert measured["true_peak"] <= -1.0 + 0.2
+    assert abs(measured["lufs"] - -14.0) <= 1.0
+
+
+@pytest.mark.parametrize(("fmt", "codec"), [("m4a", "aac"), ("opus", "opus"), ("flac", "flac")])
+def test_each_output_format(
+    processor: FfmpegAudioProcessor, tmp_path: Path, fmt: str, codec: str
+) -> None:
+    src = _tone(tmp_path, "mp3", lead_silence=LEAD_S)
+    result = processor.process(src, tmp_path / "out", AudioConfig(format=fmt))
+    assert result.path.name == f"audio.{fmt}"
+    assert probe_json(result.path)["codec"] == codec
+    assert abs(loudness(result.path)["lufs"] - -14.0) <= 1.0
+    assert duration(result.path) == pytest.approx(TONE_S, abs=0.15)
+
+
+@pytest.mark.parametrize(("bitrate", "low", "high"), [("128k", 100, 160), ("320k", 280, 360)])
+def test_mp3_bitrate_setting_is_used(
+    processor: FfmpegAudioProcessor, tmp_path: Path, bitrate: str, low: int, high: int
+) -> None:
+    src = _tone(tmp_path, "flac", seconds=6.0)
+    result = processor.process(src, tmp_path / "out", AudioConfig(bitrate=bitrate))
+    kbps = result.path.stat().st_size * 8 / 1000 / result.duration_s
+    assert low <= kbps <= high
+
+
+def test_v0_is_vbr(processor: FfmpegAudioProcessor, tmp_path: Path) -> None:
+    src = _tone(tmp_path, "wav")
+    result = processor.process(src, tmp_path / "out", AudioConfig(bitrate="v0"))
+    head = result.path.read_bytes()[:4096]
+    assert b"Xing" in head, "a LAME VBR file carries a Xing header (CBR has Info)"
+
+
+@pytest.mark.parametrize(
+    ("src_ext", "out_ext"), [("m4a", "m4a"), ("opus", "opus"), ("flac", "flac")]
+)
+def test_original_keeps_the_source_stream(
+    processor: FfmpegAudioProcessor, tmp_path: Path, src_ext: str, out_ext: str
+) -> None:
+    src = _tone(tmp_path, src_ext, lead_silence=LEAD_S)
+    before = loudness(src)
+    result = processor.process(src, tmp_path / "out", AudioConfig(format="original"))
+    assert result.path.name == f"audio.{out_ext}"
+    assert probe_json(result.path)["codec"] == probe_json(src)["codec"]
+    assert loudness(result.path)["lufs"] == pytest.approx(before["lufs"], abs=0.1)
+    assert result.gain_db == 0.0
+    assert result.loudness_lufs == pytest.approx(before["lufs"], abs=0.2), "for ReplayGain"
+
+
+def test_original_takes_only_the_audio_of_a_video(
+    processor: FfmpegAudioProcessor, tmp_path: Path
+) -> None:
+    src = tmp_path / "clip.mp4"
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error",
+                    "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=3",
+                    "-f", "lavfi", "-i", "sine=f=440:duration=3", "-c:v", "libx264",
+                    "-c:a", "aac", "-shortest", str(src)], check=True)  # fmt: skip
+    for fmt, name in (("original", "audio.m4a"), ("mp3", "audio.mp3")):
+        result = processor.process(src, tmp_path / fmt, AudioConfig(format=fmt))
+        assert result.path.name == name
+        banner = subprocess.run([FFMPEG, "-hide_banner", "-i", str(result.path)],
+                                capture_output=True, text=True).stderr  # fmt: skip
+        assert "Video:" not in banner and "Audio:" in banner
+
+
+def test_peak_mode_puts_the_true_peak_at_the_ceiling(
+    processor: FfmpegAudioProcessor, tmp_path: Path
+) -> None:
+    src = _tone(tmp_path, "flac", volume_db=-12)
+    result = processor.process(src, tmp_path / "out", AudioConfig(normalize="peak"))
+    peak = loudness(result.path)["true_peak"]
+    assert -2.0 <= peak <= -1.0 + 0.2
+
+
+def test_off_mode_leaves_the_level_but_measures_it(
+    processor: FfmpegAudioProcessor, tmp_path: Path
+) -> None:
+    src = _tone(tmp_path, "wav", volume_db=-5, lead_silence=LEAD_S)
+    before = loudness(src)
+    result = processor.process(src, tmp_path / "out", AudioConfig(normalize="off"))
+    assert loudness(result.path)["lufs"] == pytest.approx(before["lufs"], abs=0.5)
+    assert result.gain_db == 0.0
+    assert result.loudness_lufs == pytest.approx(before["lufs"], abs=0.5)
+    assert result.true_peak_db is not None and result.true_peak_db < -10
+    assert duration(result.path) == pytest.approx(TONE_S, abs=0.15), "still trimmed"
+
+
+def test_same_codec_with_nothing_to_change_is_copied_bit_for_bit(
+    processor: FfmpegAudioProcessor, tmp_path: Path
+) -> None:
+    src = _tone(tmp_path, "mp3")
+    settings = AudioConfig(normalize="off", trim_silence=False)
+    result = processor.process(src, tmp_path / "out", settings)
+    # A stream copy keeps every audio frame; a re-encode would not reproduce them.
+    frames = src.read_bytes()[-20000:-2000]
+    assert frames in result.path.read_bytes()
+
+
+def test_cancel_kills_ffmpeg_quickly(processor: FfmpegAudioProcessor, tmp_path: Path) -> None:
+    src = _tone(tmp_path, "flac", seconds=600.0)
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(CancelledError):
+        processor.process(src, tmp_path / "out", AudioConfig(format="opus"), cancel=cancel)
+    assert time.monotonic() - started < 2.0
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def _html(path: Path) -> None:
+    path.write_text("<!doctype html><html><body>Sign in to confirm you're not a bot</body></html>")
+
+
+def _truncated_flac(path: Path) -> None:
+    full = make_audio(path.with_name("full.flac"), seconds=20.0)
+    path.write_bytes(full.read_bytes()[: full.stat().st_size // 3])
+
+
+def _truncated_m4a(path: Path) -> None:
+    full = make_audio(path.with_name("full.m4a"), seconds=5.0)
+    path.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+
+
+def _silent_video(path: Path) -> None:
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-f", "lavfi",
+                    "-i", "testsrc=size=64x48:rate=10:duration=1", "-c:v", "libx264",
+                    str(path)], check=True)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "says"),
+    [
+        ("page.mp3", _html, "not a playable"),
+        ("cut.flac", _truncated_flac, "truncated"),
+        ("cut.m4a", _truncated_m4a, "cut.m4a"),
+        ("empty.webm", lambda p: p.write_bytes(b""), "empty"),
+        ("video.mp4", _silent_video, "no audio stream"),
+    ],
+)
+def test_garbage_input_is_a_permanent_error(
+    processor: FfmpegAudioProcessor, tmp_path: Path, name: str, make: object, says: str
+) -> None:
+    src = tmp_path / name
+    make(src)  # type: ignore[operator]
+    dest = tmp_path / "out"
+    with pytest.raises(PermanentError, match=says):
+        processor.process(src, dest, AudioConfig())
+    assert not dest.exists() or list(dest.iterdir()) == []
+
+
+def test_unknown_format_setting_is_refused(processor: FfmpegAudioProcessor, tmp_path: Path) -> None:
+    with pytest.raises(PermanentError, match="audio.format"):
+        processor.process(_tone(tmp_path, "mp3"), tmp_path / "out", AudioConfig(format="wma"))
+
+
+def test_long_file_is_analysed_in_two_halves_with_whole_file_loudness(
+    processor: FfmpegAudioProcessor, tmp_path: Path
+) -> None:
+    # Quiet first half, loud second half, and silence around the split point: the halves'
+    # blocks must gate as one file, and the silence must not be cut (it is not at an end).
+    src = tmp_path / "long.opus"
+    graph = ("sine=f=330:sample_rate=48000:duration=14,volume=-20dB,apad=pad_dur=4[a];"
+             "sine=f=550:sample_rate=48000:duration=18[b];"
+             "[a][b]concat=n=2:v=0:a=1,adelay=1500:all=1,apad=pad_dur=2,"
+             "aformat=channel_layouts=stereo")  # fmt: skip
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-filter_complex", graph,
+                    "-c:a", "libopus", "-b:a", "96k", str(src)], check=True)  # fmt: skip
+    whole = loudness(src)
+
+    result = processor.process(src, tmp_path / "out", AudioConfig())
+
+    assert result.gain_db is not None and result.loudness_lufs is not None
+    assert result.loudness_lufs - result.gain_db == pytest.approx(whole["lufs"], abs=0.15)
+    assert abs(loudness(result.path)["lufs"] - -14.0) <= 1.0
+    assert duration(result.path) == pytest.approx(14 + 4 + 18, abs=0.15)
+    assert result.trimmed_s == pytest.approx(1.5 + 2.0, abs=0.15)
+    _assert_only(tmp_path / "out", "audio.mp3")
+
+
+def _bed_with_burst(path: Path, burst_at: float | None) -> Path:
+    bed = "sine=f=440:sample_rate=48000:duration=60,volume=-15dB"
+    graph = f"{bed},aformat=channel_layouts=stereo"
+    if burst_at is not None:
+        burst = f"sine=f=880:sample_rate=48000:duration=1.5,adelay={int(burst_at * 1000)}:all=1"
+        mix = "amix=inputs=2:normalize=0,aformat=channel_layouts=stereo"
+        graph = f"{bed}[bed];{burst},apad=pad_dur=60,atrim=end=60[burst];[bed][burst]{mix}"
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-filter_complex", graph,
+                    "-c:a", "libopus", "-b:a", "64k", str(path)], check=True)  # fmt: skip
+    return path
+
+
+@pytest.mark.parametrize(("burst_at", "kept"), [(None, True), (13.4, False)])
+def test_encode_from_the_estimate_is_kept_only_when_the_measurement_agrees(
+    processor: FfmpegAudioProcessor,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    burst_at: float | None,
+    kept: bool,
+) -> None:
+    # The estimate samples 2 s every 4 s of a 60 s file (11-13 s, 15-17 s, ...): a loud burst
+    # between samples is missed, so the encode started from the estimate must be redone.
+    src = _bed_with_burst(tmp_path / "burst.opus", burst_at)
+    with caplog.at_level("DEBUG", logger="spotsyncd.media.audio"):
+        result = processor.process(src, tmp_path / "out", AudioConfig())
+    assert ("kept the encode" in caplog.text) is kept
+    assert ("encoding again" in caplog.text) is not kept
+    measured = loudness(result.path)
+    assert abs(measured["lufs"] - -14.0) <= 1.0
+    assert result.loudness_lufs is not None and abs(result.loudness_lufs - measured["lufs"]) < 0.6
+    _assert_only(tmp_path / "out", "audio.mp3")
