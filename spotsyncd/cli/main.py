@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sync": ("follow", "poll follows now (--once: poll, download, exit)"),
     "auth": ("auth", "log in to Spotify (PKCE, loopback redirect)"),
     "service": ("service_cmd", "install/uninstall/start/stop/status the system service"),
+    "media-servers": ("media_servers", "ask the configured Navidrome/Jellyfin/Plex to scan now"),
 }
 
 
@@ -127,6 +128,8 @@ def _arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("service", choices=["spotify"])
         p.add_argument("--no-browser", action="store_true", help="print the URL only")
         p.add_argument("--timeout", type=float, default=300.0)
+    elif name == "media-servers":
+        p.add_argument("action", choices=["test"], help="test: ask each server for a scan now")
     elif name == "service":
         p.add_argument("action", choices=["install", "uninstall", "status", "start", "stop"])
         p.add_argument(
@@ -150,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     module_name, _ = COMMANDS[args.command]
     module = importlib.import_module(f"spotsyncd.cli.{module_name}")
-    handler = getattr(module, f"cmd_{args.command}")
+    handler = getattr(module, f"cmd_{args.command.replace('-', '_')}")
     try:
         code: int = handler(args)
         return code

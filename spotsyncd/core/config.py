@@ -9,13 +9,14 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from spotsyncd.core import config_values as v
+from spotsyncd.core.config_media import MediaServerConfig, debounce_value, parse_media_server
 from spotsyncd.core.config_values import parse_duration
 from spotsyncd.core.errors import ConfigError
 
@@ -97,6 +98,8 @@ class Config:
     spotify: SpotifyConfig = field(default_factory=SpotifyConfig)
     matching: MatchingConfig = field(default_factory=MatchingConfig)
     follows: tuple[FollowConfig, ...] = ()
+    media_servers: tuple[MediaServerConfig, ...] = ()
+    media_servers_debounce_s: float = 60.0
     source: Path | None = None  # the file it was read from, if any
 
     @property
@@ -116,7 +119,15 @@ class Config:
         data: dict[str, Any] = _plain(dataclasses.asdict(self))
         if data["spotify"].get("client_secret"):
             data["spotify"]["client_secret"] = "***"
+        data["media_servers"] = [server.redacted() for server in self.media_servers]
         return data
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every configured secret, for the log redactor."""
+        found = [self.spotify.client_secret, self.spotify.client_id]
+        found += [s for server in self.media_servers for s in server.secrets]
+        return tuple(s for s in found if s)
 
 
 def _plain(value: Any) -> Any:
@@ -161,6 +172,7 @@ SCHEMA: dict[str, Callable[[Any], Any]] = {
     "spotify.market": v.optional_str,
     "matching.threshold": v.float_value(0.0, 1.0),
     "matching.youtube_fallback": v.bool_value,
+    "media_servers_debounce": debounce_value,
 }
 SECTIONS = ("audio", "download", "library", "spotify", "matching")
 FOLLOW_KEYS = ("url", "every", "name", "options")
@@ -205,6 +217,7 @@ class _Raw:
 
     values: dict[str, tuple[Any, int | None]] = field(default_factory=dict)
     follows: list[tuple[dict[str, Any], int | None]] = field(default_factory=list)
+    media_servers: list[tuple[Any, int | None]] = field(default_factory=list)
 
 
 def _node_value(node: yaml.Node) -> Any:
@@ -262,6 +275,13 @@ def _read_yaml(path: Path) -> _Raw:
                         line=item_line,
                     )
                 raw.follows.append((value, item_line))
+        elif key == "media_servers":
+            if value_node.tag.endswith(":null"):
+                continue
+            if not isinstance(value_node, yaml.SequenceNode):
+                raise ConfigError("must be a list", key=key, file=str(path), line=line)
+            for item in value_node.value:
+                raw.media_servers.append((_node_value(item), item.start_mark.line + 1))
         else:
             raw.values[key] = (_node_value(value_node), line)
     return raw
@@ -345,7 +365,8 @@ def load_config(
             values[target] = _parse(target, value, f"environment variable {name}", None)
 
     follows = tuple(_parse_follow(item, line, file_name) for item, line in raw.follows)
-    return _build(values, follows, source)
+    servers = tuple(parse_media_server(i, line, file_name) for i, line in raw.media_servers)
+    return replace(_build(values, follows, source), media_servers=servers)
 
 
 def _suggest(key: str) -> str:
@@ -420,6 +441,7 @@ def _build(
         log_file=values.get("log_file", state_dir / "logs" / "spotsyncd.log"),
         log_level=values.get("log_level", "info"),
         poll_every_s=values.get("poll_every", 6 * 3600),
+        media_servers_debounce_s=values.get("media_servers_debounce", 60.0),
         audio=AudioConfig(**sections["audio"]),
         download=DownloadConfig(**sections["download"]),
         library=LibraryConfig(**sections["library"]),

@@ -122,6 +122,7 @@ class Listing:
     items: tuple[ListedItem, ...]
     fingerprint: str
     notes: tuple[str, ...] = ()  # what the source could not see (e.g. "embed page: first 100 only")
+    image_url: str | None = None  # the collection's own artwork (playlist cover, thumbnail)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from spotsyncd.follows.service import FollowService, register_config_follows
 from spotsyncd.intake.inbox import InboxWatcher
 from spotsyncd.intake.reporting import Reporter, write_atomic
 from spotsyncd.ledger import Ledger
+from spotsyncd.mediaservers.rescan import RescanDebouncer
 from spotsyncd.system.lock import InstanceLock
 from spotsyncd.system.sdnotify import Notifier
 
@@ -108,6 +109,7 @@ class Daemon:
         self.once = False
         self.follow_names: tuple[str, ...] = ()
         self.circuits: Circuits | None = None
+        self.rescans: RescanDebouncer | None = None  # media servers told about new files
 
     # ------------------------------------------------------------------ entry point
 
@@ -138,6 +140,7 @@ class Daemon:
         if reset:
             log.warning("%d jobs were interrupted by a crash or kill; they resume now", reset)
         self._clean_staging(ledger)
+        self.rescans = _rescans(config, ledger)
         self.circuits = Circuits(config.state_dir / "circuits.json")
         adapters = self.adapters_factory(config)
         pipeline = Pipeline(config, ledger, adapters, self.circuits)
@@ -174,7 +177,10 @@ class Daemon:
     def _start_scheduler(self, adapters: Adapters, workers: WorkerPool) -> FollowService:
         """Follows: registered from the config, polled on a schedule (see sync.py)."""
         assert self.ledger is not None
-        service = FollowService(self.config, self.ledger, adapters, workers.wake)
+        on_change = self.rescans.library_changed if self.rescans else None
+        service = FollowService(
+            self.config, self.ledger, adapters, workers.wake, on_change=on_change
+        )
         if not self.once:
             service.start()
         else:
@@ -182,6 +188,8 @@ class Daemon:
         return service
 
     def _job_finished(self) -> None:
+        if self.rescans is not None:
+            self.rescans.maybe_changed()
         if self.services is not None:
             self.services.reporter.wake()
             if self.services.scheduler is not None:
@@ -307,6 +315,12 @@ class Daemon:
             if self.services.scheduler is not None:
                 adapters = self.services.workers.pipeline.adapters if rebuild else None
                 self.services.scheduler.reload(new, adapters)
+        if self.rescans is not None:
+            from spotsyncd.mediaservers.servers import build_clients
+
+            self.rescans.clients = build_clients(new)
+            self.rescans.quiet_s = new.media_servers_debounce_s
+            self.rescans.start()  # servers added by this reload
         logging.getLogger().setLevel(logging.DEBUG if new.log_level == "debug" else logging.INFO)
         log.info("configuration reloaded (%s)", ", ".join(changed) or "no changes")
         self.notifier.ready(self._status_text())
@@ -320,6 +334,8 @@ class Daemon:
                 self.services.scheduler.shutdown()
             self.services.workers.stop(timeout_s=7.0)
             self.services.reporter.stop()
+        if self.rescans is not None:  # a batch that just ended is still announced
+            self.rescans.stop(flush_timeout_s=10.0 if self.once else 2.0)
         if self.ledger is not None:
             self.ledger.close()
         (self.config.state_dir / "runtime.json").unlink(missing_ok=True)
@@ -370,6 +386,17 @@ class Daemon:
             write_atomic(self.config.state_dir / "runtime.json", json.dumps(data))
         except OSError as exc:
             log.debug("runtime file not written: %s", exc)
+
+
+def _rescans(config: Config, ledger: Ledger) -> RescanDebouncer:
+    """The media servers to tell about new files (idle when none is configured)."""
+    from spotsyncd.mediaservers.servers import build_clients
+
+    rescans = RescanDebouncer(
+        build_clients(config), quiet_s=config.media_servers_debounce_s, probe=ledger.last_done_at
+    )
+    rescans.start()
+    return rescans
 
 
 def _keep_fixed(new: Config, old: Config) -> Config:

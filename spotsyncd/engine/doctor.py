@@ -37,23 +37,27 @@ def run_checks(
     checks += _cookies(config)
     checks += _spotify(config)
     checks += _ledger(config, repair)
+    checks += _media_servers(config)
     checks += _service()
     return checks
 
 
 def _config_permissions(config: Config) -> Iterator[Check]:
-    if config.source is None or not config.spotify.client_secret:
+    if config.source is None or not config.secrets:
         return
     try:
         mode = config.source.stat().st_mode
     except OSError:
         return
     text = config.source.read_text(encoding="utf-8", errors="replace")
-    if "client_secret" in text and mode & (stat.S_IROTH | stat.S_IRGRP):
+    if "client_secret" not in text and not config.media_servers:
+        return
+    if mode & (stat.S_IROTH | stat.S_IRGRP):
         yield Check(
             "config permissions",
             "warn",
-            f"{config.source} holds spotify.client_secret and is readable by others "
+            f"{config.source} holds secrets (spotify.client_secret or media_servers "
+            "credentials) and is readable by others "
             f"(mode {stat.filemode(mode)})",
             f"chmod 600 {config.source}",
         )
@@ -280,6 +284,31 @@ def _ledger(config: Config, repair: bool) -> Iterator[Check]:
             yield Check("library files", "ok", "every done track has its file")
     finally:
         ledger.close()
+
+
+def _media_servers(config: Config) -> Iterator[Check]:
+    """Each media server: reachable, credentials accepted, scanning spotsyncd's library."""
+    if not config.media_servers:
+        return
+    from spotsyncd.mediaservers.base import SampleTrack
+    from spotsyncd.mediaservers.servers import build_clients
+
+    samples: list[SampleTrack] = []
+    try:
+        from spotsyncd.core.models import JobState
+        from spotsyncd.ledger import Ledger
+
+        ledger = Ledger(config.ledger_path)
+        try:
+            rows = ledger.tracks(state=JobState.DONE, limit=3)
+        finally:
+            ledger.close()
+        samples = [SampleTrack(r.title, r.artist, r.path) for r in rows if r.title and r.path]
+    except Exception:  # noqa: BLE001 - the ledger check above reports ledger trouble
+        samples = []
+    for client in build_clients(config):
+        for finding in client.diagnose(samples):
+            yield Check(f"media server {client.label}", finding.status, finding.detail, finding.fix)
 
 
 def _service() -> Iterator[Check]:

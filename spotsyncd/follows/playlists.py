@@ -1,4 +1,5 @@
-"""One ``.m3u8`` playlist per follow, in the library: ``<library>/Playlists/<name>.m3u8``.
+"""One ``.m3u8`` playlist per follow, in the library: ``<library>/Playlists/<name>.m3u8``,
+and beside it the follow's artwork as ``<name>.jpg`` (rewritten only when its bytes change).
 
 Entries are the follow's tracks in the source's order, only those downloaded (done, with a file),
 with ``#EXTINF:<seconds>,<artist> – <title>`` and a path relative to the playlist's folder (posix
@@ -12,7 +13,7 @@ import contextlib
 import os
 import posixpath
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -21,6 +22,7 @@ from spotsyncd.media.library import sanitize_component
 
 PLAYLISTS_DIR = "Playlists"
 EXTENSION = ".m3u8"
+ARTWORK_EXTENSION = ".jpg"
 
 
 class PlaylistEntry(Protocol):
@@ -93,23 +95,53 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-class PlaylistWriter:
-    """Keeps ``<library>/Playlists/<follow name>.m3u8`` files."""
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` atomically unless ``path`` holds exactly that already."""
+    with contextlib.suppress(OSError):
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    _atomic_write(path, data)
+    return True
 
-    def __init__(self, library_dir: Path) -> None:
+
+class PlaylistWriter:
+    """Keeps ``<library>/Playlists/<follow name>.m3u8`` files and their ``.jpg`` artwork.
+
+    ``on_change`` is called after a file was written or removed (the media servers are told)."""
+
+    def __init__(self, library_dir: Path, on_change: Callable[[], None] | None = None) -> None:
         self.library_dir = library_dir
+        self.on_change = on_change or (lambda: None)
 
     def path_for(self, follow_name: str) -> Path:
         name = sanitize_component(follow_name + EXTENSION)
         return self.library_dir / PLAYLISTS_DIR / name
 
+    def artwork_path_for(self, follow_name: str) -> Path:
+        name = sanitize_component(follow_name + ARTWORK_EXTENSION)
+        return self.library_dir / PLAYLISTS_DIR / name
+
     def write(self, follow_name: str, entries: Iterable[PlaylistEntry]) -> bool:
-        return write_m3u8(self.path_for(follow_name), entries, library_dir=self.library_dir)
+        changed = write_m3u8(self.path_for(follow_name), entries, library_dir=self.library_dir)
+        if changed:
+            self.on_change()
+        return changed
+
+    def write_artwork(self, follow_name: str, jpeg: bytes) -> bool:
+        """Keep ``<name>.jpg``; False when it already had exactly these bytes."""
+        changed = write_if_changed(self.artwork_path_for(follow_name), jpeg)
+        if changed:
+            self.on_change()
+        return changed
 
     def remove(self, follow_name: str) -> bool:
-        """Remove a follow's playlist (unfollowed or renamed). False if there was none."""
+        """Remove a follow's playlist and artwork (unfollowed or renamed). False if there was
+        no playlist."""
+        with contextlib.suppress(FileNotFoundError):
+            self.artwork_path_for(follow_name).unlink()
         try:
             self.path_for(follow_name).unlink()
         except FileNotFoundError:
             return False
+        self.on_change()
         return True

@@ -19,6 +19,7 @@ from spotsyncd.follows.sync import FollowPoller, PollOutcome
 from spotsyncd.intake.links import parse_line
 from spotsyncd.ledger import Ledger
 from spotsyncd.ledger.follows import Origin
+from spotsyncd.media.covers import as_jpeg
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,13 @@ def register_config_follows(config: Config, ledger: Ledger) -> None:
 
 class FollowService:
     def __init__(
-        self, config: Config, ledger: Ledger, adapters: Adapters, wake: Callable[[], None]
+        self,
+        config: Config,
+        ledger: Ledger,
+        adapters: Adapters,
+        wake: Callable[[], None],
+        *,
+        on_change: Callable[[], None] | None = None,
     ) -> None:
         self.config = config
         self.ledger = ledger
@@ -69,7 +76,9 @@ class FollowService:
             lister=adapters.downloader,
             wake=wake,
             library_dir=config.library_dir,
-            playlists=PlaylistWriter(config.library_dir),
+            playlists=PlaylistWriter(config.library_dir, on_change),
+            fetch_artwork=lambda url: as_jpeg(adapters.fetch_cover(url)),
+            feed_artwork=getattr(adapters.downloader, "feed_artwork", None),
         )
         self.scheduler = FollowScheduler(self.poller.scheduled_poll)
         self._playlists_dirty = threading.Event()
@@ -103,6 +112,8 @@ class FollowService:
         if adapters is not None:
             self.poller.spotify = adapters.spotify  # type: ignore[assignment]
             self.poller.lister = adapters.downloader
+            self.poller.fetch_artwork = lambda url: as_jpeg(adapters.fetch_cover(url))
+            self.poller.feed_artwork = getattr(adapters.downloader, "feed_artwork", None)
         register_config_follows(config, self.ledger)
         self.scheduler.sync(self.ledger.follows())
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, Protocol
+from urllib.parse import urlsplit
 
 from spotsyncd.core.errors import PermanentError, RateLimitedError, SpotsyncError
 from spotsyncd.core.models import Listing
@@ -63,9 +64,10 @@ class FollowLedger(Protocol):
 
 
 class Playlists(Protocol):
-    """Where m3u8 files go (``playlists.PlaylistWriter``)."""
+    """Where m3u8 files and their artwork go (``playlists.PlaylistWriter``)."""
 
     def write(self, follow_name: str, entries: Sequence[FollowTrack]) -> bool: ...
+    def write_artwork(self, follow_name: str, jpeg: bytes) -> bool: ...
     def remove(self, follow_name: str) -> bool: ...
 
 
@@ -83,8 +85,13 @@ class PollOutcome:
 
 
 def content_fingerprint(listing: Listing) -> str:
-    """Changes exactly when the ordered keys change (titles and view counts do not count)."""
-    return hashlib.sha256("\n".join(i.link.key for i in listing.items).encode()).hexdigest()
+    """Changes exactly when the ordered keys or the artwork change (titles and view counts do
+    not count; nor does an artwork URL's query string, which may carry a changing signature)."""
+    text = "\n".join(i.link.key for i in listing.items)
+    if listing.image_url:
+        parts = urlsplit(listing.image_url)
+        text += f"\nartwork {parts.netloc}{parts.path}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def backoff_delay(failures: int, interval_s: float, retry_after: float | None = None) -> float:
@@ -104,6 +111,8 @@ class FollowPoller:
         library_dir: Path,
         playlists: Playlists,
         clock: Callable[[], float] = time.time,
+        fetch_artwork: Callable[[str], bytes | None] | None = None,
+        feed_artwork: Callable[[str], str | None] | None = None,
     ) -> None:
         self.ledger = ledger
         self.spotify = spotify
@@ -112,6 +121,8 @@ class FollowPoller:
         self.library_dir = library_dir
         self.playlists = playlists
         self.clock = clock
+        self.fetch_artwork = fetch_artwork  # image URL → JPEG bytes (None: keep what is there)
+        self.feed_artwork = feed_artwork  # a feed's own image URL, which its listing lacks
 
     def poll_id(self, follow_id: int, *, force: bool = False) -> PollOutcome:
         """Poll with the follow's current ledger row (its fingerprint may have moved on)."""
@@ -146,6 +157,7 @@ class FollowPoller:
         if name != follow.name:
             self.playlists.remove(follow.name)
         self.write_playlist(follow.id, name)
+        self.write_artwork(follow, name, listing.image_url)
         deleted = self._delete_removed(follow) if diff.removed else ()
         if diff.changed:
             log.info("%s: %s", name, diff.summary())
@@ -183,6 +195,22 @@ class FollowPoller:
             self.playlists.write(name, self.ledger.follow_tracks(follow_id))
         except OSError as exc:
             log.warning("%s: could not write its playlist file: %s", name, exc)
+
+    def write_artwork(self, follow: FollowRow, name: str, image_url: str | None) -> None:
+        """Keep ``Playlists/<name>.jpg`` as the source's artwork. Called when the listing
+        changed (its fingerprint covers the artwork URL), so an unchanged poll costs nothing."""
+        if self.fetch_artwork is None:
+            return
+        if image_url is None and self.feed_artwork is not None and follow.key.startswith("url:"):
+            image_url = self.feed_artwork(follow.url)  # a feed's image: one more request
+        if image_url is None:
+            return
+        try:
+            jpeg = self.fetch_artwork(image_url)
+            if jpeg is not None and self.playlists.write_artwork(name, jpeg):
+                log.info("%s: playlist artwork updated", name)
+        except Exception as exc:  # noqa: BLE001 - artwork is decoration; the poll succeeded
+            log.warning("%s: could not write its playlist artwork: %s", name, exc)
 
     def _delete_removed(self, follow: FollowRow) -> tuple[str, ...]:
         if follow.on_removed != "delete":

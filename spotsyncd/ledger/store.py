@@ -259,6 +259,12 @@ class Ledger(JobsMixin, FollowsMixin, ReportsMixin):
         result.update({state: count for state, count in rows})
         return result
 
+    def last_done_at(self) -> float | None:
+        """When a track was last filed (a cheap "did the library change?" probe)."""
+        with db.read(self.engine) as conn:
+            value = conn.execute(select(func.max(tracks.c.done_at))).scalar()
+        return float(value) if value is not None else None
+
     def candidates(self, key: str) -> list[dict[str, Any]]:
         with db.read(self.engine) as conn:
             raw = conn.execute(select(tracks.c.candidates_json).where(tracks.c.key == key)).scalar()

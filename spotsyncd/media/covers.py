@@ -27,12 +27,21 @@ def fetch_cover(url: str | None, *, timeout_s: float = 20.0) -> bytes | None:
     if data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n"):
         return data
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return _webp_to_jpeg(data)
+        return _to_jpeg(data, "webp_pipe")
     log.warning("cover art %s is not a JPEG or PNG image; skipped", _short(url))
     return None
 
 
-def _webp_to_jpeg(data: bytes) -> bytes | None:
+def as_jpeg(data: bytes | None) -> bytes | None:
+    """``data`` (from ``fetch_cover``: JPEG or PNG) as JPEG, for files that must be ``.jpg``."""
+    if data is None or data.startswith(b"\xff\xd8\xff"):
+        return data
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return _to_jpeg(data, "png_pipe")
+    return None
+
+
+def _to_jpeg(data: bytes, demuxer: str) -> bytes | None:
     """YouTube thumbnails are often WebP, which players rarely show: convert with ffmpeg."""
     import subprocess
 
@@ -46,7 +55,7 @@ def _webp_to_jpeg(data: bytes) -> bytes | None:
                 "-loglevel",
                 "error",
                 "-f",
-                "webp_pipe",
+                demuxer,
                 "-i",
                 "pipe:0",
                 "-frames:v",

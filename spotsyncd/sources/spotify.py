@@ -196,7 +196,7 @@ class SpotifySource:
                 meta.to_dict() | {"track_total": per_disc[disc], "disc_total": max(discs)}
             )
             items.append(listed_item(str(row["id"]), meta))
-        return listing(to_text(album.get("name")), items, snapshot=None)
+        return listing(to_text(album.get("name")), items, None, images=album.get("images"))
 
     def _list_playlist(self, playlist_id: str) -> Listing:
         if self.mode == "embed":
@@ -220,7 +220,8 @@ class SpotifySource:
             except _Refused:
                 return self._embedlisting("playlist", playlist_id, snapshot=snapshot)
         entries = list(self._pages(first, what))
-        return listing(to_text(playlist.get("name")), entries_to_items(entries), snapshot)
+        name, images = to_text(playlist.get("name")), playlist.get("images")
+        return listing(name, entries_to_items(entries), snapshot, images=images)
 
     def _playlist_first_page(self, playlist_id: str, what: str) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -255,7 +256,8 @@ class SpotifySource:
     def _embedlisting(self, kind: str, item_id: str, snapshot: str | None = None) -> Listing:
         entity = self._embed(kind, item_id)
         items = [listed_item(t.track_id, t.meta) for t in entity.tracks]
-        return listing(entity.name, items, snapshot, notes=(EMBED_NOTE,))
+        cover = [{"url": entity.meta.cover_url}] if entity.meta.cover_url else None
+        return listing(entity.name, items, snapshot, notes=(EMBED_NOTE,), images=cover)
 
     def _embed(self, kind: str, item_id: str) -> EmbedEntity:
         self._check_rate_gate()

@@ -56,11 +56,20 @@ def listed_item(track_id: str, meta: TrackMeta) -> ListedItem:
 
 
 def listing(
-    title: str | None, items: list[ListedItem], snapshot: str | None, notes: tuple[str, ...] = ()
+    title: str | None,
+    items: list[ListedItem],
+    snapshot: str | None,
+    notes: tuple[str, ...] = (),
+    *,
+    images: Any = None,
 ) -> Listing:
+    """``images``: the collection's ``images`` array (the largest becomes its artwork)."""
     keys = "\n".join(item.link.key for item in items)
     fingerprint = snapshot or hashlib.sha256(keys.encode()).hexdigest()
-    return Listing(title=title, items=tuple(items), fingerprint=fingerprint, notes=notes)
+    image_url = largest_image_url(images) if isinstance(images, list) else None
+    return Listing(
+        title=title, items=tuple(items), fingerprint=fingerprint, notes=notes, image_url=image_url
+    )
 
 
 def _release_date(value: Any) -> str | None:

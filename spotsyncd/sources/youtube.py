@@ -37,6 +37,7 @@ from spotsyncd.sources.youtube_info import (
     candidates_from_info,
     classify_error,
     clean_message,
+    feed_image_url,
     is_http_url,
     listing_from_info,
     meta_from_info,
@@ -69,6 +70,7 @@ _JS_RUNTIME_NAMES = {
     "quickjs": "quickjs",
 }
 _FOLLOW_HOPS = 5
+_MAX_FEED_BYTES = 20 * 1024 * 1024
 _POINTER_TYPES = ("url", "url_transparent")  # yt-dlp's "look there instead" results
 _LIST_TYPES = ("playlist", "multi_video")
 _NOT_ONE_TRACK = "{url} is a list of items, not one track: it has to be listed, not downloaded"
@@ -198,6 +200,18 @@ class YtDlpDownloader:
                 )  # inside: entries may be fetched lazily, by page
         except (YoutubeDLError, OSError) as exc:
             raise self._job_error(exc, url) from None
+
+    def feed_artwork(self, url: str) -> str | None:
+        """The image URL a podcast/RSS feed names for itself (one request; None when ``url``
+        is no feed or names none). Asked only when a follow's listing changed."""
+        _require_http(url)
+        try:
+            with self._ydl(self._params()) as ydl, ydl.urlopen(url) as response:
+                document = response.read(_MAX_FEED_BYTES)
+        except (YoutubeDLError, OSError) as exc:
+            self.log.debug("feed artwork of %s not read: %s", url, redact(str(exc)))
+            return None
+        return feed_image_url(document)
 
     # ------------------------------------------------------------------ yt-dlp plumbing
 

@@ -131,6 +131,7 @@ def listing_from_info(info: Mapping[str, Any], *, link_of: LinkOf) -> Listing:
         items=tuple(items),
         fingerprint=fingerprint(item.link.key for item in items),
         notes=tuple(notes),
+        image_url=_best_thumbnail(info),  # a YouTube playlist's or channel's own thumbnail
     )
 
 
@@ -139,6 +140,30 @@ def fingerprint(keys: Iterable[str]) -> str:
     for key in keys:
         digest.update(key.encode("utf-8") + b"\n")
     return digest.hexdigest()
+
+
+def feed_image_url(document: bytes) -> str | None:
+    """A podcast/RSS or Atom feed's own image: ``<itunes:image href>``, ``<image><url>``, or
+    Atom's ``<logo>``/``<icon>``. yt-dlp's flat listing of a feed leaves it out."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(document)
+    except ET.ParseError:
+        return None
+    itunes = "{http://www.itunes.com/dtds/podcast-1.0.dtd}image"
+    atom = "{http://www.w3.org/2005/Atom}"
+    channel = root.find("channel")
+    candidates: list[str | None] = []
+    if channel is not None:
+        node = channel.find(itunes)
+        candidates.append(node.get("href") if node is not None else None)
+        candidates.append(channel.findtext("image/url"))
+    candidates += [root.findtext(f"{atom}logo"), root.findtext(f"{atom}icon")]
+    for url in candidates:
+        if url and is_http_url(url.strip()):
+            return url.strip()
+    return None
 
 
 def listed_item_from_entry(entry: Mapping[str, Any], *, link_of: LinkOf) -> ListedItem | None:

@@ -60,7 +60,7 @@ def setup_logging(config: Config, *, to_file: bool = True, level: str | None = N
     for handler in list(root.handlers):
         root.removeHandler(handler)
     root.setLevel(logging.DEBUG if level_name == "DEBUG" else logging.INFO)
-    redactor = RedactingFilter([config.spotify.client_secret, config.spotify.client_id])
+    redactor = RedactingFilter(config.secrets)
     journald = bool(os.environ.get("JOURNAL_STREAM"))
     stderr = logging.StreamHandler(sys.stderr)
     if journald:

@@ -1,0 +1,33 @@
+"""``spotsyncd media-servers test``: ask each configured media server for a scan now."""
+
+from __future__ import annotations
+
+import argparse
+
+from spotsyncd.cli.common import config_from
+
+
+def cmd_media_servers(args: argparse.Namespace) -> int:
+    from spotsyncd.core.errors import UserError
+    from spotsyncd.mediaservers.http import ServerError
+    from spotsyncd.mediaservers.servers import build_clients
+
+    config = config_from(args)
+    clients = build_clients(config)
+    if not clients:
+        where = config.source or "the config file"
+        raise UserError(
+            f"no media_servers in {where}: add one (see README, 'Media servers') and run this again"
+        )
+    failed = 0
+    for client in clients:
+        try:
+            result = client.request_scan()
+        except ServerError as exc:
+            failed += 1
+            print(f"[FAIL] {client.label}: {exc}")
+            print("       fix: run 'spotsyncd doctor' for what to change")
+            continue
+        mark = "ok  " if result.started else "busy"
+        print(f"[{mark}] {client.label}: {result.detail}")
+    return 1 if failed else 0
