@@ -78,7 +78,8 @@ def call(
             return Response(answer.status, body, dict(answer.headers.items()))
     except urllib.error.HTTPError as exc:
         exc.close()
-        raise ServerError(f"{shown} answered HTTP {exc.code}", status=exc.code) from None
+        hint = " (credentials refused: run 'spotsyncd doctor')" if exc.code in (401, 403) else ""
+        raise ServerError(f"{shown} answered HTTP {exc.code}{hint}", status=exc.code) from None
     except TimeoutError:
         raise ServerError(f"{shown} timed out after {timeout_s:g}s", unreachable=True) from None
     except urllib.error.URLError as exc:
