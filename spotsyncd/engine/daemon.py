@@ -317,6 +317,9 @@ class Daemon:
                 self.services.scheduler.reload(new, adapters)
         if self.rescans is not None:
             from spotsyncd.mediaservers.servers import build_clients
+            from spotsyncd.system.logsetup import add_secrets
+
+            add_secrets(new.secrets)  # credentials of servers this reload added
 
             self.rescans.clients = build_clients(new)
             self.rescans.quiet_s = new.media_servers_debounce_s

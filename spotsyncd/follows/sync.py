@@ -123,6 +123,7 @@ class FollowPoller:
         self.clock = clock
         self.fetch_artwork = fetch_artwork  # image URL → JPEG bytes (None: keep what is there)
         self.feed_artwork = feed_artwork  # a feed's own image URL, which its listing lacks
+        self._artwork_retry: dict[int, str] = {}  # follow id → artwork URL that failed to fetch
 
     def poll_id(self, follow_id: int, *, force: bool = False) -> PollOutcome:
         """Poll with the follow's current ledger row (its fingerprint may have moved on)."""
@@ -145,6 +146,8 @@ class FollowPoller:
                 self.ledger.record_poll_unchanged(follow.id, now)
                 # Tracks may have finished downloading since the last poll.
                 self.write_playlist(follow.id, follow.name)
+                if follow.id in self._artwork_retry:  # only while a fetch keeps failing
+                    self.write_artwork(follow, follow.name, self._artwork_retry[follow.id])
                 log.debug("%s: unchanged", follow.name)
                 return PollOutcome(follow.name, "unchanged")
             diff = self.ledger.apply_listing(follow.id, listing, now=now)
@@ -207,7 +210,11 @@ class FollowPoller:
             return
         try:
             jpeg = self.fetch_artwork(image_url)
-            if jpeg is not None and self.playlists.write_artwork(name, jpeg):
+            if jpeg is None:  # fetch_artwork said why; try again at the next poll
+                self._artwork_retry[follow.id] = image_url
+                return
+            self._artwork_retry.pop(follow.id, None)
+            if self.playlists.write_artwork(name, jpeg):
                 log.info("%s: playlist artwork updated", name)
         except Exception as exc:  # noqa: BLE001 - artwork is decoration; the poll succeeded
             log.warning("%s: could not write its playlist artwork: %s", name, exc)

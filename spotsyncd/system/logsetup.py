@@ -54,6 +54,15 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def add_secrets(secrets: Iterable[str | None]) -> None:
+    """Redact these too from now on (a reload brought new credentials); old ones stay."""
+    for handler in logging.getLogger().handlers:
+        for found in handler.filters:
+            if isinstance(found, RedactingFilter):
+                known = set(found.secrets)
+                found.secrets += [s for s in secrets if s and len(s) >= 4 and s not in known]
+
+
 def setup_logging(config: Config, *, to_file: bool = True, level: str | None = None) -> None:
     level_name = (level or config.log_level).upper()
     root = logging.getLogger()

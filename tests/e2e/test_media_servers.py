@@ -116,3 +116,29 @@ def test_batch_is_one_scan_per_server_and_failures_cost_one_line(tmp_path: Path)
         assert test.returncode == 1
         assert [s.scans for s in healthy] == [3, 3, 3]  # media-servers test asked each once
         assert test.stdout.count("[ok  ]") == 3 and test.stdout.count("[FAIL]") == 2
+
+
+RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Loopback Radio</title><link>http://127.0.0.1/</link>
+<description>test feed</description><item><title>Episode 1</title><guid>ep-1</guid>
+<enclosure url="{base}/ep1.mp3" length="1000" type="audio/mpeg"/></item></channel></rss>"""
+
+
+def test_sync_once_tells_the_servers_before_it_exits(tmp_path: Path) -> None:
+    """A cron-driven ``sync --once`` ends long before a quiet period: it asks at its end."""
+    make_audio(tmp_path / "ep1.mp3", seconds=0.5)
+    with LoopbackServer() as feed, FakeNavidrome("admin", "nd-pass-once") as navidrome:
+        feed.add("/ep1.mp3", (tmp_path / "ep1.mp3").read_bytes(), "audio/mpeg")
+        feed.add("/feed.xml", RSS.format(base=feed.url("")).encode(), "application/rss+xml")
+        env = Env(
+            tmp_path / "world",
+            media_servers_debounce=3600,
+            media_servers=[{"type": "navidrome", "url": navidrome.url, "user": "admin",
+                            "password": "nd-pass-once"}],
+        )  # fmt: skip
+        env.drop("follow.txt", [f"follow {feed.url('/feed.xml')}"])
+        result = env.cli("sync", "--once", timeout=150)
+        assert result.returncode == 0, result.stderr
+        assert env.counts().get("done") == 1
+        assert navidrome.scans == 1  # the track and the new playlist: one scan, at the end
+        assert "nd-pass-once" not in result.stderr + result.stdout

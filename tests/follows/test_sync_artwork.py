@@ -114,7 +114,7 @@ def test_a_feed_image_is_asked_for_when_the_feed_changed(
     assert art.feed_asked == 2 and jpg.read_bytes() == JPEG_B
 
 
-def test_unfetchable_artwork_keeps_the_old_file_and_the_poll_succeeds(
+def test_unfetchable_artwork_keeps_the_old_file_and_is_tried_again(
     world: tuple[Env, ImageLister, Artwork, Path],
 ) -> None:
     env, lister, art, jpg = world
@@ -125,6 +125,11 @@ def test_unfetchable_artwork_keeps_the_old_file_and_the_poll_succeeds(
     lister.image = "https://i.example.org/gone.jpg"  # answers 404: fetch gives None
     assert env.poller.poll(env.row("radio")).status == "unchanged"  # the tracks did not change
     assert jpg.read_bytes() == JPEG_A
+    art.images[lister.image] = JPEG_B  # it answers again: the next (unchanged) poll gets it
+    assert env.poller.poll(env.row("radio")).status == "unchanged"
+    assert jpg.read_bytes() == JPEG_B and art.fetched[lister.image] == 2
+    env.poller.poll(env.row("radio"))  # and then no more artwork requests
+    assert art.fetched[lister.image] == 2
 
 
 def test_renamed_or_removed_playlist_takes_its_artwork_along(tmp_path: Path) -> None:
