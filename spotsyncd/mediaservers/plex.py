@@ -112,7 +112,7 @@ class PlexClient(MediaServerClient):
                     )
                 ]
             return [unreachable(exc, self.cfg.url)]
-        findings = [Finding("ok", f"reachable, token accepted ({len(sections)} library sections)")]
+        findings = [Finding("ok", f"reachable, token accepted (library sections: {len(sections)})")]
         section = self.pick(sections)
         if section is None:
             seen = "; ".join(f"{s.key} {s.title!r}: {', '.join(s.locations)}" for s in sections)

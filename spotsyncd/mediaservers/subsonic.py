@@ -99,9 +99,9 @@ class SubsonicClient(MediaServerClient):
         findings = [Finding("ok", f"reachable ({server}), credentials accepted")]
         try:
             scanning = (self.api("getScanStatus").get("scanStatus") or {}).get("scanning")
-            findings.append(
-                Finding("ok", "may ask for scans" + (" (scanning now)" if scanning else ""))
-            )
+            state = "scanning now" if scanning else "idle"
+            detail = f"scan status: {state} (starting a scan needs an admin user)"
+            findings.append(Finding("ok", detail))
         except SubsonicError as exc:
             fix = "give this user admin rights (Navidrome lets only admins start scans)"
             findings.append(Finding("fail", str(exc), fix if exc.code == NOT_ALLOWED else ""))

@@ -22,7 +22,7 @@ LIBRARY = Path("/srv/music/spotsyncd")
 QUIET = 0.4
 
 
-def _wait(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+def _wait(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
