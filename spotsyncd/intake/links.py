@@ -16,20 +16,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from spotsyncd.core.errors import LinkError
 from spotsyncd.core.models import Link, LinkKind, Source
 from spotsyncd.intake.textlines import iter_text_lines
+from spotsyncd.sources.youtube_urls import is_youtube_host, youtube_link
 
 MAX_LINE_CHARS = 4096
 MAX_LINES = 200_000
 
-_YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
-_YOUTUBE_LIST_ID = re.compile(r"[A-Za-z0-9_-]{2,64}")
-_YOUTUBE_CHANNEL_ID = re.compile(r"UC[A-Za-z0-9_-]{22}")
-_YOUTUBE_HANDLE = re.compile(r"@[\w.-]{1,100}")
-_YOUTUBE_NAME = re.compile(r"[\w.-]{1,100}")
 _SPOTIFY_ID = re.compile(r"[A-Za-z0-9]{22}")
 _SPOTIFY_KINDS = {
     "track": LinkKind.TRACK,
@@ -40,7 +36,6 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _WINDOWS_PATH = re.compile(r"[A-Za-z]:[\\/]|\\\\")
 # C0/C1 controls plus the bidi overrides that make a line display differently than it parses.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_YOUTUBE_HOSTS = {"youtube.com", "m.youtube.com", "music.youtube.com", "youtube-nocookie.com"}
 _SPOTIFY_HOSTS = {"open.spotify.com", "play.spotify.com"}
 _TRACKING_PARAMS = {"fbclid", "gclid", "si", "igshid", "mc_cid", "mc_eid"}
 _LIKED_WORDS = {"liked", "spotify:liked", "spotify:collection", "spotify:collection:tracks"}
@@ -87,6 +82,8 @@ def parse_link(text: str) -> Link:
         return _LIKED
     if text.lower().startswith("spotify:"):
         return _parse_spotify_uri(text)
+    if text.startswith("//") and _looks_like_known_host(text[2:]):
+        text = "https:" + text  # a protocol-relative YouTube link, as yt-dlp accepts it
     if text.startswith(("/", "~", "./", "../", ".\\")) or _WINDOWS_PATH.match(text):
         raise LinkError(f"local paths are refused, only http(s) links: {_short(text)}")
     scheme = _SCHEME.match(text)
@@ -105,8 +102,10 @@ def _short(text: str, limit: int = 80) -> str:
 
 
 def _looks_like_known_host(text: str) -> bool:
-    host = text.split("/", 1)[0].lower().removeprefix("www.")
-    return host in _YOUTUBE_HOSTS or host in _SPOTIFY_HOSTS or host == "youtu.be"
+    host = re.split(r"[/?#]", text, maxsplit=1)[0].lower()
+    if host.removeprefix("www.") in _SPOTIFY_HOSTS:
+        return True
+    return "." in host and is_youtube_host(host)
 
 
 def _parse_http(text: str) -> Link:
@@ -122,78 +121,14 @@ def _parse_http(text: str) -> Link:
         raise LinkError(f"URL has no host: {_short(text)}")
     if any(ch in host for ch in "<>\"'`{}|\\^%"):
         raise LinkError(f"URL has an invalid host: {_short(text)}")
-    bare_host = host.removeprefix("www.")
-    if bare_host in _YOUTUBE_HOSTS:
-        return _parse_youtube(parts.path, parts.query, text)
-    if bare_host == "youtu.be":
-        return _youtube_video(parts.path.strip("/").split("/")[0], text)
+    bare_host = host.lower().removeprefix("www.")
     if bare_host in _SPOTIFY_HOSTS:
         return _parse_spotify_path(parts.path, text)
+    if is_youtube_host(host.lower()):  # yt-dlp's own YouTube extractors decide (cached per host)
+        youtube = youtube_link(text)
+        if youtube is not None:
+            return youtube
     return _generic(parts.scheme.lower(), host, port, parts.path, parts.query)
-
-
-# ---------------------------------------------------------------------------------------------
-# YouTube
-
-
-def _youtube_video(video_id: str, original: str) -> Link:
-    if not _YOUTUBE_ID.fullmatch(video_id):
-        raise LinkError(f"not a valid YouTube video id {video_id!r}: {_short(original)}")
-    return Link(
-        key=f"youtube:{video_id}",
-        url=f"https://www.youtube.com/watch?v={video_id}",
-        source=Source.YOUTUBE,
-        kind=LinkKind.TRACK,
-    )
-
-
-def _youtube_playlist(list_id: str, original: str) -> Link:
-    if not _YOUTUBE_LIST_ID.fullmatch(list_id):
-        raise LinkError(f"not a valid YouTube playlist id {list_id!r}: {_short(original)}")
-    return Link(
-        key=f"youtube:playlist:{list_id}",
-        url=f"https://www.youtube.com/playlist?list={list_id}",
-        source=Source.YOUTUBE,
-        kind=LinkKind.COLLECTION,
-    )
-
-
-def _youtube_channel(ident: str, path: str) -> Link:
-    """``ident`` is ``UC…``, ``@handle``, ``c/name`` or ``user/name``; ``path`` its URL path."""
-    return Link(
-        key=f"youtube:channel:{ident}",
-        url=f"https://www.youtube.com/{path}/videos",
-        source=Source.YOUTUBE,
-        kind=LinkKind.COLLECTION,
-    )
-
-
-def _parse_youtube(path: str, query: str, original: str) -> Link:
-    params = dict(parse_qsl(query))
-    segments = [unquote(s) for s in path.split("/") if s]
-    head = segments[0] if segments else ""
-    rest = segments[1] if len(segments) > 1 else ""
-    # A watch URL with list= is still the one video the user pasted.
-    if head == "watch" and "v" in params:
-        return _youtube_video(params["v"], original)
-    if head in ("watch", "playlist") and "list" in params:
-        return _youtube_playlist(params["list"], original)
-    if head == "embed" and rest == "videoseries" and "list" in params:
-        return _youtube_playlist(params["list"], original)
-    if head in ("shorts", "embed", "live", "v") and rest:
-        return _youtube_video(rest, original)
-    if head.startswith("@") and _YOUTUBE_HANDLE.fullmatch(head):
-        handle = head.lower()  # handles are case-insensitive on YouTube
-        return _youtube_channel(handle, quote(handle, safe="@"))
-    if head == "channel" and _YOUTUBE_CHANNEL_ID.fullmatch(rest):
-        return _youtube_channel(rest, f"channel/{rest}")
-    if head in ("c", "user") and _YOUTUBE_NAME.fullmatch(rest):
-        name = rest.lower()
-        return _youtube_channel(f"{head}/{name}", f"{head}/{quote(name)}")
-    raise LinkError(
-        "YouTube link not recognised (expected watch?v=, youtu.be/, shorts/, playlist?list= "
-        f"or a channel): {_short(original)}"
-    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -45,6 +45,19 @@ WATCH = f"https://www.youtube.com/watch?v={VID}"
         f"https://www.youtube.com/live/{VID}?feature=share",
         f"HTTPS://WWW.YOUTUBE.COM/watch?v={VID}",
         f"  {WATCH}  ",
+        # Mirrors and other hosts yt-dlp's YouTube extractors know
+        f"https://www.youtubekids.com/watch?v={VID}",
+        f"https://invidio.us/watch?v={VID}",
+        f"https://redirect.invidious.io/{VID}",
+        f"https://redirect.invidious.io/watch?v={VID}",
+        f"https://piped.video/watch?v={VID}",
+        f"https://yewtu.be/watch?v={VID}&t=3",
+        f"//www.youtube.com/watch?v={VID}",
+        f"https://www.youtube.com/watch_popup?v={VID}",
+        f"https://youtu.be/{VID}?list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG",
+        f"https://www.youtube.com/embed/{VID}?list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG",
+        f"https://www.youtube.com:443/watch?v={VID}",
+        "https://consent.youtube.com/m?continue=https%3A%2F%2Fwww.youtube.com%2Fwatch%3Fv%3D" + VID,
     ],
 )
 def test_youtube_video_forms(text: str) -> None:
@@ -54,16 +67,16 @@ def test_youtube_video_forms(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "https://www.youtube.com/playlist?list=PLabc_-123",
-        "https://music.youtube.com/playlist?list=PLabc_-123&si=zz",
-        "https://www.youtube.com/watch?list=PLabc_-123",
-        "https://www.youtube.com/embed/videoseries?list=PLabc_-123",
+        "https://www.youtube.com/playlist?list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG",
+        "https://music.youtube.com/playlist?list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG&si=zz",
+        "https://www.youtube.com/watch?list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG",
+        "https://www.youtube.com/embed/videoseries?list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG",
     ],
 )
 def test_youtube_playlist_forms(text: str) -> None:
     link = parse_link(text)
-    assert link.key == "youtube:playlist:PLabc_-123"
-    assert link.url == "https://www.youtube.com/playlist?list=PLabc_-123"
+    assert link.key == "youtube:playlist:PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG"
+    assert link.url == "https://www.youtube.com/playlist?list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG"
     assert (link.source, link.kind) == (Source.YOUTUBE, LinkKind.COLLECTION)
 
 
@@ -82,6 +95,12 @@ CHANNEL_ID = "UC" + "a" * 21 + "Z"
         ("https://www.youtube.com/c/SomeName", "youtube:channel:c/somename", "c/somename"),
         ("https://www.youtube.com/user/OldName/videos", "youtube:channel:user/oldname",
          "user/oldname"),
+        ("https://www.youtube.com/OldName/videos", "youtube:channel:oldname", "oldname"),
+        ("https://www.youtube.com/OldName", "youtube:channel:oldname", "oldname"),
+        (f"https://www.youtubekids.com/channel/{CHANNEL_ID}", f"youtube:channel:{CHANNEL_ID}",
+         f"channel/{CHANNEL_ID}"),
+        (f"https://invidio.us/channel/{CHANNEL_ID}/featured", f"youtube:channel:{CHANNEL_ID}",
+         f"channel/{CHANNEL_ID}"),
     ],
 )  # fmt: skip
 def test_youtube_channel_forms(text: str, key: str, url: str) -> None:
@@ -100,11 +119,66 @@ def test_youtube_channel_forms(text: str, key: str, url: str) -> None:
         "https://www.youtube.com/",
         "https://www.youtube.com/channel/notachannel",
         "https://www.youtube.com/playlist?list=bad!id",
+        "https://www.youtube.com/watch?v=short&list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG",
+        "https://music.youtube.com/browse/FEmusic_explore",
+        f"https://www.youtube.com/channel/{CHANNEL_ID}/about",
     ],
 )
 def test_youtube_refused(text: str) -> None:
     with pytest.raises(LinkError):
         parse_link(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "url"),
+    [
+        ("https://music.youtube.com/browse/MPREb_gTAcphH99wE", "youtube:album:MPREb_gTAcphH99wE",
+         "https://music.youtube.com/browse/MPREb_gTAcphH99wE"),
+        (f"https://music.youtube.com/browse/{CHANNEL_ID}", f"youtube:artist:{CHANNEL_ID}",
+         f"https://music.youtube.com/channel/{CHANNEL_ID}"),
+        (f"https://music.youtube.com/channel/{CHANNEL_ID}?si=x", f"youtube:artist:{CHANNEL_ID}",
+         f"https://music.youtube.com/channel/{CHANNEL_ID}"),
+        ("https://music.youtube.com/browse/VLPLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG",
+         "youtube:playlist:PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG",
+         "https://www.youtube.com/playlist?list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG"),
+        (f"https://www.youtube.com/channel/{CHANNEL_ID}/shorts",
+         f"youtube:channel:{CHANNEL_ID}/shorts",
+         f"https://www.youtube.com/channel/{CHANNEL_ID}/shorts"),
+        ("https://www.youtube.com/@Band/releases", "youtube:channel:@band/releases",
+         "https://www.youtube.com/@band/releases"),
+        ("https://www.youtube.com/hashtag/LoFi", "youtube:hashtag:lofi",
+         "https://www.youtube.com/hashtag/lofi"),
+    ],
+)  # fmt: skip
+def test_youtube_music_and_tab_forms(text: str, key: str, url: str) -> None:
+    link = parse_link(text)
+    assert link == Link(key, url, Source.YOUTUBE, LinkKind.COLLECTION)
+    assert parse_link(link.url) == link  # the canonical URL means the same
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("https://www.youtube.com/feed/history", "needs your login"),
+        ("https://www.youtube.com/feed/subscriptions", "needs your login"),
+        ("https://www.youtube.com/feed/watch_later", "needs your login"),
+        ("https://www.youtube.com/playlist?list=WL", "'Watch later' needs your YouTube login"),
+        ("https://www.youtube.com/playlist?list=LL", "'Liked videos' needs your YouTube login"),
+        ("https://music.youtube.com/playlist?list=LM", "'Liked music' needs your YouTube login"),
+        ("https://music.youtube.com/browse/FEmusic_liked_playlists", "needs your login"),
+        ("https://www.youtube.com/results?search_query=x", "search results page"),
+        ("https://www.youtube.com/watch?v=dQw4w9WgXc", "cut short"),
+        ("https://www.youtube.com/channel/UCaaaaaaaaaaaaaaaaaaaaaZ/live", "streams right now"),
+    ],
+)
+def test_youtube_refusals_say_why(text: str, reason: str) -> None:
+    with pytest.raises(LinkError, match=reason):
+        parse_link(text)
+
+
+def test_youtube_lookalike_hosts_stay_generic() -> None:
+    for text in ("https://notyoutube.com/watch?v=dQw4w9WgXcQ", "https://youtube.example.org/x"):
+        assert parse_link(text).source is Source.GENERIC
 
 
 @pytest.mark.parametrize("kind", ["track", "album", "playlist"])
