@@ -8,6 +8,7 @@ never make the daemon read local files (``file://``, paths) or talk other protoc
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import os
 import re
@@ -21,6 +22,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 from spotsyncd.core.errors import LinkError
 from spotsyncd.core.models import Link, LinkKind, Source
 from spotsyncd.intake.textlines import iter_text_lines
+from spotsyncd.sources.share_links import SHORT_LINK_HOSTS, ShortLinkResolver
 from spotsyncd.sources.youtube_urls import is_youtube_host, youtube_link
 
 MAX_LINE_CHARS = 4096
@@ -67,8 +69,17 @@ class LineResult:
 # Single links
 
 
-def parse_link(text: str) -> Link:
-    """Parse one link (no line syntax); raise :class:`LinkError` saying why it is refused."""
+@functools.cache
+def default_short_links() -> ShortLinkResolver:
+    """The resolver for Spotify short links used unless a caller passes its own (tests)."""
+    return ShortLinkResolver()
+
+
+def parse_link(text: str, *, short_links: ShortLinkResolver | None = None) -> Link:
+    """Parse one link (no line syntax); raise :class:`LinkError` saying why it is refused.
+
+    A Spotify short link (``spotify.link/…``, ``spoti.fi/…``) costs one bounded request per hop
+    (see :mod:`spotsyncd.sources.share_links`); everything else is pure."""
     text = text.strip()
     if not text:
         raise LinkError("empty link")
@@ -94,7 +105,7 @@ def parse_link(text: str) -> Link:
             raise LinkError(f"not a link (no http:// or https://): {_short(text)}")
     elif scheme.group(1).lower() not in ("http", "https"):
         raise LinkError(f"'{scheme.group(1)}:' links are refused, only http(s): {_short(text)}")
-    return _parse_http(text)
+    return _parse_http(text, short_links)
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -103,12 +114,12 @@ def _short(text: str, limit: int = 80) -> str:
 
 def _looks_like_known_host(text: str) -> bool:
     host = re.split(r"[/?#]", text, maxsplit=1)[0].lower()
-    if host.removeprefix("www.") in _SPOTIFY_HOSTS:
+    if host.removeprefix("www.") in _SPOTIFY_HOSTS or host in SHORT_LINK_HOSTS:
         return True
     return "." in host and is_youtube_host(host)
 
 
-def _parse_http(text: str) -> Link:
+def _parse_http(text: str, short_links: ShortLinkResolver | None) -> Link:
     try:
         parts = urlsplit(text)
         port = parts.port
@@ -124,6 +135,8 @@ def _parse_http(text: str) -> Link:
     bare_host = host.lower().removeprefix("www.")
     if bare_host in _SPOTIFY_HOSTS:
         return _parse_spotify_path(parts.path, text)
+    if bare_host in SHORT_LINK_HOSTS:
+        return _short_link(text, short_links or default_short_links())
     if is_youtube_host(host.lower()):  # yt-dlp's own YouTube extractors decide (cached per host)
         youtube = youtube_link(text)
         if youtube is not None:
@@ -178,6 +191,14 @@ def _parse_spotify_path(path: str, original: str) -> Link:
     return _spotify(segments[0], segments[1], original)
 
 
+def _short_link(text: str, resolver: ShortLinkResolver) -> Link:
+    target = resolver.resolve(text)
+    link = parse_link(target)
+    if link.source is not Source.SPOTIFY:
+        raise LinkError(f"Spotify short link {text} leads to {target}, not to a Spotify link")
+    return link
+
+
 # ---------------------------------------------------------------------------------------------
 # Any other http(s) URL
 
@@ -213,7 +234,7 @@ def _generic_kind(host: str, path: str) -> LinkKind:
 # Line syntax: ``URL``, ``follow URL``, ``SPOTIFY | AUDIO``, trailing `` # comment``
 
 
-def parse_line(text: str) -> Link:
+def parse_line(text: str, *, short_links: ShortLinkResolver | None = None) -> Link:
     """Parse one line: ``URL``, ``follow URL``, ``SPOTIFY_TRACK | AUDIO_URL`` (either order).
 
     A `` # comment`` after whitespace is ignored. Following a single track is refused.
@@ -224,20 +245,21 @@ def parse_line(text: str) -> Link:
         rest = follow.group(1)
         if "|" in rest:
             raise LinkError("'follow' cannot be combined with 'SPOTIFY | AUDIO'")
-        link = parse_link(rest)
+        link = parse_link(rest, short_links=short_links)
         if link.kind is LinkKind.TRACK:
             raise LinkError(f"cannot follow a single track; follow a playlist or channel: {rest}")
         return Link(link.key, link.url, link.source, link.kind, follow=True)
     if "|" in text:
-        return _parse_override(text)
-    return parse_link(text)
+        return _parse_override(text, short_links)
+    return parse_link(text, short_links=short_links)
 
 
-def _parse_override(text: str) -> Link:
+def _parse_override(text: str, short_links: ShortLinkResolver | None) -> Link:
     sides = text.split("|")
     if len(sides) != 2:
         raise LinkError("use exactly one '|': SPOTIFY_TRACK | AUDIO_URL")
-    first, second = parse_link(sides[0]), parse_link(sides[1])
+    first = parse_link(sides[0], short_links=short_links)
+    second = parse_link(sides[1], short_links=short_links)
     spotify = [link for link in (first, second) if link.source is Source.SPOTIFY]
     if len(spotify) != 1:
         raise LinkError("'A | B' needs one Spotify track and one non-Spotify audio URL")
@@ -288,7 +310,11 @@ def _open_failure(exc: OSError) -> str:
 
 
 def read_link_file(
-    path: Path, *, max_line_chars: int = MAX_LINE_CHARS, max_lines: int = MAX_LINES
+    path: Path,
+    *,
+    max_line_chars: int = MAX_LINE_CHARS,
+    max_lines: int = MAX_LINES,
+    short_links: ShortLinkResolver | None = None,
 ) -> Iterator[LineResult]:
     """Yield a :class:`LineResult` for every link line of ``path``, with bounded memory.
 
@@ -306,7 +332,7 @@ def read_link_file(
                         line.line_no, "", error=f"more than {max_lines} lines; rest ignored"
                     )
                     return
-                result = _line_result(line.line_no, line.text, max_line_chars)
+                result = _line_result(line.line_no, line.text, max_line_chars, short_links)
                 if result is None:
                     continue
                 if result.link is not None:
@@ -319,7 +345,9 @@ def read_link_file(
             raise LinkFileError(f"{path}: read failed: {exc.strerror}") from None
 
 
-def _line_result(line_no: int, text: str | None, max_line_chars: int) -> LineResult | None:
+def _line_result(
+    line_no: int, text: str | None, max_line_chars: int, short_links: ShortLinkResolver | None
+) -> LineResult | None:
     if text is None:
         return LineResult(line_no, "", error=f"line longer than {max_line_chars} characters")
     stripped = text.strip().lstrip("\ufeff")
@@ -331,7 +359,7 @@ def _line_result(line_no: int, text: str | None, max_line_chars: int) -> LineRes
     if "\ufffd" in stripped:
         return LineResult(line_no, shown, error="line has bytes that are not valid UTF-8")
     try:
-        return LineResult(line_no, stripped, link=parse_line(stripped))
+        return LineResult(line_no, stripped, link=parse_line(stripped, short_links=short_links))
     except LinkError as exc:
         return LineResult(line_no, shown, error=str(exc))
 

@@ -57,6 +57,9 @@ class FakeSpotify:
         self.grants: list[str] = []
         self.faults: dict[str, list[tuple[int, dict[str, str]]]] = defaultdict(list)
         self.hits: Counter[str] = Counter()
+        self.short_links: dict[str, tuple[int, str]] = {}  # "host/code" -> (status, Location)
+        self.artists: dict[str, Json] = {}
+        self.artist_albums: dict[str, list[str]] = {}  # artist id -> album ids, newest first
         self.lock = threading.RLock()
         self._counter = 0
         owner = self
@@ -73,6 +76,8 @@ class FakeSpotify:
             def do_POST(self) -> None:  # noqa: N802
                 owner._dispatch(self, "POST")
 
+        self._handler = _Handler
+        self._tls_servers: list[tuple[ThreadingHTTPServer, threading.Thread]] = []
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
@@ -86,9 +91,33 @@ class FakeSpotify:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        for httpd, thread in [(self.httpd, self.thread), *self._tls_servers]:
+            httpd.shutdown()
+            httpd.server_close()
+            thread.join(timeout=5)
+
+    def serve_tls(self, certfile: str, keyfile: str) -> int:
+        """The same fake over HTTPS on another loopback port (for the short-link resolver,
+        which speaks https only); returns the port."""
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(certfile, keyfile)
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler)
+        httpd.daemon_threads = True
+        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+        thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        thread.start()
+        self._tls_servers.append((httpd, thread))
+        return int(httpd.server_address[1])
+
+    def add_short_link(self, short_url: str, location: str, status: int = 307) -> None:
+        """``https://spotify.link/CODE`` answers ``status`` with ``Location: location``
+        (Branch's plain redirect for curl-like clients; spoti.fi answers 301)."""
+        parts = urlsplit(short_url)
+        self.short_links[f"{parts.hostname}{parts.path}"] = (status, location)
 
     @property
     def api_url(self) -> str:
@@ -264,6 +293,10 @@ class FakeSpotify:
             _send(req, fault[0], {"error": {"status": fault[0], "message": "scripted"}}, fault[1])
             return
         parts = [p for p in url.path.split("/") if p]
+        host = (req.headers.get("Host") or "").split(":")[0].lower()
+        if host in ("spotify.link", "spoti.fi", "spotify.app.link"):
+            self._short_link(req, f"{host}{url.path}")
+            return
         if method == "POST" and url.path == "/api/token":
             status, body = self._token(req, form)
             _send(req, status, body)
@@ -293,6 +326,18 @@ class FakeSpotify:
             )
         else:
             _send(req, 404, {"error": {"status": 404, "message": "no such path"}})
+
+    def _short_link(self, req: BaseHTTPRequestHandler, where: str) -> None:
+        with self.lock:
+            found = self.short_links.get(where)
+        if found is None:
+            _send_html(req, "<html><body>Link not found</body></html>", status=404)
+            return
+        status, location = found
+        req.send_response(status)
+        req.send_header("Location", location)
+        req.send_header("Content-Length", "0")
+        req.end_headers()
 
     def _bearer(self, req: BaseHTTPRequestHandler) -> str | None | bool:
         header = req.headers.get("Authorization") or ""
@@ -511,9 +556,9 @@ def _send(
     req.wfile.write(data)
 
 
-def _send_html(req: BaseHTTPRequestHandler, page: str) -> None:
+def _send_html(req: BaseHTTPRequestHandler, page: str, status: int = 200) -> None:
     data = page.encode()
-    req.send_response(200)
+    req.send_response(status)
     req.send_header("Content-Type", "text/html; charset=utf-8")
     req.send_header("Content-Length", str(len(data)))
     req.end_headers()
