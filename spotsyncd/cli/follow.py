@@ -13,7 +13,7 @@ from spotsyncd.core.errors import UserError
 
 def cmd_follow(args: argparse.Namespace) -> int:
     from spotsyncd.core.config import parse_duration
-    from spotsyncd.follows.service import followable
+    from spotsyncd.follows.service import follow_options, followable
     from spotsyncd.intake.links import parse_line
 
     config = config_from(args)
@@ -29,6 +29,9 @@ def cmd_follow(args: argparse.Namespace) -> int:
         options["subdir"] = args.subdir
     if args.on_removed:
         options["on_removed"] = args.on_removed
+    if args.new_only:
+        options["new_only"] = True
+    options = follow_options(link, options)
     ledger = open_ledger(config)
     try:
         row = ledger.add_follow(

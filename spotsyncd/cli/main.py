@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("config_cmd", "check or show the configuration"),
     "doctor": ("doctor", "check the set-up and explain each problem with a fix"),
     "logs": ("logs", "show or follow the log"),
-    "follow": ("follow", "follow a playlist, album, channel or feed"),
+    "follow": ("follow", "follow a playlist, album, artist, channel or feed"),
     "unfollow": ("follow", "stop following"),
     "follows": ("follow", "list follows"),
     "sync": ("follow", "poll follows now (--once: poll, download, exit)"),
@@ -113,6 +113,11 @@ def _arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--format", choices=["mp3", "m4a", "opus", "flac", "original"])
         p.add_argument("--subdir", help="file this follow's tracks under this library sub-folder")
         p.add_argument("--on-removed", choices=["keep", "delete"])
+        p.add_argument(
+            "--new-only",
+            action="store_true",
+            help="record what exists now and fetch only what appears later (for artists)",
+        )
     elif name == "unfollow":
         p.add_argument("target", metavar="URL|NAME")
     elif name == "follows":

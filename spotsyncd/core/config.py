@@ -76,6 +76,14 @@ class MatchingConfig:
     youtube_fallback: bool = True
 
 
+ARTIST_GROUPS = ("album", "single", "compilation", "appears_on")
+
+
+@dataclass(frozen=True)
+class ArtistConfig:
+    include: tuple[str, ...] = ("album", "single")  # which of an artist's releases to fetch
+
+
 @dataclass(frozen=True)
 class FollowConfig:
     url: str
@@ -97,6 +105,7 @@ class Config:
     library: LibraryConfig = field(default_factory=LibraryConfig)
     spotify: SpotifyConfig = field(default_factory=SpotifyConfig)
     matching: MatchingConfig = field(default_factory=MatchingConfig)
+    artist: ArtistConfig = field(default_factory=ArtistConfig)
     follows: tuple[FollowConfig, ...] = ()
     media_servers: tuple[MediaServerConfig, ...] = ()
     media_servers_debounce_s: float = 60.0
@@ -173,8 +182,9 @@ SCHEMA: dict[str, Callable[[Any], Any]] = {
     "matching.threshold": v.float_value(0.0, 1.0),
     "matching.youtube_fallback": v.bool_value,
     "media_servers_debounce": debounce_value,
+    "artist.include": v.choice_list(ARTIST_GROUPS),
 }
-SECTIONS = ("audio", "download", "library", "spotify", "matching")
+SECTIONS = ("audio", "download", "library", "spotify", "matching", "artist")
 FOLLOW_KEYS = ("url", "every", "name", "options")
 FOLLOW_OPTIONS = {
     "format": v.choice(AUDIO_FORMATS),
@@ -447,6 +457,7 @@ def _build(
         library=LibraryConfig(**sections["library"]),
         spotify=SpotifyConfig(**sections["spotify"]),
         matching=MatchingConfig(**sections["matching"]),
+        artist=ArtistConfig(**sections["artist"]),
         follows=follows,
         source=source,
     )

@@ -99,6 +99,19 @@ def choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     return parse
 
 
+def choice_list(options: tuple[str, ...]) -> Callable[[Any], tuple[str, ...]]:
+    """A non-empty list of ``options`` (YAML list or comma-separated text), without repeats."""
+
+    def parse(value: Any) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or not items:
+            raise ValueError(f"expected a list of {', '.join(options)}, got {value!r}")
+        chosen = tuple(dict.fromkeys(choice(options)(item) for item in items))
+        return chosen
+
+    return parse
+
+
 def id3_version(value: Any) -> int:
     """3 (ID3v2.3) or 4 (ID3v2.4)."""
     return int(choice(("3", "4"))(value))

@@ -72,7 +72,10 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
         tagger=MutagenTagger(),
         searchers=searchers,
         spotify=SpotifySource(
-            config.spotify, config.token_cache, timeout_s=min(config.download.timeout_seconds, 30.0)
+            config.spotify,
+            config.token_cache,
+            timeout_s=min(config.download.timeout_seconds, 30.0),
+            artist_include=config.artist.include,
         ),
         fetch_cover=lambda url: fetch_cover(url, timeout_s=config.download.timeout_seconds),
     )

@@ -53,7 +53,7 @@ MEDIA_SUFFIXES = (".mp3", ".m4a", ".aac", ".opus", ".ogg", ".oga", ".flac", ".wa
 
 @dataclass(frozen=True)
 class JobResult:
-    kind: str  # "file" | "expanded" | "already"
+    kind: str  # "file" | "expanded" | "already" | "duplicate"
     path: Path | None = None
     size_bytes: int = 0
     meta: TrackMeta = field(default_factory=TrackMeta)
@@ -63,6 +63,7 @@ class JobResult:
     process_s: float = 0.0
     items: int = 0
     notes: tuple[str, ...] = ()  # what a listing could not see (e.g. embed page limits)
+    same_as: TrackRow | None = None  # kind "duplicate": the filed track of this recording
 
 
 def staging_dir_for(config: Config, track_id: int) -> Path:
@@ -107,7 +108,10 @@ class Pipeline:
         if self._may_be_a_list(track):
             listing = self._list(track)
             if listing is not None:
-                self.ledger.expand_collection(track.id, listing, options=track.options or None)
+                options = dict(track.options)
+                if is_artist_key(track.key):  # its releases' tracks are checked for repeats
+                    options["artist"] = track.key
+                self.ledger.expand_collection(track.id, listing, options=options or None)
                 return JobResult(kind="expanded", items=len(listing.items), notes=listing.notes)
             if track.kind == LinkKind.COLLECTION:
                 raise PermanentError(f"{track.url} did not list any items")
@@ -165,14 +169,20 @@ class Pipeline:
     def _fetch_and_file(
         self, track: TrackRow, cancel: threading.Event, progress: Callable[[Progress], None] | None
     ) -> JobResult:
-        staging = staging_dir_for(self.config, track.id)
-        staging.mkdir(parents=True, exist_ok=True)
         wanted = track.meta
         audio_url = track.override_url or track.url
         if track.source == Source.SPOTIFY:
             wanted = self._spotify_meta(track)
-            if not track.override_url:
-                audio_url = self._match(track, wanted).watch_url
+        if track.options.get("artist") and not track.override_url:
+            # An artist's single is often also on an album: one recording, one file.
+            same = self.ledger.same_recording(track.id, wanted)
+            if same is not None and same.path:
+                path = self.config.library_dir / same.path
+                return JobResult(kind="duplicate", path=path, meta=wanted, same_as=same)
+        staging = staging_dir_for(self.config, track.id)
+        staging.mkdir(parents=True, exist_ok=True)
+        if track.source == Source.SPOTIFY and not track.override_url:
+            audio_url = self._match(track, wanted).watch_url
         lane = "youtube" if _is_youtube(audio_url) else "generic"
         if lane == "youtube":
             self.circuits.check("youtube")
@@ -373,6 +383,10 @@ class Pipeline:
                 key=track.key,
             )
         raise PermanentError(f"no free file name in the library for {rel}")
+
+
+def is_artist_key(key: str) -> bool:
+    return key.startswith(("spotify:artist:", "youtube:artist:"))
 
 
 def _check_cancel(cancel: threading.Event) -> None:

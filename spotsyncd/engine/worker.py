@@ -194,6 +194,15 @@ class WorkerPool:
             for note in result.notes:
                 log.warning("%s: %s", track.key, note)
             return
+        if result.kind == "duplicate" and result.same_as is not None:
+            album = result.meta.album or "another release"
+            where = f"on '{album}' as {track.key}"
+            self.ledger.finish_duplicate(
+                job.job_id, track.id, of=result.same_as, meta=result.meta, where=where
+            )
+            log.info("%s: %s is the same recording as %s: not downloaded again", name,
+                     track.key, result.same_as.key)  # fmt: skip
+            return
         assert result.path is not None
         relative = result.path.relative_to(self.config.library_dir).as_posix()
         settings = audio_settings_for(self.config, track)

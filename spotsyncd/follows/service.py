@@ -8,6 +8,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from spotsyncd.core.config import Config
 from spotsyncd.core.errors import LinkError, UserError
@@ -35,6 +36,13 @@ def followable(link: Link) -> Link:
     return link
 
 
+def follow_options(link: Link, options: dict[str, Any]) -> dict[str, Any]:
+    """A followed artist's releases are checked for recordings already filed elsewhere."""
+    if link.key.startswith(("spotify:artist:", "youtube:artist:")):
+        return {**options, "artist": link.key}
+    return options
+
+
 def register_config_follows(config: Config, ledger: Ledger) -> None:
     """Make the ledger's config follows match the config file (CLI/inbox ones are kept)."""
     wanted: set[str] = set()
@@ -45,7 +53,7 @@ def register_config_follows(config: Config, ledger: Ledger) -> None:
                 link,
                 name=item.name,
                 interval_s=item.every_s,
-                options=dict(item.options),
+                options=follow_options(link, dict(item.options)),
                 origin="config",
             )
         except (LinkError, UserError) as exc:
@@ -135,7 +143,7 @@ class FollowService:
             followable(link),
             name=None,
             interval_s=self.config.poll_every_s,
-            options={},
+            options=follow_options(link, {}),
             origin=origin,
         )
         self.scheduler.sync(self.ledger.follows())

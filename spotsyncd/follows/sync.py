@@ -53,6 +53,7 @@ class FollowLedger(Protocol):
     def follow_by_id(self, follow_id: int) -> FollowRow | None: ...
     def apply_listing(self, follow_id: int, listing: Listing, *, now: float) -> DiffResult: ...
     def record_poll_unchanged(self, follow_id: int, now: float) -> None: ...
+    def set_aside(self, keys: Sequence[str], why: str) -> int: ...
     def record_poll_error(
         self, follow_id: int, error_class: str, message: str, backoff_until: float
     ) -> None: ...
@@ -98,6 +99,12 @@ def backoff_delay(failures: int, interval_s: float, retry_after: float | None = 
     """60 s × 2^failures, at most the follow's interval; at least what the service asked."""
     delay = min(float(interval_s), FIRST_BACKOFF_S * 2.0 ** min(failures, 20))
     return max(delay, retry_after or 0.0)
+
+
+NEW_ONLY_WHY = (
+    "existed when the follow started (--new-only); drop the link or 'spotsyncd retry KEY' to "
+    "fetch it"
+)
 
 
 class FollowPoller:
@@ -151,6 +158,12 @@ class FollowPoller:
                 log.debug("%s: unchanged", follow.name)
                 return PollOutcome(follow.name, "unchanged")
             diff = self.ledger.apply_listing(follow.id, listing, now=now)
+            if diff.new and follow.last_poll_at is None and follow.options.get("new_only"):
+                # First poll of a --new-only follow: record what exists, fetch only what comes.
+                self.ledger.set_aside(diff.new, NEW_ONLY_WHY)
+                log.info("%s: %d existing items recorded, not fetched (--new-only)",
+                         follow.name, len(diff.new))  # fmt: skip
+                diff = replace(diff, new=())
         except Exception as exc:  # noqa: BLE001 - a poll must never take the scheduler down
             return self._failed(follow, exc, now)
         if diff.new or diff.relinked or diff.returned:
@@ -176,7 +189,7 @@ class FollowPoller:
                     f"{follow.url}: Spotify is not set up; run 'spotsyncd auth spotify' or set "
                     "spotify.client_id and spotify.client_secret"
                 )
-            if follow.key.startswith("spotify:playlist:"):
+            if follow.key.startswith(("spotify:playlist:", "spotify:artist:")):
                 snapshot = self.spotify.snapshot(follow.key)
                 if snapshot is not None and snapshot == follow.fingerprint:
                     return None

@@ -33,6 +33,7 @@ _SPOTIFY_KINDS = {
     "track": LinkKind.TRACK,
     "album": LinkKind.COLLECTION,
     "playlist": LinkKind.COLLECTION,
+    "artist": LinkKind.COLLECTION,  # the artist's releases (artist.include)
 }
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _WINDOWS_PATH = re.compile(r"[A-Za-z]:[\\/]|\\\\")
@@ -151,8 +152,8 @@ def _parse_http(text: str, short_links: ShortLinkResolver | None) -> Link:
 def _spotify(kind: str, item_id: str, original: str) -> Link:
     if kind not in _SPOTIFY_KINDS:
         raise LinkError(
-            f"Spotify {kind!r} links are not supported (only track, album, playlist, liked "
-            f"songs): {_short(original)}"
+            f"Spotify {kind!r} links are not supported (only track, album, playlist, artist, "
+            f"liked songs): {_short(original)}"
         )
     if not _SPOTIFY_ID.fullmatch(item_id):
         raise LinkError(f"not a valid Spotify {kind} id {item_id!r}: {_short(original)}")

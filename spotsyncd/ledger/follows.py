@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import and_, case, exists, func, insert, or_, select, update
@@ -183,6 +184,30 @@ class FollowsMixin(LedgerBase):
         """Record what the source lists now; new keys become tracks with pending jobs."""
         with db.write(self.engine) as conn:
             return apply_listing_in(conn, follow_id, listing, now=now, rename=_rename)
+
+    def set_aside(self, keys: Sequence[str], why: str) -> int:
+        """Pending jobs of ``keys`` that are not wanted now (a ``--new-only`` follow's first
+        poll): failed with ``why``, so dropping the link or ``retry`` still fetches them."""
+        now = time.time()
+        with db.write(self.engine) as conn:
+            ids = [
+                row.id
+                for row in conn.execute(
+                    select(tracks.c.id)
+                    .join(jobs, jobs.c.track_id == tracks.c.id)
+                    .where(tracks.c.key.in_(list(keys)), jobs.c.state == JobState.PENDING)
+                )
+            ]
+            if ids:
+                conn.execute(
+                    update(jobs)
+                    .where(jobs.c.track_id.in_(ids))
+                    .values(state=JobState.FAILED, error_class="set_aside", error=why,
+                            updated_at=now, retry_at=None)
+                )  # fmt: skip
+                for track_id in ids:
+                    self._event(conn, track_id, "info", "set_aside", why)
+            return len(ids)
 
     def record_poll_unchanged(self, follow_id: int, now: float) -> None:
         with db.write(self.engine) as conn:

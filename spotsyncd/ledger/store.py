@@ -14,6 +14,7 @@ from spotsyncd.core.models import JobState, Link, LinkKind, Listing, TrackMeta
 from spotsyncd.ledger import db
 from spotsyncd.ledger.follows import FollowsMixin
 from spotsyncd.ledger.jobs import JobsMixin
+from spotsyncd.ledger.recordings import RecordingsMixin
 from spotsyncd.ledger.reports import ReportsMixin
 from spotsyncd.ledger.rows import TRACK_COLUMNS, Added, ClaimedJob, TrackRow, row_to_track
 from spotsyncd.ledger.schema import collection_items, events, inbox_files, inbox_lines, jobs, tracks
@@ -21,7 +22,7 @@ from spotsyncd.ledger.schema import collection_items, events, inbox_files, inbox
 __all__ = ["Added", "ClaimedJob", "Ledger", "TrackRow"]
 
 
-class Ledger(JobsMixin, FollowsMixin, ReportsMixin):
+class Ledger(JobsMixin, FollowsMixin, ReportsMixin, RecordingsMixin):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.engine = db.open_engine(path)

@@ -36,6 +36,12 @@ from spotsyncd.core.errors import (
     TransientError,
 )
 from spotsyncd.core.models import Listing, TrackMeta
+from spotsyncd.sources.spotify_artist import (
+    ARTIST_PAGE_LIMIT,
+    artist_listing,
+    embed_artist_listing,
+    release_identity,
+)
 from spotsyncd.sources.spotify_auth import (
     FileTokenCache,
     client_credentials_manager,
@@ -62,7 +68,7 @@ Mode = Literal["user", "app", "embed"]
 LOGIN_EXPIRED = "Spotify login expired: re-run 'spotsyncd auth spotify'"
 PAGE_LIMIT = 50
 DEFAULT_RETRY_AFTER_S = 60.0
-_KEY = re.compile(r"^spotify:(?:(?P<kind>track|album|playlist):(?P<id>[A-Za-z0-9]+)|liked)$")
+_KEY = re.compile(r"^spotify:(?:(?P<kind>track|album|playlist|artist):(?P<id>[A-Za-z0-9]+)|liked)$")
 _BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124"
 
 
@@ -83,8 +89,10 @@ class SpotifySource:
         session: requests.Session | None = None,
         timeout_s: float = 15.0,
         clock: Callable[[], float] = time.time,
+        artist_include: tuple[str, ...] = ("album", "single"),
     ) -> None:
         self._cfg = cfg
+        self._artist_include = artist_include
         self._tokens = FileTokenCache(token_cache)
         self._embed_session = session
         self._timeout_s = timeout_s
@@ -126,13 +134,22 @@ class SpotifySource:
             return self._list_playlist(item_id)
         if kind == "liked":
             return self._list_liked()
+        if kind == "artist":
+            return self._list_artist(item_id)
         raise LinkError(f"{key} is a single track, not a collection")
 
     def snapshot(self, key: str) -> str | None:
-        """The playlist's snapshot_id in one small request; None when it cannot be known."""
+        """The playlist's snapshot_id (an artist's release-list identity) in one small request;
+        None when it cannot be known."""
         kind, item_id = _parse_key(key)
-        if kind != "playlist" or self.mode == "embed":
+        if kind not in ("playlist", "artist") or self.mode == "embed":
             return None
+        if kind == "artist":
+            try:
+                first = self._artist_first_page(item_id, f"the releases of artist {item_id}")
+            except _Refused:
+                return None
+            return release_identity(first, self._artist_include)
         try:
             data = self._get(
                 f"playlists/{item_id}", f"playlist {item_id}", soft=(403, 404), fields="snapshot_id"
@@ -236,6 +253,28 @@ class SpotifySource:
                 raise
         # Servers (and proxies) from before 2026 only know the old endpoint.
         return self._get(f"playlists/{playlist_id}/tracks", what, soft=(403,), **params)
+
+    def _list_artist(self, artist_id: str) -> Listing:
+        if self.mode == "embed":
+            return embed_artist_listing(self._embed("artist", artist_id), "no credentials")
+        what = f"the releases of artist {artist_id}"
+        try:
+            first = self._artist_first_page(artist_id, what)
+        except _Refused as refused:
+            why = f"the Web API answered HTTP {refused.status}"
+            return embed_artist_listing(self._embed("artist", artist_id), why)
+        rows = list(self._pages(first, what))
+        return artist_listing(artist_id, first, rows, self._artist_include)
+
+    def _artist_first_page(self, artist_id: str, what: str) -> dict[str, Any]:
+        return self._get(
+            f"artists/{artist_id}/albums",
+            what,
+            soft=(403, 404),
+            include_groups=",".join(self._artist_include),
+            limit=ARTIST_PAGE_LIMIT,
+            market=self._cfg.market,
+        )
 
     def _list_liked(self) -> Listing:
         if self.mode != "user":
@@ -409,8 +448,8 @@ def _parse_key(key: str) -> tuple[str, str]:
     match = _KEY.match(key.strip())
     if match is None:
         raise LinkError(
-            f"not a Spotify key: {key!r} (expected spotify:album:ID, "
-            "spotify:playlist:ID, spotify:track:ID or spotify:liked)"
+            f"not a Spotify key: {key!r} (expected spotify:album:ID, spotify:playlist:ID, "
+            "spotify:artist:ID, spotify:track:ID or spotify:liked)"
         )
     return (match["kind"], match["id"]) if match["kind"] else ("liked", "")
 

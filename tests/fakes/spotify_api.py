@@ -59,7 +59,8 @@ class FakeSpotify:
         self.hits: Counter[str] = Counter()
         self.short_links: dict[str, tuple[int, str]] = {}  # "host/code" -> (status, Location)
         self.artists: dict[str, Json] = {}
-        self.artist_albums: dict[str, list[str]] = {}  # artist id -> album ids, newest first
+        self.artist_albums: dict[str, list[str]] = {}  # artist id -> album ids
+        self.album_groups: dict[str, str] = {}  # album id -> its album_group for the artist
         self.lock = threading.RLock()
         self._counter = 0
         owner = self
@@ -220,6 +221,30 @@ class FakeSpotify:
             ids.append(track_id)
         self.albums[album_id] = album
         self.album_tracks[album_id] = ids
+        return ids
+
+    @staticmethod
+    def artist_id(name: str) -> str:
+        return str(_artist(name)["id"])
+
+    def add_release(
+        self,
+        artist: str,
+        album_id: str,
+        name: str,
+        titles: list[str],
+        *,
+        group: str = "album",
+        release_date: str = "2021-03-04",
+    ) -> list[str]:
+        """A release of ``artist`` (album_group ``album``, ``single``, ``compilation`` or
+        ``appears_on``), listed by ``/artists/{id}/albums``; returns its track IDs."""
+        ids = self.add_album(album_id, name, [artist], titles, release_date=release_date)
+        album_type = {"appears_on": "album"}.get(group, group)
+        self.albums[album_id]["album_type"] = album_type
+        self.artist_albums.setdefault(self.artist_id(artist), []).append(album_id)
+        self.artists[self.artist_id(artist)] = _artist(artist)
+        self.album_groups[album_id] = group
         return ids
 
     def add_playlist(
@@ -417,6 +442,8 @@ class FakeSpotify:
                 return 200, self.tracks[parts[1]]
             if parts[:1] == ["albums"] and len(parts) >= 2 and parts[1] in self.albums:
                 return self._album(parts[1], parts[2:], query)
+            if parts[:1] == ["artists"] and parts[2:] == ["albums"]:
+                return self._artist_albums(parts[1], query)
             if parts[:1] == ["playlists"] and len(parts) >= 2:
                 return self._playlist(parts[1], parts[2:], query, user)
             if parts == ["me"]:
@@ -429,6 +456,39 @@ class FakeSpotify:
                 entries = [self._entry(t, "track") for t in self.liked]
                 return 200, self._page("me/tracks", entries, query, 50)
         return 404, {"message": "Resource not found"}
+
+    def _artist_albums(self, artist_id: str, query: dict[str, str]) -> tuple[int, Json]:
+        """2026: at most 10 per page; grouped (album, single, compilation, appears_on), newest
+        first; ``next`` is absolute and keeps the query."""
+        if artist_id not in self.artists:
+            return 404, {"message": "Resource not found"}
+        order = ["album", "single", "compilation", "appears_on"]
+        wanted = (query.get("include_groups") or ",".join(order)).split(",")
+        rows = []
+        for album_id in self.artist_albums[artist_id]:
+            group = self.album_groups[album_id]
+            if group in wanted:
+                rows.append(self.albums[album_id] | {"album_group": group})
+        rows.sort(key=lambda a: a["release_date"], reverse=True)
+        rows.sort(key=lambda a: order.index(a["album_group"]))
+        offset = int(query.get("offset", 0))
+        limit = min(int(query.get("limit", 10)), 10)
+        more = offset + limit < len(rows)
+        keep = {k: v for k, v in query.items() if k not in ("offset", "limit")}
+        path = f"{self.api_url}artists/{artist_id}/albums"
+
+        def page_url(start: int) -> str:
+            return f"{path}?{urlencode(keep | {'offset': start, 'limit': limit})}"
+
+        return 200, {
+            "href": page_url(offset),
+            "items": rows[offset : offset + limit],
+            "limit": limit,
+            "next": page_url(offset + limit) if more else None,
+            "offset": offset,
+            "previous": page_url(max(0, offset - limit)) if offset else None,
+            "total": len(rows),
+        }
 
     def _album(self, album_id: str, rest: list[str], query: dict[str, str]) -> tuple[int, Json]:
         simple = [
@@ -527,6 +587,19 @@ class FakeSpotify:
                     rows,
                     album["images"],
                     f"{album['release_date']}T00:00:00Z",
+                )
+            if kind == "artist" and item_id in self.artists:
+                # The artist's embed shows their top tracks (here: the first ten), no releases.
+                top = [t for a in self.artist_albums[item_id] for t in self.album_tracks[a]][:10]
+                artist = self.artists[item_id]
+                return collection_entity(
+                    "artist",
+                    item_id,
+                    artist["name"],
+                    "",
+                    [self.tracks[t] for t in top],
+                    [_image(640, item_id)],
+                    None,
                 )
             if kind == "playlist" and item_id in self.playlists:
                 playlist = self.playlists[item_id]

@@ -181,7 +181,7 @@ def test_youtube_lookalike_hosts_stay_generic() -> None:
         assert parse_link(text).source is Source.GENERIC
 
 
-@pytest.mark.parametrize("kind", ["track", "album", "playlist"])
+@pytest.mark.parametrize("kind", ["track", "album", "playlist", "artist"])
 @pytest.mark.parametrize(
     "template",
     [
@@ -234,8 +234,8 @@ def test_spotify_liked_songs(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        f"https://open.spotify.com/artist/{SP}",
         f"https://open.spotify.com/episode/{SP}",
+        f"https://open.spotify.com/show/{SP}",
         "https://open.spotify.com/track/tooShort",
         f"https://open.spotify.com/track/{SP}x",
         f"spotify:track:{SP}:extra",
