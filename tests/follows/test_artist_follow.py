@@ -171,3 +171,11 @@ def test_the_same_recording_on_album_and_single_is_filed_once(world: World) -> N
     result = world.pipeline.run(claimed, threading.Event())  # NoDownloads: would raise
     assert result.kind == "duplicate" and result.same_as is not None
     assert result.same_as.key == album_track.key
+    world.ledger.finish_duplicate(claimed.job_id, claimed.track.id, of=result.same_as,
+                                  meta=result.meta, where="on 'Hook' as the single")  # fmt: skip
+    done = world.ledger.track(single_row.key)
+    assert done is not None and done.state == JobState.DONE and done.path is None
+    mine = [e["message"] for e in world.ledger.events_for(done.id)]
+    assert any(f"same recording as {album_track.key}" in m for m in mine)
+    theirs = [e["message"] for e in world.ledger.events_for(album_track.id)]
+    assert any("also on 'Hook' as the single" in m for m in theirs)
