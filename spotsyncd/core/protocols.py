@@ -106,6 +106,16 @@ class MetadataSource(Protocol):
     def list(self, key: str) -> Listing: ...
 
 
+class Catalog(Protocol):
+    """Listings a source keeps for keys of its own (YouTube Music artists and albums)."""
+
+    def list(self, key: str) -> Listing: ...
+
+    def snapshot(self, key: str) -> str | None:
+        """The listing's fingerprint in one cheap request, or None when it cannot tell."""
+        ...
+
+
 @dataclass
 class Adapters:
     downloader: Downloader
@@ -113,4 +123,5 @@ class Adapters:
     tagger: Tagger
     searchers: Sequence[Searcher] = ()
     spotify: MetadataSource | None = None
+    youtube_music: Catalog | None = None  # youtube:artist: and youtube:album: keys
     fetch_cover: Callable[[str | None], bytes | None] = lambda url: None

@@ -47,6 +47,7 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
     from spotsyncd.media.tagging import MutagenTagger
     from spotsyncd.sources.spotify import SpotifySource
     from spotsyncd.sources.youtube import YtDlpDownloader, YtDlpSearcher
+    from spotsyncd.sources.ytmusic_catalog import YtMusicCatalog
     from spotsyncd.system.tools import find_ffmpeg, find_js_runtime
 
     ffmpeg = find_ffmpeg(config.download.ffmpeg)
@@ -77,6 +78,7 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
             timeout_s=min(config.download.timeout_seconds, 30.0),
             artist_include=config.artist.include,
         ),
+        youtube_music=YtMusicCatalog(include=config.artist.include),
         fetch_cover=lambda url: fetch_cover(url, timeout_s=config.download.timeout_seconds),
     )
 

@@ -140,6 +140,10 @@ class Pipeline:
             return spotify.list(track.key)
         if track.source == Source.YOUTUBE:
             self.circuits.check("youtube")
+            if track.key.startswith(("youtube:artist:", "youtube:album:")):
+                if self.adapters.youtube_music is None:
+                    raise PermanentError("YouTube Music artists and albums need ytmusicapi")
+                return self.adapters.youtube_music.list(track.key)
         return self.adapters.downloader.list(track.url)
 
     def _spotify(self) -> MetadataSource:
@@ -344,7 +348,11 @@ class Pipeline:
             meta = wanted.merged_over(from_source)
             # Spotify's own page for the track, not the YouTube video.
             return replace(meta, source_url=wanted.source_url or track.url)
-        meta = from_source.merged_over(wanted)
+        if wanted.album and wanted.track_number:
+            # Listed from a YouTube Music album page: its album facts beat the video's.
+            meta = wanted.merged_over(from_source)
+        else:
+            meta = from_source.merged_over(wanted)
         if not meta.source_url:
             meta = replace(meta, source_url=track.url)
         return meta

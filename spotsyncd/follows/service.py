@@ -82,6 +82,7 @@ class FollowService:
             ledger,
             spotify=adapters.spotify,  # type: ignore[arg-type]
             lister=adapters.downloader,
+            youtube_music=adapters.youtube_music,
             wake=wake,
             library_dir=config.library_dir,
             playlists=PlaylistWriter(config.library_dir, on_change),
@@ -122,6 +123,7 @@ class FollowService:
             self.poller.lister = adapters.downloader
             self.poller.fetch_artwork = lambda url: as_jpeg(adapters.fetch_cover(url))
             self.poller.feed_artwork = getattr(adapters.downloader, "feed_artwork", None)
+            self.poller.youtube_music = adapters.youtube_music
         register_config_follows(config, self.ledger)
         self.scheduler.sync(self.ledger.follows())
 

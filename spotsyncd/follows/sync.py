@@ -114,6 +114,7 @@ class FollowPoller:
         *,
         spotify: SnapshotSource | None,
         lister: FlatLister,
+        youtube_music: SnapshotSource | None = None,
         wake: Callable[[], None],
         library_dir: Path,
         playlists: Playlists,
@@ -124,6 +125,7 @@ class FollowPoller:
         self.ledger = ledger
         self.spotify = spotify
         self.lister = lister
+        self.youtube_music = youtube_music
         self.wake = wake
         self.library_dir = library_dir
         self.playlists = playlists
@@ -194,6 +196,13 @@ class FollowPoller:
                 if snapshot is not None and snapshot == follow.fingerprint:
                     return None
             listing = self.spotify.list(follow.key)
+        elif follow.key.startswith(("youtube:artist:", "youtube:album:")):
+            if self.youtube_music is None:
+                raise PermanentError(f"{follow.url}: YouTube Music artists need ytmusicapi")
+            snapshot = self.youtube_music.snapshot(follow.key)
+            if snapshot is not None and snapshot == follow.fingerprint:
+                return None
+            listing = self.youtube_music.list(follow.key)
         else:
             found = self.lister.list(follow.url)
             if found is None:

@@ -179,3 +179,65 @@ def test_the_same_recording_on_album_and_single_is_filed_once(world: World) -> N
     assert any(f"same recording as {album_track.key}" in m for m in mine)
     theirs = [e["message"] for e in world.ledger.events_for(album_track.id)]
     assert any("also on 'Hook' as the single" in m for m in theirs)
+
+
+def test_a_youtube_music_artist_gaining_a_single_fetches_exactly_it(tmp_path: Path) -> None:
+    import requests
+
+    from spotsyncd.sources.ytmusic_catalog import YtMusicCatalog
+    from tests.fakes.ytmusic_pages import Release, Track, YtMusicStandIn
+    from tests.sources.test_ytmusic_catalog import CHANNEL, loopbacks
+
+    stand_in = YtMusicStandIn(loopbacks())
+    session = requests.Session()
+    session.mount("https://", stand_in)
+    music = YtMusicCatalog(session)
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    try:
+        poller = FollowPoller(
+            ledger, spotify=None, lister=NoDownloads(), youtube_music=music, wake=lambda: None,
+            library_dir=tmp_path, playlists=PlaylistWriter(tmp_path),
+        )  # fmt: skip
+        link = parse_link(f"https://music.youtube.com/browse/{CHANNEL}")
+        ledger.add_follow(link, name="ytm", interval_s=3600, origin="cli",
+                          options=follow_options(link, {"new_only": True}))  # fmt: skip
+
+        def poll() -> Any:
+            row = ledger.follow("ytm")
+            assert row is not None
+            return poller.poll(row)
+
+        poll()
+        assert [t.key for t in ledger.tracks(state=JobState.PENDING)] == []  # --new-only
+        calls = sum(stand_in.calls.values())
+        assert poll().status == "unchanged"
+        assert sum(stand_in.calls.values()) == calls + 1
+        stand_in.artists[CHANNEL].releases.insert(
+            0,
+            Release(
+                "MPREb_sgl002", "Brand New", "Single", "2026", [Track("vid00000009", "New", 160)]
+            ),  # fmt: skip
+        )
+        outcome = poll()
+        assert outcome.diff is not None and outcome.diff.new == ("youtube:album:MPREb_sgl002",)
+        assert [t.key for t in ledger.tracks(state=JobState.PENDING)] == [
+            "youtube:album:MPREb_sgl002"
+        ]
+        cfg = tmp_path / "config.yaml"
+        cfg.write_text(f"library_dir: {tmp_path / 'lib'}\nstate_dir: {tmp_path / 'state'}\n")
+        adapters = Adapters(downloader=NoDownloads(), processor=None, tagger=None,  # type: ignore[arg-type]
+                            youtube_music=music)  # fmt: skip
+        pipeline = Pipeline(load_config(cfg, env={}), ledger, adapters, Circuits())
+        job = ledger.claim_next_job("test")
+        assert job is not None
+        assert pipeline.run(job, threading.Event()).kind == "expanded"
+        track = ledger.track("youtube:vid00000009")
+        assert track is not None and track.state == JobState.PENDING
+        assert (track.meta.album, track.meta.track_number, track.meta.date) == (
+            "Brand New",
+            1,
+            "2026",
+        )
+        assert track.options.get("artist") == f"youtube:artist:{CHANNEL}"
+    finally:
+        ledger.close()
