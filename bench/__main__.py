@@ -179,6 +179,20 @@ def _matching(r: dict[str, Any]) -> list[Figure]:
     ]
 
 
+def _links(r: dict[str, Any]) -> list[Figure]:
+    figures = [
+        Figure("links", f"parse a {kind.replace('_', ' ')} link", r[f"{kind}_us"], "µs",
+               r["target_us"] if kind == "youtube" else None)
+        for kind in ("youtube", "youtube_music_album", "spotify", "other")
+    ]  # fmt: skip
+    figures.append(
+        Figure(
+            "links", "first YouTube link (imports yt-dlp)", r["first_youtube_link_s"] * 1000, "ms"
+        )
+    )
+    return figures
+
+
 @dataclass(frozen=True)
 class Bench:
     name: str
@@ -195,6 +209,7 @@ BENCHES = (
     Bench("idle", "bench.idle", ("--quick",), _idle),
     Bench("startup", "bench.startup", ("--quick",), _startup),
     Bench("matching", "bench.matching", (), _matching),  # 80 cases: already quick
+    Bench("links", "bench.links", ("--quick",), _links),
 )
 
 

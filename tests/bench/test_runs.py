@@ -97,3 +97,13 @@ def test_a_failing_benchmark_is_reported_and_the_others_still_run(
     report = bench_all.main(["--quick", "--only", "polling", "--only", "matching"])
     assert set(report["errors"]) == {"polling"}
     assert {f.bench for f in report["figures"]} == {"matching"}
+
+
+def test_links_reports_per_link_costs() -> None:
+    from bench import links
+
+    result = links.main(["--quick"])
+    assert result["links"] == 300
+    for kind in links.KINDS:
+        assert 0 < result[f"{kind}_us"] < 50_000
+    assert 0 < result["first_youtube_link_s"] < 30
