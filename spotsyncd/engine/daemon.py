@@ -47,9 +47,11 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
     from spotsyncd.media.tagging import MutagenTagger
     from spotsyncd.sources.spotify import SpotifySource
     from spotsyncd.sources.youtube import YtDlpDownloader, YtDlpSearcher
+    from spotsyncd.sources.youtube_urls import warm_up
     from spotsyncd.sources.ytmusic_catalog import YtMusicCatalog
     from spotsyncd.system.tools import find_ffmpeg, find_js_runtime
 
+    threading.Thread(target=warm_up, name="warm-up-links", daemon=True).start()
     ffmpeg = find_ffmpeg(config.download.ffmpeg)
     js = find_js_runtime()
     downloader = YtDlpDownloader(

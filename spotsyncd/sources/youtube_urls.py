@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 from spotsyncd.core.errors import LinkError
 from spotsyncd.core.models import Link, LinkKind, Source
 
-__all__ = ["is_youtube_host", "youtube_link"]
+__all__ = ["is_youtube_host", "warm_up", "youtube_link"]
 
 _PROBE_ID = "dQw4w9WgXcQ"
 # The shapes of path each extractor's pattern puts after a host; a host is a YouTube host when
@@ -111,6 +111,12 @@ def _extractors() -> _Extractors:
         YoutubeYtBeIE,
     )
     return _Extractors(ordered, YoutubeIE, YoutubeTabIE, YoutubeBaseInfoExtractor.is_music_url)
+
+
+def warm_up() -> None:
+    """Import yt-dlp's YouTube extractors now (a daemon does it in the background at start, so
+    the first link of the first inbox file does not wait for it)."""
+    is_youtube_host("www.youtube.com")
 
 
 @functools.lru_cache(maxsize=4096)
