@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, or_, select, update
 
 from spotsyncd.core.models import JobState, LinkKind
 from spotsyncd.ledger import db
@@ -68,13 +68,7 @@ class ReportsMixin(LedgerBase):
                     continue
                 children = None
                 if row.kind == LinkKind.COLLECTION and row.state == JobState.DONE:
-                    counts = conn.execute(
-                        select(jobs.c.state, func.count())
-                        .join(collection_items, collection_items.c.child_id == jobs.c.track_id)
-                        .where(collection_items.c.parent_id == row.id)
-                        .group_by(jobs.c.state)
-                    ).all()
-                    children = {state: n for state, n in counts}
+                    children = _leaf_counts(conn, row.id)
                 lines.append(
                     ReportLine(
                         row.line_no, row.text, row.key, row.state, row.path, row.job_error, children
@@ -137,3 +131,24 @@ class ReportsMixin(LedgerBase):
             "average_speed_bps": round(size / download_s) if download_s else None,
             "generated_at": time.time(),
         }
+
+
+def _leaf_counts(conn: Connection, parent_id: int) -> dict[str, int]:
+    """States of a collection's tracks, through nested collections (an artist's albums): a
+    listed collection counts as its items, one not listed yet as itself."""
+    tree = (
+        select(collection_items.c.child_id.label("id"))
+        .where(collection_items.c.parent_id == parent_id)
+        .cte("tree", recursive=True)
+    )
+    tree = tree.union(
+        select(collection_items.c.child_id).join(tree, collection_items.c.parent_id == tree.c.id)
+    )
+    counts = conn.execute(
+        select(jobs.c.state, func.count())
+        .join(tree, tree.c.id == jobs.c.track_id)
+        .join(tracks, tracks.c.id == jobs.c.track_id)
+        .where(or_(tracks.c.kind != LinkKind.COLLECTION, jobs.c.state != JobState.DONE))
+        .group_by(jobs.c.state)
+    ).all()
+    return {state: n for state, n in counts}
