@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
 import time
 from typing import Any
 
@@ -12,70 +10,14 @@ from spotsyncd.cli.common import config_from, key_of, open_ledger, print_json
 from spotsyncd.core.errors import UserError
 
 
-def _daemon_info(config: Any) -> dict[str, Any]:
-    from spotsyncd.system.lock import holder_pid
-
-    pid = holder_pid(config.state_dir)
-    info: dict[str, Any] = {"running": bool(pid), "pid": pid if pid and pid > 0 else None}
-    try:
-        runtime = json.loads((config.state_dir / "runtime.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        runtime = {}
-    if pid and runtime.get("started_at"):
-        info["uptime_s"] = round(time.time() - float(runtime["started_at"]), 1)
-        info["version"] = runtime.get("version")
-    return info
-
-
 def status_data(config: Any) -> dict[str, Any]:
-    from spotsyncd.engine.circuits import Circuits
+    from spotsyncd.engine.status import status_data as collect
 
     ledger = open_ledger(config)
     try:
-        day_start = time.mktime(time.localtime()[:3] + (0, 0, 0, 0, 0, -1))
-        in_flight = [
-            {"key": t.key, "title": t.title, "artist": t.artist, "url": t.url, **(t.progress or {})}
-            for t in ledger.running()
-        ]
-        data: dict[str, Any] = {
-            "daemon": _daemon_info(config),
-            "jobs": ledger.counts(),
-            "in_flight": in_flight,
-            "today": ledger.summary(since=day_start),
-            "overall": ledger.summary(),
-            "recent_failures": [
-                {"key": t.key, "title": t.title, "error_class": t.error_class, "error": t.error}
-                for t in ledger.recent_failures(5)
-            ],
-            "follows_due": _follows_due(ledger),
-            "circuits": Circuits.read(config.state_dir / "circuits.json"),
-        }
+        return collect(config, ledger)
     finally:
         ledger.close()
-    try:
-        data["disk_free_bytes"] = shutil.disk_usage(config.library_dir).free
-    except OSError:
-        data["disk_free_bytes"] = None
-    data["inbox_dir"] = str(config.inbox_dir)
-    data["library_dir"] = str(config.library_dir)
-    return data
-
-
-def _follows_due(ledger: Any) -> list[dict[str, Any]]:
-    follows = getattr(ledger, "follows", None)
-    if follows is None:
-        return []
-    try:
-        rows = follows()
-    except Exception:  # noqa: BLE001 - an older ledger without follows simply has none
-        return []
-    due = sorted(
-        (f for f in rows if getattr(f, "next_poll_at", None)), key=lambda f: f.next_poll_at
-    )
-    return [
-        {"name": f.name, "next_poll_at": f.next_poll_at, "error": getattr(f, "error", None)}
-        for f in due[:5]
-    ]
 
 
 def _ago(seconds: float) -> str:
@@ -120,6 +62,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         if circuit.get("open"):
             until = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(circuit["open_until"]))
             print(f"circuit {lane}: OPEN until {until}: {circuit.get('reason')}")
+    web = data["web"]
+    if web["running"]:
+        print(f"web: {web['url']} ('spotsyncd web' prints a login link)")
+    elif web["enabled"] and daemon["running"]:
+        print(f"web: off: {web['error']}")
     for follow in data["follows_due"]:
         print(f"follow {follow['name']}: next poll in {_ago(follow['next_poll_at'] - time.time())}")
     for failure in data["recent_failures"]:
@@ -150,27 +97,22 @@ def cmd_tracks(args: argparse.Namespace) -> int:
 
 
 def cmd_why(args: argparse.Namespace) -> int:
+    from spotsyncd.engine.status import why_data
+
     config = config_from(args)
     ledger = open_ledger(config)
     try:
-        key = key_of(args.key)
-        track = ledger.track(key)
-        if track is None:
-            raise UserError(f"no track {args.key} in the ledger (see 'spotsyncd tracks')")
-        history = ledger.events_for(track.id)
-        candidates = ledger.candidates(key)
-        children = ledger.children(track.id)
+        data = why_data(ledger, config.library_dir, key_of(args.key))
     finally:
         ledger.close()
+    if data is None:
+        raise UserError(f"no track {args.key} in the ledger (see 'spotsyncd tracks')")
+    track, children = data.pop("row"), data.pop("children")
+    history, candidates = data["events"], data["candidates"]
     if args.json:
-        print_json(
-            {
-                **track.to_json(),
-                "events": history,
-                "candidates": candidates,
-                "items": [c.to_json() for c in children],
-            }
-        )
+        data.pop("file_present")
+        data.pop("override_url")
+        print_json({**data, "items": [c.to_json() for c in children]})
         return 0
     print(f"{track.key}: {track.state} (attempts {track.attempts})")
     print(f"  url: {track.url}")

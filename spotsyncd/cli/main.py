@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "auth": ("auth", "log in to Spotify (PKCE, loopback redirect)"),
     "service": ("service_cmd", "install/uninstall/start/stop/status the system service"),
     "media-servers": ("media_servers", "ask the configured Navidrome/Jellyfin/Plex to scan now"),
+    "web": ("web", "print a login link for the dashboard; 'web token' prints the API token"),
 }
 
 
@@ -135,6 +136,10 @@ def _arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--timeout", type=float, default=300.0)
     elif name == "media-servers":
         p.add_argument("action", choices=["test"], help="test: ask each server for a scan now")
+    elif name == "web":
+        p.add_argument("action", nargs="?", choices=["token"], help="token: print the API token")
+        p.add_argument("--rotate", action="store_true", help="with 'token': make a new token")
+        p.add_argument("--no-browser", action="store_true", help="print the link only")
     elif name == "service":
         p.add_argument("action", choices=["install", "uninstall", "status", "start", "stop"])
         p.add_argument(

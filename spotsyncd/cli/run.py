@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from spotsyncd.cli.common import config_from
 
@@ -16,4 +17,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     setup_logging(config)
     print(f"spotsyncd: drop .txt files of links into {config.inbox_dir}", file=sys.stderr)
     print(f"spotsyncd: finished tracks go to {config.library_dir}", file=sys.stderr)
-    return Daemon(config, config_path=getattr(args, "config", None)).run(once=args.once)
+    daemon = Daemon(config, config_path=getattr(args, "config", None), web_factory=_start_web)
+    return daemon.run(once=args.once)
+
+
+def _start_web(config: Any, ledger: Any, nudge: Any) -> Any:
+    """The web API is a layer above the engine: the daemon gets it handed in from here."""
+    from spotsyncd.api.server import start_web
+
+    return start_web(config, ledger, nudge)

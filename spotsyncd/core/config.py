@@ -85,6 +85,24 @@ class ArtistConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The HTTP API and dashboard inside the daemon (see spotsyncd/api/)."""
+
+    enabled: bool = True
+    listen: str = "127.0.0.1:8642"  # HOST:PORT; port 0 picks a free one
+    allow_remote: bool = False  # binding a non-loopback address needs this
+    allowed_hosts: tuple[str, ...] = ()  # extra Host header values (reverse proxy, LAN name)
+
+    @property
+    def host(self) -> str:
+        return v.split_listen(self.listen)[0]
+
+    @property
+    def port(self) -> int:
+        return v.split_listen(self.listen)[1]
+
+
+@dataclass(frozen=True)
 class FollowConfig:
     url: str
     every_s: int = 6 * 3600
@@ -106,6 +124,7 @@ class Config:
     spotify: SpotifyConfig = field(default_factory=SpotifyConfig)
     matching: MatchingConfig = field(default_factory=MatchingConfig)
     artist: ArtistConfig = field(default_factory=ArtistConfig)
+    web: WebConfig = field(default_factory=WebConfig)
     follows: tuple[FollowConfig, ...] = ()
     media_servers: tuple[MediaServerConfig, ...] = ()
     media_servers_debounce_s: float = 60.0
@@ -183,8 +202,12 @@ SCHEMA: dict[str, Callable[[Any], Any]] = {
     "matching.youtube_fallback": v.bool_value,
     "media_servers_debounce": debounce_value,
     "artist.include": v.choice_list(ARTIST_GROUPS),
+    "web.enabled": v.bool_value,
+    "web.listen": v.listen_address,
+    "web.allow_remote": v.bool_value,
+    "web.allowed_hosts": v.host_list,
 }
-SECTIONS = ("audio", "download", "library", "spotify", "matching", "artist")
+SECTIONS = ("audio", "download", "library", "spotify", "matching", "artist", "web")
 FOLLOW_KEYS = ("url", "every", "name", "options")
 FOLLOW_OPTIONS = {
     "format": v.choice(AUDIO_FORMATS),
@@ -458,9 +481,22 @@ def _build(
         spotify=SpotifyConfig(**sections["spotify"]),
         matching=MatchingConfig(**sections["matching"]),
         artist=ArtistConfig(**sections["artist"]),
+        web=_web(sections["web"], source),
         follows=follows,
         source=source,
     )
+
+
+def _web(values: dict[str, Any], source: Path | None) -> WebConfig:
+    web = WebConfig(**values)
+    if not web.allow_remote and not v.is_loopback(web.host):
+        raise ConfigError(
+            f"{web.host} is not a loopback address: the API can start downloads and write files, "
+            "so set web.allow_remote: true to listen there on purpose (or use 127.0.0.1)",
+            key="web.listen",
+            file=str(source or ""),
+        )
+    return web
 
 
 def prepare_dirs(config: Config) -> None:

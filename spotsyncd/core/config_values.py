@@ -166,3 +166,49 @@ def template(value: Any) -> str:
     if text.startswith("/") or ".." in text.split("/"):
         raise ValueError("must be relative to library_dir")
     return text
+
+
+def split_listen(value: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:PORT`` for IPv6) → (host, port)."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"expected HOST:PORT such as 127.0.0.1:8642, got {value!r}")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not host or int(port) > 65535:
+        raise ValueError(f"expected HOST:PORT such as 127.0.0.1:8642, got {value!r}")
+    return host, int(port)
+
+
+def listen_address(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected HOST:PORT such as 127.0.0.1:8642, got {value!r}")
+    split_listen(value.strip())
+    return value.strip()
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_HOST_NAME = re.compile(r"[A-Za-z0-9._\[\]:-]{1,255}")
+
+
+def host_list(value: Any) -> tuple[str, ...]:
+    """Host header values: a list of names (``nas.local``, ``nas.local:8642``)."""
+    if isinstance(value, str):
+        value = [part for part in value.replace(",", " ").split() if part]
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of host names, got {value!r}")
+    hosts: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not _HOST_NAME.fullmatch(item.strip()):
+            raise ValueError(f"expected a host name such as nas.local, got {item!r}")
+        hosts.append(item.strip().lower())
+    return tuple(hosts)

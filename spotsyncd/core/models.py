@@ -154,6 +154,7 @@ class Progress:
     total_bytes: int | None = None
     speed: float | None = None
     eta: float | None = None
+    stage: str = "download"  # download | process
 
     @property
     def percent(self) -> float | None:

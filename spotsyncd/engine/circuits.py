@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -36,7 +37,15 @@ class Circuit:
 
 
 class Circuits:
-    def __init__(self, state_file: Path | None = None, *, base_backoff_s: float = BASE_BACKOFF_S):
+    def __init__(
+        self,
+        state_file: Path | None = None,
+        *,
+        base_backoff_s: float = BASE_BACKOFF_S,
+        on_change: Callable[[str, bool, str], None] | None = None,
+    ):
+        # on_change(lane, is_open, reason): told after a circuit opens or closes (event log).
+        self._on_change = on_change
         self._lock = threading.Lock()
         self._circuits: dict[str, Circuit] = {}
         self._state_file = state_file
@@ -73,6 +82,7 @@ class Circuits:
             until = circuit.open_until
             self._save()
         log.warning("%s circuit open for %.0fs: %s", lane, until - now, exc)
+        self._changed(lane, True, f"open for {until - now:.0f}s: {exc}")
         return until
 
     def record_success(self, lane: str) -> None:
@@ -83,6 +93,7 @@ class Circuits:
             self._circuits.pop(lane)
             self._save()
         log.info("%s circuit closed: a request succeeded", lane)
+        self._changed(lane, False, "closed: a request succeeded")
 
     def clear_credentials(self, lane: str) -> None:
         """The user may have fixed the login: let the next job try again."""
@@ -93,6 +104,15 @@ class Circuits:
             self._circuits.pop(lane)
             self._save()
         log.info("%s circuit closed: trying the new credentials", lane)
+        self._changed(lane, False, "closed: trying the new credentials")
+
+    def _changed(self, lane: str, is_open: bool, reason: str) -> None:
+        if self._on_change is None:
+            return
+        try:
+            self._on_change(lane, is_open, reason[:300])
+        except Exception:  # noqa: BLE001 - recording the change must not break the job
+            log.debug("circuit change not recorded", exc_info=True)
 
     def snapshot(self) -> dict[str, dict[str, object]]:
         now = time.time()

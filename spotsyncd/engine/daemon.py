@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from spotsyncd import __version__
 from spotsyncd.core.config import Config, load_config, prepare_dirs
@@ -85,6 +86,16 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
     )
 
 
+class WebHandle(Protocol):
+    """The web API server the daemon runs (built by ``spotsyncd.api.server.start_web``)."""
+
+    def status(self) -> dict[str, Any]: ...
+    def stop(self) -> None: ...
+
+
+WebFactory = Callable[[Config, Ledger, Callable[[], None]], WebHandle]
+
+
 @dataclass
 class Services:
     """The running parts, for status and the watchdog."""
@@ -102,6 +113,7 @@ class Daemon:
         *,
         config_path: Path | None = None,
         adapters_factory: Callable[[Config], Adapters] = build_adapters,
+        web_factory: WebFactory | None = None,
     ) -> None:
         self.config = config
         self.config_path = config_path
@@ -117,6 +129,8 @@ class Daemon:
         self.follow_names: tuple[str, ...] = ()
         self.circuits: Circuits | None = None
         self.rescans: RescanDebouncer | None = None  # media servers told about new files
+        self.web_factory = web_factory
+        self.web: WebHandle | None = None
 
     # ------------------------------------------------------------------ entry point
 
@@ -148,7 +162,9 @@ class Daemon:
             log.warning("%d jobs were interrupted by a crash or kill; they resume now", reset)
         self._clean_staging(ledger)
         self.rescans = _rescans(config, ledger)
-        self.circuits = Circuits(config.state_dir / "circuits.json")
+        self.circuits = Circuits(
+            config.state_dir / "circuits.json", on_change=self._circuit_changed
+        )
         adapters = self.adapters_factory(config)
         pipeline = Pipeline(config, ledger, adapters, self.circuits)
         reporter = Reporter(ledger, config.library_dir)
@@ -168,6 +184,8 @@ class Daemon:
         self.services.scheduler = self._start_scheduler(adapters, workers)
         if not self.once:
             inbox.start()
+            if self.web_factory is not None and config.web.enabled:
+                self.web = self.web_factory(config, ledger, self._nudged)
         self._write_runtime()
         counts = ledger.counts()
         log.info(
@@ -264,8 +282,16 @@ class Daemon:
         if hasattr(signal, "SIGUSR1"):
             signal.signal(signal.SIGUSR1, lambda *_: self._nudged())
 
+    def _circuit_changed(self, lane: str, is_open: bool, reason: str) -> None:
+        if self.ledger is not None:
+            kind = "circuit_open" if is_open else "circuit_closed"
+            level = "warning" if is_open else "info"
+            self.ledger.event(level, kind, f"{lane}: {reason}")
+
     def _nudged(self) -> None:
-        """The CLI queued work or changed follows: look at the ledger now."""
+        """The CLI (or the web API) queued work or changed follows: look at the ledger now."""
+        if self.ledger is not None:
+            self.ledger.changed()
         if self.circuits is not None:
             self.circuits.clear_credentials("spotify")
         if self.services is not None:
@@ -338,6 +364,8 @@ class Daemon:
     def _stop(self) -> None:
         self.notifier.stopping("stopping")
         log.info("stopping: no new jobs; interrupting downloads in flight")
+        if self.web is not None:
+            self.web.stop()
         if self.services is not None:
             self.services.inbox.stop()
             if self.services.scheduler is not None:
@@ -391,6 +419,7 @@ class Daemon:
             "workers": self.config.download.workers,
             "inbox_dir": str(self.config.inbox_dir),
             "library_dir": str(self.config.library_dir),
+            "web": self.web.status() if self.web is not None else None,
         }
         try:
             write_atomic(self.config.state_dir / "runtime.json", json.dumps(data))

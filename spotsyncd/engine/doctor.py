@@ -39,6 +39,9 @@ def run_checks(
     checks += _ledger(config, repair)
     checks += _media_servers(config)
     checks += _service()
+    from spotsyncd.engine.webcheck import web_checks
+
+    checks += web_checks(config)
     return checks
 
 

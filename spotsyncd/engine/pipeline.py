@@ -194,6 +194,8 @@ class Pipeline:
         downloaded = self._download(audio_url, staging / "download", cancel, progress, lane)
         download_s = time.monotonic() - started
         _check_cancel(cancel)
+        if progress is not None:  # downloaded: now trim, normalise, encode, tag, file
+            progress(Progress(downloaded_bytes=1, total_bytes=1, stage="process"))
 
         started = time.monotonic()
         settings = audio_settings_for(self.config, track)

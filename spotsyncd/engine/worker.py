@@ -261,13 +261,15 @@ class WorkerPool:
 
     def _progress_reporter(self, job: ClaimedJob) -> Callable[[Progress], None]:
         last = [0.0]
+        stage = [""]
 
         def report(progress: Progress) -> None:
             now = time.monotonic()
-            if now - last[0] < PROGRESS_EVERY_S:
+            if now - last[0] < PROGRESS_EVERY_S and progress.stage == stage[0]:
                 return
-            last[0] = now
+            last[0], stage[0] = now, progress.stage
             data = {
+                "stage": progress.stage,
                 "percent": progress.percent,
                 "downloaded_bytes": progress.downloaded_bytes,
                 "total_bytes": progress.total_bytes,

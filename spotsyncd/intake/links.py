@@ -13,7 +13,7 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -344,6 +344,31 @@ def read_link_file(
                 yield result
         except OSError as exc:
             raise LinkFileError(f"{path}: read failed: {exc.strerror}") from None
+
+
+def parse_lines(
+    texts: Iterable[str],
+    *,
+    max_line_chars: int = MAX_LINE_CHARS,
+    short_links: ShortLinkResolver | None = None,
+) -> list[LineResult]:
+    """Link lines that arrive as strings (the web API): the same rules as a link file's lines,
+    numbered from 1; blank and comment lines give no result, repeats are dropped."""
+    results: list[LineResult] = []
+    seen: set[bytes] = set()
+    for line_no, text in enumerate(texts, start=1):
+        for part in text.splitlines() or [""]:
+            fitting = part if len(part) <= max_line_chars else None
+            result = _line_result(line_no, fitting, max_line_chars, short_links)
+            if result is None:
+                continue
+            if result.link is not None:
+                identity = _identity(result.link)
+                if identity in seen:
+                    continue
+                seen.add(identity)
+            results.append(result)
+    return results
 
 
 def _line_result(

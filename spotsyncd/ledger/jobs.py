@@ -64,6 +64,7 @@ class JobsMixin(LedgerBase):
             if row is None:
                 return None
             track = self._track_by_id(conn, row.track_id)
+            self._event(conn, row.track_id, "info", "started", f"attempt {row.attempts}")
         return ClaimedJob(job_id=row.id, attempts=row.attempts, track=track)
 
     def next_due_at(self) -> float | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from spotsyncd.core.models import JobState, Link, LinkKind, Listing, TrackMeta
 from spotsyncd.ledger import db
+from spotsyncd.ledger.browse import BrowseMixin, call_after_writes
 from spotsyncd.ledger.follows import FollowsMixin
 from spotsyncd.ledger.jobs import JobsMixin
 from spotsyncd.ledger.recordings import RecordingsMixin
@@ -22,11 +23,22 @@ from spotsyncd.ledger.schema import collection_items, events, inbox_files, inbox
 __all__ = ["Added", "ClaimedJob", "Ledger", "TrackRow"]
 
 
-class Ledger(JobsMixin, FollowsMixin, ReportsMixin, RecordingsMixin):
+class Ledger(JobsMixin, FollowsMixin, ReportsMixin, RecordingsMixin, BrowseMixin):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.engine = db.open_engine(path)
         db.migrate(self.engine)
+        self._listeners: list[Callable[[], None]] = []
+        call_after_writes(self.engine, self.changed)
+
+    def add_listener(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after each write this process commits, and on ``changed()``
+        (another process wrote: the daemon is nudged). It must return at once."""
+        self._listeners.append(callback)
+
+    def changed(self) -> None:
+        for callback in list(self._listeners):
+            callback()
 
     def close(self) -> None:
         self.engine.dispose()

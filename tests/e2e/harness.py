@@ -47,6 +47,9 @@ class Env:
                 "backoff_seconds": 0.2,
                 "timeout_seconds": 5,
             },
+            # Off unless a test turns it on (tests/e2e/test_web.py): parallel daemons would
+            # all want port 8642, and most tests are not about the web.
+            "web": {"enabled": False},
         }
         for key, value in overrides.items():
             if isinstance(value, dict):

@@ -1,0 +1,35 @@
+"""The FastAPI application: the API under ``/api/v1`` (OpenAPI at ``/api/v1/openapi.json``),
+the dashboard at ``/``, all behind the guard (Host check, body cap, security headers)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from spotsyncd import __version__
+from spotsyncd.api import errors
+from spotsyncd.api.context import WebContext
+from spotsyncd.api.guard import Guard, HostPolicy
+from spotsyncd.api.routes import events, follows, health, links, pages, status, tracks
+
+API = "/api/v1"
+
+
+def create_app(ctx: WebContext) -> FastAPI:
+    app = FastAPI(
+        title="spotsyncd",
+        version=__version__,
+        description="Queue links, follow playlists, watch jobs and play what is done. Every "
+        "request but /healthz needs the token: 'Authorization: Bearer TOKEN' "
+        "('spotsyncd web token' prints it).",
+        openapi_url=f"{API}/openapi.json",
+        docs_url=None,  # the interactive docs load scripts from a CDN: not here
+        redoc_url=None,
+    )
+    app.state.ctx = ctx
+    errors.install(app)
+    for module in (status, links, tracks, follows, events, health):
+        app.include_router(module.router, prefix=API)
+    app.include_router(pages.router)
+    hosts = HostPolicy(ctx.config.web.host, lambda: ctx.port, ctx.config.web.allowed_hosts)
+    app.add_middleware(Guard, hosts=hosts, max_body_bytes=ctx.max_body_bytes)
+    return app

@@ -1,0 +1,67 @@
+"""``/metrics`` with the official prometheus_client: a collector that reads the ledger and the
+circuits at scrape time (a private registry: no global state)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from spotsyncd.engine.circuits import Circuits
+
+if TYPE_CHECKING:
+    from spotsyncd.api.context import WebContext
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class LedgerCollector(Collector):
+    def __init__(self, ctx: WebContext) -> None:
+        self.ctx = ctx
+
+    def collect(self) -> Iterator[Metric]:
+        ledger = self.ctx.ledger
+        jobs = GaugeMetricFamily("spotsyncd_jobs", "Jobs by state", labels=["state"])
+        for state, count in sorted(ledger.counts().items()):
+            jobs.add_metric([state], count)
+        yield jobs
+        summary = ledger.summary()
+        yield CounterMetricFamily(
+            "spotsyncd_downloads", "Tracks downloaded and filed", value=summary["done"]
+        )
+        yield CounterMetricFamily(
+            "spotsyncd_downloaded_bytes", "Size of the filed tracks", value=summary["bytes"]
+        )
+        for name, key, text in (
+            ("spotsyncd_download_seconds", "download_seconds", "Time spent downloading"),
+            ("spotsyncd_process_seconds", "process_seconds", "Time spent processing audio"),
+        ):
+            yield CounterMetricFamily(name, text, value=summary[key])
+        failures = CounterMetricFamily(
+            "spotsyncd_failures", "Tracks failed for good, by error class", labels=["error_class"]
+        )
+        for reason, count in sorted(summary["failed_by_reason"].items()):
+            failures.add_metric([reason], count)
+        yield failures
+        circuits = GaugeMetricFamily(
+            "spotsyncd_circuit_open", "1 while a service's circuit is open", labels=["service"]
+        )
+        for lane, circuit in sorted(
+            Circuits.read(self.ctx.config.state_dir / "circuits.json").items()
+        ):
+            circuits.add_metric([lane], 1.0 if circuit.get("open") else 0.0)
+        yield circuits
+        yield GaugeMetricFamily(
+            "spotsyncd_web_event_clients",
+            "Connected /events clients",
+            value=self.ctx.hub.subscribers,
+        )
+
+
+def render(ctx: WebContext) -> tuple[bytes, str]:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(LedgerCollector(ctx))
+    return generate_latest(registry), CONTENT_TYPE

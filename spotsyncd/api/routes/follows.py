@@ -1,0 +1,92 @@
+"""``/follows``: list, follow, unfollow, poll now, and a follow's playlist as m3u8."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import Response
+
+from spotsyncd.api.context import Ctx, WebContext, require_auth
+from spotsyncd.api.errors import RESPONSES
+from spotsyncd.api.routes.tracks import audio_url
+from spotsyncd.api.schemas import Done, Follow, FollowIn
+from spotsyncd.core.config import parse_duration
+from spotsyncd.core.models import JobState
+from spotsyncd.follows.service import followable, request_poll
+from spotsyncd.intake.links import parse_line
+from spotsyncd.ledger.follow_rows import FollowRow
+
+router = APIRouter(tags=["follows"], dependencies=[Depends(require_auth)], responses=RESPONSES)
+
+
+def _found(ctx: WebContext, name: str) -> FollowRow:
+    row = ctx.ledger.follow(name)
+    if row is None:
+        raise HTTPException(404, f"no follow named {name} (GET /api/v1/follows lists them)")
+    return row
+
+
+@router.get("/follows", response_model=list[Follow])
+def list_follows(ctx: Ctx) -> list[dict[str, Any]]:
+    return [row.to_json() for row in ctx.ledger.follows()]
+
+
+@router.post("/follows", response_model=Follow, status_code=201)
+def add_follow(body: FollowIn, ctx: Ctx) -> dict[str, Any]:
+    """What ``spotsyncd follow URL`` does; the running daemon polls it shortly."""
+    link = followable(parse_line(body.url))  # a LinkError is a 400 with the reason
+    try:
+        every = parse_duration(body.every) if body.every else ctx.config.poll_every_s
+    except ValueError as exc:
+        raise HTTPException(422, f"every: {exc}") from None
+    options = {
+        k: v
+        for k, v in (
+            ("format", body.format),
+            ("subdir", body.subdir),
+            ("on_removed", body.on_removed),
+        )
+        if v
+    }
+    row = ctx.ledger.add_follow(
+        link, name=body.name, interval_s=every, options=options, origin="cli"
+    )
+    ctx.nudge()
+    return row.to_json()
+
+
+@router.delete("/follows/{name}", response_model=Done)
+def unfollow(name: str, ctx: Ctx) -> Done:
+    _found(ctx, name)
+    ctx.ledger.remove_follow(name)
+    ctx.nudge()
+    return Done(message=f"unfollowed {name}; its files stay in the library")
+
+
+@router.post("/follows/{name}/sync", response_model=Done, status_code=202)
+def sync(name: str, ctx: Ctx) -> Done:
+    row = _found(ctx, name)
+    request_poll(ctx.config.state_dir, [row.name])
+    ctx.nudge()
+    return Done(message=f"polling {row.name} now")
+
+
+@router.get("/follows/{name}/playlist.m3u8", response_class=Response, responses={
+    200: {"content": {"audio/x-mpegurl": {"schema": {"type": "string"}}},
+          "description": "the follow's done tracks in its order, as links to their audio"},
+})  # fmt: skip
+def playlist(name: str, ctx: Ctx) -> Response:
+    row = _found(ctx, name)
+    lines = ["#EXTM3U"]
+    for item in ctx.ledger.follow_tracks(row.id):
+        if item.state != JobState.DONE or not item.path:
+            continue
+        who = " ".join(f"{item.artist or 'Unknown Artist'} – {item.title or item.key}".split())
+        lines.append(f"#EXTINF:{round(item.duration_s or -1)},{who}")
+        lines.append(audio_url(item.key))
+    body = "\n".join(lines) + "\n"
+    filename = quote(f"{row.name}.m3u8", safe="")
+    return Response(body, media_type="audio/x-mpegurl", headers={
+        "Content-Disposition": f"inline; filename*=UTF-8''{filename}"})  # fmt: skip

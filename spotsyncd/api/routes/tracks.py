@@ -1,0 +1,143 @@
+"""``/tracks``: list (keyset pages), one track's story (what ``why`` says), retry, manual match,
+and the filed audio with Range support, found through the ledger only."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import FileResponse
+
+from spotsyncd.api.context import Ctx, WebContext, require_auth
+from spotsyncd.api.errors import RESPONSES
+from spotsyncd.api.schemas import MatchIn, Queued, TrackDetail, TrackPage
+from spotsyncd.core.models import JobState
+from spotsyncd.engine.status import why_data
+from spotsyncd.intake.links import parse_link
+from spotsyncd.ledger import TrackRow
+
+router = APIRouter(tags=["tracks"], dependencies=[Depends(require_auth)], responses=RESPONSES)
+
+AUDIO_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".opus": "audio/ogg",
+    ".ogg": "audio/ogg",
+    ".flac": "audio/flac",
+    ".webm": "audio/webm",
+    ".wav": "audio/wav",
+}
+
+
+def audio_url(key: str) -> str:
+    return f"/api/v1/tracks/{quote(key, safe='')}/audio"
+
+
+def track_json(row: TrackRow) -> dict[str, Any]:
+    data = row.to_json()
+    data["audio_url"] = audio_url(row.key) if row.state == JobState.DONE and row.path else None
+    return data
+
+
+def _cursor(after_id: int) -> str:
+    return base64.urlsafe_b64encode(str(after_id).encode()).decode().rstrip("=")
+
+
+def _after_id(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        value = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise HTTPException(400, "cursor: not a cursor this API gave out") from None
+    if value < 0:
+        raise HTTPException(400, "cursor: not a cursor this API gave out")
+    return value
+
+
+@router.get("/tracks", response_model=TrackPage)
+def list_tracks(
+    ctx: Ctx,
+    state: Annotated[JobState | None, Query(description="only tracks in this state")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="text in key/title/artist/album")
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    rows = ctx.ledger.tracks_page(state=state, query=q, after_id=_after_id(cursor), limit=limit)
+    next_cursor = _cursor(rows[-1].id) if len(rows) == limit else None
+    return {"items": [track_json(r) for r in rows], "next_cursor": next_cursor}
+
+
+def _found(ctx: WebContext, key: str) -> TrackRow:
+    row = ctx.ledger.track(key)
+    if row is None:
+        raise HTTPException(404, f"no track {key} in the ledger (GET /api/v1/tracks lists them)")
+    return row
+
+
+@router.get("/tracks/{key:path}/audio", response_class=FileResponse, responses={
+    200: {"content": {t: {} for t in sorted(set(AUDIO_TYPES.values()))},
+          "description": "the file (206 with a Range)"},
+    206: {"description": "part of the file"},
+    416: {"description": "range not satisfiable"},
+})  # fmt: skip
+def get_audio(key: str, ctx: Ctx) -> FileResponse:
+    """The filed file of a done track. Its path comes from the ledger, never from the request,
+    and must resolve inside the library."""
+    row = _found(ctx, key)
+    if row.state != JobState.DONE or not row.path:
+        raise HTTPException(404, f"{key} has no file yet (state: {row.state})")
+    library = ctx.config.library_dir.resolve()
+    path = (library / row.path).resolve()
+    if not path.is_relative_to(library):
+        raise HTTPException(404, f"{key}: its recorded file is outside the library; not served")
+    if not path.is_file():
+        raise HTTPException(
+            404,
+            f"{key}: its file {row.path} is gone from the library; 'spotsyncd doctor --repair' "
+            "fetches it again",
+        )
+    media_type = AUDIO_TYPES.get(path.suffix.lower()) or (
+        mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    )
+    return FileResponse(path, media_type=media_type, filename=path.name,
+                        content_disposition_type="inline")  # fmt: skip
+
+
+@router.post("/tracks/{key:path}/retry", response_model=Queued, status_code=202)
+def retry(key: str, ctx: Ctx) -> Queued:
+    row = _found(ctx, key)
+    if row.state not in (JobState.FAILED, JobState.PENDING):
+        raise HTTPException(409, f"{key} is {row.state}; only failed or waiting tracks are retried")
+    ctx.ledger.retry([key])
+    ctx.nudge()
+    return Queued(key=key, state="pending", message=f"{key} queued again")
+
+
+@router.post("/tracks/{key:path}/match", response_model=Queued, status_code=202)
+def match(key: str, body: MatchIn, ctx: Ctx) -> Queued:
+    """Use this audio for the track and run it again (what ``spotsyncd match KEY URL`` does)."""
+    audio = parse_link(body.url)  # http(s) only, no local files: a LinkError is a 400
+    _found(ctx, key)
+    track = ctx.ledger.set_override(key, audio.url)
+    if track is None:
+        raise HTTPException(404, f"no track {key} in the ledger")
+    ctx.nudge()
+    return Queued(key=key, state=str(track.state), message=f"{key} will use {audio.url}")
+
+
+@router.get("/tracks/{key:path}", response_model=TrackDetail)
+def get_track(key: str, ctx: Ctx) -> dict[str, Any]:
+    """History, last error and the ranked match candidates with their scores."""
+    data = why_data(ctx.ledger, ctx.config.library_dir, key)
+    if data is None:
+        raise HTTPException(404, f"no track {key} in the ledger (GET /api/v1/tracks lists them)")
+    row = data.pop("row")
+    data["audio_url"] = track_json(row)["audio_url"]
+    data["items"] = [track_json(c) for c in data.pop("children")]
+    return data

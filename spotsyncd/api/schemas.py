@@ -1,0 +1,159 @@
+"""The wire: Pydantic models for what the API takes and gives, apart from the ledger's rows."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    """Request bodies: unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- links
+
+
+class LinksIn(Strict):
+    links: list[str] = Field(max_length=5000, description="link lines, as in a link file")
+    follow: bool = Field(False, description="follow each playlist/channel/feed instead")
+
+
+class LinkResult(BaseModel):
+    line: int = Field(description="1-based position in the request")
+    text: str
+    outcome: str = Field(
+        description="queued | already done | already pending | already running | followed | refused"
+    )
+    key: str | None = None
+    reason: str | None = None
+
+
+class LinksOut(BaseModel):
+    results: list[LinkResult]
+    queued: int
+    refused: int
+
+
+# ---------------------------------------------------------------- tracks
+
+
+class Track(BaseModel):
+    key: str
+    state: str
+    title: str | None = None
+    artist: str | None = None
+    album: str | None = None
+    path: str | None = None
+    error: str | None = None
+    error_class: str | None = None
+    attempts: int
+    url: str
+    source: str
+    kind: str
+    size_bytes: int | None = None
+    duration_s: float | None = None
+    retry_at: float | None = None
+    done_at: float | None = None
+    audio_url: str | None = Field(None, description="where to play or fetch the file, if done")
+
+
+class TrackPage(BaseModel):
+    items: list[Track]
+    next_cursor: str | None = Field(None, description="pass as ?cursor= for the next page")
+
+
+class HistoryEvent(BaseModel):
+    ts: float
+    level: str
+    kind: str
+    message: str
+
+
+class TrackDetail(Track):
+    events: list[HistoryEvent]
+    candidates: list[dict[str, Any]]
+    items: list[Track]
+    override_url: str | None = None
+    file_present: bool | None = Field(None, description="for a done track: is its file there?")
+
+
+class MatchIn(Strict):
+    url: str = Field(max_length=4096, description="the audio to use (http/https)")
+
+
+class Queued(BaseModel):
+    key: str
+    state: str
+    message: str
+
+
+# ---------------------------------------------------------------- follows
+
+
+class FollowTracks(BaseModel):
+    known: int
+    done: int
+    failed: int
+    absent: int
+
+
+class Follow(BaseModel):
+    name: str
+    kind: str
+    url: str
+    key: str
+    title: str | None = None
+    interval_s: int
+    options: dict[str, Any]
+    origin: str
+    last_poll_at: float | None = None
+    last_change_at: float | None = None
+    next_poll_at: float | None = None
+    tracks: FollowTracks
+    failures: int
+    error_class: str | None = None
+    error: str | None = None
+    backoff_until: float | None = None
+
+
+class FollowIn(Strict):
+    url: str = Field(max_length=4096)
+    every: str | None = Field(None, max_length=32, description="poll interval, e.g. 30m, 6h, 1d")
+    name: str | None = Field(None, max_length=200)
+    format: Literal["mp3", "m4a", "opus", "flac", "original"] | None = None
+    subdir: str | None = Field(None, max_length=500)
+    on_removed: Literal["keep", "delete"] | None = None
+
+
+class Done(BaseModel):
+    message: str
+
+
+# ---------------------------------------------------------------- status and health
+
+
+class Status(BaseModel):
+    """What ``spotsyncd status --json`` says (job states and circuits are open-ended maps)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    daemon: dict[str, Any]
+    jobs: dict[str, int]
+    in_flight: list[dict[str, Any]]
+    today: dict[str, Any]
+    overall: dict[str, Any]
+    recent_failures: list[dict[str, Any]]
+    follows_due: list[dict[str, Any]]
+    circuits: dict[str, dict[str, Any]]
+    web: dict[str, Any]
+    disk_free_bytes: int | None = None
+    inbox_dir: str
+    library_dir: str
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    ledger: Literal["ok"]

@@ -1,0 +1,62 @@
+"""``spotsyncd web``: print (and open) a one-time login link for the dashboard;
+``spotsyncd web token [--rotate]``: the API's bearer token, for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from spotsyncd.cli.common import config_from
+from spotsyncd.core.config import Config, prepare_dirs
+from spotsyncd.core.errors import UserError
+
+
+def _base_url(config: Config) -> tuple[str, str | None]:
+    """The dashboard's address, and a warning when it is not being served right now."""
+    from spotsyncd.engine.status import daemon_info, web_info
+
+    running = daemon_info(config)["running"]
+    web = web_info(config, running)
+    if web["running"] and web["url"]:
+        return str(web["url"]), None
+    host, port = config.web.host, config.web.port
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
+    url = f"http://{shown}:{port}"
+    if not running:
+        return url, "the daemon is not running: start it with 'spotsyncd run', then open the link"
+    return url, f"the web is off: {web['error']}"
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    from spotsyncd.system.webauth import load_or_create_token, new_login_code, rotate_token
+
+    config = config_from(args)
+    if not config.web.enabled:
+        raise UserError("the web API is off (web.enabled: false in the config); turn it on first")
+    prepare_dirs(config)
+    if args.action == "token":
+        token = (
+            rotate_token(config.state_dir)
+            if args.rotate
+            else load_or_create_token(config.state_dir)
+        )
+        print(token)
+        if args.rotate:
+            print("the old token and every logged-in browser are signed out", file=sys.stderr)
+        return 0
+    if args.rotate:
+        raise UserError("--rotate goes with 'spotsyncd web token --rotate'")
+    load_or_create_token(config.state_dir)
+    base, warning = _base_url(config)
+    url = f"{base}/login?code={new_login_code(config.state_dir)}"
+    print(url)
+    print("a one-time link: it works once, within 10 minutes", file=sys.stderr)
+    if warning:
+        print(f"note: {warning}", file=sys.stderr)
+    if not args.no_browser:
+        import contextlib
+        import webbrowser
+
+        with contextlib.suppress(Exception):  # no browser is fine: the link is printed
+            webbrowser.open(url)
+    return 0
