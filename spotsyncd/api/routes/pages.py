@@ -25,6 +25,7 @@ def _page(title: str, text: str, status: int, refresh: str | None = None) -> HTM
     html = (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        '<link rel="icon" href="data:,">'  # no /favicon.ico request from these small pages
         f"{meta}<title>{title}</title></head><body><h1>{title}</h1><p>{text}</p>{link}"
         "</body></html>"
     )

@@ -1,0 +1,141 @@
+"""A real browser (Debian's chromium, driven by Playwright) on the dashboard of a running daemon:
+log in with the link, paste two links, watch both bars reach done, open a track, play it.
+
+Screenshots go to ``$SPOTSYNCD_TEST_OUTPUT`` or ``<tmp>/test-output``. Without chromium these
+tests skip with the reason; with ``CI=true`` a missing browser fails (``.ci/run`` installs it)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import Daemon, Env, wait_for
+from tests.e2e.test_web import web_env, web_url
+from tests.fakes.http_server import LoopbackServer
+
+pytestmark = pytest.mark.timeout(240)
+
+CHROMIUM = os.environ.get("SPOTSYNCD_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+    "--mute-audio",
+]
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).is_file():
+        reason = f"no chromium at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}: CI must run the browser tests")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def output(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("SPOTSYNCD_TEST_OUTPUT") or tmp_path / "test-output")
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"screenshots: {folder}")
+    return folder
+
+
+def test_dashboard_in_a_real_browser(
+    env: Env, audio_server: LoopbackServer, browser: object, output: Path
+) -> None:
+    web_env(env)
+    links = [audio_server.url("/mp3/tone.mp3"), audio_server.url("/ogg/tone.ogg")]
+    with Daemon(env) as daemon:
+        daemon.wait_ready()
+        web_url(env, daemon)
+        login = env.cli("web", "--no-browser", check=True).stdout.strip()
+        assert "/login?code=" in login
+        context = browser.new_context(viewport={"width": 1100, "height": 1000})  # type: ignore[attr-defined]
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on(
+            "response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else 0
+        )
+
+        from playwright.sync_api import expect
+
+        page.goto(login)
+        page.wait_for_selector("#live.on", timeout=30_000)  # logged in, the stream is open
+        cookies = context.cookies()
+        assert cookies and cookies[0]["httpOnly"] and cookies[0]["sameSite"] == "Strict"
+
+        page.fill("#links", "\n".join([*links, "file:///etc/passwd"]))
+        page.click("#add-button")
+        page.wait_for_selector("#add-results li.refused", timeout=15_000)
+        assert page.locator("#add-results li.queued").count() == 2
+        # (the page's CSP forbids eval, so waits use selectors, not wait_for_function)
+        expect(page.locator(".job[data-state=done]")).to_have_count(2, timeout=120_000)
+        bars = page.locator(".job[data-state=done] progress")
+        assert [bars.nth(i).get_attribute("value") for i in range(2)] == ["100", "100"]
+        page.wait_for_selector("#tracks li[data-key]", timeout=15_000)
+        page.screenshot(path=str(output / "dashboard.png"), full_page=True)
+
+        key = page.locator(".job[data-state=done]").first.get_attribute("data-key")
+        page.click(f"#tracks li[data-key='{key}']")
+        page.wait_for_selector("#player", timeout=15_000)
+        player = page.locator("#player")
+        player.evaluate("audio => audio.play()")
+        wait_for(lambda: player.evaluate("audio => audio.currentTime") > 0.3, 30, daemon,
+                 what="the audio to play")  # fmt: skip
+        assert page.locator("#detail-body .history li").count() >= 3
+        page.screenshot(path=str(output / "track.png"), full_page=True)
+
+        phone = browser.new_context(  # type: ignore[attr-defined]
+            viewport={"width": 390, "height": 844},
+            is_mobile=True,
+            storage_state=context.storage_state(),
+        ).new_page()
+        phone.goto(web_url(env, daemon) + "/")
+        phone.wait_for_selector("#live.on", timeout=30_000)
+        phone.wait_for_selector(".chip[data-state=done]")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 400, f"the page is {width}px wide on a 390px phone"
+        phone.screenshot(path=str(output / "phone.png"), full_page=True)
+        context.close()
+        daemon.stop()
+    assert not errors, errors
+    if os.environ.get("SPOTSYNCD_UPDATE_SCREENSHOT"):
+        docs = Path(__file__).resolve().parents[2] / "docs"
+        docs.mkdir(exist_ok=True)
+        shutil.copy(output / "track.png", docs / "dashboard.png")
+
+
+def test_a_used_login_link_does_not_log_in(env: Env, browser: object) -> None:
+    web_env(env)
+    with Daemon(env) as daemon:
+        daemon.wait_ready()
+        web_url(env, daemon)
+        login = env.cli("web", "--no-browser", check=True).stdout.strip()
+        first = browser.new_context().new_page()  # type: ignore[attr-defined]
+        first.goto(login)
+        first.wait_for_selector("#live.on", timeout=30_000)
+        second = browser.new_context().new_page()  # type: ignore[attr-defined]
+        response = second.goto(login)
+        assert response is not None and response.status == 401
+        assert "does not work" in second.content()
+        daemon.stop()
