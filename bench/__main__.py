@@ -193,6 +193,23 @@ def _links(r: dict[str, Any]) -> list[Figure]:
     return figures
 
 
+def _web(r: dict[str, Any]) -> list[Figure]:
+    size = f"{r['tracks']:,} tracks"
+    return [
+        Figure("web", f"GET /tracks?limit=100 p99, {size}", r["tracks_p99_ms"], "ms",
+               r["tracks_target_ms"]),
+        Figure("web", f"GET /status p99, {size}", r["status_p99_ms"], "ms", r["status_target_ms"]),
+        Figure("web", f"GET /status after a change, p50, {size}", r["status_fresh_p50_ms"], "ms"),
+        Figure("web", f"event → {r['clients']} /events clients, p95", r["fanout_p95_ms"], "ms",
+               r["fanout_target_ms"]),
+        Figure("web", f"idle CPU, web on, {r['idle_clients']} idle /events clients",
+               r["idle_cpu_pct"], "% core", r["idle_cpu_target_pct"]),
+        Figure("web", "RSS, web on vs off", r["extra_rss_mb"], "MB", r["extra_rss_target_mb"]),
+        Figure("web", "spotsyncd run → READY=1, web on", r["ready_s"] * 1000, "ms",
+               r["ready_target_s"] * 1000),
+    ]  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Bench:
     name: str
@@ -210,6 +227,7 @@ BENCHES = (
     Bench("startup", "bench.startup", ("--quick",), _startup),
     Bench("matching", "bench.matching", (), _matching),  # 80 cases: already quick
     Bench("links", "bench.links", ("--quick",), _links),
+    Bench("web", "bench.web", ("--quick",), _web),
 )
 
 

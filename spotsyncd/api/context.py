@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, HTTPException, Request
 
 from spotsyncd.core.config import Config
+from spotsyncd.engine.status import StatusCache
 from spotsyncd.ledger import Ledger
 from spotsyncd.system.webauth import TokenStore, token_matches, valid_session
 
@@ -30,6 +31,7 @@ class WebContext:
     # the reporter and the scheduler (the daemon's SIGUSR1 handler). A no-op without a daemon.
     nudge: Callable[[], None] = field(default=lambda: None)
     max_body_bytes: int = 1024 * 1024
+    status_cache: StatusCache = field(default_factory=StatusCache)
 
 
 def get_context(request: Request) -> WebContext:

@@ -7,7 +7,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    Metric,
+    SummaryMetricFamily,
+)
 from prometheus_client.registry import Collector
 
 from spotsyncd.engine.circuits import Circuits
@@ -23,12 +28,18 @@ class LedgerCollector(Collector):
         self.ctx = ctx
 
     def collect(self) -> Iterator[Metric]:
-        ledger = self.ctx.ledger
+        slow = self.ctx.status_cache.get(self.ctx.ledger)
         jobs = GaugeMetricFamily("spotsyncd_jobs", "Jobs by state", labels=["state"])
-        for state, count in sorted(ledger.counts().items()):
+        for state, count in sorted(slow["jobs"].items()):
             jobs.add_metric([state], count)
         yield jobs
-        summary = ledger.summary()
+        summary = slow["overall"]
+        yield SummaryMetricFamily(
+            "spotsyncd_job_duration_seconds",
+            "Download + processing time of the filed tracks",
+            count_value=summary["done"],
+            sum_value=summary["download_seconds"] + summary["process_seconds"],
+        )
         yield CounterMetricFamily(
             "spotsyncd_downloads", "Tracks downloaded and filed", value=summary["done"]
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -50,19 +51,12 @@ def web_info(config: Config, running: bool) -> dict[str, Any]:
     return {"enabled": True, "running": False, "url": None, "error": "the daemon is not running"}
 
 
-def status_data(config: Config, ledger: Ledger) -> dict[str, Any]:
-    """Daemon, queue by state, in-flight jobs with progress, today/overall, failures, circuits,
-    follows due, disk space, web."""
+def ledger_status(ledger: Ledger) -> dict[str, Any]:
+    """The slow part of the status (aggregates over every track): counts by state, today,
+    overall, recent failures, follows due."""
     day_start = time.mktime(time.localtime()[:3] + (0, 0, 0, 0, 0, -1))
-    in_flight = [
-        {"key": t.key, "title": t.title, "artist": t.artist, "url": t.url, **(t.progress or {})}
-        for t in ledger.running()
-    ]
-    daemon = daemon_info(config)
-    data: dict[str, Any] = {
-        "daemon": daemon,
+    return {
         "jobs": ledger.counts(),
-        "in_flight": in_flight,
         "today": ledger.summary(since=day_start),
         "overall": ledger.summary(),
         "recent_failures": [
@@ -70,6 +64,50 @@ def status_data(config: Config, ledger: Ledger) -> dict[str, Any]:
             for t in ledger.recent_failures(5)
         ],
         "follows_due": _follows_due(ledger),
+    }
+
+
+class StatusCache:
+    """Keeps ``ledger_status`` until the event log moves on (every state change writes an
+    event), the day changes, or ``max_age_s`` passes; the live parts are read every time.
+    The web API answers ``/status`` from it: aggregates over 100,000 tracks take far longer
+    than a request should."""
+
+    def __init__(self, max_age_s: float = 10.0) -> None:
+        self.max_age_s = max_age_s
+        self._lock = threading.Lock()
+        self._key: tuple[int, int] | None = None
+        self._at = 0.0
+        self._value: dict[str, Any] = {}
+
+    def get(self, ledger: Ledger) -> dict[str, Any]:
+        key = (ledger.last_event_id(), time.localtime().tm_yday)
+        with self._lock:
+            if key == self._key and time.monotonic() - self._at < self.max_age_s:
+                return self._value
+        value = ledger_status(ledger)
+        with self._lock:
+            self._key, self._at, self._value = key, time.monotonic(), value
+        return value
+
+
+def status_data(config: Config, ledger: Ledger, cache: StatusCache | None = None) -> dict[str, Any]:
+    """Daemon, queue by state, in-flight jobs with progress, today/overall, failures, circuits,
+    follows due, disk space, web."""
+    in_flight = [
+        {"key": t.key, "title": t.title, "artist": t.artist, "url": t.url, **(t.progress or {})}
+        for t in ledger.running()
+    ]
+    slow = cache.get(ledger) if cache is not None else ledger_status(ledger)
+    daemon = daemon_info(config)
+    data: dict[str, Any] = {
+        "daemon": daemon,
+        "jobs": slow["jobs"],
+        "in_flight": in_flight,
+        "today": slow["today"],
+        "overall": slow["overall"],
+        "recent_failures": slow["recent_failures"],
+        "follows_due": slow["follows_due"],
         "circuits": Circuits.read(config.state_dir / "circuits.json"),
         "web": web_info(config, daemon["running"]),
     }

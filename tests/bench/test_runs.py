@@ -107,3 +107,19 @@ def test_links_reports_per_link_costs() -> None:
     for kind in links.KINDS:
         assert 0 < result[f"{kind}_us"] < 50_000
     assert 0 < result["first_youtube_link_s"] < 30
+
+
+def test_web_measures_latency_fanout_and_idle_cost() -> None:
+    from bench import web
+
+    result = web.main(["--quick", "--tracks", "300", "--seconds", "1"])
+    assert result["tracks"] == 300 and result["clients"] == 20
+    for name in ("tracks", "status"):
+        assert 0 < result[f"{name}_p50_ms"] <= result[f"{name}_p99_ms"] < 10_000
+    assert 0 < result["status_fresh_p50_ms"] < 10_000
+    assert (
+        0 < result["fanout_p50_ms"] <= result["fanout_p95_ms"] <= result["fanout_max_ms"] < 10_000
+    )
+    assert 0 <= result["idle_cpu_pct"] < 100
+    assert result["web_on"]["rss_mb"] > 10 and result["web_off"]["rss_mb"] > 10
+    assert 0 < result["ready_s"] < 30

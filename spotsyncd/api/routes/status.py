@@ -16,4 +16,4 @@ router = APIRouter(tags=["status"], dependencies=[Depends(require_auth)], respon
 
 @router.get("/status", response_model=Status)
 def get_status(ctx: Ctx) -> dict[str, Any]:
-    return status_data(ctx.config, ctx.ledger)
+    return status_data(ctx.config, ctx.ledger, ctx.status_cache)
