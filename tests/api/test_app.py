@@ -184,10 +184,10 @@ def test_health_metrics_and_errors_without_tracebacks(web: Web, monkeypatch: obj
     assert 'spotsyncd_jobs{state="pending"} 1.0' in metrics.text
     assert "spotsyncd_failures_total" in metrics.text or "spotsyncd_failures" in metrics.text
 
-    def broken() -> dict[str, int]:
+    def broken() -> list[object]:
         raise RuntimeError("secret internals")
 
-    web.ledger.counts = broken  # type: ignore[method-assign]
+    web.ledger.running = broken  # type: ignore[method-assign,assignment]
     client = type(web.client)(web.client.app, base_url=str(web.client.base_url),
                               raise_server_exceptions=False)  # fmt: skip
     client.headers["Authorization"] = f"Bearer {web.token}"
