@@ -109,6 +109,7 @@ def test_links_reports_per_link_costs() -> None:
     assert 0 < result["first_youtube_link_s"] < 30
 
 
+@pytest.mark.timeout(360)  # three daemon starts; slow on a loaded 2-core machine
 def test_web_measures_latency_fanout_and_idle_cost() -> None:
     from bench import web
 
