@@ -52,7 +52,6 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
     from spotsyncd.sources.ytmusic_catalog import YtMusicCatalog
     from spotsyncd.system.tools import find_ffmpeg, find_js_runtime
 
-    threading.Thread(target=warm_up, name="warm-up-links", daemon=True).start()
     ffmpeg = find_ffmpeg(config.download.ffmpeg)
     js = find_js_runtime()
     downloader = YtDlpDownloader(
@@ -70,6 +69,8 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
         if config.matching.youtube_fallback:
             found.append(YtDlpSearcher(downloader))
         searchers = found
+    # After yt_dlp itself is imported above: the thread only adds its YouTube extractors.
+    threading.Thread(target=warm_up, name="warm-up-links", daemon=True).start()
     return Adapters(
         downloader=downloader,
         processor=FfmpegAudioProcessor(ffmpeg.path),
