@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "service": ("service_cmd", "install/uninstall/start/stop/status the system service"),
     "media-servers": ("media_servers", "ask the configured Navidrome/Jellyfin/Plex to scan now"),
     "web": ("web", "print a login link for the dashboard; 'web token' prints the API token"),
+    "verify": ("care", "check every filed track and the library's files (--fix repairs)"),
+    "retag": ("care", "rewrite tags and cover from the ledger; --move follows the path template"),
 }
 
 
@@ -140,6 +142,20 @@ def _arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("action", nargs="?", choices=["token"], help="token: print the API token")
         p.add_argument("--rotate", action="store_true", help="with 'token': make a new token")
         p.add_argument("--no-browser", action="store_true", help="print the link only")
+    elif name == "verify":
+        p.add_argument("--fix", action="store_true", help="repair what can be repaired")
+        p.add_argument("--json", action="store_true", help="one JSON object per line")
+        p.add_argument("--jobs", type=int, help="files decoded side by side (default: cores, ≤4)")
+        p.add_argument(
+            "--list-unknown", type=int, default=20, metavar="N",
+            help="list at most N files no track owns (default 20; --json lists all)",
+        )  # fmt: skip
+    elif name == "retag":
+        p.add_argument("keys", nargs="*", metavar="KEY", help="track keys or links")
+        p.add_argument("--all", action="store_true", help="every downloaded track")
+        p.add_argument("--move", action="store_true",
+                       help="move files where library.path_template puts them now")  # fmt: skip
+        p.add_argument("--json", action="store_true", help="one JSON object per line")
     elif name == "service":
         p.add_argument("action", choices=["install", "uninstall", "status", "start", "stop"])
         p.add_argument(

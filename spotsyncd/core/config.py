@@ -103,6 +103,13 @@ class WebConfig:
 
 
 @dataclass(frozen=True)
+class LyricsConfig:
+    enabled: bool = True
+    api_url: str = "https://lrclib.net/api/"
+    lrc_files: bool = False
+
+
+@dataclass(frozen=True)
 class FollowConfig:
     url: str
     every_s: int = 6 * 3600
@@ -125,6 +132,7 @@ class Config:
     matching: MatchingConfig = field(default_factory=MatchingConfig)
     artist: ArtistConfig = field(default_factory=ArtistConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    lyrics: LyricsConfig = field(default_factory=LyricsConfig)
     follows: tuple[FollowConfig, ...] = ()
     media_servers: tuple[MediaServerConfig, ...] = ()
     media_servers_debounce_s: float = 60.0
@@ -206,8 +214,11 @@ SCHEMA: dict[str, Callable[[Any], Any]] = {
     "web.listen": v.listen_address,
     "web.allow_remote": v.bool_value,
     "web.allowed_hosts": v.host_list,
+    "lyrics.enabled": v.bool_value,
+    "lyrics.api_url": v.http_url,
+    "lyrics.lrc_files": v.bool_value,
 }
-SECTIONS = ("audio", "download", "library", "spotify", "matching", "artist", "web")
+SECTIONS = ("audio", "download", "library", "spotify", "matching", "artist", "web", "lyrics")
 FOLLOW_KEYS = ("url", "every", "name", "options")
 FOLLOW_OPTIONS = {
     "format": v.choice(AUDIO_FORMATS),
@@ -482,6 +493,7 @@ def _build(
         matching=MatchingConfig(**sections["matching"]),
         artist=ArtistConfig(**sections["artist"]),
         web=_web(sections["web"], source),
+        lyrics=LyricsConfig(**sections["lyrics"]),
         follows=follows,
         source=source,
     )

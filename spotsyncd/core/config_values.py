@@ -133,6 +133,13 @@ def str_value(value: Any) -> str:
     return str(value)
 
 
+def http_url(value: Any) -> str:
+    text = str_value(value).strip()
+    if not text.lower().startswith(("http://", "https://")):
+        raise ValueError(f"expected an http(s) URL, got {value!r}")
+    return text
+
+
 def optional_str(value: Any) -> str | None:
     if value is None or value == "":
         return None

@@ -146,6 +146,18 @@ class Processed:
     trimmed_s: float = 0.0
 
 
+@dataclass(frozen=True)
+class Lyrics:
+    """A song's words: plain text and/or time-synced LRC (``[mm:ss.xx] line``)."""
+
+    plain: str | None = None
+    synced: str | None = None
+    instrumental: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.plain or self.synced)
+
+
 @dataclass
 class Progress:
     """Mutable progress of one running job (fed by yt-dlp's hooks)."""

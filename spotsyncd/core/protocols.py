@@ -18,6 +18,7 @@ from spotsyncd.core.models import (
     Downloaded,
     Link,
     Listing,
+    Lyrics,
     Processed,
     Progress,
     TrackMeta,
@@ -94,6 +95,18 @@ class Searcher(Protocol):
         ...
 
 
+class LyricsStep(Protocol):
+    """Lyrics for a finished track; never raises (a lyrics failure never fails a track)."""
+
+    def embed(self, path: Path, meta: TrackMeta, *, duration_s: float | None) -> Lyrics | None:
+        """Find lyrics for ``meta`` and embed them into the staged file ``path``."""
+        ...
+
+    def place_beside(self, audio: Path, lyrics: Lyrics | None) -> None:
+        """After filing: an ``.lrc`` beside ``audio`` when configured."""
+        ...
+
+
 LinkOf = Callable[[str], Link]
 """The intake's link parser, handed to sources that must key the URLs they list."""
 
@@ -125,3 +138,4 @@ class Adapters:
     spotify: MetadataSource | None = None
     youtube_music: Catalog | None = None  # youtube:artist: and youtube:album: keys
     fetch_cover: Callable[[str | None], bytes | None] = lambda url: None
+    lyrics: LyricsStep | None = None

@@ -45,6 +45,7 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
     from spotsyncd.intake.links import parse_link
     from spotsyncd.media.audio import FfmpegAudioProcessor
     from spotsyncd.media.covers import fetch_cover
+    from spotsyncd.media.lyrics import lyrics_step_for
     from spotsyncd.media.tagging import MutagenTagger
     from spotsyncd.sources.spotify import SpotifySource
     from spotsyncd.sources.youtube import YtDlpDownloader, YtDlpSearcher
@@ -54,6 +55,7 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
 
     ffmpeg = find_ffmpeg(config.download.ffmpeg)
     js = find_js_runtime()
+    tagger = MutagenTagger()
     downloader = YtDlpDownloader(
         ffmpeg=ffmpeg.path,
         js_runtime=js.path if js else None,
@@ -74,7 +76,7 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
     return Adapters(
         downloader=downloader,
         processor=FfmpegAudioProcessor(ffmpeg.path),
-        tagger=MutagenTagger(),
+        tagger=tagger,
         searchers=searchers,
         spotify=SpotifySource(
             config.spotify,
@@ -84,6 +86,7 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
         ),
         youtube_music=YtMusicCatalog(include=config.artist.include),
         fetch_cover=lambda url: fetch_cover(url, timeout_s=config.download.timeout_seconds),
+        lyrics=lyrics_step_for(config, tagger.write_lyrics, user_agent=f"spotsyncd/{__version__}"),
     )
 
 

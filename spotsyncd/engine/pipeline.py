@@ -31,6 +31,7 @@ from spotsyncd.core.models import (
     Downloaded,
     LinkKind,
     Listing,
+    Lyrics,
     Processed,
     Progress,
     Source,
@@ -216,8 +217,11 @@ class Pipeline:
             replaygain=replaygain,
             id3_version=settings.id3_version,
         )
+        lyrics = self._lyrics(processed, meta)
         _check_cancel(cancel)
         final = self._file(track, processed.path, meta)
+        if lyrics is not None and self.adapters.lyrics is not None:
+            self.adapters.lyrics.place_beside(final, lyrics)
         self._remove_replaced(track, final)
         process_s = time.monotonic() - started
         shutil.rmtree(staging, ignore_errors=True)
@@ -358,6 +362,14 @@ class Pipeline:
         if not meta.source_url:
             meta = replace(meta, source_url=track.url)
         return meta
+
+    def _lyrics(self, processed: Processed, meta: TrackMeta) -> Lyrics | None:
+        """LRCLIB knows a recording by its released length: Spotify's, else the file's before
+        silence was trimmed."""
+        if self.adapters.lyrics is None:
+            return None
+        length = meta.duration_s or processed.duration_s + processed.trimmed_s
+        return self.adapters.lyrics.embed(processed.path, meta, duration_s=length)
 
     def _remove_replaced(self, track: TrackRow, final: Path) -> None:
         """After a manual match: the file made from the old audio goes, if it is still ours."""

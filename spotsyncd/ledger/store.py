@@ -13,6 +13,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from spotsyncd.core.models import JobState, Link, LinkKind, Listing, TrackMeta
 from spotsyncd.ledger import db
 from spotsyncd.ledger.browse import BrowseMixin, call_after_writes
+from spotsyncd.ledger.filed import FiledMixin
 from spotsyncd.ledger.follows import FollowsMixin
 from spotsyncd.ledger.jobs import JobsMixin
 from spotsyncd.ledger.recordings import RecordingsMixin
@@ -23,7 +24,7 @@ from spotsyncd.ledger.schema import collection_items, events, inbox_files, inbox
 __all__ = ["Added", "ClaimedJob", "Ledger", "TrackRow"]
 
 
-class Ledger(JobsMixin, FollowsMixin, ReportsMixin, RecordingsMixin, BrowseMixin):
+class Ledger(JobsMixin, FollowsMixin, ReportsMixin, RecordingsMixin, BrowseMixin, FiledMixin):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.engine = db.open_engine(path)

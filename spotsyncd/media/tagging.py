@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import base64
-import errno
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -22,63 +20,25 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
-from spotsyncd.core.errors import DiskError, PermanentError
-from spotsyncd.core.models import Processed, TrackMeta
+from spotsyncd.core.errors import PermanentError
+from spotsyncd.core.models import Lyrics, Processed, TrackMeta
+from spotsyncd.media.lyrics import format_lrc, parse_lrc
+from spotsyncd.media.tag_values import clean_text as _clean
+from spotsyncd.media.tag_values import image_mime as _image_mime
+from spotsyncd.media.tag_values import number_pair as _pair
+from spotsyncd.media.tag_values import replaygain_values as _replaygain
+from spotsyncd.media.tag_values import split_pair as _split_pair
+from spotsyncd.media.tag_values import write_error as _write_error
 
 log = logging.getLogger(__name__)
 
 KEY_FIELD = "SPOTSYNCD_KEY"
 _FREEFORM = "----:com.apple.iTunes:"
-_RG_REFERENCE_LUFS = -18.0  # ReplayGain 2.0 reference level
 # mutagen's functions carry no type hints; these aliases keep mypy --strict honest elsewhere.
 id3: Any = _id3_module
 MP4Cover: Any = _mp4_module.MP4Cover
 MP4FreeForm: Any = _mp4_module.MP4FreeForm
 Picture: Any = _Picture
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def _clean(value: str | None) -> str | None:
-    """Text safe for every tag format: no NUL/control characters (ID3 uses NUL as a separator),
-    no lone surrogates (they cannot be encoded), no surrounding blanks."""
-    if value is None:
-        return None
-    text = _CONTROL.sub(" ", value).encode("utf-8", "replace").decode("utf-8").strip()
-    return text or None
-
-
-def _image_mime(data: bytes) -> str | None:
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    return None
-
-
-def _pair(number: int | None, total: int | None) -> str | None:
-    if not number:
-        return None
-    return f"{number}/{total}" if total else str(number)
-
-
-def _split_pair(text: str | None) -> tuple[int | None, int | None]:
-    if not text:
-        return None, None
-    parts = [p.strip() for p in str(text).split("/", 1)]
-    numbers = [int(p) if p.isdigit() else None for p in parts]
-    return numbers[0], numbers[1] if len(numbers) > 1 else None
-
-
-def _replaygain(processed: Processed | None) -> tuple[str, str] | None:
-    if processed is None or processed.loudness_lufs is None:
-        return None
-    gain = _RG_REFERENCE_LUFS - processed.loudness_lufs
-    peak = 10 ** ((processed.true_peak_db or 0.0) / 20)
-    return f"{gain:+.2f} dB", f"{peak:.6f}"
 
 
 class MutagenTagger:
@@ -93,7 +53,10 @@ class MutagenTagger:
         cover: bytes | None = None,
         replaygain: Processed | None = None,
         id3_version: int = 4,
+        keep_replaygain: bool = False,
     ) -> None:
+        """``keep_replaygain``: without new figures, leave the file's ReplayGain tags as they
+        are (a retag knows no new level) instead of removing them."""
         audio = self._open(path)
         if not isinstance(audio, (MP4, MP3, WAVE, AIFF, FLAC, OggOpus, OggVorbis)):
             log.warning("%s: format not taggable by spotsyncd; leaving it untagged", path)
@@ -101,6 +64,8 @@ class MutagenTagger:
         audio_any: Any = audio
         fields = _fields(meta, key)
         rg = _replaygain(replaygain)
+        if rg is None and keep_replaygain:
+            rg = _existing_replaygain(audio_any)
         mime = _image_mime(cover) if cover else None
         if cover and mime is None:
             log.warning("%s: cover art is not JPEG/PNG/WebP/GIF; skipping it", path)
@@ -123,7 +88,18 @@ class MutagenTagger:
             raise _write_error(exc, path) from exc
 
     def read(self, path: Path) -> TrackMeta:
+        return self._meta_of(self._open(path), path)
+
+    def read_key(self, path: Path) -> str | None:
+        return self._key_of(self._open(path))
+
+    def inspect(self, path: Path) -> tuple[str | None, TrackMeta]:
+        """``read_key`` and ``read`` with one look at the file."""
         audio = self._open(path)
+        return self._key_of(audio), self._meta_of(audio, path)
+
+    @staticmethod
+    def _meta_of(audio: Any, path: Path) -> TrackMeta:
         if audio is None or audio.tags is None:
             return TrackMeta()
         try:
@@ -136,8 +112,8 @@ class MutagenTagger:
             log.warning("%s: unreadable tags (%s); ignoring them", path, exc)
             return TrackMeta()
 
-    def read_key(self, path: Path) -> str | None:
-        audio = self._open(path)
+    @staticmethod
+    def _key_of(audio: Any) -> str | None:
         tags: Any = None if audio is None else audio.tags
         if tags is None:
             return None
@@ -150,6 +126,46 @@ class MutagenTagger:
         values = tags.get(KEY_FIELD)
         return str(values[0]) if values else None
 
+    def write_lyrics(self, path: Path, lyrics: Lyrics) -> None:
+        """Embed plain lyrics (USLT, ©lyr, LYRICS) and, in ID3, the synced lines (SYLT)."""
+        audio: Any = self._open(path)
+        if audio is None:
+            raise PermanentError(f"cannot write lyrics to {path}: not an audio file mutagen reads")
+        plain = _clean(lyrics.plain.replace("\r\n", "\n")) if lyrics.plain else None
+        try:
+            if audio.tags is None:
+                audio.add_tags()
+            tags = audio.tags
+            if isinstance(tags, id3.ID3):
+                v23 = tags.version[:2] == (2, 3)
+                _write_id3_lyrics(tags, plain, lyrics.synced)
+                if v23:
+                    tags.update_to_v23()
+                audio.save(v2_version=3 if v23 else 4)
+                return
+            name = "\xa9lyr" if isinstance(audio, MP4) else "LYRICS"
+            if name in tags:
+                del tags[name]
+            if plain:
+                tags[name] = [plain]
+            audio.save()
+        except (OSError, mutagen.MutagenError) as exc:
+            raise _write_error(exc, path) from exc
+
+    def read_lyrics(self, path: Path) -> Lyrics:
+        """The lyrics embedded in ``path`` (synced ones rebuilt as LRC text from SYLT)."""
+        audio: Any = self._open(path)
+        tags = None if audio is None else audio.tags
+        if tags is None:
+            return Lyrics()
+        if isinstance(tags, id3.ID3):
+            plain = [str(f.text) for f in tags.getall("USLT") if f.text]
+            synced = [f for f in tags.getall("SYLT") if f.format == 2 and f.text]
+            lines = [(int(ms), str(words)) for words, ms in synced[0].text] if synced else []
+            return Lyrics(plain=plain[0] if plain else None, synced=format_lrc(lines) or None)
+        values = tags.get("\xa9lyr" if isinstance(audio, MP4) else "LYRICS")
+        return Lyrics(plain=str(values[0]) if values else None)
+
     @staticmethod
     def _open(path: Path) -> Any:
         try:
@@ -159,14 +175,19 @@ class MutagenTagger:
             return None
 
 
-def _write_error(exc: BaseException, path: Path) -> Exception:
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
-            return DiskError(f"cannot write tags to {path}: {cause.strerror}; free space "
-                             "or make the staging directory writable")  # fmt: skip
-        cause = cause.__cause__ or cause.__context__
-    return PermanentError(f"cannot write tags to {path}: {exc}")
+def _existing_replaygain(audio: Any) -> tuple[str, str] | None:
+    tags = audio.tags
+    if tags is None:
+        return None
+    if isinstance(tags, id3.ID3):
+        frames = [tags.get(f"TXXX:REPLAYGAIN_TRACK_{n}") for n in ("GAIN", "PEAK")]
+        texts = [str(f.text[0]) if f is not None and f.text else None for f in frames]
+    elif isinstance(audio, MP4):
+        atoms = [tags.get(f"{_FREEFORM}replaygain_track_{n}") for n in ("gain", "peak")]
+        texts = [bytes(a[0]).decode("utf-8", "replace") if a else None for a in atoms]
+    else:
+        texts = [(tags.get(f"REPLAYGAIN_TRACK_{n}") or [None])[0] for n in ("GAIN", "PEAK")]
+    return (texts[0], texts[1]) if texts[0] and texts[1] else None
 
 
 def _fields(meta: TrackMeta, key: str) -> dict[str, Any]:
@@ -233,6 +254,18 @@ def _write_id3(
         tags.delall("APIC")
         tags.add(id3.APIC(encoding=utf8, mime=picture[1], type=id3.PictureType.COVER_FRONT,
                           desc="Cover", data=picture[0]))  # fmt: skip
+
+
+def _write_id3_lyrics(tags: Any, plain: str | None, synced: str | None) -> None:
+    utf8 = id3.Encoding.UTF8
+    tags.delall("USLT")
+    tags.delall("SYLT")
+    if plain:
+        tags.add(id3.USLT(encoding=utf8, lang="eng", desc="", text=plain))
+    lines = parse_lrc(synced) if synced else []
+    if lines:  # format 2: times in milliseconds; type 1: lyrics
+        text = [(_clean(words) or "", ms) for ms, words in lines]
+        tags.add(id3.SYLT(encoding=utf8, lang="eng", format=2, type=1, desc="", text=text))
 
 
 def _read_id3(tags: Any) -> TrackMeta:

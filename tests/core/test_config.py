@@ -194,3 +194,16 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     assert config.library_dir == folder / "music"
     assert config.inbox_dir == folder / "music" / "inbox"
     assert config.download.cookies_file == folder / "c.txt"
+
+
+def test_lyrics_keys(tmp_path: Path) -> None:
+    config = load_config(None, env={"HOME": str(tmp_path)})
+    assert config.lyrics.enabled and not config.lyrics.lrc_files
+    assert config.lyrics.api_url == "https://lrclib.net/api/"
+    path = write(tmp_path / "c.yaml", "lyrics:\n  enabled: false\n  lrc_files: yes\n")
+    config = load_config(path, env={"SPOTSYNCD_LYRICS_API_URL": "http://127.0.0.1:9/api/"})
+    assert not config.lyrics.enabled and config.lyrics.lrc_files
+    assert config.lyrics.api_url == "http://127.0.0.1:9/api/"
+    bad = write(tmp_path / "bad.yaml", "lyrics:\n  api_url: file:///etc/\n")
+    with pytest.raises(ConfigError, match=r"lyrics.api_url.*http\(s\) URL"):
+        load_config(bad, env={})

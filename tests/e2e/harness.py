@@ -50,6 +50,8 @@ class Env:
             # Off unless a test turns it on (tests/e2e/test_web.py): parallel daemons would
             # all want port 8642, and most tests are not about the web.
             "web": {"enabled": False},
+            # No lookups on the real LRCLIB from tests; lyrics tests point it at a stand-in.
+            "lyrics": {"enabled": False},
         }
         for key, value in overrides.items():
             if isinstance(value, dict):
