@@ -144,6 +144,7 @@ class Processed:
     gain_db: float | None = None
     true_peak_db: float | None = None
     trimmed_s: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: probe, analysis, encode
 
 
 @dataclass(frozen=True)

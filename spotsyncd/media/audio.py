@@ -10,17 +10,19 @@ single-threaded and is the cost; loudness must be known before it starts. So:
 
 1. **Probe** - ``ffmpeg -i`` alone (~10 ms): codec, rate, duration, demuxer. The bundle has no
    ffprobe; the banner has what we need, and garbage fails here with a clear message.
-2. **Estimate** (~0.1 s) - decode both ends whole (that is where silence is trimmed) and ten
-   2 s samples of the middle, in two processes, and measure them (``audio_analysis``).
-3. **Encode from the estimate and measure exactly in the same process**: the decoded audio is
-   split (``asplit``); one branch is trimmed, gained and encoded, the other runs ``ebur128`` +
-   ``silencedetect`` to a null output. One decode instead of two: measuring in a second process
-   cost a whole extra decode per file, which is only free while a core is idle (it made the
-   daemon 1.9x slower than bare encodes with one worker per core).
-4. If the exact figures agree with the estimate (same trims, gain within 0.5 dB, no limiter
-   needed) the encode is kept; otherwise it is killed and redone with the exact figures, as is
-   every file under 30 s, of unknown length, or with a silent end window (where the analysis
-   runs first, its two halves at once, gated as one file from ebur128's 100 ms blocks).
+2. **Estimate** (~8% of a bare encode's CPU) - one process decodes both ends whole (that is where
+   silence is trimmed; the tail to the real end of the file, which it logs) and ten 2 s samples
+   of the middle, and measures them (``audio_analysis``).
+3. **Encode from the estimate and measure the kept audio in the same process**: the decoded
+   audio is trimmed at the start and split (``asplit``); one branch is end-trimmed, gained and
+   encoded, the other runs ``ebur128`` into a sink inside the graph. One decode, one output:
+   a second output (to the null muxer) or a second process cost 15-30% of a bare encode when
+   every core is busy (``python -m bench.processing``); the trims need no second look, the
+   estimate decoded the ends whole.
+4. If the exact figures agree with the estimate (gain within 0.5 dB, no limiter needed) the
+   encode is kept; otherwise it is killed and redone with the exact figures, as is every file
+   under 30 s, of unknown length, or with a silent end window (where the analysis runs first,
+   its two halves at once, gated as one file from ebur128's 100 ms blocks).
 
 The encode applies ``atrim`` + ``volume`` (+ an oversampled ``alimiter`` only when the gain would
 push peaks past the ceiling; the loudness it takes away is measured and given back), or is a
@@ -30,18 +32,21 @@ mode works from the sample peak with 1 dB of margin; peak mode measures true pea
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import logging
-import math
 import os
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from spotsyncd.core.config import AudioConfig
 from spotsyncd.core.errors import DiskError, PermanentError
 from spotsyncd.core.models import Processed
 from spotsyncd.media import audio_analysis as aa
+from spotsyncd.media import audio_output as ao
 from spotsyncd.media.ffmpeg_jobs import FfmpegJob, FfmpegJobs
 
 log = logging.getLogger(__name__)
@@ -52,26 +57,6 @@ _SPLIT_FROM_S = 20.0  # shorter files are analysed by one process: a second cost
 _DEMUXERS = ("mp3,mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,ogg,flac,wav,w64,aiff,aac,caf,avi,flv,"
              "asf,mpegts,mpeg,wv,ape,amr,au,mpc,mpc8,tta,dts,ac3,eac3,truehd")  # fmt: skip
 
-# format -> (encoder, muxer, extension)
-_ENCODERS: dict[str, tuple[str, str, str]] = {
-    "mp3": ("libmp3lame", "mp3", "mp3"),
-    "m4a": ("aac", "ipod", "m4a"),
-    "opus": ("libopus", "opus", "opus"),
-    "flac": ("flac", "flac", "flac"),
-}
-# Source codec -> (muxer, extension) for stream copies.
-_CONTAINERS: dict[str, tuple[str, str]] = {
-    "mp3": ("mp3", "mp3"),
-    "aac": ("ipod", "m4a"),
-    "alac": ("ipod", "m4a"),
-    "opus": ("opus", "opus"),
-    "vorbis": ("ogg", "ogg"),
-    "flac": ("flac", "flac"),
-}
-# The codec each format would produce: a source already in it needs no re-encode.
-_FORMAT_CODEC = {"mp3": "mp3", "m4a": "aac", "opus": "opus", "flac": "flac"}
-_VBR_FALLBACK = {"m4a": "256k", "opus": "192k"}  # "v0" means LAME VBR; others get a bitrate
-_COPY = ["-c:a", "copy"]
 
 _DISK_ERRORS = ("No space left on device", "Read-only file system", "Disk quota exceeded")
 _NO_AUDIO = ("matches no streams", "does not contain any stream")
@@ -91,7 +76,7 @@ class FfmpegAudioProcessor:
         *,
         cancel: threading.Event | None = None,
     ) -> Processed:
-        if settings.format not in (*_ENCODERS, "original"):
+        if settings.format not in (*ao.ENCODERS, "original"):
             raise PermanentError(f"audio.format {settings.format!r} is not one of "
                                  "mp3, m4a, opus, flac, original")  # fmt: skip
         _check_readable(src)
@@ -110,26 +95,34 @@ class FfmpegAudioProcessor:
                 raise _disk_error(exc, f"cannot write {final}") from exc
         finally:
             work.clean()
-        return _result(final, duration, analysis, chosen)
+        return ao.processed(final, duration, analysis, chosen, work.timings)
 
     def _process(self, jobs: FfmpegJobs, work: _Work) -> tuple[aa.Analysis, aa.Plan, float, str]:
         src, settings = work.src, work.settings
-        facts = self._probe(jobs, src)
+        with work.timed("probe"):
+            facts = self._probe(jobs, src)
         guess = None
         if settings.normalize == "loudness" and settings.format != "original":
-            guess = self._estimate(jobs, work, facts)
+            with work.timed("analysis"):
+                guess = self._estimate(jobs, work, facts)
         if guess is None:
             analysis = self._analyse(jobs, work, facts, halves=True)
             return self._encode(jobs, work, analysis, aa.plan(analysis, settings), src)
-        # Encode with the estimate while the exact analysis runs beside it at low priority;
+        # Encode with the estimate and measure the kept audio exactly as it is encoded;
         # keep the encode if the two agree, else redo it with the exact figures.
         guessed = aa.plan(guess, settings)
-        output = _output(guess, settings, guessed)
-        if output[2] == _COPY:  # nothing to change: no encode to measure alongside
+        output = ao.output_for(guess, settings, guessed)
+        if output[2] == ao.COPY:  # nothing to change: no encode to measure alongside
             analysis = self._analyse(jobs, work, facts, halves=True)
             return self._encode(jobs, work, analysis, aa.plan(analysis, settings), src)
         ext = output[1]
-        duration, exact = self._encode_measuring(jobs, work, facts, guess, guessed, output)
+        with work.timed("encode"):
+            measuring = self._encode_measuring(jobs, work, guess, guessed, output)
+        if measuring is None:
+            work.partial(ext).unlink(missing_ok=True)
+            analysis = self._analyse(jobs, work, facts, halves=True)
+            return self._encode(jobs, work, analysis, aa.plan(analysis, settings), src)
+        duration, exact = measuring
         measured = aa.plan(exact, settings)
         kept = aa.settled(guess, guessed, exact, measured)
         if kept is not None:
@@ -149,13 +142,11 @@ class FfmpegAudioProcessor:
         return facts
 
     def _estimate(self, jobs: FfmpegJobs, work: _Work, facts: aa.StreamFacts) -> aa.Analysis | None:
-        graphs = aa.estimate_graphs(work.amovie(facts), facts, work.settings)
-        if graphs is None:
+        graph = aa.estimate_graph(work.amovie(facts), facts, work.settings)
+        if graph is None:
             return None
-        results = jobs.wait(*[jobs.start(_lavfi(g), cwd=work.dest_dir) for g in graphs])
-        if any(code != 0 for code, _ in results):
-            return None
-        return aa.guess_analysis([log for _, log in results], facts)
+        [(code, log_text)] = jobs.wait(jobs.start(_lavfi(graph), cwd=work.dest_dir))
+        return aa.guess_analysis(log_text, facts) if code == 0 else None
 
     def _analyse(
         self,
@@ -166,6 +157,12 @@ class FfmpegAudioProcessor:
         halves: bool,
     ) -> aa.Analysis:
         """Measure ``src`` decoded inside the filter graph, its two halves at once if asked."""
+        with work.timed("analysis"):
+            return self._analyse_timed(jobs, work, facts, halves=halves)
+
+    def _analyse_timed(
+        self, jobs: FfmpegJobs, work: _Work, facts: aa.StreamFacts, *, halves: bool
+    ) -> aa.Analysis:
         source = work.amovie(facts)
         measure = f"{_measure(work.settings)},asetnsamples=n=65536:p=0"
         declared = facts.declared_s or 0.0
@@ -185,13 +182,16 @@ class FfmpegAudioProcessor:
     def _encode(
         self, jobs: FfmpegJobs, work: _Work, analysis: aa.Analysis, chosen: aa.Plan, source: Path
     ) -> tuple[aa.Analysis, aa.Plan, float, str]:
-        output = _output(analysis, work.settings, chosen)
-        if output[2] == _COPY:
+        output = ao.output_for(analysis, work.settings, chosen)
+        if output[2] == ao.COPY:
             source, chosen = work.src, aa.Plan(0.0, analysis.decoded_s, 0.0, None)
         elif chosen.limit_db is not None:
-            chosen = self._make_up_for_limiting(jobs, work, analysis, chosen, source)
-        job = self._start_encode(jobs, work, analysis, chosen, source, output)
-        return analysis, chosen, self._finish(jobs, job, work.src), output[1]
+            with work.timed("analysis"):
+                chosen = self._make_up_for_limiting(jobs, work, analysis, chosen, source)
+        with work.timed("encode"):
+            job = self._start_encode(jobs, work, analysis, chosen, source, output)
+            duration = self._finish(jobs, job, work.src)
+        return analysis, chosen, duration, output[1]
 
     def _make_up_for_limiting(
         self, jobs: FfmpegJobs, work: _Work, analysis: aa.Analysis, chosen: aa.Plan, source: Path
@@ -219,7 +219,7 @@ class FfmpegAudioProcessor:
     ) -> FfmpegJob:
         muxer, ext, codec_args = output
         args = [*_input(source), "-map_metadata", "-1"]
-        if codec_args != _COPY:
+        if codec_args != ao.COPY:
             args += ["-af", aa.filters(analysis, chosen)]
         return jobs.start([*args, *codec_args, "-f", muxer, "-y", str(work.partial(ext))])
 
@@ -227,31 +227,30 @@ class FfmpegAudioProcessor:
         self,
         jobs: FfmpegJobs,
         work: _Work,
-        facts: aa.StreamFacts,
         guess: aa.Analysis,
         guessed: aa.Plan,
         output: tuple[str, str, list[str]],
-    ) -> tuple[float, aa.Analysis]:
-        """Encode from the estimate and measure the whole source exactly in the same process:
-        the decoded audio is split, one branch trimmed, gained and encoded, the other run
-        through silencedetect + ebur128. One decode instead of two; the measuring branch runs
-        in ffmpeg's filter thread beside the encoder thread."""
+    ) -> tuple[float, aa.Analysis] | None:
+        """Encode from the estimate and measure exactly what is kept in the same process (see
+        ``audio_analysis.measuring_graph``): one decode, one output. The ends were decoded
+        whole by the estimate, so its trims are exact; measured here are the loudness and peak
+        of the kept audio. None: the encode came out short of what the estimate promised (a
+        damaged file?), so the full analysis must decide."""
         muxer, ext, codec_args = output
-        # The measuring branch is an output of its own (to the null muxer) so that it sees the
-        # whole file even when the encoded branch ends early at its trim point; f64 PCM is
-        # what ebur128 already holds, so the null output converts nothing.
-        graph = (f"[0:a:0]asplit=2[enc][mes];[enc]{aa.filters(guess, guessed)}[out];"
-                 f"[mes]{_measure(work.settings)}[measured]")  # fmt: skip
+        graph = aa.measuring_graph(guess, guessed, _measure_loudness(work.settings))
         args = [*_open(work.src), "-vn", "-sn", "-dn", "-map_metadata", "-1",
                 "-filter_complex", graph, "-map", "[out]", *codec_args,
-                "-f", muxer, "-y", str(work.partial(ext)),
-                "-map", "[measured]", "-c:a", "pcm_f64le", "-f", "null", "-"]  # fmt: skip
+                "-f", muxer, "-y", str(work.partial(ext))]  # fmt: skip
         [log_text] = _checked(jobs.wait(jobs.start(args)), work.src)
-        # ffmpeg shifts an input's timestamps to start at 0, so no offset here.
-        exact = _analysis(work.src, facts, [log_text], aa.last_measured_time(log_text), 0.0)
-        duration = min(guessed.end_s, exact.decoded_s) - guessed.start_s
-        if duration <= 0:
-            raise PermanentError(f"{work.src.name}: ffmpeg wrote no audio")
+        duration = aa.last_time(log_text)
+        kept = guessed.end_s - guessed.start_s
+        if duration is None or duration < kept - 0.5 or "Summary:" not in log_text:
+            return None
+        exact = dataclasses.replace(
+            guess,
+            loudness_lufs=aa.integrated_loudness(aa.momentary_blocks(log_text)),
+            peak_db=aa.peak_db(log_text),
+        )
         return duration, exact
 
     def _finish(self, jobs: FfmpegJobs, job: FfmpegJob, src: Path) -> float:
@@ -269,6 +268,15 @@ class _Work:
         self.src, self.dest_dir, self.settings = src, dest_dir, settings
         self.link = dest_dir / ".audio-source"
         self.partials: set[Path] = set()
+        self.timings: dict[str, float] = {}  # seconds per step: probe, analysis, encode
+
+    @contextlib.contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.timings[step] = self.timings.get(step, 0.0) + time.monotonic() - started
 
     def partial(self, ext: str) -> Path:
         path = self.dest_dir / f".audio-partial.{ext}"
@@ -316,6 +324,10 @@ def _analysis(
     )
 
 
+def _measure_loudness(settings: AudioConfig) -> str:
+    return f"ebur128=peak={'true' if settings.normalize == 'peak' else 'sample'}:framelog=info"
+
+
 def _measure(settings: AudioConfig) -> str:
     peak = "true" if settings.normalize == "peak" else "sample"
     return (f"aformat=channel_layouts=mono|stereo,"
@@ -330,47 +342,6 @@ def _open(path: Path) -> list[str]:
 
 def _input(path: Path) -> list[str]:
     return [*_open(path), "-map", "0:a:0", "-vn", "-sn", "-dn"]
-
-
-def _output(
-    analysis: aa.Analysis, settings: AudioConfig, chosen: aa.Plan
-) -> tuple[str, str, list[str]]:
-    """The muxer, extension and codec arguments of the output."""
-    codec = analysis.facts.codec
-    if settings.format == "original":
-        muxer, ext = _CONTAINERS.get(codec, ("matroska", "mka"))
-        return muxer, ext, _COPY
-    encoder, muxer, ext = _ENCODERS[settings.format]
-    untouched = (chosen.gain_db == 0.0 and chosen.limit_db is None
-                 and chosen.start_s == 0.0 and chosen.end_s >= analysis.decoded_s)  # fmt: skip
-    if untouched and codec == _FORMAT_CODEC[settings.format]:
-        return muxer, ext, _COPY
-    if encoder == "flac":
-        return muxer, ext, ["-c:a", "flac"]
-    bitrate = settings.bitrate.lower()
-    if bitrate == "v0":
-        if encoder == "libmp3lame":
-            return muxer, ext, ["-c:a", encoder, "-q:a", "0"]
-        bitrate = _VBR_FALLBACK[settings.format]
-    return muxer, ext, ["-c:a", encoder, "-b:a", bitrate]
-
-
-def _result(path: Path, duration: float, analysis: aa.Analysis, chosen: aa.Plan) -> Processed:
-    gain = chosen.gain_db
-    loudness = None if analysis.loudness_lufs is None else analysis.loudness_lufs + gain
-    if chosen.loudness_lufs is not None:
-        loudness = chosen.loudness_lufs
-    peak = analysis.peak_db + gain
-    if chosen.limit_db is not None:
-        peak = min(peak, chosen.limit_db)
-    return Processed(
-        path=path,
-        duration_s=duration,
-        loudness_lufs=loudness,
-        gain_db=gain,
-        true_peak_db=peak if math.isfinite(peak) else None,
-        trimmed_s=max(0.0, analysis.decoded_s - (chosen.end_s - chosen.start_s)),
-    )
 
 
 def _check_readable(src: Path) -> None:

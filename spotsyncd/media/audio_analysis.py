@@ -179,6 +179,29 @@ def filters(analysis: Analysis, chosen: Plan) -> str:
     if chosen.start_s > 0 or chosen.end_s < analysis.decoded_s:
         parts.append(f"atrim=start={chosen.start_s:.6f}:end={chosen.end_s:.6f},"
                      "asetpts=PTS-STARTPTS")  # fmt: skip
+    return ",".join(parts + _level(analysis, chosen))
+
+
+def measuring_graph(analysis: Analysis, chosen: Plan, measure: str) -> str:
+    """The encode pass for ``chosen`` as a graph from ``[0:a:0]`` to ``[out]`` that also runs
+    ``measure`` on the kept audio before the gain. The measuring branch ends in a sink inside
+    the graph (not an output of its own, which costs ffmpeg an extra encoder, muxer and thread
+    hand-offs per frame); it stops where the encoded branch stops, at the end trim (or up to a
+    few frames later: trailing silence, below every gate)."""
+    shape = ["aformat=channel_layouts=mono|stereo"]
+    trim_start, trim_end = chosen.start_s > 0, chosen.end_s < analysis.decoded_s
+    if trim_start:
+        shape.append(f"atrim=start={chosen.start_s:.6f}")
+    encode = [f"atrim=end={chosen.end_s:.6f}"] if trim_end else []
+    if trim_start or trim_end:
+        encode.append("asetpts=PTS-STARTPTS")
+    encode += _level(analysis, chosen)
+    return (f"[0:a:0]{','.join(shape)},asplit=2[enc][mes];[mes]{measure},anullsink;"
+            f"[enc]{','.join(encode) or 'anull'}[out]")  # fmt: skip
+
+
+def _level(analysis: Analysis, chosen: Plan) -> list[str]:
+    parts = []
     if chosen.gain_db:
         parts.append(f"volume={chosen.gain_db:.2f}dB")
     if chosen.limit_db is not None:
@@ -189,21 +212,27 @@ def filters(analysis: Analysis, chosen: Plan) -> str:
         parts.append(f"aresample={rate * 4},"
                      f"alimiter=limit={linear:.5f}:attack=5:release=50:level=0:latency=1,"
                      f"aresample={rate}")  # fmt: skip
-    return ",".join(parts)
+    return parts
 
 
-# --- A quick estimate, to start encoding while the exact analysis runs -----------------------
+# --- A quick estimate, to start encoding before the exact measurement ------------------------
 
 SPECULATE_FROM_S = 30.0  # shorter files: the exact analysis is quick enough on its own
 GUESS_TOLERANCE_DB = 0.5  # a guessed gain this close to the measured one is kept
 _EDGE_S = 8.0  # the ends are decoded whole: that is where the silence to trim is
 _CHUNKS = 10
 _CHUNK_S = 2.0
+# The tail's frames, logged in large blocks: the last one says where the file really ends.
+_EOF_PROBE = "asetnsamples=n=65536:p=0,ashowinfo"
+_FRAME = re.compile(r"Parsed_ashowinfo_\d+ @ [^\]]*\] n:\d+ pts:-?\d+ pts_time:(-?[\d.]+) .*?"
+                    r"rate:(\d+) nb_samples:(\d+)")  # fmt: skip
 
 
-def estimate_graphs(source: str, facts: StreamFacts, settings: AudioConfig) -> list[str] | None:
-    """Two graphs (run at once) that decode both ends and ten 2 s samples of the middle (~20%
-    of a song) and measure them; None when the file is too short or its length unknown."""
+def estimate_graph(source: str, facts: StreamFacts, settings: AudioConfig) -> str | None:
+    """One graph that decodes both ends whole and ten 2 s samples of the middle (~20% of a
+    song) and measures them; None when the file is too short or its length unknown. The tail
+    is decoded to the real end of the file (``declared_s`` is an estimate for some formats),
+    and its last frame is logged: the exact analysis never needs to look at the ends again."""
     declared = facts.declared_s
     if declared is None or declared < SPECULATE_FROM_S:
         return None
@@ -212,14 +241,15 @@ def estimate_graphs(source: str, facts: StreamFacts, settings: AudioConfig) -> l
     head_end = facts.start_s + _EDGE_S
     tail_start = facts.start_s + declared - _EDGE_S
     head = f"{source},atrim=end={head_end:.6f},{shape},{detect}"
-    tail = f"{source}:sp={tail_start:.6f},atrim=start={tail_start:.6f},{shape},{detect}"
+    tail = (
+        f"{source}:sp={tail_start:.6f},atrim=start={tail_start:.6f},{_EOF_PROBE},{shape},{detect}"
+    )
     step = (tail_start - head_end) / (_CHUNKS + 1)
     samples = []
     for index in range(1, _CHUNKS + 1):
         at = head_end + step * index - _CHUNK_S / 2
         samples.append(f"{source}:sp={at:.6f},atrim=start={at:.6f}:end={at + _CHUNK_S:.6f},{shape}")
-    half = len(samples) // 2
-    return [_concat([head, *samples[:half]]), _concat([*samples[half:], tail])]
+    return _concat([head, *samples, tail])
 
 
 def _concat(chains: list[str]) -> str:
@@ -230,21 +260,35 @@ def _concat(chains: list[str]) -> str:
     return ";".join([*labelled, joined])
 
 
-def guess_analysis(logs: list[str], facts: StreamFacts) -> Analysis | None:
-    """An Analysis from ``estimate_graphs``' logs; None when an end window is all silence
-    (then where the sound starts or stops is unknown and only the full analysis can tell)."""
-    declared = facts.declared_s or 0.0
-    found = merge(s for log in logs for s in silences(log, facts.start_s, declared))
-    for start, end in found:
-        if start <= 0.01 and end >= _EDGE_S - 0.05:
+def end_of_audio(log: str) -> float | None:
+    """Where the decoded audio ends (a timestamp), from the tail's last logged frame."""
+    frames = _FRAME.findall(log)
+    if not frames:
+        return None
+    pts_time, rate, samples = frames[-1]
+    return float(pts_time) + int(samples) / int(rate)
+
+
+def guess_analysis(log: str, facts: StreamFacts) -> Analysis | None:
+    """An Analysis from ``estimate_graph``'s log; None when an end window is all silence
+    (then where the sound starts or stops is unknown and only the full analysis can tell) or
+    the tail decoded nothing (the file is shorter than it says)."""
+    end = end_of_audio(log)
+    if end is None:
+        return None
+    decoded = end - facts.start_s
+    tail_start = (facts.declared_s or decoded) - _EDGE_S
+    found = merge(silences(log, facts.start_s, decoded))
+    for start, stop in found:
+        if start <= 0.01 and stop >= _EDGE_S - 0.05:
             return None
-        if end >= declared - 0.05 and start <= declared - _EDGE_S + 0.05:
+        if stop >= decoded - 0.05 and start <= tail_start + 0.05:
             return None
     return Analysis(
         facts=facts,
-        decoded_s=declared,
-        loudness_lufs=integrated_loudness(b for log in logs for b in momentary_blocks(log)),
-        peak_db=max(peak_db(log) for log in logs),
+        decoded_s=decoded,
+        loudness_lufs=integrated_loudness(momentary_blocks(log)),
+        peak_db=peak_db(log),
         silences=tuple(found),
     )
 

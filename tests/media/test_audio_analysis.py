@@ -54,3 +54,34 @@ def test_limiter_only_when_the_gain_pushes_peaks_past_the_ceiling() -> None:
     assert aa.plan(_analysis((), peak=-12.0), AudioConfig()).limit_db is None
     assert aa.plan(_analysis((), peak=-8.0), AudioConfig()).limit_db == -2.0
     assert aa.plan(_analysis((), peak=-8.0), AudioConfig(normalize="off")).gain_db == 0.0
+
+
+def test_the_tail_s_last_frame_says_where_the_audio_ends() -> None:
+    log = (
+        "[Parsed_ashowinfo_40 @ 0x55] n:4 pts:2581790720 pts_time:182.950023 fmt:fltp "
+        "channels:2 chlayout:stereo rate:44100 nb_samples:65536 checksum:0\n"
+        "[Parsed_ashowinfo_40 @ 0x55] n:5 pts:2602762240 pts_time:184.4361 fmt:fltp "
+        "channels:2 chlayout:stereo rate:44100 nb_samples:25984 checksum:0\n"
+        "[Parsed_silencedetect_41 @ 0x56] silence_start: 182.025\n"
+        "[Parsed_silencedetect_41 @ 0x56] silence_end: 185.025 | silence_duration: 3\n"
+    )
+    assert aa.end_of_audio(log) == pytest.approx(184.4361 + 25984 / 44100)
+    facts = aa.StreamFacts("mp3", "mp3", 44100, declared_s=184.0, start_s=0.025)
+    # The tail decoded to the real end (185 s, not the 184 s the header said): the trailing
+    # silence reaches it, so it is the end to trim.
+    guess = aa.guess_analysis(log, facts)
+    assert guess is not None and guess.decoded_s == pytest.approx(185.0, abs=0.001)
+    chosen = aa.plan(guess, AudioConfig())
+    assert chosen.end_s == pytest.approx(182.0, abs=0.001)
+    assert aa.guess_analysis("no frames logged", facts) is None  # the tail decoded nothing
+
+
+def test_the_measuring_graph_encodes_one_branch_and_measures_the_other() -> None:
+    facts = aa.StreamFacts("mp3", "mp3", 44100, declared_s=185.0, start_s=0.0)
+    analysis = aa.Analysis(facts, 185.0, -20.0, -10.0, ((0.0, 2.0), (182.0, 185.0)))
+    graph = aa.measuring_graph(analysis, aa.plan(analysis, AudioConfig()), "ebur128")
+    assert graph == (
+        "[0:a:0]aformat=channel_layouts=mono|stereo,atrim=start=2.000000,asplit=2[enc][mes];"
+        "[mes]ebur128,anullsink;"
+        "[enc]atrim=end=182.000000,asetpts=PTS-STARTPTS,volume=6.00dB[out]"
+    )
