@@ -185,6 +185,7 @@ class Daemon:
         self.services = Services(workers=workers, inbox=inbox, reporter=reporter)
         reporter.start()
         workers.start()
+        _warm_up(adapters)
         self.services.scheduler = self._start_scheduler(adapters, workers)
         if not self.once:
             inbox.start()
@@ -440,6 +441,22 @@ def _rescans(config: Config, ledger: Ledger) -> RescanDebouncer:
     )
     rescans.start()
     return rescans
+
+
+def _warm_up(adapters: Adapters) -> None:
+    """Slow first steps (yt-dlp's URL patterns, the JS runtime) in the background, at start-up
+    rather than in the first job."""
+    warm_up = getattr(adapters.downloader, "warm_up", None)
+    if not callable(warm_up):
+        return
+
+    def run() -> None:
+        try:
+            warm_up()
+        except Exception:  # noqa: BLE001 - warming is an optimisation; the jobs still work
+            log.debug("warm-up failed", exc_info=True)
+
+    threading.Thread(target=run, name="spotsyncd-warm-up", daemon=True).start()
 
 
 def _keep_fixed(new: Config, old: Config) -> Config:
