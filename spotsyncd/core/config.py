@@ -41,6 +41,7 @@ class AudioConfig:
     trim_silence: bool = True
     silence_threshold_db: float = -50.0
     id3_version: int = 4
+    workers: int = 0  # files processed at once; 0: one per core
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,7 @@ SCHEMA: dict[str, Callable[[Any], Any]] = {
     "audio.trim_silence": v.bool_value,
     "audio.silence_threshold_db": v.float_value(-90, -10),
     "audio.id3_version": v.id3_version,
+    "audio.workers": v.int_value(0, 64),
     "download.workers": v.int_value(1, 32),
     "download.max_retries": v.int_value(0, 100),
     "download.backoff_seconds": v.float_value(0, 3600),

@@ -1,8 +1,9 @@
 """One job, start to finish: resolve → (match) → download → process → tag → file.
 
-``run_job`` is a plain function of (job, adapters, settings) → ``JobResult`` so it can run in a
-thread here or, later, in a worker process elsewhere. It raises the errors of ``errors.py``;
-the worker decides what they mean for the job's state.
+``Pipeline.run`` takes one job from start to finish → ``JobResult`` so it can run in a thread
+here or, later, in a worker process elsewhere; the worker pool passes ``stages`` so that its
+network half and its CPU half take turns with other jobs (see stages.py). It raises the
+errors of ``errors.py``; the worker decides what they mean for the job's state.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -42,6 +44,7 @@ from spotsyncd.core.protocols import (
     MetadataSource,
 )
 from spotsyncd.engine.circuits import Circuits
+from spotsyncd.engine.stages import Stages, cpu_step, io_step
 from spotsyncd.ledger import ClaimedJob, Ledger, TrackRow
 from spotsyncd.matching import score as matching
 from spotsyncd.media import library
@@ -65,6 +68,18 @@ class JobResult:
     items: int = 0
     notes: tuple[str, ...] = ()  # what a listing could not see (e.g. embed page limits)
     same_as: TrackRow | None = None  # kind "duplicate": the filed track of this recording
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step (see worker)
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """What the network half of a job hands to its CPU half."""
+
+    staging: Path
+    downloaded: Downloaded
+    meta: TrackMeta
+    cover: bytes | None
+    download_s: float
 
 
 def staging_dir_for(config: Config, track_id: int) -> Path:
@@ -104,22 +119,39 @@ class Pipeline:
         job: ClaimedJob,
         cancel: threading.Event,
         progress: Callable[[Progress], None] | None = None,
+        *,
+        stages: Stages | None = None,
     ) -> JobResult:
+        """The whole job. With ``stages`` its network steps hold an I/O slot and its audio
+        steps a CPU slot (see stages.py); without, it runs at once."""
         track = job.track
-        if self._may_be_a_list(track):
-            listing = self._list(track)
-            if listing is not None:
-                options = dict(track.options)
-                if is_artist_key(track.key):  # its releases' tracks are checked for repeats
-                    options["artist"] = track.key
-                self.ledger.expand_collection(track.id, listing, options=options or None)
-                return JobResult(kind="expanded", items=len(listing.items), notes=listing.notes)
-            if track.kind == LinkKind.COLLECTION:
-                raise PermanentError(f"{track.url} did not list any items")
-        already = self._already_filed(track)
-        if already is not None:
-            return already
-        return self._fetch_and_file(track, cancel, progress)
+        timings: dict[str, float] = {}
+        with io_step(stages, cancel, timings):
+            if self._may_be_a_list(track):
+                with _timed(timings, "listing"):
+                    listing = self._list(track)
+                if listing is not None:
+                    options = dict(track.options)
+                    if is_artist_key(track.key):  # its releases' tracks are checked for repeats
+                        options["artist"] = track.key
+                    self.ledger.expand_collection(track.id, listing, options=options or None)
+                    return JobResult(
+                        kind="expanded",
+                        items=len(listing.items),
+                        notes=listing.notes,
+                        timings=timings,
+                    )
+                if track.kind == LinkKind.COLLECTION:
+                    raise PermanentError(f"{track.url} did not list any items")
+            already = self._already_filed(track)
+            if already is not None:
+                return already
+            fetched = self._fetch(track, cancel, progress, timings)
+            if isinstance(fetched, JobResult):
+                return fetched
+        _check_cancel(cancel)
+        with cpu_step(stages, cancel, timings):
+            return self._process_and_file(track, fetched, cancel, timings)
 
     # ------------------------------------------------------------------ collections
 
@@ -171,13 +203,19 @@ class Pipeline:
         meta = track.meta
         return JobResult(kind="already", path=path, size_bytes=path.stat().st_size, meta=meta)
 
-    def _fetch_and_file(
-        self, track: TrackRow, cancel: threading.Event, progress: Callable[[Progress], None] | None
-    ) -> JobResult:
+    def _fetch(
+        self,
+        track: TrackRow,
+        cancel: threading.Event,
+        progress: Callable[[Progress], None] | None,
+        timings: dict[str, float],
+    ) -> _Fetched | JobResult:
+        """The network half: match, download, metadata, cover (or a duplicate: no download)."""
         wanted = track.meta
         audio_url = track.override_url or track.url
         if track.source == Source.SPOTIFY:
-            wanted = self._spotify_meta(track)
+            with _timed(timings, "match"):
+                wanted = self._spotify_meta(track)
         if track.options.get("artist") and not track.override_url:
             # An artist's single is often also on an album: one recording, one file.
             same = self.ledger.same_recording(track.id, wanted)
@@ -187,53 +225,64 @@ class Pipeline:
         staging = staging_dir_for(self.config, track.id)
         staging.mkdir(parents=True, exist_ok=True)
         if track.source == Source.SPOTIFY and not track.override_url:
-            audio_url = self._match(track, wanted).watch_url
+            with _timed(timings, "match"):
+                audio_url = self._match(track, wanted).watch_url
         lane = "youtube" if _is_youtube(audio_url) else "generic"
         if lane == "youtube":
             self.circuits.check("youtube")
-        started = time.monotonic()
-        downloaded = self._download(audio_url, staging / "download", cancel, progress, lane)
-        download_s = time.monotonic() - started
+        with _timed(timings, "download"):
+            downloaded = self._download(audio_url, staging / "download", cancel, progress, lane)
         _check_cancel(cancel)
         if progress is not None:  # downloaded: now trim, normalise, encode, tag, file
             progress(Progress(downloaded_bytes=1, total_bytes=1, stage="process"))
+        meta = self._merge_meta(track, wanted, downloaded)
+        with _timed(timings, "cover"):
+            cover = self.adapters.fetch_cover(meta.cover_url)
+        return _Fetched(staging, downloaded, meta, cover, timings["download"])
 
+    def _process_and_file(
+        self, track: TrackRow, fetched: _Fetched, cancel: threading.Event, timings: dict[str, float]
+    ) -> JobResult:
+        """The CPU half: process the audio, tag it, file it into the library."""
         started = time.monotonic()
         settings = audio_settings_for(self.config, track)
-        out_dir = staging / "out"
+        out_dir = fetched.staging / "out"
         out_dir.mkdir(exist_ok=True)
         processed = self.adapters.processor.process(
-            downloaded.path, out_dir, settings, cancel=cancel
+            fetched.downloaded.path, out_dir, settings, cancel=cancel
         )
+        timings.update(processed.timings)
         _check_cancel(cancel)
-        meta = self._merge_meta(track, wanted, downloaded)
-        cover = self.adapters.fetch_cover(meta.cover_url)
         replaygain = processed if settings.normalize == "off" else None
-        self.adapters.tagger.write(
-            processed.path,
-            meta,
-            key=track.key,
-            cover=cover,
-            replaygain=replaygain,
-            id3_version=settings.id3_version,
-        )
-        lyrics = self._lyrics(processed, meta)
+        with _timed(timings, "tag"):
+            self.adapters.tagger.write(
+                processed.path,
+                fetched.meta,
+                key=track.key,
+                cover=fetched.cover,
+                replaygain=replaygain,
+                id3_version=settings.id3_version,
+            )
+        with _timed(timings, "lyrics"):
+            lyrics = self._lyrics(processed, fetched.meta)
         _check_cancel(cancel)
-        final = self._file(track, processed.path, meta)
-        if lyrics is not None and self.adapters.lyrics is not None:
-            self.adapters.lyrics.place_beside(final, lyrics)
-        self._remove_replaced(track, final)
+        with _timed(timings, "file"):
+            final = self._file(track, processed.path, fetched.meta)
+            if lyrics is not None and self.adapters.lyrics is not None:
+                self.adapters.lyrics.place_beside(final, lyrics)
+            self._remove_replaced(track, final)
         process_s = time.monotonic() - started
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(fetched.staging, ignore_errors=True)
         return JobResult(
             kind="file",
             path=final,
             size_bytes=final.stat().st_size,
-            meta=meta,
+            meta=fetched.meta,
             processed=processed,
-            info=downloaded.info,
-            download_s=download_s,
+            info=fetched.downloaded.info,
+            download_s=fetched.download_s,
             process_s=process_s,
+            timings=timings,
         )
 
     def _download(
@@ -409,6 +458,15 @@ class Pipeline:
 
 def is_artist_key(key: str) -> bool:
     return key.startswith(("spotify:artist:", "youtube:artist:"))
+
+
+@contextmanager
+def _timed(timings: dict[str, float], step: str) -> Iterator[None]:
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        timings[step] = timings.get(step, 0.0) + time.monotonic() - started
 
 
 def _check_cancel(cancel: threading.Event) -> None:

@@ -8,6 +8,7 @@ their jobs go back to pending (the ``.part`` file stays in staging for resume).
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import threading
 import time
@@ -33,6 +34,7 @@ from spotsyncd.engine.pipeline import (
     describe_settings,
     staging_dir_for,
 )
+from spotsyncd.engine.stages import Stages, steps_text
 from spotsyncd.ledger import ClaimedJob, Ledger
 
 log = logging.getLogger(__name__)
@@ -62,11 +64,14 @@ class WorkerPool:
         self._threads: list[threading.Thread] = []
         self._current: dict[str, ClaimedJob] = {}  # worker name → the job it runs
         self._current_lock = threading.Lock()
+        # Downloads run ahead in their own slots while one file per core is processed.
+        cores = config.audio.workers or os.cpu_count() or 1
+        self.stages = Stages(config.download.workers, cores)
 
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
-        for index in range(self.config.download.workers):
+        for index in range(self.stages.threads):
             thread = threading.Thread(
                 target=self._loop,
                 args=(f"worker-{index + 1}",),
@@ -79,6 +84,7 @@ class WorkerPool:
     def stop(self, timeout_s: float = 8.0) -> None:
         self.cancel.set()
         self.wake()
+        self.stages.interrupt()
         deadline = time.monotonic() + timeout_s
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -115,24 +121,40 @@ class WorkerPool:
     # ------------------------------------------------------------------ the loop
 
     def _loop(self, name: str) -> None:
+        io_gate = self.stages.io_gate
         while not self.cancel.is_set():
+            # A job is claimed only with an I/O slot in hand: no job sits "running" while it
+            # waits to start. The pipeline gives the slot back when its network half is done.
             try:
-                job = self.ledger.claim_next_job(name)
-            except Exception:  # noqa: BLE001 - a locked/busy ledger must not kill the worker
-                log.exception("%s: could not claim a job; retrying shortly", name)
-                self._sleep(2.0)
-                continue
-            if job is None:
-                self._sleep(self._idle_wait())
-                continue
-            with self._current_lock:
-                self._current[name] = job
+                io_gate.acquire(self.cancel)
+            except CancelledError:
+                return
             try:
-                self._run(name, job)
+                self._claim_and_run(name)
             finally:
-                with self._current_lock:
-                    self._current.pop(name, None)
-                self.on_finished()
+                if io_gate.holds():
+                    io_gate.release()
+
+    def _claim_and_run(self, name: str) -> None:
+        try:
+            job = self.ledger.claim_next_job(name)
+        except Exception:  # noqa: BLE001 - a locked/busy ledger must not kill the worker
+            log.exception("%s: could not claim a job; retrying shortly", name)
+            self.stages.io_gate.release()
+            self._sleep(2.0)
+            return
+        if job is None:
+            self.stages.io_gate.release()
+            self._sleep(self._idle_wait())
+            return
+        with self._current_lock:
+            self._current[name] = job
+        try:
+            self._run(name, job)
+        finally:
+            with self._current_lock:
+                self._current.pop(name, None)
+            self.on_finished()
 
     def _idle_wait(self) -> float:
         due = self.ledger.next_due_at()
@@ -153,7 +175,9 @@ class WorkerPool:
         log.info("%s: start %s (%s, attempt %d)", name, track.key, track.url, job.attempts)
         started = time.monotonic()
         try:
-            result = self.pipeline.run(job, self.cancel, self._progress_reporter(job))
+            result = self.pipeline.run(
+                job, self.cancel, self._progress_reporter(job), stages=self.stages
+            )
         except CancelledError:
             self.ledger.defer_job(job.job_id, track.id, 0.0, "cancelled by shutdown")
             log.info("%s: %s interrupted by shutdown; it resumes at next start", name, track.key)
@@ -190,7 +214,14 @@ class WorkerPool:
     def _finish(self, name: str, job: ClaimedJob, result: JobResult, elapsed: float) -> None:
         track = job.track
         if result.kind == "expanded":
-            log.info("%s: %s listed %d items (%.1fs)", name, track.key, result.items, elapsed)
+            log.info(
+                "%s: %s listed %d items (%.1fs; %s)",
+                name,
+                track.key,
+                result.items,
+                elapsed,
+                steps_text(result.timings),
+            )
             for note in result.notes:
                 log.warning("%s: %s", track.key, note)
             return
@@ -227,7 +258,9 @@ class WorkerPool:
             process_s=result.process_s,
             message=message,
         )
-        log.info("%s: done %s → %s", name, track.key, message)
+        log.info(
+            "%s: done %s → %s; steps: %s", name, track.key, message, steps_text(result.timings)
+        )
 
     def _fail(self, name: str, job: ClaimedJob, exc: SpotsyncError) -> None:
         retry_at = self._record_failure(job, exc.error_class, str(exc), retryable=exc.retryable)

@@ -227,3 +227,59 @@ def ledger_state(name: str) -> Any:
     from spotsyncd.core.models import JobState
 
     return JobState(name)
+
+
+class GatedProcessor(CopyProcessor):
+    """Processes one file at a time, and only when the test says so."""
+
+    def __init__(self) -> None:
+        self.go = threading.Event()
+        self.started: list[Path] = []
+
+    def process(
+        self,
+        src: Path,
+        dest_dir: Path,
+        settings: AudioConfig,
+        *,
+        cancel: threading.Event | None = None,
+    ) -> Processed:
+        self.started.append(src)
+        while not self.go.wait(0.02):
+            if cancel is not None and cancel.is_set():
+                raise CancelledError("stopping")
+        return super().process(src, dest_dir, settings, cancel=cancel)
+
+
+def test_downloads_run_ahead_while_the_cores_process(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        f"library_dir: {tmp_path}/lib\nstate_dir: {tmp_path}/state\n"
+        "audio: {workers: 1}\ndownload: {workers: 2}\n"
+    )
+    config = load_config(path, env={})
+    for folder in (config.library_dir, config.staging_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    ledger = Ledger(config.ledger_path)
+    circuits = Circuits(config.state_dir / "circuits.json")
+    downloader, processor = FakeDownloader(), GatedProcessor()
+    adapters = Adapters(downloader, processor, MemoryTagger())
+    pool = WorkerPool(config, ledger, Pipeline(config, ledger, adapters, circuits), circuits)
+    _add(ledger, [f"http://127.0.0.1:9/track{n}.mp3" for n in range(5)])
+    try:
+        with caplog.at_level("INFO", logger="spotsyncd.engine.worker"):
+            pool.start()
+            # One file processing (the only CPU slot), two more downloaded behind it.
+            _wait(lambda: len(downloader.calls) == 3)
+            time.sleep(0.3)
+            assert len(downloader.calls) == 3, "only download.workers jobs run ahead"
+            assert len(processor.started) == 1
+            assert ledger.counts()["running"] == 3 and ledger.counts()["pending"] == 2
+            processor.go.set()
+            _wait(lambda: ledger.counts()["done"] == 5)
+        assert "cpu_wait" in caplog.text and "download" in caplog.text
+    finally:
+        pool.stop(timeout_s=2)
+        ledger.close()
