@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yt_dlp
-from yt_dlp.networking.exceptions import HTTPError
 from yt_dlp.utils import YoutubeDLError
 
 from spotsyncd.core.errors import (
@@ -45,6 +44,7 @@ from spotsyncd.sources.youtube_info import (
     redact,
     sanitise_info,
 )
+from spotsyncd.sources.youtube_plumbing import Relay, YtDlpLog, error_facts
 
 __all__ = [
     "YtDlpDownloader",
@@ -85,7 +85,8 @@ _BOT_HINT = (
 
 class YtDlpDownloader:
     """Downloads the best audio of one http(s) URL into a staging folder, and flat-lists
-    collections. A fresh YoutubeDL per call: it is not thread-safe and is cheap to build."""
+    collections. YoutubeDL is not thread-safe: downloads reuse one per thread, listings and
+    searches (rare) build a fresh one per call."""
 
     def __init__(
         self,
@@ -105,6 +106,7 @@ class YtDlpDownloader:
         self.timeout_s = timeout_s
         self.cache_dir = cache_dir
         self.log = logger or logging.getLogger(__name__)
+        self._local = threading.local()  # each thread's reused YoutubeDL (see _download_ydl)
 
     # ------------------------------------------------------------------ Downloader protocol
 
@@ -145,17 +147,8 @@ class YtDlpDownloader:
                     if value is not None and not is_http_url(value):
                         raise _Refused(f"{url}: yt-dlp chose a non-http(s) media URL")
 
-        params = {
-            **self._params(),
-            "paths": {"home": str(dest_dir), "temp": str(dest_dir)},
-            "outtmpl": {"default": _OUTPUT_NAME},
-            "format": "bestaudio/best",
-            "noplaylist": True,
-            "progress_hooks": [on_progress],
-            "match_filter": guard,
-        }
         try:
-            with self._ydl(params) as ydl:
+            with self._download_ydl(dest_dir, on_progress, guard) as ydl:
                 # Two steps (what extract_info does inside) so a list is refused before any of
                 # its items is fetched; the guard still catches lists reached by a redirect.
                 found = ydl.extract_info(url, download=False, process=False)
@@ -233,7 +226,7 @@ class YtDlpDownloader:
 
     def _params(self) -> dict[str, Any]:
         params: dict[str, Any] = {
-            "logger": _YtDlpLog(self.log),
+            "logger": YtDlpLog(self.log),
             "quiet": True,
             "noprogress": True,
             "color": {"stdout": "no_color", "stderr": "no_color"},
@@ -257,21 +250,66 @@ class YtDlpDownloader:
     @contextmanager
     def _ydl(self, params: dict[str, Any]) -> Iterator[Any]:
         with yt_dlp.YoutubeDL(params) as ydl:
-            if self.cookies_file is not None:
-                # Loaded here rather than passed as ``cookiefile``: yt-dlp writes the jar back
-                # to that file on close, and the user's cookie file is not ours to rewrite.
-                try:
-                    ydl.cookiejar.load(str(self.cookies_file))
-                except OSError as exc:
-                    raise AuthError(
-                        f"download.cookies_file {self.cookies_file} cannot be read "
-                        f"({exc.strerror or exc}); fix the path or remove the "
-                        "setting"
-                    ) from None
+            self._load_cookies(ydl)
             yield ydl
 
+    def _load_cookies(self, ydl: Any) -> None:
+        if self.cookies_file is None:
+            return
+        # Loaded here rather than passed as ``cookiefile``: yt-dlp writes the jar back to that
+        # file on close, and the user's cookie file is not ours to rewrite.
+        try:
+            ydl.cookiejar.load(str(self.cookies_file))
+        except OSError as exc:
+            raise AuthError(
+                f"download.cookies_file {self.cookies_file} cannot be read "
+                f"({exc.strerror or exc}); fix the path or remove the setting"
+            ) from None
+
+    @contextmanager
+    def _download_ydl(
+        self,
+        dest_dir: Path,
+        on_progress: Callable[[Mapping[str, Any]], None],
+        guard: Callable[..., None],
+    ) -> Iterator[Any]:
+        """This thread's YoutubeDL for downloads, pointed at this call's folder and hooks.
+        Building one costs ~0.1 s of CPU (every extractor registered, an SSL context), a tenth
+        of a song's processing: each worker thread keeps its own (yt-dlp is not thread-safe),
+        as yt-dlp itself reuses one for many URLs. After any error it is closed and rebuilt."""
+        kept: tuple[Any, Relay] | None = getattr(self._local, "ydl", None)
+        if kept is None:
+            relay = Relay()
+            params = {
+                **self._params(),
+                "outtmpl": {"default": _OUTPUT_NAME},
+                "format": "bestaudio/best",
+                "noplaylist": True,
+                "progress_hooks": [relay.progress],
+                "match_filter": relay.match,
+            }
+            ydl = yt_dlp.YoutubeDL(params)
+            try:
+                self._load_cookies(ydl)
+            except AuthError:
+                ydl.close()
+                raise
+            kept = (ydl, relay)
+        ydl, relay = kept
+        self._local.ydl = None  # in use; put back only if this call leaves it in good order
+        ydl.params["paths"] = {"home": str(dest_dir), "temp": str(dest_dir)}
+        relay.on_progress, relay.guard = on_progress, guard
+        try:
+            yield ydl
+        except BaseException:
+            ydl.close()
+            raise
+        finally:
+            relay.on_progress = relay.guard = None
+        self._local.ydl = kept
+
     def _job_error(self, exc: BaseException, url: str) -> JobError:
-        status, retry_after, os_errno = _facts(exc)
+        status, retry_after, os_errno = error_facts(exc)
         message = clean_message(str(exc))
         if os_errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
             return DiskError(
@@ -324,56 +362,6 @@ class _Cancelled(Exception):
 
 class _Refused(Exception):
     """Raised inside yt-dlp's match filter when the media is not something we fetch."""
-
-
-class _YtDlpLog:
-    """yt-dlp's logger interface, into ours. Errors go to DEBUG because the same message
-    reaches the caller as a classified JobError, which the worker logs once."""
-
-    def __init__(self, log: logging.Logger) -> None:
-        self.log = log
-
-    def debug(self, message: str) -> None:
-        self.log.debug("yt-dlp: %s", redact(message.removeprefix("[debug] ")))
-
-    def info(self, message: str) -> None:
-        self.log.info("yt-dlp: %s", redact(message))
-
-    def warning(self, message: str) -> None:
-        self.log.warning("yt-dlp: %s", redact(message.removeprefix("WARNING: ")))
-
-    def error(self, message: str) -> None:
-        self.log.debug("yt-dlp: %s", redact(clean_message(message)))
-
-
-def _facts(exc: BaseException) -> tuple[int | None, float | None, int | None]:
-    """HTTP status, Retry-After and OS errno from anywhere in yt-dlp's exception chain."""
-    status: int | None = None
-    retry_after: float | None = None
-    os_errno: int | None = None
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, HTTPError) and status is None:
-            status = current.status
-            header = current.response.headers.get("Retry-After") if current.response else None
-            retry_after = float(header) if header and header.strip().isdigit() else None
-        elif isinstance(current, OSError) and current.errno and os_errno is None:
-            os_errno = current.errno
-        exc_info = getattr(current, "exc_info", None)
-        inner = exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) > 1 else None
-        cause = getattr(current, "cause", None)
-        pending += [
-            current.__cause__,
-            current.__context__,
-            inner,
-            cause if isinstance(cause, BaseException) else None,
-        ]
-    return status, retry_after, os_errno
 
 
 def _require_http(url: str) -> None:
