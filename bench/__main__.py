@@ -84,6 +84,17 @@ def _processing(r: dict[str, Any]) -> list[Figure]:
         Figure("processing", f"{ext} process / bare ffmpeg", fig["ratio"], "×", r["ratio_target"])
         for ext, fig in r["speed"].items()
     ]
+    loaded = r["loaded"]
+    figures += [
+        Figure(
+            "processing",
+            f"{loaded['files']} files {loaded['cores']} at a time / bare",
+            loaded["ratio"],
+            "×",
+            r["ratio_target"],
+        ),
+        Figure("processing", "CPU-s, loaded / bare", loaded["cpu_ratio"], "×"),
+    ]
     for name, label in (("long", "peak RSS, 60-min input"), ("song", "peak RSS, 4-min song")):
         figures.append(
             Figure("memory", label, r["rss"][name]["tree_peak_mb"], "MB", r["rss_targets_mb"][name])
@@ -92,19 +103,23 @@ def _processing(r: dict[str, Any]) -> list[Figure]:
 
 
 def _throughput(r: dict[str, Any]) -> list[Figure]:
-    return [
+    figures = [
         Figure(
             "throughput",
-            f"{r['tracks']} tracks, daemon / (bare / cores)",
+            f"{r['tracks']} tracks, daemon / bare encodes {r['workers']} at a time",
             r["ratio"],
             "×",
             r["ratio_target"],
         ),
+        Figure("throughput", "CPU-s, daemon / bare encodes", r["cpu_ratio"], "×"),
         Figure("throughput", "inbox → all filed", r["daemon_s"], "s"),
-        Figure(
-            "throughput", "daemon / bare encodes run cores at a time", r["ratio_vs_parallel"], "×"
-        ),
+        Figure("throughput", "bare encodes, cores at a time", r["bare_parallel_s"], "s"),
     ]
+    figures += [
+        Figure("throughput", f"per track: {name}", value, "s")
+        for name, value in r["steps_s"].items()
+    ]
+    return figures
 
 
 def _inbox_latency(r: dict[str, Any]) -> list[Figure]:

@@ -5,6 +5,8 @@ opus and flac, times the whole process step (``FfmpegAudioProcessor.process`` + 
 .write`` with a cover) with the default settings (mp3 192k, loudness -14 LUFS, trim) against a
 bare ``ffmpeg -i IN -c:a libmp3lame -b:a 192k OUT`` with the same ffmpeg. Target ratio <= 1.15.
 Each figure is the median of ``--repeat`` runs, interleaved so both see the same machine state.
+Loaded: the four inputs run ``cores`` at a time (every core busy), the process step against the
+bare encodes, wall and CPU seconds (this process's threads and children, ``getrusage``).
 
 Memory: runs the process step in a child interpreter on a 60-minute and a 4-minute input and
 reports the peak RSS of the largest single process (``ru_maxrss``) and the peak of the whole
@@ -24,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -59,10 +63,16 @@ def make_music(ffmpeg: Path, path: Path, seconds: float) -> Path:
     return path
 
 
-def process_step(ffmpeg: Path, src: Path, dest: Path) -> float:
-    """The pipeline's process step on ``src``; its wall time in seconds."""
+def process_step(
+    ffmpeg: Path, src: Path, dest: Path, steps: dict[str, float] | None = None
+) -> float:
+    """The pipeline's process step on ``src``; its wall time in seconds. ``steps`` adds up the
+    seconds of its probe, analysis and encode."""
     started = time.perf_counter()
     result = FfmpegAudioProcessor(ffmpeg).process(src, dest, AudioConfig())
+    for name, seconds in getattr(result, "timings", {}).items():
+        if steps is not None:
+            steps[name] = steps.get(name, 0.0) + seconds
     meta = TrackMeta(title="Bench", artists=("Bench Artist",), album="Bench", track_number=1)
     MutagenTagger().write(result.path, meta, key="bench:1", cover=_COVER, replaygain=result)
     return time.perf_counter() - started
@@ -88,6 +98,53 @@ def measure_speed(ffmpeg: Path, work: Path, seconds: float, repeat: int) -> dict
             "bare_s": round(statistics.median(bare), 3),
             "ratio": round(statistics.median(ours) / statistics.median(bare), 3),
         }
+    return figures
+
+
+def _cpu_now() -> float:
+    """CPU seconds of this process (all threads) and its reaped children so far."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _batch(
+    step: Callable[[Path, Path], float], inputs: list[Path], out: Path, cores: int
+) -> dict[str, float]:
+    """``step`` on every input, ``cores`` at a time: wall and CPU seconds of the batch."""
+    cpu, started = _cpu_now(), time.perf_counter()
+    with ThreadPoolExecutor(max_workers=cores) as pool:
+        list(pool.map(lambda n: step(inputs[n], out / f"{n}"), range(len(inputs))))
+    return {"wall_s": time.perf_counter() - started, "cpu_s": _cpu_now() - cpu}
+
+
+def measure_loaded(ffmpeg: Path, work: Path, seconds: float, repeat: int) -> dict[str, Any]:
+    """The issue's loaded case: the four inputs, ``cores`` at a time (every core busy), the
+    process step against bare encodes; rounds interleaved, medians."""
+    cores = os.cpu_count() or 1
+    inputs = [make_music(ffmpeg, work / f"loaded.{ext}", seconds) for ext in _CODECS]
+    ours, bare = [], []
+    steps: dict[str, float] = {}
+    for run in range(repeat):
+        folder = work / f"loaded-{run}"
+        folder.mkdir()
+        bare.append(_batch(lambda src, dest: bare_encode(ffmpeg, src, dest.with_suffix(".mp3")),
+                           inputs, folder, cores))  # fmt: skip
+        ours.append(
+            _batch(lambda src, dest: process_step(ffmpeg, src, dest, steps), inputs, folder, cores)
+        )
+    runs = repeat * len(inputs)
+    per_file = {name: round(seconds / runs, 3) for name, seconds in steps.items()}
+    figures: dict[str, Any] = {"cores": cores, "files": len(inputs), "steps_s": per_file}
+    for key in ("wall_s", "cpu_s"):
+        figures[f"process_{key}"] = round(statistics.median(r[key] for r in ours), 3)
+        figures[f"bare_{key}"] = round(statistics.median(r[key] for r in bare), 3)
+    figures["ratio"] = round(
+        statistics.median(o["wall_s"] / b["wall_s"] for o, b in zip(ours, bare, strict=True)), 3
+    )
+    figures["cpu_ratio"] = round(
+        statistics.median(o["cpu_s"] / b["cpu_s"] for o, b in zip(ours, bare, strict=True)), 3
+    )
     return figures
 
 
@@ -147,6 +204,15 @@ def _child(src: Path, dest: Path) -> None:
     }))  # fmt: skip
 
 
+def _print_loaded(loaded: dict[str, Any]) -> None:
+    steps = ", ".join(f"{name} {value:.2f}" for name, value in loaded["steps_s"].items())
+    print(f"loaded: {loaded['files']} inputs {loaded['cores']} at a time: process "
+          f"{loaded['process_wall_s']:.2f} s / {loaded['process_cpu_s']:.1f} CPU-s, bare "
+          f"{loaded['bare_wall_s']:.2f} s / {loaded['bare_cpu_s']:.1f} CPU-s: ratio "
+          f"{loaded['ratio']:.2f} wall, {loaded['cpu_ratio']:.2f} CPU; per file (s): "
+          f"{steps or 'no step timings'}; load average after {os.getloadavg()[0]:.2f}")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(
         prog="python -m bench.processing",
@@ -155,6 +221,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--quick", action="store_true", help="10-second inputs")
     parser.add_argument("--repeat", type=int, default=None, help="runs per figure (3; quick: 1)")
+    parser.add_argument("--loaded-only", action="store_true",
+                        help="only the loaded figure (inputs cores at a time)")  # fmt: skip
     parser.add_argument("--child", nargs=2, metavar=("SRC", "DEST"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -168,12 +236,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
               "(other work on the machine skews the ratio)")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="bench-processing-") as tmp:
         work = Path(tmp)
+        if args.loaded_only:
+            loaded = measure_loaded(ffmpeg, work, speed_s, repeat)
+            _print_loaded(loaded)
+            return {"loaded": loaded, "load_average": os.getloadavg()}
         speed = measure_speed(ffmpeg, work, speed_s, repeat)
         print(f"process step vs bare libmp3lame 192k, {speed_s:.0f} s inputs, "
               f"median of {repeat} (target ratio <= {RATIO_TARGET}):")  # fmt: skip
         for ext, fig in speed.items():
             print(f"  {ext:5} ours {fig['process_s']:6.2f} s   bare {fig['bare_s']:6.2f} s"
                   f"   ratio {fig['ratio']:.2f}")  # fmt: skip
+        loaded = measure_loaded(ffmpeg, work, speed_s, repeat)
+        _print_loaded(loaded)
         rss = {}
         for name, seconds in (("long", long_s), ("song", song_s)):
             src = make_music(ffmpeg, work / f"rss-{name}.mp3", seconds)
@@ -186,6 +260,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return {
         "quick": args.quick,
         "speed": speed,
+        "loaded": loaded,
         "max_ratio": max(fig["ratio"] for fig in speed.values()),
         "rss": rss,
         "rss_targets_mb": RSS_TARGET_MB,

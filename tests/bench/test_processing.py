@@ -13,6 +13,11 @@ def test_quick_benchmark_reports_every_figure(capsys: pytest.CaptureFixture[str]
     for fig in figures["speed"].values():
         assert fig["process_s"] > 0 and fig["bare_s"] > 0
         assert fig["ratio"] == pytest.approx(fig["process_s"] / fig["bare_s"], rel=0.05)
+    loaded = figures["loaded"]
+    assert loaded["files"] == 4 and loaded["process_cpu_s"] > 0 and loaded["bare_cpu_s"] > 0
+    assert loaded["cpu_ratio"] == pytest.approx(
+        loaded["process_cpu_s"] / loaded["bare_cpu_s"], rel=0.05
+    )
     for name in ("long", "song"):
         rss = figures["rss"][name]
         assert 0 < rss["largest_process_mb"] <= rss["tree_peak_mb"] + 1
