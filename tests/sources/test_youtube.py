@@ -95,6 +95,34 @@ def test_direct_audio_url_lands_in_dest_dir_with_meta(
     assert seen and seen[-1] == len(audio_files[ext])
 
 
+def test_downloads_in_one_thread_share_a_youtubedl_but_each_has_its_own_folder_and_hooks(
+    server: LoopbackServer,
+    downloader: YtDlpDownloader,
+    tmp_path: Path,
+    audio_files: dict[str, bytes],
+) -> None:
+    first_url = server.add("/one.mp3", audio_files["mp3"], "audio/mpeg")
+    second_url = server.add("/two.m4a", audio_files["m4a"], "audio/mp4")
+    first: list[int] = []
+    second: list[int] = []
+
+    one = downloader.download(first_url, tmp_path / "a", progress=lambda p: first.append(1))
+    reused = downloader._local.ydl
+    heard = len(first)
+    two = downloader.download(second_url, tmp_path / "b", progress=lambda p: second.append(1))
+
+    assert downloader._local.ydl is reused, "the second download reused the first's YoutubeDL"
+    assert one.path.parent == (tmp_path / "a").resolve() and one.path.suffix == ".mp3"
+    assert two.path.parent == (tmp_path / "b").resolve() and two.path.suffix == ".m4a"
+    assert two.path.read_bytes() == audio_files["m4a"]
+    assert heard > 0 and len(first) == heard and second, "progress went to the right call"
+    with pytest.raises(PermanentError, match="404"):
+        downloader.download(server.url("/gone.mp3"), tmp_path / "c")
+    assert downloader._local.ydl is None, "an error leaves no half-used YoutubeDL behind"
+    again = downloader.download(first_url, tmp_path / "d")
+    assert again.path.read_bytes() == audio_files["mp3"]
+
+
 def test_missing_file_is_permanent(
     server: LoopbackServer, downloader: YtDlpDownloader, dest: Path
 ) -> None:
