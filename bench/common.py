@@ -32,11 +32,17 @@ def bench_env(root: Path, **overrides: Any) -> Env:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of ``pid`` and its reaped children so far (Linux /proc)."""
+    own, children = cpu_split(pid)
+    return own + children
+
+
+def cpu_split(pid: int) -> tuple[float, float]:
+    """User + system CPU time of ``pid`` itself, and of its reaped children (Linux /proc)."""
     with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
         # The command name (field 2) may hold spaces: split after its closing parenthesis.
         fields = fh.read().rsplit(")", 1)[1].split()
     utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
-    return (utime + stime + cutime + cstime) / _TICKS
+    return (utime + stime) / _TICKS, (cutime + cstime) / _TICKS
 
 
 def rss_mb(pid: int) -> dict[str, float]:

@@ -107,6 +107,7 @@ class YtDlpDownloader:
         self.cache_dir = cache_dir
         self.log = logger or logging.getLogger(__name__)
         self._local = threading.local()  # each thread's reused YoutubeDL (see _download_ydl)
+        self._warming = threading.Lock()  # held while warm_up compiles yt-dlp's URL patterns
 
     # ------------------------------------------------------------------ Downloader protocol
 
@@ -122,6 +123,8 @@ class YtDlpDownloader:
         if cancel is not None and cancel.is_set():
             raise CancelledError(f"download of {url} was cancelled before it started")
         dest_dir.mkdir(parents=True, exist_ok=True)
+        with self._warming:  # a warm-up under way finishes first: compiling twice costs more
+            pass
         state = Progress()
 
         def on_progress(report: Mapping[str, Any]) -> None:
@@ -213,8 +216,9 @@ class YtDlpDownloader:
         and the JS runtime's binary is read once so its first real start is quick."""
         from yt_dlp.extractor import gen_extractor_classes
 
-        for extractor in gen_extractor_classes():
-            extractor.suitable("https://warm-up.invalid/")
+        with self._warming:  # a download starting meanwhile waits rather than compile too
+            for extractor in gen_extractor_classes():
+                extractor.suitable("https://warm-up.invalid/")
         if self.js_runtime is not None:
             try:
                 subprocess.run([str(self.js_runtime), "--version"], capture_output=True,
