@@ -12,8 +12,7 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -23,7 +22,6 @@ from spotsyncd.core.config import AudioConfig, Config
 from spotsyncd.core.errors import (
     BotCheckError,
     CancelledError,
-    NoConfidentMatchError,
     PermanentError,
     RateLimitedError,
     TransientError,
@@ -44,9 +42,9 @@ from spotsyncd.core.protocols import (
     MetadataSource,
 )
 from spotsyncd.engine.circuits import Circuits
-from spotsyncd.engine.stages import Stages, cpu_step, io_step
+from spotsyncd.engine.matching_step import find_audio
+from spotsyncd.engine.stages import Stages, cpu_step, io_step, timed
 from spotsyncd.ledger import ClaimedJob, Ledger, TrackRow
-from spotsyncd.matching import score as matching
 from spotsyncd.media import library
 
 log = logging.getLogger(__name__)
@@ -128,7 +126,7 @@ class Pipeline:
         timings: dict[str, float] = {}
         with io_step(stages, cancel, timings):
             if self._may_be_a_list(track):
-                with _timed(timings, "listing"):
+                with timed(timings, "listing"):
                     listing = self._list(track)
                 if listing is not None:
                     options = dict(track.options)
@@ -214,7 +212,7 @@ class Pipeline:
         wanted = track.meta
         audio_url = track.override_url or track.url
         if track.source == Source.SPOTIFY:
-            with _timed(timings, "match"):
+            with timed(timings, "match"):
                 wanted = self._spotify_meta(track)
         if track.options.get("artist") and not track.override_url:
             # An artist's single is often also on an album: one recording, one file.
@@ -225,18 +223,18 @@ class Pipeline:
         staging = staging_dir_for(self.config, track.id)
         staging.mkdir(parents=True, exist_ok=True)
         if track.source == Source.SPOTIFY and not track.override_url:
-            with _timed(timings, "match"):
+            with timed(timings, "match"):
                 audio_url = self._match(track, wanted).watch_url
         lane = "youtube" if _is_youtube(audio_url) else "generic"
         if lane == "youtube":
             self.circuits.check("youtube")
-        with _timed(timings, "download"):
+        with timed(timings, "download"):
             downloaded = self._download(audio_url, staging / "download", cancel, progress, lane)
         _check_cancel(cancel)
         if progress is not None:  # downloaded: now trim, normalise, encode, tag, file
             progress(Progress(downloaded_bytes=1, total_bytes=1, stage="process"))
         meta = self._merge_meta(track, wanted, downloaded)
-        with _timed(timings, "cover"):
+        with timed(timings, "cover"):
             cover = self.adapters.fetch_cover(meta.cover_url)
         return _Fetched(staging, downloaded, meta, cover, timings["download"])
 
@@ -254,7 +252,7 @@ class Pipeline:
         timings.update(processed.timings)
         _check_cancel(cancel)
         replaygain = processed if settings.normalize == "off" else None
-        with _timed(timings, "tag"):
+        with timed(timings, "tag"):
             self.adapters.tagger.write(
                 processed.path,
                 fetched.meta,
@@ -266,7 +264,7 @@ class Pipeline:
         with _timed(timings, "lyrics"):
             lyrics = self._lyrics(processed, fetched.meta)
         _check_cancel(cancel)
-        with _timed(timings, "file"):
+        with timed(timings, "file"):
             final = self._file(track, processed.path, fetched.meta)
             if lyrics is not None and self.adapters.lyrics is not None:
                 self.adapters.lyrics.place_beside(final, lyrics)
@@ -325,71 +323,14 @@ class Pipeline:
         return merged
 
     def _match(self, track: TrackRow, meta: TrackMeta) -> Candidate:
-        if not meta.title:
-            raise PermanentError("Spotify gave no title for this track; cannot search for it")
-        info = matching.TrackInfo(
-            title=meta.title,
-            artists=list(meta.artists),
-            album=meta.album,
-            duration_s=meta.duration_s,
-            isrc=meta.isrc,
-            explicit=meta.explicit,
-        )
         self.circuits.check("youtube")
-        seen: dict[str, Candidate] = {}
-        result: matching.MatchResult | None = None
-        errors: list[str] = []
-        for searcher in self.adapters.searchers:
-            for query in matching.build_queries(info):
-                try:
-                    found = searcher.search(query, limit=10)
-                except TransientError as exc:
-                    errors.append(f"{searcher.name}: {exc}")
-                    continue
-                for candidate in found:
-                    seen.setdefault(candidate.video_id, candidate)
-                result = matching.best_match(
-                    info, list(seen.values()), threshold=self.config.matching.threshold
-                )
-                if result.chosen is not None:
-                    break
-            if result is not None and result.chosen is not None:
-                break
-        if result is None:
-            raise TransientError("no search provider answered: " + "; ".join(errors or ["none"]))
-        self.ledger.set_candidates(
-            track.id,
-            [
-                {
-                    "video_id": s.candidate.video_id,
-                    "title": s.candidate.title,
-                    "artists": list(s.candidate.artists),
-                    "channel": s.candidate.channel,
-                    "duration_s": s.candidate.duration_s,
-                    "kind": s.candidate.kind,
-                    "url": s.candidate.watch_url,
-                    "score": round(s.score, 3),
-                    "reasons": s.reasons,
-                }
-                for s in result.ranked[:10]
-            ],
+        return find_audio(
+            track,
+            meta,
+            searchers=self.adapters.searchers,
+            threshold=self.config.matching.threshold,
+            ledger=self.ledger,
         )
-        if result.chosen is None:
-            if not result.ranked and errors:
-                raise TransientError("search failed: " + "; ".join(errors))
-            best = result.ranked[0] if result.ranked else None
-            detail = (
-                f"best was '{best.candidate.title}' at {best.score:.2f}"
-                if best
-                else "no candidates"
-            )
-            raise NoConfidentMatchError(
-                f"no confident match for '{meta.artist} - {meta.title}' ({detail}, threshold "
-                f"{self.config.matching.threshold:.2f}); see 'spotsyncd why {track.key}', or "
-                f"'spotsyncd match {track.key} URL' to choose the audio yourself"
-            )
-        log.info("%s: matched %s (score %.2f)", track.key, result.chosen.watch_url, result.score)
-        return result.chosen
 
     def _merge_meta(self, track: TrackRow, wanted: TrackMeta, downloaded: Downloaded) -> TrackMeta:
         """Spotify's metadata beats everything; otherwise tags embedded in the file beat
@@ -458,15 +399,6 @@ class Pipeline:
 
 def is_artist_key(key: str) -> bool:
     return key.startswith(("spotify:artist:", "youtube:artist:"))
-
-
-@contextmanager
-def _timed(timings: dict[str, float], step: str) -> Iterator[None]:
-    started = time.monotonic()
-    try:
-        yield
-    finally:
-        timings[step] = timings.get(step, 0.0) + time.monotonic() - started
 
 
 def _check_cancel(cancel: threading.Event) -> None:

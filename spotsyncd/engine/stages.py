@@ -134,3 +134,13 @@ def cpu_step(
 def steps_text(timings: dict[str, float]) -> str:
     """``download 0.31s, cpu_wait 0.00s, …``: where a job's time went, for the log."""
     return ", ".join(f"{step} {seconds:.2f}s" for step, seconds in timings.items()) or "no steps"
+
+
+@contextmanager
+def timed(timings: dict[str, float], step: str) -> Iterator[None]:
+    """Add the ``with`` block's seconds to ``timings[step]``."""
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        timings[step] = timings.get(step, 0.0) + time.monotonic() - started
