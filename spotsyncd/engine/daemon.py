@@ -185,7 +185,6 @@ class Daemon:
         self.services = Services(workers=workers, inbox=inbox, reporter=reporter)
         reporter.start()
         workers.start()
-        _warm_up(adapters)
         self.services.scheduler = self._start_scheduler(adapters, workers)
         if not self.once:
             inbox.start()
@@ -194,15 +193,17 @@ class Daemon:
         self._write_runtime()
         counts = ledger.counts()
         log.info(
-            "spotsyncd %s ready: inbox %s, library %s, %d workers, %d pending",
+            "spotsyncd %s ready: inbox %s, library %s, %d download + %d audio workers, %d pending",
             __version__,
             config.inbox_dir,
             config.library_dir,
-            config.download.workers,
+            workers.stages.io_gate.slots,
+            workers.stages.cpu_gate.slots,
             counts.get("pending", 0),
         )
         self.notifier.ready(self._status_text())
         threading.Thread(target=self._check_library, name="spotsyncd-check", daemon=True).start()
+        _warm_up(adapters)  # after READY: it competes for the GIL with the start-up
 
     def _start_scheduler(self, adapters: Adapters, workers: WorkerPool) -> FollowService:
         """Follows: registered from the config, polled on a schedule (see sync.py)."""
