@@ -261,7 +261,7 @@ class Pipeline:
                 replaygain=replaygain,
                 id3_version=settings.id3_version,
             )
-        with _timed(timings, "lyrics"):
+        with timed(timings, "lyrics"):
             lyrics = self._lyrics(processed, fetched.meta)
         _check_cancel(cancel)
         with timed(timings, "file"):
