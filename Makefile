@@ -27,6 +27,7 @@ lint: $(TSTAMP)
 	$(BIN)/ruff format --check spotsyncd tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/hadolint Dockerfile
 
 test: $(TSTAMP) lint
 	$(BIN)/python -m pytest -q -p no:randomly $(PYTEST_ARGS)

@@ -34,3 +34,12 @@ def shared_reference() -> Path:
     if not path.is_dir():
         pytest.skip("../shared/reference is not present")
     return path
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database of this test's own (dropped after); skip/fail if none."""
+    from tests.servers import postgres_database
+
+    with postgres_database() as url:
+        yield url

@@ -54,4 +54,4 @@ def open_ledger(config: Config) -> Any:
     from spotsyncd.ledger import Ledger
 
     prepare_dirs(config)
-    return Ledger(config.ledger_path)
+    return Ledger(config.ledger_target)

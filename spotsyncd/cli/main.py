@@ -18,6 +18,7 @@ EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 1
 # command → (module in spotsyncd.cli, help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("run", "run the daemon in the foreground"),
+    "worker": ("worker_cmd", "run jobs for the daemon through Celery (queue.backend: celery)"),
     "add": ("queue", "queue links now (the daemon picks them up)"),
     "status": ("inspect", "daemon, queue, in-flight jobs, circuits, disk"),
     "tracks": ("inspect", "list tracks and their states"),
@@ -38,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "web": ("web", "print a login link for the dashboard; 'web token' prints the API token"),
     "verify": ("care", "check every filed track and the library's files (--fix repairs)"),
     "retag": ("care", "rewrite tags and cover from the ledger; --move follows the path template"),
+    "ledger": ("ledger_cmd", "migrate the ledger's schema, or copy it to PostgreSQL"),
 }
 
 
@@ -73,6 +75,13 @@ def _arguments(name: str, p: argparse.ArgumentParser) -> None:
             "--once",
             action="store_true",
             help="process the inbox, queue and follows once, then exit",
+        )
+    elif name == "worker":
+        p.add_argument(
+            "--concurrency",
+            type=int,
+            metavar="N",
+            help="jobs at once in this process (default: download.workers)",
         )
     elif name == "add":
         p.add_argument("urls", nargs="+", metavar="URL")
@@ -156,6 +165,9 @@ def _arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--move", action="store_true",
                        help="move files where library.path_template puts them now")  # fmt: skip
         p.add_argument("--json", action="store_true", help="one JSON object per line")
+    elif name == "ledger":
+        p.add_argument("action", choices=["migrate", "copy"])
+        p.add_argument("--to", metavar="URL", help="copy: the target, postgresql+psycopg://…")
     elif name == "service":
         p.add_argument("action", choices=["install", "uninstall", "status", "start", "stop"])
         p.add_argument(

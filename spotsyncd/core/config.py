@@ -28,7 +28,8 @@ NORMALIZE = ("loudness", "peak", "off")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 ON_REMOVED = ("keep", "delete")
 DEFAULT_TEMPLATE = "{artist}/{album}/{track_number:02d} - {title}.{ext}"
-SECRET_KEYS = frozenset({"spotify.client_secret"})
+SECRET_KEYS = frozenset({"spotify.client_secret", "ledger.url", "queue.broker_url"})
+QUEUE_BACKENDS = ("local", "celery")
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,19 @@ class LyricsConfig:
 
 
 @dataclass(frozen=True)
+class LedgerConfig:
+    url: str | None = None  # None: the SQLite file <state_dir>/ledger.sqlite3
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    backend: str = "local"  # local: worker threads in the daemon; celery: `spotsyncd worker`s
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    job_time_limit_s: int = 3600  # the longest a job may run on a Celery worker
+    worker_timeout_s: int = 60  # a worker silent this long is gone; its job goes to another
+
+
+@dataclass(frozen=True)
 class FollowConfig:
     url: str
     every_s: int = 6 * 3600
@@ -134,6 +148,8 @@ class Config:
     artist: ArtistConfig = field(default_factory=ArtistConfig)
     web: WebConfig = field(default_factory=WebConfig)
     lyrics: LyricsConfig = field(default_factory=LyricsConfig)
+    ledger: LedgerConfig = field(default_factory=LedgerConfig)
+    queue: QueueConfig = field(default_factory=QueueConfig)
     follows: tuple[FollowConfig, ...] = ()
     media_servers: tuple[MediaServerConfig, ...] = ()
     media_servers_debounce_s: float = 60.0
@@ -142,6 +158,11 @@ class Config:
     @property
     def ledger_path(self) -> Path:
         return self.state_dir / "ledger.sqlite3"
+
+    @property
+    def ledger_target(self) -> str | Path:
+        """Where the ledger lives: the ``ledger.url``, or the SQLite file in the state dir."""
+        return self.ledger.url or self.ledger_path
 
     @property
     def staging_dir(self) -> Path:
@@ -157,6 +178,9 @@ class Config:
         if data["spotify"].get("client_secret"):
             data["spotify"]["client_secret"] = "***"
         data["media_servers"] = [server.redacted() for server in self.media_servers]
+        if data["ledger"].get("url"):
+            data["ledger"]["url"] = v.redact_url(data["ledger"]["url"])
+        data["queue"]["broker_url"] = v.redact_url(data["queue"]["broker_url"])
         return data
 
     @property
@@ -164,6 +188,7 @@ class Config:
         """Every configured secret, for the log redactor."""
         found = [self.spotify.client_secret, self.spotify.client_id]
         found += [s for server in self.media_servers for s in server.secrets]
+        found += [v.url_password(self.ledger.url), v.url_password(self.queue.broker_url)]
         return tuple(s for s in found if s)
 
 
@@ -219,8 +244,24 @@ SCHEMA: dict[str, Callable[[Any], Any]] = {
     "lyrics.enabled": v.bool_value,
     "lyrics.api_url": v.http_url,
     "lyrics.lrc_files": v.bool_value,
+    "ledger.url": v.database_url,
+    "queue.backend": v.choice(QUEUE_BACKENDS),
+    "queue.broker_url": v.broker_url,
+    "queue.job_time_limit": v.duration_between(60, 7 * 86400),
+    "queue.worker_timeout": v.duration_between(3, 3600),
 }
-SECTIONS = ("audio", "download", "library", "spotify", "matching", "artist", "web", "lyrics")
+SECTIONS = (
+    "audio",
+    "download",
+    "library",
+    "spotify",
+    "matching",
+    "artist",
+    "web",
+    "ledger",
+    "queue",
+    "lyrics",
+)
 FOLLOW_KEYS = ("url", "every", "name", "options")
 FOLLOW_OPTIONS = {
     "format": v.choice(AUDIO_FORMATS),
@@ -267,6 +308,8 @@ class _Raw:
 
 
 def _node_value(node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
+        return None  # ``key:`` with nothing after it (serialising it back fails)
     return yaml.safe_load(yaml.serialize(node))
 
 
@@ -496,6 +539,8 @@ def _build(
         artist=ArtistConfig(**sections["artist"]),
         web=_web(sections["web"], source),
         lyrics=LyricsConfig(**sections["lyrics"]),
+        ledger=LedgerConfig(**sections["ledger"]),
+        queue=QueueConfig(**{_QUEUE_FIELDS.get(k, k): v for k, v in sections["queue"].items()}),
         follows=follows,
         source=source,
     )
@@ -511,6 +556,9 @@ def _web(values: dict[str, Any], source: Path | None) -> WebConfig:
             file=str(source or ""),
         )
     return web
+
+
+_QUEUE_FIELDS = {"job_time_limit": "job_time_limit_s", "worker_timeout": "worker_timeout_s"}
 
 
 def prepare_dirs(config: Config) -> None:

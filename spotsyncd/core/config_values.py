@@ -219,3 +219,68 @@ def host_list(value: Any) -> tuple[str, ...]:
             raise ValueError(f"expected a host name such as nas.local, got {item!r}")
         hosts.append(item.strip().lower())
     return tuple(hosts)
+
+
+DATABASE_SCHEMES = ("sqlite", "postgresql+psycopg")
+
+
+def redact_url(url: str) -> str:
+    """``scheme://user:secret@host/db`` → ``scheme://user:***@host/db`` (for logs and output)."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def database_url(value: Any) -> str | None:
+    """``ledger.url``: ``sqlite:///PATH`` or ``postgresql+psycopg://user@host:port/db``."""
+    text = optional_str(value)
+    if text is None:
+        return None
+    text = text.strip()
+    scheme, sep, rest = text.partition("://")
+    if scheme in ("postgresql", "postgres"):
+        scheme = "postgresql+psycopg"  # the one PostgreSQL driver spotsyncd ships
+    if not sep or scheme not in DATABASE_SCHEMES:
+        raise ValueError(
+            f"expected sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DATABASE, "
+            f"got {redact_url(text)!r}"
+        )
+    if scheme == "sqlite" and not rest.startswith("/"):
+        raise ValueError("a SQLite URL needs a file path: sqlite:////absolute/path.sqlite3")
+    if scheme != "sqlite" and not rest.rsplit("/", 1)[-1:][0]:
+        raise ValueError("a PostgreSQL URL must name the database: postgresql+psycopg://…/NAME")
+    return f"{scheme}://{rest}"
+
+
+def broker_url(value: Any) -> str:
+    """``queue.broker_url``: a Redis URL, ``redis://[:password@]host:port/db`` (or rediss://)."""
+    text = str_value(value).strip()
+    if not text.startswith(("redis://", "rediss://")):
+        raise ValueError(f"expected redis://HOST:PORT/DB, got {redact_url(text)!r}")
+    return text
+
+
+def duration_between(lo: int, hi: int) -> Callable[[Any], int]:
+    """A duration (``90``, ``"30s"``, ``"2h"``) in seconds, within [lo, hi]."""
+
+    def parse(value: Any) -> int:
+        try:
+            seconds = parse_duration(value)
+        except ValueError as exc:
+            if "at least 1 minute" not in str(exc):
+                raise
+            seconds = int(float(re.sub(r"s$", "", str(value).strip().lower())))
+        if not lo <= seconds <= hi:
+            raise ValueError(f"must be between {lo}s and {hi}s, got {value!r}")
+        return seconds
+
+    return parse
+
+
+def url_password(url: str | None) -> str | None:
+    """The password in ``scheme://user:password@host/…`` (for the log redactor), if any."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        password = urlsplit(url).password if url else None
+    except ValueError:
+        return None
+    return unquote(password) if password else None

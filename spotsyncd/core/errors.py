@@ -43,6 +43,14 @@ class AlreadyRunningError(UserError):
     error_class = "already_running"
 
 
+class LedgerUnavailableError(SpotsyncError):
+    """The ledger's database cannot be reached or opened (server down, wrong URL, newer schema).
+    The message names the database (password redacted) and what to do."""
+
+    error_class = "ledger_unavailable"
+    retryable = True
+
+
 class LinkError(SpotsyncError):
     """A line of a link file is not a link we accept."""
 

@@ -25,12 +25,14 @@ from spotsyncd.core.errors import ConfigError, LinkError
 from spotsyncd.core.models import JobState, Link
 from spotsyncd.core.protocols import Adapters, Searcher
 from spotsyncd.engine.circuits import Circuits
+from spotsyncd.engine.dispatch import Dispatcher
+from spotsyncd.engine.outage import install_outage_filter
 from spotsyncd.engine.pipeline import Pipeline
 from spotsyncd.engine.worker import WorkerPool
 from spotsyncd.follows.service import FollowService, register_config_follows
 from spotsyncd.intake.inbox import InboxWatcher
 from spotsyncd.intake.reporting import Reporter, write_atomic
-from spotsyncd.ledger import Ledger
+from spotsyncd.ledger import Ledger, is_unavailable
 from spotsyncd.mediaservers.rescan import RescanDebouncer
 from spotsyncd.system.lock import InstanceLock
 from spotsyncd.system.sdnotify import Notifier
@@ -104,7 +106,7 @@ WebFactory = Callable[[Config, Ledger, Callable[[], None]], WebHandle]
 class Services:
     """The running parts, for status and the watchdog."""
 
-    workers: WorkerPool
+    workers: WorkerPool | Dispatcher
     inbox: InboxWatcher
     reporter: Reporter
     scheduler: FollowService | None = None
@@ -159,11 +161,12 @@ class Daemon:
 
     def _start(self) -> None:
         config = self.config
-        ledger = Ledger(config.ledger_path)
+        ledger = Ledger(config.ledger_target)
         self.ledger = ledger
-        reset = ledger.reset_running()
-        if reset:
-            log.warning("%d jobs were interrupted by a crash or kill; they resume now", reset)
+        if config.queue.backend == "local":  # with celery, workers may still be running them
+            reset = ledger.reset_running()
+            if reset:
+                log.warning("%d jobs were interrupted by a crash or kill; they resume now", reset)
         self._clean_staging(ledger)
         self.rescans = _rescans(config, ledger)
         self.circuits = Circuits(
@@ -172,9 +175,8 @@ class Daemon:
         adapters = self.adapters_factory(config)
         pipeline = Pipeline(config, ledger, adapters, self.circuits)
         reporter = Reporter(ledger, config.library_dir)
-        workers = WorkerPool(
-            config, ledger, pipeline, self.circuits, on_finished=self._job_finished
-        )
+        pool = Dispatcher if config.queue.backend == "celery" else WorkerPool
+        workers = pool(config, ledger, pipeline, self.circuits, on_finished=self._job_finished)
         inbox = InboxWatcher(
             config,
             ledger,
@@ -183,6 +185,8 @@ class Daemon:
             on_report=reporter.wake,
         )
         self.services = Services(workers=workers, inbox=inbox, reporter=reporter)
+        # A database outage is one log line from whichever part meets it, not a traceback each.
+        install_outage_filter(workers.database, is_unavailable)
         reporter.start()
         workers.start()
         self.services.scheduler = self._start_scheduler(adapters, workers)
@@ -197,15 +201,17 @@ class Daemon:
             __version__,
             config.inbox_dir,
             config.library_dir,
-            workers.stages.io_gate.slots,
-            workers.stages.cpu_gate.slots,
+            workers.stages.io_gate.slots if isinstance(workers, WorkerPool) else 0,
+            workers.stages.cpu_gate.slots if isinstance(workers, WorkerPool) else 0,
             counts.get("pending", 0),
         )
         self.notifier.ready(self._status_text())
         threading.Thread(target=self._check_library, name="spotsyncd-check", daemon=True).start()
         _warm_up(adapters)  # after READY: it competes for the GIL with the start-up
 
-    def _start_scheduler(self, adapters: Adapters, workers: WorkerPool) -> FollowService:
+    def _start_scheduler(
+        self, adapters: Adapters, workers: WorkerPool | Dispatcher
+    ) -> FollowService:
         """Follows: registered from the config, polled on a schedule (see sync.py)."""
         assert self.ledger is not None
         on_change = self.rescans.library_changed if self.rescans else None
@@ -270,7 +276,12 @@ class Daemon:
     def _status_text(self) -> str:
         if self.ledger is None:
             return "starting"
-        counts = self.ledger.counts()
+        try:
+            counts = self.ledger.counts()
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            return "waiting for the ledger database"
         return (
             f"{counts['pending']} pending, {counts['running']} running, "
             f"{counts['done']} done, {counts['failed']} failed"
@@ -399,7 +410,11 @@ class Daemon:
         """Remove staging folders of jobs that are finished or unknown; keep the ones whose
         downloads can resume."""
         staging = self.config.staging_dir
-        keep = {f"track-{t.id}" for t in ledger.tracks(state=JobState.PENDING)}
+        keep = {
+            f"track-{t.id}"
+            for state in (JobState.PENDING, JobState.RUNNING)  # running: a worker's, with celery
+            for t in ledger.tracks(state=state)
+        }
         for entry in staging.iterdir() if staging.is_dir() else []:
             if entry.name not in keep:
                 shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink()

@@ -36,6 +36,7 @@ def run_checks(
     checks += _js_runtime()
     checks += _cookies(config)
     checks += _spotify(config)
+    checks += _scale(config)
     checks += _ledger(config, repair)
     checks += _media_servers(config)
     checks += _service()
@@ -43,6 +44,12 @@ def run_checks(
 
     checks += web_checks(config)
     return checks
+
+
+def _scale(config: Config) -> Iterator[Check]:
+    from spotsyncd.engine.doctor_scale import scale_checks
+
+    return scale_checks(config)
 
 
 def _config_permissions(config: Config) -> Iterator[Check]:
@@ -248,13 +255,15 @@ def _ledger(config: Config, repair: bool) -> Iterator[Check]:
     from spotsyncd.ledger.consistency import repair_missing_files
 
     try:
-        ledger = Ledger(config.ledger_path)
+        ledger = Ledger(config.ledger_target)
     except Exception as exc:  # noqa: BLE001 - doctor reports, never crashes
         yield Check(
             "ledger",
             "fail",
-            f"{config.ledger_path} cannot be opened: {exc}",
-            "restore it from a backup, or move it aside to start a fresh ledger",
+            str(exc) if config.ledger.url else f"{config.ledger_path} cannot be opened: {exc}",
+            "start the database server or correct 'ledger.url'"
+            if config.ledger.url
+            else "restore it from a backup, or move it aside to start a fresh ledger",
         )
         return
     try:
@@ -271,7 +280,7 @@ def _ledger(config: Config, repair: bool) -> Iterator[Check]:
             yield Check(
                 "ledger",
                 "ok",
-                f"{config.ledger_path}: integrity ok; "
+                f"{ledger.where}: integrity ok; "
                 + ", ".join(f"{n} {s}" for s, n in counts.items()),
             )
         missing = repair_missing_files(ledger, config.library_dir, repair=repair)

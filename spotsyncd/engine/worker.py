@@ -27,6 +27,7 @@ from spotsyncd.core.errors import (
 )
 from spotsyncd.core.models import Progress
 from spotsyncd.engine.circuits import Circuits
+from spotsyncd.engine.outage import Outage
 from spotsyncd.engine.pipeline import (
     JobResult,
     Pipeline,
@@ -35,7 +36,7 @@ from spotsyncd.engine.pipeline import (
     staging_dir_for,
 )
 from spotsyncd.engine.stages import Stages, steps_text
-from spotsyncd.ledger import ClaimedJob, Ledger
+from spotsyncd.ledger import ClaimedJob, Ledger, describe_error, is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class WorkerPool:
         # Downloads run ahead in their own slots while one file per core is processed.
         cores = config.audio.workers or os.cpu_count() or 1
         self.stages = Stages(config.download.workers, cores)
+        self.database = Outage("the ledger database", log, "check it and 'ledger.url'")
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -138,11 +140,14 @@ class WorkerPool:
     def _claim_and_run(self, name: str) -> None:
         try:
             job = self.ledger.claim_next_job(name)
-        except Exception:  # noqa: BLE001 - a locked/busy ledger must not kill the worker
-            log.exception("%s: could not claim a job; retrying shortly", name)
+        except Exception as exc:  # noqa: BLE001 - a locked/busy ledger must not kill the worker
+            if not is_unavailable(exc):
+                log.exception("%s: could not claim a job; retrying shortly", name)
+            self.database.failed(describe_error(exc))
             self.stages.io_gate.release()
             self._sleep(2.0)
             return
+        self.database.ok()
         if job is None:
             self.stages.io_gate.release()
             self._sleep(self._idle_wait())
@@ -151,6 +156,10 @@ class WorkerPool:
             self._current[name] = job
         try:
             self._run(name, job)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            self._hand_back(job, describe_error(exc))
         finally:
             with self._current_lock:
                 self._current.pop(name, None)
@@ -169,6 +178,11 @@ class WorkerPool:
             if not self._woken and not self.cancel.is_set():
                 self._wake.wait(seconds)
             self._woken = False
+
+    def run_claimed(self, name: str, job: ClaimedJob) -> None:
+        """Run one claimed job and record its outcome: the same code path for the threads
+        here and for ``spotsyncd worker`` (engine/remote.py), which claims through Celery."""
+        self._run(name, job)
 
     def _run(self, name: str, job: ClaimedJob) -> None:
         track = job.track
@@ -201,6 +215,8 @@ class WorkerPool:
         except SpotsyncError as exc:
             self._fail(name, job, exc)
         except Exception as exc:  # noqa: BLE001 - a bug in one job must not stop the daemon
+            if is_unavailable(exc):
+                raise  # the ledger went away: nothing can be recorded; the caller waits for it
             log.error(
                 "%s: %s crashed (a bug, please report):\n%s",
                 name,
@@ -210,6 +226,21 @@ class WorkerPool:
             self._record_failure(job, "internal", f"internal error: {exc!r}", retryable=True)
         else:
             self._finish(name, job, result, time.monotonic() - started)
+
+    def _hand_back(self, job: ClaimedJob, reason: str) -> None:
+        """The ledger went away mid-job: once it is back, the job goes back to pending (no
+        attempt spent); a file it already filed is recognised when it runs again."""
+        self.database.failed(reason)
+        while not self.cancel.is_set():  # at shutdown it stays running: reset at next start
+            try:
+                self.ledger.defer_job(job.job_id, job.track.id, 0.0, "the database went away")
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    raise
+                time.sleep(1.0)
+                continue
+            self.database.ok()
+            return
 
     def _finish(self, name: str, job: ClaimedJob, result: JobResult, elapsed: float) -> None:
         track = job.track

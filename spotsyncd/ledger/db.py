@@ -1,30 +1,57 @@
-"""Opening the SQLite ledger: pragmas chosen on purpose, transactions, schema migration.
+"""Opening the ledger database (SQLite or PostgreSQL) and its transactions.
 
-Durability: WAL journal with ``synchronous=FULL``. In WAL mode FULL fsyncs the log on every
+SQLite durability: WAL journal with ``synchronous=FULL``. In WAL mode FULL fsyncs the log on every
 commit, so a link the ledger has accepted survives a power cut (NORMAL could lose the last
 commits); the cost is one fsync per transaction, which is small next to a download.
 ``busy_timeout`` lets the CLI and the daemon share the file; write transactions start with
 ``BEGIN IMMEDIATE`` so they queue for the write lock instead of failing half-way.
+
+PostgreSQL: write transactions first take one transaction-level advisory lock, so they run one
+after the other exactly as on SQLite and the ledger's read-then-write steps keep their meaning.
+The hot, single-row paths (claims, progress, heartbeats) skip it (``serial=False``): claims rely
+on ``FOR UPDATE SKIP LOCKED`` instead. A restarted server costs one failed statement: SQLAlchemy
+then drops every pooled connection older than the failure, and the callers retry (no ping
+before each use: it would double the round trips of every short transaction).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from spotsyncd.ledger.schema import SCHEMA_VERSION, metadata, schema_meta
-
 BUSY_TIMEOUT_MS = 30_000
+# pg_advisory_xact_lock key shared by every serial write transaction ("spotsyncd" in hex-ish).
+WRITE_LOCK_KEY = 0x5E075C0D
+CONNECT_TIMEOUT_S = 10
 
 
-def open_engine(path: Path) -> Engine:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def sqlite_path(target: str | Path) -> Path | None:
+    """The SQLite file ``target`` names (a path or a ``sqlite:///`` URL); None for a server."""
+    if isinstance(target, Path):
+        return target
+    url = make_url(target)
+    if url.get_backend_name() != "sqlite":
+        return None
+    return Path(url.database or ":memory:")
+
+
+def open_engine(target: str | Path) -> Engine:
+    """An engine for a SQLite file (a ``Path`` or ``sqlite:///`` URL) or a PostgreSQL URL."""
+    path = sqlite_path(target)
+    if path is not None:
+        return _open_sqlite(path)
+    return _open_postgresql(str(target))
+
+
+def _open_sqlite(path: Path) -> Engine:
+    if path.name != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         f"sqlite+pysqlite:///{path}",
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
@@ -35,10 +62,10 @@ def open_engine(path: Path) -> Engine:
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
         cursor = dbapi_conn.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -49,12 +76,31 @@ def open_engine(path: Path) -> Engine:
     return engine
 
 
+def _open_postgresql(url: str) -> Engine:
+    return create_engine(
+        url,
+        pool_recycle=1800,  # firewalls and NATs drop connections idle for long
+        pool_size=5,
+        max_overflow=20,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "spotsyncd"},
+    )
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
 @contextmanager
-def write(engine: Engine) -> Iterator[Connection]:
-    """A write transaction: takes the write lock first, commits on success."""
+def write(engine: Engine, *, serial: bool = True) -> Iterator[Connection]:
+    """A write transaction: takes the write lock first, commits on success.
+
+    ``serial=False`` (PostgreSQL only) skips the ledger-wide lock for statements that touch one
+    row they already own or lock themselves (claims, progress, heartbeats)."""
     with engine.connect() as conn:
         conn = conn.execution_options(spotsyncd_write=True)
         with conn.begin():
+            if serial and not is_sqlite(engine):
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
             yield conn
 
 
@@ -65,32 +111,15 @@ def read(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
-def migrate(engine: Engine) -> int:
-    """Create missing tables and record the schema version. Returns the version."""
-    metadata.create_all(engine)
-    with write(engine) as conn:
-        row = conn.execute(
-            select(schema_meta.c.value).where(schema_meta.c.name == "schema_version")
-        ).first()
-        if row is None:
-            conn.execute(
-                insert(schema_meta).values(name="schema_version", value=str(SCHEMA_VERSION))
-            )
-            conn.execute(insert(schema_meta).values(name="created_at", value=str(time.time())))
-            return SCHEMA_VERSION
-        version = int(row[0])
-    if version > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"the ledger was written by a newer spotsyncd (schema {version} > {SCHEMA_VERSION})"
-        )
-    # Future migrations: `if version < 2: ...` each in its own write transaction.
-    return version
-
-
 def integrity_check(engine: Engine) -> list[str]:
-    """``PRAGMA integrity_check`` plus foreign key check; empty list means healthy."""
+    """SQLite: ``PRAGMA integrity_check`` plus foreign key check; empty list means healthy.
+    PostgreSQL keeps its own pages consistent: only the connection is checked."""
     problems: list[str] = []
     with engine.connect() as conn:
+        if not is_sqlite(engine):
+            conn.execute(text("SELECT 1"))
+            conn.rollback()
+            return problems
         for (result,) in conn.exec_driver_sql("PRAGMA integrity_check").fetchall():
             if result != "ok":
                 problems.append(str(result))
@@ -98,3 +127,46 @@ def integrity_check(engine: Engine) -> list[str]:
             problems.append(f"foreign key: {tuple(row)}")
         conn.rollback()
     return problems
+
+
+def server_version(engine: Engine) -> str:
+    """``SQLite 3.45.1`` or ``PostgreSQL 15.2``."""
+    with engine.connect() as conn:
+        if is_sqlite(engine):
+            version = conn.exec_driver_sql("SELECT sqlite_version()").scalar()
+            name = "SQLite"
+        else:
+            version = conn.execute(text("SHOW server_version")).scalar()
+            name = "PostgreSQL"
+        conn.rollback()
+    return f"{name} {str(version).split()[0]}"
+
+
+def describe(engine: Engine) -> str:
+    """``/path/ledger.sqlite3`` or ``postgresql+psycopg://user:***@host:5432/db``."""
+    if is_sqlite(engine):
+        return str(engine.url.database)
+    return engine.url.render_as_string(hide_password=True)
+
+
+def describe_error(exc: BaseException) -> str:
+    """The first line of a driver error, without SQLAlchemy's background links."""
+    original = getattr(exc, "orig", None) or exc
+    lines = [ln.strip() for ln in str(original).splitlines() if ln.strip()]
+    return lines[0] if lines else type(original).__name__
+
+
+def fix_hint(engine: Engine) -> str:
+    if is_sqlite(engine):
+        return "check that the state dir is writable and the disk is not full"
+    return "start PostgreSQL or correct 'ledger.url' (spotsyncd doctor checks it)"
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` means the database cannot be reached right now (server restarting,
+    network gone, connection dropped), as opposed to a bug or bad data."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)

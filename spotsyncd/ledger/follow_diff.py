@@ -21,20 +21,20 @@ from sqlalchemy import (
     String,
     Table,
     and_,
-    func,
+    case,
     insert,
     literal,
     or_,
     select,
     update,
 )
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from spotsyncd.core.models import JobState, LinkKind, ListedItem, Listing, TrackMeta
+from spotsyncd.ledger.dialects import insert_for, ordered_values, position_of
 from spotsyncd.ledger.follow_rows import DiffResult
 from spotsyncd.ledger.schema import events, follow_items, follows, jobs, tracks
 
-# Lives in SQLite's per-connection temp schema, so it is never part of the ledger file. One row
+# Lives in the connection's temp schema, so it is never part of the ledger file. One row
 # per listed key, with what the ledger knew about it before this poll.
 _listing = Table(
     "follow_listing",
@@ -132,26 +132,27 @@ def apply_listing_in(
 
 
 def _load_keys(conn: Connection, follow_id: int, listing: Listing) -> list[ListedItem]:
-    """Fill the temp table in ONE statement: the keys go in as a JSON array that SQLite's
-    ``json_each`` unpacks, joined on the way in with the track and this follow's item. Returns
-    the listing's items without repeats; row ``position`` is the index into that list."""
+    """Fill the temp table in ONE statement: the keys go in as a JSON array that the database
+    unpacks (SQLite's ``json_each``, PostgreSQL's ``json_array_elements_text``), joined on the
+    way in with the track and this follow's item. Returns the listing's items without repeats;
+    row ``position`` is the index into that list."""
     first: dict[str, ListedItem] = {}
     for listed in listing.items:
         first.setdefault(listed.link.key, listed)
     items = list(first.values())
     conn.exec_driver_sql(_CREATE)
     conn.execute(_listing.delete())
-    entries = func.json_each(json.dumps([i.link.key for i in items])).table_valued("key", "value")
+    entries = ordered_values(conn, [i.link.key for i in items])
     item = follow_items
     conn.execute(
         insert(_listing).from_select(
             ["position", "key", "track_id", "old_position", "was_absent"],
             select(
-                entries.c.key,
+                position_of(entries),
                 entries.c.value,
                 tracks.c.id,
                 item.c.position,
-                item.c.absent_since.is_not(None),
+                case((item.c.absent_since.is_not(None), 1), else_=0),
             ).select_from(
                 entries.outerjoin(tracks, tracks.c.key == entries.c.value).outerjoin(
                     item, and_(item.c.follow_id == follow_id, item.c.track_id == tracks.c.id)
@@ -247,16 +248,17 @@ def _upsert_items(conn: Connection, follow_id: int, now: float) -> int:
         _listing.c.track_id,
         _listing.c.position,
         literal(now),
-        _listing.c.is_new,
+        _listing.c.is_new == 1,
     ).where(stale)  # the WHERE also lets SQLite parse INSERT … SELECT … ON CONFLICT
-    statement = sqlite_insert(follow_items).from_select(
+    statement = insert_for(conn, follow_items).from_select(
         ["follow_id", "track_id", "position", "first_seen", "added_by_follow"], source
     )
     statement = statement.on_conflict_do_update(
         index_elements=[follow_items.c.follow_id, follow_items.c.track_id],
         set_={"position": statement.excluded.position, "absent_since": None},
     )
-    return int(conn.execute(statement).rowcount or 0)
+    # Counted from RETURNING: PostgreSQL's driver reports no rowcount for INSERT … SELECT.
+    return len(conn.execute(statement.returning(follow_items.c.track_id)).all())
 
 
 def _requeue_deleted(conn: Connection, now: float) -> None:

@@ -18,6 +18,7 @@ from spotsyncd.core.errors import UserError
 from spotsyncd.core.models import JobState, Link, Listing
 from spotsyncd.ledger import db
 from spotsyncd.ledger.base import LedgerBase
+from spotsyncd.ledger.dialects import json_text
 from spotsyncd.ledger.follow_diff import apply_listing_in
 from spotsyncd.ledger.follow_rows import (
     DiffResult,
@@ -343,7 +344,7 @@ class FollowsMixin(LedgerBase):
 
 
 def _on_removed(follow_table: Any) -> Any:
-    return func.coalesce(func.json_extract(follow_table.c.options_json, "$.on_removed"), "keep")
+    return func.coalesce(json_text(follow_table.c.options_json, "on_removed"), "keep")
 
 
 def _rename(conn: Connection, follow_id: int, title: str) -> None:

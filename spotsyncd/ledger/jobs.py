@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, case, func, or_, select, update
 
 from spotsyncd.core.errors import UserError
 from spotsyncd.core.models import JobState, LinkKind, TrackMeta
@@ -30,7 +30,7 @@ class JobsMixin(LedgerBase):
                 .values(
                     state=JobState.PENDING,
                     worker=None,
-                    attempts=func.max(jobs.c.attempts - 1, 0),
+                    attempts=_one_attempt_back(),
                     updated_at=time.time(),
                     progress_json=None,
                 )
@@ -38,7 +38,11 @@ class JobsMixin(LedgerBase):
             return int(result.rowcount or 0)
 
     def claim_next_job(self, worker: str, *, now: float | None = None) -> ClaimedJob | None:
-        """Atomically take the oldest due pending job (one UPDATE … RETURNING)."""
+        """Atomically take the oldest due pending job: one ``UPDATE … RETURNING`` whose row is
+        chosen by a subquery with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL: concurrent claimers
+        each lock a different row and never wait on one another; SQLite has no row locks and
+        ``BEGIN IMMEDIATE`` lets one claimer in at a time) and updated only while still
+        pending, so a job is never handed out twice."""
         now = time.time() if now is None else now
         due = (
             select(jobs.c.id)
@@ -46,12 +50,13 @@ class JobsMixin(LedgerBase):
             .where(or_(jobs.c.retry_at.is_(None), jobs.c.retry_at <= now))
             .order_by(jobs.c.retry_at.is_not(None), jobs.c.id)
             .limit(1)
+            .with_for_update(skip_locked=True)
             .scalar_subquery()
         )
-        with db.write(self.engine) as conn:
+        with db.write(self.engine, serial=False) as conn:
             row = conn.execute(
                 update(jobs)
-                .where(and_(jobs.c.id == due, jobs.c.state == JobState.PENDING))
+                .where(jobs.c.id == due, jobs.c.state == JobState.PENDING)
                 .values(
                     state=JobState.RUNNING,
                     worker=worker,
@@ -195,7 +200,7 @@ class JobsMixin(LedgerBase):
                 .values(
                     state=JobState.PENDING,
                     retry_at=until,
-                    attempts=func.max(jobs.c.attempts - 1, 0),
+                    attempts=_one_attempt_back(),
                     updated_at=time.time(),
                     worker=None,
                     progress_json=None,
@@ -206,7 +211,7 @@ class JobsMixin(LedgerBase):
                 self._event(conn, track_id, "info", "deferred", why)
 
     def set_progress(self, job_id: int, progress: dict[str, Any]) -> None:
-        with db.write(self.engine) as conn:
+        with db.write(self.engine, serial=False) as conn:
             conn.execute(
                 update(jobs).where(jobs.c.id == job_id).values(progress_json=json.dumps(progress))
             )
@@ -286,3 +291,8 @@ class JobsMixin(LedgerBase):
                 )
             self._rematch(conn, row.id, url, now)
             return self._track_by_id(conn, row.id)
+
+
+def _one_attempt_back() -> ColumnElement[int]:
+    """``attempts - 1``, never below 0 (an attempt that was not really made)."""
+    return case((jobs.c.attempts > 0, jobs.c.attempts - 1), else_=0)

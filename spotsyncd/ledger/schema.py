@@ -1,7 +1,10 @@
-"""The ledger's tables (SQLAlchemy Core) and its schema version.
+"""The ledger's tables (SQLAlchemy Core), the same for SQLite and PostgreSQL.
 
 Times are UNIX epoch seconds (REAL). Identity is ``tracks.key``; a track has exactly one job row
 that carries its state through pending → running → done | failed.
+
+A change here needs an Alembic revision in ``migrations/versions`` (README "Scale out").
+``SCHEMA_VERSION`` is the pre-Alembic version number, kept for old ledgers; it does not move.
 """
 
 from __future__ import annotations
@@ -172,3 +175,21 @@ events = Table(
 )
 Index("ix_events_track", events.c.track_id)
 Index("ix_events_ts", events.c.ts)
+
+# Processes that run jobs for the ledger (``spotsyncd worker``) and the daemon that dispatches
+# them; ``seen_at`` is their heartbeat. A running job whose ``jobs.worker`` stopped heart-beating
+# is handed to another worker.
+workers = Table(
+    "workers",
+    metadata,
+    Column("name", String, primary_key=True),  # host:pid:random, unique per process
+    Column("role", String, nullable=False),  # worker | coordinator
+    Column("host", String, nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("version", String, nullable=False),
+    Column("concurrency", Integer, nullable=False, default=1),
+    Column("started_at", Float, nullable=False),
+    Column("seen_at", Float, nullable=False),
+    Column("stopped_at", Float),  # set on a clean shutdown
+)
+Index("ix_workers_seen", workers.c.seen_at)

@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.exc import OperationalError
 
+from spotsyncd.core.errors import LedgerUnavailableError
 from spotsyncd.core.models import JobState, Link, LinkKind, Listing, TrackMeta
-from spotsyncd.ledger import db
+from spotsyncd.ledger import db, migrate
 from spotsyncd.ledger.browse import BrowseMixin, call_after_writes
 from spotsyncd.ledger.filed import FiledMixin
 from spotsyncd.ledger.follows import FollowsMixin
@@ -20,15 +22,33 @@ from spotsyncd.ledger.recordings import RecordingsMixin
 from spotsyncd.ledger.reports import ReportsMixin
 from spotsyncd.ledger.rows import TRACK_COLUMNS, Added, ClaimedJob, TrackRow, row_to_track
 from spotsyncd.ledger.schema import collection_items, events, inbox_files, inbox_lines, jobs, tracks
+from spotsyncd.ledger.workers import WorkersMixin
 
 __all__ = ["Added", "ClaimedJob", "Ledger", "TrackRow"]
 
 
-class Ledger(JobsMixin, FollowsMixin, ReportsMixin, RecordingsMixin, BrowseMixin, FiledMixin):
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.engine = db.open_engine(path)
-        db.migrate(self.engine)
+class Ledger(
+    JobsMixin, FollowsMixin, ReportsMixin, RecordingsMixin, BrowseMixin, FiledMixin, WorkersMixin
+):
+    def __init__(self, target: str | Path) -> None:
+        """Open (and migrate, see migrate.py) the ledger at ``target``: a SQLite file's path,
+        or a URL (``sqlite:///…``, ``postgresql+psycopg://…``)."""
+        self.path = db.sqlite_path(target)  # None on PostgreSQL
+        self.engine = db.open_engine(target)
+        try:
+            migrate.upgrade(self.engine)
+        except migrate.NewerLedgerError as exc:
+            self.engine.dispose()
+            raise LedgerUnavailableError(f"{self.where}: {exc}") from None
+        except OperationalError as exc:
+            self.engine.dispose()
+            raise LedgerUnavailableError(
+                f"cannot open the ledger {self.where}: {db.describe_error(exc)}; "
+                + db.fix_hint(self.engine)
+            ) from None
+        except BaseException:
+            self.engine.dispose()
+            raise
         self._listeners: list[Callable[[], None]] = []
         call_after_writes(self.engine, self.changed)
 
@@ -40,6 +60,21 @@ class Ledger(JobsMixin, FollowsMixin, ReportsMixin, RecordingsMixin, BrowseMixin
     def changed(self) -> None:
         for callback in list(self._listeners):
             callback()
+
+    @property
+    def where(self) -> str:
+        """The ledger's location for messages (no password)."""
+        return db.describe(self.engine)
+
+    @staticmethod
+    def describe_url(target: str | Path) -> str:
+        """What ``where`` would say for ``target``, without opening it."""
+        path = db.sqlite_path(target)
+        if path is not None:
+            return str(path)
+        from sqlalchemy.engine import make_url
+
+        return make_url(str(target)).render_as_string(hide_password=True)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -93,5 +93,6 @@ def setup_logging(config: Config, *, to_file: bool = True, level: str | None = N
         else:
             handler.addFilter(redactor)
             root.addHandler(handler)
-    for noisy in ("urllib3", "watchdog", "apscheduler", "spotipy", "requests", "ytmusicapi"):
+    for noisy in ("urllib3", "watchdog", "apscheduler", "spotipy", "requests", "ytmusicapi",
+                  "celery", "kombu", "alembic"):  # fmt: skip
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -59,6 +59,7 @@ class Env:
             else:
                 config[key] = value
         self.config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        self.ledger_url: str | None = config.get("ledger", {}).get("url")
         self.library.mkdir(exist_ok=True)
         self.inbox.mkdir(exist_ok=True)
 
@@ -109,10 +110,10 @@ class Env:
         return final
 
     def ledger(self) -> Ledger:
-        return Ledger(self.state / "ledger.sqlite3")
+        return Ledger(self.ledger_url or self.state / "ledger.sqlite3")
 
     def counts(self) -> dict[str, int]:
-        if not (self.state / "ledger.sqlite3").exists():
+        if not self.ledger_url and not (self.state / "ledger.sqlite3").exists():
             return {}
         ledger = self.ledger()
         try:

@@ -1,10 +1,9 @@
-"""Follows in the ledger, on a real SQLite file: the diff of a poll and what may be deleted."""
+"""Follows in the ledger (real SQLite and PostgreSQL): the diff of a poll, what may be deleted."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import pytest
 from sqlalchemy import func, select, update
@@ -14,13 +13,6 @@ from spotsyncd.core.models import JobState, Link, LinkKind, ListedItem, Listing,
 from spotsyncd.ledger import Ledger
 from spotsyncd.ledger.follows import default_follow_name
 from spotsyncd.ledger.schema import events, jobs, tracks
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    led = Ledger(tmp_path / "ledger.sqlite3")
-    yield led
-    led.close()
 
 
 def video(n: int) -> Link:

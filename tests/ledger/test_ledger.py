@@ -21,14 +21,8 @@ def link(n: int) -> Link:
     )
 
 
-@pytest.fixture
-def ledger(tmp_path: Path) -> Ledger:
-    led = Ledger(tmp_path / "ledger.sqlite3")
-    yield led
-    led.close()
-
-
-def test_pragmas_and_schema_version(ledger: Ledger) -> None:
+def test_pragmas_and_schema_version(sqlite_ledger: Ledger) -> None:
+    ledger = sqlite_ledger
     with ledger.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL

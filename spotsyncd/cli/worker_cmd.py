@@ -1,0 +1,26 @@
+"""``spotsyncd worker [--concurrency N]``: a Celery worker for ``queue.backend: celery``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from spotsyncd.cli.common import config_from
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from spotsyncd.core.config import prepare_dirs
+    from spotsyncd.core.errors import UserError
+    from spotsyncd.engine.daemon import build_adapters
+    from spotsyncd.engine.remote import run_worker
+    from spotsyncd.system.logsetup import setup_logging
+
+    config = config_from(args)
+    concurrency = args.concurrency or config.download.workers
+    if not 1 <= concurrency <= 64:
+        raise UserError(f"--concurrency must be between 1 and 64, got {concurrency}")
+    # Several workers may share one machine (and state dir): they log to stderr, not the file.
+    setup_logging(config, to_file=False)
+    prepare_dirs(config)
+    print(f"spotsyncd worker: files finished tracks into {config.library_dir}", file=sys.stderr)
+    return run_worker(config, concurrency=concurrency, adapters_factory=build_adapters)

@@ -1,0 +1,184 @@
+"""Remote workers in the ledger: who is alive (heartbeats), and jobs handed out through a broker.
+
+With ``queue.backend: celery`` the daemon (coordinator) claims a job for dispatch: the job turns
+``running`` with ``worker = 'queued'`` and a task carrying only its id goes to the broker. The
+worker that receives it takes the job with one conditional update (``worker`` from ``'queued'``
+to its own name), so a task delivered twice runs once. The ledger, not the broker, says what is
+done: a job whose task was lost (broker flushed) is still ``queued`` and is sent again; a job
+whose worker stopped heart-beating goes back to ``queued`` for another worker.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+
+from spotsyncd.core.models import JobState
+from spotsyncd.ledger import db
+from spotsyncd.ledger.base import LedgerBase
+from spotsyncd.ledger.rows import ClaimedJob
+from spotsyncd.ledger.schema import jobs, workers
+
+QUEUED = "queued"  # jobs.worker of a job dispatched to the broker, not yet taken
+
+
+@dataclass(frozen=True)
+class WorkerRow:
+    name: str
+    role: str
+    host: str
+    pid: int
+    version: str
+    concurrency: int
+    started_at: float
+    seen_at: float
+    stopped_at: float | None
+
+
+class WorkersMixin(LedgerBase):
+    if TYPE_CHECKING:  # JobsMixin's, beside this one in Ledger
+
+        def claim_next_job(self, worker: str, *, now: float | None = None) -> ClaimedJob | None: ...
+
+    # ------------------------------------------------------------------ heartbeats
+
+    def register_worker(
+        self, name: str, *, role: str, host: str, pid: int, version: str, concurrency: int
+    ) -> None:
+        now = time.time()
+        with db.write(self.engine, serial=False) as conn:
+            conn.execute(delete(workers).where(workers.c.name == name))
+            conn.execute(
+                insert(workers).values(
+                    name=name,
+                    role=role,
+                    host=host,
+                    pid=pid,
+                    version=version,
+                    concurrency=concurrency,
+                    started_at=now,
+                    seen_at=now,
+                )
+            )
+
+    def heartbeat(self, name: str) -> None:
+        with db.write(self.engine, serial=False) as conn:
+            conn.execute(update(workers).where(workers.c.name == name).values(seen_at=time.time()))
+
+    def worker_stopped(self, name: str) -> None:
+        now = time.time()
+        with db.write(self.engine, serial=False) as conn:
+            conn.execute(
+                update(workers).where(workers.c.name == name).values(seen_at=now, stopped_at=now)
+            )
+
+    def live_workers(self, within_s: float, *, role: str = "worker") -> list[WorkerRow]:
+        """Workers that heart-beat in the last ``within_s`` seconds and did not stop."""
+        cutoff = time.time() - within_s
+        with db.read(self.engine) as conn:
+            rows = conn.execute(
+                select(workers)
+                .where(workers.c.role == role, workers.c.seen_at >= cutoff)
+                .where(workers.c.stopped_at.is_(None))
+                .order_by(workers.c.started_at)
+            ).all()
+        return [WorkerRow(**row._mapping) for row in rows]
+
+    def forget_workers(self, older_than_s: float) -> int:
+        """Drop rows of workers gone for longer than ``older_than_s`` (housekeeping)."""
+        cutoff = time.time() - older_than_s
+        with db.write(self.engine, serial=False) as conn:
+            result = conn.execute(delete(workers).where(workers.c.seen_at < cutoff))
+            return int(result.rowcount or 0)
+
+    # ------------------------------------------------------------------ dispatch
+
+    def dispatch_next(self) -> ClaimedJob | None:
+        """The coordinator claims the next due job for the broker (``worker = 'queued'``)."""
+        return self.claim_next_job(QUEUED)
+
+    def take_job(self, job_id: int, worker: str) -> ClaimedJob | None:
+        """A worker takes a dispatched job. None: someone else has it, or it is no longer
+        dispatched (a duplicate or stale task): the task must then do nothing."""
+        now = time.time()
+        with db.write(self.engine, serial=False) as conn:
+            row = conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.state == JobState.RUNNING)
+                .where(jobs.c.worker == QUEUED)
+                .values(worker=worker, claimed_at=now, updated_at=now)
+                .returning(jobs.c.id, jobs.c.track_id, jobs.c.attempts)
+            ).first()
+            if row is None:
+                return None
+            track = self._track_by_id(conn, row.track_id)
+        return ClaimedJob(job_id=row.id, attempts=row.attempts, track=track)
+
+    def give_back(self, job_id: int, worker: str) -> bool:
+        """A worker that cannot finish a job it took hands it back for another worker."""
+        with db.write(self.engine, serial=False) as conn:
+            result = conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.state == JobState.RUNNING)
+                .where(jobs.c.worker == worker)
+                .values(worker=QUEUED, claimed_at=0.0, updated_at=time.time(), progress_json=None)
+            )
+            return bool(result.rowcount)
+
+    def dispatched_waiting(self, older_than_s: float) -> list[int]:
+        """Jobs dispatched more than ``older_than_s`` ago that no worker took (their task was
+        lost, e.g. the broker restarted empty): marked as sent again now; their ids."""
+        now = time.time()
+        stale = and_(
+            jobs.c.state == JobState.RUNNING,
+            jobs.c.worker == QUEUED,
+            or_(jobs.c.claimed_at.is_(None), jobs.c.claimed_at < now - older_than_s),
+        )
+        with db.write(self.engine) as conn:
+            ids = [int(i) for i in conn.execute(select(jobs.c.id).where(stale)).scalars()]
+            if ids:
+                conn.execute(update(jobs).where(jobs.c.id.in_(ids)).values(claimed_at=now))
+        return ids
+
+    def release_orphans(self, dead_after_s: float) -> list[tuple[int, str]]:
+        """Running jobs whose worker stopped heart-beating (killed, machine gone) go back to
+        ``queued`` for another worker; returns (job id, the dead worker's name)."""
+        now = time.time()
+        alive = select(workers.c.name).where(
+            workers.c.seen_at >= now - dead_after_s, workers.c.stopped_at.is_(None)
+        )
+        orphaned = and_(
+            jobs.c.state == JobState.RUNNING,
+            jobs.c.worker.is_not(None),
+            jobs.c.worker != QUEUED,
+            jobs.c.worker.not_in(alive),
+            # a worker just taking a job may not have heart-beaten yet
+            func.coalesce(jobs.c.claimed_at, 0) < now - dead_after_s,
+        )
+        with db.write(self.engine) as conn:
+            rows = conn.execute(select(jobs.c.id, jobs.c.track_id, jobs.c.worker).where(orphaned))
+            found = [(int(r.id), int(r.track_id), str(r.worker)) for r in rows]
+            for job_id, track_id, worker in found:
+                conn.execute(
+                    update(jobs)
+                    .where(jobs.c.id == job_id)
+                    .values(worker=QUEUED, claimed_at=0.0, updated_at=now, progress_json=None)
+                )
+                self._event(
+                    conn,
+                    track_id,
+                    "warning",
+                    "worker_lost",
+                    f"worker {worker} stopped heart-beating; the job goes to another worker",
+                )
+        return [(job_id, worker) for job_id, _track, worker in found]
+
+    def running_count(self) -> int:
+        with db.read(self.engine) as conn:
+            count = conn.execute(
+                select(func.count()).where(jobs.c.state == JobState.RUNNING)
+            ).scalar()
+        return int(count or 0)

@@ -1,0 +1,196 @@
+"""The real PostgreSQL and Redis servers tests use, and what to do when one is missing.
+
+Each test that needs PostgreSQL gets a database of its own (created here, dropped after), on the
+server at ``SPOTSYNCD_TEST_PG`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/``).
+Redis is ``SPOTSYNCD_TEST_REDIS`` (default ``redis://127.0.0.1:6379``). Missing servers skip the
+test with the reason printed; with ``CI=true`` they fail it: CI must have them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+PG_SERVER = os.environ.get("SPOTSYNCD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/")
+REDIS_SERVER = os.environ.get("SPOTSYNCD_TEST_REDIS", "redis://127.0.0.1:6379")
+
+
+def missing(what: str) -> None:
+    """Skip (laptop) or fail (CI) a test whose server is not there."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{what} (CI=true: the CI machine must provide it)")
+    pytest.skip(what)
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parts = urlsplit(url.replace("+psycopg", ""))
+    try:
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or default_port), 2
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def _admin_dsn(database: str = "postgres") -> str:
+    return PG_SERVER.replace("postgresql+psycopg://", "postgresql://").rstrip("/") + "/" + database
+
+
+def require_postgres() -> None:
+    if not _reachable(PG_SERVER, 5432):
+        missing(f"PostgreSQL is not reachable at {PG_SERVER} (set SPOTSYNCD_TEST_PG)")
+
+
+def require_redis() -> str:
+    if not _reachable(REDIS_SERVER, 6379):
+        missing(f"Redis is not reachable at {REDIS_SERVER} (set SPOTSYNCD_TEST_REDIS)")
+    return REDIS_SERVER
+
+
+@contextmanager
+def postgres_database(prefix: str = "spotsyncd_test") -> Iterator[str]:
+    """A new, empty database for one test; yields its SQLAlchemy URL and drops it after."""
+    import psycopg
+
+    require_postgres()
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_admin_dsn(), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_SERVER.rstrip("/") + "/" + name
+    finally:
+        with psycopg.connect(_admin_dsn(), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_port(port: int, timeout: float, up: bool = True) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), 0.5):
+                if up:
+                    return
+        except OSError:
+            if not up:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"port {port} did not {'open' if up else 'close'} in {timeout}s")
+
+
+class RedisServer:
+    """A throwaway ``redis-server`` of the test's own on a free port: it can be stopped, started
+    and flushed without touching anyone else's Redis. Skips (fails with CI=true) without it."""
+
+    def __init__(self) -> None:
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            missing("redis-server is not installed (apt-get install redis-server)")
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        assert self.binary is not None
+        self.proc = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        _wait_port(self.port, 10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.proc = None
+        _wait_port(self.port, 10, up=False)
+
+    def __enter__(self) -> RedisServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster (initdb + pg_ctl from /usr/lib/postgresql/*/bin) on a free
+    port, for tests that restart the server. Skips (fails with CI=true) without the binaries.
+    Its files live in a temp dir of its own (PostgreSQL runs as ``postgres`` when we are root,
+    and cannot enter pytest's private temp dirs); they are removed afterwards."""
+
+    def __init__(self) -> None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+        if not found:
+            missing("PostgreSQL server binaries are not installed (/usr/lib/postgresql/*/bin)")
+        self.bin = found[-1].parent
+        self.root = Path(tempfile.mkdtemp(prefix="spotsyncd-pg-"))
+        self.data = self.root / "pgdata"
+        self.port = free_port()
+        self._user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self._user:
+            shutil.chown(self.root, "postgres", "postgres")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/spotsyncd"
+
+    def _run(self, *args: str) -> None:
+        result = subprocess.run([*self._user, *args], capture_output=True, text=True, timeout=120)
+        if result.returncode:
+            log = self.root / "pg.log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise AssertionError(f"{args[0]} failed: {result.stderr}{result.stdout}\n{tail}")
+
+    def init(self) -> None:
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
+                  "--auth=trust", "--no-sync", "-E", "UTF8")  # fmt: skip
+        self.start()
+        import psycopg
+
+        dsn = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        with psycopg.connect(dsn, autocommit=True) as admin:
+            admin.execute('CREATE DATABASE "spotsyncd"')
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
+                  "-l", str(self.root / "pg.log"), "-w", "-t", "60", "start")  # fmt: skip
+
+    def stop(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
+                      "-t", "60", "stop")  # fmt: skip
+
+    def __enter__(self) -> PostgresServer:
+        self.init()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
