@@ -8,6 +8,7 @@ from typing import Any
 
 from spotsyncd.cli.common import config_from, key_of, open_ledger, print_json
 from spotsyncd.core.errors import UserError
+from spotsyncd.core.retries import format_clock
 
 
 def status_data(config: Any) -> dict[str, Any]:
@@ -45,9 +46,15 @@ def cmd_status(args: argparse.Namespace) -> int:
         print("daemon: not running (start it with 'spotsyncd run')")
     jobs = data["jobs"]
     print(
-        f"queue: {jobs['pending']} pending, {jobs['running']} running, {jobs['done']} done, "
-        f"{jobs['failed']} failed"
+        f"queue: {jobs['pending']} pending, {jobs['waiting']} waiting, {jobs['running']} running, "
+        f"{jobs['done']} done, {jobs['failed']} failed"
     )
+    if data.get("next_slow_retry_at"):
+        print(
+            f"  {jobs['waiting']} waiting for a slow retry after repeated transient failures; "
+            f"the next at {format_clock(data['next_slow_retry_at'])} ('spotsyncd tracks --state "
+            "waiting' lists them, 'spotsyncd retry KEY' tries one now)"
+        )
     for job in data["in_flight"]:
         pct = f"{job['percent']:.0f}%" if job.get("percent") is not None else "…"
         speed = f" {job['speed'] / 1e6:.1f} MB/s" if job.get("speed") else ""
@@ -59,7 +66,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         f"done ({overall['bytes'] / 1e6:.0f} MB)"
     )
     for lane, circuit in data["circuits"].items():
-        if circuit.get("open"):
+        if lane == "offline" and circuit.get("open"):
+            print(
+                f"{circuit.get('reason')}; "
+                f"network work pauses, next check at {format_clock(circuit['open_until'])}"
+            )
+        elif circuit.get("open"):
             until = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(circuit["open_until"]))
             print(f"circuit {lane}: OPEN until {until}: {circuit.get('reason')}")
     web = data["web"]
@@ -91,6 +103,8 @@ def cmd_tracks(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         what = row.path or row.error or ""
+        if row.state in ("pending", "waiting") and row.retry_at:
+            what = f"next attempt at {format_clock(row.retry_at)}" + (f"; {what}" if what else "")
         name = " - ".join(x for x in (row.artist, row.title) if x) or row.url
         print(f"{row.state:<8} {row.key}  {name}  {what}")
     return 0
@@ -127,8 +141,13 @@ def cmd_why(args: argparse.Namespace) -> int:
         print(f"  file: {config.library_dir / track.path}")
     if track.error:
         print(f"  last error ({track.error_class}): {track.error}")
-    if track.retry_at and track.state == "pending":
-        print(f"  next attempt in {_ago(track.retry_at - time.time())}")
+    if track.retry_at and track.state in ("pending", "waiting"):
+        print(
+            f"  next attempt in {_ago(track.retry_at - time.time())} "
+            f"(at {format_clock(track.retry_at)})"
+        )
+    elif track.state == "failed":
+        print(f"  failed for good; 'spotsyncd retry {track.key}' queues it again")
     if candidates:
         print("  candidates (best first):")
         for c in candidates:
@@ -164,7 +183,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
         return 0
-    print(f"last {args.since}: {data['done']} downloaded, {data['failed']} failed")
+    print(
+        f"last {args.since}: {data['done']} downloaded, {data['failed']} failed; "
+        f"now {data['waiting']} waiting for a slow retry"
+    )
     print(
         f"  size {data['bytes'] / 1e6:.1f} MB; download time {data['download_seconds']:.0f}s; "
         f"processing time {data['process_seconds']:.0f}s"

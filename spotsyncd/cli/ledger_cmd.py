@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from spotsyncd.cli.common import config_from, open_ledger
-from spotsyncd.core.config_values import database_url, redact_url
+from spotsyncd.core.config_values import database_url, redact_password
 from spotsyncd.core.errors import UserError
 
 
@@ -54,7 +54,7 @@ def _copy(args: argparse.Namespace) -> int:
             raise UserError("--to names the ledger itself; give another database")
         target = Ledger(target_url)
         try:
-            print(f"copying {source.where} → {redact_url(target_url)}", file=sys.stderr)
+            print(f"copying {source.where} → {redact_password(target_url)}", file=sys.stderr)
             results = copy_ledger(source, target)
         finally:
             target.close()
@@ -76,6 +76,7 @@ def _copy(args: argparse.Namespace) -> int:
         )
         return 1
     print(
-        f"done: every row is in {redact_url(target_url)}; set ledger.url to it and start spotsyncd"
+        f"done: every row is in {redact_password(target_url)}; "
+        "set ledger.url to it and start spotsyncd"
     )
     return 0

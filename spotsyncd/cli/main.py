@@ -2,7 +2,10 @@
 
 Commands live in ``spotsyncd/cli/<group>.py``, imported only when run, so ``spotsyncd --help`` stays
 fast. Exit codes: 0 ok · 1 the operation failed or found problems · 2 bad config or usage ·
-3 another daemon holds the state dir · 130 interrupted.
+3 another daemon holds the state dir · 4 the system is in the way (ledger locked, corrupt or
+read-only, disk full, permission denied, server unreachable) · 70 internal error (a bug) ·
+130 interrupted. An operational problem is one line naming it and the fix; the details go to
+the log file. Only a bug says "internal error", and its traceback goes to the log file too.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_SYSTEM, EXIT_BUG = 4, 70
 
 # command → (module in spotsyncd.cli, help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -40,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("care", "check every filed track and the library's files (--fix repairs)"),
     "retag": ("care", "rewrite tags and cover from the ledger; --move follows the path template"),
     "ledger": ("ledger_cmd", "migrate the ledger's schema, or copy it to PostgreSQL"),
+    "notify": ("notify_cmd", "send a test notification to notify.urls"),
 }
 
 
@@ -50,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="spotsyncd",
         description="Keep a local music library in sync with links, playlists and feeds.",
         epilog="Exit codes: 0 ok, 1 failed/problems found, 2 bad config or usage, "
-        "3 another daemon runs on this state dir, 130 interrupted.",
+        "3 another daemon runs on this state dir, 4 the system is in the way (ledger locked, "
+        "corrupt or read-only, disk full, permission denied, server unreachable), "
+        "70 internal error (a bug), 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"spotsyncd {__version__}")
     parser.add_argument(
@@ -88,7 +95,7 @@ def _arguments(name: str, p: argparse.ArgumentParser) -> None:
     elif name == "status":
         p.add_argument("--json", action="store_true", help="machine-readable JSON")
     elif name == "tracks":
-        p.add_argument("--state", choices=["pending", "running", "done", "failed"])
+        p.add_argument("--state", choices=["pending", "waiting", "running", "done", "failed"])
         p.add_argument("--limit", type=int)
         p.add_argument("--json", action="store_true", help="machine-readable JSON")
     elif name == "why":
@@ -168,6 +175,8 @@ def _arguments(name: str, p: argparse.ArgumentParser) -> None:
     elif name == "ledger":
         p.add_argument("action", choices=["migrate", "copy"])
         p.add_argument("--to", metavar="URL", help="copy: the target, postgresql+psycopg://…")
+    elif name == "notify":
+        p.add_argument("action", choices=["test"])
     elif name == "service":
         p.add_argument("action", choices=["install", "uninstall", "status", "start", "stop"])
         p.add_argument(
@@ -185,14 +194,20 @@ def _arguments(name: str, p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from spotsyncd.core.errors import AlreadyRunningError, ConfigError, SpotsyncError, UserError
+    from spotsyncd.core.errors import (
+        AlreadyRunningError,
+        ConfigError,
+        SpotsyncError,
+        SystemProblem,
+        UserError,
+    )
 
     parser = build_parser()
     args = parser.parse_args(argv)
     module_name, _ = COMMANDS[args.command]
-    module = importlib.import_module(f"spotsyncd.cli.{module_name}")
-    handler = getattr(module, f"cmd_{args.command.replace('-', '_')}")
     try:
+        module = importlib.import_module(f"spotsyncd.cli.{module_name}")
+        handler = getattr(module, f"cmd_{args.command.replace('-', '_')}")
         code: int = handler(args)
         return code
     except ConfigError as exc:
@@ -204,6 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"spotsyncd: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except SystemProblem as exc:
+        return _problem(args, str(exc), exc)
     except SpotsyncError as exc:
         print(f"spotsyncd: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -212,6 +229,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:
+        from spotsyncd.cli.boundary import describe_os_error
+
+        return _problem(args, describe_os_error(exc), exc)
+    except Exception as exc:  # noqa: BLE001 - the one place a bug becomes one line + a log entry
+        from spotsyncd.cli.boundary import log_details
+
+        where = log_details(args, exc)
+        print(
+            f"spotsyncd: internal error in '{args.command}' (a bug, please report it): "
+            f"{type(exc).__name__}: {exc}; the details are in {where}",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+def _problem(args: argparse.Namespace, message: str, exc: BaseException) -> int:
+    """An operational problem: one line naming it and the fix; the details go to the log."""
+    from spotsyncd.cli.boundary import log_details
+
+    where = log_details(args, exc)
+    print(f"spotsyncd: {message} (details in {where})", file=sys.stderr)
+    return EXIT_SYSTEM
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from spotsyncd.core import config_values as v
 from spotsyncd.core.config_media import MediaServerConfig, debounce_value, parse_media_server
 from spotsyncd.core.config_values import parse_duration
 from spotsyncd.core.errors import ConfigError
+from spotsyncd.core.retries import DEFAULT_SLOW_RETRIES
 
 __all__ = ["Config", "load_config", "parse_duration", "prepare_dirs"]
 
@@ -28,7 +29,7 @@ NORMALIZE = ("loudness", "peak", "off")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 ON_REMOVED = ("keep", "delete")
 DEFAULT_TEMPLATE = "{artist}/{album}/{track_number:02d} - {title}.{ext}"
-SECRET_KEYS = frozenset({"spotify.client_secret", "ledger.url", "queue.broker_url"})
+SECRET_KEYS = frozenset({"spotify.client_secret", "ledger.url", "queue.broker_url", "notify.urls"})
 QUEUE_BACKENDS = ("local", "celery")
 
 
@@ -51,6 +52,7 @@ class DownloadConfig:
     max_retries: int = 3
     backoff_seconds: float = 1.0
     timeout_seconds: float = 60.0
+    slow_retries: tuple[float, ...] = DEFAULT_SLOW_RETRIES  # after the fast ones: waiting
     cookies_file: Path | None = None
     ffmpeg: Path | None = None  # a system ffmpeg to prefer over the bundled one
 
@@ -125,6 +127,25 @@ class QueueConfig:
 
 
 @dataclass(frozen=True)
+class NetworkConfig:
+    check_urls: tuple[str, ...] = ()  # empty: the hosts this config needs (see check_urls_for)
+    probe_every: float = 60.0  # offline: first probe after this, then backing off
+
+
+NOTIFY_EVENTS = ("failed", "new_tracks", "login_expired", "offline", "disk_low", "digest")
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    urls: tuple[str, ...] = ()  # Apprise URLs: secrets (they hold tokens)
+    on: tuple[str, ...] = ("failed", "new_tracks", "login_expired", "offline", "disk_low")
+    offline_after: float = 3600.0
+    disk_free_below: int = 1_000_000_000
+    digest_at: str = "09:00"
+    batch_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
 class FollowConfig:
     url: str
     every_s: int = 6 * 3600
@@ -150,6 +171,8 @@ class Config:
     lyrics: LyricsConfig = field(default_factory=LyricsConfig)
     ledger: LedgerConfig = field(default_factory=LedgerConfig)
     queue: QueueConfig = field(default_factory=QueueConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
     follows: tuple[FollowConfig, ...] = ()
     media_servers: tuple[MediaServerConfig, ...] = ()
     media_servers_debounce_s: float = 60.0
@@ -179,8 +202,9 @@ class Config:
             data["spotify"]["client_secret"] = "***"
         data["media_servers"] = [server.redacted() for server in self.media_servers]
         if data["ledger"].get("url"):
-            data["ledger"]["url"] = v.redact_url(data["ledger"]["url"])
-        data["queue"]["broker_url"] = v.redact_url(data["queue"]["broker_url"])
+            data["ledger"]["url"] = v.redact_password(data["ledger"]["url"])
+        data["queue"]["broker_url"] = v.redact_password(data["queue"]["broker_url"])
+        data["notify"]["urls"] = [v.redact_url(url) for url in self.notify.urls]
         return data
 
     @property
@@ -189,7 +213,17 @@ class Config:
         found = [self.spotify.client_secret, self.spotify.client_id]
         found += [s for server in self.media_servers for s in server.secrets]
         found += [v.url_password(self.ledger.url), v.url_password(self.queue.broker_url)]
+        found += [part for url in self.notify.urls for part in v.secret_parts(url)]
         return tuple(s for s in found if s)
+
+    def check_urls(self) -> tuple[str, ...]:
+        """The hosts to probe for "are we online?" and for ``doctor``: configured, or those
+        this config needs (YouTube, YouTube Music, Spotify's API and embed pages)."""
+        if self.network.check_urls:
+            return self.network.check_urls
+        wanted = ("https://www.youtube.com/", "https://music.youtube.com/",
+                  self.spotify.api_url, self.spotify.embed_url)  # fmt: skip
+        return tuple(dict.fromkeys(wanted))
 
 
 def _plain(value: Any) -> Any:
@@ -222,6 +256,7 @@ SCHEMA: dict[str, Callable[[Any], Any]] = {
     "download.max_retries": v.int_value(0, 100),
     "download.backoff_seconds": v.float_value(0, 3600),
     "download.timeout_seconds": v.float_value(1, 3600),
+    "download.slow_retries": v.duration_list,
     "download.cookies_file": v.optional_path,
     "download.ffmpeg": v.optional_path,
     "library.path_template": v.template,
@@ -249,19 +284,17 @@ SCHEMA: dict[str, Callable[[Any], Any]] = {
     "queue.broker_url": v.broker_url,
     "queue.job_time_limit": v.duration_between(60, 7 * 86400),
     "queue.worker_timeout": v.duration_between(3, 3600),
+    "network.check_urls": v.url_list,
+    "network.probe_every": v.short_duration,
+    "notify.urls": v.apprise_urls,
+    "notify.on": v.choice_list(NOTIFY_EVENTS),
+    "notify.offline_after": v.short_duration,
+    "notify.disk_free_below": v.byte_size,
+    "notify.digest_at": v.clock_time,
+    "notify.batch_seconds": v.short_duration,
 }
-SECTIONS = (
-    "audio",
-    "download",
-    "library",
-    "spotify",
-    "matching",
-    "artist",
-    "web",
-    "ledger",
-    "queue",
-    "lyrics",
-)
+SECTIONS = ("audio", "download", "library", "spotify", "matching", "artist", "web",
+            "ledger", "queue", "lyrics", "network", "notify")  # fmt: skip
 FOLLOW_KEYS = ("url", "every", "name", "options")
 FOLLOW_OPTIONS = {
     "format": v.choice(AUDIO_FORMATS),
@@ -541,6 +574,8 @@ def _build(
         lyrics=LyricsConfig(**sections["lyrics"]),
         ledger=LedgerConfig(**sections["ledger"]),
         queue=QueueConfig(**{_QUEUE_FIELDS.get(k, k): v for k, v in sections["queue"].items()}),
+        network=NetworkConfig(**sections["network"]),
+        notify=NotifyConfig(**sections["notify"]),
         follows=follows,
         source=source,
     )

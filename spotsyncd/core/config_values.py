@@ -31,21 +31,44 @@ TEMPLATE_FIELDS = frozenset(
 
 
 def parse_duration(value: Any) -> int:
-    """``90``, ``"90s"``, ``"30m"``, ``"6h"``, ``"1d"``, ``"1h30m"`` → seconds."""
-    if isinstance(value, bool):
-        raise ValueError("expected a duration such as 30m, 6h or 1d")
-    if isinstance(value, int | float):
-        seconds = int(value)
-    else:
-        text = str(value).strip().lower()
-        parts = re.findall(r"(\d+(?:\.\d+)?)\s*([smhdw]?)", text)
-        if not parts or re.sub(r"[\d.\sdhmsw]", "", text):
-            raise ValueError(f"expected a duration such as 30m, 6h or 1d, got {value!r}")
-        unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-        seconds = int(sum(float(n) * unit[u] for n, u in parts))
+    """``90``, ``"90s"``, ``"30m"``, ``"6h"``, ``"1d"``, ``"1h30m"`` → seconds (≥ 1 minute)."""
+    seconds = _seconds(value)
     if seconds < 60:
         raise ValueError(f"must be at least 1 minute, got {value!r}")
     return seconds
+
+
+def short_duration(value: Any) -> int:
+    """Like ``parse_duration``, but seconds such as ``5s`` are allowed (≥ 1 second): for
+    settings that tests and impatient users make short."""
+    seconds = _seconds(value)
+    if seconds < 1:
+        raise ValueError(f"must be at least 1 second, got {value!r}")
+    return seconds
+
+
+def duration_list(value: Any) -> tuple[float, ...]:
+    """A list of short durations (``[15m, 1h, 6h, 24h]``, or ``"5s, 10s"`` from the
+    environment); an empty list, ``off`` or ``none`` means no entries."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "off", "none")):
+        return ()
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError(f"expected a list of durations such as [15m, 1h, 6h, 24h], got {value!r}")
+    return tuple(float(short_duration(item)) for item in items)
+
+
+def _seconds(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 30m, 6h or 1d")
+    if isinstance(value, int | float):
+        return int(value)
+    text = str(value).strip().lower()
+    parts = re.findall(r"(\d+(?:\.\d+)?)\s*([smhdw]?)", text)
+    if not parts or re.sub(r"[\d.\sdhmsw]", "", text):
+        raise ValueError(f"expected a duration such as 30m, 6h or 1d, got {value!r}")
+    unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    return int(sum(float(n) * unit[u] for n, u in parts))
 
 
 def bool_value(value: Any) -> bool:
@@ -224,7 +247,7 @@ def host_list(value: Any) -> tuple[str, ...]:
 DATABASE_SCHEMES = ("sqlite", "postgresql+psycopg")
 
 
-def redact_url(url: str) -> str:
+def redact_password(url: str) -> str:
     """``scheme://user:secret@host/db`` → ``scheme://user:***@host/db`` (for logs and output)."""
     return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
@@ -241,7 +264,7 @@ def database_url(value: Any) -> str | None:
     if not sep or scheme not in DATABASE_SCHEMES:
         raise ValueError(
             f"expected sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DATABASE, "
-            f"got {redact_url(text)!r}"
+            f"got {redact_password(text)!r}"
         )
     if scheme == "sqlite" and not rest.startswith("/"):
         raise ValueError("a SQLite URL needs a file path: sqlite:////absolute/path.sqlite3")
@@ -254,7 +277,7 @@ def broker_url(value: Any) -> str:
     """``queue.broker_url``: a Redis URL, ``redis://[:password@]host:port/db`` (or rediss://)."""
     text = str_value(value).strip()
     if not text.startswith(("redis://", "rediss://")):
-        raise ValueError(f"expected redis://HOST:PORT/DB, got {redact_url(text)!r}")
+        raise ValueError(f"expected redis://HOST:PORT/DB, got {redact_password(text)!r}")
     return text
 
 
@@ -284,3 +307,77 @@ def url_password(url: str | None) -> str | None:
     except ValueError:
         return None
     return unquote(password) if password else None
+
+
+def _text_list(value: Any) -> list[str]:
+    """A YAML list, or a comma-separated string (from the environment)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"expected a list, got {value!r}")
+    return [str_value(item).strip() for item in value]
+
+
+def url_list(value: Any) -> tuple[str, ...]:
+    """http(s) URLs."""
+    urls = _text_list(value)
+    for url in urls:
+        if not re.match(r"(?i)^https?://[^/\s]+", url):
+            raise ValueError(f"expected http(s) URLs, got {url!r}")
+    return tuple(urls)
+
+
+def apprise_urls(value: Any) -> tuple[str, ...]:
+    """Apprise URLs (``scheme://…``: mailto://, ntfy://, tgram://, json://…). The message
+    never echoes one: they hold tokens."""
+    urls = _text_list(value)
+    for index, url in enumerate(urls, start=1):
+        if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$", url):
+            raise ValueError(
+                f"entry {index} is not an Apprise URL (scheme://…, e.g. ntfy://topic or "
+                "json://host/path)"
+            )
+    return tuple(urls)
+
+
+def redact_url(url: str) -> str:
+    """``json://user:token@host/path`` → ``json://***``: an Apprise URL without its secrets."""
+    scheme, sep, _rest = url.partition("://")
+    return f"{scheme}://***" if sep else "***"
+
+
+def secret_parts(url: str) -> list[str]:
+    """The pieces of an Apprise URL that must never reach a log: everything after the scheme,
+    and every long component of it (tokens, passwords, webhook ids)."""
+    _scheme, sep, rest = url.partition("://")
+    if not sep or not rest:
+        return []
+    parts = [rest] + [p for p in re.split(r"[/:@?&=#]", rest) if len(p) >= 8]
+    return sorted(set(parts), key=len, reverse=True)
+
+
+def byte_size(value: Any) -> int:
+    """``500MB``, ``2GB``, ``1.5 GiB``, or a number of bytes."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a size such as 500MB or 2GB, got {value!r}")
+    if isinstance(value, int | float):
+        return int(value)
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)\s*", str(value).lower())
+    if not found:
+        raise ValueError(f"expected a size such as 500MB or 2GB, got {value!r}")
+    unit = found.group(2).rstrip("b").rstrip("i")
+    factor = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}[unit]
+    if "i" in found.group(2):
+        factor = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}[unit]
+    return int(float(found.group(1)) * factor)
+
+
+def clock_time(value: Any) -> str:
+    """``09:00``: a time of day, 24-hour clock."""
+    text = str_value(value).strip()
+    found = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if not found or int(found.group(1)) > 23 or int(found.group(2)) > 59:
+        raise ValueError(f"expected a time of day such as 09:00, got {value!r}")
+    return f"{int(found.group(1)):02d}:{found.group(2)}"

@@ -6,6 +6,9 @@ Each error carries an ``error_class`` (a short stable name stored in the ledger 
 
 from __future__ import annotations
 
+import errno
+import logging
+
 
 class SpotsyncError(Exception):
     """Base class for every error spotsyncd raises on purpose."""
@@ -43,7 +46,21 @@ class AlreadyRunningError(UserError):
     error_class = "already_running"
 
 
-class LedgerUnavailableError(SpotsyncError):
+class SystemProblem(SpotsyncError):
+    """The machine is in the way, not the user's request: the ledger is locked, corrupt or
+    read-only, a disk is full, a permission is missing, a server cannot be reached. The message
+    names the problem and the fix (exit code 4)."""
+
+    error_class = "system"
+
+
+class LedgerError(SystemProblem):
+    """The ledger (SQLite) cannot be opened, read or written."""
+
+    error_class = "ledger"
+
+
+class LedgerUnavailableError(LedgerError):
     """The ledger's database cannot be reached or opened (server down, wrong URL, newer schema).
     The message names the database (password redacted) and what to do."""
 
@@ -141,3 +158,76 @@ class DeferredError(SpotsyncError):
     def __init__(self, message: str, until: float):
         super().__init__(message)
         self.until = until
+
+
+class NetworkDownError(TransientError):
+    """A host could not be reached at all: its name did not resolve, or the connection was
+    refused or unreachable. One such host is a broken link; several at once mean this machine
+    is offline (the offline circuit tells them apart by probing other hosts)."""
+
+    error_class = "network_down"
+
+    def __init__(self, message: str, host: str = ""):
+        super().__init__(message)
+        self.host = host
+
+
+# errno values meaning "no way to that host": refused, unreachable, network down.
+_NO_ROUTE_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in ("ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENETDOWN", "EHOSTDOWN")
+    if hasattr(errno, name)
+)
+_NETWORK_DOWN_PHRASES = (
+    "name or service not known", "temporary failure in name resolution",
+    "nodename nor servname provided", "failed to resolve", "getaddrinfo failed",
+    "no address associated with hostname", "name resolution",
+    "connection refused", "network is unreachable", "no route to host", "host is unreachable",
+    "network is down",
+)  # fmt: skip
+
+
+def network_down_cause(exc: BaseException) -> str | None:
+    """Why ``exc`` means "could not reach the host at all" (DNS failure, refused, unreachable),
+    or None. Walks the exception's causes; looks at errno values first, then the message."""
+    import socket  # stdlib, cheap; kept local so importing core stays free of side effects
+
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return "name resolution failed"
+        number = getattr(current, "errno", None)
+        if isinstance(current, ConnectionRefusedError) or number == errno.ECONNREFUSED:
+            return "connection refused"
+        if isinstance(current, OSError) and number in _NO_ROUTE_ERRNOS:
+            return "host or network unreachable"
+        for attribute in ("reason", "cause", "orig"):
+            inner = getattr(current, attribute, None)
+            if isinstance(inner, BaseException):
+                pending.append(inner)
+        exc_info = getattr(current, "exc_info", None)
+        if isinstance(exc_info, tuple) and len(exc_info) > 1:
+            pending.append(exc_info[1])
+        pending += [current.__cause__, current.__context__]
+        for arg in getattr(current, "args", ()):
+            if isinstance(arg, BaseException):
+                pending.append(arg)
+    text = str(exc).lower()
+    for phrase in _NETWORK_DOWN_PHRASES:
+        if phrase in text:
+            return "name resolution failed" if "resol" in phrase or "name" in phrase else phrase
+    return None
+
+
+def log_problem(logger: logging.Logger, what: str, exc: BaseException) -> None:
+    """Log a failure at a thread's boundary: an operational problem (locked ledger, full
+    disk…) as one line naming it and its fix; anything else is a bug, with its traceback."""
+    if isinstance(exc, SystemProblem | OSError):
+        logger.error("%s: %s", what, exc)
+    else:
+        logger.error("%s (a bug, please report it)", what, exc_info=exc)

@@ -10,6 +10,7 @@ from typing import Any
 
 class JobState(StrEnum):
     PENDING = "pending"
+    WAITING = "waiting"  # fast retries spent: a slow retry is due at ``retry_at``
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"

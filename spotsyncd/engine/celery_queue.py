@@ -139,6 +139,6 @@ def _keep_logging(**_kw: Any) -> None:
 
 
 def _redacted(url: str) -> str:
-    from spotsyncd.core.config_values import redact_url
+    from spotsyncd.core.config_values import redact_password
 
-    return redact_url(url)
+    return redact_password(url)

@@ -1,9 +1,10 @@
-"""Circuit breakers per outside service ("youtube", "spotify").
+"""Circuit breakers per outside service ("youtube", "spotify"), and the "offline" one.
 
 A bot check or a rate limit opens the service's circuit: jobs that need it are deferred until it
 closes, with a back-off that doubles on each consecutive failure, while other sources keep
-working. The first success closes it. The state is mirrored into a small JSON file so that
-``spotsyncd status`` (another process) can show it.
+working. The first success closes it. The ``offline`` circuit (see ``offline.py``) is open while
+the machine has no network: no job is taken until a probe gets through. The state is mirrored
+into a small JSON file so that ``spotsyncd status`` (another process) can show it.
 """
 
 from __future__ import annotations
@@ -16,13 +17,24 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from spotsyncd.core.errors import BotCheckError, CredentialsError, DeferredError, RateLimitedError
+from spotsyncd.core.errors import (
+    BotCheckError,
+    CredentialsError,
+    DeferredError,
+    NetworkDownError,
+    RateLimitedError,
+)
+
+if TYPE_CHECKING:
+    from spotsyncd.engine.offline import OfflineWatch
 
 log = logging.getLogger(__name__)
 
 BASE_BACKOFF_S = 300.0
 MAX_BACKOFF_S = 6 * 3600.0
+OFFLINE = "offline"
 
 
 @dataclass
@@ -31,9 +43,11 @@ class Circuit:
     failures: int = 0
     reason: str = ""
     error_class: str = ""
+    since: float = 0.0  # when it opened
+    until_probe: bool = False  # open until a probe closes it (offline); open_until: next probe
 
     def is_open(self, now: float) -> bool:
-        return self.open_until > now
+        return self.until_probe or self.open_until > now
 
 
 class Circuits:
@@ -50,6 +64,7 @@ class Circuits:
         self._circuits: dict[str, Circuit] = {}
         self._state_file = state_file
         self._base = base_backoff_s
+        self.offline: OfflineWatch | None = None  # set by the daemon: tells offline from broken
         self._load()
 
     def check(self, lane: str) -> None:
@@ -84,6 +99,51 @@ class Circuits:
         log.warning("%s circuit open for %.0fs: %s", lane, until - now, exc)
         self._changed(lane, True, f"open for {until - now:.0f}s: {exc}")
         return until
+
+    def network_down(self, exc: NetworkDownError) -> float | None:
+        """A host could not be reached. If the machine is offline (the offline watch probes
+        other hosts to tell), returns until when to put the job back; None: the host's own
+        problem, an ordinary transient failure."""
+        return self.offline.network_down(exc) if self.offline is not None else None
+
+    def paused_until(self) -> float | None:
+        """While offline: when to look again (the next probe). None: work may go on."""
+        with self._lock:
+            circuit = self._circuits.get(OFFLINE)
+            return max(circuit.open_until, time.time() + 0.5) if circuit else None
+
+    def open_offline(self, reason: str, next_probe_at: float, since: float) -> None:
+        with self._lock:
+            self._circuits[OFFLINE] = Circuit(
+                open_until=next_probe_at,
+                failures=1,
+                reason=reason,
+                error_class=OFFLINE,
+                since=since,
+                until_probe=True,
+            )
+            self._save()
+
+    def probe_failed(self, next_probe_at: float) -> None:
+        with self._lock:
+            circuit = self._circuits.get(OFFLINE)
+            if circuit is not None:
+                circuit.failures += 1
+                circuit.open_until = next_probe_at
+                self._save()
+
+    def close_offline(self) -> Circuit | None:
+        """Close the offline circuit; returns it as it was (None: it was not open)."""
+        with self._lock:
+            circuit = self._circuits.pop(OFFLINE, None)
+            if circuit is not None:
+                self._save()
+            return circuit
+
+    def offline_circuit(self) -> Circuit | None:
+        with self._lock:
+            circuit = self._circuits.get(OFFLINE)
+            return None if circuit is None else Circuit(**asdict(circuit))
 
     def record_success(self, lane: str) -> None:
         with self._lock:
@@ -130,7 +190,10 @@ class Circuits:
             return {}
         now = time.time()
         return {
-            lane: {**value, "open": float(value.get("open_until", 0)) > now}
+            lane: {
+                **value,
+                "open": bool(value.get("until_probe")) or float(value.get("open_until", 0)) > now,
+            }
             for lane, value in data.items()
             if isinstance(value, dict)
         }
@@ -138,7 +201,12 @@ class Circuits:
     def _load(self) -> None:
         if self._state_file is None:
             return
-        for lane, value in self.read(self._state_file).items():
+        saved = self.read(self._state_file)
+        if OFFLINE in saved:
+            self._save()  # a new start looks at the network afresh
+        for lane, value in saved.items():
+            if lane == OFFLINE:
+                continue
             self._circuits[lane] = Circuit(
                 open_until=float(value.get("open_until", 0)),  # type: ignore[arg-type]
                 failures=int(value.get("failures", 0)),  # type: ignore[call-overload]

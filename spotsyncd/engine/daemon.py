@@ -21,11 +21,12 @@ from typing import Any, Protocol
 
 from spotsyncd import __version__
 from spotsyncd.core.config import Config, load_config, prepare_dirs
-from spotsyncd.core.errors import ConfigError, LinkError
+from spotsyncd.core.errors import ConfigError, LinkError, SystemProblem, log_problem
 from spotsyncd.core.models import JobState, Link
 from spotsyncd.core.protocols import Adapters, Searcher
 from spotsyncd.engine.circuits import Circuits
 from spotsyncd.engine.dispatch import Dispatcher
+from spotsyncd.engine.lookout import Lookout
 from spotsyncd.engine.outage import install_outage_filter
 from spotsyncd.engine.pipeline import Pipeline
 from spotsyncd.engine.worker import WorkerPool
@@ -137,6 +138,7 @@ class Daemon:
         self.rescans: RescanDebouncer | None = None  # media servers told about new files
         self.web_factory = web_factory
         self.web: WebHandle | None = None
+        self.lookout: Lookout | None = None  # offline watch, alerts, notifications
 
     # ------------------------------------------------------------------ entry point
 
@@ -147,6 +149,7 @@ class Daemon:
         prepare_dirs(self.config)
         lock = InstanceLock(self.config.state_dir)
         lock.acquire()
+        threading.excepthook = _thread_died
         try:
             self._install_signals()
             self._start()
@@ -172,6 +175,10 @@ class Daemon:
         self.circuits = Circuits(
             config.state_dir / "circuits.json", on_change=self._circuit_changed
         )
+        self.lookout = Lookout(
+            lambda: self.config, ledger, self.circuits, on_online=self._network_back
+        )
+        self.lookout.start()
         adapters = self.adapters_factory(config)
         pipeline = Pipeline(config, ledger, adapters, self.circuits)
         reporter = Reporter(ledger, config.library_dir)
@@ -224,6 +231,10 @@ class Daemon:
             register_config_follows(self.config, self.ledger)
         return service
 
+    def _network_back(self) -> None:
+        if self.services is not None:
+            self.services.workers.wake()
+
     def _job_finished(self) -> None:
         if self.rescans is not None:
             self.rescans.maybe_changed()
@@ -240,10 +251,13 @@ class Daemon:
             self._wake.clear()
             if self.stop_event.is_set():
                 break
-            if self.reload_event.is_set():
-                self.reload_event.clear()
-                self._reload()
-            self._heartbeat()
+            try:
+                if self.reload_event.is_set():
+                    self.reload_event.clear()
+                    self._reload()
+                self._heartbeat()
+            except SystemProblem as exc:  # a locked ledger for a while must not stop us
+                log.error("heartbeat: %s; trying again in %.0fs", exc, tick)
 
     def _run_once(self) -> None:
         assert self.services is not None
@@ -259,16 +273,21 @@ class Daemon:
     def _heartbeat(self) -> None:
         if self.services is None:
             return
-        parts = [self.services.workers.alive(), self.once or self.services.inbox.alive()]
+        parts = {
+            "workers": self.services.workers.alive(),
+            "inbox": self.once or self.services.inbox.alive(),
+        }
         if self.services.scheduler is not None:
-            parts.append(self.services.scheduler.alive())
-        if all(parts):
+            parts["scheduler"] = self.services.scheduler.alive()
+        if self.lookout is not None:
+            parts["offline watch and notifications"] = self.lookout.alive()
+        if all(parts.values()):
             self.notifier.watchdog()
         else:
             log.error(
-                "a part of the daemon has stopped (workers, inbox, scheduler: %s); "
+                "a part of the daemon has stopped (%s); "
                 "withholding the watchdog ping so the service manager restarts us",
-                parts,
+                ", ".join(name for name, alive in parts.items() if not alive),
             )
         self.notifier.status(self._status_text())
         self._write_runtime()
@@ -283,8 +302,8 @@ class Daemon:
                 raise
             return "waiting for the ledger database"
         return (
-            f"{counts['pending']} pending, {counts['running']} running, "
-            f"{counts['done']} done, {counts['failed']} failed"
+            f"{counts['pending']} pending, {counts['waiting']} waiting, "
+            f"{counts['running']} running, {counts['done']} done, {counts['failed']} failed"
         )
 
     # ------------------------------------------------------------------ signals, reload, stop
@@ -383,6 +402,8 @@ class Daemon:
         log.info("stopping: no new jobs; interrupting downloads in flight")
         if self.web is not None:
             self.web.stop()
+        if self.lookout is not None:
+            self.lookout.stop_soon()
         if self.services is not None:
             self.services.inbox.stop()
             if self.services.scheduler is not None:
@@ -391,6 +412,8 @@ class Daemon:
             self.services.reporter.stop()
         if self.rescans is not None:  # a batch that just ended is still announced
             self.rescans.stop(flush_timeout_s=10.0 if self.once else 2.0)
+        if self.lookout is not None:
+            self.lookout.stop()
         if self.ledger is not None:
             self.ledger.close()
         (self.config.state_dir / "runtime.json").unlink(missing_ok=True)
@@ -412,7 +435,8 @@ class Daemon:
         staging = self.config.staging_dir
         keep = {
             f"track-{t.id}"
-            for state in (JobState.PENDING, JobState.RUNNING)  # running: a worker's, with celery
+            # running: a worker's, with celery
+            for state in (JobState.PENDING, JobState.WAITING, JobState.RUNNING)
             for t in ledger.tracks(state=state)
         }
         for entry in staging.iterdir() if staging.is_dir() else []:
@@ -428,8 +452,8 @@ class Daemon:
             from spotsyncd.ledger.consistency import repair_missing_files
 
             repair_missing_files(self.ledger, self.config.library_dir, repair=False)
-        except Exception:  # noqa: BLE001 - a check must never take the daemon down
-            log.exception("library consistency check failed")
+        except Exception as exc:  # noqa: BLE001 - a check must never take the daemon down
+            log_problem(log, "library consistency check failed", exc)
 
     def _write_runtime(self) -> None:
         data = {
@@ -473,6 +497,15 @@ def _warm_up(adapters: Adapters) -> None:
             log.debug("warm-up failed", exc_info=True)
 
     threading.Thread(target=run, name="spotsyncd-warm-up", daemon=True).start()
+
+
+def _thread_died(args: threading.ExceptHookArgs) -> None:
+    """The daemon's last boundary for its threads: one line in the log (a traceback only for
+    a bug); the watchdog notices the missing thread and the service manager restarts us."""
+    if args.exc_value is None or isinstance(args.exc_value, SystemExit):
+        return
+    name = args.thread.name if args.thread is not None else "a thread"
+    log_problem(log, f"{name} stopped", args.exc_value)
 
 
 def _keep_fixed(new: Config, old: Config) -> Config:

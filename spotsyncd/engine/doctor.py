@@ -39,6 +39,7 @@ def run_checks(
     checks += _scale(config)
     checks += _ledger(config, repair)
     checks += _media_servers(config)
+    checks += _network(config)
     checks += _service()
     from spotsyncd.engine.webcheck import web_checks
 
@@ -50,6 +51,34 @@ def _scale(config: Config) -> Iterator[Check]:
     from spotsyncd.engine.doctor_scale import scale_checks
 
     return scale_checks(config)
+
+
+def _network(config: Config) -> Iterator[Check]:
+    """Name resolution and HTTPS reach to the hosts the config needs, and the daemon's offline
+    circuit. Unreachable is a warning: the daemon waits for the network by itself."""
+    from spotsyncd.engine.circuits import OFFLINE, Circuits
+    from spotsyncd.system.netcheck import check_https
+
+    offline = Circuits.read(config.state_dir / "circuits.json").get(OFFLINE)
+    if offline and offline.get("open"):
+        yield Check(
+            "network",
+            "warn",
+            f"the daemon is {offline.get('reason')}",
+            "check the network connection; downloads resume by themselves once it is back",
+        )
+    for result in check_https(config.check_urls()):
+        if result.ok:
+            yield Check(f"reach {result.host}", "ok", f"{result.detail} ({result.seconds:.2f}s)")
+            continue
+        stage = {"dns": "cannot resolve", "connect": "cannot connect to", "https": "no HTTPS from"}
+        yield Check(
+            f"reach {result.host}",
+            "warn",
+            f"{stage[result.stage]} {result.host}: {result.detail}",
+            "check the network connection, DNS and any firewall or proxy; spotsyncd waits "
+            "for the network by itself (set network.check_urls to the hosts you can reach)",
+        )
 
 
 def _config_permissions(config: Config) -> Iterator[Check]:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 
 from spotsyncd.core.config import Config
-from spotsyncd.core.config_values import redact_url
+from spotsyncd.core.config_values import redact_password
 from spotsyncd.engine.doctor import Check
 from spotsyncd.ledger import describe_error
 
@@ -24,7 +24,7 @@ def scale_checks(config: Config) -> Iterator[Check]:
 def _database(config: Config) -> Iterator[Check]:
     from spotsyncd.ledger.migrate import inspect_database
 
-    where = redact_url(config.ledger.url) if config.ledger.url else str(config.ledger_path)
+    where = redact_password(config.ledger.url) if config.ledger.url else str(config.ledger_path)
     if not config.ledger.url and not config.ledger_path.exists():
         yield Check("database", "ok", f"{where} is created at first start (SQLite)")
         return
@@ -63,7 +63,7 @@ def _database(config: Config) -> Iterator[Check]:
 def _broker(config: Config) -> Iterator[Check]:
     from spotsyncd.engine.celery_queue import broker_version
 
-    where = redact_url(config.queue.broker_url)
+    where = redact_password(config.queue.broker_url)
     try:
         version = broker_version(config)
     except Exception as exc:  # noqa: BLE001 - doctor reports, never crashes

@@ -64,6 +64,7 @@ def ledger_status(ledger: Ledger) -> dict[str, Any]:
             for t in ledger.recent_failures(5)
         ],
         "follows_due": _follows_due(ledger),
+        "next_slow_retry_at": ledger.next_slow_retry_at(),
     }
 
 
@@ -108,6 +109,7 @@ def status_data(config: Config, ledger: Ledger, cache: StatusCache | None = None
         "overall": slow["overall"],
         "recent_failures": slow["recent_failures"],
         "follows_due": slow["follows_due"],
+        "next_slow_retry_at": slow["next_slow_retry_at"],
         "circuits": Circuits.read(config.state_dir / "circuits.json"),
         "web": web_info(config, daemon["running"]),
     }

@@ -22,10 +22,13 @@ from spotsyncd.core.errors import (
     CredentialsError,
     DeferredError,
     JobError,
+    NetworkDownError,
     RateLimitedError,
     SpotsyncError,
+    log_problem,
 )
 from spotsyncd.core.models import Progress
+from spotsyncd.core.retries import NextStep
 from spotsyncd.engine.circuits import Circuits
 from spotsyncd.engine.outage import Outage
 from spotsyncd.engine.pipeline import (
@@ -118,6 +121,9 @@ class WorkerPool:
             # Nothing running and nothing due soon: done (far-off retries wait for the daemon).
             if not self._current and (due is None or due - time.time() > 120):
                 return
+            if not self._current and self.circuits.paused_until() is not None:
+                log.warning("offline: the queued jobs are left for the next run")
+                return
             time.sleep(poll_s)
 
     # ------------------------------------------------------------------ the loop
@@ -125,6 +131,10 @@ class WorkerPool:
     def _loop(self, name: str) -> None:
         io_gate = self.stages.io_gate
         while not self.cancel.is_set():
+            paused = self.circuits.paused_until()
+            if paused is not None:  # offline: take no job until a probe gets through
+                self._sleep(paused - time.time())
+                continue
             # A job is claimed only with an I/O slot in hand: no job sits "running" while it
             # waits to start. The pipeline gives the slot back when its network half is done.
             try:
@@ -142,7 +152,7 @@ class WorkerPool:
             job = self.ledger.claim_next_job(name)
         except Exception as exc:  # noqa: BLE001 - a locked/busy ledger must not kill the worker
             if not is_unavailable(exc):
-                log.exception("%s: could not claim a job; retrying shortly", name)
+                log_problem(log, f"{name}: could not claim a job; retrying shortly", exc)
             self.database.failed(describe_error(exc))
             self.stages.io_gate.release()
             self._sleep(2.0)
@@ -156,10 +166,12 @@ class WorkerPool:
             self._current[name] = job
         try:
             self._run(name, job)
-        except Exception as exc:
-            if not is_unavailable(exc):
-                raise
-            self._hand_back(job, describe_error(exc))
+        except Exception as exc:  # noqa: BLE001 - the ledger failed to record the outcome
+            if is_unavailable(exc):
+                self._hand_back(job, describe_error(exc))
+            else:
+                log_problem(log, f"{name}: {job.track.key}: the outcome could not be recorded", exc)
+                self._sleep(2.0)  # the job stays 'running' and resumes at the next start
         finally:
             with self._current_lock:
                 self._current.pop(name, None)
@@ -208,6 +220,13 @@ class WorkerPool:
             if until is not None:
                 self.ledger.defer_job(job.job_id, track.id, until, f"{exc.error_class}: {exc}")
                 log.warning("%s: %s paused: %s", name, track.key, exc)
+            else:
+                self._fail(name, job, exc)
+        except NetworkDownError as exc:
+            until = self.circuits.network_down(exc)  # offline: wait, no attempt spent
+            if until is not None:
+                self.ledger.defer_job(job.job_id, track.id, until, f"offline: {exc}")
+                log.info("%s: %s waits for the network: %s", name, track.key, exc)
             else:
                 self._fail(name, job, exc)
         except JobError as exc:
@@ -294,34 +313,30 @@ class WorkerPool:
         )
 
     def _fail(self, name: str, job: ClaimedJob, exc: SpotsyncError) -> None:
-        retry_at = self._record_failure(job, exc.error_class, str(exc), retryable=exc.retryable)
-        if retry_at is None:
-            log.error("%s: failed %s (%s): %s", name, job.track.key, exc.error_class, exc)
+        step = self._record_failure(job, exc.error_class, str(exc), retryable=exc.retryable)
+        what = f"{name}: {job.track.key} attempt {step.attempts} failed ({exc.error_class}: {exc})"
+        if step.final:
+            log.error("%s; %s", what, step.describe())
         else:
-            log.warning(
-                "%s: %s failed (%s: %s); retry in %.0fs",
-                name,
-                job.track.key,
-                exc.error_class,
-                exc,
-                retry_at - time.time(),
-            )
+            log.warning("%s; %s", what, step.describe())
 
     def _record_failure(
         self, job: ClaimedJob, error_class: str, message: str, retryable: bool
-    ) -> float | None:
-        retry_at = self.ledger.fail_job(
+    ) -> NextStep:
+        download = self.config.download
+        step = self.ledger.fail_job(
             job.job_id,
             job.track.id,
             error_class=error_class,
             message=message,
             retryable=retryable,
-            max_retries=self.config.download.max_retries,
-            backoff_s=self.config.download.backoff_seconds,
+            max_retries=download.max_retries,
+            backoff_s=download.backoff_seconds,
+            slow_retries=download.slow_retries,
         )
-        if retry_at is None:  # failed for good: nothing in staging is worth keeping
+        if step.final:  # failed for good: nothing in staging is worth keeping
             shutil.rmtree(staging_dir_for(self.config, job.track.id), ignore_errors=True)
-        return retry_at
+        return step
 
     def _progress_reporter(self, job: ClaimedJob) -> Callable[[Progress], None]:
         last = [0.0]

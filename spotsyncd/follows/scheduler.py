@@ -22,6 +22,8 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from spotsyncd.core.errors import log_problem
+
 log = logging.getLogger(__name__)
 
 JITTER_RATIO = 0.1
@@ -177,8 +179,8 @@ class FollowScheduler:
     def _poll_once(self, follow_id: int) -> None:
         try:
             retry_at = self._poll(follow_id)
-        except Exception:  # noqa: BLE001 - keep the job scheduled whatever happened
-            log.exception("follow %d: poll failed unexpectedly", follow_id)
+        except Exception as exc:  # noqa: BLE001 - keep the job scheduled whatever happened
+            log_problem(log, f"follow {follow_id}: the poll failed", exc)
             return
         if retry_at is None:
             return

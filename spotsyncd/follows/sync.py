@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 from urllib.parse import urlsplit
 
-from spotsyncd.core.errors import PermanentError, RateLimitedError, SpotsyncError
+from spotsyncd.core.errors import PermanentError, RateLimitedError, SpotsyncError, log_problem
 from spotsyncd.core.models import Listing
 from spotsyncd.ledger.follow_rows import DiffResult, FollowRow, FollowTrack
 
@@ -276,8 +276,8 @@ class FollowPoller:
         retry_at = now + backoff_delay(follow.failures, follow.interval_s, retry_after)
         try:
             self.ledger.record_poll_error(follow.id, error_class, message, retry_at)
-        except Exception:  # noqa: BLE001 - the ledger itself is in trouble; say so, go on
-            log.exception("%s: could not record the failed poll", follow.name)
+        except Exception as exc:  # noqa: BLE001 - the ledger itself is in trouble; say so, go on
+            log_problem(log, f"{follow.name}: could not record the failed poll", exc)
         error = f"{error_class}: {message}"
         return PollOutcome(follow.name, "error", error=error, retry_at=retry_at)
 

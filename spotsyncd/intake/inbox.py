@@ -28,7 +28,7 @@ from watchdog.events import (
 from watchdog.observers import Observer
 
 from spotsyncd.core.config import Config
-from spotsyncd.core.errors import LinkError
+from spotsyncd.core.errors import LinkError, log_problem
 from spotsyncd.core.models import Link
 from spotsyncd.intake.links import LinkFileError, read_link_file
 from spotsyncd.intake.reporting import write_failure_reason
@@ -171,8 +171,8 @@ class InboxWatcher:
                     return
                 try:
                     self.handle(name, settled=name in complete)
-                except Exception:  # noqa: BLE001 - one odd file must never stop the watcher
-                    log.exception("inbox: unexpected error with %s; it stays in the inbox", name)
+                except Exception as exc:  # noqa: BLE001 - one odd file must never stop the watcher
+                    log_problem(log, f"inbox: {name} stays in the inbox for now", exc)
 
     def handle(self, name: str, *, settled: bool = False) -> None:
         """Accept one inbox entry: read, record, move. Safe to call twice for one file."""

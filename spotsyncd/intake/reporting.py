@@ -10,6 +10,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from spotsyncd.core.errors import log_problem
+from spotsyncd.core.retries import format_clock
 from spotsyncd.ledger import Ledger
 from spotsyncd.ledger.reports import ReportLine
 
@@ -58,6 +60,10 @@ def _describe(line: ReportLine, library_dir: Path) -> str:
         return f"done → {library_dir / line.path}" if line.path else "done"
     if line.state == "failed":
         return f"failed → {line.error}"
+    if line.state == "waiting" and line.retry_at:
+        return (
+            f"waiting → next attempt at {format_clock(line.retry_at)} (last attempt: {line.error})"
+        )
     if line.error:
         return f"{line.state} (last attempt: {line.error})"
     return line.state
@@ -119,8 +125,8 @@ class Reporter:
             self._event.clear()
             try:
                 self.refresh()
-            except Exception:  # noqa: BLE001 - reports are best-effort; the ledger has the truth
-                log.exception("could not update inbox reports")
+            except Exception as exc:  # noqa: BLE001 - reports are best-effort; the ledger rules
+                log_problem(log, "could not update inbox reports", exc)
 
     def refresh(self) -> None:
         for report in self.ledger.open_reports():

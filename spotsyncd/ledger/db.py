@@ -17,13 +17,15 @@ before each use: it would double the round trips of every short transaction).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
+
+from spotsyncd.ledger import errors
 
 BUSY_TIMEOUT_MS = 30_000
 # pg_advisory_xact_lock key shared by every serial write transaction ("spotsyncd" in hex-ish).
@@ -51,7 +53,8 @@ def open_engine(target: str | Path) -> Engine:
 
 def _open_sqlite(path: Path) -> Engine:
     if path.name != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)
+        with errors.translated(path, BUSY_TIMEOUT_MS / 1000):
+            path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         f"sqlite+pysqlite:///{path}",
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
@@ -90,13 +93,18 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def _translated(engine: Engine) -> AbstractContextManager[None]:
+    """SQLite's failures as a ``LedgerError`` that names the problem and the fix."""
+    return errors.translated(Path(engine.url.database or "ledger"), BUSY_TIMEOUT_MS / 1000)
+
+
 @contextmanager
 def write(engine: Engine, *, serial: bool = True) -> Iterator[Connection]:
     """A write transaction: takes the write lock first, commits on success.
 
     ``serial=False`` (PostgreSQL only) skips the ledger-wide lock for statements that touch one
     row they already own or lock themselves (claims, progress, heartbeats)."""
-    with engine.connect() as conn:
+    with _translated(engine), engine.connect() as conn:
         conn = conn.execution_options(spotsyncd_write=True)
         with conn.begin():
             if serial and not is_sqlite(engine):
@@ -107,7 +115,7 @@ def write(engine: Engine, *, serial: bool = True) -> Iterator[Connection]:
 @contextmanager
 def read(engine: Engine) -> Iterator[Connection]:
     """A read transaction: one consistent snapshot."""
-    with engine.connect() as conn, conn.begin():
+    with _translated(engine), engine.connect() as conn, conn.begin():
         yield conn
 
 
@@ -115,7 +123,7 @@ def integrity_check(engine: Engine) -> list[str]:
     """SQLite: ``PRAGMA integrity_check`` plus foreign key check; empty list means healthy.
     PostgreSQL keeps its own pages consistent: only the connection is checked."""
     problems: list[str] = []
-    with engine.connect() as conn:
+    with _translated(engine), engine.connect() as conn:
         if not is_sqlite(engine):
             conn.execute(text("SELECT 1"))
             conn.rollback()

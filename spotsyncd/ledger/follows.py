@@ -184,7 +184,13 @@ class FollowsMixin(LedgerBase):
     def apply_listing(self, follow_id: int, listing: Listing, *, now: float) -> DiffResult:
         """Record what the source lists now; new keys become tracks with pending jobs."""
         with db.write(self.engine) as conn:
-            return apply_listing_in(conn, follow_id, listing, now=now, rename=_rename)
+            diff = apply_listing_in(conn, follow_id, listing, now=now, rename=_rename)
+            if diff.new:  # one event per poll (notifications read it), not one per track
+                shown = ", ".join(diff.new[:5]) + (", …" if len(diff.new) > 5 else "")
+                self._event(
+                    conn, None, "info", "new_tracks", f"{len(diff.new)} new: {shown}", follow_id
+                )
+            return diff
 
     def set_aside(self, keys: Sequence[str], why: str) -> int:
         """Pending jobs of ``keys`` that are not wanted now (a ``--new-only`` follow's first

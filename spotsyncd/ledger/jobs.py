@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
-import random
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, case, func, or_, select, update
 
 from spotsyncd.core.errors import UserError
 from spotsyncd.core.models import JobState, LinkKind, TrackMeta
+from spotsyncd.core.retries import NextStep, next_step
 from spotsyncd.ledger import db
 from spotsyncd.ledger.base import LedgerBase
 from spotsyncd.ledger.rows import ClaimedJob, TrackRow
 from spotsyncd.ledger.schema import jobs, tracks
+
+# States whose jobs a worker takes once ``retry_at`` (if any) has come.
+QUEUED = (JobState.PENDING, JobState.WAITING)
 
 
 class JobsMixin(LedgerBase):
@@ -38,15 +41,15 @@ class JobsMixin(LedgerBase):
             return int(result.rowcount or 0)
 
     def claim_next_job(self, worker: str, *, now: float | None = None) -> ClaimedJob | None:
-        """Atomically take the oldest due pending job: one ``UPDATE … RETURNING`` whose row is
-        chosen by a subquery with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL: concurrent claimers
-        each lock a different row and never wait on one another; SQLite has no row locks and
-        ``BEGIN IMMEDIATE`` lets one claimer in at a time) and updated only while still
-        pending, so a job is never handed out twice."""
+        """Atomically take the oldest due pending (or waiting) job: one ``UPDATE … RETURNING``
+        whose row is chosen by a subquery with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL:
+        concurrent claimers each lock a different row and never wait on one another; SQLite has
+        no row locks and ``BEGIN IMMEDIATE`` lets one claimer in at a time) and updated only
+        while still queued, so a job is never handed out twice."""
         now = time.time() if now is None else now
         due = (
             select(jobs.c.id)
-            .where(jobs.c.state == JobState.PENDING)
+            .where(jobs.c.state.in_(QUEUED))
             .where(or_(jobs.c.retry_at.is_(None), jobs.c.retry_at <= now))
             .order_by(jobs.c.retry_at.is_not(None), jobs.c.id)
             .limit(1)
@@ -56,7 +59,7 @@ class JobsMixin(LedgerBase):
         with db.write(self.engine, serial=False) as conn:
             row = conn.execute(
                 update(jobs)
-                .where(jobs.c.id == due, jobs.c.state == JobState.PENDING)
+                .where(jobs.c.id == due, jobs.c.state.in_(QUEUED))
                 .values(
                     state=JobState.RUNNING,
                     worker=worker,
@@ -73,11 +76,11 @@ class JobsMixin(LedgerBase):
         return ClaimedJob(job_id=row.id, attempts=row.attempts, track=track)
 
     def next_due_at(self) -> float | None:
-        """When the next pending job becomes due (None: nothing pending)."""
+        """When the next pending or waiting job becomes due (None: nothing queued)."""
         with db.read(self.engine) as conn:
             row = conn.execute(
                 select(func.count(), func.min(func.coalesce(jobs.c.retry_at, 0))).where(
-                    jobs.c.state == JobState.PENDING
+                    jobs.c.state.in_(QUEUED)
                 )
             ).first()
         if row is None or not row[0]:
@@ -152,24 +155,27 @@ class JobsMixin(LedgerBase):
         retryable: bool,
         max_retries: int,
         backoff_s: float,
-    ) -> float | None:
-        """Record a failure. Retryable ones go back to pending with exponential backoff and
-        jitter until ``max_retries`` retries are spent (1 + max_retries attempts in all)."""
+        slow_retries: Sequence[float] = (),
+    ) -> NextStep:
+        """Record a failed attempt and take the next step of the retry ladder
+        (``core.retries``): a fast retry (pending), a slow one (waiting) or failed for good."""
         now = time.time()
         with db.write(self.engine) as conn:
             attempts = conn.execute(select(jobs.c.attempts).where(jobs.c.id == job_id)).scalar()
-            attempts = int(attempts or 1)
-            retry_at: float | None = None
-            if retryable and attempts <= max_retries:
-                delay = backoff_s * (2 ** (attempts - 1))
-                retry_at = now + delay * random.uniform(1.0, 1.25)
-            state = JobState.PENDING if retry_at is not None else JobState.FAILED
+            step = next_step(
+                int(attempts or 1),
+                retryable=retryable,
+                max_retries=max_retries,
+                backoff_s=backoff_s,
+                slow_retries=slow_retries,
+                now=now,
+            )
             conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id)
                 .values(
-                    state=state,
-                    retry_at=retry_at,
+                    state=step.state,
+                    retry_at=step.retry_at,
                     error_class=error_class,
                     error=message,
                     updated_at=now,
@@ -177,18 +183,14 @@ class JobsMixin(LedgerBase):
                     progress_json=None,
                 )
             )
-            if retry_at is None:
-                self._event(conn, track_id, "error", "failed", f"{error_class}: {message}")
+            what = f"attempt {step.attempts} failed ({error_class}: {message}); "
+            if step.final:
+                self._event(conn, track_id, "error", "failed", what + step.describe(now))
+            elif step.state == JobState.WAITING:
+                self._event(conn, track_id, "warning", "waiting", what + step.describe(now))
             else:
-                self._event(
-                    conn,
-                    track_id,
-                    "warning",
-                    "retry",
-                    f"attempt {attempts} failed ({error_class}: {message}); "
-                    f"retrying in {retry_at - now:.0f}s",
-                )
-            return retry_at
+                self._event(conn, track_id, "warning", "retry", what + step.describe(now))
+            return step
 
     def defer_job(self, job_id: int, track_id: int, until: float, why: str) -> None:
         """Put a claimed job back without spending an attempt (rate limit, open circuit,
@@ -254,7 +256,7 @@ class JobsMixin(LedgerBase):
                     .join(jobs, jobs.c.track_id == tracks.c.id)
                     .where(tracks.c.key == key)
                 ).first()
-                if row is not None and row.state in (JobState.FAILED, JobState.PENDING):
+                if row is not None and row.state in (JobState.FAILED, *QUEUED):
                     ids.append(row.id)
             for track_id in ids:
                 self._requeue(conn, track_id, now, "retry requested")

@@ -119,6 +119,10 @@ def state(engine: Engine) -> MigrationState:
 def upgrade(engine: Engine) -> MigrationState:
     """Bring the database to the newest revision (a no-op when it is there already)."""
     head = head_revision()
+    if state(engine).up_to_date:
+        # The common case, every CLI command: a read only, so opening an up-to-date ledger
+        # never waits for the daemon's write lock (nor takes the migration lock).
+        return MigrationState(current=head, head=head)
     with _migration_connection(engine) as conn:
         current = _current(conn)
         if current is not None and current != "legacy" and current != head:

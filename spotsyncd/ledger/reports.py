@@ -11,7 +11,15 @@ from sqlalchemy import Connection, func, or_, select, update
 from spotsyncd.core.models import JobState, LinkKind
 from spotsyncd.ledger import db
 from spotsyncd.ledger.base import LedgerBase
-from spotsyncd.ledger.schema import collection_items, inbox_files, inbox_lines, jobs, tracks
+from spotsyncd.ledger.schema import (
+    collection_items,
+    events,
+    follows,
+    inbox_files,
+    inbox_lines,
+    jobs,
+    tracks,
+)
 
 if TYPE_CHECKING:
     pass
@@ -26,6 +34,7 @@ class ReportLine:
     path: str | None
     error: str | None
     children: dict[str, int] | None  # for collections: counts of their items by state
+    retry_at: float | None = None  # pending/waiting: when the next attempt is due
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class ReportsMixin(LedgerBase):
                 tracks.c.path,
                 jobs.c.state,
                 jobs.c.error.label("job_error"),
+                jobs.c.retry_at,
             )
             .select_from(
                 inbox_lines.outerjoin(tracks, tracks.c.id == inbox_lines.c.track_id).outerjoin(
@@ -71,7 +81,14 @@ class ReportsMixin(LedgerBase):
                     children = _leaf_counts(conn, row.id)
                 lines.append(
                     ReportLine(
-                        row.line_no, row.text, row.key, row.state, row.path, row.job_error, children
+                        row.line_no,
+                        row.text,
+                        row.key,
+                        row.state,
+                        row.path,
+                        row.job_error,
+                        children,
+                        row.retry_at,
                     )
                 )
         return lines
@@ -96,6 +113,45 @@ class ReportsMixin(LedgerBase):
                 update(inbox_files).where(inbox_files.c.id == file_id).values(report_final=True)
             )
 
+    def last_event_id(self) -> int:
+        with db.read(self.engine) as conn:
+            return int(conn.execute(select(func.max(events.c.id))).scalar() or 0)
+
+    def notable_events(
+        self, after_id: int, up_to: int, kinds: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
+        """Events with ``after_id < id <= up_to`` of these kinds, oldest first, with the
+        track's key and title and the follow's name (for notifications)."""
+        query = (
+            select(
+                events.c.id,
+                events.c.ts,
+                events.c.kind,
+                events.c.message,
+                tracks.c.key,
+                tracks.c.title,
+                tracks.c.artist,
+                follows.c.name.label("follow"),
+            )
+            .select_from(
+                events.outerjoin(tracks, tracks.c.id == events.c.track_id).outerjoin(
+                    follows, follows.c.id == events.c.follow_id
+                )
+            )
+            .where(events.c.id > after_id, events.c.id <= up_to, events.c.kind.in_(kinds))
+            .order_by(events.c.id)
+        )
+        with db.read(self.engine) as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def next_slow_retry_at(self) -> float | None:
+        """When the first waiting job is tried again (None: none is waiting)."""
+        with db.read(self.engine) as conn:
+            value = conn.execute(
+                select(func.min(jobs.c.retry_at)).where(jobs.c.state == JobState.WAITING)
+            ).scalar()
+        return float(value) if value is not None else None
+
     def summary(self, since: float | None = None) -> dict[str, Any]:
         """Totals for ``status``/``report``: done/failed counts, bytes, time, by reason."""
         since = 0.0 if since is None else since
@@ -119,12 +175,16 @@ class ReportsMixin(LedgerBase):
                 .where(jobs.c.state == JobState.FAILED, jobs.c.updated_at >= since)
                 .group_by(jobs.c.error_class)
             ).all()
+            waiting = conn.execute(
+                select(func.count()).where(jobs.c.state == JobState.WAITING)
+            ).scalar()
         count, size, download_s, process_s = done
         return {
             "since": since or None,
             "done": int(count),
             "failed": sum(n for _, n in failed),
             "failed_by_reason": {str(reason): n for reason, n in failed},
+            "waiting": int(waiting or 0),  # now, whatever the period: slow retries to come
             "bytes": int(size),
             "download_seconds": round(float(download_s), 2),
             "process_seconds": round(float(process_s), 2),

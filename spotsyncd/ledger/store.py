@@ -91,7 +91,8 @@ class Ledger(
         conn: Connection | None = None,
     ) -> list[Added]:
         """Make sure each link has a track row and a job. Done tracks are left alone;
-        failed ones go back to pending when ``requeue_failed`` (the user asked again)."""
+        failed (or waiting) ones go back to pending when ``requeue_failed`` (the user asked
+        again)."""
         if conn is None:
             with db.write(self.engine) as own:
                 return self.add_links(
@@ -207,7 +208,7 @@ class Ledger(
             else:
                 self._rematch(conn, track_id, link.override_url, now)
                 state, requeued = JobState.PENDING, True
-        elif state == JobState.FAILED and requeue_failed:
+        elif state in (JobState.FAILED, JobState.WAITING) and requeue_failed:
             self._requeue(conn, track_id, now, "asked again")
             state, requeued = JobState.PENDING, True
         if meta is not None and state != JobState.DONE:

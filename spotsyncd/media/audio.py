@@ -359,7 +359,7 @@ def _error_from(log: str, src: Path) -> Exception:
     for marker in _DISK_ERRORS:
         if marker in log:
             return DiskError(f"writing processed audio for {src.name} failed: {marker}; "
-                             "free space or fix the staging dir; it will retry")  # fmt: skip
+                             "free space or fix the staging dir")  # fmt: skip
     if any(marker in log for marker in _NO_AUDIO) or ("Input #0" in log and "Audio:" not in log):
         return PermanentError(f"{src.name} has no audio stream")
     if "Invalid data found" in log or "moov atom not found" in log:

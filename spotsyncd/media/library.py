@@ -205,8 +205,7 @@ def file_into_library(
     except OSError as exc:
         if exc.errno in _DISK_ERRNOS:
             raise DiskError(
-                f"cannot write {library_dir / rel}: {exc.strerror}; free space or fix permissions, "
-                "the track will be retried"
+                f"cannot write {library_dir / rel}: {exc.strerror}; free space or fix permissions"
             ) from exc
         raise
 

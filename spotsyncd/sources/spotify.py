@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import requests
 import spotipy
@@ -30,10 +31,12 @@ from spotsyncd.core.errors import (
     ConfigError,
     CredentialsError,
     LinkError,
+    NetworkDownError,
     PermanentError,
     RateLimitedError,
     SpotsyncError,
     TransientError,
+    network_down_cause,
 )
 from spotsyncd.core.models import Listing, TrackMeta
 from spotsyncd.sources.spotify_artist import (
@@ -309,7 +312,7 @@ class SpotifySource:
                 url, timeout=self._timeout_s, headers={"User-Agent": _BROWSER_UA}
             )
         except requests.RequestException as exc:
-            raise TransientError(f"cannot reach {what}: {type(exc).__name__}") from None
+            raise _unreachable(exc, what, url) from None
         if response.status_code != 200:
             raise self._status_error(response.status_code, response.headers, what)
         try:
@@ -423,7 +426,7 @@ class SpotifySource:
                     service="spotify",
                 )
             return TransientError(f"Spotify's token service failed for {what}: try again later")
-        return TransientError(f"cannot reach Spotify for {what}: {type(exc).__name__}")
+        return _unreachable(exc, f"Spotify for {what}", self._cfg.api_url)
 
     def _status_error(self, status: int, headers: Any, what: str) -> SpotsyncError:
         if status == 429:
@@ -464,3 +467,12 @@ def _retry_after(value: Any) -> float:
 
 def _print_url(url: str) -> None:
     print(f"Open this link to allow spotsyncd to read your Spotify library:\n{url}", flush=True)
+
+
+def _unreachable(exc: BaseException, what: str, url: str) -> TransientError:
+    """A connection-level failure: network-down (DNS, refused, unreachable) or transient."""
+    cause = network_down_cause(exc)
+    if cause is None:
+        return TransientError(f"cannot reach {what}: {type(exc).__name__}")
+    host = urlsplit(url).netloc
+    return NetworkDownError(f"cannot reach {what} ({host}): {cause}", host=host)

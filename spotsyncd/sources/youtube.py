@@ -27,9 +27,11 @@ from spotsyncd.core.errors import (
     CancelledError,
     DiskError,
     JobError,
+    NetworkDownError,
     PermanentError,
     RateLimitedError,
     TransientError,
+    network_down_cause,
 )
 from spotsyncd.core.models import Candidate, Downloaded, Listing, Progress
 from spotsyncd.core.protocols import LinkOf
@@ -320,6 +322,10 @@ class YtDlpDownloader:
                 f"{url}: cannot write the download ({message}); free space or fix "
                 "the staging folder's permissions"
             )
+        cause = network_down_cause(exc)
+        if cause is not None and status is None:
+            host = _netloc(url)
+            return NetworkDownError(f"{url}: cannot reach {host}: {cause}", host=host)
         youtube = "youtube" in message.lower() or "youtu" in (_host(url) or "")
         kind = classify_error(message, http_status=status, youtube=youtube)
         if kind is RateLimitedError:
@@ -334,7 +340,7 @@ class YtDlpDownloader:
             return PermanentError(f"{url} cannot be downloaded: {message}")
         if kind is DiskError:
             return DiskError(f"{url}: cannot write the download ({message})")
-        return kind(f"{url}: download failed, will retry: {message}")
+        return kind(f"{url}: download failed: {message}")
 
 
 class YtDlpSearcher:
@@ -378,6 +384,13 @@ def _host(url: str) -> str | None:
         return urlsplit(url).hostname
     except ValueError:
         return None
+
+
+def _netloc(url: str) -> str:
+    try:
+        return urlsplit(url).netloc.rpartition("@")[2] or url
+    except ValueError:
+        return url
 
 
 def _downloaded_path(info: Mapping[str, Any], dest_dir: Path, url: str) -> Path:

@@ -18,7 +18,12 @@ from typing import Any
 
 import requests
 
-from spotsyncd.core.errors import RateLimitedError, TransientError
+from spotsyncd.core.errors import (
+    NetworkDownError,
+    RateLimitedError,
+    TransientError,
+    network_down_cause,
+)
 from spotsyncd.core.models import Candidate
 
 _SONG_VIDEO_TYPES = {"MUSIC_VIDEO_TYPE_ATV"}  # "Art Track": the audio the label delivered
@@ -93,6 +98,12 @@ class YtMusicSearcher:
         except requests.HTTPError as error:
             raise _http_error(error.response, query) from error
         except (requests.RequestException, json.JSONDecodeError) as error:
+            cause = network_down_cause(error)
+            if cause is not None:
+                raise NetworkDownError(
+                    f"YouTube Music search for {query!r}: cannot reach music.youtube.com: {cause}",
+                    host="music.youtube.com",
+                ) from error
             raise TransientError(f"YouTube Music search for {query!r} failed: {error}") from error
         except _SHAPE_ERRORS as error:
             raise TransientError(

@@ -63,6 +63,12 @@ def add_secrets(secrets: Iterable[str | None]) -> None:
                 found.secrets += [s for s in secrets if s and len(s) >= 4 and s not in known]
 
 
+def redactor_for(config: Config) -> RedactingFilter:
+    """The filter that keeps ``config``'s secrets (Spotify credentials, media server tokens,
+    Apprise URLs) out of a text."""
+    return RedactingFilter(config.secrets)
+
+
 def setup_logging(config: Config, *, to_file: bool = True, level: str | None = None) -> None:
     level_name = (level or config.log_level).upper()
     root = logging.getLogger()

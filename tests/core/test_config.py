@@ -67,6 +67,13 @@ follows:
         ("colour: blue\n", "colour", 1),
         ("audio: [1, 2\n", "", None),
         ("follows:\n  - url: https://x.test/feed\n    every: 5s\n", "follows.every", 2),
+        ("download:\n  slow_retries: [15m, soon]\n", "download.slow_retries", 2),
+        ("download:\n  slow_retries: 0s\n", "download.slow_retries", 2),
+        ("notify:\n  urls: [not a url]\n", "notify.urls", 2),
+        ("notify:\n  on: [failed, explosions]\n", "notify.on", 2),
+        ("notify:\n  disk_free_below: lots\n", "notify.disk_free_below", 2),
+        ("notify:\n  digest_at: '25:00'\n", "notify.digest_at", 2),
+        ("network:\n  check_urls: [ftp://x]\n", "network.check_urls", 2),
     ],
 )
 def test_bad_config_names_key_file_and_line(
@@ -207,3 +214,28 @@ def test_lyrics_keys(tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.yaml", "lyrics:\n  api_url: file:///etc/\n")
     with pytest.raises(ConfigError, match=r"lyrics.api_url.*http\(s\) URL"):
         load_config(bad, env={})
+
+
+def test_reliability_and_notify_settings(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "c.yaml",
+        "download:\n  slow_retries: [5s, 1m, 2h, 1d]\n"
+        "network: {check_urls: ['http://127.0.0.1:9/'], probe_every: 2s}\n"
+        "notify:\n  urls: ['ntfy://secretTopic123']\n  on: [failed, digest]\n"
+        "  offline_after: 30s\n  disk_free_below: 500MB\n  digest_at: '7:30'\n",
+    )
+    config = load_config(path, env={})
+    assert config.download.slow_retries == (5.0, 60.0, 7200.0, 86400.0)
+    assert config.network.check_urls == ("http://127.0.0.1:9/",) == config.check_urls()
+    assert config.network.probe_every == 2
+    notify = config.notify
+    assert notify.on == ("failed", "digest") and notify.offline_after == 30
+    assert notify.disk_free_below == 500_000_000 and notify.digest_at == "07:30"
+    assert config.redacted()["notify"]["urls"] == ["ntfy://***"]
+    env = {"SPOTSYNCD_DOWNLOAD_SLOW_RETRIES": "10s, 20s", "SPOTSYNCD_NOTIFY_ON": "offline"}
+    overridden = load_config(path, env=env)
+    assert overridden.download.slow_retries == (10.0, 20.0)
+    assert overridden.notify.on == ("offline",)
+    defaults = load_config(None, env={})
+    assert defaults.download.slow_retries == (900.0, 3600.0, 21600.0, 86400.0)
+    assert "https://www.youtube.com/" in defaults.check_urls()

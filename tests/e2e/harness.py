@@ -46,6 +46,8 @@ class Env:
                 "max_retries": 2,
                 "backoff_seconds": 0.2,
                 "timeout_seconds": 5,
+                # no slow retries unless a test asks for them: a job fails after the fast ones
+                "slow_retries": [],
             },
             # Off unless a test turns it on (tests/e2e/test_web.py): parallel daemons would
             # all want port 8642, and most tests are not about the web.

@@ -3,6 +3,8 @@
     with LoopbackServer() as server:
         server.add("/a.mp3", data, "audio/mpeg")
         server.fail("/b.mp3", [503, 503])      # two 503s, then the file
+    server.storm(30)                        # from the next request on, 503s for 30 s
+    server.go_offline(); server.go_online() # refuse connections for a while
         url = server.url("/a.mp3")
 
 Every request is counted (``server.hits["/a.mp3"]``). Stops and closes its port on exit.
@@ -49,7 +51,11 @@ class LoopbackServer:
         self.faults: dict[str, list[Any]] = defaultdict(list)
         self.hits: Counter[str] = Counter()
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.bodies: defaultdict[str, list[bytes]] = defaultdict(list)  # request bodies by path
         self.lock = threading.Lock()
+        self.storm_until = 0.0  # until this time.monotonic(), every request gets storm_status
+        self.storm_status = 503
+        self._storm_armed: float | None = None  # a storm's length, started by the next request
         owner = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -67,7 +73,12 @@ class LoopbackServer:
             def do_POST(self) -> None:  # noqa: N802
                 owner._serve(self, head=False)
 
-        self.httpd = _QuietServer(("127.0.0.1", 0), _Handler)
+        self._handler = _Handler
+        self.online = True
+        self._listen(0)
+
+    def _listen(self, port: int) -> None:
+        self.httpd = _QuietServer(("127.0.0.1", port), self._handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(
@@ -83,9 +94,22 @@ class LoopbackServer:
         self.close()
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        if self.online:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.thread.join(timeout=5)
+        self.online = False
+
+    def go_offline(self) -> None:
+        """Stop listening: every new connection is refused until ``go_online`` (transfers in
+        flight finish). What a client sees when the network or the host is gone."""
+        self.close()
+
+    def go_online(self) -> None:
+        """Listen again on the same port."""
+        self._listen(self.port)
+        self.thread.start()
+        self.online = True
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -103,6 +127,12 @@ class LoopbackServer:
         self.handlers[path] = handler
         return self.url(path)
 
+    def storm(self, seconds: float, status: int = 503) -> None:
+        """Answer every request with ``status`` for ``seconds`` from the next request on (a
+        server outage that starts when the client first calls)."""
+        self.storm_status = status
+        self._storm_armed = seconds
+
     def fail(self, path: str, faults: list[Any]) -> None:
         """Queue faults for ``path``: an int status (with Retry-After: 1 for 429), "close"
         (drop the connection after half the body), or ("stall", seconds)."""
@@ -115,9 +145,15 @@ class LoopbackServer:
             self.hits[path] += 1
             self.requests.append((req.command, req.path, dict(req.headers)))
             fault = self.faults[path].pop(0) if self.faults.get(path) else None
+            if self._storm_armed is not None:
+                self.storm_until = time.monotonic() + self._storm_armed
+                self._storm_armed = None
+            if fault is None and time.monotonic() < self.storm_until:
+                fault = self.storm_status
         length = int(req.headers.get("Content-Length") or 0)
-        if length:
-            req.rfile.read(length)
+        body_in = req.rfile.read(length) if length else b""
+        with self.lock:
+            self.bodies[path].append(body_in)
         if path in self.handlers and fault is None:
             self.handlers[path](req)
             return

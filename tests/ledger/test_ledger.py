@@ -59,7 +59,7 @@ def test_add_is_idempotent_and_done_is_never_redone(ledger: Ledger) -> None:
     after = ledger.add_links([link(1)])
     assert after[0].state == JobState.DONE and not after[0].requeued
     assert ledger.retry([link(1).key]) == 0
-    assert ledger.counts() == {"pending": 1, "running": 0, "done": 1, "failed": 0}
+    assert ledger.counts() == {"pending": 1, "waiting": 0, "running": 0, "done": 1, "failed": 0}
 
 
 def test_claims_are_exclusive_across_threads(ledger: Ledger) -> None:
@@ -90,7 +90,7 @@ def test_retry_backoff_then_failed(ledger: Ledger) -> None:
         job = ledger.claim_next_job("w", now=time.time() + 3600)
         assert job is not None
         now = time.time()
-        retry_at = ledger.fail_job(
+        step = ledger.fail_job(
             job.job_id,
             job.track.id,
             error_class="transient",
@@ -99,29 +99,81 @@ def test_retry_backoff_then_failed(ledger: Ledger) -> None:
             max_retries=3,
             backoff_s=1.0,
         )
-        delays.append(None if retry_at is None else retry_at - now)
-    assert delays[3] is None  # 1 attempt + 3 retries, then failed
+        delays.append(None if step.retry_at is None else step.retry_at - now)
+    assert delays[3] is None  # 1 attempt + 3 retries, no slow ladder: failed
     assert 1.0 <= delays[0] <= 1.3 and 2.0 <= delays[1] <= 2.6 and 4.0 <= delays[2] <= 5.1
     track = ledger.track(link(1).key)
     assert track is not None and track.state == JobState.FAILED and track.error == "HTTP 503"
+    last = ledger.events_for(track.id)[-1]
+    assert last["kind"] == "failed" and "failed for good after 4 attempts" in last["message"]
+    assert "will retry" not in last["message"]
+
+
+def test_slow_retries_wait_then_fail_for_good(ledger: Ledger) -> None:
+    """Fast retries, then the job waits (its own state) for each slow retry, then fails."""
+    ledger.add_links([link(1)])
+    seen: list[tuple[str, float | None]] = []
+    clock = time.time()
+    for _ in range(1 + 2 + 3):
+        job = ledger.claim_next_job("w", now=clock)
+        assert job is not None, seen
+        step = ledger.fail_job(
+            job.job_id,
+            job.track.id,
+            error_class="transient",
+            message="HTTP 503",
+            retryable=True,
+            max_retries=2,
+            backoff_s=1.0,
+            slow_retries=(900.0, 3600.0, 86400.0),
+        )
+        track = ledger.track(link(1).key)
+        assert track is not None and track.state == step.state
+        seen.append((str(step.state), None if step.retry_at is None else step.retry_at))
+        if step.state == JobState.WAITING:
+            assert ledger.counts()["waiting"] == 1 and ledger.counts()["pending"] == 0
+            # not due before its time, due after it
+            assert ledger.claim_next_job("w", now=step.retry_at - 5) is None
+            assert ledger.next_due_at() == step.retry_at
+        clock = (step.retry_at or clock) + 1
+    states = [s for s, _ in seen]
+    assert states == ["pending", "pending", "waiting", "waiting", "waiting", "failed"]
+    history = [e["message"] for e in ledger.events_for(ledger.track(link(1).key).id)]  # type: ignore[union-attr]
+    assert any("fast retry 2 of 2" in m for m in history)
+    assert any("waiting until" in m and "slow retry 3 of 3" in m for m in history)
+    assert "failed for good after 6 attempts" in history[-1]
+
+
+def test_dropping_a_waiting_link_again_makes_it_due_now(ledger: Ledger) -> None:
+    ledger.add_links([link(1)])
+    job = ledger.claim_next_job("w")
+    assert job is not None
+    ledger.fail_job(
+        job.job_id, job.track.id, error_class="transient", message="HTTP 503",
+        retryable=True, max_retries=0, backoff_s=1, slow_retries=(3600.0,),
+    )  # fmt: skip
+    assert ledger.counts()["waiting"] == 1
+    added = ledger.add_links([link(1)])
+    assert added[0].requeued and ledger.counts()["pending"] == 1
+    assert ledger.claim_next_job("w") is not None
 
 
 def test_permanent_failure_is_immediate_and_requeued_when_asked_again(ledger: Ledger) -> None:
     ledger.add_links([link(1)])
     job = ledger.claim_next_job("w")
     assert job is not None
-    assert (
-        ledger.fail_job(
-            job.job_id,
-            job.track.id,
-            error_class="permanent",
-            message="404",
-            retryable=False,
-            max_retries=3,
-            backoff_s=1,
-        )
-        is None
+    step = ledger.fail_job(
+        job.job_id,
+        job.track.id,
+        error_class="permanent",
+        message="404",
+        retryable=False,
+        max_retries=3,
+        backoff_s=1,
+        slow_retries=(60.0,),
     )
+    assert step.final and step.retry_at is None
+    assert "retrying will not help" in step.describe()
     assert ledger.counts()["failed"] == 1
     added = ledger.add_links([link(1)])
     assert added[0].requeued and ledger.counts()["pending"] == 1
@@ -157,7 +209,7 @@ def test_collections_expand_and_report(ledger: Ledger) -> None:
         "Feed", tuple(ListedItem(link(n), TrackMeta(title=f"ep{n}")) for n in range(3)), "fp"
     )
     ledger.expand_collection(job.track.id, listing)
-    assert ledger.counts() == {"pending": 3, "running": 0, "done": 1, "failed": 0}
+    assert ledger.counts() == {"pending": 3, "waiting": 0, "running": 0, "done": 1, "failed": 0}
     lines = ledger.report_lines(file_id)
     assert lines[0].children == {"pending": 3} and lines[1].state == "refused"
     assert [c.title for c in ledger.children(job.track.id)] == ["ep0", "ep1", "ep2"]

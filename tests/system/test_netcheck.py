@@ -1,0 +1,27 @@
+"""Reachability checks against real loopback sockets: an answering host, a refused port, a
+name that does not resolve."""
+
+from __future__ import annotations
+
+from spotsyncd.system.netcheck import check_https, probe, reach
+from tests.fakes.http_server import LoopbackServer
+
+
+def test_reach_tells_the_three_cases_apart(server: LoopbackServer) -> None:
+    server.add("/", b"hello", "text/plain")
+    with LoopbackServer() as gone:
+        closed = gone.url("/")
+    ok, refused, unresolved = probe([server.url("/"), closed, "https://nowhere.invalid/"])
+    assert ok.ok and ok.stage == "ok" and not ok.network_down
+    assert not refused.ok and refused.stage == "connect" and refused.network_down
+    assert "connection refused" in refused.detail
+    assert not unresolved.ok and unresolved.stage == "dns" and unresolved.network_down
+    assert unresolved.host == "nowhere.invalid:443"
+
+
+def test_check_https_sends_one_head_request(server: LoopbackServer) -> None:
+    server.add("/health", b"ok", "text/plain")
+    [result] = check_https([server.url("/health")])
+    assert result.ok and "answered 200" in result.detail
+    assert server.requests[-1][0] == "HEAD"
+    assert reach(server.url("/missing"), https=True).ok  # any HTTP answer proves the way
