@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select, update
@@ -40,16 +40,21 @@ class JobsMixin(LedgerBase):
             )
             return int(result.rowcount or 0)
 
-    def claim_next_job(self, worker: str, *, now: float | None = None) -> ClaimedJob | None:
-        """Atomically take the oldest due pending (or waiting) job (one UPDATE … RETURNING)."""
+    def claim_next_job(
+        self, worker: str, *, now: float | None = None, only: Collection[int] | None = None
+    ) -> ClaimedJob | None:
+        """Atomically take the oldest due pending (or waiting) job (one UPDATE … RETURNING);
+        with ``only``, the oldest among those tracks' jobs."""
         now = time.time() if now is None else now
-        due = (
+        candidates = (
             select(jobs.c.id)
             .where(jobs.c.state.in_(QUEUED))
             .where(or_(jobs.c.retry_at.is_(None), jobs.c.retry_at <= now))
-            .order_by(jobs.c.retry_at.is_not(None), jobs.c.id)
-            .limit(1)
-            .scalar_subquery()
+        )
+        if only is not None:
+            candidates = candidates.where(jobs.c.track_id.in_(sorted(only)))
+        due = (
+            candidates.order_by(jobs.c.retry_at.is_not(None), jobs.c.id).limit(1).scalar_subquery()
         )
         with db.write(self.engine) as conn:
             row = conn.execute(
