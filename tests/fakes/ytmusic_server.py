@@ -111,7 +111,9 @@ def _item(entry: Entry) -> dict[str, Any]:
     for index, artist in enumerate(entry.artists):
         if index:
             runs.append({"text": " & "})
-        browse = {"browseEndpoint": {"browseId": f"UCstandin{index:02d}{abs(hash(artist)) % 10**8}"}}
+        browse = {
+            "browseEndpoint": {"browseId": f"UCstandin{index:02d}{abs(hash(artist)) % 10**8}"}
+        }
         runs.append({"text": artist, "navigationEndpoint": browse})
     if entry.album:
         album_browse = {"browseEndpoint": {"browseId": f"MPREb_{entry.video_id}"}}
@@ -134,7 +136,11 @@ def _item(entry: Entry) -> dict[str, Any]:
             }
         },
         "flexColumns": [
-            {"musicResponsiveListItemFlexColumnRenderer": {"text": {"runs": [{"text": entry.title}]}}},
+            {
+                "musicResponsiveListItemFlexColumnRenderer": {
+                    "text": {"runs": [{"text": entry.title}]}
+                }
+            },
             {"musicResponsiveListItemFlexColumnRenderer": {"text": {"runs": runs}}},
         ],
     }
