@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from spotsyncd.core.models import Candidate, TrackMeta
+from spotsyncd.core.models import Candidate
 from spotsyncd.core.protocols import Adapters
 from spotsyncd.engine.oneshot import ForegroundRun, Tracker
 from spotsyncd.intake.links import parse_line
