@@ -59,7 +59,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         pct = f"{job['percent']:.0f}%" if job.get("percent") is not None else "…"
         speed = f" {job['speed'] / 1e6:.1f} MB/s" if job.get("speed") else ""
         eta = f" eta {job['eta']:.0f}s" if job.get("eta") else ""
-        print(f"  running {job['key']} {job.get('title') or ''} {pct}{speed}{eta}")
+        stage = job.get("stage") or "downloading"
+        if stage != "downloading":
+            pct, speed, eta = "", "", ""
+        print(f"  running {job['key']} {job.get('title') or ''} {stage} {pct}{speed}{eta}")
     today, overall = data["today"], data["overall"]
     print(
         f"today: {today['done']} done, {today['failed']} failed; overall: {overall['done']} "
@@ -79,6 +82,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"web: {web['url']} ('spotsyncd web' prints a login link)")
     elif web["enabled"] and daemon["running"]:
         print(f"web: off: {web['error']}")
+    api = data.get("youtube_api")
+    if api:
+        print(
+            f"YouTube Data API: {api['units_used']} of {api['daily_quota']} units used today "
+            f"({api['day']}, Pacific time)"
+        )
     for follow in data["follows_due"]:
         print(f"follow {follow['name']}: next poll in {_ago(follow['next_poll_at'] - time.time())}")
     for failure in data["recent_failures"]:

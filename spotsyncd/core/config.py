@@ -29,7 +29,7 @@ NORMALIZE = ("loudness", "peak", "off")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 ON_REMOVED = ("keep", "delete")
 DEFAULT_TEMPLATE = "{artist}/{album}/{track_number:02d} - {title}.{ext}"
-SECRET_KEYS = frozenset({"spotify.client_secret", "notify.urls"})
+SECRET_KEYS = frozenset({"spotify.client_secret", "notify.urls", "youtube.api_key"})
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,15 @@ class NotifyConfig:
 
 
 @dataclass(frozen=True)
+class YoutubeConfig:
+    """The YouTube Data API v3, used for searches only when a key is set."""
+
+    api_key: str | None = None
+    api_url: str = "https://www.googleapis.com/youtube/v3"
+    daily_quota: int = 10_000
+
+
+@dataclass(frozen=True)
 class FollowConfig:
     url: str
     every_s: int = 6 * 3600
@@ -157,6 +166,7 @@ class Config:
     lyrics: LyricsConfig = field(default_factory=LyricsConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
+    youtube: YoutubeConfig = field(default_factory=YoutubeConfig)
     follows: tuple[FollowConfig, ...] = ()
     media_servers: tuple[MediaServerConfig, ...] = ()
     media_servers_debounce_s: float = 60.0
@@ -181,12 +191,14 @@ class Config:
             data["spotify"]["client_secret"] = "***"
         data["media_servers"] = [server.redacted() for server in self.media_servers]
         data["notify"]["urls"] = [v.redact_url(url) for url in self.notify.urls]
+        if data["youtube"].get("api_key"):
+            data["youtube"]["api_key"] = "***"
         return data
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every configured secret, for the log redactor."""
-        found = [self.spotify.client_secret, self.spotify.client_id]
+        found = [self.spotify.client_secret, self.spotify.client_id, self.youtube.api_key]
         found += [s for server in self.media_servers for s in server.secrets]
         found += [part for url in self.notify.urls for part in v.secret_parts(url)]
         return tuple(s for s in found if s)
@@ -262,9 +274,23 @@ SCHEMA: dict[str, Callable[[Any], Any]] = {
     "notify.disk_free_below": v.byte_size,
     "notify.digest_at": v.clock_time,
     "notify.batch_seconds": v.short_duration,
+    "youtube.api_key": v.optional_str,
+    "youtube.api_url": v.str_value,
+    "youtube.daily_quota": v.int_value(1, 1_000_000_000),
 }
-SECTIONS = ("audio", "download", "library", "spotify", "matching", "artist", "web",
-            "lyrics", "network", "notify")  # fmt: skip
+SECTIONS = (
+    "audio",
+    "download",
+    "library",
+    "spotify",
+    "matching",
+    "artist",
+    "web",
+    "lyrics",
+    "network",
+    "notify",
+    "youtube",
+)
 FOLLOW_KEYS = ("url", "every", "name", "options")
 FOLLOW_OPTIONS = {
     "format": v.choice(AUDIO_FORMATS),
@@ -279,6 +305,7 @@ CLASSIC_ENV = {
     "OUTPUT_DIR": "library_dir",
     "DOWNLOAD_QUALITY": "audio.bitrate",
     "MAX_RETRIES": "download.max_retries",
+    "YOUTUBE_API_KEY": "youtube.api_key",
 }
 
 
@@ -311,6 +338,8 @@ class _Raw:
 
 
 def _node_value(node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+        return None  # "key:" with nothing after it (serialising it gives an empty document)
     return yaml.safe_load(yaml.serialize(node))
 
 
@@ -542,6 +571,7 @@ def _build(
         lyrics=LyricsConfig(**sections["lyrics"]),
         network=NetworkConfig(**sections["network"]),
         notify=NotifyConfig(**sections["notify"]),
+        youtube=YoutubeConfig(**sections["youtube"]),
         follows=follows,
         source=source,
     )

@@ -57,7 +57,11 @@ def main(argv: list[str]) -> int:
     base_url = os.environ["YTM_STANDIN_URL"]
 
     def adapters(config: Config) -> Adapters:
-        built = build_adapters(config, searchers=[YtMusicSearcher(routed_session(base_url))])
+        built = build_adapters(config)  # the real searchers, in their real order
+        built.searchers = [
+            YtMusicSearcher(routed_session(base_url)) if isinstance(s, YtMusicSearcher) else s
+            for s in built.searchers
+        ]
         built.downloader = RoutedDownloader(built.downloader, audio)
         return built
 

@@ -7,6 +7,7 @@ enough for the progress bars to have something to show.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
@@ -27,6 +28,7 @@ from mutagen.id3 import ID3
 from tests.e2e.harness import Env, canned_search_daemon, wait_for
 from tests.fakes.audio import FFMPEG, make_audio
 from tests.fakes.http_server import LoopbackServer
+from tests.fakes.youtube_api_server import ApiStandIn
 from tests.fakes.ytmusic_server import Entry, YtMusicStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,21 +111,35 @@ class World:
         )
 
 
-@pytest.fixture
-def world(tmp_path: Path, tone: bytes) -> Iterator[World]:
-    env = Env(tmp_path)
+API_KEY = "AIzaSyE2E-stand-in-key-000000000000000"
+API_VIDEOS = {"nfVideoAAA1": ("Paper Lanterns - Night Ferry (Official Video)", "Paper Lanterns",
+                              "PT4M2S", "2")}  # fmt: skip
+
+
+@contextlib.contextmanager
+def _make_world(tmp_path: Path, tone: bytes, api_url: str | None = None) -> Iterator[World]:
+    settings: dict[str, Any] = {"matching": {"youtube_fallback": False}}  # YouTube is offline
+    if api_url is not None:
+        settings["youtube"] = {"api_key": API_KEY, "api_url": api_url}
+    env = Env(tmp_path, **settings)
     with LoopbackServer() as audio:
         cover_url = audio.add("/cover.jpg", _cover(), "image/jpeg")
         catalogue = [
             Entry(vid, title, (artist,), "4:00", album=album, year=year, thumbnail=cover_url)
             for vid, title, artist, album, year in SONGS
         ] + DECOYS
-        mapping = {}
+        mapping = {vid: audio.route(f"/audio/{vid}.wav", _slow(tone)) for vid in API_VIDEOS}
         for entry in catalogue:
             mapping[entry.video_id] = audio.route(f"/audio/{entry.video_id}.wav", _slow(tone))
         (tmp_path / "audio-map.json").write_text(json.dumps(mapping), encoding="utf-8")
         with YtMusicStandIn(catalogue) as ytm:
             yield World(env, ytm, audio, tmp_path)
+
+
+@pytest.fixture
+def world(tmp_path: Path, tone: bytes) -> Iterator[World]:
+    with _make_world(tmp_path, tone) as made:
+        yield made
 
 
 def run_in_pty(
@@ -295,3 +311,36 @@ def test_with_a_daemon_running_get_hands_over_and_follows(world: World, tmp_path
         assert "the daemon (pid" in result.stderr
         wait_for(lambda: "done search:marrow hill - glass rivers" in daemon.output(), 10, daemon)
         daemon.stop()
+
+
+@pytest.fixture
+def api_server() -> Iterator[ApiStandIn]:
+    with LoopbackServer() as server:
+        yield ApiStandIn(server, API_VIDEOS)
+
+
+def test_youtube_data_api_finds_what_youtube_music_lacks(
+    api_server: ApiStandIn, tmp_path: Path, tone: bytes
+) -> None:
+    with _make_world(tmp_path, tone, api_server.url) as world:
+        result = world.get("--json", "Paper Lanterns - Night Ferry")
+        assert result.returncode == 0, result.stderr
+        row = json.loads(result.stdout)
+        assert row["state"] == "done" and row["title"] == "Night Ferry"
+        assert [m for m, _p, _k in api_server.calls] == ["search", "videos"]
+        assert {key for _m, _p, key in api_server.calls} == {API_KEY}
+        status = world.env.status()
+        assert status["youtube_api"]["units_used"] == 101
+        assert status["youtube_api"]["daily_quota"] == 10_000
+        shown = world.env.cli("status", check=True).stdout
+        assert "YouTube Data API: 101 of 10000 units used today" in shown
+        config = world.env.cli("config", "show", check=True).stdout
+        log = (world.env.state / "logs" / "spotsyncd.log").read_text(encoding="utf-8")
+        for text in (result.stdout, result.stderr, shown, config, log, json.dumps(status)):
+            assert API_KEY not in text
+
+
+def test_without_a_key_the_api_is_never_asked(world: World) -> None:
+    result = world.get("--json", "Paper Lanterns - Night Ferry")
+    assert result.returncode == 1  # YouTube Music has no such song; nothing else is asked
+    assert "youtube_api" not in world.env.status()
