@@ -49,9 +49,10 @@ def run_get(
     if not links:
         raise UserError("nothing to get: every item was refused (see above)")
     prepare_dirs(config)
-    setup_logging(config, to_stderr=False)
     lock = InstanceLock(config.state_dir)
     daemon_pid = _take_or_find_daemon(lock, config)
+    if daemon_pid is None:  # the work runs here: log it (to the file; the terminal has the bars)
+        setup_logging(config, to_stderr=False)
     ledger = Ledger(config.ledger_path)
     try:
         added = ledger.add_links(links, options=options or None)

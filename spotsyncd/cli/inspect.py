@@ -6,7 +6,7 @@ import argparse
 import time
 from typing import Any
 
-from spotsyncd.cli.common import config_from, key_of, open_ledger, print_json
+from spotsyncd.cli.common import config_from, open_ledger, print_json, track_key_of
 from spotsyncd.core.errors import UserError
 from spotsyncd.core.retries import format_clock
 
@@ -125,7 +125,7 @@ def cmd_why(args: argparse.Namespace) -> int:
     config = config_from(args)
     ledger = open_ledger(config)
     try:
-        data = why_data(ledger, config.library_dir, key_of(args.key))
+        data = why_data(ledger, config.library_dir, track_key_of(args.key))
     finally:
         ledger.close()
     if data is None:

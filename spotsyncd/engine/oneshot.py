@@ -42,10 +42,18 @@ class Item:
     progress: dict[str, Any]
     is_list: bool = False  # a playlist, album or channel still being listed
 
+    url: str = ""
+
     @property
     def label(self) -> str:
         if self.title:
             return f"{self.artist} - {self.title}" if self.artist else self.title
+        if self.key.startswith("search:"):
+            from urllib.parse import parse_qs, urlsplit
+
+            typed = parse_qs(urlsplit(self.url).query).get("q")
+            if typed:
+                return typed[0]
         return self.key
 
     @property
@@ -122,6 +130,7 @@ class Tracker:
             error_class=row.error_class,
             progress=row.progress or {},
             is_list=row.kind != LinkKind.TRACK and row.state != JobState.DONE,
+            url=row.url,
         )
 
 
