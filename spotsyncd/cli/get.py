@@ -58,7 +58,12 @@ def run_get(
         added = ledger.add_links(links, options=options or None)
         tracker = Tracker(ledger, [a.track_id for a in added], config.library_dir)
         view = make_view(json_lines=args.json)
-        if daemon_pid is not None:
+        first = tracker.poll()
+        if first.finished:  # all done before: say so at once, without starting anything
+            view.start(first)
+            view.stop(first)
+            code = EXIT_OK if first.count("done") == len(first.tracks) else EXIT_FAILED
+        elif daemon_pid is not None:
             code = _follow_daemon(config, tracker, view, daemon_pid)
         else:
             code = _run_here(config, ledger, tracker, view, adapters_factory)

@@ -235,7 +235,7 @@ def test_json_lines_and_a_second_get_says_done_at_once(world: World) -> None:
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["already"] is True
     assert json.loads(again.stdout)["path"] == data["path"]
-    assert time.monotonic() - started < 15
+    assert time.monotonic() - started < 30  # a process start; no search, no download:
     assert len(world.ytm.queries) == searches  # nothing searched or fetched again
 
 
