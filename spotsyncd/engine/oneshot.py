@@ -116,8 +116,10 @@ class Tracker:
 
     def _item(self, row: TrackRow, now: float) -> Item:
         state = str(row.state)
-        if row.state == JobState.PENDING and row.retry_at and row.retry_at - now > WAIT_LIMIT_S:
-            state = "deferred"
+        if row.state == JobState.WAITING or (
+            row.state == JobState.PENDING and row.retry_at and row.retry_at - now > WAIT_LIMIT_S
+        ):
+            state = "deferred"  # a slow retry or an open circuit: the daemon finishes it later
         path = self.library_dir / row.path if row.path and row.state == JobState.DONE else None
         return Item(
             track_id=row.id,
