@@ -49,6 +49,22 @@ def key_of(text: str) -> str:
         return text
 
 
+def track_key_of(text: str) -> str:
+    """Like :func:`key_of`, and a search as typed ("Daft Punk - Veridis Quo") is its key."""
+    key = key_of(text)
+    if key != text or text.startswith(("search:", "spotify:", "youtube:", "url:")):
+        return key
+    from spotsyncd.core.errors import LinkError
+    from spotsyncd.intake.search_lines import may_be_search, search_link
+
+    if not may_be_search(text):
+        return text
+    try:
+        return search_link(text).key
+    except LinkError:
+        return text
+
+
 def open_ledger(config: Config) -> Any:
     from spotsyncd.core.config import prepare_dirs
     from spotsyncd.ledger import Ledger

@@ -6,7 +6,7 @@ import argparse
 import time
 from typing import Any
 
-from spotsyncd.cli.common import config_from, key_of, open_ledger, print_json
+from spotsyncd.cli.common import config_from, open_ledger, print_json, track_key_of
 from spotsyncd.core.errors import UserError
 from spotsyncd.core.retries import format_clock
 
@@ -59,7 +59,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         pct = f"{job['percent']:.0f}%" if job.get("percent") is not None else "…"
         speed = f" {job['speed'] / 1e6:.1f} MB/s" if job.get("speed") else ""
         eta = f" eta {job['eta']:.0f}s" if job.get("eta") else ""
-        print(f"  running {job['key']} {job.get('title') or ''} {pct}{speed}{eta}")
+        stage = job.get("stage") or "downloading"
+        if stage != "downloading":
+            pct, speed, eta = "", "", ""
+        print(f"  running {job['key']} {job.get('title') or ''} {stage} {pct}{speed}{eta}")
     today, overall = data["today"], data["overall"]
     print(
         f"today: {today['done']} done, {today['failed']} failed; overall: {overall['done']} "
@@ -79,6 +82,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"web: {web['url']} ('spotsyncd web' prints a login link)")
     elif web["enabled"] and daemon["running"]:
         print(f"web: off: {web['error']}")
+    api = data.get("youtube_api")
+    if api:
+        print(
+            f"YouTube Data API: {api['units_used']} of {api['daily_quota']} units used today "
+            f"({api['day']}, Pacific time)"
+        )
     for follow in data["follows_due"]:
         print(f"follow {follow['name']}: next poll in {_ago(follow['next_poll_at'] - time.time())}")
     for failure in data["recent_failures"]:
@@ -116,7 +125,7 @@ def cmd_why(args: argparse.Namespace) -> int:
     config = config_from(args)
     ledger = open_ledger(config)
     try:
-        data = why_data(ledger, config.library_dir, key_of(args.key))
+        data = why_data(ledger, config.library_dir, track_key_of(args.key))
     finally:
         ledger.close()
     if data is None:

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("run", "run the daemon in the foreground"),
     "worker": ("worker_cmd", "run jobs for the daemon through Celery (queue.backend: celery)"),
     "add": ("queue", "queue links now (the daemon picks them up)"),
+    "get": ("get", "fetch links, searches or link files now, with progress bars"),
     "status": ("inspect", "daemon, queue, in-flight jobs, circuits, disk"),
     "tracks": ("inspect", "list tracks and their states"),
     "why": ("inspect", "history, last error and match candidates of one track"),
@@ -92,6 +93,17 @@ def _arguments(name: str, p: argparse.ArgumentParser) -> None:
         )
     elif name == "add":
         p.add_argument("urls", nargs="+", metavar="URL")
+    elif name == "get":
+        p.add_argument(
+            "items",
+            nargs="+",
+            metavar="LINK|SEARCH|FILE",
+            help="a link, a search like 'Daft Punk - Veridis Quo', or a link file",
+        )
+        p.add_argument("--json", action="store_true", help="one JSON object per finished track")
+        p.add_argument("--format", choices=["mp3", "m4a", "opus", "flac", "original"])
+        p.add_argument("--bitrate", help="128k, 192k, 256k, 320k or v0 (this run only)")
+        p.add_argument("--output", type=Path, metavar="DIR", help="file the tracks under DIR")
     elif name == "status":
         p.add_argument("--json", action="store_true", help="machine-readable JSON")
     elif name == "tracks":

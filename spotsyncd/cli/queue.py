@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from spotsyncd.cli.common import config_from, key_of, nudge_daemon, open_ledger
+from spotsyncd.cli.common import config_from, nudge_daemon, open_ledger, track_key_of
 from spotsyncd.core.config import Config
 from spotsyncd.core.errors import LinkError, UserError
 
@@ -61,7 +61,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
         raise UserError("name the tracks to retry (KEY …) or pass --failed for every failed one")
     ledger = open_ledger(config)
     try:
-        keys = [key_of(k) for k in args.keys]
+        keys = [track_key_of(k) for k in args.keys]
         count = ledger.retry(keys, failed=args.failed)
     finally:
         ledger.close()
@@ -77,7 +77,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     audio = parse_link(args.url)  # validates: http(s) only, no local files
     ledger = open_ledger(config)
     try:
-        key = key_of(args.key)
+        key = track_key_of(args.key)
         track = ledger.set_override(key, audio.url)
     finally:
         ledger.close()

@@ -29,7 +29,9 @@ NORMALIZE = ("loudness", "peak", "off")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 ON_REMOVED = ("keep", "delete")
 DEFAULT_TEMPLATE = "{artist}/{album}/{track_number:02d} - {title}.{ext}"
-SECRET_KEYS = frozenset({"spotify.client_secret", "ledger.url", "queue.broker_url", "notify.urls"})
+SECRET_KEYS = frozenset(
+    {"spotify.client_secret", "ledger.url", "queue.broker_url", "notify.urls", "youtube.api_key"}
+)
 QUEUE_BACKENDS = ("local", "celery")
 
 
@@ -146,6 +148,15 @@ class NotifyConfig:
 
 
 @dataclass(frozen=True)
+class YoutubeConfig:
+    """The YouTube Data API v3, used for searches only when a key is set."""
+
+    api_key: str | None = None
+    api_url: str = "https://www.googleapis.com/youtube/v3"
+    daily_quota: int = 10_000
+
+
+@dataclass(frozen=True)
 class FollowConfig:
     url: str
     every_s: int = 6 * 3600
@@ -173,6 +184,7 @@ class Config:
     queue: QueueConfig = field(default_factory=QueueConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
+    youtube: YoutubeConfig = field(default_factory=YoutubeConfig)
     follows: tuple[FollowConfig, ...] = ()
     media_servers: tuple[MediaServerConfig, ...] = ()
     media_servers_debounce_s: float = 60.0
@@ -205,12 +217,14 @@ class Config:
             data["ledger"]["url"] = v.redact_password(data["ledger"]["url"])
         data["queue"]["broker_url"] = v.redact_password(data["queue"]["broker_url"])
         data["notify"]["urls"] = [v.redact_url(url) for url in self.notify.urls]
+        if data["youtube"].get("api_key"):
+            data["youtube"]["api_key"] = "***"
         return data
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every configured secret, for the log redactor."""
-        found = [self.spotify.client_secret, self.spotify.client_id]
+        found = [self.spotify.client_secret, self.spotify.client_id, self.youtube.api_key]
         found += [s for server in self.media_servers for s in server.secrets]
         found += [v.url_password(self.ledger.url), v.url_password(self.queue.broker_url)]
         found += [part for url in self.notify.urls for part in v.secret_parts(url)]
@@ -292,9 +306,25 @@ SCHEMA: dict[str, Callable[[Any], Any]] = {
     "notify.disk_free_below": v.byte_size,
     "notify.digest_at": v.clock_time,
     "notify.batch_seconds": v.short_duration,
+    "youtube.api_key": v.optional_str,
+    "youtube.api_url": v.str_value,
+    "youtube.daily_quota": v.int_value(1, 1_000_000_000),
 }
-SECTIONS = ("audio", "download", "library", "spotify", "matching", "artist", "web",
-            "ledger", "queue", "lyrics", "network", "notify")  # fmt: skip
+SECTIONS = (
+    "audio",
+    "download",
+    "library",
+    "spotify",
+    "matching",
+    "artist",
+    "web",
+    "ledger",
+    "queue",
+    "lyrics",
+    "network",
+    "notify",
+    "youtube",
+)
 FOLLOW_KEYS = ("url", "every", "name", "options")
 FOLLOW_OPTIONS = {
     "format": v.choice(AUDIO_FORMATS),
@@ -309,6 +339,7 @@ CLASSIC_ENV = {
     "OUTPUT_DIR": "library_dir",
     "DOWNLOAD_QUALITY": "audio.bitrate",
     "MAX_RETRIES": "download.max_retries",
+    "YOUTUBE_API_KEY": "youtube.api_key",
 }
 
 
@@ -341,8 +372,8 @@ class _Raw:
 
 
 def _node_value(node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
-        return None  # ``key:`` with nothing after it (serialising it back fails)
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+        return None  # "key:" with nothing after it (serialising it gives an empty document)
     return yaml.safe_load(yaml.serialize(node))
 
 
@@ -576,6 +607,7 @@ def _build(
         queue=QueueConfig(**{_QUEUE_FIELDS.get(k, k): v for k, v in sections["queue"].items()}),
         network=NetworkConfig(**sections["network"]),
         notify=NotifyConfig(**sections["notify"]),
+        youtube=YoutubeConfig(**sections["youtube"]),
         follows=follows,
         source=source,
     )

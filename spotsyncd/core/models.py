@@ -22,6 +22,7 @@ class Source(StrEnum):
     SPOTIFY = "spotify"
     YOUTUBE = "youtube"
     GENERIC = "generic"  # any other http(s) URL handed to yt-dlp
+    SEARCH = "search"  # a free-text line ("Artist - Title"): found by searching
 
 
 class LinkKind(StrEnum):
@@ -168,7 +169,7 @@ class Progress:
     total_bytes: int | None = None
     speed: float | None = None
     eta: float | None = None
-    stage: str = "download"  # download | process
+    stage: str = "downloading"  # listing, searching, downloading, processing, tagging
 
     @property
     def percent(self) -> float | None:
@@ -204,6 +205,8 @@ class Candidate:
     views: int | None = None
     url: str | None = None  # where to download it; defaults to the YouTube watch URL
     provider: str = ""  # which searcher found it
+    year: str | None = None  # release year, where the source says (YouTube Music songs)
+    cover_url: str | None = None  # the largest artwork or thumbnail the source lists
 
     @property
     def watch_url(self) -> str:

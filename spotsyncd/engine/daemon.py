@@ -71,6 +71,13 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
         from spotsyncd.sources.ytmusic import YtMusicSearcher
 
         found: list[Searcher] = [YtMusicSearcher()]
+        if config.youtube.api_key:  # the official API: no bot checks, but a daily quota
+            from spotsyncd.sources.youtube_api import QUOTA_FILE, QuotaCounter, YouTubeApiSearcher
+
+            quota = QuotaCounter(config.state_dir / QUOTA_FILE, config.youtube.daily_quota)
+            found.append(
+                YouTubeApiSearcher(config.youtube.api_key, quota, api_url=config.youtube.api_url)
+            )
         if config.matching.youtube_fallback:
             found.append(YtDlpSearcher(downloader))
         searchers = found
@@ -371,7 +378,7 @@ class Daemon:
             )
             new = _keep_fixed(new, self.config)
         rebuild = any(getattr(new, k) != getattr(self.config, k)
-                      for k in ("download", "spotify", "matching"))  # fmt: skip
+                      for k in ("download", "spotify", "matching", "youtube"))  # fmt: skip
         if new.download.workers != self.config.download.workers:
             log.warning("reload: download.workers takes effect at the next restart")
         self.config = new

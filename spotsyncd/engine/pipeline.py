@@ -35,15 +35,18 @@ from spotsyncd.core.models import (
     Processed,
     Progress,
     Source,
+    TrackInfo,
     TrackMeta,
 )
 from spotsyncd.core.protocols import (
     Adapters,
     MetadataSource,
 )
+from spotsyncd.engine import matcher
 from spotsyncd.engine.circuits import Circuits
 from spotsyncd.engine.matching_step import find_audio
 from spotsyncd.engine.stages import Stages, cpu_step, io_step, timed
+from spotsyncd.intake import search_lines
 from spotsyncd.ledger import ClaimedJob, Ledger, TrackRow
 from spotsyncd.media import library
 
@@ -67,6 +70,7 @@ class JobResult:
     notes: tuple[str, ...] = ()  # what a listing could not see (e.g. embed page limits)
     same_as: TrackRow | None = None  # kind "duplicate": the filed track of this recording
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step (see worker)
+    children: tuple[int, ...] = ()  # track ids a listing expanded into
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,21 @@ def audio_settings_for(config: Config, track: TrackRow) -> AudioConfig:
     """The config's audio settings with a follow's per-track overrides applied."""
     overrides = {k: v for k, v in track.options.items() if k in ("format", "bitrate")}
     return replace(config.audio, **overrides) if overrides else config.audio
+
+
+def output_root(config: Config, track: TrackRow) -> Path:
+    """Where the track is filed: the library, or the folder ``get --output DIR`` named."""
+    output = track.options.get("output_dir")
+    return Path(str(output)) if output else config.library_dir
+
+
+def stored_path(config: Config, path: Path) -> str:
+    """The ledger's ``path``: relative to the library, absolute for a file outside it
+    (``get --output``), so ``library_dir / path`` finds it either way."""
+    for root in (config.library_dir, config.library_dir.resolve()):
+        if path.is_relative_to(root):
+            return path.relative_to(root).as_posix()
+    return path.as_posix()
 
 
 def describe_settings(settings: AudioConfig) -> str:
@@ -126,18 +145,22 @@ class Pipeline:
         timings: dict[str, float] = {}
         with io_step(stages, cancel, timings):
             if self._may_be_a_list(track):
+                _stage(progress, "listing")
                 with timed(timings, "listing"):
                     listing = self._list(track)
                 if listing is not None:
                     options = dict(track.options)
                     if is_artist_key(track.key):  # its releases' tracks are checked for repeats
                         options["artist"] = track.key
-                    self.ledger.expand_collection(track.id, listing, options=options or None)
+                    added = self.ledger.expand_collection(
+                        track.id, listing, options=options or None
+                    )
                     return JobResult(
                         kind="expanded",
                         items=len(listing.items),
                         notes=listing.notes,
                         timings=timings,
+                        children=tuple(a.track_id for a in added),
                     )
                 if track.kind == LinkKind.COLLECTION:
                     raise PermanentError(f"{track.url} did not list any items")
@@ -214,6 +237,8 @@ class Pipeline:
         if track.source == Source.SPOTIFY:
             with timed(timings, "match"):
                 wanted = self._spotify_meta(track)
+        elif track.source == Source.SEARCH and track.override_url:
+            wanted = self._typed(track).merged_over(track.meta)  # chosen by hand: as typed
         if track.options.get("artist") and not track.override_url:
             # An artist's single is often also on an album: one recording, one file.
             same = self.ledger.same_recording(track.id, wanted)
@@ -223,16 +248,22 @@ class Pipeline:
         staging = staging_dir_for(self.config, track.id)
         staging.mkdir(parents=True, exist_ok=True)
         if track.source == Source.SPOTIFY and not track.override_url:
+            _stage(progress, "searching")
             with timed(timings, "match"):
                 audio_url = self._match(track, wanted).watch_url
+        elif track.source == Source.SEARCH and not track.override_url:
+            _stage(progress, "searching")
+            with timed(timings, "match"):
+                wanted, audio_url = self._search_line(track)
         lane = "youtube" if _is_youtube(audio_url) else "generic"
         if lane == "youtube":
             self.circuits.check("youtube")
+        _stage(progress, "downloading")
         with timed(timings, "download"):
             downloaded = self._download(audio_url, staging / "download", cancel, progress, lane)
         _check_cancel(cancel)
         if progress is not None:  # downloaded: now trim, normalise, encode, tag, file
-            progress(Progress(downloaded_bytes=1, total_bytes=1, stage="process"))
+            progress(Progress(downloaded_bytes=1, total_bytes=1, stage="processing"))
         meta = self._merge_meta(track, wanted, downloaded)
         with timed(timings, "cover"):
             cover = self.adapters.fetch_cover(meta.cover_url)
@@ -332,6 +363,29 @@ class Pipeline:
             ledger=self.ledger,
         )
 
+    def _find(self, track: TrackRow, info: TrackInfo) -> Candidate:
+        return matcher.find_match(
+            track,
+            info,
+            searchers=self.adapters.searchers,
+            threshold=self.config.matching.threshold,
+            ledger=self.ledger,
+            circuits=self.circuits,
+        )
+
+    @staticmethod
+    def _typed(track: TrackRow) -> TrackMeta:
+        query = search_lines.query_of_url(track.url)
+        return TrackMeta(title=query.title, artists=(query.artist,))
+
+    def _search_line(self, track: TrackRow) -> tuple[TrackMeta, str]:
+        """A free-text line: search for what the user typed; tag from what was found."""
+        typed = self._typed(track)
+        chosen = self._find(track, matcher.info_of(typed))
+        wanted = matcher.meta_of_candidate(chosen, typed)
+        self.ledger.update_meta(track.id, wanted)
+        return wanted, chosen.watch_url
+
     def _merge_meta(self, track: TrackRow, wanted: TrackMeta, downloaded: Downloaded) -> TrackMeta:
         """Spotify's metadata beats everything; otherwise tags embedded in the file beat
         yt-dlp's info (which may be a guess from the file name); gaps are filled."""
@@ -344,6 +398,8 @@ class Pipeline:
             meta = wanted.merged_over(from_source)
             # Spotify's own page for the track, not the YouTube video.
             return replace(meta, source_url=wanted.source_url or track.url)
+        if track.source == Source.SEARCH:  # what the search found beats the video's info
+            return wanted.merged_over(from_source)
         if wanted.album and wanted.track_number:
             # Listed from a YouTube Music album page: its album facts beat the video's.
             meta = wanted.merged_over(from_source)
@@ -379,17 +435,18 @@ class Pipeline:
         subdir = track.options.get("subdir")
         if subdir:
             rel = PurePosixPath(library.sanitize_component(str(subdir))) / rel
-        for candidate in library.candidate_paths(self.config.library_dir, rel):
-            relative = candidate.relative_to(self.config.library_dir).as_posix()
+        root = output_root(self.config, track)
+        for candidate in library.candidate_paths(root, rel):
+            relative = candidate.relative_to(root).as_posix()
             if candidate.exists() or candidate.is_symlink():
                 ours = candidate.is_file() and self.adapters.tagger.read_key(candidate) == track.key
                 if not ours:
                     continue  # another track's file, or one we did not make: never overwrite
-            if not self.ledger.reserve_path(track.id, relative):
+            if not self.ledger.reserve_path(track.id, stored_path(self.config, candidate)):
                 continue
             return library.file_into_library(
                 src,
-                self.config.library_dir,
+                root,
                 PurePosixPath(relative),
                 owner_of=self.adapters.tagger.read_key,
                 key=track.key,
@@ -399,6 +456,12 @@ class Pipeline:
 
 def is_artist_key(key: str) -> bool:
     return key.startswith(("spotify:artist:", "youtube:artist:"))
+
+
+def _stage(progress: Callable[[Progress], None] | None, stage: str) -> None:
+    """Tell whoever watches (the worker, hence the ledger and ``get``'s bars) what runs now."""
+    if progress is not None:
+        progress(Progress(stage=stage))
 
 
 def _check_cancel(cancel: threading.Event) -> None:

@@ -119,6 +119,15 @@ def status_data(config: Config, ledger: Ledger, cache: StatusCache | None = None
         data["disk_free_bytes"] = None
     data["inbox_dir"] = str(config.inbox_dir)
     data["library_dir"] = str(config.library_dir)
+    if config.youtube.api_key:
+        from spotsyncd.sources.youtube_api import QUOTA_FILE, read_quota
+
+        used = read_quota(config.state_dir / QUOTA_FILE)
+        data["youtube_api"] = {
+            "day": used["day"],  # the API's day (Pacific time)
+            "units_used": used["units"],
+            "daily_quota": config.youtube.daily_quota,
+        }
     return data
 
 

@@ -37,6 +37,7 @@ from spotsyncd.engine.pipeline import (
     audio_settings_for,
     describe_settings,
     staging_dir_for,
+    stored_path,
 )
 from spotsyncd.engine.stages import Stages, steps_text
 from spotsyncd.ledger import ClaimedJob, Ledger, describe_error, is_unavailable
@@ -56,6 +57,7 @@ class WorkerPool:
         circuits: Circuits,
         *,
         on_finished: Callable[[], None] | None = None,
+        scope: set[int] | None = None,
     ) -> None:
         self.config = config
         self.ledger = ledger
@@ -72,6 +74,9 @@ class WorkerPool:
         cores = config.audio.workers or os.cpu_count() or 1
         self.stages = Stages(config.download.workers, cores)
         self.database = Outage("the ledger database", log, "check it and 'ledger.url'")
+        # Only these tracks (and what their listings expand into) when set: ``spotsyncd get``.
+        self.scope = scope
+        self._scope_lock = threading.Lock()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -149,7 +154,7 @@ class WorkerPool:
 
     def _claim_and_run(self, name: str) -> None:
         try:
-            job = self.ledger.claim_next_job(name)
+            job = self.ledger.claim_next_job(name, only=self.scope_ids())
         except Exception as exc:  # noqa: BLE001 - a locked/busy ledger must not kill the worker
             if not is_unavailable(exc):
                 log_problem(log, f"{name}: could not claim a job; retrying shortly", exc)
@@ -176,6 +181,12 @@ class WorkerPool:
             with self._current_lock:
                 self._current.pop(name, None)
             self.on_finished()
+
+    def scope_ids(self) -> frozenset[int] | None:
+        if self.scope is None:
+            return None
+        with self._scope_lock:
+            return frozenset(self.scope)
 
     def _idle_wait(self) -> float:
         due = self.ledger.next_due_at()
@@ -264,6 +275,9 @@ class WorkerPool:
     def _finish(self, name: str, job: ClaimedJob, result: JobResult, elapsed: float) -> None:
         track = job.track
         if result.kind == "expanded":
+            if self.scope is not None:
+                with self._scope_lock:
+                    self.scope.update(result.children)
             log.info(
                 "%s: %s listed %d items (%.1fs; %s)",
                 name,
@@ -285,7 +299,7 @@ class WorkerPool:
                      track.key, result.same_as.key)  # fmt: skip
             return
         assert result.path is not None
-        relative = result.path.relative_to(self.config.library_dir).as_posix()
+        relative = stored_path(self.config, result.path)
         settings = audio_settings_for(self.config, track)
         message = (
             f"{relative} ({result.size_bytes / 1e6:.1f} MB, download {result.download_s:.1f}s,"
@@ -344,7 +358,8 @@ class WorkerPool:
 
         def report(progress: Progress) -> None:
             now = time.monotonic()
-            if now - last[0] < PROGRESS_EVERY_S and progress.stage == stage[0]:
+            # A new stage is shown at once; download ticks at most once a second.
+            if progress.stage == stage[0] and now - last[0] < PROGRESS_EVERY_S:
                 return
             last[0], stage[0] = now, progress.stage
             data = {

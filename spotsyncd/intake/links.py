@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from spotsyncd.core.errors import LinkError
 from spotsyncd.core.models import Link, LinkKind, Source
+from spotsyncd.intake import search_lines
 from spotsyncd.intake.textlines import iter_text_lines
 from spotsyncd.sources.share_links import SHORT_LINK_HOSTS, ShortLinkResolver
 from spotsyncd.sources.youtube_urls import is_youtube_host, youtube_link
@@ -236,7 +237,8 @@ def _generic_kind(host: str, path: str) -> LinkKind:
 
 
 def parse_line(text: str, *, short_links: ShortLinkResolver | None = None) -> Link:
-    """Parse one line: ``URL``, ``follow URL``, ``SPOTIFY_TRACK | AUDIO_URL`` (either order).
+    """Parse one line: ``URL``, ``follow URL``, ``SPOTIFY_TRACK | AUDIO_URL`` (either order),
+    or a free-text search ``Artist - Title`` / ``Title by Artist`` (see ``search_lines``).
 
     A `` # comment`` after whitespace is ignored. Following a single track is refused.
     """
@@ -252,7 +254,12 @@ def parse_line(text: str, *, short_links: ShortLinkResolver | None = None) -> Li
         return Link(link.key, link.url, link.source, link.kind, follow=True)
     if "|" in text:
         return _parse_override(text, short_links)
-    return parse_link(text, short_links=short_links)
+    try:
+        return parse_link(text, short_links=short_links)
+    except LinkError:
+        if not search_lines.may_be_search(text):
+            raise
+    return search_lines.search_link(text)
 
 
 def _parse_override(text: str, short_links: ShortLinkResolver | None) -> Link:

@@ -17,7 +17,7 @@ before each use: it would double the round trips of every short transaction).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +93,11 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def _translated(engine: Engine) -> AbstractContextManager[None]:
-    """SQLite's failures as a ``LedgerError`` that names the problem and the fix."""
+def translated(engine: Engine) -> AbstractContextManager[None]:
+    """SQLite's failures as a ``LedgerError`` that names the problem and the fix. PostgreSQL's
+    pass unchanged: the worker and coordinator tell an outage by them (``is_unavailable``)."""
+    if not is_sqlite(engine):
+        return nullcontext()
     return errors.translated(Path(engine.url.database or "ledger"), BUSY_TIMEOUT_MS / 1000)
 
 
@@ -104,7 +107,7 @@ def write(engine: Engine, *, serial: bool = True) -> Iterator[Connection]:
 
     ``serial=False`` (PostgreSQL only) skips the ledger-wide lock for statements that touch one
     row they already own or lock themselves (claims, progress, heartbeats)."""
-    with _translated(engine), engine.connect() as conn:
+    with translated(engine), engine.connect() as conn:
         conn = conn.execution_options(spotsyncd_write=True)
         with conn.begin():
             if serial and not is_sqlite(engine):
@@ -115,7 +118,7 @@ def write(engine: Engine, *, serial: bool = True) -> Iterator[Connection]:
 @contextmanager
 def read(engine: Engine) -> Iterator[Connection]:
     """A read transaction: one consistent snapshot."""
-    with _translated(engine), engine.connect() as conn, conn.begin():
+    with translated(engine), engine.connect() as conn, conn.begin():
         yield conn
 
 
@@ -123,7 +126,7 @@ def integrity_check(engine: Engine) -> list[str]:
     """SQLite: ``PRAGMA integrity_check`` plus foreign key check; empty list means healthy.
     PostgreSQL keeps its own pages consistent: only the connection is checked."""
     problems: list[str] = []
-    with _translated(engine), engine.connect() as conn:
+    with translated(engine), engine.connect() as conn:
         if not is_sqlite(engine):
             conn.execute(text("SELECT 1"))
             conn.rollback()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, case, func, or_, select, update
@@ -40,18 +40,25 @@ class JobsMixin(LedgerBase):
             )
             return int(result.rowcount or 0)
 
-    def claim_next_job(self, worker: str, *, now: float | None = None) -> ClaimedJob | None:
-        """Atomically take the oldest due pending (or waiting) job: one ``UPDATE … RETURNING``
-        whose row is chosen by a subquery with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL:
-        concurrent claimers each lock a different row and never wait on one another; SQLite has
-        no row locks and ``BEGIN IMMEDIATE`` lets one claimer in at a time) and updated only
-        while still queued, so a job is never handed out twice."""
+    def claim_next_job(
+        self, worker: str, *, now: float | None = None, only: Collection[int] | None = None
+    ) -> ClaimedJob | None:
+        """Atomically take the oldest due pending (or waiting) job, with ``only`` the oldest
+        among those tracks' jobs: one ``UPDATE … RETURNING`` whose row is chosen by a subquery
+        with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL: concurrent claimers each lock a different
+        row and never wait on one another; SQLite has no row locks and ``BEGIN IMMEDIATE`` lets
+        one claimer in at a time) and updated only while still queued, so a job is never
+        handed out twice."""
         now = time.time() if now is None else now
-        due = (
+        candidates = (
             select(jobs.c.id)
             .where(jobs.c.state.in_(QUEUED))
             .where(or_(jobs.c.retry_at.is_(None), jobs.c.retry_at <= now))
-            .order_by(jobs.c.retry_at.is_not(None), jobs.c.id)
+        )
+        if only is not None:
+            candidates = candidates.where(jobs.c.track_id.in_(sorted(only)))
+        due = (
+            candidates.order_by(jobs.c.retry_at.is_not(None), jobs.c.id)
             .limit(1)
             .with_for_update(skip_locked=True)
             .scalar_subquery()

@@ -36,7 +36,11 @@ class Ledger(
         self.path = db.sqlite_path(target)  # None on PostgreSQL
         self.engine = db.open_engine(target)
         try:
-            migrate.upgrade(self.engine)
+            if self.path is not None:  # SQLite: locked, corrupt, read-only… named with a fix
+                with db.translated(self.engine):
+                    migrate.upgrade(self.engine)
+            else:
+                migrate.upgrade(self.engine)
         except migrate.NewerLedgerError as exc:
             self.engine.dispose()
             raise LedgerUnavailableError(f"{self.where}: {exc}") from None
@@ -319,6 +323,19 @@ class Ledger(
         with db.read(self.engine) as conn:
             raw = conn.execute(select(tracks.c.candidates_json).where(tracks.c.key == key)).scalar()
         return json.loads(raw) if raw else []
+
+    def tracks_by_ids(self, ids: Sequence[int]) -> list[TrackRow]:
+        """The tracks with these ids, in the order given (unknown ids are left out)."""
+        found: dict[int, TrackRow] = {}
+        for start in range(0, len(ids), 500):
+            query = (
+                select(*TRACK_COLUMNS)
+                .join(jobs, jobs.c.track_id == tracks.c.id)
+                .where(tracks.c.id.in_(list(ids[start : start + 500])))
+            )
+            with db.read(self.engine) as conn:
+                found.update({row.id: row_to_track(row) for row in conn.execute(query)})
+        return [found[i] for i in ids if i in found]
 
     def children(self, parent_id: int) -> list[TrackRow]:
         query = (

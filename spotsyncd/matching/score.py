@@ -79,6 +79,10 @@ UNKNOWN_DURATION = 0.6
 _FLOOR = 0.02
 # Wanted-side album words that say the recording is a version (e.g. "MTV Unplugged").
 _ALBUM_MARKERS = {"live", "acoustic"}
+# Markers of a version whose plain upload is usually that very version: Spotify's "Song - Radio
+# Edit" is what the official video plays. They still tip the balance (see MARKERS), but the
+# title without them is a fair name for the recording.
+_SOFT_MARKERS = {"edit"}
 
 
 @dataclass(frozen=True)
@@ -225,6 +229,8 @@ def _title_similarity(wanted: _Wanted, parts: TitleParts) -> float:
     if not wanted.markers:  # unknown extras ("(Pt. 2)") may be left out, or be the
         wanted_titles.add(wanted.parts.core)  # title in another script: "뚜두뚜두 (DDU-DU DDU-DU)"
         wanted_titles.update(wanted.parts.extras)
+    elif not set(wanted.markers) - _SOFT_MARKERS:  # "Levels - Radio Edit" is "Levels"
+        wanted_titles.add(wanted.parts.core)
     versions = [e for e in parts.extras if find_markers(e)]
     # Version brackets ("(Acoustic Version)") always stay; unknown ones may be left out.
     candidate_titles = {" ".join((parts.core, *parts.extras)), " ".join((parts.core, *versions))}

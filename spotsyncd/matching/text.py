@@ -34,6 +34,20 @@ _NOISE_WORDS = frozenset(
         "clean mono stereo color colour coded with only topic bonus track single album "
         "full 歌詞 公式"
     )
+    # The same packaging in other languages (video titles are written in the artist's):
+    # "Video Oficial", "Video Con Letra", "Clip Officiel", "Offizielles Musikvideo",
+    # "Videoclipe Oficial", "Videoclip Ufficiale", "Oficjalny Teledysk", "Resmi Klip",
+    # "Officiële Video", "Официальный клип", "Lyric Video", "Letra/Lyrics", "Sözleri"...
+    + str.split(
+        "officielle officiele officiell offisiell officielt offizielle offizieller "
+        "ufficiale ufficiali oficiales oficiais oficjalny oficjalne oficialni oficialny "
+        "resmi resmî virallinen musikvideo musiikkivideo videoclipe clipe klip klipi "
+        "teledysk wideo vidéo videoklip videoklipp lirik lyrical songtext sozleri tekst "
+        "legendado legenda subtitulado subtitulada traducida traducao traduzione con com "
+        "avec mit and y e et und nowy nuevo novo "
+        "официальныи официальное клип видео премьера клипа текст "
+        "뮤직비디오 가사 ミュージックビデオ 歌詞付き 官方 官方mv 官方版 高清 动态歌词 動態歌詞"
+    )
 )
 _NOISE_PHRASES = re.compile(
     r"^(?:(?:from|aus|de|tire de|theme from)\b.*|prod(?:uced)?(?: by)?\b.*|original mix)$"
@@ -74,12 +88,22 @@ def _m(name: str, pattern: str, unwanted: float, missing: float) -> Marker:
 
 # Patterns run on normalised text (casefolded, no accents, punctuation turned into spaces).
 MARKERS: tuple[Marker, ...] = (
-    _m("live", r"live|en vivo|ao vivo|en directo|concert|unplugged", 0.6, 0.7),
+    _m(
+        "live",
+        r"live|en vivo|ao vivo|en directo|dal vivo|na zywo|concert|concierto|unplugged",
+        0.6,
+        0.7,
+    ),
     _m("remix", r"remix(?:es|ed)?|rmx|bootleg|rework|re edit|mix|dub", 0.55, 0.7),
     _m("cover", r"cover(?:ed)?|covers|version by|performed by", 0.45, 0.75),
     _m("karaoke", r"karaoke|in the style of|backing track|sing ?along|minus one", 0.35, 0.7),
     _m("instrumental", r"instrumental|off vocal|no vocals?|inst|type beat", 0.45, 0.7),
-    _m("acoustic", r"acoustic|akustik|acustico|unplugged|stripped", 0.6, 0.75),
+    _m(
+        "acoustic",
+        r"acoustic|akustik|akustisch|acusti[ck][oa]|acoustique|unplugged|stripped",
+        0.6,
+        0.75,
+    ),
     _m("sped up", r"sped ?up|speed ?up|fast version|faster", 0.35, 0.7),
     _m("slowed", r"slowed|slow version|reverb", 0.4, 0.7),
     _m("8d", r"(?:8|9|16|32) ?d(?: audio)?", 0.35, 0.7),

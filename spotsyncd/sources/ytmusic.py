@@ -182,7 +182,29 @@ def to_candidate(result: dict[str, Any]) -> Candidate | None:
         explicit=explicit if isinstance(explicit, bool) else None,
         views=parse_views(result.get("views")),
         provider="ytmusic",
+        year=_year(result.get("year")),
+        cover_url=largest_thumbnail(result.get("thumbnails")),
     )
+
+
+def _year(value: object) -> str | None:
+    text = str(value).strip() if isinstance(value, str | int) else ""
+    return text if re.fullmatch(r"(?:1[89]|20)\d\d", text) else None
+
+
+def largest_thumbnail(thumbnails: object) -> str | None:
+    """The URL of the widest of ``[{"url", "width", "height"}, ...]`` (None if there is none)."""
+    if not isinstance(thumbnails, list):
+        return None
+    best: tuple[int, str] | None = None
+    for thumb in thumbnails:
+        if not isinstance(thumb, dict) or not isinstance(thumb.get("url"), str):
+            continue
+        width = thumb.get("width")
+        size = width if isinstance(width, int) else 0
+        if best is None or size >= best[0]:
+            best = (size, thumb["url"])
+    return best[1] if best else None
 
 
 def parse_views(text: object) -> int | None:

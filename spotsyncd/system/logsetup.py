@@ -69,7 +69,9 @@ def redactor_for(config: Config) -> RedactingFilter:
     return RedactingFilter(config.secrets)
 
 
-def setup_logging(config: Config, *, to_file: bool = True, level: str | None = None) -> None:
+def setup_logging(
+    config: Config, *, to_file: bool = True, level: str | None = None, to_stderr: bool = True
+) -> None:
     level_name = (level or config.log_level).upper()
     root = logging.getLogger()
     for handler in list(root.handlers):
@@ -88,7 +90,8 @@ def setup_logging(config: Config, *, to_file: bool = True, level: str | None = N
         )
     stderr.setLevel(level_name)
     stderr.addFilter(redactor)
-    root.addHandler(stderr)
+    if to_stderr:  # off for ``get``, whose progress owns the terminal; the file still logs
+        root.addHandler(stderr)
     if to_file and config.log_file is not None:
         try:
             handler = file_log_handler(config.log_file, level_name.lower())

@@ -66,6 +66,9 @@ def _verbs(dead: str, port: int) -> dict[str, list[str]]:
         "retag": ["retag", "--all"],
         "sync": ["sync", "--once"],
         "run": ["run", "--once"],
+        "get": ["get", "--json", f"{dead}/c.mp3"],
+        "ledger": ["ledger", "migrate"],
+        "worker": ["worker", "--concurrency", "1"],
     }
 
 

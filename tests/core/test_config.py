@@ -239,3 +239,15 @@ def test_reliability_and_notify_settings(tmp_path: Path) -> None:
     defaults = load_config(None, env={})
     assert defaults.download.slow_retries == (900.0, 3600.0, 21600.0, 86400.0)
     assert "https://www.youtube.com/" in defaults.check_urls()
+
+
+def test_youtube_api_key_from_the_environment_is_a_secret(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("youtube:\n  api_key:\n  daily_quota: 500\n", encoding="utf-8")
+    assert load_config(path, env={}).youtube.api_key is None  # "key:" with nothing is unset
+    config = load_config(path, env={"YOUTUBE_API_KEY": "AIzaSyEXAMPLEkey123456"})
+    assert config.youtube.api_key == "AIzaSyEXAMPLEkey123456"
+    assert config.youtube.daily_quota == 500
+    assert config.redacted()["youtube"]["api_key"] == "***"
+    with pytest.raises(ConfigError, match="youtube.daily_quota"):
+        load_config(path, env={"SPOTSYNCD_YOUTUBE_DAILY_QUOTA": "0"})

@@ -154,6 +154,7 @@ class LoopbackServer:
         body_in = req.rfile.read(length) if length else b""
         with self.lock:
             self.bodies[path].append(body_in)
+        req.request_body = body_in  # type: ignore[attr-defined]
         if path in self.handlers and fault is None:
             self.handlers[path](req)
             return

@@ -117,7 +117,11 @@ function upsertJob(key, info) {
   if (state === "done") { item.bar.value = 100; text = "done"; }
   else if (state === "failed") { item.bar.value = 0; text = `failed: ${info.message || ""}`; }
   else if (state === "running") {
-    if (info.stage === "process") { item.bar.value = 100; text = "processing"; }
+    if (["process", "processing", "tagging"].includes(info.stage)) {
+      item.bar.value = 100; text = info.stage === "tagging" ? "tagging" : "processing";
+    } else if (["listing", "searching"].includes(info.stage)) {
+      item.bar.removeAttribute("value"); text = info.stage;
+    }
     else if (typeof info.percent === "number") {
       item.bar.value = info.percent;
       text = `${info.percent.toFixed(0)}%`;

@@ -1,0 +1,255 @@
+"""``spotsyncd get LINK|"Artist - Title"|FILE.txt ...``: fetch now, in the foreground.
+
+Without a daemon, ``get`` takes the state dir's lock and runs the daemon's own worker pool and
+pipeline on the tracks it was given (``engine.oneshot``). When a daemon holds the state dir, it
+hands the links over through the ledger, nudges the daemon and follows their progress from the
+ledger. Either way the ledger records what is done, so nothing is fetched twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from spotsyncd.cli.common import config_from, nudge_daemon
+from spotsyncd.core.config import Config, prepare_dirs
+from spotsyncd.core.errors import AlreadyRunningError, LinkError, UserError
+from spotsyncd.core.models import Link
+from spotsyncd.core.protocols import Adapters
+
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+POLL_S = 0.25
+HOLDER_CHECK_S = 2.0
+
+
+def cmd_get(args: argparse.Namespace) -> int:
+    return run_get(args)
+
+
+def run_get(
+    args: argparse.Namespace, *, adapters_factory: Callable[[Config], Adapters] | None = None
+) -> int:
+    """``get`` itself; tests hand in ``adapters_factory`` to point the searchers elsewhere."""
+    from spotsyncd.cli.get_view import make_view
+    from spotsyncd.engine.oneshot import Tracker
+    from spotsyncd.ledger import Ledger
+    from spotsyncd.system.lock import InstanceLock
+    from spotsyncd.system.logsetup import setup_logging
+
+    config = config_from(args)
+    options = _options(args)
+    links, refused = _read_inputs(args.items)
+    if not links:
+        raise UserError("nothing to get: every item was refused (see above)")
+    prepare_dirs(config)
+    lock = InstanceLock(config.state_dir)
+    daemon_pid = _take_or_find_daemon(lock, config)
+    if daemon_pid is None:  # the work runs here: log it (to the file; the terminal has the bars)
+        setup_logging(config, to_stderr=False)
+    ledger = Ledger(config.ledger_path)
+    try:
+        added = ledger.add_links(links, options=options or None)
+        tracker = Tracker(ledger, [a.track_id for a in added], config.library_dir)
+        view = make_view(json_lines=args.json)
+        first = tracker.poll()
+        if first.finished:  # all done before: say so at once, without starting anything
+            view.start(first)
+            view.stop(first)
+            code = EXIT_OK if first.count("done") == len(first.tracks) else EXIT_FAILED
+        elif daemon_pid is not None:
+            code = _follow_daemon(config, tracker, view, daemon_pid)
+        else:
+            code = _run_here(config, ledger, tracker, view, adapters_factory)
+    finally:
+        ledger.close()
+        lock.release()
+    return EXIT_FAILED if refused and code == EXIT_OK else code
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    from spotsyncd.core import config_values
+
+    options: dict[str, Any] = {}
+    if args.format:
+        options["format"] = args.format
+    if args.bitrate:
+        try:
+            options["bitrate"] = config_values.bitrate(args.bitrate)
+        except ValueError as exc:
+            raise UserError(f"--bitrate: {exc}") from None
+    if args.output:
+        output = args.output.expanduser().absolute()
+        try:
+            output.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"--output: cannot create {output}: {exc.strerror}") from None
+        options["output_dir"] = str(output.resolve())
+    return options
+
+
+def _read_inputs(items: list[str]) -> tuple[list[Link], int]:
+    """Links from the arguments: a file's lines, or the argument as one line."""
+    from spotsyncd.intake.links import LinkFileError, parse_line, read_link_file
+
+    links: list[Link] = []
+    refused = 0
+    for item in items:
+        path = Path(item).expanduser()
+        if "://" not in item and path.is_file():
+            try:
+                for line in read_link_file(path):
+                    if line.link is not None and not line.link.follow:
+                        links.append(line.link)
+                    else:
+                        reason = line.error or "use 'spotsyncd follow URL' to follow"
+                        _refuse(f"{path}:{line.line_no}: {line.text}", reason)
+                        refused += 1
+            except LinkFileError as exc:
+                _refuse(str(path), str(exc))
+                refused += 1
+            continue
+        try:
+            link = parse_line(item)
+        except LinkError as exc:
+            _refuse(item, str(exc))
+            refused += 1
+            continue
+        if link.follow:
+            _refuse(item, "use 'spotsyncd follow URL' to follow")
+            refused += 1
+            continue
+        links.append(link)
+    return list({link.key: link for link in links}.values()), refused
+
+
+def _refuse(what: str, reason: str) -> None:
+    print(f"spotsyncd: refused {what}: {reason}", file=sys.stderr)
+
+
+def _take_or_find_daemon(lock: Any, config: Config) -> int | None:
+    """Hold the state dir ourselves (None), or return the PID of the daemon that holds it."""
+    from spotsyncd.system.lock import holder_pid
+
+    try:
+        lock.acquire()
+        return None
+    except AlreadyRunningError:
+        pid = holder_pid(config.state_dir)
+        if pid and pid > 0 and _runtime_pid(config) == pid:
+            return pid
+        raise AlreadyRunningError(
+            f"another spotsyncd (pid {pid if pid and pid > 0 else 'unknown'}) is working on "
+            f"{config.state_dir} without being the daemon (a 'get' or 'sync --once'); "
+            "wait for it to finish, then run this again"
+        ) from None
+
+
+def _runtime_pid(config: Config) -> int | None:
+    try:
+        data = json.loads((config.state_dir / "runtime.json").read_text(encoding="utf-8"))
+        return int(data["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _run_here(
+    config: Config,
+    ledger: Any,
+    tracker: Any,
+    view: Any,
+    adapters_factory: Callable[[Config], Adapters] | None,
+) -> int:
+    from spotsyncd.engine.daemon import build_adapters
+    from spotsyncd.engine.oneshot import ForegroundRun
+
+    run = ForegroundRun(config, ledger, set(tracker.roots), adapters_factory or build_adapters)
+    with _signals(on_nudge=run.pool.wake):
+        try:
+            run.start()
+            view.start(tracker.poll())
+            snapshot = _watch(tracker, view, lambda: True)
+        except KeyboardInterrupt:
+            left = run.stop()
+            view.stop(tracker.poll())
+            print(
+                f"spotsyncd: interrupted; {len(left)} unfinished tracks stay queued "
+                "(run 'spotsyncd get' again or start the daemon to finish them)",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED
+        run.stop()
+    view.stop(snapshot)
+    return EXIT_OK if snapshot.count("done") == len(snapshot.tracks) else EXIT_FAILED
+
+
+def _follow_daemon(config: Config, tracker: Any, view: Any, pid: int) -> int:
+    from spotsyncd.system.lock import holder_pid
+
+    nudge_daemon(config)
+    print(
+        f"spotsyncd: the daemon (pid {pid}) fetches these; following its progress", file=sys.stderr
+    )
+    checked = [time.monotonic()]
+
+    def daemon_alive() -> bool:
+        if time.monotonic() - checked[0] < HOLDER_CHECK_S:
+            return True
+        checked[0] = time.monotonic()
+        return holder_pid(config.state_dir) == pid
+
+    with _signals(on_nudge=None):
+        try:
+            view.start(tracker.poll())
+            snapshot = _watch(tracker, view, daemon_alive)
+        except KeyboardInterrupt:
+            view.stop(tracker.poll())
+            print("spotsyncd: stopped following; the daemon carries on", file=sys.stderr)
+            return EXIT_INTERRUPTED
+    view.stop(snapshot)
+    if not snapshot.finished:
+        print(
+            "spotsyncd: the daemon stopped before these finished; run 'spotsyncd get' again",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return EXIT_OK if snapshot.count("done") == len(snapshot.tracks) else EXIT_FAILED
+
+
+def _watch(tracker: Any, view: Any, keep_going: Callable[[], bool]) -> Any:
+    while True:
+        snapshot = tracker.poll()
+        view.update(snapshot)
+        if snapshot.finished or not keep_going():
+            return snapshot
+        time.sleep(POLL_S)
+
+
+class _signals:
+    """SIGTERM stops like Ctrl-C; SIGUSR1 (another command's nudge) must not kill ``get``."""
+
+    def __init__(self, on_nudge: Callable[[], None] | None) -> None:
+        self.on_nudge = on_nudge
+        self.saved: dict[int, Any] = {}
+
+    def __enter__(self) -> None:
+        self.saved[signal.SIGTERM] = signal.signal(signal.SIGTERM, _interrupt)
+        if hasattr(signal, "SIGUSR1"):
+            nudge = self.on_nudge
+            self.saved[signal.SIGUSR1] = signal.signal(
+                signal.SIGUSR1, lambda *_: nudge() if nudge else None
+            )
+
+    def __exit__(self, *exc: object) -> None:
+        for number, handler in self.saved.items():
+            signal.signal(number, handler)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
