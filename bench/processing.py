@@ -199,9 +199,20 @@ def _child(src: Path, dest: Path) -> None:
     print(json.dumps({
         "seconds": seconds,
         "input_s": duration,
-        "self_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "self_maxrss_kb": _own_peak_kb(),
         "children_maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     }))  # fmt: skip
+
+
+def _own_peak_kb() -> int:
+    """This process's peak RSS since its exec (``VmHWM``). ``ru_maxrss`` would do on a quiet
+    start, but Linux carries the high-water mark across exec: a child forked from a big parent
+    (pytest, late in the suite) would report the parent's size as its own."""
+    try:
+        with open("/proc/self/status") as fh:
+            return next(int(ln.split()[1]) for ln in fh if ln.startswith("VmHWM:"))
+    except (OSError, StopIteration, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _print_loaded(loaded: dict[str, Any]) -> None:
