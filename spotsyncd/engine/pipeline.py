@@ -44,7 +44,6 @@ from spotsyncd.core.protocols import (
 )
 from spotsyncd.engine import matcher
 from spotsyncd.engine.circuits import Circuits
-from spotsyncd.engine.matching_step import find_audio
 from spotsyncd.engine.stages import Stages, cpu_step, io_step, timed
 from spotsyncd.intake import search_lines
 from spotsyncd.ledger import ClaimedJob, Ledger, TrackRow
@@ -354,14 +353,9 @@ class Pipeline:
         return merged
 
     def _match(self, track: TrackRow, meta: TrackMeta) -> Candidate:
-        self.circuits.check("youtube")
-        return find_audio(
-            track,
-            meta,
-            searchers=self.adapters.searchers,
-            threshold=self.config.matching.threshold,
-            ledger=self.ledger,
-        )
+        if not meta.title:
+            raise PermanentError("Spotify gave no title for this track; cannot search for it")
+        return self._find(track, matcher.info_of(meta))
 
     def _find(self, track: TrackRow, info: TrackInfo) -> Candidate:
         return matcher.find_match(
