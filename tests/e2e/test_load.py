@@ -78,7 +78,8 @@ def _run_batch(
                 started = time.monotonic()
                 assert env.status()["daemon"]["running"]
                 status_times["cli"].append(time.monotonic() - started)
-            return until(env.counts())
+            # Five samples at least: with fast encodes the first tracks can be done before.
+            return until(env.counts()) and len(status_times["query"]) >= 5
 
         wait_for(sample, 1800, daemon, what="the batch to progress", interval=0.2)
         rss.append(memory_kb(daemon.proc.pid)["VmHWM"])
