@@ -65,6 +65,8 @@ def _run_outage(tmp_path: Path, offline_s: float) -> None:
             notes = wait_for(lambda: _notes(receiver), 20, daemon, what="the offline notification")
             time.sleep(offline_s)
             assert env.status()["circuits"]["offline"]["open"]
+            # Jobs in flight when the network went down settle (handed back, no attempt spent).
+            wait_for(lambda: env.counts()["running"] == 0, 15, daemon, what="in-flight jobs")
             counts = env.counts()
             # Nothing is taken while offline (at most the jobs in flight when it went down
             # finished), nothing failed, nothing waits for a slow retry.
