@@ -12,6 +12,8 @@ Every request is counted (``server.hits["/a.mp3"]``). Stops and closes its port 
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
 from collections import Counter, defaultdict
@@ -102,7 +104,13 @@ class LoopbackServer:
 
     def go_offline(self) -> None:
         """Stop listening: every new connection is refused until ``go_online`` (transfers in
-        flight finish). What a client sees when the network or the host is gone."""
+        flight finish). What a client sees when the network or the host is gone.
+
+        The listening socket is shut first, so that connections are refused from this moment
+        on, not accepted into the backlog while ``serve_forever`` winds down."""
+        if self.online:
+            with contextlib.suppress(OSError):
+                self.httpd.socket.shutdown(socket.SHUT_RDWR)
         self.close()
 
     def go_online(self) -> None:

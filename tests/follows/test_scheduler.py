@@ -28,7 +28,7 @@ class Recorder:
         self.lock = threading.Lock()
         self.block: dict[int, threading.Event] = {}
         self.entered = threading.Event()
-        self.retry_at: dict[int, float | None] = {}
+        self.retry_in: dict[int, float] = {}  # the poll fails: retry this long after it
 
     def __call__(self, follow_id: int) -> float | None:
         with self.lock:
@@ -37,7 +37,8 @@ class Recorder:
         if gate is not None:
             self.entered.set()
             gate.wait(10)
-        return self.retry_at.pop(follow_id, None)
+        delay = self.retry_in.pop(follow_id, None)
+        return None if delay is None else time.time() + delay
 
     def count(self, follow_id: int) -> int:
         with self.lock:
@@ -139,7 +140,7 @@ def test_backoff_brings_the_next_poll_forward(
     make: Callable[..., FollowScheduler], recorder: Recorder
 ) -> None:
     scheduler = make(first_delay_s=0.01)
-    recorder.retry_at[1] = time.time() + 0.3  # the first poll fails: retry in 0.3 s
+    recorder.retry_in[1] = 0.3  # the first poll fails: retry in 0.3 s
     scheduler.sync([A])
     scheduler.start()
 
