@@ -12,7 +12,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from spotsyncd.core.errors import NoConfidentMatchError, TransientError
+from spotsyncd.core.errors import (
+    BotCheckError,
+    NetworkDownError,
+    NoConfidentMatchError,
+    RateLimitedError,
+    TransientError,
+)
 from spotsyncd.core.models import Candidate, TrackInfo, TrackMeta
 from spotsyncd.core.protocols import Searcher
 from spotsyncd.engine.circuits import Circuits
@@ -32,17 +38,21 @@ def find_match(
     circuits: Circuits,
 ) -> Candidate:
     """The best candidate for ``info`` at or above ``threshold``; raises
-    :class:`NoConfidentMatchError` (candidates recorded) or :class:`TransientError`."""
+    :class:`NoConfidentMatchError` (candidates recorded) or :class:`TransientError` (when no
+    searcher answered: the most telling of their errors, so that a network outage reaches the
+    offline check and a bot check or rate limit its service's circuit)."""
     circuits.check("youtube")
     seen: dict[str, Candidate] = {}
     result: matching.MatchResult | None = None
     errors: list[str] = []
+    failures: list[TransientError] = []
     for searcher in searchers:
         for query in matching.build_queries(info):
             try:
                 found = searcher.search(query, limit=10)
             except TransientError as exc:
                 errors.append(f"{searcher.name}: {exc}")
+                failures.append(exc)
                 continue
             for candidate in found:
                 seen.setdefault(candidate.video_id, candidate)
@@ -52,11 +62,11 @@ def find_match(
         if result is not None and result.chosen is not None:
             break
     if result is None:
-        raise TransientError("no search provider answered: " + "; ".join(errors or ["none"]))
+        raise _search_failed("no search provider answered", errors, failures)
     ledger.set_candidates(track.id, [_candidate_json(s) for s in result.ranked[:10]])
     if result.chosen is None:
         if not result.ranked and errors:
-            raise TransientError("search failed: " + "; ".join(errors))
+            raise _search_failed("search failed", errors, failures)
         best = result.ranked[0] if result.ranked else None
         detail = (
             f"best was '{best.candidate.title}' at {best.score:.2f}" if best else "no candidates"
@@ -69,6 +79,22 @@ def find_match(
         )
     log.info("%s: matched %s (score %.2f)", track.key, result.chosen.watch_url, result.score)
     return result.chosen
+
+
+def _search_failed(
+    what: str, errors: Sequence[str], failures: Sequence[TransientError]
+) -> TransientError:
+    """One error for a search that got no answer. A host that could not be reached comes
+    first (the worker asks the offline watch whether the whole network is down), then a bot
+    check or rate limit (its service's circuit opens), else an ordinary transient failure."""
+    message = f"{what}: " + "; ".join(errors or ["none"])
+    for failure in failures:
+        if isinstance(failure, NetworkDownError):
+            return NetworkDownError(message, host=failure.host)
+    for failure in failures:
+        if isinstance(failure, BotCheckError | RateLimitedError):
+            return failure
+    return TransientError(message)
 
 
 def info_of(meta: TrackMeta) -> TrackInfo:

@@ -22,10 +22,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
-from spotsyncd.core.errors import RateLimitedError, TransientError
+from spotsyncd.core.errors import (
+    NetworkDownError,
+    RateLimitedError,
+    TransientError,
+    network_down_cause,
+)
 from spotsyncd.core.models import Candidate
 
 log = logging.getLogger(__name__)
@@ -167,6 +173,12 @@ class YouTubeApiSearcher:
                 timeout=self.timeout_s,
             )
         except requests.RequestException as exc:
+            cause = network_down_cause(exc)
+            if cause is not None:  # the offline watch tells "this host" from "no network"
+                host = urlsplit(url).netloc
+                raise NetworkDownError(
+                    f"YouTube Data API {method}.list: cannot reach {host}: {cause}", host=host
+                ) from None
             raise TransientError(
                 f"YouTube Data API {method}.list failed: {type(exc).__name__}"
             ) from None

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from spotsyncd.core.errors import RateLimitedError, TransientError
+from spotsyncd.core.errors import NetworkDownError, RateLimitedError, TransientError
 from spotsyncd.matching.score import TrackInfo, best_match
 from spotsyncd.sources.youtube_api import (
     DEFAULT_DAILY_QUOTA,
@@ -116,8 +116,9 @@ def test_unreachable_api_is_transient_and_names_no_key(tmp_path: Path) -> None:
     searcher = YouTubeApiSearcher(
         KEY, QuotaCounter(tmp_path / "q.json", 10_000), api_url="http://127.0.0.1:9/youtube/v3"
     )
-    with pytest.raises(TransientError) as caught:
+    with pytest.raises(NetworkDownError) as caught:  # the offline watch decides what it means
         searcher.search("x")
+    assert caught.value.host == "127.0.0.1:9"
     assert KEY not in str(caught.value)
 
 
