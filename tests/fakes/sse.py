@@ -3,8 +3,10 @@ each parsed message (the JSON of its ``data:``; ``id:`` checked against the payl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +21,7 @@ class SseClient:
         self.received_at: dict[int, float] = {}  # event id → monotonic time it arrived
         self.opened = threading.Event()
         self._stop = threading.Event()
+        self._socket: socket.socket | None = None
         headers = dict(headers)
         if last_event_id is not None:
             headers["Last-Event-ID"] = str(last_event_id)
@@ -34,6 +37,9 @@ class SseClient:
             with self._client.stream("GET", "/api/v1/events") as response:
                 assert response.status_code == 200, response.read()
                 assert response.headers["content-type"].startswith("text/event-stream")
+                stream = response.extensions.get("network_stream")
+                if stream is not None:
+                    self._socket = stream.get_extra_info("socket")
                 event: dict[str, str] = {}
                 for line in response.iter_lines():
                     if self._stop.is_set():
@@ -67,6 +73,9 @@ class SseClient:
 
     def close(self) -> None:
         self._stop.set()
+        if self._socket is not None:  # wakes the reader now, not at the next heartbeat
+            with contextlib.suppress(OSError):
+                self._socket.shutdown(socket.SHUT_RDWR)
         self._client.close()
         self.thread.join(5)
 
