@@ -4,6 +4,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
+# Tests run this many at a time (pytest-xdist): most of the suite waits on real daemons, servers
+# and sockets, so three share two cores well. TEST_WORKERS=0 runs them one by one.
+TEST_WORKERS ?= 3
 
 .PHONY: run test lint bench bench-quick clean
 
@@ -30,7 +33,7 @@ lint: $(TSTAMP)
 	$(BIN)/hadolint Dockerfile
 
 test: $(TSTAMP) lint
-	$(BIN)/python -m pytest -q -p no:randomly $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:randomly -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: $(TSTAMP)
 	$(BIN)/python -m bench

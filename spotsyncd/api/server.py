@@ -114,6 +114,7 @@ class WebServer:
             from spotsyncd.api.app import create_app
             from spotsyncd.api.context import WebContext
             from spotsyncd.api.hub import EventHub
+            from spotsyncd.api.serving import QuietServer
             from spotsyncd.system.webauth import TokenStore, load_or_create_token
 
             load_or_create_token(self.config.state_dir)
@@ -128,7 +129,7 @@ class WebServer:
                 port=port,
                 nudge=self.nudge,
             )
-            server = uvicorn.Server(
+            server = QuietServer(
                 uvicorn.Config(
                     create_app(ctx),
                     log_level="warning",
@@ -172,7 +173,7 @@ class WebServer:
         if self._hub is not None:
             self._hub.stop()  # ends every /events stream, so the server can finish
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.stop_soon()
         self._thread.join(timeout_s)
         if self._thread.is_alive() and self._server is not None:
             self._server.force_exit = True

@@ -36,7 +36,7 @@ def test_a_5xx_storm_ends_done_through_slow_retries(
             "max_retries": 1,
             "backoff_seconds": 0.2,
             # the first slow retry leaves time to look at the waiting tracks under load
-            "slow_retries": ["30s", "5s", "5s"],
+            "slow_retries": ["8s", "5s", "5s"],
         },
     )
     audio = make_audio(tmp_path / "tone.wav", seconds=1.0).read_bytes()

@@ -28,12 +28,14 @@ ledger.close()
 
 
 def test_processes_opening_a_new_ledger_at_once_take_turns(tmp_path: Path) -> None:
-    for round_no in range(3):
-        path = tmp_path / f"round{round_no}" / "ledger.sqlite3"
-        start = time.time() + 3.0  # after every interpreter has started and imported
-        procs = [
+    # Three new ledgers, four processes each, every process told to open its ledger at the
+    # same instant (after every interpreter has started and imported): three tries of the race.
+    start = time.time() + 4.0
+    paths = {round_no: tmp_path / f"round{round_no}" / "ledger.sqlite3" for round_no in range(3)}
+    procs = {
+        round_no: [
             subprocess.Popen(
-                [sys.executable, "-c", OPEN_AT, str(path), str(start)],
+                [sys.executable, "-c", OPEN_AT, str(paths[round_no]), str(start)],
                 cwd=ROOT,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -41,11 +43,14 @@ def test_processes_opening_a_new_ledger_at_once_take_turns(tmp_path: Path) -> No
             )  # fmt: skip
             for _ in range(4)
         ]
-        outcomes = [proc.communicate(timeout=120) for proc in procs]
-        for proc, (out, err) in zip(procs, outcomes, strict=True):
+        for round_no in range(3)
+    }
+    for round_no, started in procs.items():
+        outcomes = [proc.communicate(timeout=120) for proc in started]
+        for proc, (out, err) in zip(started, outcomes, strict=True):
             assert proc.returncode == 0 and out.strip() == "0", err
             assert "locked" not in err and "Traceback" not in err
-        ledger = Ledger(path)
+        ledger = Ledger(paths[round_no])
         assert ledger.counts()["pending"] == 0
         ledger.close()
 
