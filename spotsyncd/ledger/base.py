@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
 from spotsyncd.core.models import JobState
 from spotsyncd.ledger.rows import TRACK_COLUMNS, TrackRow, row_to_track
 from spotsyncd.ledger.schema import events, jobs, tracks
+
+# Built once: every claim reads its track and writes an event (the hot path).
+_TRACK_BY_ID = (
+    select(*TRACK_COLUMNS)
+    .join(jobs, jobs.c.track_id == tracks.c.id)
+    .where(tracks.c.id == bindparam("track_id"))
+)
+_EVENT = insert(events)
 
 
 class LedgerBase:
@@ -24,14 +32,15 @@ class LedgerBase:
         follow_id: int | None = None,
     ) -> None:
         conn.execute(
-            insert(events).values(
-                ts=time.time(),
-                track_id=track_id,
-                follow_id=follow_id,
-                level=level,
-                kind=kind,
-                message=message[:4000],
-            )
+            _EVENT,
+            {
+                "ts": time.time(),
+                "track_id": track_id,
+                "follow_id": follow_id,
+                "level": level,
+                "kind": kind,
+                "message": message[:4000],
+            },
         )
 
     def _requeue(self, conn: Connection, track_id: int, now: float, why: str) -> None:
@@ -64,9 +73,5 @@ class LedgerBase:
         self._requeue(conn, track_id, now, f"manual match: {url}")
 
     def _track_by_id(self, conn: Connection, track_id: int) -> TrackRow:
-        row = conn.execute(
-            select(*TRACK_COLUMNS)
-            .join(jobs, jobs.c.track_id == tracks.c.id)
-            .where(tracks.c.id == track_id)
-        ).one()
+        row = conn.execute(_TRACK_BY_ID, {"track_id": track_id}).one()
         return row_to_track(row)

@@ -7,7 +7,19 @@ import time
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, case, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Update,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from spotsyncd.core.errors import UserError
 from spotsyncd.core.models import JobState, LinkKind, TrackMeta
@@ -15,10 +27,46 @@ from spotsyncd.core.retries import NextStep, next_step
 from spotsyncd.ledger import db
 from spotsyncd.ledger.base import LedgerBase
 from spotsyncd.ledger.rows import ClaimedJob, TrackRow
-from spotsyncd.ledger.schema import jobs, tracks
+from spotsyncd.ledger.schema import QUEUED_SQL, jobs, tracks
 
 # States whose jobs a worker takes once ``retry_at`` (if any) has come.
 QUEUED = (JobState.PENDING, JobState.WAITING)
+
+
+def due_jobs(scoped: bool) -> Select[tuple[int]]:
+    """The next due job's id, oldest first (``claim_now``; scoped: among the track ids
+    ``only``). The queued states are written out, not bound, as in the partial index
+    ix_jobs_due: a database uses a partial index only where it sees the query asks for its
+    rows."""
+    due = select(jobs.c.id).where(
+        text(QUEUED_SQL),
+        or_(jobs.c.retry_at.is_(None), jobs.c.retry_at <= bindparam("claim_now")),
+    )
+    if scoped:
+        due = due.where(jobs.c.track_id.in_(bindparam("only", expanding=True)))
+    return due.order_by(text("(retry_at IS NOT NULL)"), jobs.c.id).limit(1)
+
+
+def _claim_statement(scoped: bool) -> Update:
+    """The claim, built once (claims are the hot path: building the statement each time cost
+    more CPU than running it). Parameters: ``claim_now``, ``claim_worker`` and, scoped, the
+    track ids ``only``."""
+    chosen = due_jobs(scoped).with_for_update(skip_locked=True).scalar_subquery()
+    return (
+        update(jobs)
+        .where(jobs.c.id == chosen, jobs.c.state.in_(QUEUED))
+        .values(
+            state=JobState.RUNNING,
+            worker=bindparam("claim_worker"),
+            claimed_at=bindparam("claim_now"),
+            updated_at=bindparam("claim_now"),
+            attempts=jobs.c.attempts + 1,
+        )
+        .returning(jobs.c.id, jobs.c.track_id, jobs.c.attempts)
+    )
+
+
+_CLAIM = {False: _claim_statement(False), True: _claim_statement(True)}
 
 
 class JobsMixin(LedgerBase):
@@ -50,32 +98,11 @@ class JobsMixin(LedgerBase):
         one claimer in at a time) and updated only while still queued, so a job is never
         handed out twice."""
         now = time.time() if now is None else now
-        candidates = (
-            select(jobs.c.id)
-            .where(jobs.c.state.in_(QUEUED))
-            .where(or_(jobs.c.retry_at.is_(None), jobs.c.retry_at <= now))
-        )
+        params: dict[str, Any] = {"claim_now": now, "claim_worker": worker}
         if only is not None:
-            candidates = candidates.where(jobs.c.track_id.in_(sorted(only)))
-        due = (
-            candidates.order_by(jobs.c.retry_at.is_not(None), jobs.c.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
+            params["only"] = sorted(only)
         with db.write(self.engine, serial=False) as conn:
-            row = conn.execute(
-                update(jobs)
-                .where(jobs.c.id == due, jobs.c.state.in_(QUEUED))
-                .values(
-                    state=JobState.RUNNING,
-                    worker=worker,
-                    claimed_at=now,
-                    updated_at=now,
-                    attempts=jobs.c.attempts + 1,
-                )
-                .returning(jobs.c.id, jobs.c.track_id, jobs.c.attempts)
-            ).first()
+            row = conn.execute(_CLAIM[only is not None], params).first()
             if row is None:
                 return None
             track = self._track_by_id(conn, row.track_id)

@@ -83,6 +83,30 @@ def test_claims_are_exclusive_across_threads(ledger: Ledger) -> None:
     assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == 60
 
 
+def test_claims_take_jobs_in_order_and_postgresql_reads_one_index_entry(ledger: Ledger) -> None:
+    """Due jobs without a retry time first, then by id; on PostgreSQL the claim walks the
+    partial index ix_jobs_due instead of sorting every queued job (the query must repeat the
+    index's WHERE clause word for word for the planner to use it)."""
+    ledger.add_links([link(n) for n in range(500)])
+    if ledger.engine.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        from spotsyncd.ledger.jobs import due_jobs
+
+        bound = due_jobs(False).params(claim_now=time.time())
+        sql = str(bound.compile(ledger.engine, compile_kwargs={"literal_binds": True}))
+        with ledger.engine.connect() as conn:
+            conn.execute(text("ANALYZE jobs"))
+            plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql))
+            conn.rollback()
+        assert "ix_jobs_due" in plan and "Sort" not in plan, plan
+    first = ledger.claim_next_job("w")
+    assert first is not None
+    ledger.defer_job(first.job_id, first.track.id, time.time() - 1, "due again, with a time")
+    order = [job.job_id for job in iter(lambda: ledger.claim_next_job("w"), None)]
+    assert order == sorted(order[:-1]) + [first.job_id]  # the one with a retry time goes last
+
+
 def test_retry_backoff_then_failed(ledger: Ledger) -> None:
     ledger.add_links([link(1)])
     delays = []
