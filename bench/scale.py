@@ -9,7 +9,7 @@
 - **throughput**: the same generated tracks through ``spotsyncd run`` with the local backend
   (``download.workers`` 2, SQLite) and through a coordinator with 2 ``spotsyncd worker``
   processes of 1 thread each (Celery on Redis, ledger on PostgreSQL); link file rename → all
-  filed. Target: Celery ≥ 0.9 × local.
+  filed; medians of three rounds, the two side by side in each. Target: Celery ≥ 0.9 × local.
 
 Needs redis-server and PostgreSQL (``SPOTSYNCD_TEST_PG``, default 127.0.0.1:5432) like the
 tests; a Redis of its own is started on a free port.
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -169,7 +170,9 @@ def claims(target: str, jobs: int, claimers: int) -> dict[str, Any]:
     }
 
 
-def throughput(redis_url: str, tracks: int, seconds: float, folder: Path) -> dict[str, Any]:
+def throughput(
+    redis_url: str, tracks: int, seconds: float, folder: Path, rounds: int
+) -> dict[str, Any]:
     ffmpeg = find_ffmpeg().path
     sources = folder / "sources"
     sources.mkdir()
@@ -180,21 +183,28 @@ def throughput(redis_url: str, tracks: int, seconds: float, folder: Path) -> dic
             server.add(f"/{src.name}", src.read_bytes(), types[src.suffix.lstrip(".")])
             for src in inputs
         ]
-        local_s = run_daemon(bench_env(folder / "local", download={"workers": 2}), urls, 1800)
-        with postgres_database("spotsyncd_bench") as url:
-            env = bench_env(
-                folder / "celery",
-                download={"workers": 1},
-                ledger={"url": url},
-                queue={"backend": "celery", "broker_url": redis_url},
-            )
-            celery_s = _run_scaled(env, urls, 1800)
+        local_runs, celery_runs = [], []
+        for n in range(rounds):  # side by side in rounds: both see the same machine
+            local = run_daemon(bench_env(folder / f"local{n}", download={"workers": 2}), urls, 1800)
+            local_runs.append(float(local["wall_s"]))
+            with postgres_database("spotsyncd_bench") as url:
+                env = bench_env(
+                    folder / f"celery{n}",
+                    download={"workers": 1},
+                    ledger={"url": url},
+                    queue={"backend": "celery", "broker_url": redis_url},
+                )
+                celery_runs.append(_run_scaled(env, urls, 1800))
+    local_s, celery_s = statistics.median(local_runs), statistics.median(celery_runs)
     return {
         "tracks": tracks,
         "input_s": seconds,
         "local_s": round(local_s, 2),
         "celery_s": round(celery_s, 2),
         "celery_vs_local": round(local_s / celery_s, 3),
+        "rounds": rounds,
+        "local_runs_s": [round(x, 2) for x in local_runs],
+        "celery_runs_s": [round(x, 2) for x in celery_runs],
         "target": THROUGHPUT_TARGET,
     }
 
@@ -261,8 +271,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             print(f"claims, SQLite: {result['claims_sqlite']}")
         if args.only in (None, "throughput"):
             (folder / "t").mkdir()
-            tracks, seconds = (4, 5.0) if quick else (16, 30.0)
-            result["throughput"] = throughput(redis.url, tracks, seconds, folder / "t")
+            tracks, seconds = (4, 5.0) if quick else (24, 60.0)
+            result["throughput"] = throughput(
+                redis.url, tracks, seconds, folder / "t", 1 if quick else 3
+            )
             print(f"throughput: {result['throughput']}")
     return result
 

@@ -33,6 +33,10 @@ from spotsyncd.ledger import Ledger, describe_error, is_unavailable
 log = logging.getLogger(__name__)
 
 TICK_S = 1.0
+# While jobs run, look again sooner: a remote worker finishing a job commits in its own
+# process and cannot wake this loop, so a freed thread would wait up to a whole tick for its
+# next job (16 short tracks on 2 workers: 0.85x the local backend's throughput at 1 s).
+BUSY_TICK_S = 0.2
 HOUSEKEEPING_S = 1.0
 RESEND_S = 10.0
 SPARE_PER_WORKER = 1  # dispatched beyond the threads, so a freed thread never waits for us
@@ -132,7 +136,7 @@ class Dispatcher:
                     log.exception("dispatching failed; trying again in %.0fs", TICK_S)
             else:
                 self.database.ok()
-            self._wake.wait(TICK_S)
+            self._wake.wait(BUSY_TICK_S if self._running else TICK_S)
             self._wake.clear()
 
     def _step(self) -> None:
