@@ -33,7 +33,7 @@ lint: $(TSTAMP)
 	$(BIN)/hadolint Dockerfile
 
 test: $(TSTAMP) lint
-	$(BIN)/python -m pytest -q -p no:randomly -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -rs -p no:randomly -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: $(TSTAMP)
 	$(BIN)/python -m bench
