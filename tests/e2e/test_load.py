@@ -29,7 +29,10 @@ from tests.fakes.http_server import LoopbackServer
 LINKS = 5000
 ACCEPT_WITHIN_S = 5.0
 STATUS_WITHIN_S = 0.5
-CLI_STATUS_WITHIN_S = 3.0
+# A whole CLI process (interpreter, imports, the query): ~1 s alone, several times that when
+# the daemon, other tests and the machine share two cores. A sanity bound; the query itself
+# is held to STATUS_WITHIN_S.
+CLI_STATUS_WITHIN_S = 6.0
 MAX_RSS_MB = 300
 SHORT_DONE = 20
 

@@ -46,8 +46,11 @@ def _run_outage(tmp_path: Path, offline_s: float) -> None:
             daemon.wait_ready()
             env.drop("batch.txt", urls)
             wait_for(lambda: env.counts().get("done", 0) >= 3, 60, daemon, what="3 tracks done")
-            media.go_offline()
+            # The check host first: while the media host still serves, nothing fails; once
+            # it goes too, the first failure finds every host down (a real outage takes them
+            # all at once; two servers cannot stop in the same instant).
             other.go_offline()
+            media.go_offline()
             status = wait_for(
                 lambda: (s := env.status())["circuits"].get("offline", {}).get("open") and s,
                 30,

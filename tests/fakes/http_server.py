@@ -77,6 +77,7 @@ class LoopbackServer:
 
         self._handler = _Handler
         self.online = True
+        self._reserved: socket.socket | None = None  # holds the port while offline
         self._listen(0)
 
     def _listen(self, port: int) -> None:
@@ -101,20 +102,32 @@ class LoopbackServer:
             self.httpd.server_close()
             self.thread.join(timeout=5)
         self.online = False
+        if self._reserved is not None:
+            self._reserved.close()
+            self._reserved = None
 
     def go_offline(self) -> None:
         """Stop listening: every new connection is refused until ``go_online`` (transfers in
         flight finish). What a client sees when the network or the host is gone.
 
         The listening socket is shut first, so that connections are refused from this moment
-        on, not accepted into the backlog while ``serve_forever`` winds down."""
+        on, not accepted into the backlog while ``serve_forever`` winds down. The port stays
+        ours while offline (bound, not listening: connections are refused); closed, another
+        test running alongside could be given it and answer in our place."""
         if self.online:
             with contextlib.suppress(OSError):
                 self.httpd.socket.shutdown(socket.SHUT_RDWR)
         self.close()
+        reserved = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        reserved.bind(("127.0.0.1", self.port))
+        self._reserved = reserved
 
     def go_online(self) -> None:
         """Listen again on the same port."""
+        if self._reserved is not None:
+            self._reserved.close()
+            self._reserved = None
         self._listen(self.port)
         self.thread.start()
         self.online = True
