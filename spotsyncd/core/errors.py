@@ -183,13 +183,14 @@ _NETWORK_DOWN_PHRASES = (
     "nodename nor servname provided", "failed to resolve", "getaddrinfo failed",
     "no address associated with hostname", "name resolution",
     "connection refused", "network is unreachable", "no route to host", "host is unreachable",
-    "network is down",
+    "network is down", "connect timeout",
 )  # fmt: skip
 
 
 def network_down_cause(exc: BaseException) -> str | None:
-    """Why ``exc`` means "could not reach the host at all" (DNS failure, refused, unreachable),
-    or None. Walks the exception's causes; looks at errno values first, then the message."""
+    """Why ``exc`` means "could not reach the host at all" (DNS failure, refused, unreachable,
+    a connection that could not be opened in time), or None. Walks the exception's causes;
+    looks at errno values first, then the message."""
     import socket  # stdlib, cheap; kept local so importing core stays free of side effects
 
     seen: set[int] = set()
@@ -206,6 +207,10 @@ def network_down_cause(exc: BaseException) -> str | None:
             return "connection refused"
         if isinstance(current, OSError) and number in _NO_ROUTE_ERRNOS:
             return "host or network unreachable"
+        # A connection that could not even be opened in time (the link is up but nothing gets
+        # through); a read that timed out on an open connection is the host's slowness.
+        if number == errno.ETIMEDOUT or "ConnectTimeout" in type(current).__name__:
+            return "connection timed out"
         for attribute in ("reason", "cause", "orig"):
             inner = getattr(current, attribute, None)
             if isinstance(inner, BaseException):
@@ -220,7 +225,9 @@ def network_down_cause(exc: BaseException) -> str | None:
     text = str(exc).lower()
     for phrase in _NETWORK_DOWN_PHRASES:
         if phrase in text:
-            return "name resolution failed" if "resol" in phrase or "name" in phrase else phrase
+            if "resol" in phrase or "name" in phrase:
+                return "name resolution failed"
+            return "connection timed out" if phrase == "connect timeout" else phrase
     return None
 
 
