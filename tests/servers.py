@@ -2,8 +2,9 @@
 
 Each test that needs PostgreSQL gets a database of its own (created here, dropped after), on the
 server at ``SPOTSYNCD_TEST_PG`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/``).
-Redis is ``SPOTSYNCD_TEST_REDIS`` (default ``redis://127.0.0.1:6379``). Missing servers skip the
-test with the reason printed; with ``CI=true`` they fail it: CI must have them.
+The Redis tests start a ``redis-server`` of their own (they restart and flush it). Missing
+servers or binaries skip the test with the reason printed; with ``CI=true`` the skip is a
+failure (``tests/conftest.py``): CI must have them.
 """
 
 from __future__ import annotations
@@ -22,14 +23,6 @@ from urllib.parse import urlsplit
 import pytest
 
 PG_SERVER = os.environ.get("SPOTSYNCD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/")
-REDIS_SERVER = os.environ.get("SPOTSYNCD_TEST_REDIS", "redis://127.0.0.1:6379")
-
-
-def missing(what: str) -> None:
-    """Skip (laptop) or fail (CI) a test whose server is not there."""
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{what} (CI=true: the CI machine must provide it)")
-    pytest.skip(what)
 
 
 def _reachable(url: str, default_port: int) -> bool:
@@ -49,13 +42,7 @@ def _admin_dsn(database: str = "postgres") -> str:
 
 def require_postgres() -> None:
     if not _reachable(PG_SERVER, 5432):
-        missing(f"PostgreSQL is not reachable at {PG_SERVER} (set SPOTSYNCD_TEST_PG)")
-
-
-def require_redis() -> str:
-    if not _reachable(REDIS_SERVER, 6379):
-        missing(f"Redis is not reachable at {REDIS_SERVER} (set SPOTSYNCD_TEST_REDIS)")
-    return REDIS_SERVER
+        pytest.skip(f"PostgreSQL is not reachable at {PG_SERVER} (set SPOTSYNCD_TEST_PG)")
 
 
 @contextmanager
@@ -103,7 +90,7 @@ class RedisServer:
     def __init__(self) -> None:
         self.binary = shutil.which("redis-server")
         if self.binary is None:
-            missing("redis-server is not installed (apt-get install redis-server)")
+            pytest.skip("redis-server is not installed (apt-get install redis-server)")
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -145,7 +132,7 @@ class PostgresServer:
     def __init__(self) -> None:
         found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
         if not found:
-            missing("PostgreSQL server binaries are not installed (/usr/lib/postgresql/*/bin)")
+            pytest.skip("PostgreSQL server binaries are not installed (/usr/lib/postgresql/*/bin)")
         self.bin = found[-1].parent
         self.root = Path(tempfile.mkdtemp(prefix="spotsyncd-pg-"))
         self.data = self.root / "pgdata"

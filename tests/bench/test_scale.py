@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from bench import scale
-from tests.servers import missing, require_postgres
+from tests.servers import require_postgres
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -26,7 +26,7 @@ def _children() -> set[str]:
 def servers() -> Iterator[None]:
     require_postgres()
     if shutil.which("redis-server") is None:
-        missing("redis-server is not installed (the scale benchmark starts one of its own)")
+        pytest.skip("redis-server is not installed (the scale benchmark starts one of its own)")
     before = _children()
     yield
     assert _children() <= before, "the benchmark left a process running"
