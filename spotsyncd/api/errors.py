@@ -4,6 +4,7 @@ reaches a client (bugs are logged with theirs)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -69,6 +70,13 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _answer_with(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def answer(_request: Request, exc: Exception) -> JSONResponse:
+        return error_response(status, str(exc))
+
+    return answer
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -78,21 +86,13 @@ def install(app: FastAPI) -> None:
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return error_response(422, _validation_message(exc))
 
-    @app.exception_handler(LinkError)
-    async def _link(_request: Request, exc: LinkError) -> JSONResponse:
-        return error_response(400, str(exc))
-
-    @app.exception_handler(UserError)
-    async def _user(_request: Request, exc: UserError) -> JSONResponse:
-        return error_response(409, str(exc))
-
-    @app.exception_handler(ConfigError)
-    async def _config(_request: Request, exc: ConfigError) -> JSONResponse:
-        return error_response(400, str(exc))
-
-    @app.exception_handler(SpotsyncError)
-    async def _spotsync(_request: Request, exc: SpotsyncError) -> JSONResponse:
-        return error_response(503, str(exc))
+    # The project's own errors carry a message meant for the user: the status says whose
+    # fault it is (a bad line or config: 400; a state the request conflicts with: 409; the
+    # system in the way, e.g. a locked ledger: 503). Starlette answers with the handler of the
+    # nearest class in the exception's MRO.
+    for kind, status in ((LinkError, 400), (UserError, 409), (ConfigError, 400),
+                         (SpotsyncError, 503)):  # fmt: skip
+        app.add_exception_handler(kind, _answer_with(status))
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
