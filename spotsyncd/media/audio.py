@@ -20,9 +20,13 @@ single-threaded and is the cost; loudness must be known before it starts. So:
    every core is busy (``python -m bench.processing``); the trims need no second look, the
    estimate decoded the ends whole.
 4. If the exact figures agree with the estimate (gain within 0.5 dB, no limiter needed) the
-   encode is kept; otherwise it is killed and redone with the exact figures, as is every file
-   under 30 s, of unknown length, or with a silent end window (where the analysis runs first,
-   its two halves at once, gated as one file from ebur128's 100 ms blocks).
+   encode is kept; otherwise it is killed and redone with the exact figures. Every file under
+   30 s, of unknown length, with a silent end window, or whose estimate already needs the
+   limiter is analysed first instead (its two halves at once, gated as one file from
+   ebur128's 100 ms blocks) and encoded once.
+
+A process that measures everything itself reads ebur128's summary (``framelog=verbose``): the
+per-100 ms lines cost ~2 % of an encode to print and parse.
 
 The encode applies ``atrim`` + ``volume`` (+ an oversampled ``alimiter`` only when the gain would
 push peaks past the ceiling; the loudness it takes away is measured and given back), or is a
@@ -50,6 +54,8 @@ from spotsyncd.media import audio_output as ao
 from spotsyncd.media.ffmpeg_jobs import FfmpegJob, FfmpegJobs
 
 log = logging.getLogger(__name__)
+_MAKE_UP_PASSES = 3
+_MAKE_UP_TOLERANCE_LU = 0.3
 _SPLIT_FROM_S = 20.0  # shorter files are analysed by one process: a second costs more than it saves
 
 # Demuxers we let ffmpeg use on downloaded files: no playlists (hls, concat) that could make
@@ -112,7 +118,13 @@ class FfmpegAudioProcessor:
         # keep the encode if the two agree, else redo it with the exact figures.
         guessed = aa.plan(guess, settings)
         output = ao.output_for(guess, settings, guessed)
-        if output[2] == ao.COPY:  # nothing to change: no encode to measure alongside
+        # Nothing to change: no encode to measure alongside. Or the estimate's peaks already
+        # need the limiter (the whole file's can only be higher): an encode from the estimate
+        # would never be kept, so measure first and encode once.
+        if output[2] == ao.COPY or guessed.limit_db is not None:
+            if guessed.limit_db is not None:
+                log.debug("%s: the estimate needs the limiter; measuring before encoding",
+                          src.name)  # fmt: skip
             analysis = self._analyse(jobs, work, facts, halves=True)
             return self._encode(jobs, work, analysis, aa.plan(analysis, settings), src)
         ext = output[1]
@@ -171,7 +183,7 @@ class FfmpegAudioProcessor:
         else:
             split = facts.start_s + declared / 2
             graphs = [f"{source},atrim=end={split:.6f},{measure}",
-                      f"{source}:sp={split:.6f},atrim=start={split:.6f},{measure}"]  # fmt: skip
+                      f"{aa.seek_to(source, split)},atrim=start={split:.6f},{measure}"]  # fmt: skip
         started = [jobs.start(_lavfi(g), cwd=work.dest_dir) for g in graphs]
         logs = _checked(jobs.wait(*started), work.src)
         times = [aa.last_time(log) for log in logs]
@@ -196,17 +208,23 @@ class FfmpegAudioProcessor:
     def _make_up_for_limiting(
         self, jobs: FfmpegJobs, work: _Work, analysis: aa.Analysis, chosen: aa.Plan, source: Path
     ) -> aa.Plan:
-        """A limiter takes loudness away with the peaks: measure what is left, add it back."""
-        chain = f"{aa.filters(analysis, chosen)},ebur128=framelog=info"
-        args = [*_input(source), "-af", chain, "-f", "null", "-"]
-        [log] = _checked(jobs.wait(jobs.start(args)), work.src)
-        after = aa.integrated_loudness(aa.momentary_blocks(log))
-        if after is None:
-            return chosen
-        shortfall = work.settings.target_lufs - after
-        # The limiter keeps the peaks at the ceiling, so the extra gain lands on the body.
-        return dataclasses.replace(chosen, gain_db=round(chosen.gain_db + shortfall, 2),
-                                   loudness_lufs=work.settings.target_lufs)  # fmt: skip
+        """A limiter takes loudness away with the peaks: measure what is left, add it back.
+        More gain makes the limiter take more, so with dense peaks once is not enough: up to
+        ``_MAKE_UP_PASSES`` measurements, until what is left is within 0.3 LU."""
+        target = work.settings.target_lufs
+        for _ in range(_MAKE_UP_PASSES):
+            chain = f"{aa.filters(analysis, chosen)},ebur128=framelog=verbose"
+            args = [*_input(source), "-af", chain, "-f", "null", "-"]
+            [log] = _checked(jobs.wait(jobs.start(args)), work.src)
+            after = aa.summary_loudness(log)
+            if after is None:
+                return chosen
+            if abs(target - after) <= _MAKE_UP_TOLERANCE_LU:
+                return dataclasses.replace(chosen, loudness_lufs=after)
+            # The limiter keeps the peaks at the ceiling, so the extra gain lands on the body.
+            chosen = dataclasses.replace(chosen, gain_db=round(chosen.gain_db + target - after, 2),
+                                         loudness_lufs=target)  # fmt: skip
+        return chosen
 
     def _start_encode(
         self,
@@ -248,7 +266,7 @@ class FfmpegAudioProcessor:
             return None
         exact = dataclasses.replace(
             guess,
-            loudness_lufs=aa.integrated_loudness(aa.momentary_blocks(log_text)),
+            loudness_lufs=aa.summary_loudness(log_text),
             peak_db=aa.peak_db(log_text),
         )
         return duration, exact
@@ -325,7 +343,9 @@ def _analysis(
 
 
 def _measure_loudness(settings: AudioConfig) -> str:
-    return f"ebur128=peak={'true' if settings.normalize == 'peak' else 'sample'}:framelog=info"
+    """ebur128 for one process that measures all the audio: its summary is the answer."""
+    peak = "true" if settings.normalize == "peak" else "sample"
+    return f"ebur128=peak={peak}:framelog=verbose"
 
 
 def _measure(settings: AudioConfig) -> str:

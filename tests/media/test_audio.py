@@ -6,12 +6,14 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from spotsyncd.core.config import AudioConfig
 from spotsyncd.core.errors import CancelledError, PermanentError
 from spotsyncd.media.audio import FfmpegAudioProcessor
+from spotsyncd.media.ffmpeg_jobs import FfmpegJobs
 from tests.fakes.audio import FFMPEG, duration, loudness, make_audio, probe_json
 
 TONE_S, LEAD_S, TAIL_S = 3.0, 1.0, 1.5
@@ -251,15 +253,19 @@ def _bed_with_burst(path: Path, burst_at: float | None) -> Path:
     bed = "sine=f=440:sample_rate=48000:duration=60,volume=-15dB"
     graph = f"{bed},aformat=channel_layouts=stereo"
     if burst_at is not None:
-        burst = f"sine=f=880:sample_rate=48000:duration=1.5,adelay={int(burst_at * 1000)}:all=1"
+        # 3 kHz (K-weighting adds ~3.5 dB) 7 dB over the bed's peak for 1.5 s: ~1 LU more
+        # for the whole file, and peaks the gain for -14 LUFS keeps under the ceiling (no
+        # limiter). Gated by time, not delayed: amix would mix a delayed stream from its start.
+        burst = (f"sine=f=3000:sample_rate=48000:duration=60,volume=eval=frame:"
+                 f"volume='if(between(t,{burst_at},{burst_at + 1.5}),0.398,0)'")  # fmt: skip
         mix = "amix=inputs=2:normalize=0,aformat=channel_layouts=stereo"
-        graph = f"{bed}[bed];{burst},apad=pad_dur=60,atrim=end=60[burst];[bed][burst]{mix}"
+        graph = f"{bed}[bed];{burst}[burst];[bed][burst]{mix}"
     subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-filter_complex", graph,
                     "-c:a", "libopus", "-b:a", "64k", str(path)], check=True)  # fmt: skip
     return path
 
 
-@pytest.mark.parametrize(("burst_at", "kept"), [(None, True), (13.4, False)])
+@pytest.mark.parametrize(("burst_at", "kept"), [(None, True), (13.25, False)])
 def test_encode_from_the_estimate_is_kept_only_when_the_measurement_agrees(
     processor: FfmpegAudioProcessor,
     tmp_path: Path,
@@ -277,4 +283,39 @@ def test_encode_from_the_estimate_is_kept_only_when_the_measurement_agrees(
     measured = loudness(result.path)
     assert abs(measured["lufs"] - -14.0) <= 1.0
     assert result.loudness_lufs is not None and abs(result.loudness_lufs - measured["lufs"]) < 0.6
+    _assert_only(tmp_path / "out", "audio.mp3")
+
+
+def test_an_estimate_that_needs_the_limiter_is_measured_before_one_encode(
+    processor: FfmpegAudioProcessor, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Long enough to be estimated; quiet with loud clicks in every sample the estimate takes,
+    # so the estimate already needs the limiter: an encode from it could never be kept.
+    src = tmp_path / "peaky-long.flac"
+    graph = ("sine=f=440:sample_rate=44100:duration=40,volume=-12dB[tone];"
+             "aevalsrc='if(lt(mod(t,0.5),0.002),0.9,0)':s=44100:d=40[clicks];"
+             "[tone][clicks]amix=inputs=2:normalize=0,aformat=channel_layouts=stereo")  # fmt: skip
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-filter_complex", graph,
+                    "-c:a", "flac", str(src)], check=True)  # fmt: skip
+    started: list[list[str]] = []
+    real_start = FfmpegJobs.start
+
+    def start(self: FfmpegJobs, args: list[str], **kwargs: Any) -> Any:
+        started.append(args)
+        return real_start(self, args, **kwargs)
+
+    with (
+        caplog.at_level("DEBUG", logger="spotsyncd.media.audio"),
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setattr(FfmpegJobs, "start", start)
+        result = processor.process(src, tmp_path / "out", AudioConfig(trim_silence=False))
+
+    assert "the estimate needs the limiter" in caplog.text
+    encodes = [args for args in started if "libmp3lame" in args]
+    assert len(encodes) == 1, "one encode, with the limiter: none from the estimate"
+    assert any("alimiter" in arg for arg in encodes[0])
+    measured = loudness(result.path)
+    assert measured["true_peak"] <= -1.0 + 0.2
+    assert abs(measured["lufs"] - -14.0) <= 1.0
     _assert_only(tmp_path / "out", "audio.mp3")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+import subprocess
+from pathlib import Path
 
 import pytest
 
 from spotsyncd.core.config import AudioConfig
 from spotsyncd.media import audio_analysis as aa
+from tests.fakes.audio import FFMPEG
 
 BANNER = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'file:/x/src.m4a':
   Duration: 00:03:05.50, start: 0.044000, bitrate: 130 kb/s
@@ -85,3 +88,54 @@ def test_the_measuring_graph_encodes_one_branch_and_measures_the_other() -> None
         "[mes]ebur128,anullsink;"
         "[enc]atrim=end=182.000000,asetpts=PTS-STARTPTS,volume=6.00dB[out]"
     )
+
+
+def test_summary_loudness_reads_ebur128_s_own_figure() -> None:
+    summary = ("[Parsed_ebur128_0 @ 0x1] Summary:\n\n  Integrated loudness:\n"
+               "    I:         -28.9 LUFS\n    Threshold: -38.9 LUFS\n\n  Sample peak:\n"
+               "    Peak:      -18.0 dBFS\n")  # fmt: skip
+    assert aa.summary_loudness(summary) == pytest.approx(-28.9)
+    assert aa.peak_db(summary) == pytest.approx(-18.0)
+    silent = summary.replace("-28.9 LUFS", "-70.0 LUFS").replace("-38.9", "0.0")
+    assert aa.summary_loudness(silent) is None, "nothing over the absolute gate"
+    assert aa.summary_loudness("ffmpeg was killed before its summary") is None
+
+
+def _sample_peak_and_loudness(path: Path) -> tuple[float, float]:
+    out = subprocess.run([FFMPEG, "-hide_banner", "-nostats", "-i", str(path), "-af",
+                          "ebur128=peak=sample:framelog=verbose", "-f", "null", "-"],
+                         capture_output=True, text=True, check=True).stderr  # fmt: skip
+    loudness = aa.summary_loudness(out)
+    assert loudness is not None
+    return aa.peak_db(out), loudness
+
+
+@pytest.mark.parametrize("ext", ["opus", "mp3", "m4a"])
+def test_the_estimate_of_a_steady_file_matches_the_whole_file(tmp_path: Path, ext: str) -> None:
+    # A steady tone with trailing silence: every sample the estimate takes after a seek must
+    # be the audio itself (an Opus decoder started cold at a seek point peaks 6.6 dB high).
+    src = tmp_path / f"steady.{ext}"
+    codec = {"opus": "libopus", "mp3": "libmp3lame", "m4a": "aac"}[ext]
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-filter_complex",
+                    "sine=f=440:sample_rate=48000:duration=40,volume=-15dB,apad=pad_dur=3,"
+                    "aformat=channel_layouts=stereo", "-c:a", codec, str(src)],
+                   check=True)  # fmt: skip
+    banner = subprocess.run([FFMPEG, "-hide_banner", "-i", str(src)], capture_output=True,
+                            text=True).stderr  # fmt: skip
+    facts = aa.parse_banner(banner)
+    assert facts is not None
+    (tmp_path / "src").symlink_to(src)
+    graph = aa.estimate_graph(f"amovie=src:f={facts.demuxer}", facts, AudioConfig())
+    assert graph is not None
+    log = subprocess.run([FFMPEG, "-hide_banner", "-nostats", "-f", "lavfi", "-i", graph, "-f",
+                          "null", "-"], capture_output=True, text=True, cwd=tmp_path,
+                         check=True).stderr  # fmt: skip
+
+    guess = aa.guess_analysis(log, facts)
+
+    peak, loudness = _sample_peak_and_loudness(src)
+    assert guess is not None and guess.loudness_lufs is not None
+    assert guess.peak_db == pytest.approx(peak, abs=0.3)
+    assert guess.loudness_lufs == pytest.approx(loudness, abs=0.3)
+    assert guess.silences[-1][1] == pytest.approx(guess.decoded_s)
+    assert guess.silences[-1][0] == pytest.approx(40.0, abs=0.1), "the trailing silence"
