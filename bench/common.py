@@ -11,6 +11,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,22 @@ def cpu_split(pid: int) -> tuple[float, float]:
         fields = fh.read().rsplit(")", 1)[1].split()
     utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
     return (utime + stime) / _TICKS, (cutime + cstime) / _TICKS
+
+
+def wait_until_idle(pid: int, *, quiet_s: float = 0.6, limit_s: float = 30.0) -> float:
+    """Wait until ``pid`` (and what it runs) has used no CPU for ``quiet_s``: a daemon that has
+    finished starting up and warming up, as a user's has long before they drop a file in.
+    Returns the CPU seconds it used until then (reported, not hidden)."""
+    deadline = time.monotonic() + limit_s
+    last, quiet_since = cpu_seconds(pid), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = cpu_seconds(pid)
+        if now > last:
+            last, quiet_since = now, time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_s:
+            break
+    return last
 
 
 def rss_mb(pid: int) -> dict[str, float]:

@@ -498,10 +498,13 @@ def _warm_up(adapters: Adapters) -> None:
         return
 
     def run() -> None:
+        started = time.monotonic()
         try:
             warm_up()
         except Exception:  # noqa: BLE001 - warming is an optimisation; the jobs still work
             log.debug("warm-up failed", exc_info=True)
+        else:
+            log.debug("warmed up in %.1f s", time.monotonic() - started)
 
     threading.Thread(target=run, name="spotsyncd-warm-up", daemon=True).start()
 

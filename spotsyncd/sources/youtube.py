@@ -87,8 +87,8 @@ _BOT_HINT = (
 
 class YtDlpDownloader:
     """Downloads the best audio of one http(s) URL into a staging folder, and flat-lists
-    collections. YoutubeDL is not thread-safe: downloads reuse one per thread, listings and
-    searches (rare) build a fresh one per call."""
+    collections. YoutubeDL is not thread-safe: downloads take one from a pool of idle ones (as
+    many as ever ran at once), listings and searches (rare) build a fresh one per call."""
 
     def __init__(
         self,
@@ -108,7 +108,8 @@ class YtDlpDownloader:
         self.timeout_s = timeout_s
         self.cache_dir = cache_dir
         self.log = logger or logging.getLogger(__name__)
-        self._local = threading.local()  # each thread's reused YoutubeDL (see _download_ydl)
+        self._idle: list[tuple[Any, Relay]] = []  # YoutubeDLs no download uses (_download_ydl)
+        self._idle_lock = threading.Lock()
         self._warming = threading.Lock()  # held while warm_up compiles yt-dlp's URL patterns
 
     # ------------------------------------------------------------------ Downloader protocol
@@ -215,12 +216,23 @@ class YtDlpDownloader:
     def warm_up(self) -> None:
         """Pay yt-dlp's one-time costs before the first job does: a generic link is checked
         against every extractor's URL pattern (~1,800, compiled on first use: ~1.5 s of CPU),
-        and the JS runtime's binary is read once so its first real start is quick."""
+        the first download's YoutubeDL is built, and the JS runtime's binary is read once so
+        its first real start is quick."""
         from yt_dlp.extractor import gen_extractor_classes
 
         with self._warming:  # a download starting meanwhile waits rather than compile too
             for extractor in gen_extractor_classes():
                 extractor.suitable("https://warm-up.invalid/")
+            with self._idle_lock:
+                idle = bool(self._idle)
+            if not idle:
+                try:
+                    built = self._build_download_ydl()
+                except AuthError as exc:  # the first download says so, as a job error
+                    self.log.debug("no YoutubeDL built ahead: %s", exc)
+                else:
+                    with self._idle_lock:
+                        self._idle.append(built)
         if self.js_runtime is not None:
             try:
                 subprocess.run([str(self.js_runtime), "--version"], capture_output=True,
@@ -279,30 +291,15 @@ class YtDlpDownloader:
         on_progress: Callable[[Mapping[str, Any]], None],
         guard: Callable[..., None],
     ) -> Iterator[Any]:
-        """This thread's YoutubeDL for downloads, pointed at this call's folder and hooks.
-        Building one costs ~0.1 s of CPU (every extractor registered, an SSL context), a tenth
-        of a song's processing: each worker thread keeps its own (yt-dlp is not thread-safe),
-        as yt-dlp itself reuses one for many URLs. After any error it is closed and rebuilt."""
-        kept: tuple[Any, Relay] | None = getattr(self._local, "ydl", None)
-        if kept is None:
-            relay = Relay()
-            params = {
-                **self._params(),
-                "outtmpl": {"default": _OUTPUT_NAME},
-                "format": "bestaudio/best",
-                "noplaylist": True,
-                "progress_hooks": [relay.progress],
-                "match_filter": relay.match,
-            }
-            ydl = yt_dlp.YoutubeDL(params)
-            try:
-                self._load_cookies(ydl)
-            except AuthError:
-                ydl.close()
-                raise
-            kept = (ydl, relay)
-        ydl, relay = kept
-        self._local.ydl = None  # in use; put back only if this call leaves it in good order
+        """An idle YoutubeDL for one download, pointed at this call's folder and hooks.
+        Building one costs ~0.1 s of CPU (every extractor registered, an SSL context on its
+        first request), a tenth of a song's processing: idle ones are shared by every worker
+        thread (yt-dlp is not thread-safe, so one download at a time each), as yt-dlp itself
+        reuses one for many URLs; there are never more than downloads ran at once. After any
+        error it is closed, not put back."""
+        with self._idle_lock:
+            kept = self._idle.pop() if self._idle else None
+        ydl, relay = kept if kept is not None else self._build_download_ydl()
         ydl.params["paths"] = {"home": str(dest_dir), "temp": str(dest_dir)}
         relay.on_progress, relay.guard = on_progress, guard
         try:
@@ -312,7 +309,26 @@ class YtDlpDownloader:
             raise
         finally:
             relay.on_progress = relay.guard = None
-        self._local.ydl = kept
+        with self._idle_lock:
+            self._idle.append((ydl, relay))
+
+    def _build_download_ydl(self) -> tuple[Any, Relay]:
+        relay = Relay()
+        params = {
+            **self._params(),
+            "outtmpl": {"default": _OUTPUT_NAME},
+            "format": "bestaudio/best",
+            "noplaylist": True,
+            "progress_hooks": [relay.progress],
+            "match_filter": relay.match,
+        }
+        ydl = yt_dlp.YoutubeDL(params)
+        try:
+            self._load_cookies(ydl)
+        except AuthError:
+            ydl.close()
+            raise
+        return ydl, relay
 
     def _job_error(self, exc: BaseException, url: str) -> JobError:
         status, retry_after, os_errno = error_facts(exc)

@@ -23,7 +23,7 @@ from spotsyncd.core.errors import (
     RateLimitedError,
     TransientError,
 )
-from spotsyncd.core.models import LinkKind, Progress, Source
+from spotsyncd.core.models import Downloaded, LinkKind, Progress, Source
 from spotsyncd.intake.links import parse_link
 from spotsyncd.sources.youtube import (
     YtDlpDownloader,
@@ -95,7 +95,7 @@ def test_direct_audio_url_lands_in_dest_dir_with_meta(
     assert seen and seen[-1] == len(audio_files[ext])
 
 
-def test_downloads_in_one_thread_share_a_youtubedl_but_each_has_its_own_folder_and_hooks(
+def test_downloads_share_idle_youtubedls_but_each_has_its_own_folder_and_hooks(
     server: LoopbackServer,
     downloader: YtDlpDownloader,
     tmp_path: Path,
@@ -107,20 +107,65 @@ def test_downloads_in_one_thread_share_a_youtubedl_but_each_has_its_own_folder_a
     second: list[int] = []
 
     one = downloader.download(first_url, tmp_path / "a", progress=lambda p: first.append(1))
-    reused = downloader._local.ydl
+    [reused] = downloader._idle
     heard = len(first)
-    two = downloader.download(second_url, tmp_path / "b", progress=lambda p: second.append(1))
+    results: list[Downloaded] = []
+    other = threading.Thread(target=lambda: results.append(downloader.download(
+        second_url, tmp_path / "b", progress=lambda p: second.append(1))))  # fmt: skip
+    other.start()
+    other.join()
 
-    assert downloader._local.ydl is reused, "the second download reused the first's YoutubeDL"
+    assert downloader._idle == [reused], "another thread's download reused the idle YoutubeDL"
+    [two] = results
     assert one.path.parent == (tmp_path / "a").resolve() and one.path.suffix == ".mp3"
     assert two.path.parent == (tmp_path / "b").resolve() and two.path.suffix == ".m4a"
     assert two.path.read_bytes() == audio_files["m4a"]
     assert heard > 0 and len(first) == heard and second, "progress went to the right call"
     with pytest.raises(PermanentError, match="404"):
         downloader.download(server.url("/gone.mp3"), tmp_path / "c")
-    assert downloader._local.ydl is None, "an error leaves no half-used YoutubeDL behind"
+    assert downloader._idle == [], "an error leaves no half-used YoutubeDL behind"
     again = downloader.download(first_url, tmp_path / "d")
     assert again.path.read_bytes() == audio_files["mp3"]
+
+
+def test_downloads_at_once_use_a_youtubedl_each_and_keep_both(
+    server: LoopbackServer,
+    downloader: YtDlpDownloader,
+    tmp_path: Path,
+    audio_files: dict[str, bytes],
+) -> None:
+    first_url = server.add("/one.mp3", audio_files["mp3"], "audio/mpeg")
+    second_url = server.add("/two.m4a", audio_files["m4a"], "audio/mp4")
+    inner: list[Downloaded] = []
+
+    def start_another(_: object) -> None:  # runs inside the first download, once
+        if not inner:
+            other = threading.Thread(
+                target=lambda: inner.append(downloader.download(second_url, tmp_path / "b"))
+            )
+            other.start()
+            other.join()
+
+    outer = downloader.download(first_url, tmp_path / "a", progress=start_another)
+
+    assert outer.path.read_bytes() == audio_files["mp3"]
+    assert inner and inner[0].path.read_bytes() == audio_files["m4a"]
+    assert len(downloader._idle) == 2
+    assert downloader._idle[0][0] is not downloader._idle[1][0], "never one YoutubeDL twice"
+
+
+def test_warm_up_builds_the_first_download_s_youtubedl(
+    server: LoopbackServer,
+    downloader: YtDlpDownloader,
+    tmp_path: Path,
+    audio_files: dict[str, bytes],
+) -> None:
+    downloader.warm_up()
+    [built] = downloader._idle
+
+    downloader.download(server.add("/one.mp3", audio_files["mp3"], "audio/mpeg"), tmp_path)
+
+    assert downloader._idle == [built], "the download used the one built ahead"
 
 
 def test_missing_file_is_permanent(
