@@ -9,6 +9,7 @@ two processes over the two halves of a file and still give the loudness of the w
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterable
@@ -232,19 +233,19 @@ def _level(analysis: Analysis, chosen: Plan) -> list[str]:
 SPECULATE_FROM_S = 30.0  # shorter files: the exact analysis is quick enough on its own
 GUESS_TOLERANCE_DB = 0.5  # a guessed gain this close to the measured one is kept
 _EDGE_S = 8.0  # the ends are decoded whole: that is where the silence to trim is
-_CHUNKS = 10
-_CHUNK_S = 2.0
+# Loudness is sampled by short windows spread evenly over the whole file: more, shorter windows
+# guess better than fewer, longer ones for the same decoding (``python -m bench.estimate_model``).
+SAMPLES = 16
+SAMPLE_S = 1.0
+# A first guess whose windows disagree by more than this (standard error of their mean power)
+# samples SAMPLES - 1 more windows, between the first ones, before encoding from it.
+SAMPLING_ERROR_DB = 0.2
 PREROLL_S = 0.1  # decoded before a seek point and cut: see ``seek_to``
 # The tail's frames, logged in large blocks: the last one says where the file really ends.
 _EOF_PROBE = "asetnsamples=n=65536:p=0,ashowinfo"
-# Digital silence after sound costs ebur128 ~10x the CPU of sound: its filters' state decays
-# into denormal numbers (measured: 15 s of zeros after 1 s of noise, 150 ms). Under the
-# absolute gate it adds nothing to the loudness, so the tail's trailing zeros (seen by
-# silencedetect first) are not measured.
-_NO_DIGITAL_SILENCE = ("silenceremove=stop_periods=-1:stop_duration=0.05:stop_threshold=-90dB:"
-                       "detection=peak")  # fmt: skip
 _FRAME = re.compile(r"Parsed_ashowinfo_\d+ @ [^\]]*\] n:\d+ pts:-?\d+ pts_time:(-?[\d.]+) .*?"
                     r"rate:(\d+) nb_samples:(\d+)")  # fmt: skip
+_TIMED_BLOCK = re.compile(rf" t: ([\d.]+)\s+TARGET:\S+ LUFS\s+M:\s*{_NUMBER}")
 
 
 def seek_to(source: str, at: float) -> str:
@@ -255,10 +256,17 @@ def seek_to(source: str, at: float) -> str:
 
 
 def estimate_graph(source: str, facts: StreamFacts, settings: AudioConfig) -> str | None:
-    """One graph that decodes both ends whole and ten 2 s samples of the middle (~20% of a
-    song) and measures them; None when the file is too short or its length unknown. The tail
-    is decoded to the real end of the file (``declared_s`` is an estimate for some formats),
-    and its last frame is logged: the exact analysis never needs to look at the ends again."""
+    """One ``-filter_complex`` graph (output ``[out]``) that looks for silence in both ends,
+    decoded whole, and measures ``SAMPLES`` windows of ``SAMPLE_S`` spread evenly over the
+    file (~9% of a 3-min song); None when the file is too short or its length unknown.
+
+    The ends are not measured: an intro or outro is often quieter than the song, and 16 s of
+    it among ~36 s of samples made the guess miss by more than ``GUESS_TOLERANCE_DB`` (an
+    encode thrown away) for most such songs. The tail is decoded to the real end of the file
+    (``declared_s`` is an estimate for some formats) and its last frame logged: the exact
+    analysis never needs to look at the ends again. Not measuring the tail also keeps its
+    trailing digital silence out of ebur128, whose filters decay into denormal numbers there
+    (~10x the CPU of sound)."""
     declared = facts.declared_s
     if declared is None or declared < SPECULATE_FROM_S:
         return None
@@ -266,24 +274,51 @@ def estimate_graph(source: str, facts: StreamFacts, settings: AudioConfig) -> st
     detect = f"silencedetect=n={settings.silence_threshold_db}dB:d={MIN_SILENCE_S}"
     head_end = facts.start_s + _EDGE_S
     tail_start = facts.start_s + declared - _EDGE_S
-    head = f"{source},atrim=end={head_end:.6f},{shape},{detect}"
+    head = f"{source},atrim=end={head_end:.6f},{shape},{detect},anullsink"
     tail = (f"{seek_to(source, tail_start)},atrim=start={tail_start:.6f},{_EOF_PROBE},{shape},"
-            f"{detect},{_NO_DIGITAL_SILENCE}")  # fmt: skip
-    step = (tail_start - head_end) / (_CHUNKS + 1)
-    samples = []
-    for index in range(1, _CHUNKS + 1):
-        at = head_end + step * index - _CHUNK_S / 2
-        window = f"atrim=start={at:.6f}:end={at + _CHUNK_S:.6f}"
-        samples.append(f"{seek_to(source, at)},{window},{shape}")
-    return _concat([head, *samples, tail])
+            f"{detect},anullsink")  # fmt: skip
+    return ";".join([head, tail, _windows(source, facts, [i + 0.5 for i in range(SAMPLES)])])
 
 
-def _concat(chains: list[str]) -> str:
-    labelled = [f"{chain},asetpts=N/SR/TB[e{index}]" for index, chain in enumerate(chains)]
-    labels = "".join(f"[e{index}]" for index in range(len(chains)))
-    joined = (f"{labels}concat=n={len(chains)}:v=0:a=1,ebur128=peak=sample:framelog=verbose,"
-              "asetnsamples=n=65536:p=0[out0]")  # fmt: skip
-    return ";".join([*labelled, joined])
+def more_samples_graph(source: str, facts: StreamFacts) -> str:
+    """``SAMPLES - 1`` more windows, each between two of ``estimate_graph``'s."""
+    return _windows(source, facts, [i + 1.0 for i in range(SAMPLES - 1)])
+
+
+def _windows(source: str, facts: StreamFacts, positions: list[float]) -> str:
+    """Windows of ``SAMPLE_S`` centred at ``positions`` (in SAMPLES-ths of the file), joined
+    and measured; the blocks are logged, so each window's loudness can be told apart."""
+    declared = facts.declared_s or 0.0
+    shape = "aformat=channel_layouts=mono|stereo"
+    chains = []
+    for index, position in enumerate(positions):
+        at = facts.start_s + declared * position / SAMPLES - SAMPLE_S / 2
+        window = f"atrim=start={at:.6f}:end={at + SAMPLE_S:.6f}"
+        chains.append(f"{seek_to(source, at)},{window},{shape},asetpts=N/SR/TB[s{index}]")
+    labels = "".join(f"[s{index}]" for index in range(len(positions)))
+    measure = (f"{labels}concat=n={len(positions)}:v=0:a=1,ebur128=peak=sample:framelog=info,"
+               "asetnsamples=n=65536:p=0[out]")  # fmt: skip
+    return ";".join([*chains, measure])
+
+
+def sampling_error_db(log: str) -> float | None:
+    """How sure a guess from ``SAMPLE_S`` windows is: the standard error of their mean power,
+    in dB (from each window's blocks that lie wholly inside it). None when all is silent."""
+    powers: dict[int, list[float]] = {}
+    for at, value in _TIMED_BLOCK.findall(log):
+        t = float(at)
+        window = max(0, math.ceil(t / SAMPLE_S - 1e-6) - 1)
+        if value != "nan" and t - window * SAMPLE_S >= 0.4 - 1e-6:
+            level = float(value)  # silence (under the absolute gate) has no power to count
+            powers.setdefault(window, []).append(
+                10 ** (level / 10) if level > _ABSOLUTE_GATE_LUFS else 0.0
+            )
+    means = [sum(p) / len(p) for p in powers.values()]
+    if len(means) < 2 or sum(means) <= 0:
+        return None
+    mean = sum(means) / len(means)
+    spread = math.sqrt(sum((m - mean) ** 2 for m in means) / (len(means) - 1))
+    return 10 * math.log10(1 + spread / math.sqrt(len(means)) / mean)
 
 
 def end_of_audio(log: str) -> float | None:
@@ -313,9 +348,19 @@ def guess_analysis(log: str, facts: StreamFacts) -> Analysis | None:
     return Analysis(
         facts=facts,
         decoded_s=decoded,
-        loudness_lufs=summary_loudness(log),
+        loudness_lufs=integrated_loudness(momentary_blocks(log)),
         peak_db=peak_db(log),
         silences=tuple(found),
+    )
+
+
+def with_more_samples(guess: Analysis, first: str, more: str) -> Analysis:
+    """``guess`` (from ``first``, ``estimate_graph``'s log) with the windows of ``more``
+    (``more_samples_graph``'s log) measured in: all their blocks gated as one."""
+    return dataclasses.replace(
+        guess,
+        loudness_lufs=integrated_loudness(momentary_blocks(first) + momentary_blocks(more)),
+        peak_db=max(guess.peak_db, peak_db(more)),
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from spotsyncd.core.config import AudioConfig
 from spotsyncd.core.errors import CancelledError, PermanentError
+from spotsyncd.media import audio_analysis as aa
 from spotsyncd.media.audio import FfmpegAudioProcessor
 from spotsyncd.media.ffmpeg_jobs import FfmpegJobs
 from tests.fakes.audio import FFMPEG, duration, loudness, make_audio, probe_json
@@ -256,8 +257,9 @@ def _bed_with_burst(path: Path, burst_at: float | None) -> Path:
         # 3 kHz (K-weighting adds ~3.5 dB) 7 dB over the bed's peak for 1.5 s: ~1 LU more
         # for the whole file, and peaks the gain for -14 LUFS keeps under the ceiling (no
         # limiter). Gated by time, not delayed: amix would mix a delayed stream from its start.
+        during = f"between(t,{burst_at:.3f},{burst_at + 1.5:.3f})"
         burst = (f"sine=f=3000:sample_rate=48000:duration=60,volume=eval=frame:"
-                 f"volume='if(between(t,{burst_at},{burst_at + 1.5}),0.398,0)'")  # fmt: skip
+                 f"volume='if({during},0.398,0)'")  # fmt: skip
         mix = "amix=inputs=2:normalize=0,aformat=channel_layouts=stereo"
         graph = f"{bed}[bed];{burst}[burst];[bed][burst]{mix}"
     subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-filter_complex", graph,
@@ -265,7 +267,11 @@ def _bed_with_burst(path: Path, burst_at: float | None) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("burst_at", "kept"), [(None, True), (13.25, False)])
+# Between the 5th and 6th of the estimate's samples (1 s windows spread over the 60 s).
+_BETWEEN_SAMPLES = 60.01 * 4.5 / aa.SAMPLES + aa.SAMPLE_S / 2 + 0.25
+
+
+@pytest.mark.parametrize(("burst_at", "kept"), [(None, True), (_BETWEEN_SAMPLES, False)])
 def test_encode_from_the_estimate_is_kept_only_when_the_measurement_agrees(
     processor: FfmpegAudioProcessor,
     tmp_path: Path,
@@ -273,7 +279,7 @@ def test_encode_from_the_estimate_is_kept_only_when_the_measurement_agrees(
     burst_at: float | None,
     kept: bool,
 ) -> None:
-    # The estimate samples 2 s every 4 s of a 60 s file (11-13 s, 15-17 s, ...): a loud burst
+    # The estimate samples 1 s every 3 s of a 60 s file (13-14 s, 16-17 s, ...): a loud burst
     # between samples is missed, so the encode started from the estimate must be redone.
     src = _bed_with_burst(tmp_path / "burst.opus", burst_at)
     with caplog.at_level("DEBUG", logger="spotsyncd.media.audio"):
@@ -284,6 +290,29 @@ def test_encode_from_the_estimate_is_kept_only_when_the_measurement_agrees(
     assert abs(measured["lufs"] - -14.0) <= 1.0
     assert result.loudness_lufs is not None and abs(result.loudness_lufs - measured["lufs"]) < 0.6
     _assert_only(tmp_path / "out", "audio.mp3")
+
+
+@pytest.mark.parametrize("varying", [False, True])
+def test_an_unsure_first_guess_samples_more_before_encoding(
+    processor: FfmpegAudioProcessor,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    varying: bool,
+) -> None:
+    # 64 s: steady, or 4 s sections alternating 8 dB apart (the first windows disagree).
+    src = tmp_path / "sections.opus"
+    level = "if(lt(mod(t,8),4),1,0.4)" if varying else "0.7"
+    graph = (f"sine=f=440:sample_rate=48000:duration=64,volume=eval=frame:volume='{level}',"
+             "aformat=channel_layouts=stereo")  # fmt: skip
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-filter_complex", graph,
+                    "-c:a", "libopus", "-b:a", "96k", str(src)], check=True)  # fmt: skip
+
+    with caplog.at_level("DEBUG", logger="spotsyncd.media.audio"):
+        result = processor.process(src, tmp_path / "out", AudioConfig())
+
+    assert ("sampled more" in caplog.text) is varying
+    assert "kept the encode" in caplog.text, "the guess was close enough to keep its encode"
+    assert abs(loudness(result.path)["lufs"] - -14.0) <= 1.0
 
 
 def test_an_estimate_that_needs_the_limiter_is_measured_before_one_encode(
