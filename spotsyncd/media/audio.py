@@ -10,9 +10,10 @@ single-threaded and is the cost; loudness must be known before it starts. So:
 
 1. **Probe** - ``ffmpeg -i`` alone (~10 ms): codec, rate, duration, demuxer. The bundle has no
    ffprobe; the banner has what we need, and garbage fails here with a clear message.
-2. **Estimate** (~8% of a bare encode's CPU) - one process decodes both ends whole (that is where
-   silence is trimmed; the tail to the real end of the file, which it logs) and ten 2 s samples
-   of the middle, and measures them (``audio_analysis``).
+2. **Estimate** (~6-7% of a bare encode's CPU) - one process decodes both ends whole to find
+   the silence to trim (the tail to the real end of the file, which it logs) and measures the
+   loudness of sixteen 1 s windows spread over the file; when they disagree, a second process
+   measures fifteen more between them (``audio_analysis``).
 3. **Encode from the estimate and measure the kept audio in the same process**: the decoded
    audio is trimmed at the start and split (``asplit``); one branch is end-trimmed, gained and
    encoded, the other runs ``ebur128`` into a sink inside the graph. One decode, one output:
@@ -158,8 +159,10 @@ class FfmpegAudioProcessor:
         if graph is None:
             return None
         first = self._run_graph(jobs, work, graph)
-        guess = aa.guess_analysis(first, facts) if first is not None else None
-        if guess is None or first is None:
+        if first is None:
+            return None
+        guess = aa.guess_analysis(first, facts)
+        if guess is None:
             return None
         error = aa.sampling_error_db(first)
         if error is None or error <= aa.SAMPLING_ERROR_DB:

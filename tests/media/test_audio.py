@@ -55,16 +55,21 @@ def test_every_input_codec_becomes_loudness_normalised_trimmed_mp3(
     assert result.loudness_lufs == pytest.approx(-14.0, abs=0.05)
 
 
+def _peaky(path: Path, *, seconds: float, tone_db: float, click_every_s: float) -> Path:
+    """A 440 Hz tone with 2 ms clicks at 0.9 every ``click_every_s``, as FLAC."""
+    graph = (f"sine=f=440:sample_rate=44100:duration={seconds},volume={tone_db}dB[tone];"
+             f"aevalsrc='if(lt(mod(t,{click_every_s}),0.002),0.9,0)':s=44100:d={seconds}[clicks];"
+             "[tone][clicks]amix=inputs=2:normalize=0,aformat=channel_layouts=stereo")  # fmt: skip
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-filter_complex", graph,
+                    "-c:a", "flac", str(path)], check=True)  # fmt: skip
+    return path
+
+
 def test_quiet_peaky_input_is_limited_to_the_true_peak_ceiling(
     processor: FfmpegAudioProcessor, tmp_path: Path
 ) -> None:
     # A quiet tone with loud clicks: reaching -14 LUFS needs a gain the peaks cannot take.
-    src = tmp_path / "peaky.flac"
-    graph = ("sine=f=440:sample_rate=44100:duration=6[tone];"
-             "aevalsrc='if(lt(mod(t,1),0.002),0.9,0)':s=44100:d=6[clicks];"
-             "[tone][clicks]amix=inputs=2:normalize=0,aformat=channel_layouts=stereo")  # fmt: skip
-    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-filter_complex", graph,
-                    "-c:a", "flac", str(src)], check=True)  # fmt: skip
+    src = _peaky(tmp_path / "peaky.flac", seconds=6, tone_db=0, click_every_s=1)
     before = loudness(src)
     assert before["true_peak"] - before["lufs"] > 13, "the fixture must be peaky"
 
@@ -320,12 +325,7 @@ def test_an_estimate_that_needs_the_limiter_is_measured_before_one_encode(
 ) -> None:
     # Long enough to be estimated; quiet with loud clicks in every sample the estimate takes,
     # so the estimate already needs the limiter: an encode from it could never be kept.
-    src = tmp_path / "peaky-long.flac"
-    graph = ("sine=f=440:sample_rate=44100:duration=40,volume=-12dB[tone];"
-             "aevalsrc='if(lt(mod(t,0.5),0.002),0.9,0)':s=44100:d=40[clicks];"
-             "[tone][clicks]amix=inputs=2:normalize=0,aformat=channel_layouts=stereo")  # fmt: skip
-    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-filter_complex", graph,
-                    "-c:a", "flac", str(src)], check=True)  # fmt: skip
+    src = _peaky(tmp_path / "peaky-long.flac", seconds=40, tone_db=-12, click_every_s=0.5)
     started: list[list[str]] = []
     real_start = FfmpegJobs.start
 

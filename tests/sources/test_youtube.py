@@ -95,14 +95,20 @@ def test_direct_audio_url_lands_in_dest_dir_with_meta(
     assert seen and seen[-1] == len(audio_files[ext])
 
 
+@pytest.fixture
+def two_urls(server: LoopbackServer, audio_files: dict[str, bytes]) -> tuple[str, str]:
+    """An mp3 and an m4a on the loopback server."""
+    return (server.add("/one.mp3", audio_files["mp3"], "audio/mpeg"),
+            server.add("/two.m4a", audio_files["m4a"], "audio/mp4"))  # fmt: skip
+
+
 def test_downloads_share_idle_youtubedls_but_each_has_its_own_folder_and_hooks(
-    server: LoopbackServer,
+    two_urls: tuple[str, str],
     downloader: YtDlpDownloader,
     tmp_path: Path,
     audio_files: dict[str, bytes],
 ) -> None:
-    first_url = server.add("/one.mp3", audio_files["mp3"], "audio/mpeg")
-    second_url = server.add("/two.m4a", audio_files["m4a"], "audio/mp4")
+    first_url, second_url = two_urls
     first: list[int] = []
     second: list[int] = []
 
@@ -122,20 +128,19 @@ def test_downloads_share_idle_youtubedls_but_each_has_its_own_folder_and_hooks(
     assert two.path.read_bytes() == audio_files["m4a"]
     assert heard > 0 and len(first) == heard and second, "progress went to the right call"
     with pytest.raises(PermanentError, match="404"):
-        downloader.download(server.url("/gone.mp3"), tmp_path / "c")
+        downloader.download(first_url.replace("one.mp3", "gone.mp3"), tmp_path / "c")
     assert downloader._idle == [], "an error leaves no half-used YoutubeDL behind"
     again = downloader.download(first_url, tmp_path / "d")
     assert again.path.read_bytes() == audio_files["mp3"]
 
 
 def test_downloads_at_once_use_a_youtubedl_each_and_keep_both(
-    server: LoopbackServer,
+    two_urls: tuple[str, str],
     downloader: YtDlpDownloader,
     tmp_path: Path,
     audio_files: dict[str, bytes],
 ) -> None:
-    first_url = server.add("/one.mp3", audio_files["mp3"], "audio/mpeg")
-    second_url = server.add("/two.m4a", audio_files["m4a"], "audio/mp4")
+    first_url, second_url = two_urls
     inner: list[Downloaded] = []
 
     def start_another(_: object) -> None:  # runs inside the first download, once
