@@ -12,8 +12,8 @@ single-threaded and is the cost; loudness must be known before it starts. So:
    ffprobe; the banner has what we need, and garbage fails here with a clear message.
 2. **Estimate** (~6-7% of a bare encode's CPU) - one process decodes both ends whole to find
    the silence to trim (the tail to the real end of the file, which it logs) and measures the
-   loudness of sixteen 1 s windows spread over the file; when they disagree, a second process
-   measures fifteen more between them (``audio_analysis``).
+   loudness of sixteen 1 s windows spread over the file; when they disagree, another process
+   measures fifteen more between them, and a long file more again (``audio_analysis``).
 3. **Encode from the estimate and measure the kept audio in the same process**: the decoded
    audio is trimmed at the start and split (``asplit``); one branch is end-trimmed, gained and
    encoded, the other runs ``ebur128`` into a sink inside the graph. One decode, one output:
@@ -164,15 +164,21 @@ class FfmpegAudioProcessor:
         guess = aa.guess_analysis(first, facts)
         if guess is None:
             return None
-        error = aa.sampling_error_db(first)
-        if error is None or error <= aa.SAMPLING_ERROR_DB:
-            return guess
-        # Loudness varies along the file: a guess this unsure would often miss and its encode
-        # be thrown away; more windows cost far less than that.
-        more = self._run_graph(jobs, work, aa.more_samples_graph(work.amovie(facts), facts))
-        log.debug("%s: the first guess was ±%.2f dB; %s", work.src.name, error,
-                  "sampled more" if more is not None else "more samples failed")  # fmt: skip
-        return aa.with_more_samples(guess, first, more) if more is not None else guess
+        logs = [first]
+        for pass_index in range(1, aa.sample_passes(facts)):
+            error = aa.sampling_error_db(*logs)
+            if error is None or error <= aa.SAMPLING_ERROR_DB:
+                break
+            # Loudness varies along the file: a guess this unsure would often miss and its
+            # encode be thrown away; more windows cost far less than that.
+            graph = aa.more_samples_graph(work.amovie(facts), facts, pass_index)
+            more = self._run_graph(jobs, work, graph)
+            log.debug("%s: the guess was ±%.2f dB; %s", work.src.name, error,
+                      "sampled more" if more is not None else "more samples failed")  # fmt: skip
+            if more is None:
+                break
+            logs.append(more)
+        return aa.with_more_samples(guess, *logs) if len(logs) > 1 else guess
 
     def _run_graph(self, jobs: FfmpegJobs, work: _Work, graph: str) -> str | None:
         """The log of a ``-filter_complex`` graph with output ``[out]``; None if it failed."""

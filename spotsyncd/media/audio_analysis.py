@@ -237,9 +237,12 @@ _EDGE_S = 8.0  # the ends are decoded whole: that is where the silence to trim i
 # guess better than fewer, longer ones for the same decoding (``python -m bench.estimate_model``).
 SAMPLES = 16
 SAMPLE_S = 1.0
-# A first guess whose windows disagree by more than this (standard error of their mean power)
-# samples SAMPLES - 1 more windows, between the first ones, before encoding from it.
+# A guess whose windows disagree by more than this (standard error of their mean power) samples
+# more windows, between the ones it has, before encoding from it: SAMPLES - 1, then twice as many
+# each time, while all the windows together stay within MAX_SAMPLED_SHARE of the file (a long
+# file's encode, which a wrong guess would waste, is long too) or the first two passes.
 SAMPLING_ERROR_DB = 0.2
+MAX_SAMPLED_SHARE = 0.05
 PREROLL_S = 0.1  # decoded before a seek point and cut: see ``seek_to``
 # The tail's frames, logged in large blocks: the last one says where the file really ends.
 _EOF_PROBE = "asetnsamples=n=65536:p=0,ashowinfo"
@@ -280,9 +283,32 @@ def estimate_graph(source: str, facts: StreamFacts, settings: AudioConfig) -> st
     return ";".join([head, tail, _windows(source, facts, [i + 0.5 for i in range(SAMPLES)])])
 
 
-def more_samples_graph(source: str, facts: StreamFacts) -> str:
-    """``SAMPLES - 1`` more windows, each between two of ``estimate_graph``'s."""
-    return _windows(source, facts, [i + 1.0 for i in range(SAMPLES - 1)])
+def more_samples_graph(source: str, facts: StreamFacts, pass_index: int) -> str:
+    """The windows of sampling pass ``pass_index`` (1, 2...), between those sampled before."""
+    return _windows(source, facts, sample_positions(pass_index))
+
+
+def sample_positions(pass_index: int) -> list[float]:
+    """Window centres (in SAMPLES-ths of the file) pass ``pass_index`` adds: 0 is the first
+    ``SAMPLES``; 1 puts one between each two of them; every later pass one between each two
+    of all before it (twice as many as all the windows so far, roughly)."""
+    if pass_index == 0:
+        return [i + 0.5 for i in range(SAMPLES)]
+    if pass_index == 1:
+        return [i + 1.0 for i in range(SAMPLES - 1)]
+    step = 0.5 ** (pass_index - 1)
+    per_part = 2 ** (pass_index - 1)
+    return [i + step / 2 + m * step for i in range(SAMPLES) for m in range(per_part)]
+
+
+def sample_passes(facts: StreamFacts) -> int:
+    """How many sampling passes ``facts``' file may take (see ``MAX_SAMPLED_SHARE``)."""
+    allowed = max(2 * SAMPLES - 1, MAX_SAMPLED_SHARE * (facts.declared_s or 0.0) / SAMPLE_S)
+    passes, windows = 1, SAMPLES
+    while windows + len(sample_positions(passes)) <= allowed:
+        windows += len(sample_positions(passes))
+        passes += 1
+    return passes
 
 
 def _windows(source: str, facts: StreamFacts, positions: list[float]) -> str:
@@ -301,9 +327,20 @@ def _windows(source: str, facts: StreamFacts, positions: list[float]) -> str:
     return ";".join([*chains, measure])
 
 
-def sampling_error_db(log: str) -> float | None:
+def sampling_error_db(*logs: str) -> float | None:
     """How sure a guess from ``SAMPLE_S`` windows is: the standard error of their mean power,
-    in dB (from each window's blocks that lie wholly inside it). None when all is silent."""
+    in dB (from each window's blocks that lie wholly inside it), over the windows of every log
+    (one per sampling pass). None when all is silent."""
+    means = [power for log in logs for power in _window_powers(log)]
+    if len(means) < 2 or sum(means) <= 0:
+        return None
+    mean = sum(means) / len(means)
+    spread = math.sqrt(sum((m - mean) ** 2 for m in means) / (len(means) - 1))
+    return 10 * math.log10(1 + spread / math.sqrt(len(means)) / mean)
+
+
+def _window_powers(log: str) -> list[float]:
+    """The mean power of each window a ``_windows`` graph measured, in order."""
     powers: dict[int, list[float]] = {}
     for at, value in _TIMED_BLOCK.findall(log):
         t = float(at)
@@ -313,12 +350,7 @@ def sampling_error_db(log: str) -> float | None:
             powers.setdefault(window, []).append(
                 10 ** (level / 10) if level > _ABSOLUTE_GATE_LUFS else 0.0
             )
-    means = [sum(p) / len(p) for p in powers.values()]
-    if len(means) < 2 or sum(means) <= 0:
-        return None
-    mean = sum(means) / len(means)
-    spread = math.sqrt(sum((m - mean) ** 2 for m in means) / (len(means) - 1))
-    return 10 * math.log10(1 + spread / math.sqrt(len(means)) / mean)
+    return [sum(p) / len(p) for p in powers.values()]
 
 
 def end_of_audio(log: str) -> float | None:
@@ -354,13 +386,14 @@ def guess_analysis(log: str, facts: StreamFacts) -> Analysis | None:
     )
 
 
-def with_more_samples(guess: Analysis, first: str, more: str) -> Analysis:
+def with_more_samples(guess: Analysis, first: str, *more: str) -> Analysis:
     """``guess`` (from ``first``, ``estimate_graph``'s log) with the windows of ``more``
-    (``more_samples_graph``'s log) measured in: all their blocks gated as one."""
+    (``more_samples_graph``'s logs) measured in: all their blocks gated as one."""
+    blocks = [block for log in (first, *more) for block in momentary_blocks(log)]
     return dataclasses.replace(
         guess,
-        loudness_lufs=integrated_loudness(momentary_blocks(first) + momentary_blocks(more)),
-        peak_db=max(guess.peak_db, peak_db(more)),
+        loudness_lufs=integrated_loudness(blocks),
+        peak_db=max([guess.peak_db, *(peak_db(log) for log in more)]),
     )
 
 

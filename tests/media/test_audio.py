@@ -320,6 +320,28 @@ def test_an_unsure_first_guess_samples_more_before_encoding(
     assert abs(loudness(result.path)["lufs"] - -14.0) <= 1.0
 
 
+def test_a_file_may_sample_again_while_its_windows_still_disagree(
+    processor: FfmpegAudioProcessor,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As if this minute were a long file: windows may take up all of it. 4 s sections 8 dB
+    # apart still disagree after 31 windows, so a third pass samples 32 more.
+    monkeypatch.setattr(aa, "MAX_SAMPLED_SHARE", 1.0)
+    src = tmp_path / "sections.opus"
+    graph = ("sine=f=440:sample_rate=48000:duration=64,volume=eval=frame:"
+             "volume='if(lt(mod(t,8),4),1,0.4)',aformat=channel_layouts=stereo")  # fmt: skip
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-filter_complex", graph,
+                    "-c:a", "libopus", "-b:a", "96k", str(src)], check=True)  # fmt: skip
+
+    with caplog.at_level("DEBUG", logger="spotsyncd.media.audio"):
+        result = processor.process(src, tmp_path / "out", AudioConfig())
+
+    assert caplog.text.count("sampled more") == 2
+    assert abs(loudness(result.path)["lufs"] - -14.0) <= 1.0
+
+
 def test_an_estimate_that_needs_the_limiter_is_measured_before_one_encode(
     processor: FfmpegAudioProcessor, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

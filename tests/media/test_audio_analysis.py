@@ -160,3 +160,29 @@ def test_sampling_error_is_small_for_steady_windows_and_large_for_varying_ones()
     assert varying is not None and varying > aa.SAMPLING_ERROR_DB
     assert aa.sampling_error_db(_blocks([-120.0] * 16)) is None, "silence: nothing to be sure of"
     assert aa.sampling_error_db("no blocks at all") is None
+
+
+def test_each_sampling_pass_puts_its_windows_between_the_ones_before() -> None:
+    taken: list[float] = []
+    for pass_index in range(4):
+        taken += aa.sample_positions(pass_index)
+        ordered = sorted(taken)
+        steps = {round(b - a, 6) for a, b in zip(ordered, ordered[1:], strict=False)}
+        assert len(set(taken)) == len(taken), "no window twice"
+        assert ordered[0] > 0 and ordered[-1] < aa.SAMPLES
+        assert len(steps) == 1, f"evenly spread after pass {pass_index}: {steps}"
+    assert len(taken) == 16 + 15 + 32 + 64
+
+
+def test_a_long_file_may_sample_more_passes_than_a_song() -> None:
+    song = aa.StreamFacts("mp3", "mp3", 44100, declared_s=180.0, start_s=0.0)
+    podcast = aa.StreamFacts("mp3", "mp3", 44100, declared_s=3600.0, start_s=0.0)
+    assert aa.sample_passes(song) == 2  # 16 + 15 windows
+    assert aa.sample_passes(podcast) == 4  # 16 + 15 + 32 + 64 = 127 s, within 5 % of an hour
+
+
+def test_sampling_error_counts_the_windows_of_every_pass() -> None:
+    one = aa.sampling_error_db(_blocks([-20.0, -26.0] * 8))
+    both = aa.sampling_error_db(_blocks([-20.0, -26.0] * 8), _blocks([-20.0, -26.0] * 8))
+    assert one is not None and both is not None
+    assert both < one, "twice the windows, the same spread: a surer mean"
