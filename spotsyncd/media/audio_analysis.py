@@ -243,6 +243,7 @@ SAMPLE_S = 1.0
 # file's encode, which a wrong guess would waste, is long too) or the first two passes.
 SAMPLING_ERROR_DB = 0.2
 MAX_SAMPLED_SHARE = 0.05
+_MAX_PASS_WINDOWS = 64  # each window opens the file once: one process keeps few open
 PREROLL_S = 0.1  # decoded before a seek point and cut: see ``seek_to``
 # The tail's frames, logged in large blocks: the last one says where the file really ends.
 _EOF_PROBE = "asetnsamples=n=65536:p=0,ashowinfo"
@@ -280,7 +281,7 @@ def estimate_graph(source: str, facts: StreamFacts, settings: AudioConfig) -> st
     head = f"{source},atrim=end={head_end:.6f},{shape},{detect},anullsink"
     tail = (f"{seek_to(source, tail_start)},atrim=start={tail_start:.6f},{_EOF_PROBE},{shape},"
             f"{detect},anullsink")  # fmt: skip
-    return ";".join([head, tail, _windows(source, facts, [i + 0.5 for i in range(SAMPLES)])])
+    return ";".join([head, tail, _windows(source, facts, sample_positions(0))])
 
 
 def more_samples_graph(source: str, facts: StreamFacts, pass_index: int) -> str:
@@ -305,7 +306,8 @@ def sample_passes(facts: StreamFacts) -> int:
     """How many sampling passes ``facts``' file may take (see ``MAX_SAMPLED_SHARE``)."""
     allowed = max(2 * SAMPLES - 1, MAX_SAMPLED_SHARE * (facts.declared_s or 0.0) / SAMPLE_S)
     passes, windows = 1, SAMPLES
-    while windows + len(sample_positions(passes)) <= allowed:
+    while (len(sample_positions(passes)) <= _MAX_PASS_WINDOWS
+           and windows + len(sample_positions(passes)) <= allowed):  # fmt: skip
         windows += len(sample_positions(passes))
         passes += 1
     return passes

@@ -179,6 +179,8 @@ def test_a_long_file_may_sample_more_passes_than_a_song() -> None:
     podcast = aa.StreamFacts("mp3", "mp3", 44100, declared_s=3600.0, start_s=0.0)
     assert aa.sample_passes(song) == 2  # 16 + 15 windows
     assert aa.sample_passes(podcast) == 4  # 16 + 15 + 32 + 64 = 127 s, within 5 % of an hour
+    audiobook = aa.StreamFacts("mp3", "mp3", 44100, declared_s=36000.0, start_s=0.0)
+    assert aa.sample_passes(audiobook) == 4, "a pass opens the file at most 64 times"
 
 
 def test_sampling_error_counts_the_windows_of_every_pass() -> None:
