@@ -178,13 +178,17 @@ _NO_ROUTE_ERRNOS = frozenset(
     for name in ("ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENETDOWN", "EHOSTDOWN")
     if hasattr(errno, name)
 )
-_NETWORK_DOWN_PHRASES = (
-    "name or service not known", "temporary failure in name resolution",
-    "nodename nor servname provided", "failed to resolve", "getaddrinfo failed",
-    "no address associated with hostname", "name resolution",
-    "connection refused", "network is unreachable", "no route to host", "host is unreachable",
-    "network is down", "connect timeout",
-)  # fmt: skip
+_NO_NAME = "name resolution failed"
+# Message phrases (lower case) that mean the same when no errno says so, and what they mean.
+_NETWORK_DOWN_PHRASES = {
+    "name or service not known": _NO_NAME, "temporary failure in name resolution": _NO_NAME,
+    "nodename nor servname provided": _NO_NAME, "failed to resolve": _NO_NAME,
+    "getaddrinfo failed": _NO_NAME, "no address associated with hostname": _NO_NAME,
+    "name resolution": _NO_NAME,
+    "connection refused": "connection refused", "network is unreachable": "network is unreachable",
+    "no route to host": "no route to host", "host is unreachable": "host is unreachable",
+    "network is down": "network is down", "connect timeout": "connection timed out",
+}  # fmt: skip
 
 
 def network_down_cause(exc: BaseException) -> str | None:
@@ -201,7 +205,7 @@ def network_down_cause(exc: BaseException) -> str | None:
             continue
         seen.add(id(current))
         if isinstance(current, socket.gaierror):
-            return "name resolution failed"
+            return _NO_NAME
         number = getattr(current, "errno", None)
         if isinstance(current, ConnectionRefusedError) or number == errno.ECONNREFUSED:
             return "connection refused"
@@ -223,12 +227,7 @@ def network_down_cause(exc: BaseException) -> str | None:
             if isinstance(arg, BaseException):
                 pending.append(arg)
     text = str(exc).lower()
-    for phrase in _NETWORK_DOWN_PHRASES:
-        if phrase in text:
-            if "resol" in phrase or "name" in phrase:
-                return "name resolution failed"
-            return "connection timed out" if phrase == "connect timeout" else phrase
-    return None
+    return next((cause for phrase, cause in _NETWORK_DOWN_PHRASES.items() if phrase in text), None)
 
 
 def log_problem(logger: logging.Logger, what: str, exc: BaseException) -> None:
