@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from spotsyncd.core.config import AudioConfig
@@ -30,6 +30,8 @@ _RELATIVE_GATE_LU = -10.0
 _TIME = r"(\d+):(\d\d):(\d\d(?:\.\d+)?)"
 _SUMMARY_LOUDNESS = re.compile(r"Integrated loudness:\s+I:\s+(-?[\d.]+) LUFS")
 _NUMBER = r"(-?[\d.]+|-?inf|nan)"
+# One ebur128 ``framelog=info`` line: its time and momentary loudness.
+_TIMED_BLOCK = re.compile(rf" t: ([\d.]+)\s+TARGET:\S+ LUFS\s+M:\s*{_NUMBER}")
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,7 @@ def last_measured_time(log: str) -> float | None:
 
 def momentary_blocks(log: str) -> list[float]:
     """ebur128's momentary loudness (LUFS) every 100 ms, from ``framelog=info``."""
-    values = re.findall(rf" t: [\d.]+\s+TARGET:\S+ LUFS\s+M:\s*{_NUMBER}", log)
-    return [float(v) for v in values if v != "nan"]
+    return [float(v) for _, v in _TIMED_BLOCK.findall(log) if v != "nan"]
 
 
 def integrated_loudness(blocks: Iterable[float]) -> float | None:
@@ -249,7 +250,6 @@ PREROLL_S = 0.1  # decoded before a seek point and cut: see ``seek_to``
 _EOF_PROBE = "asetnsamples=n=65536:p=0,ashowinfo"
 _FRAME = re.compile(r"Parsed_ashowinfo_\d+ @ [^\]]*\] n:\d+ pts:-?\d+ pts_time:(-?[\d.]+) .*?"
                     r"rate:(\d+) nb_samples:(\d+)")  # fmt: skip
-_TIMED_BLOCK = re.compile(rf" t: ([\d.]+)\s+TARGET:\S+ LUFS\s+M:\s*{_NUMBER}")
 
 
 def seek_to(source: str, at: float) -> str:
@@ -333,12 +333,16 @@ def sampling_error_db(*logs: str) -> float | None:
     """How sure a guess from ``SAMPLE_S`` windows is: the standard error of their mean power,
     in dB (from each window's blocks that lie wholly inside it), over the windows of every log
     (one per sampling pass). None when all is silent."""
-    means = [power for log in logs for power in _window_powers(log)]
-    if len(means) < 2 or sum(means) <= 0:
+    return standard_error_db([power for log in logs for power in _window_powers(log)])
+
+
+def standard_error_db(powers: Sequence[float]) -> float | None:
+    """The standard error of the mean of ``powers`` (linear), in dB; None for silence."""
+    if len(powers) < 2 or sum(powers) <= 0:
         return None
-    mean = sum(means) / len(means)
-    spread = math.sqrt(sum((m - mean) ** 2 for m in means) / (len(means) - 1))
-    return 10 * math.log10(1 + spread / math.sqrt(len(means)) / mean)
+    mean = sum(powers) / len(powers)
+    spread = math.sqrt(sum((p - mean) ** 2 for p in powers) / (len(powers) - 1))
+    return 10 * math.log10(1 + spread / math.sqrt(len(powers)) / mean)
 
 
 def _window_powers(log: str) -> list[float]:
