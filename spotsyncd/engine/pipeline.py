@@ -139,7 +139,20 @@ class Pipeline:
         stages: Stages | None = None,
     ) -> JobResult:
         """The whole job. With ``stages`` its network steps hold an I/O slot and its audio
-        steps a CPU slot (see stages.py); without, it runs at once."""
+        steps a CPU slot (see stages.py); without, it runs at once. A job that ends (filed,
+        expanded, a duplicate, or found filed by an interrupted run) leaves nothing in staging;
+        one that raises keeps its folder for the retry to resume."""
+        result = self._run(job, cancel, progress, stages)
+        shutil.rmtree(staging_dir_for(self.config, job.track.id), ignore_errors=True)
+        return result
+
+    def _run(
+        self,
+        job: ClaimedJob,
+        cancel: threading.Event,
+        progress: Callable[[Progress], None] | None,
+        stages: Stages | None,
+    ) -> JobResult:
         track = job.track
         timings: dict[str, float] = {}
         with io_step(stages, cancel, timings):
@@ -300,7 +313,6 @@ class Pipeline:
                 self.adapters.lyrics.place_beside(final, lyrics)
             self._remove_replaced(track, final)
         process_s = time.monotonic() - started
-        shutil.rmtree(fetched.staging, ignore_errors=True)
         return JobResult(
             kind="file",
             path=final,

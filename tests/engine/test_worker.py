@@ -365,3 +365,23 @@ def test_a_search_that_cannot_reach_anything_waits_for_the_network(tmp_path: Pat
     finally:
         pool.stop(timeout_s=2)
         ledger.close()
+
+
+def test_a_job_found_filed_by_an_interrupted_run_leaves_nothing_in_staging(world: Any) -> None:
+    """Killed after the final move, before the ledger said done: the restart finds the file,
+    downloads nothing, and removes what the killed run left in staging."""
+    config, ledger, _circuits, downloader, _spotify, pool = world
+    _add(ledger, ["http://127.0.0.1:9/moved.mp3"])
+    track = ledger.tracks()[0]
+    assert ledger.reserve_path(track.id, "Fake/moved.mp3")
+    filed = config.library_dir / "Fake" / "moved.mp3"
+    filed.parent.mkdir(parents=True)
+    filed.write_bytes(b"ID3audio|" + track.key.encode())
+    leftover = config.staging_dir / f"track-{track.id}" / "out"
+    leftover.mkdir(parents=True)
+    (leftover / "audio.mp3").write_bytes(b"ID3audio")
+    pool.start()
+    _wait(lambda: ledger.counts()["done"] == 1)
+    assert downloader.calls == []
+    assert not any(config.staging_dir.iterdir())
+    assert ledger.tracks()[0].path == "Fake/moved.mp3"
