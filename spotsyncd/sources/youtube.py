@@ -154,13 +154,12 @@ class YtDlpDownloader:
                         raise _Refused(f"{url}: yt-dlp chose a non-http(s) media URL")
 
         try:
-            with self._download_ydl(dest_dir, on_progress, guard) as ydl:
-                # Two steps (what extract_info does inside) so a list is refused before any of
-                # its items is fetched; the guard still catches lists reached by a redirect.
-                found = ydl.extract_info(url, download=False, process=False)
-                if isinstance(found, dict) and found.get("_type") in _LIST_TYPES:
-                    raise _Refused(_NOT_ONE_TRACK.format(url=url))
-                info = ydl.process_ie_result(found, download=True)
+            try:
+                info = self._fetch(url, dest_dir, on_progress, guard)
+            except YoutubeDLError as exc:
+                if not self._drop_unresumable(exc, dest_dir, url):
+                    raise
+                info = self._fetch(url, dest_dir, on_progress, guard)
         except _Cancelled:
             raise CancelledError(
                 f"download of {url} was cancelled; the partial file is kept "
@@ -177,6 +176,37 @@ class YtDlpDownloader:
             info=sanitise_info(info),
             meta=meta_from_info(info),
         )
+
+    def _fetch(
+        self,
+        url: str,
+        dest_dir: Path,
+        on_progress: Callable[[Mapping[str, Any]], None],
+        guard: Callable[..., None],
+    ) -> Any:
+        with self._download_ydl(dest_dir, on_progress, guard) as ydl:
+            # Two steps (what extract_info does inside) so a list is refused before any of
+            # its items is fetched; the guard still catches lists reached by a redirect.
+            found = ydl.extract_info(url, download=False, process=False)
+            if isinstance(found, dict) and found.get("_type") in _LIST_TYPES:
+                raise _Refused(_NOT_ONE_TRACK.format(url=url))
+            return ydl.process_ie_result(found, download=True)
+
+    def _drop_unresumable(self, exc: YoutubeDLError, dest_dir: Path, url: str) -> bool:
+        """A ``.part`` the server will not resume (HTTP 416: it holds the whole file, killed
+        before yt-dlp renamed it, or a rotated CDN URL serves another size) fails every retry:
+        yt-dlp's own recovery asks again without a range but keeps the Range header (its issue
+        12994). Remove the partial files so the next try starts from the first byte."""
+        parts = list(dest_dir.glob("*.part"))
+        if error_facts(exc)[0] != 416 or not parts:
+            return False
+        for part in parts:
+            part.unlink(missing_ok=True)
+        self.log.info(
+            "%s: the server would not resume the partial download (HTTP 416); starting it again",
+            redact(url),
+        )
+        return True
 
     def list(self, url: str) -> Listing | None:
         _require_http(url)

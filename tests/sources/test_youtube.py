@@ -237,6 +237,36 @@ def test_connection_closed_mid_body_resumes_on_next_call(
     )
 
 
+@pytest.mark.parametrize(
+    "extra", [0, 5000], ids=["part-holds-the-whole-file", "part-longer-than-the-file"]
+)
+def test_a_part_the_server_will_not_resume_is_downloaded_again(
+    server: LoopbackServer,
+    downloader: YtDlpDownloader,
+    dest: Path,
+    audio_files: dict[str, bytes],
+    extra: int,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Killed after the last byte but before yt-dlp renamed its .part (or the CDN URL now
+    serves a shorter file): the server answers the resume with 416, which yt-dlp alone turns
+    into the same error on every retry. The download starts over, once."""
+    body = audio_files["mp3"]
+    url = server.add("/whole.mp3", body, "audio/mpeg")
+    dest.mkdir(parents=True)
+    (dest / "source.mp3.part").write_bytes(body + b"\0" * extra)
+
+    with caplog.at_level("INFO"):
+        result = downloader.download(url, dest)
+
+    assert result.path.read_bytes() == body
+    assert [p.name for p in dest.iterdir()] == ["source.mp3"]
+    ranges = [headers.get("Range") for _, _, headers in server.requests]
+    assert f"bytes={len(body) + extra}-" in ranges  # the resume was tried and refused
+    assert ranges[-1] is None  # then the whole file, from the first byte
+    assert "would not resume" in caplog.text
+
+
 def test_stalled_transfer_times_out_as_transient(
     server: LoopbackServer, dest: Path, audio_files: dict[str, bytes]
 ) -> None:
