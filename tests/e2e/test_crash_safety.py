@@ -54,6 +54,11 @@ def test_kill9_at_random_moments(tmp_path: Path, links: int, kills: int) -> None
     rng = random.Random(links * 1000 + kills)
     env = Env(tmp_path / "world", download={"workers": 2})
     with LoopbackServer() as server:
+        # A third of a second per download, as on a slow link: kills land mid-transfer too
+        # (the next run resumes the .part), and a fast machine cannot finish the batch
+        # between two kills (unpaced, an idle machine filed up to six per run and the batch
+        # was done before the last kill).
+        server.pace(80_000)
         urls = _serve_batch(server, tmp_path, links)
         env.drop("batch.txt", urls)
         killed_mid_batch = 0

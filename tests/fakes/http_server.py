@@ -58,6 +58,7 @@ class LoopbackServer:
         self.storm_until = 0.0  # until this time.monotonic(), every request gets storm_status
         self.storm_status = 503
         self._storm_armed: float | None = None  # a storm's length, started by the next request
+        self.bytes_per_s: float | None = None  # bodies trickle at this rate (see pace)
         owner = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -154,6 +155,11 @@ class LoopbackServer:
         self.storm_status = status
         self._storm_armed = seconds
 
+    def pace(self, bytes_per_s: float) -> None:
+        """Send every body at about this rate, as a slow link would: a download takes time,
+        so a client stopped mid-transfer leaves a partial file."""
+        self.bytes_per_s = bytes_per_s
+
     def fail(self, path: str, faults: list[Any]) -> None:
         """Queue faults for ``path``: an int status (with Retry-After: 1 for 429), "close"
         (drop the connection after half the body), or ("stall", seconds)."""
@@ -235,6 +241,17 @@ class LoopbackServer:
                 time.sleep(float(fault[1]))
                 req.close_connection = True
                 return
-            req.wfile.write(chunk)
+            self._send_body(req, chunk)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    def _send_body(self, req: BaseHTTPRequestHandler, body: bytes) -> None:
+        rate = self.bytes_per_s
+        if not rate:
+            req.wfile.write(body)
+            return
+        piece = max(1024, int(rate / 20))  # twenty pieces a second
+        for start in range(0, len(body), piece):
+            req.wfile.write(body[start : start + piece])
+            req.wfile.flush()
+            time.sleep(piece / rate)
