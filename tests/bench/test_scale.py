@@ -44,6 +44,9 @@ def test_quick_run_dispatches_claims_each_job_once_and_files_every_track() -> No
     throughput = result["throughput"]
     assert throughput["tracks"] == 4 and throughput["rounds"] == 1
     assert throughput["local_s"] > 0 and throughput["celery_s"] > 0
-    assert throughput["celery_vs_local"] == pytest.approx(
-        throughput["local_s"] / throughput["celery_s"], rel=0.01
-    )
+    # The seconds are rounded to 0.01 s, the ratio (of the unrounded ones) to 0.001: on
+    # sub-second runs the rounding alone moves the ratio of the printed seconds by > 1 %.
+    local, celery = throughput["local_s"], throughput["celery_s"]
+    ratio = local / celery
+    slack = ratio * (0.005 / local + 0.005 / celery) + 0.0005
+    assert throughput["celery_vs_local"] == pytest.approx(ratio, abs=slack)
