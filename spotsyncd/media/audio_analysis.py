@@ -68,13 +68,17 @@ def _hms(hours: str, minutes: str, seconds: str) -> float:
 
 
 def parse_banner(log: str) -> StreamFacts | None:
-    """Facts about the first audio stream, or None when the banner shows none."""
+    """Facts about the first audio stream, or None when the banner shows none. Its start is
+    its own first timestamp where the banner gives one (in a video, the audio may start later
+    than the file), else the file's."""
     demuxer = re.search(r"Input #0, ([\w,]+), from", log)
-    stream = re.search(r"Stream #0:\d+[^:\n]*: Audio: (\w+)[^,\n]*, (\d+) Hz", log)
+    stream = re.search(r"Stream #0:\d+[^:\n]*: Audio: (\w+)[^,\n]*, (\d+) Hz.*", log)
     if demuxer is None or stream is None:
         return None
     duration = re.search(rf"Duration: {_TIME}", log)
-    start = re.search(r"start: (-?[\d.]+)", log)
+    start = re.search(r", start (-?[\d.]+)", stream.group(0)) or re.search(
+        r"start: (-?[\d.]+)", log
+    )
     return StreamFacts(
         demuxer=demuxer.group(1).split(",")[0],
         codec=stream.group(1),
@@ -196,22 +200,25 @@ def filters(analysis: Analysis, chosen: Plan) -> str:
     return ",".join(parts + _level(analysis, chosen))
 
 
-def measuring_graph(analysis: Analysis, chosen: Plan, measure: str) -> str:
-    """The encode pass for ``chosen`` as a graph from ``[0:a:0]`` to ``[out]`` that also runs
-    ``measure`` on the kept audio before the gain. The measuring branch ends in a sink inside
-    the graph (not an output of its own, which costs ffmpeg an extra encoder, muxer and thread
-    hand-offs per frame); it stops where the encoded branch stops, at the end trim (or up to a
-    few frames later: trailing silence, below every gate)."""
-    shape = ["aformat=channel_layouts=mono|stereo"]
-    trim_start, trim_end = chosen.start_s > 0, chosen.end_s < analysis.decoded_s
-    if trim_start:
-        shape.append(f"atrim=start={chosen.start_s:.6f}")
-    encode = [f"atrim=end={chosen.end_s:.6f}"] if trim_end else []
-    if trim_start or trim_end:
-        encode.append("asetpts=PTS-STARTPTS")
-    encode += _level(analysis, chosen)
-    return (f"[0:a:0]{','.join(shape)},asplit=2[enc][mes];[mes]{measure},anullsink;"
-            f"[enc]{','.join(encode) or 'anull'}[out]")  # fmt: skip
+def from_zero(source: str, facts: StreamFacts) -> str:
+    """``source`` (an ``amovie``) with its timestamps counted from the file's start, as
+    ``ffmpeg -i`` counts them and as every plan's times are. Decoding inside the graph costs
+    ~8 % less CPU than ``-i`` (no decoder thread and frame queue between them; the same
+    samples: ``python -m bench.processing``)."""
+    return f"{source},asetpts=PTS-{facts.start_s:.6f}/TB" if facts.start_s else source
+
+
+def measuring_graph(source: str, analysis: Analysis, chosen: Plan, measure: str) -> str:
+    """The encode pass for ``chosen`` as one chain from ``source`` (see ``from_zero``) to
+    ``[out]`` that runs ``measure`` on exactly what is encoded: the kept audio after the gain
+    (``chosen`` has no limiter here, so the gain is all that changed it and the caller takes
+    it off the figures again). Measured in line, not on a branch of its own: a sink beside
+    the output makes ffmpeg abort at the end of the file when the graph has no ``-i`` input
+    (its filter scheduler asserts ``best_input >= 0``), and an output of its own costs an
+    extra encoder, muxer and thread hand-offs per frame."""
+    if chosen.limit_db is not None:
+        raise ValueError("a limited encode cannot be measured in line: the limiter shapes it")
+    return f"{source},{filters(analysis, chosen)},{measure}[out]"
 
 
 def _level(analysis: Analysis, chosen: Plan) -> list[str]:

@@ -141,6 +141,28 @@ def test_original_takes_only_the_audio_of_a_video(
         assert "Video:" not in banner and "Audio:" in banner
 
 
+def test_the_audio_of_a_video_that_starts_late_is_trimmed_and_normalised_in_one_encode(
+    processor: FfmpegAudioProcessor, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Decoded inside the filter graph with a video stream beside it, its timestamps counted
+    from the file's start (the audio's first is 0.3 s later), and no silence at the end: the
+    encode from the estimate is measured in line and kept, and ffmpeg ends cleanly."""
+    tone = make_audio(tmp_path / "tone.m4a", seconds=40, lead_silence=1.0, volume_db=-9)
+    src = tmp_path / "clip.mp4"
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error",
+                    "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=41",
+                    "-itsoffset", "0.3", "-i", str(tone), "-map", "0:v", "-map", "1:a",
+                    "-c:v", "mpeg4", "-c:a", "copy", str(src)], check=True)  # fmt: skip
+    with caplog.at_level("DEBUG", logger="spotsyncd.media.audio"):
+        result = processor.process(src, tmp_path / "out", AudioConfig())
+    assert "kept the encode" in caplog.text
+    assert duration(result.path) == pytest.approx(40.0, abs=0.15)
+    measured = loudness(result.path)
+    assert abs(measured["lufs"] - -14.0) <= 0.5
+    assert result.loudness_lufs is not None and abs(result.loudness_lufs - measured["lufs"]) < 0.6
+    _assert_only(tmp_path / "out", "audio.mp3")
+
+
 def test_peak_mode_puts_the_true_peak_at_the_ceiling(
     processor: FfmpegAudioProcessor, tmp_path: Path
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import subprocess
 from pathlib import Path
@@ -79,15 +80,32 @@ def test_the_tail_s_last_frame_says_where_the_audio_ends() -> None:
     assert aa.guess_analysis("no frames logged", facts) is None  # the tail decoded nothing
 
 
-def test_the_measuring_graph_encodes_one_branch_and_measures_the_other() -> None:
+def test_the_measuring_graph_measures_in_line_what_it_encodes() -> None:
     facts = aa.StreamFacts("mp3", "mp3", 44100, declared_s=185.0, start_s=0.0)
     analysis = aa.Analysis(facts, 185.0, -20.0, -10.0, ((0.0, 2.0), (182.0, 185.0)))
-    graph = aa.measuring_graph(analysis, aa.plan(analysis, AudioConfig()), "ebur128")
+    source = aa.from_zero("amovie=x:f=mp3", facts)
+    graph = aa.measuring_graph(source, analysis, aa.plan(analysis, AudioConfig()), "ebur128")
     assert graph == (
-        "[0:a:0]aformat=channel_layouts=mono|stereo,atrim=start=2.000000,asplit=2[enc][mes];"
-        "[mes]ebur128,anullsink;"
-        "[enc]atrim=end=182.000000,asetpts=PTS-STARTPTS,volume=6.00dB[out]"
+        "amovie=x:f=mp3,aformat=channel_layouts=mono|stereo,"
+        "atrim=start=2.000000:end=182.000000,asetpts=PTS-STARTPTS,volume=6.00dB,ebur128[out]"
     )
+    limited = aa.Plan(2.0, 182.0, 6.0, -2.0)
+    with pytest.raises(ValueError):
+        aa.measuring_graph(source, analysis, limited, "ebur128")
+
+
+def test_the_audio_s_own_start_wins_over_the_file_s() -> None:
+    late = BANNER.replace("128 kb/s", "128 kb/s, start 0.276780 (default)")
+    facts = aa.parse_banner(late)
+    assert facts is not None and facts.start_s == pytest.approx(0.27678)
+    assert aa.parse_banner(BANNER).start_s == pytest.approx(0.044)  # type: ignore[union-attr]
+
+
+def test_a_source_that_starts_late_counts_from_its_start_as_ffmpeg_i_does() -> None:
+    late = aa.StreamFacts("mp3", "mp3", 44100, declared_s=185.0, start_s=0.025057)
+    assert aa.from_zero("amovie=x:f=mp3", late) == "amovie=x:f=mp3,asetpts=PTS-0.025057/TB"
+    on_time = dataclasses.replace(late, start_s=0.0)
+    assert aa.from_zero("amovie=x:f=mp3", on_time) == "amovie=x:f=mp3"
 
 
 def test_summary_loudness_reads_ebur128_s_own_figure() -> None:
