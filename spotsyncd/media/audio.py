@@ -41,11 +41,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import functools
 import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from spotsyncd.core.config import AudioConfig
@@ -75,6 +76,9 @@ class FfmpegAudioProcessor:
 
     def __init__(self, ffmpeg: Path) -> None:
         self.ffmpeg = ffmpeg
+        # Sampling windows of an mp3 seek by its table of contents (``aa.by_toc``) unless this
+        # ffmpeg's amovie has no ``format_opts`` (older than the bundled one): then exactly.
+        self._toc = True
 
     def process(
         self,
@@ -156,10 +160,9 @@ class FfmpegAudioProcessor:
         return facts
 
     def _estimate(self, jobs: FfmpegJobs, work: _Work, facts: aa.StreamFacts) -> aa.Analysis | None:
-        graph = aa.estimate_graph(work.amovie(facts), facts, work.settings)
-        if graph is None:
-            return None
-        first = self._run_graph(jobs, work, graph)
+        source = work.amovie(facts)
+        first = self._sample(jobs, work, functools.partial(
+            aa.estimate_graph, source, facts, work.settings))  # fmt: skip
         if first is None:
             return None
         guess = aa.guess_analysis(first, facts)
@@ -172,8 +175,8 @@ class FfmpegAudioProcessor:
                 break
             # Loudness varies along the file: a guess this unsure would often miss and its
             # encode be thrown away; more windows cost far less than that.
-            graph = aa.more_samples_graph(work.amovie(facts), facts, pass_index)
-            more = self._run_graph(jobs, work, graph)
+            more = self._sample(jobs, work, functools.partial(
+                aa.more_samples_graph, source, facts, pass_index))  # fmt: skip
             log.debug("%s: the guess was ±%.2f dB; %s", work.src.name, error,
                       "sampled more" if more is not None else "more samples failed")  # fmt: skip
             if more is None:
@@ -181,11 +184,28 @@ class FfmpegAudioProcessor:
             logs.append(more)
         return aa.with_more_samples(guess, *logs) if len(logs) > 1 else guess
 
-    def _run_graph(self, jobs: FfmpegJobs, work: _Work, graph: str) -> str | None:
-        """The log of a ``-filter_complex`` graph with output ``[out]``; None if it failed."""
+    def _sample(
+        self, jobs: FfmpegJobs, work: _Work, graph_for: Callable[..., str | None]
+    ) -> str | None:
+        """The log of a sampling graph (output ``[out]``); None if there is none for this file
+        or it failed. An ffmpeg whose amovie has no ``format_opts`` (older than the bundled
+        one) fails the table-of-contents seeks (``aa.by_toc``): from then on this processor
+        seeks exactly."""
+        graph = graph_for(toc=self._toc)
+        if graph is None:
+            return None
+        code, log_text = self._run_graph(jobs, work, graph)
+        if code != 0 and self._toc and "format_opts" in log_text:
+            self._toc = False
+            log.info("this ffmpeg's amovie has no format_opts: mp3 files are sampled with "
+                     "exact seeks (slower for long ones)")  # fmt: skip
+            code, log_text = self._run_graph(jobs, work, graph_for(toc=False) or graph)
+        return log_text if code == 0 else None
+
+    def _run_graph(self, jobs: FfmpegJobs, work: _Work, graph: str) -> tuple[int, str]:
         args = ["-filter_complex", graph, "-map", "[out]", "-f", "null", "-"]
         [(code, log_text)] = jobs.wait(jobs.start(args, cwd=work.dest_dir))
-        return log_text if code == 0 else None
+        return code, log_text
 
     def _analyse(
         self,

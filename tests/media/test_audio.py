@@ -392,3 +392,31 @@ def test_an_estimate_that_needs_the_limiter_is_measured_before_one_encode(
     assert measured["true_peak"] <= -1.0 + 0.2
     assert abs(measured["lufs"] - -14.0) <= 1.0
     _assert_only(tmp_path / "out", "audio.mp3")
+
+
+def test_an_ffmpeg_without_amovie_format_opts_samples_mp3_with_exact_seeks(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Older ffmpeg (amovie without ``format_opts``): the first estimate that seeks an mp3 by
+    its table of contents fails there, is run again with exact seeks, and the processor does
+    not try again. An ffmpeg in front of the real one refuses the option as the old ones do."""
+    calls = tmp_path / "calls.txt"
+    old = tmp_path / "old-ffmpeg"
+    old.write_text(
+        "#!/bin/sh\n"
+        f'case "$*" in *format_opts*) echo x >> {calls}; '
+        "echo \"Error applying option 'format_opts' to filter 'amovie': Option not found\" >&2;"
+        " exit 1;; esac\n"
+        f'exec {FFMPEG} "$@"\n'
+    )
+    old.chmod(0o755)
+    processor = FfmpegAudioProcessor(old)
+    with caplog.at_level("DEBUG", logger="spotsyncd.media.audio"):
+        for n in range(2):
+            src = _tone(tmp_path, "mp3", seconds=40, lead_silence=1.0, volume_db=-9 - n)
+            result = processor.process(src, tmp_path / f"out{n}", AudioConfig())
+            assert "kept the encode" in caplog.text
+            assert duration(result.path) == pytest.approx(40.0, abs=0.15)
+            assert abs(loudness(result.path)["lufs"] - -14.0) <= 0.5
+    assert calls.read_text().count("x") == 1, "tried once, then exact seeks only"
+    assert caplog.text.count("no format_opts") == 1

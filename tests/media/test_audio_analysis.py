@@ -206,3 +206,18 @@ def test_sampling_error_counts_the_windows_of_every_pass() -> None:
     both = aa.sampling_error_db(_blocks([-20.0, -26.0] * 8), _blocks([-20.0, -26.0] * 8))
     assert one is not None and both is not None
     assert both < one, "twice the windows, the same spread: a surer mean"
+
+
+def test_an_mp3_s_windows_seek_by_its_table_of_contents_but_never_its_tail() -> None:
+    mp3 = aa.StreamFacts("mp3", "mp3", 44100, declared_s=185.0, start_s=0.0)
+    graph = aa.estimate_graph("amovie=x:f=mp3", mp3, AudioConfig())
+    assert graph is not None
+    head, tail, *windows = graph.split(";")
+    assert "format_opts" not in head and "format_opts" not in tail
+    seeks = [w for w in windows if ":sp=" in w]
+    assert len(seeks) == aa.SAMPLES and all(":format_opts=usetoc=1:sp=" in w for w in seeks)
+    assert "format_opts" not in (aa.estimate_graph("amovie=x:f=mp3", mp3, AudioConfig(),
+                                                   toc=False) or "")  # fmt: skip
+    assert "format_opts" in aa.more_samples_graph("amovie=x:f=mp3", mp3, 1)
+    m4a = dataclasses.replace(mp3, demuxer="mov")
+    assert "format_opts" not in (aa.estimate_graph("amovie=x:f=mov", m4a, AudioConfig()) or "")
