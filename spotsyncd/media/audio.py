@@ -10,7 +10,7 @@ single-threaded and is the cost; loudness must be known before it starts. So:
 
 1. **Probe** - ``ffmpeg -i`` alone (~10 ms): codec, rate, duration, demuxer. The bundle has no
    ffprobe; the banner has what we need, and garbage fails here with a clear message.
-2. **Estimate** (~6-7% of a bare encode's CPU) - one process decodes both ends whole to find
+2. **Estimate** (~5-7% of a bare encode's CPU) - one process decodes both ends whole to find
    the silence to trim (the tail to the real end of the file, which it logs) and measures the
    loudness of sixteen 1 s windows spread over the file; when they disagree, another process
    measures fifteen more between them, and a long file more again (``audio_analysis``).
