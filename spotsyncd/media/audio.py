@@ -246,14 +246,14 @@ class FfmpegAudioProcessor:
             source, chosen = work.src, aa.Plan(0.0, analysis.decoded_s, 0.0, None)
         elif chosen.limit_db is not None:
             with work.timed("analysis"):
-                chosen = self._make_up_for_limiting(jobs, work, analysis, chosen, source)
+                chosen = self._make_up_for_limiting(jobs, work, analysis, chosen)
         with work.timed("encode"):
             job = self._start_encode(jobs, work, analysis, chosen, source, output)
             duration = self._finish(jobs, job, work.src)
         return analysis, chosen, duration, output[1]
 
     def _make_up_for_limiting(
-        self, jobs: FfmpegJobs, work: _Work, analysis: aa.Analysis, chosen: aa.Plan, source: Path
+        self, jobs: FfmpegJobs, work: _Work, analysis: aa.Analysis, chosen: aa.Plan
     ) -> aa.Plan:
         """A limiter takes loudness away with the peaks: measure what is left, add it back.
         More gain makes the limiter take more, so with dense peaks once is not enough: up to
@@ -315,8 +315,9 @@ class FfmpegAudioProcessor:
         if duration is None or duration < kept - 0.5 or "Summary:" not in log_text:
             return None
         # Measured after the gain: what the file will hold. Before it, the kept audio was that
-        # much quieter (BS.1770's gates move with it, but for the absolute gate at -70 LUFS,
-        # which only blocks some 50 LU under the music cross, and those the relative gate drops).
+        # much quieter. BS.1770's relative gate moves with the gain; the absolute one (-70 LUFS)
+        # does not, but the only blocks it then lets in lie ~50 LU under the music, and the
+        # relative gate drops those.
         loudness = aa.summary_loudness(log_text)
         exact = dataclasses.replace(
             guess,

@@ -201,10 +201,10 @@ def filters(analysis: Analysis, chosen: Plan) -> str:
 
 
 def from_zero(source: str, facts: StreamFacts) -> str:
-    """``source`` (an ``amovie``) with its timestamps counted from the file's start, as
-    ``ffmpeg -i`` counts them and as every plan's times are. Decoding inside the graph costs
-    ~8 % less CPU than ``-i`` (no decoder thread and frame queue between them; the same
-    samples: ``python -m bench.processing``)."""
+    """``source`` (an ``amovie``) with its timestamps counted from the audio's first
+    (``facts.start_s``), as every plan's times are. Decoding inside the graph costs ~8 % less
+    CPU than ``-i`` (no decoder thread and frame queue between them; the same samples:
+    ``python -m bench.processing``)."""
     return f"{source},asetpts=PTS-{facts.start_s:.6f}/TB" if facts.start_s else source
 
 
