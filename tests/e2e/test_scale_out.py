@@ -97,6 +97,9 @@ def test_two_workers_one_killed_halfway_every_track_once(
     tmp_path: Path, tracks: LoopbackServer, redis: RedisServer, postgres_url: str
 ) -> None:
     env = scale_env(tmp_path / "world", postgres_url, redis.url)
+    # About a second per download: the kill lands inside a job (a tiny track's whole job took
+    # ~0.1 s, so it could end between "running on one" and the kill, and nothing was lost).
+    tracks.pace(16_000)
     with Daemon(env) as coordinator, worker(env) as one, worker(env) as two:
         coordinator.wait_ready(60)
         one.wait_ready(60)

@@ -144,9 +144,10 @@ def test_original_takes_only_the_audio_of_a_video(
 def test_the_audio_of_a_video_that_starts_late_is_trimmed_and_normalised_in_one_encode(
     processor: FfmpegAudioProcessor, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Decoded inside the filter graph with a video stream beside it, its timestamps counted
-    from the file's start (the audio's first is 0.3 s later), and no silence at the end: the
-    encode from the estimate is measured in line and kept, and ffmpeg ends cleanly."""
+    """Decoded inside the filter graph with a video stream beside it, timed from the audio's
+    own start (0.3 s after the file's: its leading second of silence is found and trimmed),
+    and no silence at the end: the encode from the estimate is measured in line and kept, and
+    ffmpeg ends cleanly."""
     tone = make_audio(tmp_path / "tone.m4a", seconds=40, lead_silence=1.0, volume_db=-9)
     src = tmp_path / "clip.mp4"
     subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error",

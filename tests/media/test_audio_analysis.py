@@ -101,7 +101,7 @@ def test_the_audio_s_own_start_wins_over_the_file_s() -> None:
     assert aa.parse_banner(BANNER).start_s == pytest.approx(0.044)  # type: ignore[union-attr]
 
 
-def test_a_source_that_starts_late_counts_from_its_start_as_ffmpeg_i_does() -> None:
+def test_a_source_that_starts_late_is_timed_from_the_audio_s_first_timestamp() -> None:
     late = aa.StreamFacts("mp3", "mp3", 44100, declared_s=185.0, start_s=0.025057)
     assert aa.from_zero("amovie=x:f=mp3", late) == "amovie=x:f=mp3,asetpts=PTS-0.025057/TB"
     on_time = dataclasses.replace(late, start_s=0.0)
