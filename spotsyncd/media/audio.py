@@ -358,9 +358,19 @@ class _Work:
 
     def amovie(self, facts: aa.StreamFacts) -> str:
         """``amovie`` reading ``src``: a file name inside a filter graph would need ':,;[]\\'
-        escaped; a fixed-name link in the working directory needs none."""
-        if not self.link.is_symlink():
-            self.link.symlink_to(self.src.resolve())
+        escaped; a fixed-name link in the working directory needs none (a hard link where the
+        file system has no symbolic ones, as some NAS shares)."""
+        if not os.path.lexists(self.link):
+            try:
+                self.link.symlink_to(self.src.resolve())
+            except OSError:
+                try:
+                    os.link(self.src, self.link)
+                except OSError as exc:
+                    raise PermanentError(
+                        f"cannot link {self.src.name} into {self.dest_dir}: {exc.strerror}; "
+                        "the staging directory needs a file system with links"
+                    ) from exc
         return f"amovie={self.link.name}:f={facts.demuxer}"
 
     def decoded(self, facts: aa.StreamFacts) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import subprocess
 import threading
 import time
@@ -421,3 +422,19 @@ def test_an_ffmpeg_without_amovie_format_opts_samples_mp3_with_exact_seeks(
             assert abs(loudness(result.path)["lufs"] - -14.0) <= 0.5
     assert calls.read_text().count("x") == 1, "tried once, then exact seeks only"
     assert caplog.text.count("no format_opts") == 1
+
+
+def test_a_staging_file_system_without_symbolic_links_uses_a_hard_link(
+    processor: FfmpegAudioProcessor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some NAS shares refuse symlinks; the graph reads the download through a hard link."""
+
+    def refuse(self: Path, target: Any, target_is_directory: bool = False) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(Path, "symlink_to", refuse)
+    src = _tone(tmp_path, "mp3", seconds=40, lead_silence=1.0, volume_db=-9)
+    result = processor.process(src, tmp_path / "out", AudioConfig())
+    assert duration(result.path) == pytest.approx(40.0, abs=0.15)
+    _assert_only(tmp_path / "out", "audio.mp3")
+    assert src.stat().st_nlink == 1, "the link is gone again"
