@@ -223,7 +223,7 @@ class FfmpegAudioProcessor:
         self, jobs: FfmpegJobs, work: _Work, facts: aa.StreamFacts, *, halves: bool
     ) -> aa.Analysis:
         source = work.amovie(facts)
-        measure = f"{_measure(work.settings)},asetnsamples=n=65536:p=0"
+        measure = f"{_measure(work.settings)},{aa.BIG_FRAMES}"
         declared = facts.declared_s or 0.0
         if not halves or declared < _SPLIT_FROM_S:
             graphs = [f"{source},{measure}"]
@@ -260,8 +260,7 @@ class FfmpegAudioProcessor:
         ``_MAKE_UP_PASSES`` measurements, until what is left is within 0.3 LU."""
         target = work.settings.target_lufs
         for _ in range(_MAKE_UP_PASSES):
-            graph = (f"{work.decoded(analysis.facts)},{aa.filters(analysis, chosen)},"
-                     "ebur128=framelog=verbose,asetnsamples=n=65536:p=0")  # fmt: skip
+            graph = f"{work.encoded(analysis, chosen)},ebur128=framelog=verbose,{aa.BIG_FRAMES}"
             [log] = _checked(jobs.wait(jobs.start(_lavfi(graph), cwd=work.dest_dir)), work.src)
             after = aa.summary_loudness(log)
             if after is None:
@@ -286,7 +285,7 @@ class FfmpegAudioProcessor:
         if codec_args == ao.COPY:
             args = [*_input(source), "-map_metadata", "-1"]
         else:
-            graph = f"{work.decoded(analysis.facts)},{aa.filters(analysis, chosen)}[out]"
+            graph = f"{work.encoded(analysis, chosen)}[out]"
             args = ["-filter_complex", graph, "-map", "[out]"]
         target = str(work.partial(ext).absolute())
         return jobs.start([*args, *codec_args, "-f", muxer, "-y", target], cwd=work.dest_dir)
@@ -376,6 +375,10 @@ class _Work:
     def decoded(self, facts: aa.StreamFacts) -> str:
         """The whole audio decoded inside the graph, its time counted from the start."""
         return aa.from_zero(self.amovie(facts), facts)
+
+    def encoded(self, analysis: aa.Analysis, chosen: aa.Plan) -> str:
+        """The chain from the file to what ``chosen`` encodes: trimmed, gained, limited."""
+        return f"{self.decoded(analysis.facts)},{aa.filters(analysis, chosen)}"
 
     def clean(self) -> None:
         for path in (self.link, *self.partials):

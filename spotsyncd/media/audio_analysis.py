@@ -253,8 +253,10 @@ SAMPLING_ERROR_DB = 0.2
 MAX_SAMPLED_SHARE = 0.05
 _MAX_PASS_WINDOWS = 64  # each window opens the file once: one process keeps few open
 PREROLL_S = 0.1  # decoded before a seek point and cut: see ``seek_to``
+# Frames of 65536 samples out of a measuring graph: few for ffmpeg to hand on and log.
+BIG_FRAMES = "asetnsamples=n=65536:p=0"
 # The tail's frames, logged in large blocks: the last one says where the file really ends.
-_EOF_PROBE = "asetnsamples=n=65536:p=0,ashowinfo"
+_EOF_PROBE = f"{BIG_FRAMES},ashowinfo"
 _FRAME = re.compile(r"Parsed_ashowinfo_\d+ @ [^\]]*\] n:\d+ pts:-?\d+ pts_time:(-?[\d.]+) .*?"
                     r"rate:(\d+) nb_samples:(\d+)")  # fmt: skip
 
@@ -347,7 +349,7 @@ def _windows(source: str, facts: StreamFacts, positions: list[float]) -> str:
         chains.append(f"{seek_to(source, at)},{window},{shape},asetpts=N/SR/TB[s{index}]")
     labels = "".join(f"[s{index}]" for index in range(len(positions)))
     measure = (f"{labels}concat=n={len(positions)}:v=0:a=1,ebur128=peak=sample:framelog=info,"
-               "asetnsamples=n=65536:p=0[out]")  # fmt: skip
+               f"{BIG_FRAMES}[out]")  # fmt: skip
     return ";".join([*chains, measure])
 
 
