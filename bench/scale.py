@@ -46,7 +46,7 @@ _WORKER = """
 import sys, time
 from pathlib import Path
 from spotsyncd.core.config import load_config
-from spotsyncd.engine.celery_queue import run_worker
+from spotsyncd.engine.scaleout.celery_queue import run_worker
 config = load_config(Path(sys.argv[1]))
 out = open(sys.argv[2], "a", buffering=1)
 def handle(job_id):
@@ -57,7 +57,7 @@ run_worker(config, handle, name="bench", concurrency=1, on_shutdown=lambda: None
 
 
 def dispatch(redis_url: str, jobs: int, folder: Path) -> dict[str, Any]:
-    from spotsyncd.engine.celery_queue import Broker
+    from spotsyncd.engine.scaleout.celery_queue import Broker
 
     config_path = folder / "config.yaml"
     config_path.write_text(

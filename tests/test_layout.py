@@ -17,7 +17,11 @@ def _packages() -> list[Path]:
 def _layers() -> list[str]:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     contracts = config["tool"]["importlinter"]["contracts"]
-    (layers,) = [c["layers"] for c in contracts if c["type"] == "layers"]
+    (layers,) = [
+        c["layers"]
+        for c in contracts
+        if c["type"] == "layers" and c.get("containers") == ["spotsyncd"]
+    ]
     names: list[str] = []
     for layer in layers:
         names += [part.strip() for part in layer.replace("|", ":").split(":")]
@@ -46,12 +50,17 @@ def test_no_module_is_left_beside_the_packages() -> None:
 
 
 def test_tests_mirror_the_packages() -> None:
-    """tests/<package>/test_<module>.py tests spotsyncd/<package>/<module>.py (or the package)."""
-    for package in _packages():
-        folder = ROOT / "tests" / package.name
+    """tests/<package>/test_<module>.py tests spotsyncd/<package>/<module>.py (or the package),
+    sub-packages included: tests/engine/jobs/test_worker.py for spotsyncd/engine/jobs/worker.py."""
+    for init in sorted(PACKAGE.rglob("__init__.py")):
+        package = init.parent
+        if package == PACKAGE:
+            continue
+        folder = ROOT / "tests" / package.relative_to(PACKAGE)
         for test in folder.glob("test_*.py"):
             name = test.stem.removeprefix("test_")
             modules = {p.stem for p in package.glob("*.py")} | {package.name}
+            modules |= {p.parent.name for p in package.glob("*/__init__.py")}
             # test_config_example.py: the example file, read by core/config.py
             assert any(name == m or name.startswith(m + "_") for m in modules), (
                 f"{test.relative_to(ROOT)} names no module of spotsyncd/{package.name}/"

@@ -12,9 +12,9 @@ import pytest
 from spotsyncd.core.config import SpotifyConfig
 from spotsyncd.intake.links import parse_link
 from spotsyncd.matching.score import TrackInfo, best_match
-from spotsyncd.sources.spotify import SpotifySource
-from spotsyncd.sources.youtube import YtDlpDownloader
-from spotsyncd.sources.ytmusic import YtMusicSearcher
+from spotsyncd.sources.spotify.source import SpotifySource
+from spotsyncd.sources.ytdlp.client import YtDlpDownloader
+from spotsyncd.sources.ytmusic.search import YtMusicSearcher
 from spotsyncd.system.tools import find_ffmpeg, find_js_runtime
 
 pytestmark = pytest.mark.network

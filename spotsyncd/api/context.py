@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, HTTPException, Request
 
 from spotsyncd.core.config import Config
-from spotsyncd.engine.status import StatusCache
+from spotsyncd.engine.health.status import StatusCache
 from spotsyncd.ledger import Ledger
 from spotsyncd.system.webauth import TokenStore, token_matches, valid_session
 

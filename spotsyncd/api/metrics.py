@@ -15,7 +15,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from spotsyncd.engine.circuits import Circuits
+from spotsyncd.engine.resilience.circuits import Circuits
 
 if TYPE_CHECKING:
     from spotsyncd.api.context import WebContext

@@ -9,7 +9,7 @@ from spotsyncd.cli.common import config_from, nudge_daemon
 
 def cmd_auth(args: argparse.Namespace) -> int:
     from spotsyncd.core.config import prepare_dirs
-    from spotsyncd.sources.spotify import SpotifySource
+    from spotsyncd.sources.spotify.source import SpotifySource
 
     config = config_from(args)
     prepare_dirs(config)

@@ -65,7 +65,7 @@ def _ffmpeg(config: Config) -> Any:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from spotsyncd.engine.verify import NOTES, Verifier
+    from spotsyncd.engine.health.verify import NOTES, Verifier
     from spotsyncd.media.covers import fetch_cover
     from spotsyncd.media.integrity import decode_many
     from spotsyncd.media.tagging import MutagenTagger
@@ -128,14 +128,14 @@ def _spotify(config: Config) -> MetadataSource | None:
     """Spotify's metadata when credentials allow (app or login, not the embed pages)."""
     if not config.spotify.client_id:
         return None
-    from spotsyncd.sources.spotify import SpotifySource
+    from spotsyncd.sources.spotify.source import SpotifySource
 
     source = SpotifySource(config.spotify, config.token_cache, timeout_s=15.0)
     return source if source.mode != "embed" else None
 
 
 def cmd_retag(args: argparse.Namespace) -> int:
-    from spotsyncd.engine.retag import Retagger
+    from spotsyncd.engine.health.retag import Retagger
     from spotsyncd.media.covers import fetch_cover
     from spotsyncd.media.tagging import MutagenTagger
 

@@ -11,7 +11,7 @@ MARK = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from spotsyncd.engine.doctor import run_checks
+    from spotsyncd.engine.health.doctor import run_checks
 
     config = config_from(args)
     checks = run_checks(config, repair=args.repair)

@@ -38,7 +38,7 @@ def run_get(
 ) -> int:
     """``get`` itself; tests hand in ``adapters_factory`` to point the searchers elsewhere."""
     from spotsyncd.cli.get_view import make_view
-    from spotsyncd.engine.oneshot import Tracker
+    from spotsyncd.engine.jobs.oneshot import Tracker
     from spotsyncd.ledger import Ledger
     from spotsyncd.system.lock import InstanceLock
     from spotsyncd.system.logsetup import setup_logging
@@ -167,7 +167,7 @@ def _run_here(
     adapters_factory: Callable[[Config], Adapters] | None,
 ) -> int:
     from spotsyncd.engine.daemon import build_adapters
-    from spotsyncd.engine.oneshot import ForegroundRun
+    from spotsyncd.engine.jobs.oneshot import ForegroundRun
 
     run = ForegroundRun(config, ledger, set(tracker.roots), adapters_factory or build_adapters)
     with _signals(on_nudge=run.pool.wake):

@@ -1,6 +1,6 @@
 """What ``spotsyncd get`` shows: live bars on a terminal (rich), plain lines, or JSON lines.
 
-Every view is fed the same :class:`~spotsyncd.engine.oneshot.Snapshot` a few times a second and
+Every view is fed the same :class:`~spotsyncd.engine.jobs.oneshot.Snapshot` a few times a second and
 reports each track once, when it finishes. rich is imported only here (and only by ``get``).
 """
 
@@ -11,7 +11,7 @@ import os
 import sys
 from typing import Any, Protocol
 
-from spotsyncd.engine.oneshot import Item, Snapshot
+from spotsyncd.engine.jobs.oneshot import Item, Snapshot
 
 
 class View(Protocol):

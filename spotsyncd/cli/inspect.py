@@ -12,7 +12,7 @@ from spotsyncd.core.retries import format_clock
 
 
 def status_data(config: Any) -> dict[str, Any]:
-    from spotsyncd.engine.status import status_data as collect
+    from spotsyncd.engine.health.status import status_data as collect
 
     ledger = open_ledger(config)
     try:
@@ -120,7 +120,7 @@ def cmd_tracks(args: argparse.Namespace) -> int:
 
 
 def cmd_why(args: argparse.Namespace) -> int:
-    from spotsyncd.engine.status import why_data
+    from spotsyncd.engine.health.status import why_data
 
     config = config_from(args)
     ledger = open_ledger(config)

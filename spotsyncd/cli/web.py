@@ -13,7 +13,7 @@ from spotsyncd.core.errors import UserError
 
 def _base_url(config: Config) -> tuple[str, str | None]:
     """The dashboard's address, and a warning when it is not being served right now."""
-    from spotsyncd.engine.status import daemon_info, web_info
+    from spotsyncd.engine.health.status import daemon_info, web_info
 
     running = daemon_info(config)["running"]
     web = web_info(config, running)

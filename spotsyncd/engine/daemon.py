@@ -24,12 +24,12 @@ from spotsyncd.core.config import Config, load_config, prepare_dirs
 from spotsyncd.core.errors import ConfigError, LinkError, SystemProblem, log_problem
 from spotsyncd.core.models import JobState, Link
 from spotsyncd.core.protocols import Adapters, Searcher
-from spotsyncd.engine.circuits import Circuits
-from spotsyncd.engine.dispatch import Dispatcher
-from spotsyncd.engine.lookout import Lookout
-from spotsyncd.engine.outage import install_outage_filter
-from spotsyncd.engine.pipeline import Pipeline
-from spotsyncd.engine.worker import WorkerPool
+from spotsyncd.engine.jobs.pipeline import Pipeline
+from spotsyncd.engine.jobs.worker import WorkerPool
+from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.engine.resilience.lookout import Lookout
+from spotsyncd.engine.resilience.outage import install_outage_filter
+from spotsyncd.engine.scaleout.dispatch import Dispatcher
 from spotsyncd.follows.service import FollowService, register_config_follows
 from spotsyncd.intake.inbox import InboxWatcher
 from spotsyncd.intake.reporting import Reporter, write_atomic
@@ -50,10 +50,10 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
     from spotsyncd.media.covers import fetch_cover
     from spotsyncd.media.lyrics import lyrics_step_for
     from spotsyncd.media.tagging import MutagenTagger
-    from spotsyncd.sources.spotify import SpotifySource
-    from spotsyncd.sources.youtube import YtDlpDownloader, YtDlpSearcher
-    from spotsyncd.sources.youtube_urls import warm_up
-    from spotsyncd.sources.ytmusic_catalog import YtMusicCatalog
+    from spotsyncd.sources.spotify.source import SpotifySource
+    from spotsyncd.sources.ytdlp.client import YtDlpDownloader, YtDlpSearcher
+    from spotsyncd.sources.ytdlp.youtube_links import warm_up
+    from spotsyncd.sources.ytmusic.catalog import YtMusicCatalog
     from spotsyncd.system.tools import find_ffmpeg, find_js_runtime
 
     ffmpeg = find_ffmpeg(config.download.ffmpeg)
@@ -68,7 +68,7 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
         cache_dir=config.state_dir / "yt-dlp-cache",
     )
     if searchers is None:
-        from spotsyncd.sources.ytmusic import YtMusicSearcher
+        from spotsyncd.sources.ytmusic.search import YtMusicSearcher
 
         found: list[Searcher] = [YtMusicSearcher()]
         if config.youtube.api_key:  # the official API: no bot checks, but a daily quota

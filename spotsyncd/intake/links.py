@@ -24,7 +24,7 @@ from spotsyncd.core.models import Link, LinkKind, Source
 from spotsyncd.intake import search_lines
 from spotsyncd.intake.textlines import iter_text_lines
 from spotsyncd.sources.share_links import SHORT_LINK_HOSTS, ShortLinkResolver
-from spotsyncd.sources.youtube_urls import is_youtube_host, youtube_link
+from spotsyncd.sources.ytdlp.youtube_links import is_youtube_host, youtube_link
 
 MAX_LINE_CHARS = 4096
 MAX_LINES = 200_000

@@ -1,7 +1,7 @@
 """``spotsyncd logs``: read the daemon's log file (filter, follow, survive rotation) or journald.
 
 The file format is logging's ``%(asctime)s %(levelname)s %(name)s: %(message)s``, e.g.
-``2026-11-22 05:40:01,123 INFO spotsyncd.engine.worker: filed Artist/Album/01 - Title.mp3``.
+``2026-11-22 05:40:01,123 INFO spotsyncd.engine.jobs.worker: filed Artist/Album/01 - Title.mp3``.
 Lines that do not start with a timestamp (tracebacks, multi-line messages) belong to the
 record above them.
 """

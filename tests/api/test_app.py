@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from spotsyncd.core.models import JobState, TrackMeta
-from spotsyncd.engine.status import status_data
+from spotsyncd.engine.health.status import status_data
 from spotsyncd.intake.links import parse_link
 from spotsyncd.ledger import Ledger
 from tests.api.conftest import Web

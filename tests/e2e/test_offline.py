@@ -90,8 +90,8 @@ def _run_outage(tmp_path: Path, offline_s: float) -> None:
     assert "Traceback" not in log
     assert TOKEN not in log and "json://***" in log  # the Apprise URL never reaches the log
     assert TOKEN not in (env.state / "logs" / "spotsyncd.log").read_text(encoding="utf-8")
-    assert log.count("WARNING spotsyncd.engine.offline: offline since") == 1, log[-3000:]
-    assert log.count("INFO spotsyncd.engine.offline: online again") == 1
+    assert log.count("WARNING spotsyncd.engine.resilience.offline: offline since") == 1, log[-3000:]
+    assert log.count("INFO spotsyncd.engine.resilience.offline: online again") == 1
     ledger = env.ledger()
     try:
         rows = ledger.tracks()

@@ -316,7 +316,7 @@ def _feed(base: str, numbers: list[int]) -> bytes:
 
 def test_real_feed_through_yt_dlp_on_loopback(server: LoopbackServer, env: Env) -> None:
     download = pytest.importorskip(
-        "spotsyncd.sources.youtube", reason="download.py not written yet"
+        "spotsyncd.sources.ytdlp.client", reason="download.py not written yet"
     )
     from spotsyncd.system.tools import find_ffmpeg
 

@@ -14,15 +14,15 @@ from spotsyncd.core.config import SpotifyConfig, load_config
 from spotsyncd.core.errors import PermanentError
 from spotsyncd.core.models import JobState, Listing
 from spotsyncd.core.protocols import Adapters
-from spotsyncd.engine.circuits import Circuits
-from spotsyncd.engine.pipeline import Pipeline
+from spotsyncd.engine.jobs.pipeline import Pipeline
+from spotsyncd.engine.resilience.circuits import Circuits
 from spotsyncd.follows.playlists import PlaylistWriter
 from spotsyncd.follows.service import follow_options
 from spotsyncd.follows.sync import FollowPoller
 from spotsyncd.intake.links import parse_link
 from spotsyncd.ledger import Ledger
 from spotsyncd.ledger.follows import FollowRow
-from spotsyncd.sources.spotify import SpotifySource
+from spotsyncd.sources.spotify.source import SpotifySource
 from tests.fakes.spotify_api import FakeSpotify
 
 ARTIST = "The Loopbacks"
@@ -184,9 +184,9 @@ def test_the_same_recording_on_album_and_single_is_filed_once(world: World) -> N
 def test_a_youtube_music_artist_gaining_a_single_fetches_exactly_it(tmp_path: Path) -> None:
     import requests
 
-    from spotsyncd.sources.ytmusic_catalog import YtMusicCatalog
+    from spotsyncd.sources.ytmusic.catalog import YtMusicCatalog
     from tests.fakes.ytmusic_pages import Release, Track, YtMusicStandIn
-    from tests.sources.test_ytmusic_catalog import CHANNEL, loopbacks
+    from tests.sources.ytmusic.test_catalog import CHANNEL, loopbacks
 
     stand_in = YtMusicStandIn(loopbacks())
     session = requests.Session()

@@ -25,7 +25,7 @@ NOW = datetime(2026, 11, 22, 6, 0, 0).timestamp()
 
 
 def _line(
-    minutes_ago: float, level: str, message: str, name: str = "spotsyncd.engine.worker"
+    minutes_ago: float, level: str, message: str, name: str = "spotsyncd.engine.jobs.worker"
 ) -> str:
     stamp = datetime.fromtimestamp(NOW - minutes_ago * 60).strftime("%Y-%m-%d %H:%M:%S")
     return f"{stamp},123 {level} {name}: {message}\n"
@@ -63,8 +63,8 @@ def test_everything_without_filters(log_file: Path) -> None:
 def test_level_filter_keeps_tracebacks_with_their_record(log_file: Path) -> None:
     lines = _show(log_file, level="warning")
     assert [line.split(" ", 2)[2] for line in lines if line[:4] == "2026"] == [
-        "ERROR spotsyncd.engine.worker: job 7 failed",
-        "WARNING spotsyncd.engine.worker: youtube asked to confirm you're not a bot",
+        "ERROR spotsyncd.engine.jobs.worker: job 7 failed",
+        "WARNING spotsyncd.engine.jobs.worker: youtube asked to confirm you're not a bot",
     ]
     assert "Traceback (most recent call last):" in lines
     assert "stray line before any record" not in lines
@@ -162,7 +162,7 @@ def test_follow_a_growing_file(tmp_path: Path, follower: Callable[..., _Follower
         assert len(tail.out.getvalue().splitlines()) == 1
         log.write(_line(0, "ERROR", "two")[20:])
     lines = tail.wait_for(lambda lines: len(lines) == 2)
-    assert lines[1].endswith("ERROR spotsyncd.engine.worker: two")
+    assert lines[1].endswith("ERROR spotsyncd.engine.jobs.worker: two")
     assert "old line" not in lines
 
 
@@ -198,7 +198,7 @@ def test_follow_survives_truncation(tmp_path: Path, follower: Callable[..., _Fol
     tail.wait_for(lambda lines: len(lines) == 1)
     path.write_text(_line(0, "INFO", "after"))  # copytruncate-style: same inode, smaller
     lines = tail.wait_for(lambda lines: len(lines) == 2)
-    assert lines[1].endswith("INFO spotsyncd.engine.worker: after")
+    assert lines[1].endswith("INFO spotsyncd.engine.jobs.worker: after")
 
 
 def test_follow_waits_for_the_file_to_appear(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from spotsyncd.api.context import Ctx, require_auth
 from spotsyncd.api.errors import RESPONSES
 from spotsyncd.api.schemas import Status
-from spotsyncd.engine.status import status_data
+from spotsyncd.engine.health.status import status_data
 
 router = APIRouter(tags=["status"], dependencies=[Depends(require_auth)], responses=RESPONSES)
 

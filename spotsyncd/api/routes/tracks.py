@@ -15,7 +15,7 @@ from spotsyncd.api.context import Ctx, WebContext, require_auth
 from spotsyncd.api.errors import RESPONSES
 from spotsyncd.api.schemas import MatchIn, Queued, TrackDetail, TrackPage
 from spotsyncd.core.models import JobState
-from spotsyncd.engine.status import why_data
+from spotsyncd.engine.health.status import why_data
 from spotsyncd.intake.links import parse_link
 from spotsyncd.ledger import TrackRow
 

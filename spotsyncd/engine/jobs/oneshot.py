@@ -1,0 +1,171 @@
+"""``spotsyncd get``'s engine half: run some tracks now, and watch any tracks in the ledger.
+
+``ForegroundRun`` is the daemon's own worker pool and pipeline, limited to the tracks ``get`` was
+given (and what their listings expand into), started without inbox watcher or scheduler.
+``Tracker`` reads those tracks' states and progress from the ledger, so the same view follows
+work done here or by a running daemon.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from spotsyncd.core.config import Config
+from spotsyncd.core.models import JobState, LinkKind
+from spotsyncd.core.protocols import Adapters
+from spotsyncd.engine.jobs.pipeline import Pipeline, staging_dir_for
+from spotsyncd.engine.jobs.worker import WorkerPool
+from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.ledger import Ledger, TrackRow
+
+# A job put off further than this (an open circuit, a rate limit) is not waited for.
+WAIT_LIMIT_S = 120.0
+
+
+@dataclass(frozen=True)
+class Item:
+    """One track as ``get`` shows it."""
+
+    track_id: int
+    key: str
+    state: str  # pending | running | done | failed | deferred (put off beyond WAIT_LIMIT_S)
+    title: str | None
+    artist: str | None
+    path: Path | None  # where the file is, for done tracks
+    error: str | None
+    error_class: str | None
+    progress: dict[str, Any]
+    is_list: bool = False  # a playlist, album or channel still being listed
+
+    url: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.title:
+            return f"{self.artist} - {self.title}" if self.artist else self.title
+        if self.key.startswith("search:"):
+            from urllib.parse import parse_qs, urlsplit
+
+            typed = parse_qs(urlsplit(self.url).query).get("q")
+            if typed:
+                return typed[0]
+        return self.key
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed", "deferred")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "state": self.state,
+            "title": self.title,
+            "artist": self.artist,
+            "path": str(self.path) if self.path else None,
+            "error": self.error,
+            "error_class": self.error_class,
+        }
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    tracks: tuple[Item, ...]  # every single track, in the order asked (listings expanded)
+    listing: tuple[Item, ...]  # collections not yet listed
+
+    @property
+    def finished(self) -> bool:
+        return not self.listing and all(item.finished for item in self.tracks)
+
+    def count(self, state: str) -> int:
+        return sum(1 for item in self.tracks if item.state == state)
+
+
+class Tracker:
+    """Reads the state of ``roots`` (track ids) and of what their listings expanded into."""
+
+    def __init__(self, ledger: Ledger, roots: Sequence[int], library_dir: Path) -> None:
+        self.ledger = ledger
+        self.roots = list(dict.fromkeys(roots))
+        self.library_dir = library_dir
+
+    def poll(self, now: float | None = None) -> Snapshot:
+        now = time.time() if now is None else now
+        tracks: dict[int, Item] = {}
+        listing: list[Item] = []
+        seen: set[int] = set()
+        pending = self.ledger.tracks_by_ids(self.roots)
+        while pending:
+            row = pending.pop(0)
+            if row.id in seen:
+                continue
+            seen.add(row.id)
+            if row.kind == LinkKind.COLLECTION and row.state == JobState.DONE:
+                pending[:0] = self.ledger.children(row.id)
+                continue
+            item = self._item(row, now)
+            if item.is_list and not item.finished:
+                listing.append(item)
+            else:
+                tracks[row.id] = item
+        return Snapshot(tuple(tracks.values()), tuple(listing))
+
+    def _item(self, row: TrackRow, now: float) -> Item:
+        state = str(row.state)
+        if row.state == JobState.WAITING or (
+            row.state == JobState.PENDING and row.retry_at and row.retry_at - now > WAIT_LIMIT_S
+        ):
+            state = "deferred"  # a slow retry or an open circuit: the daemon finishes it later
+        path = self.library_dir / row.path if row.path and row.state == JobState.DONE else None
+        return Item(
+            track_id=row.id,
+            key=row.key,
+            state=state,
+            title=row.title,
+            artist=row.artist,
+            path=path,
+            error=row.error,
+            error_class=row.error_class,
+            progress=row.progress or {},
+            is_list=row.kind != LinkKind.TRACK and row.state != JobState.DONE,
+            url=row.url,
+        )
+
+
+class ForegroundRun:
+    """The daemon's worker pool on ``scope`` only; the caller holds the state dir's lock."""
+
+    def __init__(
+        self,
+        config: Config,
+        ledger: Ledger,
+        scope: set[int],
+        adapters_factory: Callable[[Config], Adapters],
+    ) -> None:
+        self.config = config
+        self.ledger = ledger
+        self.scope = scope
+        circuits = Circuits(config.state_dir / "circuits.json")
+        pipeline = Pipeline(config, ledger, adapters_factory(config), circuits)
+        self.pool = WorkerPool(config, ledger, pipeline, circuits, scope=scope)
+
+    def start(self) -> None:
+        # We hold the lock, so no daemon runs: rows left running were cut off by a crash.
+        self.ledger.reset_running()
+        self.pool.start()
+
+    def stop(self) -> list[str]:
+        """Stop the workers (interrupted jobs go back to pending), remove the staging folders
+        of every unfinished track; the keys of the tracks left unfinished."""
+        self.pool.stop(timeout_s=7.0)
+        left: list[str] = []
+        for row in self.ledger.tracks_by_ids(sorted(self.pool.scope_ids() or ())):
+            if row.state in (JobState.DONE, JobState.FAILED):
+                continue
+            shutil.rmtree(staging_dir_for(self.config, row.id), ignore_errors=True)
+            left.append(row.key)
+        return left

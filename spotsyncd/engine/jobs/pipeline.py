@@ -1,0 +1,480 @@
+"""One job, start to finish: resolve → (match) → download → process → tag → file.
+
+``Pipeline.run`` takes one job from start to finish → ``JobResult`` so it can run in a thread
+here or, later, in a worker process elsewhere; the worker pool passes ``stages`` so that its
+network half and its CPU half take turns with other jobs (see stages.py). It raises the
+errors of ``errors.py``; the worker decides what they mean for the job's state.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from spotsyncd.core.config import AudioConfig, Config
+from spotsyncd.core.errors import (
+    BotCheckError,
+    CancelledError,
+    PermanentError,
+    RateLimitedError,
+    TransientError,
+)
+from spotsyncd.core.models import (
+    Candidate,
+    Downloaded,
+    LinkKind,
+    Listing,
+    Lyrics,
+    Processed,
+    Progress,
+    Source,
+    TrackInfo,
+    TrackMeta,
+)
+from spotsyncd.core.protocols import (
+    Adapters,
+    MetadataSource,
+)
+from spotsyncd.engine.jobs import matcher
+from spotsyncd.engine.jobs.stages import Stages, cpu_step, io_step, timed
+from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.intake import search_lines
+from spotsyncd.ledger import ClaimedJob, Ledger, TrackRow
+from spotsyncd.media import library
+
+log = logging.getLogger(__name__)
+
+MEDIA_SUFFIXES = (".mp3", ".m4a", ".aac", ".opus", ".ogg", ".oga", ".flac", ".wav", ".wma",
+                  ".mp4", ".m4b", ".webm", ".mka", ".aiff", ".alac")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class JobResult:
+    kind: str  # "file" | "expanded" | "already" | "duplicate"
+    path: Path | None = None
+    size_bytes: int = 0
+    meta: TrackMeta = field(default_factory=TrackMeta)
+    processed: Processed | None = None
+    info: dict[str, Any] | None = None
+    download_s: float = 0.0
+    process_s: float = 0.0
+    items: int = 0
+    notes: tuple[str, ...] = ()  # what a listing could not see (e.g. embed page limits)
+    same_as: TrackRow | None = None  # kind "duplicate": the filed track of this recording
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step (see worker)
+    children: tuple[int, ...] = ()  # track ids a listing expanded into
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """What the network half of a job hands to its CPU half."""
+
+    staging: Path
+    downloaded: Downloaded
+    meta: TrackMeta
+    cover: bytes | None
+    download_s: float
+
+
+def staging_dir_for(config: Config, track_id: int) -> Path:
+    return config.staging_dir / f"track-{track_id}"
+
+
+def audio_settings_for(config: Config, track: TrackRow) -> AudioConfig:
+    """The config's audio settings with a follow's per-track overrides applied."""
+    overrides = {k: v for k, v in track.options.items() if k in ("format", "bitrate")}
+    return replace(config.audio, **overrides) if overrides else config.audio
+
+
+def output_root(config: Config, track: TrackRow) -> Path:
+    """Where the track is filed: the library, or the folder ``get --output DIR`` named."""
+    output = track.options.get("output_dir")
+    return Path(str(output)) if output else config.library_dir
+
+
+def stored_path(config: Config, path: Path) -> str:
+    """The ledger's ``path``: relative to the library, absolute for a file outside it
+    (``get --output``), so ``library_dir / path`` finds it either way."""
+    for root in (config.library_dir, config.library_dir.resolve()):
+        if path.is_relative_to(root):
+            return path.relative_to(root).as_posix()
+    return path.as_posix()
+
+
+def describe_settings(settings: AudioConfig) -> str:
+    if settings.format == "original":
+        return "original stream"
+    level = {
+        "loudness": f"loudness {settings.target_lufs:g} LUFS",
+        "peak": f"peak {settings.true_peak_db:g} dB",
+        "off": "no normalisation",
+    }[settings.normalize]
+    rate = "" if settings.format == "flac" else f" {settings.bitrate}"
+    trim = ", silence trimmed" if settings.trim_silence else ""
+    return f"{settings.format}{rate}, {level}{trim}"
+
+
+class Pipeline:
+    def __init__(self, config: Config, ledger: Ledger, adapters: Adapters, circuits: Circuits):
+        self.config = config
+        self.ledger = ledger
+        self.adapters = adapters
+        self.circuits = circuits
+
+    # ------------------------------------------------------------------ entry point
+
+    def run(
+        self,
+        job: ClaimedJob,
+        cancel: threading.Event,
+        progress: Callable[[Progress], None] | None = None,
+        *,
+        stages: Stages | None = None,
+    ) -> JobResult:
+        """The whole job. With ``stages`` its network steps hold an I/O slot and its audio
+        steps a CPU slot (see stages.py); without, it runs at once. A job that ends (filed,
+        expanded, a duplicate, or found filed by an interrupted run) leaves nothing in staging;
+        one that raises keeps its folder for the retry to resume."""
+        result = self._run(job, cancel, progress, stages)
+        shutil.rmtree(staging_dir_for(self.config, job.track.id), ignore_errors=True)
+        return result
+
+    def _run(
+        self,
+        job: ClaimedJob,
+        cancel: threading.Event,
+        progress: Callable[[Progress], None] | None,
+        stages: Stages | None,
+    ) -> JobResult:
+        track = job.track
+        timings: dict[str, float] = {}
+        with io_step(stages, cancel, timings):
+            if self._may_be_a_list(track):
+                _stage(progress, "listing")
+                with timed(timings, "listing"):
+                    listing = self._list(track)
+                if listing is not None:
+                    options = dict(track.options)
+                    if is_artist_key(track.key):  # its releases' tracks are checked for repeats
+                        options["artist"] = track.key
+                    added = self.ledger.expand_collection(
+                        track.id, listing, options=options or None
+                    )
+                    return JobResult(
+                        kind="expanded",
+                        items=len(listing.items),
+                        notes=listing.notes,
+                        timings=timings,
+                        children=tuple(a.track_id for a in added),
+                    )
+                if track.kind == LinkKind.COLLECTION:
+                    raise PermanentError(f"{track.url} did not list any items")
+            already = self._already_filed(track)
+            if already is not None:
+                return already
+            fetched = self._fetch(track, cancel, progress, timings)
+            if isinstance(fetched, JobResult):
+                return fetched
+        _check_cancel(cancel)
+        with cpu_step(stages, cancel, timings):
+            return self._process_and_file(track, fetched, cancel, timings)
+
+    # ------------------------------------------------------------------ collections
+
+    @staticmethod
+    def _may_be_a_list(track: TrackRow) -> bool:
+        """Collections are listed; a generic link might be one (a feed, a set) unless it names
+        a media file, which saves a second extraction per direct download."""
+        if track.kind == LinkKind.COLLECTION:
+            return True
+        if track.kind == LinkKind.TRACK or track.override_url:
+            return False
+        path = urlsplit(track.url).path.lower()
+        return not path.endswith(MEDIA_SUFFIXES)
+
+    def _list(self, track: TrackRow) -> Listing | None:
+        if track.source == Source.SPOTIFY:
+            self.circuits.check("spotify")
+            spotify = self._spotify()
+            return spotify.list(track.key)
+        if track.source == Source.YOUTUBE:
+            self.circuits.check("youtube")
+            if track.key.startswith(("youtube:artist:", "youtube:album:")):
+                if self.adapters.youtube_music is None:
+                    raise PermanentError("YouTube Music artists and albums need ytmusicapi")
+                return self.adapters.youtube_music.list(track.key)
+        return self.adapters.downloader.list(track.url)
+
+    def _spotify(self) -> MetadataSource:
+        if self.adapters.spotify is None:
+            raise PermanentError("Spotify links need the Spotify source, which is not available")
+        return self.adapters.spotify
+
+    # ------------------------------------------------------------------ single tracks
+
+    def _already_filed(self, track: TrackRow) -> JobResult | None:
+        """A crash after the final move but before the ledger said ``done``: the file is there,
+        tagged with this track's key, so finish without downloading again."""
+        if not track.path:
+            return None
+        path = self.config.library_dir / track.path
+        if not path.is_file():
+            return None
+        try:
+            owner = self.adapters.tagger.read_key(path)
+        except Exception:  # noqa: BLE001 - an unreadable file is simply not ours to trust
+            owner = None
+        if owner != track.key:
+            return None
+        meta = track.meta
+        return JobResult(kind="already", path=path, size_bytes=path.stat().st_size, meta=meta)
+
+    def _fetch(
+        self,
+        track: TrackRow,
+        cancel: threading.Event,
+        progress: Callable[[Progress], None] | None,
+        timings: dict[str, float],
+    ) -> _Fetched | JobResult:
+        """The network half: match, download, metadata, cover (or a duplicate: no download)."""
+        wanted = track.meta
+        audio_url = track.override_url or track.url
+        if track.source == Source.SPOTIFY:
+            with timed(timings, "match"):
+                wanted = self._spotify_meta(track)
+        elif track.source == Source.SEARCH and track.override_url:
+            wanted = self._typed(track).merged_over(track.meta)  # chosen by hand: as typed
+        if track.options.get("artist") and not track.override_url:
+            # An artist's single is often also on an album: one recording, one file.
+            same = self.ledger.same_recording(track.id, wanted)
+            if same is not None and same.path:
+                path = self.config.library_dir / same.path
+                return JobResult(kind="duplicate", path=path, meta=wanted, same_as=same)
+        staging = staging_dir_for(self.config, track.id)
+        staging.mkdir(parents=True, exist_ok=True)
+        if track.source == Source.SPOTIFY and not track.override_url:
+            _stage(progress, "searching")
+            with timed(timings, "match"):
+                audio_url = self._match(track, wanted).watch_url
+        elif track.source == Source.SEARCH and not track.override_url:
+            _stage(progress, "searching")
+            with timed(timings, "match"):
+                wanted, audio_url = self._search_line(track)
+        lane = "youtube" if _is_youtube(audio_url) else "generic"
+        if lane == "youtube":
+            self.circuits.check("youtube")
+        _stage(progress, "downloading")
+        with timed(timings, "download"):
+            downloaded = self._download(audio_url, staging / "download", cancel, progress, lane)
+        _check_cancel(cancel)
+        if progress is not None:  # downloaded: now trim, normalise, encode, tag, file
+            progress(Progress(downloaded_bytes=1, total_bytes=1, stage="processing"))
+        meta = self._merge_meta(track, wanted, downloaded)
+        with timed(timings, "cover"):
+            cover = self.adapters.fetch_cover(meta.cover_url)
+        return _Fetched(staging, downloaded, meta, cover, timings["download"])
+
+    def _process_and_file(
+        self, track: TrackRow, fetched: _Fetched, cancel: threading.Event, timings: dict[str, float]
+    ) -> JobResult:
+        """The CPU half: process the audio, tag it, file it into the library."""
+        started = time.monotonic()
+        settings = audio_settings_for(self.config, track)
+        out_dir = fetched.staging / "out"
+        out_dir.mkdir(exist_ok=True)
+        processed = self.adapters.processor.process(
+            fetched.downloaded.path, out_dir, settings, cancel=cancel
+        )
+        timings.update(processed.timings)
+        _check_cancel(cancel)
+        replaygain = processed if settings.normalize == "off" else None
+        with timed(timings, "tag"):
+            self.adapters.tagger.write(
+                processed.path,
+                fetched.meta,
+                key=track.key,
+                cover=fetched.cover,
+                replaygain=replaygain,
+                id3_version=settings.id3_version,
+            )
+        with timed(timings, "lyrics"):
+            lyrics = self._lyrics(processed, fetched.meta)
+        _check_cancel(cancel)
+        with timed(timings, "file"):
+            final = self._file(track, processed.path, fetched.meta)
+            if lyrics is not None and self.adapters.lyrics is not None:
+                self.adapters.lyrics.place_beside(final, lyrics)
+            self._remove_replaced(track, final)
+        process_s = time.monotonic() - started
+        return JobResult(
+            kind="file",
+            path=final,
+            size_bytes=final.stat().st_size,
+            meta=fetched.meta,
+            processed=processed,
+            info=fetched.downloaded.info,
+            download_s=fetched.download_s,
+            process_s=process_s,
+            timings=timings,
+        )
+
+    def _download(
+        self,
+        url: str,
+        dest: Path,
+        cancel: threading.Event,
+        progress: Callable[[Progress], None] | None,
+        lane: str,
+    ) -> Downloaded:
+        dest.mkdir(parents=True, exist_ok=True)
+        try:
+            downloaded = self.adapters.downloader.download(
+                url, dest, progress=progress, cancel=cancel
+            )
+        except (RateLimitedError, BotCheckError) as exc:
+            if isinstance(exc, RateLimitedError) and (lane == "youtube" or not exc.service):
+                exc.service = lane  # YouTube's limits open the youtube circuit
+            raise
+        self.circuits.record_success(lane)
+        return downloaded
+
+    def _spotify_meta(self, track: TrackRow) -> TrackMeta:
+        """Spotify's metadata: what the listing gave us, completed by a track lookup when
+        we lack the album/ISRC (and the API can give them)."""
+        meta = track.meta
+        if meta.title and meta.artists and meta.album and meta.isrc:
+            return meta
+        self.circuits.check("spotify")
+        track_id = track.key.rsplit(":", 1)[-1]
+        try:
+            fetched = self._spotify().track(track_id)
+        except (TransientError, PermanentError) as exc:
+            if meta.title and meta.artists and not isinstance(exc, CancelledError):
+                log.info("%s: using listing metadata (%s)", track.key, exc)
+                return meta
+            raise
+        merged = fetched.merged_over(meta)
+        self.ledger.update_meta(track.id, merged)
+        return merged
+
+    def _match(self, track: TrackRow, meta: TrackMeta) -> Candidate:
+        if not meta.title:
+            raise PermanentError("Spotify gave no title for this track; cannot search for it")
+        return self._find(track, matcher.info_of(meta))
+
+    def _find(self, track: TrackRow, info: TrackInfo) -> Candidate:
+        return matcher.find_match(
+            track,
+            info,
+            searchers=self.adapters.searchers,
+            threshold=self.config.matching.threshold,
+            ledger=self.ledger,
+            circuits=self.circuits,
+        )
+
+    @staticmethod
+    def _typed(track: TrackRow) -> TrackMeta:
+        query = search_lines.query_of_url(track.url)
+        return TrackMeta(title=query.title, artists=(query.artist,))
+
+    def _search_line(self, track: TrackRow) -> tuple[TrackMeta, str]:
+        """A free-text line: search for what the user typed; tag from what was found."""
+        typed = self._typed(track)
+        chosen = self._find(track, matcher.info_of(typed))
+        wanted = matcher.meta_of_candidate(chosen, typed)
+        self.ledger.update_meta(track.id, wanted)
+        return wanted, chosen.watch_url
+
+    def _merge_meta(self, track: TrackRow, wanted: TrackMeta, downloaded: Downloaded) -> TrackMeta:
+        """Spotify's metadata beats everything; otherwise tags embedded in the file beat
+        yt-dlp's info (which may be a guess from the file name); gaps are filled."""
+        try:
+            embedded = self.adapters.tagger.read(downloaded.path)
+        except Exception:  # noqa: BLE001 - odd files simply have no usable tags
+            embedded = TrackMeta()
+        from_source = embedded.merged_over(downloaded.meta)
+        if track.source == Source.SPOTIFY:
+            meta = wanted.merged_over(from_source)
+            # Spotify's own page for the track, not the YouTube video.
+            return replace(meta, source_url=wanted.source_url or track.url)
+        if track.source == Source.SEARCH:  # what the search found beats the video's info
+            return wanted.merged_over(from_source)
+        if wanted.album and wanted.track_number:
+            # Listed from a YouTube Music album page: its album facts beat the video's.
+            meta = wanted.merged_over(from_source)
+        else:
+            meta = from_source.merged_over(wanted)
+        if not meta.source_url:
+            meta = replace(meta, source_url=track.url)
+        return meta
+
+    def _lyrics(self, processed: Processed, meta: TrackMeta) -> Lyrics | None:
+        """LRCLIB knows a recording by its released length: Spotify's, else the file's before
+        silence was trimmed."""
+        if self.adapters.lyrics is None:
+            return None
+        length = meta.duration_s or processed.duration_s + processed.trimmed_s
+        return self.adapters.lyrics.embed(processed.path, meta, duration_s=length)
+
+    def _remove_replaced(self, track: TrackRow, final: Path) -> None:
+        """After a manual match: the file made from the old audio goes, if it is still ours."""
+        if not track.replaces_path:
+            return
+        old = self.config.library_dir / track.replaces_path
+        if old.resolve() == final.resolve() or not old.is_file():
+            return
+        if self.adapters.tagger.read_key(old) != track.key:
+            return  # someone put another file there since: not ours to delete
+        old.unlink()
+        log.info("%s: removed %s, replaced by the manual match", track.key, track.replaces_path)
+
+    def _file(self, track: TrackRow, src: Path, meta: TrackMeta) -> Path:
+        template = str(track.options.get("path_template") or self.config.library.path_template)
+        rel = library.render_path(template, meta, ext=src.suffix.lstrip("."), key=track.key)
+        subdir = track.options.get("subdir")
+        if subdir:
+            rel = PurePosixPath(library.sanitize_component(str(subdir))) / rel
+        root = output_root(self.config, track)
+        for candidate in library.candidate_paths(root, rel):
+            relative = candidate.relative_to(root).as_posix()
+            if candidate.exists() or candidate.is_symlink():
+                ours = candidate.is_file() and self.adapters.tagger.read_key(candidate) == track.key
+                if not ours:
+                    continue  # another track's file, or one we did not make: never overwrite
+            if not self.ledger.reserve_path(track.id, stored_path(self.config, candidate)):
+                continue
+            return library.file_into_library(
+                src,
+                root,
+                PurePosixPath(relative),
+                owner_of=self.adapters.tagger.read_key,
+                key=track.key,
+            )
+        raise PermanentError(f"no free file name in the library for {rel}")
+
+
+def is_artist_key(key: str) -> bool:
+    return key.startswith(("spotify:artist:", "youtube:artist:"))
+
+
+def _stage(progress: Callable[[Progress], None] | None, stage: str) -> None:
+    """Tell whoever watches (the worker, hence the ledger and ``get``'s bars) what runs now."""
+    if progress is not None:
+        progress(Progress(stage=stage))
+
+
+def _check_cancel(cancel: threading.Event) -> None:
+    if cancel.is_set():
+        raise CancelledError("stopping: the job will resume at next start")
+
+
+def _is_youtube(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host == "youtu.be" or host.endswith("youtube.com")

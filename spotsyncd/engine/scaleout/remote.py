@@ -1,0 +1,167 @@
+"""``spotsyncd worker``: a process that runs the jobs the coordinator dispatches through Celery.
+
+Each task names a job id. The worker takes the job in the ledger (a conditional update: a task
+delivered twice runs once), runs it with the very code the local pool runs
+(``WorkerPool.run_claimed`` → ``Pipeline.run``) and records the outcome in the ledger, where
+``status``, ``why`` and reports read it. It heart-beats into the ledger's ``workers`` table; if
+it dies, the coordinator hands its jobs to another worker. Staging stays on this machine's
+``state_dir``; finished files go to the shared ``library_dir``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+from spotsyncd import __version__
+from spotsyncd.core.config import Config
+from spotsyncd.core.errors import UserError
+from spotsyncd.core.protocols import Adapters
+from spotsyncd.engine.jobs.pipeline import Pipeline
+from spotsyncd.engine.jobs.worker import WorkerPool
+from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.engine.resilience.outage import Outage, install_outage_filter
+from spotsyncd.ledger import ClaimedJob, Ledger, describe_error, is_unavailable
+
+log = logging.getLogger(__name__)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class RemoteWorker:
+    def __init__(self, config: Config, ledger: Ledger, pool: WorkerPool, name: str) -> None:
+        self.config = config
+        self.ledger = ledger
+        self.pool = pool
+        self.name = name
+        self.stopping = threading.Event()
+        self.database = Outage(
+            "the ledger database", log, "check PostgreSQL and 'ledger.url' (spotsyncd doctor)"
+        )
+        self._beat: threading.Thread | None = None
+
+    @property
+    def heartbeat_s(self) -> float:
+        return max(1.0, self.config.queue.worker_timeout_s / 5)
+
+    # ------------------------------------------------------------------ one task
+
+    def handle(self, job_id: int) -> str:
+        """Run the job a task names; what happened, for Celery's log."""
+        try:
+            job = self.ledger.take_job(job_id, self.name)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            self.database.failed(describe_error(exc))
+            return "database unavailable: the coordinator sends it again"
+        self.database.ok()
+        if job is None:
+            return "skipped: already taken or no longer dispatched"
+        thread = threading.current_thread().name.rsplit("-", 1)[-1]
+        try:
+            self.pool.run_claimed(f"{self.name}/{thread}", job)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            # The outcome could not be written: hand the job back once the database is back,
+            # and another run files it (a file already in the library is recognised).
+            self.database.failed(describe_error(exc))
+            self._give_back(job)
+            return "given back: the database went away while it ran"
+        return "ran"
+
+    def _give_back(self, job: ClaimedJob) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.ledger.give_back(job.job_id, self.name)
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    raise
+                self.stopping.wait(1.0)
+                continue
+            self.database.ok()
+            return
+
+    # ------------------------------------------------------------------ heartbeats
+
+    def start(self, concurrency: int) -> None:
+        self.ledger.register_worker(
+            self.name,
+            role="worker",
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            version=__version__,
+            concurrency=concurrency,
+        )
+        self._beat = threading.Thread(target=self._heartbeats, name="spotsyncd-heartbeat")
+        self._beat.daemon = True
+        self._beat.start()
+
+    def _heartbeats(self) -> None:
+        while not self.stopping.wait(self.heartbeat_s):
+            try:
+                self.ledger.heartbeat(self.name)
+            except Exception as exc:  # noqa: BLE001 - a heartbeat must never kill the worker
+                if is_unavailable(exc):
+                    self.database.failed(describe_error(exc))
+                else:
+                    log.warning("heartbeat not recorded: %s", exc)
+                continue
+            self.database.ok()
+
+    def shutting_down(self) -> None:
+        """Celery begins a warm shutdown: interrupt running jobs (they go back to pending)."""
+        self.stopping.set()
+        self.pool.cancel.set()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self._beat is not None:
+            self._beat.join(5)
+        try:
+            self.ledger.worker_stopped(self.name)
+        except Exception as exc:  # noqa: BLE001 - the coordinator notices the silence anyway
+            log.warning("could not record that worker %s stopped: %s", self.name, exc)
+
+
+def run_worker(
+    config: Config, *, concurrency: int, adapters_factory: Callable[[Config], Adapters]
+) -> int:
+    """``spotsyncd worker``: build what a job needs, then serve tasks until SIGTERM/SIGINT."""
+    from spotsyncd.engine.scaleout import celery_queue
+
+    if config.queue.backend != "celery":
+        raise UserError(
+            "queue.backend is 'local': jobs run inside 'spotsyncd run'. Set queue.backend: celery "
+            "(and queue.broker_url, ledger.url) to run separate workers"
+        )
+    ledger = Ledger(config.ledger_target)
+    name = worker_name()
+    circuits = Circuits(config.state_dir / "circuits.json")
+    pipeline = Pipeline(config, ledger, adapters_factory(config), circuits)
+    pool = WorkerPool(config, ledger, pipeline, circuits)  # its threads are Celery's here
+    remote = RemoteWorker(config, ledger, pool, name)
+    install_outage_filter(remote.database, is_unavailable)
+    remote.start(concurrency)
+    log.info("spotsyncd %s worker %s ready: ledger %s", __version__, name, ledger.where)
+    started = time.monotonic()
+    try:
+        return celery_queue.run_worker(
+            config,
+            remote.handle,
+            name=name,
+            concurrency=concurrency,
+            on_shutdown=remote.shutting_down,
+        )
+    finally:
+        remote.stop()
+        ledger.close()
+        log.info("worker %s stopped after %.0fs", name, time.monotonic() - started)

@@ -1,0 +1,120 @@
+"""Alerts: what happened in the ledger and the circuits becomes batched notifications (sent
+by a recording sender here; tests/system/test_notify.py sends through real Apprise)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spotsyncd.core.config import Config, NotifyConfig, load_config
+from spotsyncd.core.errors import CredentialsError
+from spotsyncd.core.models import ListedItem, Listing, TrackMeta
+from spotsyncd.engine.resilience.alerts import Alerts
+from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.intake.links import parse_line
+from spotsyncd.ledger import Ledger
+from spotsyncd.system.notify import Delivery, Notifications
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str]] = []
+
+    def __call__(self, urls: Sequence[str], title: str, body: str) -> list[Delivery]:
+        self.messages.append((title, body))
+        return [Delivery("json://***", True)]
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Any:
+    config = load_config(None, env={"SPOTSYNCD_STATE_DIR": str(tmp_path / "state"),
+                                     "SPOTSYNCD_LIBRARY_DIR": str(tmp_path / "lib")})  # fmt: skip
+    config.library_dir.mkdir(parents=True)
+    notify = NotifyConfig(
+        urls=("json://127.0.0.1:9/x",),
+        on=("failed", "new_tracks", "login_expired", "offline", "disk_low", "digest"),
+        offline_after=2.0,
+        disk_free_below=1 << 62,  # more than any disk has: always "low"
+        digest_at="00:00",
+        batch_seconds=0.2,
+    )
+    config = replace(config, notify=notify)
+    ledger = Ledger(config.ledger_path)
+    circuits = Circuits(config.state_dir / "circuits.json")
+    recorder = Recorder()
+    notes = Notifications(notify.urls, batch_s=0.2, sender=recorder)
+    alerts = Alerts(lambda: config, ledger, circuits, notes, tick_s=60)
+    yield config, ledger, circuits, notes, alerts, recorder
+    notes.stop()
+    ledger.close()
+
+
+def _flush(notes: Notifications) -> None:
+    time.sleep(0.25)
+    notes._send_due(flush=True)
+
+
+def test_failures_and_follow_polls_become_one_message_each(world: Any) -> None:
+    config, ledger, _circuits, notes, alerts, recorder = world
+    alerts.start()  # old events are not news: only what happens from now on
+    alerts._digest_day = time.strftime("%Y-%m-%d")
+    ledger.add_links([parse_line(f"https://example.org/{n}.mp3") for n in range(30)])
+    for _ in range(30):
+        job = ledger.claim_next_job("w")
+        assert job is not None
+        ledger.fail_job(job.job_id, job.track.id, error_class="permanent", message="HTTP 404",
+                        retryable=False, max_retries=3, backoff_s=1)  # fmt: skip
+    follow = ledger.add_follow(parse_line("https://www.youtube.com/playlist?list=PLx"), name="mix",
+                               interval_s=3600, options={}, origin="cli")  # fmt: skip
+    items = tuple(
+        ListedItem(parse_line(f"https://youtu.be/{n:011d}"), TrackMeta()) for n in range(3)
+    )
+    ledger.apply_listing(follow.id, Listing("Mix", items, "fp"), now=time.time())
+    alerts.tick()
+    _flush(notes)
+    titles = [t for t, _ in recorder.messages]
+    assert "spotsyncd: 30 track(s) failed for good" in titles
+    assert "spotsyncd: new tracks from 1 follow poll(s)" in titles
+    failed_body = next(b for t, b in recorder.messages if "failed" in t)
+    assert "HTTP 404" in failed_body and "retrying will not help" in failed_body
+    assert "… and 15 more" in failed_body and "spotsyncd retry --failed" in failed_body
+    polls = next(b for t, b in recorder.messages if "new tracks" in t)
+    assert "mix: 3 new" in polls
+
+
+def test_offline_login_disk_and_digest(world: Any) -> None:
+    _config, ledger, circuits, notes, alerts, recorder = world
+    since = time.time() - 5
+    circuits.open_offline("no network: a, b unreachable", time.time() + 60, since=since)
+    circuits.record_failure("spotify", CredentialsError("Spotify login expired", "spotify"))
+    alerts.tick()
+    alerts.tick()  # told once per spell, not once per tick
+    circuits.close_offline()
+    alerts.tick()
+    _flush(notes)
+    titles = [t for t, _ in recorder.messages]
+    clock = time.strftime("%H:%M", time.localtime(since))
+    assert titles.count(f"spotsyncd: offline since {clock}") == 1
+    assert "spotsyncd: back online" in titles
+    assert titles.count("spotsyncd: Spotify login expired") == 1
+    assert titles.count("spotsyncd: disk space low") == 1
+    assert titles.count("spotsyncd: daily digest") == 1
+    digest = next(b for t, b in recorder.messages if "digest" in t)
+    assert "last 24 h: 0 downloaded" in digest and "waiting for a slow retry" in digest
+
+
+def test_nothing_when_no_urls(world: Any) -> None:
+    config, ledger, circuits, _notes, _alerts, _recorder = world
+    recorder = Recorder()
+    quiet = Notifications((), sender=recorder)
+    bare: Config = replace(config, notify=NotifyConfig())
+    alerts = Alerts(lambda: bare, ledger, circuits, quiet)
+    circuits.open_offline("no network", time.time() + 60, since=time.time() - 7200)
+    alerts.tick()
+    quiet._send_due(flush=True)
+    assert recorder.messages == []
