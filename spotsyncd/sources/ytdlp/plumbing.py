@@ -1,5 +1,5 @@
 """yt-dlp's side of the conversation: its logger, the hooks of a reused YoutubeDL, and the facts
-buried in its exception chains. Used only by ``youtube.py``."""
+buried in its exception chains. Used only by ``client.py``."""
 
 from __future__ import annotations
 
