@@ -1,4 +1,4 @@
-"""``spotsyncd run``."""
+"""``spotsyncd run``: the daemon in the foreground."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ import argparse
 import sys
 from typing import Any
 
+from spotsyncd.cli.command import EXIT_LOCKED, EXIT_OK, LOCKED_EXIT, Command
 from spotsyncd.cli.common import config_from
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="process the inbox, queue and follows once, then exit",
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -26,3 +35,12 @@ def _start_web(config: Any, ledger: Any, nudge: Any) -> Any:
     from spotsyncd.api.server import start_web
 
     return start_web(config, ledger, nudge)
+
+
+RUN = Command(
+    "run",
+    "run the daemon in the foreground",
+    _arguments,
+    cmd_run,
+    exits={EXIT_OK: "stopped by SIGTERM or Ctrl-C, or --once finished", EXIT_LOCKED: LOCKED_EXIT},
+)
