@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spotsyncd.cli.command import EXIT_LOCKED, EXIT_OK, LOCKED_EXIT, Command
 from spotsyncd.cli.common import config_from
+
+if TYPE_CHECKING:
+    from spotsyncd.core.config import Config
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,11 +26,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     from spotsyncd.system.logsetup import setup_logging
 
     config = config_from(args)
+    _check_before_greeting(config)
     setup_logging(config)
     print(f"spotsyncd: drop .txt files of links into {config.inbox_dir}", file=sys.stderr)
     print(f"spotsyncd: finished tracks go to {config.library_dir}", file=sys.stderr)
     daemon = Daemon(config, config_path=getattr(args, "config", None), web_factory=_start_web)
     return daemon.run(once=args.once)
+
+
+def _check_before_greeting(config: Config) -> None:
+    """Check first, then greet: what stops the daemon at once (a folder it cannot create or
+    write, another spotsyncd on the state dir) fails here, before the greeting says where to drop
+    files. The lock is only probed: the daemon takes it itself (a second ``flock`` from this
+    process would conflict with its own); should another daemon win it in between, this one still
+    stops with the same message and exit code."""
+    from spotsyncd.core.config import prepare_dirs
+    from spotsyncd.system.lock import InstanceLock
+
+    prepare_dirs(config)
+    probe = InstanceLock(config.state_dir)
+    probe.acquire()  # AlreadyRunningError: "another spotsyncd (pid …) is already running …"
+    probe.release()
 
 
 def _start_web(config: Any, ledger: Any, nudge: Any) -> Any:
