@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -54,6 +53,8 @@ def _progress(enabled: bool) -> Iterator[Tick | None]:
 
 
 def _emit(data: dict[str, Any]) -> None:
+    import json
+
     sys.stdout.write(json.dumps(data, sort_keys=True, default=str) + "\n")
     sys.stdout.flush()
 

@@ -7,9 +7,7 @@ library at import time; the rest is imported when a command runs."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -31,12 +29,16 @@ def config_from(args: argparse.Namespace) -> Config:
 
 
 def print_json(data: Any) -> None:
+    import json
+
     json.dump(data, sys.stdout, indent=2, sort_keys=True, default=str)
     sys.stdout.write("\n")
 
 
 def nudge_daemon(config: Config) -> bool:
     """Tell a running daemon to look at the ledger now (SIGUSR1). False if none runs."""
+    import signal
+
     from spotsyncd.system.lock import holder_pid
 
     pid = holder_pid(config.state_dir)

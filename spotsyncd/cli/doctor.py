@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
 from spotsyncd.cli.command import Command
 from spotsyncd.cli.common import config_from, print_json
@@ -21,6 +20,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    import dataclasses
+
     from spotsyncd.engine.health.doctor import run_checks
 
     config = config_from(args)

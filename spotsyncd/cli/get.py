@@ -9,8 +9,6 @@ ledger. Either way the ledger records what is done, so nothing is fetched twice.
 from __future__ import annotations
 
 import argparse
-import json
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -192,6 +190,8 @@ def _take_or_find_daemon(lock: Any, config: Config) -> int | None:
 
 
 def _runtime_pid(config: Config) -> int | None:
+    import json
+
     try:
         data = json.loads((config.state_dir / "runtime.json").read_text(encoding="utf-8"))
         return int(data["pid"])
@@ -279,6 +279,8 @@ class _signals:
         self.saved: dict[int, Any] = {}
 
     def __enter__(self) -> None:
+        import signal
+
         self.saved[signal.SIGTERM] = signal.signal(signal.SIGTERM, _interrupt)
         if hasattr(signal, "SIGUSR1"):
             nudge = self.on_nudge
@@ -287,6 +289,8 @@ class _signals:
             )
 
     def __exit__(self, *exc: object) -> None:
+        import signal
+
         for number, handler in self.saved.items():
             signal.signal(number, handler)
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
-import threading
 
 from spotsyncd.cli.command import Command
 from spotsyncd.cli.common import LOG_LEVELS, config_from
@@ -26,6 +24,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
+    import contextlib
+    import threading
+
     from spotsyncd.core.errors import UserError
     from spotsyncd.system import logview, service
 
