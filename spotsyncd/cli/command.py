@@ -35,8 +35,8 @@ Handler = Callable[[argparse.Namespace], int]
 class Command(NamedTuple):
     """One verb: ``spotsyncd NAME …`` parsed by ``arguments`` and run by ``handler``.
 
-    A NamedTuple rather than a frozen dataclass: ``dataclasses`` imports ``inspect``, which costs
-    every ``spotsyncd --help`` about 14 ms of CPU (a third of what the parser costs)."""
+    A NamedTuple rather than a frozen dataclass: ``dataclasses`` imports ``inspect``, which would
+    add about 14 ms of CPU to every ``spotsyncd --help``."""
 
     name: str
     help: str  # one line, shown in ``spotsyncd --help`` and at the top of ``NAME --help``
