@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from spotsyncd.cli.command import Command
 from spotsyncd.cli.common import config_from
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=["test"], help="test: ask each server for a scan now")
 
 
 def cmd_media_servers(args: argparse.Namespace) -> int:
@@ -31,3 +36,12 @@ def cmd_media_servers(args: argparse.Namespace) -> int:
         mark = "ok  " if result.started else "busy"
         print(f"[{mark}] {client.label}: {result.detail}")
     return 1 if failed else 0
+
+
+MEDIA_SERVERS = Command(
+    "media-servers",
+    "ask the configured Navidrome/Jellyfin/Plex to scan now",
+    _arguments,
+    cmd_media_servers,
+    exits={0: "every server answered", 1: "a server failed, or none is configured"},
+)
