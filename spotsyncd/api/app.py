@@ -30,6 +30,7 @@ def create_app(ctx: WebContext) -> FastAPI:
     for module in (status, links, tracks, follows, events, health):
         app.include_router(module.router, prefix=API)
     app.include_router(pages.router)
+    app.add_api_route("/healthz", health.healthz, include_in_schema=False)  # probes at the root
     hosts = HostPolicy(ctx.config.web.host, lambda: ctx.port, ctx.config.web.allowed_hosts)
     app.add_middleware(Guard, hosts=hosts, max_body_bytes=ctx.max_body_bytes)
     return app
