@@ -32,6 +32,7 @@ def create_app(ctx: WebContext) -> FastAPI:
     for module in (status, links, tracks, follows, events, health, session):
         app.include_router(module.router, prefix=API)
     app.include_router(pages.router)
+    app.add_api_route("/healthz", health.healthz, include_in_schema=False)  # probes at the root
 
     @app.get(f"{API}/openapi.json", include_in_schema=False, dependencies=[Depends(require_auth)])
     def openapi() -> dict[str, Any]:

@@ -22,7 +22,8 @@ def cmd_media_servers(args: argparse.Namespace) -> int:
     if not clients:
         where = config.source or "the config file"
         raise UserError(
-            f"no media_servers in {where}: add one (see README, 'Media servers') and run this again"
+            f"no media_servers in {where}: add one (see docs/guides/media-servers.md) "
+            "and run this again"
         )
     failed = 0
     for client in clients:
