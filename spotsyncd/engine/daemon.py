@@ -519,8 +519,5 @@ def _thread_died(args: threading.ExceptHookArgs) -> None:
 
 
 def _keep_fixed(new: Config, old: Config) -> Config:
-    from dataclasses import replace
-
-    return replace(
-        new, library_dir=old.library_dir, inbox_dir=old.inbox_dir, state_dir=old.state_dir
-    )
+    fixed = {"library_dir": old.library_dir, "inbox_dir": old.inbox_dir, "state_dir": old.state_dir}
+    return new.model_copy(update=fixed)
