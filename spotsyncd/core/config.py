@@ -358,6 +358,8 @@ def _problem(
         message = str(cause)
     if isinstance(cause, KeyProblem):
         loc.append(cause.key)
+    if error["type"] == "missing":
+        message = "required here, but not set (see config.example.yaml)"
     if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
         tag = (error.get("ctx") or {}).get("tag", "")
         loc.append("type")

@@ -31,13 +31,19 @@ from spotsyncd.core.config_sections import AUDIO_FORMATS, BITRATE, ON_REMOVED, T
 class FollowOptions(Section):
     """A follow's own settings, over the config's."""
 
-    format: Annotated[str | None, one_of(AUDIO_FORMATS)] = key(None, "Its tracks' audio.format.")
-    bitrate: Annotated[str | None, BITRATE] = key(None, "Its tracks' audio.bitrate.")
+    format: Annotated[str | None, one_of(AUDIO_FORMATS)] = key(
+        None, "Its tracks' format.", default_text="audio.format"
+    )
+    bitrate: Annotated[str | None, BITRATE] = key(
+        None, "Its tracks' bitrate.", default_text="audio.bitrate"
+    )
     subdir: Annotated[str | None, TEXT] = key(None, "A folder inside library_dir for its tracks.")
     on_removed: Annotated[str | None, one_of(ON_REMOVED)] = key(
-        None, "What happens to a file when its entry leaves the playlist."
+        None, "What happens to a file when its entry leaves the playlist.", default_text="keep"
     )
-    path_template: Annotated[str | None, TEMPLATE] = key(None, "Its own library.path_template.")
+    path_template: Annotated[str | None, TEMPLATE] = key(
+        None, "Its own path template.", default_text="library.path_template"
+    )
 
 
 def follow_options(value: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import yaml
 from spotsyncd.core.config import SCHEMA, SECTIONS, Config
 from spotsyncd.core.config_fields import Key, keys_of, parse_of, secret_of
 from spotsyncd.core.config_follows import FollowConfig, FollowOptions
-from spotsyncd.core.config_media import VARIANTS
+from spotsyncd.core.config_media import CREDENTIALS, VARIANTS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = Path("docs/reference/configuration.md")
@@ -168,6 +168,11 @@ def _servers_intro() -> str:
 # ---------------------------------------------------------------- docs/reference/configuration.md
 
 
+def _prose(text: str | None) -> str:
+    """A docstring as one Markdown paragraph, stars and angle brackets kept literal."""
+    return " ".join((text or "").split()).replace("*", "\\*").replace("<", "&lt;")
+
+
 def _cell(text: str) -> str:
     """Prose for a table cell: pipes, stars and angle brackets kept literal."""
     for char, escaped in (("|", "\\|"), ("*", "\\*"), ("<", "&lt;"), ("\n", " ")):
@@ -213,17 +218,17 @@ def reference_markdown() -> str:
         *_table(_documented(keys_of(Config))),
     ]
     for section, model in SECTIONS.items():
-        out += ["", f"## `{section}`", "", " ".join((model.__doc__ or "").split()), ""]
+        out += ["", f"## `{section}`", "", _prose(model.__doc__), ""]
         out += _table(_documented(keys_of(model, section)))
-    out += ["", "## `follows`", "", " ".join((FollowConfig.__doc__ or "").split()), ""]
+    out += ["", "## `follows`", "", _prose(FollowConfig.__doc__), ""]
     out += _table(keys_of(FollowConfig, "follows"), with_env=False)
     out += ["", "Options (`follows[].options`):", ""]
     out += _table(keys_of(FollowOptions, "follows.options"), with_env=False)
-    out += ["", "## `media_servers`", "", _servers_intro()]
+    out += ["", "## `media_servers`", "", _prose(_servers_intro())]
     for kind, model in VARIANTS.items():
-        used = [k for k in keys_of(model, "") if k.field not in ("user", "password", "token",
-                "salt", "api_key", "section") or k.field in model.uses]  # fmt: skip
-        out += ["", f"### `type: {kind}`", "", " ".join((model.__doc__ or "").split()), ""]
+        used = [k for k in keys_of(model, "media_servers") if k.field != "type"
+                and (k.field not in CREDENTIALS or k.field in model.uses)]  # fmt: skip
+        out += ["", f"### `type: {kind}`", "", _prose(model.__doc__), ""]
         out += _table(used, with_env=False)
     old = [(name, k) for k in SCHEMA.values() for name in k.old]
     out += ["", "## Old names", "", "Still read, with one warning line; rename them.", ""]

@@ -73,6 +73,7 @@ def test_defaults(tmp_path: Path) -> None:
         ("  - type: plex\n    url: http://x\n    token: t\n    library_path: music",
          "media_servers.library_path", "absolute"),
         ("  - http://x", "media_servers", "mapping"),
+        ("  - type: plex\n    token: t", "media_servers.url", "required here"),
     ],
 )  # fmt: skip
 def test_bad_entries_name_the_key_and_line(
