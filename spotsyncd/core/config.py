@@ -8,7 +8,6 @@ them. Errors name the key, the file and the line.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from spotsyncd.core.config_fields import (
     key,
     keys_of,
     one_of,
+    parse_of,
     redacted,
     secrets_of,
 )
@@ -69,7 +69,6 @@ __all__ = [  # the sections too: code and tests build them
     "default_config_path", "load_config", "parse_duration", "prepare_dirs",
 ]  # fmt: skip
 
-log = logging.getLogger(__name__)
 APP = "spotsyncd"
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -161,6 +160,7 @@ class Config(Section):
         name="media_servers_debounce",
     )
     source: Path | None = None  # the file it was read from, if any
+    renamed: tuple[str, ...] = Field((), exclude=True)  # old names it used: "old → new"
 
     @property
     def ledger_path(self) -> Path:
@@ -178,6 +178,16 @@ class Config(Section):
     @property
     def token_cache(self) -> Path:
         return self.state_dir / "spotify-token.json"
+
+    def renamed_warning(self) -> str:
+        """One line for the log or the terminal when the config used old key names."""
+        if not self.renamed:
+            return ""
+        where = self.source or "environment"
+        return (
+            f"{where}: old key names, still read: {', '.join(self.renamed)}; rename them "
+            "(see config.example.yaml)"
+        )
 
     def redacted(self) -> dict[str, Any]:
         """The effective configuration as plain data, secrets masked."""
@@ -293,13 +303,7 @@ def load_config(
             _check_alone(spec, *given[spec.dotted])  # a bad file value is an error all the same
         origin = _Origin(name, f"environment variable {variable}", None, 10**9 + len(given))
         given[spec.dotted] = (value, origin)
-    if renamed:
-        log.warning(
-            "%s: old key names, still read: %s; rename them (see config.example.yaml)",
-            file_name or "environment",
-            ", ".join(renamed),
-        )
-    return _validate(given, written, source, file_name)
+    return _validate(given, written, source, file_name, tuple(renamed))
 
 
 def _suggest(key: str) -> str:
@@ -310,7 +314,7 @@ def _suggest(key: str) -> str:
 
 
 def _check_alone(spec: Key, value: Any, origin: _Origin) -> None:
-    parse = next((m for m in spec.info.metadata if isinstance(m, Parse)), None)
+    parse = parse_of(spec.info)
     try:
         if parse is not None:
             parse.parser(value)
@@ -319,9 +323,13 @@ def _check_alone(spec: Key, value: Any, origin: _Origin) -> None:
 
 
 def _validate(
-    given: dict[str, tuple[Any, _Origin]], written: Written, source: Path | None, file_name: str
+    given: dict[str, tuple[Any, _Origin]],
+    written: Written,
+    source: Path | None,
+    file_name: str,
+    renamed: tuple[str, ...],
 ) -> Config:
-    data: dict[str, Any] = {"source": source}
+    data: dict[str, Any] = {"source": source, "renamed": renamed}
     origins: dict[tuple[Any, ...], _Origin] = {}
     for dotted, (value, origin) in given.items():
         spec = SCHEMA[dotted]

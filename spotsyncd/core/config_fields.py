@@ -271,7 +271,7 @@ def redacted(model: BaseModel) -> dict[str, Any]:
     for name, info in type(model).model_fields.items():
         value = getattr(model, name)
         secret = secret_of(info)
-        if value is None and isinstance(model, Section) and model.drop_unset:
+        if info.exclude or value is None and isinstance(model, Section) and model.drop_unset:
             continue
         data[name] = plain(secret.shown(value) if secret is not None and value else value)
     return data

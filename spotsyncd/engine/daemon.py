@@ -171,6 +171,8 @@ class Daemon:
 
     def _start(self) -> None:
         config = self.config
+        if config.renamed:
+            log.warning("%s", config.renamed_warning())
         ledger = Ledger(config.ledger_target)
         self.ledger = ledger
         if config.queue.backend == "local":  # with celery, workers may still be running them

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,17 +26,32 @@ def test_durations_have_one_spelling_and_old_names_still_work(
                 "notify: {batch_window: 10s}\n")  # fmt: skip
     old = write(tmp_path / "old.yaml", "download: {backoff_seconds: 0.2, timeout_seconds: 120}\n"
                 "notify: {batch_seconds: 10s}\n")  # fmt: skip
-    with caplog.at_level(logging.WARNING, logger="spotsyncd.core.config"):
+    with caplog.at_level(logging.DEBUG):
         fresh = load_config(new, env={})
-        assert not caplog.records
-        aged = load_config(old, env={})
+        aged = load_config(old, env={"SPOTSYNCD_NOTIFY_BATCH_SECONDS": "10"})
+    assert not caplog.records  # loading has no side effects: the daemon logs the note once
     for config in (fresh, aged):
         assert config.download.backoff_seconds == 0.2 and config.download.timeout_seconds == 120
         assert config.notify.batch_seconds == 10
-    assert fresh == aged.model_copy(update={"source": new})
-    (line,) = [r.getMessage() for r in caplog.records]  # one line for every old name
-    assert str(old) in line and "download.timeout_seconds → download.timeout" in line
-    assert "notify.batch_seconds → notify.batch_window" in line
+    assert fresh == aged.model_copy(update={"source": new, "renamed": ()})
+    assert fresh.renamed == () and fresh.renamed_warning() == ""
+    line = aged.renamed_warning()
+    assert line.startswith(f"{old}: old key names") and "\n" not in line
+    assert "download.timeout_seconds → download.timeout" in line
+    assert "SPOTSYNCD_NOTIFY_BATCH_SECONDS → SPOTSYNCD_NOTIFY_BATCH_WINDOW" in line
+    assert "renamed" not in aged.redacted()  # config show prints keys, not this note
+
+
+def test_config_check_says_it_once(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.yaml", f"library_dir: {tmp_path}/l\nstate_dir: {tmp_path}/s\n"
+                 "download:\n  timeout_seconds: 5\n")  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPOTSYNCD_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "spotsyncd", "--config", str(path), "config", "check"],
+        capture_output=True, text=True, env={**env, "HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("old key names") == 1 and "download.timeout" in result.stderr
 
 
 def test_old_and_new_name_together_is_an_error(tmp_path: Path) -> None:
