@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from spotsyncd.cli.command import Command
 from spotsyncd.cli.common import config_from, print_json
@@ -29,6 +30,8 @@ def cmd_config(args: argparse.Namespace) -> int:
         source = config.source or f"defaults (no file at {default_config_path()})"
         print(f"config OK: {source}")
         print(f"  library {config.library_dir}, inbox {config.inbox_dir}, state {config.state_dir}")
+        if config.renamed:
+            print(f"warning: {config.renamed_warning()}", file=sys.stderr)
         return 0
     data = config.redacted()
     if args.json:
