@@ -315,6 +315,16 @@ class NetworkConfig(Section):
         "off up to 5 times as long.",
         unit="seconds",
     )
+    allow_private: Annotated[
+        bool | tuple[str, ...], Parse(v.allowance, "true | false | list of hosts and networks")
+    ] = key(
+        False,
+        "Whether links, feed and playlist entries, and their redirects may fetch from loopback, "
+        "private, link-local and other internal addresses. false: never (a stranger's feed "
+        "cannot make the daemon reach your router); true: always; a list: only these hosts "
+        "and networks. Hosts this config names itself (media servers, check_urls…) always pass.",
+        example=["nas.local", "192.168.1.0/24"],
+    )
 
 
 class NotifyConfig(Section):

@@ -3,6 +3,7 @@ the typed value, or raises ValueError with a message fit for the user."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import string
@@ -372,6 +373,25 @@ def apprise_urls(value: Any) -> tuple[str, ...]:
                 "json://host/path)"
             )
     return tuple(urls)
+
+
+def allowance(value: Any) -> bool | tuple[str, ...]:
+    """``network.allow_private``: true, false, or a list of host names and networks/addresses
+    (``nas.local``, ``192.168.1.0/24``, ``fd00::/8``)."""
+    if isinstance(value, bool) or not isinstance(value, list | tuple):
+        return bool_value(value)
+    entries: list[str] = []
+    for item in _text_list(value):
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.?", item):
+                raise ValueError(
+                    f"{item!r} is neither a host name nor an address or network "
+                    "(e.g. nas.local, 192.168.1.0/24)"
+                ) from None
+        entries.append(item)
+    return tuple(entries)
 
 
 def redact_url(url: str) -> str:

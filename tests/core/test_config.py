@@ -251,3 +251,25 @@ def test_youtube_api_key_from_the_environment_is_a_secret(tmp_path: Path) -> Non
     assert config.redacted()["youtube"]["api_key"] == "***"
     with pytest.raises(ConfigError, match="youtube.daily_quota"):
         load_config(path, env={"SPOTSYNCD_YOUTUBE_DAILY_QUOTA": "0"})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", False),
+        ("network:\n  allow_private: true\n", True),
+        ("network:\n  allow_private: [nas.local, 192.168.1.0/24, 'fd00::/8']\n",
+         ("nas.local", "192.168.1.0/24", "fd00::/8")),
+    ],
+)  # fmt: skip
+def test_allow_private_is_off_by_default_or_a_switch_or_a_list(
+    tmp_path: Path, text: str, expected: object
+) -> None:
+    config = load_config(write(tmp_path / "c.yaml", text), env={})
+    assert config.network.allow_private == expected
+
+
+def test_a_bad_allow_private_entry_names_the_file_line_and_entry(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.yaml", "network:\n  allow_private: [ok.lan, 'not a host']\n")
+    with pytest.raises(ConfigError, match=r"c\.yaml:2.*network\.allow_private.*'not a host'"):
+        load_config(path, env={})
