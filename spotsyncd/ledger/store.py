@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, cast, overload
 
+from spotsyncd.ledger import db
 from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.browse import Browse
 from spotsyncd.ledger.event_log import EventLog
@@ -94,8 +95,6 @@ class Ledger:
     @staticmethod
     def describe_url(target: str | Path) -> str:
         """What ``where`` would say for ``target``, without opening it."""
-        from spotsyncd.ledger import db
-
         path = db.sqlite_path(target)
         if path is not None:
             return str(path)
