@@ -15,9 +15,8 @@ import contextlib
 import logging
 import threading
 import time
-from typing import Any
-
-from spotsyncd.ledger import Ledger
+from collections.abc import Callable
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +57,18 @@ def event_message(row: dict[str, Any]) -> dict[str, Any]:
     return message
 
 
+class HubLedger(Protocol):
+    """The event log after an id, running jobs' progress, and a call after each write
+    (``ledger.Ledger`` has them: its ``EventLog``, ``Browse`` and ``Store``)."""
+
+    def add_listener(self, callback: Callable[[], None]) -> None: ...
+    def last_event_id(self) -> int: ...
+    def events_after(self, after_id: int, limit: int = 500) -> list[dict[str, Any]]: ...
+    def progress_of_running(self) -> dict[str, dict[str, Any]]: ...
+
+
 class EventHub:
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: HubLedger) -> None:
         self.ledger = ledger
         self._wake = threading.Event()
         self._stop = threading.Event()

@@ -8,7 +8,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from spotsyncd.core.config import Config
 from spotsyncd.core.errors import LinkError, UserError
@@ -16,15 +16,37 @@ from spotsyncd.core.models import Link, LinkKind, Source
 from spotsyncd.core.protocols import Adapters
 from spotsyncd.follows.playlists import PlaylistWriter
 from spotsyncd.follows.scheduler import FollowScheduler
-from spotsyncd.follows.sync import FollowPoller, PollOutcome
+from spotsyncd.follows.sync import FollowLedger, FollowPoller, PollOutcome
 from spotsyncd.intake.links import parse_line
-from spotsyncd.ledger import Ledger
-from spotsyncd.ledger.follows import Origin
+from spotsyncd.ledger.follows import FollowRow, Origin
 from spotsyncd.media.covers import as_jpeg
 
 log = logging.getLogger(__name__)
 
 POLL_REQUEST = "poll-request.json"
+
+
+class FollowBook(FollowLedger, Protocol):
+    """What following needs of the ledger: polls, and the follows themselves
+    (``ledger.Follows`` has it all, hence ``ledger.Ledger``)."""
+
+    def add_follow(
+        self,
+        link: Link,
+        *,
+        name: str | None,
+        interval_s: int,
+        options: dict[str, Any],
+        origin: Origin,
+    ) -> FollowRow: ...
+    def remove_follow(self, key_or_name: str) -> bool: ...
+    def follows(self) -> list[FollowRow]: ...
+
+
+if TYPE_CHECKING:  # mypy proves the ledger's follows repository is a FollowBook
+    from spotsyncd.ledger import Follows
+
+    _FOLLOWS: type[FollowBook] = Follows
 
 
 def followable(link: Link) -> Link:
@@ -43,7 +65,7 @@ def follow_options(link: Link, options: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def register_config_follows(config: Config, ledger: Ledger) -> None:
+def register_config_follows(config: Config, ledger: FollowBook) -> None:
     """Make the ledger's config follows match the config file (CLI/inbox ones are kept)."""
     wanted: set[str] = set()
     for item in config.follows:
@@ -70,7 +92,7 @@ class FollowService:
     def __init__(
         self,
         config: Config,
-        ledger: Ledger,
+        ledger: FollowBook,
         adapters: Adapters,
         wake: Callable[[], None],
         *,

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 from urllib.parse import urlsplit
 
 from spotsyncd.core.errors import PermanentError, RateLimitedError, SpotsyncError, log_problem
@@ -48,7 +48,7 @@ class FlatLister(Protocol):
 
 
 class FollowLedger(Protocol):
-    """The ledger queries a poll needs (``ledger.Ledger`` has them)."""
+    """The ledger queries a poll needs (``ledger.Follows`` has them, hence ``ledger.Ledger``)."""
 
     def follow_by_id(self, follow_id: int) -> FollowRow | None: ...
     def apply_listing(self, follow_id: int, listing: Listing, *, now: float) -> DiffResult: ...
@@ -62,6 +62,12 @@ class FollowLedger(Protocol):
     ) -> list[FollowTrack]: ...
     def removable_files(self, follow_id: int) -> list[tuple[int, str]]: ...
     def forget_file(self, track_id: int) -> None: ...
+
+
+if TYPE_CHECKING:  # mypy proves the ledger's follows repository is a FollowLedger
+    from spotsyncd.ledger import Follows
+
+    _FOLLOWS: type[FollowLedger] = Follows
 
 
 class Playlists(Protocol):

@@ -14,8 +14,9 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from watchdog.events import (
     FileClosedEvent,
@@ -34,7 +35,7 @@ from spotsyncd.intake.links import LineResult, LinkFileError, read_link_file
 from spotsyncd.intake.playlists.formats import is_playlist_file_name
 from spotsyncd.intake.playlists.reading import playlist_results, read_playlist
 from spotsyncd.intake.reporting import write_failure_reason
-from spotsyncd.ledger import Ledger
+from spotsyncd.ledger.rows import Added
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +77,30 @@ class _Handler(FileSystemEventHandler):
             self.watcher.notice(os.fsdecode(event.src_path), settle=SETTLE_S)
 
 
+class InboxLedger(Protocol):
+    """What the watcher writes: each file, and its lines in durable batches (``ledger.Intake``
+    has it, hence ``ledger.Ledger``)."""
+
+    def start_inbox_file(
+        self, name: str, *, outcome: str = "accepted", reason: str | None = None
+    ) -> int: ...
+    def add_inbox_lines(
+        self, file_id: int, lines: Sequence[tuple[int, str, Link | None, str | None]]
+    ) -> list[Added]: ...
+    def set_inbox_file_path(self, file_id: int, stored_path: str, report_path: str) -> None: ...
+
+
+if TYPE_CHECKING:  # mypy proves the ledger's intake repository is an InboxLedger
+    from spotsyncd.ledger import Intake
+
+    _INTAKE: type[InboxLedger] = Intake
+
+
 class InboxWatcher:
     def __init__(
         self,
         config: Config,
-        ledger: Ledger,
+        ledger: InboxLedger,
         *,
         on_accepted: Callable[[], None],
         on_follow: Callable[[Link], str] | None = None,

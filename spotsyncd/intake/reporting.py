@@ -9,11 +9,11 @@ import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from spotsyncd.core.errors import log_problem
 from spotsyncd.core.retries import format_clock
-from spotsyncd.ledger import Ledger
-from spotsyncd.ledger.reports import ReportLine
+from spotsyncd.ledger.reports import OpenReport, ReportLine
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +90,25 @@ def render_pieces(
         yield f"{line.line_no}: {line.text}\n    {_describe(line, library_dir)}\n"
 
 
+class ReportLedger(Protocol):
+    """The reports still open and how their lines fared (``ledger.Reports`` has it, hence
+    ``ledger.Ledger``)."""
+
+    def open_reports(self) -> list[OpenReport]: ...
+    def report_lines(self, file_id: int) -> list[ReportLine]: ...
+    def mark_report_final(self, file_id: int) -> None: ...
+
+
+if TYPE_CHECKING:  # mypy proves the ledger's reports repository is a ReportLedger
+    from spotsyncd.ledger import Reports
+
+    _REPORTS: type[ReportLedger] = Reports
+
+
 class Reporter:
     """Rewrites the reports of files whose jobs are still running, when woken."""
 
-    def __init__(self, ledger: Ledger, library_dir: Path, *, debounce_s: float = 0.5) -> None:
+    def __init__(self, ledger: ReportLedger, library_dir: Path, *, debounce_s: float = 0.5) -> None:
         self.ledger = ledger
         self.library_dir = library_dir
         self.debounce_s = debounce_s

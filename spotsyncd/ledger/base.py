@@ -1,77 +1,94 @@
-"""What every part of the Ledger shares: the engine and the small writes they all make."""
+"""What every repository of the ledger shares: one ``Store`` with the engine, its transactions
+and the after-write hooks.
+
+The repositories (``JobQueue``, ``Follows``, ``Intake``…) each hold the same ``Store`` instead
+of inheriting from a common base: a repository that needs another's behaviour is handed that
+repository and calls its public methods, so no part reaches into another's private helpers.
+"""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import OperationalError
 
-from spotsyncd.core.models import JobState
-from spotsyncd.ledger.rows import TRACK_COLUMNS, TrackRow, row_to_track
-from spotsyncd.ledger.schema import events, jobs, tracks
-
-# Built once: every claim reads its track and writes an event (the hot path).
-_TRACK_BY_ID = (
-    select(*TRACK_COLUMNS)
-    .join(jobs, jobs.c.track_id == tracks.c.id)
-    .where(tracks.c.id == bindparam("track_id"))
-)
-_EVENT = insert(events)
+from spotsyncd.core.errors import LedgerUnavailableError
+from spotsyncd.ledger import db, migrate
 
 
-class LedgerBase:
-    engine: Engine
+class Store:
+    """The open database: where it is, its transactions, and who hears of committed writes."""
 
-    def _event(
-        self,
-        conn: Connection,
-        track_id: int | None,
-        level: str,
-        kind: str,
-        message: str,
-        follow_id: int | None = None,
-    ) -> None:
-        conn.execute(
-            _EVENT,
-            {
-                "ts": time.time(),
-                "track_id": track_id,
-                "follow_id": follow_id,
-                "level": level,
-                "kind": kind,
-                "message": message[:4000],
-            },
-        )
+    def __init__(self, target: str | Path) -> None:
+        """Open (and migrate, see migrate.py) the ledger at ``target``: a SQLite file's path,
+        or a URL (``sqlite:///…``, ``postgresql+psycopg://…``)."""
+        self.path = db.sqlite_path(target)  # None on PostgreSQL
+        self.engine = db.open_engine(target)
+        try:
+            if self.path is not None:  # SQLite: locked, corrupt, read-only… named with a fix
+                with db.translated(self.engine):
+                    migrate.upgrade(self.engine)
+            else:
+                migrate.upgrade(self.engine)
+        except migrate.NewerLedgerError as exc:
+            self.engine.dispose()
+            raise LedgerUnavailableError(f"{self.where}: {exc}") from None
+        except OperationalError as exc:
+            self.engine.dispose()
+            raise LedgerUnavailableError(
+                f"cannot open the ledger {self.where}: {db.describe_error(exc)}; "
+                + db.fix_hint(self.engine)
+            ) from None
+        except BaseException:
+            self.engine.dispose()
+            raise
+        self._listeners: list[Callable[[], None]] = []
+        call_after_writes(self.engine, self.changed)
 
-    def _requeue(self, conn: Connection, track_id: int, now: float, why: str) -> None:
-        conn.execute(
-            update(jobs)
-            .where(jobs.c.track_id == track_id)
-            .values(
-                state=JobState.PENDING,
-                attempts=0,
-                retry_at=None,
-                error=None,
-                error_class=None,
-                updated_at=now,
-            )
-        )
-        self._event(conn, track_id, "info", "requeued", why)
+    @property
+    def where(self) -> str:
+        """The ledger's location for messages (no password)."""
+        return db.describe(self.engine)
 
-    def _rematch(self, conn: Connection, track_id: int, url: str, now: float) -> None:
-        """Use ``url``'s audio for a track and run it again. A file already filed stays until
-        the new one is in place (``replaces_path``): a done track must not look finished."""
-        conn.execute(
-            update(tracks)
-            .where(tracks.c.id == track_id)
-            .values(
-                override_url=url,
-                replaces_path=func.coalesce(tracks.c.path, tracks.c.replaces_path),
-                path=None,
-            )
-        )
-        self._requeue(conn, track_id, now, f"manual match: {url}")
+    def read(self) -> AbstractContextManager[Connection]:
+        """A read transaction: one consistent snapshot."""
+        return db.read(self.engine)
 
-    def _track_by_id(self, conn: Connection, track_id: int) -> TrackRow:
-        row = conn.execute(_TRACK_BY_ID, {"track_id": track_id}).one()
-        return row_to_track(row)
+    def write(self, *, serial: bool = True) -> AbstractContextManager[Connection]:
+        """A write transaction (``db.write``: ``serial=False`` for the hot single-row paths)."""
+        return db.write(self.engine, serial=serial)
+
+    def add_listener(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after each write this process commits, and on ``changed()``
+        (another process wrote: the daemon is nudged). It must return at once."""
+        self._listeners.append(callback)
+
+    def changed(self) -> None:
+        for callback in list(self._listeners):
+            callback()
+
+    def integrity_check(self) -> list[str]:
+        return db.integrity_check(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def call_after_writes(engine: Engine, callback: Callable[[], None]) -> None:
+    """Call ``callback`` (in the writer's thread) after every committed write transaction of
+    this process. The commit event comes before the commit itself, so it only marks the
+    connection; the pool's check-in, which follows the commit, calls back."""
+
+    @event.listens_for(engine, "commit")
+    def _mark(conn: Any) -> None:
+        if conn.get_execution_options().get("spotsyncd_write", False):
+            conn.info["spotsyncd_written"] = True
+
+    @event.listens_for(engine.pool, "checkin")
+    def _fire(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None and record.info.pop("spotsyncd_written", False):
+            callback()

@@ -1,39 +1,109 @@
-"""Reads for the web API: keyset pages of tracks, the event log after an id, and a hook that
-tells the daemon's own readers (the ``/events`` stream) that a write was committed."""
+"""Reads of tracks: one by key or id, filtered lists, keyset pages for the web API, a
+collection's items, counts by state and running jobs' progress."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, event, func, or_, select
+from sqlalchemy import func, or_, select
 
-from spotsyncd.core.models import JobState
-from spotsyncd.ledger import db
-from spotsyncd.ledger.base import LedgerBase
+from spotsyncd.core.models import JobState, LinkKind
+from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.rows import TRACK_COLUMNS, TrackRow, row_to_track
-from spotsyncd.ledger.schema import events, follows, jobs, tracks
+from spotsyncd.ledger.schema import collection_items, jobs, tracks
 
 MAX_PAGE = 500
 
 
-def call_after_writes(engine: Engine, callback: Callable[[], None]) -> None:
-    """Call ``callback`` (in the writer's thread) after every committed write transaction of
-    this process. The commit event comes before the commit itself, so it only marks the
-    connection; the pool's check-in, which follows the commit, calls back."""
+class Browse:
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
-    @event.listens_for(engine, "commit")
-    def _mark(conn: Any) -> None:
-        if conn.get_execution_options().get("spotsyncd_write", False):
-            conn.info["spotsyncd_written"] = True
+    def track(self, key: str) -> TrackRow | None:
+        with self._store.read() as conn:
+            row = conn.execute(
+                select(*TRACK_COLUMNS)
+                .join(jobs, jobs.c.track_id == tracks.c.id)
+                .where(tracks.c.key == key)
+            ).first()
+        return row_to_track(row) if row else None
 
-    @event.listens_for(engine.pool, "checkin")
-    def _fire(_dbapi_conn: Any, record: Any) -> None:
-        if record is not None and record.info.pop("spotsyncd_written", False):
-            callback()
+    def tracks(
+        self,
+        *,
+        state: JobState | None = None,
+        kind: LinkKind | None = None,
+        limit: int | None = None,
+    ) -> list[TrackRow]:
+        query = select(*TRACK_COLUMNS).join(jobs, jobs.c.track_id == tracks.c.id)
+        if state is not None:
+            query = query.where(jobs.c.state == state)
+        if kind is not None:
+            query = query.where(tracks.c.kind == kind)
+        query = query.order_by(tracks.c.id)
+        if limit:
+            query = query.limit(limit)
+        with self._store.read() as conn:
+            return [row_to_track(r) for r in conn.execute(query)]
 
+    def counts(self) -> dict[str, int]:
+        with self._store.read() as conn:
+            rows = conn.execute(select(jobs.c.state, func.count()).group_by(jobs.c.state)).all()
+        result = {str(s): 0 for s in JobState}
+        result.update({state: count for state, count in rows})
+        return result
 
-class BrowseMixin(LedgerBase):
+    def last_done_at(self) -> float | None:
+        """When a track was last filed (a cheap "did the library change?" probe)."""
+        with self._store.read() as conn:
+            value = conn.execute(select(func.max(tracks.c.done_at))).scalar()
+        return float(value) if value is not None else None
+
+    def candidates(self, key: str) -> list[dict[str, Any]]:
+        with self._store.read() as conn:
+            raw = conn.execute(select(tracks.c.candidates_json).where(tracks.c.key == key)).scalar()
+        return json.loads(raw) if raw else []
+
+    def tracks_by_ids(self, ids: Sequence[int]) -> list[TrackRow]:
+        """The tracks with these ids, in the order given (unknown ids are left out)."""
+        found: dict[int, TrackRow] = {}
+        for start in range(0, len(ids), 500):
+            query = (
+                select(*TRACK_COLUMNS)
+                .join(jobs, jobs.c.track_id == tracks.c.id)
+                .where(tracks.c.id.in_(list(ids[start : start + 500])))
+            )
+            with self._store.read() as conn:
+                found.update({row.id: row_to_track(row) for row in conn.execute(query)})
+        return [found[i] for i in ids if i in found]
+
+    def children(self, parent_id: int) -> list[TrackRow]:
+        query = (
+            select(*TRACK_COLUMNS)
+            .join(jobs, jobs.c.track_id == tracks.c.id)
+            .join(collection_items, collection_items.c.child_id == tracks.c.id)
+            .where(collection_items.c.parent_id == parent_id)
+            .order_by(collection_items.c.position)
+        )
+        with self._store.read() as conn:
+            return [row_to_track(r) for r in conn.execute(query)]
+
+    def recent_failures(self, limit: int = 10) -> list[TrackRow]:
+        query = (
+            select(*TRACK_COLUMNS)
+            .join(jobs, jobs.c.track_id == tracks.c.id)
+            .where(jobs.c.state == JobState.FAILED)
+            .order_by(jobs.c.updated_at.desc())
+            .limit(limit)
+        )
+        with self._store.read() as conn:
+            return [row_to_track(r) for r in conn.execute(query)]
+
+    def running(self) -> list[TrackRow]:
+        return self.tracks(state=JobState.RUNNING)
+
     def tracks_page(
         self,
         *,
@@ -68,45 +138,13 @@ class BrowseMixin(LedgerBase):
                 )
             )
         stmt = stmt.order_by(tracks.c.id).limit(max(1, min(limit, MAX_PAGE)))
-        with db.read(self.engine) as conn:
+        with self._store.read() as conn:
             return [row_to_track(r) for r in conn.execute(stmt)]
 
     def track_id_of(self, key: str) -> int | None:
-        with db.read(self.engine) as conn:
+        with self._store.read() as conn:
             value = conn.execute(select(tracks.c.id).where(tracks.c.key == key)).scalar()
         return int(value) if value is not None else None
-
-    def last_event_id(self) -> int:
-        with db.read(self.engine) as conn:
-            return int(conn.execute(select(func.coalesce(func.max(events.c.id), 0))).scalar() or 0)
-
-    def events_after(self, after_id: int, limit: int = 500) -> list[dict[str, Any]]:
-        """The event log after ``after_id``, oldest first, with the track's key, title and
-        current state or the follow's name."""
-        stmt = (
-            select(
-                events.c.id,
-                events.c.ts,
-                events.c.level,
-                events.c.kind,
-                events.c.message,
-                tracks.c.key,
-                tracks.c.title,
-                tracks.c.artist,
-                jobs.c.state,
-                follows.c.name.label("follow"),
-            )
-            .select_from(
-                events.outerjoin(tracks, tracks.c.id == events.c.track_id)
-                .outerjoin(jobs, jobs.c.track_id == events.c.track_id)
-                .outerjoin(follows, follows.c.id == events.c.follow_id)
-            )
-            .where(events.c.id > after_id)
-            .order_by(events.c.id)
-            .limit(limit)
-        )
-        with db.read(self.engine) as conn:
-            return [dict(r._mapping) for r in conn.execute(stmt)]
 
     def progress_of_running(self) -> dict[str, dict[str, Any]]:
         """Running tracks' progress by key (just the title for a job that reported none)."""
@@ -115,6 +153,6 @@ class BrowseMixin(LedgerBase):
             .join(jobs, jobs.c.track_id == tracks.c.id)
             .where(jobs.c.state == JobState.RUNNING)
         )
-        with db.read(self.engine) as conn:
+        with self._store.read() as conn:
             rows = [row_to_track(r) for r in conn.execute(stmt)]
         return {t.key: {"title": t.title, **(t.progress or {})} for t in rows}

@@ -1,4 +1,5 @@
-"""Filed tracks for library care (``verify``, ``retag``): streamed reads and safe path moves.
+"""Filed tracks and their library paths (``verify``, ``retag``, the pipeline's filing step):
+streamed reads, path reservations and safe path moves.
 
 Reads come in batches by id (keyset pagination), so a 50,000-track library never sits in memory.
 A move is written in two steps: the new path goes in with the old one kept in ``replaces_path``
@@ -13,24 +14,34 @@ from typing import Any
 
 from sqlalchemy import Select, func, select, update
 
-from spotsyncd.core.models import JobState, LinkKind
-from spotsyncd.ledger import db
-from spotsyncd.ledger.base import LedgerBase
+from spotsyncd.core.models import JobState, LinkKind, TrackMeta
+from spotsyncd.ledger import recordings
+from spotsyncd.ledger.base import Store
+from spotsyncd.ledger.event_log import EventLog
+from spotsyncd.ledger.jobs import JobQueue
 from spotsyncd.ledger.rows import TRACK_COLUMNS, TrackRow, row_to_track
 from spotsyncd.ledger.schema import jobs, tracks
 
 BATCH = 500
 
 
-class FiledMixin(LedgerBase):
-    def _filed_query(self) -> Select[Any]:
-        return (
-            select(*TRACK_COLUMNS)
-            .join(jobs, jobs.c.track_id == tracks.c.id)
-            .where(jobs.c.state == JobState.DONE)
-            .where(tracks.c.kind != LinkKind.COLLECTION)
-            .where(tracks.c.path.is_not(None))
-        )
+def _filed_query() -> Select[Any]:
+    return (
+        select(*TRACK_COLUMNS)
+        .join(jobs, jobs.c.track_id == tracks.c.id)
+        .where(jobs.c.state == JobState.DONE)
+        .where(tracks.c.kind != LinkKind.COLLECTION)
+        .where(tracks.c.path.is_not(None))
+    )
+
+
+class Filed:
+    """Which track holds which library path, and done tracks sent back when a file is lost."""
+
+    def __init__(self, store: Store, events: EventLog, jobs: JobQueue) -> None:
+        self._store = store
+        self._events = events
+        self._jobs = jobs
 
     def count_filed(self) -> int:
         query = (
@@ -40,7 +51,7 @@ class FiledMixin(LedgerBase):
             .where(tracks.c.kind != LinkKind.COLLECTION)
             .where(tracks.c.path.is_not(None))
         )
-        with db.read(self.engine) as conn:
+        with self._store.read() as conn:
             return int(conn.execute(query).scalar() or 0)
 
     def iter_filed(
@@ -50,15 +61,15 @@ class FiledMixin(LedgerBase):
         if keys is not None:
             for start in range(0, len(keys), batch):
                 chunk = list(keys[start : start + batch])
-                query = self._filed_query().where(tracks.c.key.in_(chunk))
-                with db.read(self.engine) as conn:
+                query = _filed_query().where(tracks.c.key.in_(chunk))
+                with self._store.read() as conn:
                     rows = [row_to_track(r) for r in conn.execute(query.order_by(tracks.c.id))]
                 yield from rows
             return
         last = 0
         while True:
-            query = self._filed_query().where(tracks.c.id > last).order_by(tracks.c.id).limit(batch)
-            with db.read(self.engine) as conn:
+            query = _filed_query().where(tracks.c.id > last).order_by(tracks.c.id).limit(batch)
+            with self._store.read() as conn:
                 rows = [row_to_track(r) for r in conn.execute(query)]
             if not rows:
                 return
@@ -70,17 +81,69 @@ class FiledMixin(LedgerBase):
         found: dict[str, str] = {}
         for start in range(0, len(paths), BATCH):
             chunk = list(paths[start : start + BATCH])
-            with db.read(self.engine) as conn:
+            with self._store.read() as conn:
                 rows = conn.execute(
                     select(tracks.c.path, tracks.c.key).where(tracks.c.path.in_(chunk))
                 )
                 found.update({row.path: row.key for row in rows})
         return found
 
+    def reserve_path(self, track_id: int, path: str) -> bool:
+        """Claim a library path for a track. False if another track holds it."""
+        with self._store.write() as conn:
+            holder = conn.execute(select(tracks.c.id).where(tracks.c.path == path)).scalar()
+            if holder is not None and holder != track_id:
+                return False
+            conn.execute(update(tracks).where(tracks.c.id == track_id).values(path=path))
+            return True
+
+    def path_owner(self, path: str) -> str | None:
+        with self._store.read() as conn:
+            return conn.execute(select(tracks.c.key).where(tracks.c.path == path)).scalar()
+
+    def requeue_missing(self, keys: Iterable[str]) -> int:
+        """Done tracks whose library file vanished: forget the path and fetch them again."""
+        now = time.time()
+        count = 0
+        with self._store.write() as conn:
+            for key in keys:
+                track_id = conn.execute(select(tracks.c.id).where(tracks.c.key == key)).scalar()
+                if track_id is None:
+                    continue
+                conn.execute(update(tracks).where(tracks.c.id == track_id).values(path=None))
+                self._jobs.requeue_in(
+                    conn, track_id, now, "library file vanished; fetching it again"
+                )
+                count += 1
+        return count
+
+    def same_recording(self, track_id: int, meta: TrackMeta) -> TrackRow | None:
+        """A filed track (not ``track_id``) that is the same recording as ``meta``."""
+        if not meta.title:
+            return None
+        with self._store.read() as conn:
+            rows = conn.execute(
+                select(*TRACK_COLUMNS)
+                .join(jobs, jobs.c.track_id == tracks.c.id)
+                .where(
+                    tracks.c.id != track_id,
+                    jobs.c.state == JobState.DONE,
+                    tracks.c.path.is_not(None),
+                    tracks.c.kind == LinkKind.TRACK,
+                    func.lower(tracks.c.title) == meta.title.lower(),
+                )
+                .limit(50)
+            ).all()
+        for row in rows:
+            other = row_to_track(row)
+            if recordings.same_recording(meta, other.meta, other.duration_s):
+                return other
+        return None
+
     def begin_move(self, track_id: int, old: str, new: str) -> bool:
         """Point a track at ``new`` (keeping ``old`` in ``replaces_path``). False if another
         track holds ``new``."""
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             holder = conn.execute(select(tracks.c.id).where(tracks.c.path == new)).scalar()
             if holder is not None and holder != track_id:
                 return False
@@ -90,14 +153,14 @@ class FiledMixin(LedgerBase):
             return True
 
     def end_move(self, track_id: int, final: str) -> None:
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             conn.execute(
                 update(tracks).where(tracks.c.id == track_id).values(path=final, replaces_path=None)
             )
-            self._event(conn, track_id, "info", "moved", f"filed as {final}")
+            self._events.record(conn, track_id, "info", "moved", f"filed as {final}")
 
     def undo_move(self, track_id: int, old: str) -> None:
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             conn.execute(
                 update(tracks).where(tracks.c.id == track_id).values(path=old, replaces_path=None)
             )
@@ -106,7 +169,7 @@ class FiledMixin(LedgerBase):
         """Done tracks whose file is gone or broken: forget the path and fetch them again."""
         now = time.time()
         count = 0
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             for key in keys:
                 track_id = conn.execute(select(tracks.c.id).where(tracks.c.key == key)).scalar()
                 if track_id is None:
@@ -116,6 +179,6 @@ class FiledMixin(LedgerBase):
                     .where(tracks.c.id == track_id)
                     .values(path=None, replaces_path=None)
                 )
-                self._requeue(conn, track_id, now, why)
+                self._jobs.requeue_in(conn, track_id, now, why)
                 count += 1
         return count

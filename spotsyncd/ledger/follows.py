@@ -16,9 +16,9 @@ from sqlalchemy import and_, case, exists, func, insert, or_, select, update
 
 from spotsyncd.core.errors import UserError
 from spotsyncd.core.models import JobState, Link, Listing
-from spotsyncd.ledger import db
-from spotsyncd.ledger.base import LedgerBase
+from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.dialects import json_text
+from spotsyncd.ledger.event_log import EventLog
 from spotsyncd.ledger.follow_diff import apply_listing_in
 from spotsyncd.ledger.follow_rows import (
     DiffResult,
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 Origin = Literal["cli", "config", "inbox"]
 
-__all__ = ["DiffResult", "FollowRow", "FollowTrack", "FollowsMixin", "default_follow_name"]
+__all__ = ["DiffResult", "FollowRow", "FollowTrack", "Follows", "Origin", "default_follow_name"]
 
 
 def _unique_name(conn: Connection, wanted: str, follow_id: int | None) -> str:
@@ -75,8 +75,12 @@ def _counts_subquery() -> Any:
     )
 
 
-class FollowsMixin(LedgerBase):
-    # ------------------------------------------------------------------ follows
+class Follows:
+    """Follows, their polls and their items (the diff itself is ``follow_diff``)."""
+
+    def __init__(self, store: Store, events: EventLog) -> None:
+        self._store = store
+        self._events = events
 
     def add_follow(
         self,
@@ -92,7 +96,7 @@ class FollowsMixin(LedgerBase):
         now = time.time()
         wanted = clean_follow_name(name) if name else None
         options_json = json.dumps(options, sort_keys=True) if options else None
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             row = conn.execute(select(follows).where(follows.c.key == link.key)).first()
             follow_id = row.id if row is not None else None
             if wanted is not None:
@@ -132,21 +136,21 @@ class FollowsMixin(LedgerBase):
 
     def remove_follow(self, key_or_name: str) -> bool:
         """Stop following. Tracks and files stay; only the follow and its item rows go."""
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             result = conn.execute(follows.delete().where(self._matches(key_or_name)))
             return bool(result.rowcount)
 
     def follows(self) -> list[FollowRow]:
-        with db.read(self.engine) as conn:
+        with self._store.read() as conn:
             return self._follow_where(conn, None)
 
     def follow(self, key_or_name: str) -> FollowRow | None:
-        with db.read(self.engine) as conn:
+        with self._store.read() as conn:
             found = self._follow_where(conn, self._matches(key_or_name))
         return found[0] if found else None
 
     def follow_by_id(self, follow_id: int) -> FollowRow | None:
-        with db.read(self.engine) as conn:
+        with self._store.read() as conn:
             found = self._follow_where(conn, follows.c.id == follow_id)
         return found[0] if found else None
 
@@ -156,7 +160,7 @@ class FollowsMixin(LedgerBase):
             func.coalesce(follows.c.next_poll_at, 0) <= now,
             func.coalesce(follows.c.backoff_until, 0) <= now,
         )
-        with db.read(self.engine) as conn:
+        with self._store.read() as conn:
             return self._follow_where(conn, due)
 
     @staticmethod
@@ -183,11 +187,11 @@ class FollowsMixin(LedgerBase):
 
     def apply_listing(self, follow_id: int, listing: Listing, *, now: float) -> DiffResult:
         """Record what the source lists now; new keys become tracks with pending jobs."""
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             diff = apply_listing_in(conn, follow_id, listing, now=now, rename=_rename)
             if diff.new:  # one event per poll (notifications read it), not one per track
                 shown = ", ".join(diff.new[:5]) + (", …" if len(diff.new) > 5 else "")
-                self._event(
+                self._events.record(
                     conn, None, "info", "new_tracks", f"{len(diff.new)} new: {shown}", follow_id
                 )
             return diff
@@ -196,7 +200,7 @@ class FollowsMixin(LedgerBase):
         """Pending jobs of ``keys`` that are not wanted now (a ``--new-only`` follow's first
         poll): failed with ``why``, so dropping the link or ``retry`` still fetches them."""
         now = time.time()
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             ids = [
                 row.id
                 for row in conn.execute(
@@ -213,11 +217,11 @@ class FollowsMixin(LedgerBase):
                             updated_at=now, retry_at=None)
                 )  # fmt: skip
                 for track_id in ids:
-                    self._event(conn, track_id, "info", "set_aside", why)
+                    self._events.record(conn, track_id, "info", "set_aside", why)
             return len(ids)
 
     def record_poll_unchanged(self, follow_id: int, now: float) -> None:
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             conn.execute(
                 update(follows)
                 .where(follows.c.id == follow_id)
@@ -239,7 +243,7 @@ class FollowsMixin(LedgerBase):
         backoff_until: float,
     ) -> None:
         """Count a failed poll; the follow is not polled again before ``backoff_until``."""
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             conn.execute(
                 update(follows)
                 .where(follows.c.id == follow_id)
@@ -251,7 +255,7 @@ class FollowsMixin(LedgerBase):
                     next_poll_at=backoff_until,
                 )
             )
-            self._event(
+            self._events.record(
                 conn, None, "warning", "poll_failed", f"{error_class}: {message}", follow_id
             )
 
@@ -279,7 +283,7 @@ class FollowsMixin(LedgerBase):
         )
         if not include_absent:
             query = query.where(follow_items.c.absent_since.is_(None))
-        with db.read(self.engine) as conn:
+        with self._store.read() as conn:
             return [
                 FollowTrack(
                     r.id,
@@ -333,18 +337,18 @@ class FollowsMixin(LedgerBase):
             )
             .order_by(follow_items.c.position)
         )
-        with db.read(self.engine) as conn:
+        with self._store.read() as conn:
             return [(int(r.id), str(r.path)) for r in conn.execute(query)]
 
     def forget_file(self, track_id: int) -> None:
         """The track's file was deleted: the track stays known (done), without a file. If a
         follow lists it again, ``apply_listing`` queues it again."""
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             path = conn.execute(select(tracks.c.path).where(tracks.c.id == track_id)).scalar()
             conn.execute(
                 update(tracks).where(tracks.c.id == track_id).values(path=None, size_bytes=None)
             )
-            self._event(
+            self._events.record(
                 conn, track_id, "info", "file_deleted", f"deleted {path}: no follow lists it"
             )
 

@@ -24,9 +24,9 @@ from sqlalchemy import (
 from spotsyncd.core.errors import UserError
 from spotsyncd.core.models import JobState, LinkKind, TrackMeta
 from spotsyncd.core.retries import NextStep, next_step
-from spotsyncd.ledger import db
-from spotsyncd.ledger.base import LedgerBase
-from spotsyncd.ledger.rows import ClaimedJob, TrackRow
+from spotsyncd.ledger.base import Store
+from spotsyncd.ledger.event_log import EventLog
+from spotsyncd.ledger.rows import ClaimedJob, TrackRow, track_by_id
 from spotsyncd.ledger.schema import QUEUED_SQL, jobs, tracks
 
 # States whose jobs a worker takes once ``retry_at`` (if any) has come.
@@ -69,12 +69,16 @@ def _claim_statement(scoped: bool) -> Update:
 _CLAIM = {False: _claim_statement(False), True: _claim_statement(True)}
 
 
-class JobsMixin(LedgerBase):
-    # ------------------------------------------------------------------ jobs
+class JobQueue:
+    """Jobs and their claims: the one place a job's state changes."""
+
+    def __init__(self, store: Store, events: EventLog) -> None:
+        self._store = store
+        self._events = events
 
     def reset_running(self) -> int:
         """Jobs left ``running`` by a crash go back to pending (attempt not counted)."""
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             result = conn.execute(
                 update(jobs)
                 .where(jobs.c.state == JobState.RUNNING)
@@ -101,17 +105,17 @@ class JobsMixin(LedgerBase):
         params: dict[str, Any] = {"claim_now": now, "claim_worker": worker}
         if only is not None:
             params["only"] = sorted(only)
-        with db.write(self.engine, serial=False) as conn:
+        with self._store.write(serial=False) as conn:
             row = conn.execute(_CLAIM[only is not None], params).first()
             if row is None:
                 return None
-            track = self._track_by_id(conn, row.track_id)
-            self._event(conn, row.track_id, "info", "started", f"attempt {row.attempts}")
+            track = track_by_id(conn, row.track_id)
+            self._events.record(conn, row.track_id, "info", "started", f"attempt {row.attempts}")
         return ClaimedJob(job_id=row.id, attempts=row.attempts, track=track)
 
     def next_due_at(self) -> float | None:
         """When the next pending or waiting job becomes due (None: nothing queued)."""
-        with db.read(self.engine) as conn:
+        with self._store.read() as conn:
             row = conn.execute(
                 select(func.count(), func.min(func.coalesce(jobs.c.retry_at, 0))).where(
                     jobs.c.state.in_(QUEUED)
@@ -138,7 +142,7 @@ class JobsMixin(LedgerBase):
         message: str,
     ) -> None:
         now = time.time()
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             conn.execute(
                 update(tracks)
                 .where(tracks.c.id == track_id)
@@ -160,24 +164,39 @@ class JobsMixin(LedgerBase):
                     process_s=process_s,
                 )
             )
-            self._job_done(conn, track_id, now)
-            self._event(conn, track_id, "info", "done", message)
+            self.mark_done_in(conn, track_id, now)
+            self._events.record(conn, track_id, "info", "done", message)
 
-    @staticmethod
-    def _job_done(conn: Connection, track_id: int, now: float) -> None:
-        conn.execute(
-            update(jobs)
-            .where(jobs.c.track_id == track_id)
-            .values(
-                state=JobState.DONE,
-                updated_at=now,
-                error=None,
-                error_class=None,
-                retry_at=None,
-                progress_json=None,
-                worker=None,
+    def finish_duplicate(
+        self, job_id: int, track_id: int, *, of: TrackRow, meta: TrackMeta, where: str
+    ) -> None:
+        """Mark ``track_id`` done as the same recording as ``of`` (no second file)."""
+        now = time.time()
+        with self._store.write() as conn:
+            conn.execute(
+                update(tracks)
+                .where(tracks.c.id == track_id)
+                .values(
+                    kind=LinkKind.TRACK,
+                    meta_json=json.dumps(meta.to_dict()),
+                    title=meta.title,
+                    artist=meta.artist,
+                    album=meta.album,
+                    duration_s=meta.duration_s,
+                    done_at=now,
+                )
             )
-        )
+            self.mark_done_in(conn, track_id, now)
+            self._events.record(
+                conn,
+                track_id,
+                "info",
+                "done",
+                f"same recording as {of.key}, filed at {of.path}; not downloaded again",
+            )
+            self._events.record(
+                conn, of.id, "info", "also_on", f"the same recording is also {where}"
+            )
 
     def fail_job(
         self,
@@ -194,7 +213,7 @@ class JobsMixin(LedgerBase):
         """Record a failed attempt and take the next step of the retry ladder
         (``core.retries``): a fast retry (pending), a slow one (waiting) or failed for good."""
         now = time.time()
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             attempts = conn.execute(select(jobs.c.attempts).where(jobs.c.id == job_id)).scalar()
             step = next_step(
                 int(attempts or 1),
@@ -219,17 +238,17 @@ class JobsMixin(LedgerBase):
             )
             what = f"attempt {step.attempts} failed ({error_class}: {message}); "
             if step.final:
-                self._event(conn, track_id, "error", "failed", what + step.describe(now))
+                self._events.record(conn, track_id, "error", "failed", what + step.describe(now))
             elif step.state == JobState.WAITING:
-                self._event(conn, track_id, "warning", "waiting", what + step.describe(now))
+                self._events.record(conn, track_id, "warning", "waiting", what + step.describe(now))
             else:
-                self._event(conn, track_id, "warning", "retry", what + step.describe(now))
+                self._events.record(conn, track_id, "warning", "retry", what + step.describe(now))
             return step
 
     def defer_job(self, job_id: int, track_id: int, until: float, why: str) -> None:
         """Put a claimed job back without spending an attempt (rate limit, open circuit,
         shutdown)."""
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id, jobs.c.state == JobState.RUNNING)
@@ -244,39 +263,26 @@ class JobsMixin(LedgerBase):
                 )
             )
             if until > time.time():
-                self._event(conn, track_id, "info", "deferred", why)
+                self._events.record(conn, track_id, "info", "deferred", why)
 
     def set_progress(self, job_id: int, progress: dict[str, Any]) -> None:
-        with db.write(self.engine, serial=False) as conn:
+        with self._store.write(serial=False) as conn:
             conn.execute(
                 update(jobs).where(jobs.c.id == job_id).values(progress_json=json.dumps(progress))
             )
 
     def set_candidates(self, track_id: int, ranked: list[dict[str, Any]]) -> None:
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             conn.execute(
                 update(tracks)
                 .where(tracks.c.id == track_id)
                 .values(candidates_json=json.dumps(ranked))
             )
 
-    def reserve_path(self, track_id: int, path: str) -> bool:
-        """Claim a library path for a track. False if another track holds it."""
-        with db.write(self.engine) as conn:
-            holder = conn.execute(select(tracks.c.id).where(tracks.c.path == path)).scalar()
-            if holder is not None and holder != track_id:
-                return False
-            conn.execute(update(tracks).where(tracks.c.id == track_id).values(path=path))
-            return True
-
-    def path_owner(self, path: str) -> str | None:
-        with db.read(self.engine) as conn:
-            return conn.execute(select(tracks.c.key).where(tracks.c.path == path)).scalar()
-
     def retry(self, keys: Iterable[str] = (), *, failed: bool = False) -> int:
         """Send tracks back to pending with fresh attempts. Done tracks are left alone."""
         now = time.time()
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             ids: list[int] = []
             if failed:
                 ids += (
@@ -293,27 +299,13 @@ class JobsMixin(LedgerBase):
                 if row is not None and row.state in (JobState.FAILED, *QUEUED):
                     ids.append(row.id)
             for track_id in ids:
-                self._requeue(conn, track_id, now, "retry requested")
+                self.requeue_in(conn, track_id, now, "retry requested")
             return len(ids)
-
-    def requeue_missing(self, keys: Iterable[str]) -> int:
-        """Done tracks whose library file vanished: forget the path and fetch them again."""
-        now = time.time()
-        count = 0
-        with db.write(self.engine) as conn:
-            for key in keys:
-                track_id = conn.execute(select(tracks.c.id).where(tracks.c.key == key)).scalar()
-                if track_id is None:
-                    continue
-                conn.execute(update(tracks).where(tracks.c.id == track_id).values(path=None))
-                self._requeue(conn, track_id, now, "library file vanished; fetching it again")
-                count += 1
-        return count
 
     def set_override(self, key: str, url: str) -> TrackRow | None:
         """Use ``url``'s audio for ``key`` (manual match) and run it again, even if done."""
         now = time.time()
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             row = conn.execute(
                 select(tracks.c.id, jobs.c.state)
                 .join(jobs, jobs.c.track_id == tracks.c.id)
@@ -325,8 +317,55 @@ class JobsMixin(LedgerBase):
                 raise UserError(
                     f"{key} is being processed right now; run this again once it has finished"
                 )
-            self._rematch(conn, row.id, url, now)
-            return self._track_by_id(conn, row.id)
+            self.rematch_in(conn, row.id, url, now)
+            return track_by_id(conn, row.id)
+
+    def mark_done_in(self, conn: Connection, track_id: int, now: float) -> None:
+        """Mark a track's job done inside the caller's transaction (a filed track, a listed
+        collection, a duplicate recording)."""
+        conn.execute(
+            update(jobs)
+            .where(jobs.c.track_id == track_id)
+            .values(
+                state=JobState.DONE,
+                updated_at=now,
+                error=None,
+                error_class=None,
+                retry_at=None,
+                progress_json=None,
+                worker=None,
+            )
+        )
+
+    def requeue_in(self, conn: Connection, track_id: int, now: float, why: str) -> None:
+        """Send a track back to pending with fresh attempts, inside the caller's transaction."""
+        conn.execute(
+            update(jobs)
+            .where(jobs.c.track_id == track_id)
+            .values(
+                state=JobState.PENDING,
+                attempts=0,
+                retry_at=None,
+                error=None,
+                error_class=None,
+                updated_at=now,
+            )
+        )
+        self._events.record(conn, track_id, "info", "requeued", why)
+
+    def rematch_in(self, conn: Connection, track_id: int, url: str, now: float) -> None:
+        """Use ``url``'s audio for a track and run it again. A file already filed stays until
+        the new one is in place (``replaces_path``): a done track must not look finished."""
+        conn.execute(
+            update(tracks)
+            .where(tracks.c.id == track_id)
+            .values(
+                override_url=url,
+                replaces_path=func.coalesce(tracks.c.path, tracks.c.replaces_path),
+                path=None,
+            )
+        )
+        self.requeue_in(conn, track_id, now, f"manual match: {url}")
 
 
 def _one_attempt_back() -> ColumnElement[int]:

@@ -8,76 +8,14 @@ no file of its own, and both tracks' events say where the other one is.
 
 from __future__ import annotations
 
-import json
-import time
-
-from sqlalchemy import func, select, update
-
-from spotsyncd.core.models import JobState, LinkKind, TrackMeta
-from spotsyncd.ledger import db
-from spotsyncd.ledger.base import LedgerBase
-from spotsyncd.ledger.jobs import JobsMixin
-from spotsyncd.ledger.rows import TRACK_COLUMNS, TrackRow, row_to_track
-from spotsyncd.ledger.schema import jobs, tracks
+from spotsyncd.core.models import TrackMeta
 
 DURATION_TOLERANCE_S = 2.0
 
 
-class RecordingsMixin(LedgerBase):
-    def same_recording(self, track_id: int, meta: TrackMeta) -> TrackRow | None:
-        """A filed track (not ``track_id``) that is the same recording as ``meta``."""
-        if not meta.title:
-            return None
-        with db.read(self.engine) as conn:
-            rows = conn.execute(
-                select(*TRACK_COLUMNS)
-                .join(jobs, jobs.c.track_id == tracks.c.id)
-                .where(
-                    tracks.c.id != track_id,
-                    jobs.c.state == JobState.DONE,
-                    tracks.c.path.is_not(None),
-                    tracks.c.kind == LinkKind.TRACK,
-                    func.lower(tracks.c.title) == meta.title.lower(),
-                )
-                .limit(50)
-            ).all()
-        for row in rows:
-            other = row_to_track(row)
-            if _same(meta, other.meta, other.duration_s):
-                return other
-        return None
-
-    def finish_duplicate(
-        self, job_id: int, track_id: int, *, of: TrackRow, meta: TrackMeta, where: str
-    ) -> None:
-        """Mark ``track_id`` done as the same recording as ``of`` (no second file)."""
-        now = time.time()
-        with db.write(self.engine) as conn:
-            conn.execute(
-                update(tracks)
-                .where(tracks.c.id == track_id)
-                .values(
-                    kind=LinkKind.TRACK,
-                    meta_json=json.dumps(meta.to_dict()),
-                    title=meta.title,
-                    artist=meta.artist,
-                    album=meta.album,
-                    duration_s=meta.duration_s,
-                    done_at=now,
-                )
-            )
-            JobsMixin._job_done(conn, track_id, now)
-            self._event(
-                conn,
-                track_id,
-                "info",
-                "done",
-                f"same recording as {of.key}, filed at {of.path}; not downloaded again",
-            )
-            self._event(conn, of.id, "info", "also_on", f"the same recording is also {where}")
-
-
-def _same(wanted: TrackMeta, filed: TrackMeta, filed_duration: float | None) -> bool:
+def same_recording(wanted: TrackMeta, filed: TrackMeta, filed_duration: float | None) -> bool:
+    """Is a filed track (its ``filed`` tags and measured ``filed_duration``) the recording
+    ``wanted`` describes: the same ISRC, or the main artist and a duration within 2 s."""
     if wanted.isrc and filed.isrc:
         return wanted.isrc.upper() == filed.isrc.upper()
     mine = {a.lower() for a in wanted.artists[:1]}

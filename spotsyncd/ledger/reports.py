@@ -1,28 +1,16 @@
-"""Queries behind inbox reports and ``status``/``report`` summaries."""
+"""Inbox files' reports (how each line fared) and the ``status``/``report`` summaries."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, func, or_, select, update
 
 from spotsyncd.core.models import JobState, LinkKind
-from spotsyncd.ledger import db
-from spotsyncd.ledger.base import LedgerBase
-from spotsyncd.ledger.schema import (
-    collection_items,
-    events,
-    follows,
-    inbox_files,
-    inbox_lines,
-    jobs,
-    tracks,
-)
-
-if TYPE_CHECKING:
-    pass
+from spotsyncd.ledger.base import Store
+from spotsyncd.ledger.schema import collection_items, inbox_files, inbox_lines, jobs, tracks
 
 
 @dataclass(frozen=True)
@@ -45,7 +33,10 @@ class OpenReport:
     report_path: str | None
 
 
-class ReportsMixin(LedgerBase):
+class Reports:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
     def report_lines(self, file_id: int) -> list[ReportLine]:
         query = (
             select(
@@ -69,7 +60,7 @@ class ReportsMixin(LedgerBase):
             .order_by(inbox_lines.c.line_no)
         )
         lines: list[ReportLine] = []
-        with db.read(self.engine) as conn:
+        with self._store.read() as conn:
             for row in conn.execute(query):
                 if row.key is None:
                     lines.append(
@@ -94,7 +85,7 @@ class ReportsMixin(LedgerBase):
         return lines
 
     def open_reports(self) -> list[OpenReport]:
-        with db.read(self.engine) as conn:
+        with self._store.read() as conn:
             rows = conn.execute(
                 select(
                     inbox_files.c.id,
@@ -108,45 +99,14 @@ class ReportsMixin(LedgerBase):
         return [OpenReport(r.id, r.name, r.stored_path, r.report_path) for r in rows]
 
     def mark_report_final(self, file_id: int) -> None:
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             conn.execute(
                 update(inbox_files).where(inbox_files.c.id == file_id).values(report_final=True)
             )
 
-    def last_event_id(self) -> int:
-        with db.read(self.engine) as conn:
-            return int(conn.execute(select(func.max(events.c.id))).scalar() or 0)
-
-    def notable_events(
-        self, after_id: int, up_to: int, kinds: tuple[str, ...]
-    ) -> list[dict[str, Any]]:
-        """Events with ``after_id < id <= up_to`` of these kinds, oldest first, with the
-        track's key and title and the follow's name (for notifications)."""
-        query = (
-            select(
-                events.c.id,
-                events.c.ts,
-                events.c.kind,
-                events.c.message,
-                tracks.c.key,
-                tracks.c.title,
-                tracks.c.artist,
-                follows.c.name.label("follow"),
-            )
-            .select_from(
-                events.outerjoin(tracks, tracks.c.id == events.c.track_id).outerjoin(
-                    follows, follows.c.id == events.c.follow_id
-                )
-            )
-            .where(events.c.id > after_id, events.c.id <= up_to, events.c.kind.in_(kinds))
-            .order_by(events.c.id)
-        )
-        with db.read(self.engine) as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
-
     def next_slow_retry_at(self) -> float | None:
         """When the first waiting job is tried again (None: none is waiting)."""
-        with db.read(self.engine) as conn:
+        with self._store.read() as conn:
             value = conn.execute(
                 select(func.min(jobs.c.retry_at)).where(jobs.c.state == JobState.WAITING)
             ).scalar()
@@ -155,7 +115,7 @@ class ReportsMixin(LedgerBase):
     def summary(self, since: float | None = None) -> dict[str, Any]:
         """Totals for ``status``/``report``: done/failed counts, bytes, time, by reason."""
         since = 0.0 if since is None else since
-        with db.read(self.engine) as conn:
+        with self._store.read() as conn:
             done = conn.execute(
                 select(
                     func.count(),

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection, bindparam, select
+
 from spotsyncd.core.models import JobState, LinkKind, Source, TrackMeta
 from spotsyncd.ledger.schema import jobs, tracks
 
@@ -119,6 +121,19 @@ def row_to_track(row: Any) -> TrackRow:
         created_at=row.created_at,
         progress=json.loads(row.progress_json) if row.progress_json else None,
     )
+
+
+# Built once: every claim reads its track (the hot path).
+_TRACK_BY_ID = (
+    select(*TRACK_COLUMNS)
+    .join(jobs, jobs.c.track_id == tracks.c.id)
+    .where(tracks.c.id == bindparam("track_id"))
+)
+
+
+def track_by_id(conn: Connection, track_id: int) -> TrackRow:
+    """The track (with its job) of ``track_id``, inside the caller's transaction."""
+    return row_to_track(conn.execute(_TRACK_BY_ID, {"track_id": track_id}).one())
 
 
 @dataclass(frozen=True)

@@ -1,74 +1,96 @@
-"""The Ledger object: tracks and their jobs, inbox files, collections, events."""
+"""The Ledger object: the one thing the daemon, the CLI and a worker open and pass down.
+
+It composes the repositories, one per role, over one shared ``Store``:
+
+- ``jobs`` (``JobQueue``): claims, finishing (or as a duplicate), failing with back-off,
+  deferring, retrying;
+- ``intake`` (``Intake``): links, collections and inbox files becoming tracks with jobs;
+- ``following`` (``Follows``): follows, their polls and diffs, their items and files;
+- ``reports`` (``Reports``): inbox files' reports, ``status``/``report`` summaries;
+- ``filed`` (``Filed``): filed tracks, their library paths and moves, the same recording
+  filed under another key, tracks sent back when their file is lost;
+- ``browse`` (``Browse``): reads of tracks, pages, counts, progress;
+- ``events`` (``EventLog``): the event log;
+- ``workers`` (``Workers``): remote workers' heart-beats and broker dispatch.
+
+A consumer that needs one slice takes that repository, or a ``typing.Protocol`` the repository
+satisfies (``follows.sync.FollowLedger``). The flat names (``ledger.claim_next_job(…)``) stay as
+delegations, so call sites need not change at once: each is the repository's own method, with
+its signature, resolved by ``_Via``.
+"""
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, cast, overload
 
-from sqlalchemy import Connection, func, insert, select, update
-from sqlalchemy.exc import OperationalError
-
-from spotsyncd.core.errors import LedgerUnavailableError
-from spotsyncd.core.models import JobState, Link, LinkKind, Listing, TrackMeta
-from spotsyncd.ledger import db, migrate
-from spotsyncd.ledger.browse import BrowseMixin, call_after_writes
-from spotsyncd.ledger.filed import FiledMixin
-from spotsyncd.ledger.follows import FollowsMixin
-from spotsyncd.ledger.jobs import JobsMixin
-from spotsyncd.ledger.recordings import RecordingsMixin
-from spotsyncd.ledger.reports import ReportsMixin
-from spotsyncd.ledger.rows import TRACK_COLUMNS, Added, ClaimedJob, TrackRow, row_to_track
-from spotsyncd.ledger.schema import collection_items, events, inbox_files, inbox_lines, jobs, tracks
-from spotsyncd.ledger.workers import WorkersMixin
+from spotsyncd.ledger import db
+from spotsyncd.ledger.base import Store
+from spotsyncd.ledger.browse import Browse
+from spotsyncd.ledger.event_log import EventLog
+from spotsyncd.ledger.filed import Filed
+from spotsyncd.ledger.follows import Follows
+from spotsyncd.ledger.intake import Intake
+from spotsyncd.ledger.jobs import JobQueue
+from spotsyncd.ledger.reports import Reports
+from spotsyncd.ledger.rows import Added, ClaimedJob, TrackRow
+from spotsyncd.ledger.workers import Workers
 
 __all__ = ["Added", "ClaimedJob", "Ledger", "TrackRow"]
 
+R = TypeVar("R")
+P = ParamSpec("P")
+T = TypeVar("T")
 
-class Ledger(
-    JobsMixin, FollowsMixin, ReportsMixin, RecordingsMixin, BrowseMixin, FiledMixin, WorkersMixin
-):
+
+class _Via(Generic[R, P, T]):
+    """``Ledger.<name>``: the same-named method of the ledger's ``repository`` (looked up on
+    each access, so the call is exactly the repository's), typed with its signature."""
+
+    def __init__(self, repository: type[R], method: Callable[Concatenate[R, P], T]) -> None:
+        self.repository = repository
+        self.name = method.__name__
+
+    @overload
+    def __get__(self, ledger: None, owner: type[Any]) -> Self: ...
+    @overload
+    def __get__(self, ledger: Ledger, owner: type[Any]) -> Callable[P, T]: ...
+    def __get__(self, ledger: Ledger | None, owner: type[Any]) -> Self | Callable[P, T]:
+        if ledger is None:
+            return self
+        return cast("Callable[P, T]", getattr(ledger.repository(self.repository), self.name))
+
+
+class Ledger:
     def __init__(self, target: str | Path) -> None:
         """Open (and migrate, see migrate.py) the ledger at ``target``: a SQLite file's path,
         or a URL (``sqlite:///…``, ``postgresql+psycopg://…``)."""
-        self.path = db.sqlite_path(target)  # None on PostgreSQL
-        self.engine = db.open_engine(target)
-        try:
-            if self.path is not None:  # SQLite: locked, corrupt, read-only… named with a fix
-                with db.translated(self.engine):
-                    migrate.upgrade(self.engine)
-            else:
-                migrate.upgrade(self.engine)
-        except migrate.NewerLedgerError as exc:
-            self.engine.dispose()
-            raise LedgerUnavailableError(f"{self.where}: {exc}") from None
-        except OperationalError as exc:
-            self.engine.dispose()
-            raise LedgerUnavailableError(
-                f"cannot open the ledger {self.where}: {db.describe_error(exc)}; "
-                + db.fix_hint(self.engine)
-            ) from None
-        except BaseException:
-            self.engine.dispose()
-            raise
-        self._listeners: list[Callable[[], None]] = []
-        call_after_writes(self.engine, self.changed)
+        self.store = Store(target)
+        self.path = self.store.path  # None on PostgreSQL
+        self.engine = self.store.engine
+        self.events = EventLog(self.store)
+        self.jobs = JobQueue(self.store, self.events)
+        self.intake = Intake(self.store, self.events, self.jobs)
+        self.following = Follows(self.store, self.events)
+        self.reports = Reports(self.store)
+        self.filed = Filed(self.store, self.events, self.jobs)
+        self.browse = Browse(self.store)
+        self.workers = Workers(self.store, self.events, self.jobs)
+        self._repositories: dict[type[Any], object] = {
+            type(part): part
+            for part in (self.store, self.events, self.jobs, self.intake, self.following)
+            + (self.reports, self.filed, self.browse, self.workers)
+        }
 
-    def add_listener(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` after each write this process commits, and on ``changed()``
-        (another process wrote: the daemon is nudged). It must return at once."""
-        self._listeners.append(callback)
-
-    def changed(self) -> None:
-        for callback in list(self._listeners):
-            callback()
+    def repository(self, kind: type[R]) -> R:
+        """The ledger's repository of this class (``ledger.repository(JobQueue)``)."""
+        return cast(R, self._repositories[kind])
 
     @property
     def where(self) -> str:
         """The ledger's location for messages (no password)."""
-        return db.describe(self.engine)
+        return self.store.where
 
     @staticmethod
     def describe_url(target: str | Path) -> str:
@@ -80,371 +102,98 @@ class Ledger(
 
         return make_url(str(target)).render_as_string(hide_password=True)
 
-    def close(self) -> None:
-        self.engine.dispose()
+    # ------------------------------------------------------------------ the store
+    add_listener = _Via(Store, Store.add_listener)
+    changed = _Via(Store, Store.changed)
+    integrity_check = _Via(Store, Store.integrity_check)
+    close = _Via(Store, Store.close)
+
+    # ------------------------------------------------------------------ jobs and claims
+    reset_running = _Via(JobQueue, JobQueue.reset_running)
+    claim_next_job = _Via(JobQueue, JobQueue.claim_next_job)
+    next_due_at = _Via(JobQueue, JobQueue.next_due_at)
+    finish_job = _Via(JobQueue, JobQueue.finish_job)
+    fail_job = _Via(JobQueue, JobQueue.fail_job)
+    defer_job = _Via(JobQueue, JobQueue.defer_job)
+    set_progress = _Via(JobQueue, JobQueue.set_progress)
+    set_candidates = _Via(JobQueue, JobQueue.set_candidates)
+    retry = _Via(JobQueue, JobQueue.retry)
+    set_override = _Via(JobQueue, JobQueue.set_override)
+    finish_duplicate = _Via(JobQueue, JobQueue.finish_duplicate)
 
     # ------------------------------------------------------------------ adding work
+    add_links = _Via(Intake, Intake.add_links)
+    update_meta = _Via(Intake, Intake.update_meta)
+    expand_collection = _Via(Intake, Intake.expand_collection)
+    start_inbox_file = _Via(Intake, Intake.start_inbox_file)
+    add_inbox_lines = _Via(Intake, Intake.add_inbox_lines)
+    set_inbox_file_path = _Via(Intake, Intake.set_inbox_file_path)
 
-    def add_links(
-        self,
-        links: Sequence[Link],
-        *,
-        metas: Sequence[TrackMeta | None] | None = None,
-        options: dict[str, Any] | None = None,
-        requeue_failed: bool = True,
-        conn: Connection | None = None,
-    ) -> list[Added]:
-        """Make sure each link has a track row and a job. Done tracks are left alone;
-        failed (or waiting) ones go back to pending when ``requeue_failed`` (the user asked
-        again)."""
-        if conn is None:
-            with db.write(self.engine) as own:
-                return self.add_links(
-                    links, metas=metas, options=options, requeue_failed=requeue_failed, conn=own
-                )
-        now = time.time()
-        opts_json = json.dumps(options, sort_keys=True) if options else None
-        existing = self._existing(conn, {link.key for link in links})
-        fresh: dict[str, dict[str, Any]] = {}
-        for index, link in enumerate(links):
-            if link.key in existing or link.key in fresh:
-                continue
-            meta = metas[index] if metas else None
-            fresh[link.key] = {
-                "key": link.key,
-                "url": link.url,
-                "source": str(link.source),
-                "kind": str(link.kind),
-                "override_url": link.override_url,
-                "title": meta.title if meta else None,
-                "artist": meta.artist if meta else None,
-                "album": meta.album if meta else None,
-                "meta_json": json.dumps(meta.to_dict()) if meta else None,
-                "options_json": opts_json,
-                "created_at": now,
-            }
-        new_ids = self._insert_new(conn, list(fresh.values()), now)
-        results: list[Added] = []
-        for index, link in enumerate(links):
-            if link.key in new_ids:
-                created = link.key in fresh
-                fresh.pop(link.key, None)  # a repeat within the batch is not "created" again
-                results.append(Added(new_ids[link.key], link.key, created, False, JobState.PENDING))
-                continue
-            meta = metas[index] if metas else None
-            results.append(
-                self._update_existing(conn, existing[link.key], link, meta, requeue_failed, now)
-            )
-        return results
+    # ------------------------------------------------------------------ follows
+    add_follow = _Via(Follows, Follows.add_follow)
+    remove_follow = _Via(Follows, Follows.remove_follow)
+    follows = _Via(Follows, Follows.follows)
+    follow = _Via(Follows, Follows.follow)
+    follow_by_id = _Via(Follows, Follows.follow_by_id)
+    due_follows = _Via(Follows, Follows.due_follows)
+    apply_listing = _Via(Follows, Follows.apply_listing)
+    set_aside = _Via(Follows, Follows.set_aside)
+    record_poll_unchanged = _Via(Follows, Follows.record_poll_unchanged)
+    record_poll_error = _Via(Follows, Follows.record_poll_error)
+    follow_tracks = _Via(Follows, Follows.follow_tracks)
+    removable_files = _Via(Follows, Follows.removable_files)
+    forget_file = _Via(Follows, Follows.forget_file)
 
-    def _existing(self, conn: Connection, keys: set[str]) -> dict[str, Any]:
-        """The track rows (id, key, state, override_url) already there for ``keys``."""
-        found: dict[str, Any] = {}
-        ordered = sorted(keys)
-        for start in range(0, len(ordered), 500):
-            chunk = ordered[start : start + 500]
-            query = (
-                select(tracks.c.id, tracks.c.key, jobs.c.state, tracks.c.override_url)
-                .join(jobs, jobs.c.track_id == tracks.c.id)
-                .where(tracks.c.key.in_(chunk))
-            )
-            found.update({row.key: row for row in conn.execute(query)})
-        return found
+    # ------------------------------------------------------------------ reports
+    report_lines = _Via(Reports, Reports.report_lines)
+    open_reports = _Via(Reports, Reports.open_reports)
+    mark_report_final = _Via(Reports, Reports.mark_report_final)
+    next_slow_retry_at = _Via(Reports, Reports.next_slow_retry_at)
+    summary = _Via(Reports, Reports.summary)
 
-    def _insert_new(
-        self, conn: Connection, rows: list[dict[str, Any]], now: float
-    ) -> dict[str, int]:
-        """Insert new tracks with their pending jobs and a 'queued' event, in bulk."""
-        if not rows:
-            return {}
-        inserted = conn.execute(
-            insert(tracks).returning(tracks.c.id, tracks.c.key, sort_by_parameter_order=True),
-            rows,
-        ).all()
-        ids = {row.key: row.id for row in inserted}
-        conn.execute(
-            insert(jobs),
-            [
-                {"track_id": i, "state": JobState.PENDING, "attempts": 0, "updated_at": now}
-                for i in ids.values()
-            ],
-        )
-        conn.execute(
-            insert(events),
-            [
-                {
-                    "ts": now,
-                    "track_id": ids[r["key"]],
-                    "follow_id": None,
-                    "level": "info",
-                    "kind": "queued",
-                    "message": f"queued {r['url']}"[:4000],
-                }
-                for r in rows
-            ],
-        )
-        return ids
+    # ------------------------------------------------------------------ filed tracks
+    count_filed = _Via(Filed, Filed.count_filed)
+    iter_filed = _Via(Filed, Filed.iter_filed)
+    owners = _Via(Filed, Filed.owners)
+    reserve_path = _Via(Filed, Filed.reserve_path)
+    path_owner = _Via(Filed, Filed.path_owner)
+    requeue_missing = _Via(Filed, Filed.requeue_missing)
+    begin_move = _Via(Filed, Filed.begin_move)
+    end_move = _Via(Filed, Filed.end_move)
+    undo_move = _Via(Filed, Filed.undo_move)
+    requeue_filed = _Via(Filed, Filed.requeue_filed)
+    same_recording = _Via(Filed, Filed.same_recording)
 
-    def _update_existing(
-        self,
-        conn: Connection,
-        row: Any,
-        link: Link,
-        meta: TrackMeta | None,
-        requeue_failed: bool,
-        now: float,
-    ) -> Added:
-        """A link we already know: a new manual match or a repeat of a failed link queues it
-        again; done tracks are left alone."""
-        track_id, state = row.id, JobState(row.state)
-        requeued = False
-        if (
-            link.override_url
-            and link.override_url != row.override_url
-            and state != JobState.RUNNING
-        ):
-            if state == JobState.PENDING:
-                conn.execute(
-                    update(tracks)
-                    .where(tracks.c.id == track_id)
-                    .values(override_url=link.override_url)
-                )
-            else:
-                self._rematch(conn, track_id, link.override_url, now)
-                state, requeued = JobState.PENDING, True
-        elif state in (JobState.FAILED, JobState.WAITING) and requeue_failed:
-            self._requeue(conn, track_id, now, "asked again")
-            state, requeued = JobState.PENDING, True
-        if meta is not None and state != JobState.DONE:
-            self._merge_meta(conn, track_id, meta)
-        return Added(track_id, link.key, False, requeued, state)
-
-    def _merge_meta(self, conn: Connection, track_id: int, meta: TrackMeta) -> None:
-        old = conn.execute(select(tracks.c.meta_json).where(tracks.c.id == track_id)).scalar()
-        merged = meta.merged_over(TrackMeta.from_dict(json.loads(old) if old else None))
-        conn.execute(
-            update(tracks)
-            .where(tracks.c.id == track_id)
-            .values(
-                meta_json=json.dumps(merged.to_dict()),
-                title=merged.title,
-                artist=merged.artist,
-                album=merged.album,
-            )
-        )
-
-    def update_meta(self, track_id: int, meta: TrackMeta) -> None:
-        with db.write(self.engine) as conn:
-            self._merge_meta(conn, track_id, meta)
-
-    def expand_collection(
-        self, parent_id: int, listing: Listing, *, options: dict[str, Any] | None = None
-    ) -> list[Added]:
-        """Record a collection's items as tracks (jobs for new ones) and mark it done."""
-        with db.write(self.engine) as conn:
-            added = self.add_links(
-                [i.link for i in listing.items],
-                metas=[i.meta for i in listing.items],
-                options=options,
-                requeue_failed=False,
-                conn=conn,
-            )
-            conn.execute(collection_items.delete().where(collection_items.c.parent_id == parent_id))
-            seen: set[int] = set()
-            for position, item in enumerate(added):
-                if item.track_id in seen or item.track_id == parent_id:
-                    continue
-                seen.add(item.track_id)
-                conn.execute(
-                    insert(collection_items).values(
-                        parent_id=parent_id, child_id=item.track_id, position=position
-                    )
-                )
-            now = time.time()
-            conn.execute(
-                update(tracks)
-                .where(tracks.c.id == parent_id)
-                .values(kind=LinkKind.COLLECTION, title=listing.title, done_at=now)
-            )
-            self._job_done(conn, parent_id, now)
-            note = "; ".join(listing.notes)
-            self._event(
-                conn,
-                parent_id,
-                "info",
-                "expanded",
-                f"{len(seen)} items" + (f" ({note})" if note else ""),
-            )
-            return added
-
-    # ------------------------------------------------------------------ reading
-
-    def track(self, key: str) -> TrackRow | None:
-        with db.read(self.engine) as conn:
-            row = conn.execute(
-                select(*TRACK_COLUMNS)
-                .join(jobs, jobs.c.track_id == tracks.c.id)
-                .where(tracks.c.key == key)
-            ).first()
-        return row_to_track(row) if row else None
-
-    def tracks(
-        self,
-        *,
-        state: JobState | None = None,
-        kind: LinkKind | None = None,
-        limit: int | None = None,
-    ) -> list[TrackRow]:
-        query = select(*TRACK_COLUMNS).join(jobs, jobs.c.track_id == tracks.c.id)
-        if state is not None:
-            query = query.where(jobs.c.state == state)
-        if kind is not None:
-            query = query.where(tracks.c.kind == kind)
-        query = query.order_by(tracks.c.id)
-        if limit:
-            query = query.limit(limit)
-        with db.read(self.engine) as conn:
-            return [row_to_track(r) for r in conn.execute(query)]
-
-    def counts(self) -> dict[str, int]:
-        with db.read(self.engine) as conn:
-            rows = conn.execute(select(jobs.c.state, func.count()).group_by(jobs.c.state)).all()
-        result = {str(s): 0 for s in JobState}
-        result.update({state: count for state, count in rows})
-        return result
-
-    def last_done_at(self) -> float | None:
-        """When a track was last filed (a cheap "did the library change?" probe)."""
-        with db.read(self.engine) as conn:
-            value = conn.execute(select(func.max(tracks.c.done_at))).scalar()
-        return float(value) if value is not None else None
-
-    def candidates(self, key: str) -> list[dict[str, Any]]:
-        with db.read(self.engine) as conn:
-            raw = conn.execute(select(tracks.c.candidates_json).where(tracks.c.key == key)).scalar()
-        return json.loads(raw) if raw else []
-
-    def tracks_by_ids(self, ids: Sequence[int]) -> list[TrackRow]:
-        """The tracks with these ids, in the order given (unknown ids are left out)."""
-        found: dict[int, TrackRow] = {}
-        for start in range(0, len(ids), 500):
-            query = (
-                select(*TRACK_COLUMNS)
-                .join(jobs, jobs.c.track_id == tracks.c.id)
-                .where(tracks.c.id.in_(list(ids[start : start + 500])))
-            )
-            with db.read(self.engine) as conn:
-                found.update({row.id: row_to_track(row) for row in conn.execute(query)})
-        return [found[i] for i in ids if i in found]
-
-    def children(self, parent_id: int) -> list[TrackRow]:
-        query = (
-            select(*TRACK_COLUMNS)
-            .join(jobs, jobs.c.track_id == tracks.c.id)
-            .join(collection_items, collection_items.c.child_id == tracks.c.id)
-            .where(collection_items.c.parent_id == parent_id)
-            .order_by(collection_items.c.position)
-        )
-        with db.read(self.engine) as conn:
-            return [row_to_track(r) for r in conn.execute(query)]
-
-    def events_for(self, track_id: int, limit: int = 50) -> list[dict[str, Any]]:
-        with db.read(self.engine) as conn:
-            rows = conn.execute(
-                select(events.c.ts, events.c.level, events.c.kind, events.c.message)
-                .where(events.c.track_id == track_id)
-                .order_by(events.c.id.desc())
-                .limit(limit)
-            ).all()
-        return [dict(r._mapping) for r in reversed(rows)]
-
-    def recent_failures(self, limit: int = 10) -> list[TrackRow]:
-        query = (
-            select(*TRACK_COLUMNS)
-            .join(jobs, jobs.c.track_id == tracks.c.id)
-            .where(jobs.c.state == JobState.FAILED)
-            .order_by(jobs.c.updated_at.desc())
-            .limit(limit)
-        )
-        with db.read(self.engine) as conn:
-            return [row_to_track(r) for r in conn.execute(query)]
-
-    def running(self) -> list[TrackRow]:
-        return self.tracks(state=JobState.RUNNING)
-
-    def integrity_check(self) -> list[str]:
-        return db.integrity_check(self.engine)
-
-    # ------------------------------------------------------------------ inbox files
-
-    def start_inbox_file(
-        self, name: str, *, outcome: str = "accepted", reason: str | None = None
-    ) -> int:
-        """Record that an inbox file arrived; its lines follow in ``add_inbox_lines``."""
-        with db.write(self.engine) as conn:
-            result = conn.execute(
-                insert(inbox_files).values(
-                    name=name,
-                    received_at=time.time(),
-                    outcome=outcome,
-                    reason=reason,
-                    lines_accepted=0,
-                    lines_refused=0,
-                    report_final=outcome != "accepted",
-                )
-            )
-            return int(result.inserted_primary_key[0])  # type: ignore[index]
-
-    def add_inbox_lines(
-        self, file_id: int, lines: Sequence[tuple[int, str, Link | None, str | None]]
-    ) -> list[Added]:
-        """Durably accept a batch of an inbox file's lines in one transaction. ``lines`` holds
-        (line_no, text, link or None, refusal reason or None)."""
-        with db.write(self.engine) as conn:
-            links = [ln[2] for ln in lines if ln[2] is not None]
-            added = self.add_links(links, conn=conn) if links else []
-            by_key = {a.key: a.track_id for a in added}
-            rows = [
-                {
-                    "inbox_file_id": file_id,
-                    "line_no": no,
-                    "text": text[:2000],
-                    "track_id": by_key.get(link.key) if link else None,
-                    "error": error,
-                }
-                for no, text, link, error in lines
-            ]
-            if rows:
-                conn.execute(insert(inbox_lines), rows)
-            accepted = sum(1 for ln in lines if ln[2] is not None)
-            conn.execute(
-                update(inbox_files)
-                .where(inbox_files.c.id == file_id)
-                .values(
-                    lines_accepted=inbox_files.c.lines_accepted + accepted,
-                    lines_refused=inbox_files.c.lines_refused + len(lines) - accepted,
-                )
-            )
-            return added
-
-    def set_inbox_file_path(self, file_id: int, stored_path: str, report_path: str) -> None:
-        with db.write(self.engine) as conn:
-            conn.execute(
-                update(inbox_files)
-                .where(inbox_files.c.id == file_id)
-                .values(stored_path=stored_path, report_path=report_path)
-            )
+    # ------------------------------------------------------------------ reading tracks
+    track = _Via(Browse, Browse.track)
+    tracks = _Via(Browse, Browse.tracks)
+    counts = _Via(Browse, Browse.counts)
+    last_done_at = _Via(Browse, Browse.last_done_at)
+    candidates = _Via(Browse, Browse.candidates)
+    tracks_by_ids = _Via(Browse, Browse.tracks_by_ids)
+    children = _Via(Browse, Browse.children)
+    recent_failures = _Via(Browse, Browse.recent_failures)
+    running = _Via(Browse, Browse.running)
+    tracks_page = _Via(Browse, Browse.tracks_page)
+    track_id_of = _Via(Browse, Browse.track_id_of)
+    progress_of_running = _Via(Browse, Browse.progress_of_running)
 
     # ------------------------------------------------------------------ events
+    event = _Via(EventLog, EventLog.event)
+    last_event_id = _Via(EventLog, EventLog.last_event_id)
+    events_for = _Via(EventLog, EventLog.events_for)
+    events_after = _Via(EventLog, EventLog.events_after)
+    notable_events = _Via(EventLog, EventLog.notable_events)
 
-    def event(
-        self,
-        level: str,
-        kind: str,
-        message: str,
-        *,
-        track_id: int | None = None,
-        follow_id: int | None = None,
-    ) -> None:
-        with db.write(self.engine) as conn:
-            self._event(conn, track_id, level, kind, message, follow_id)
+    # ------------------------------------------------------------------ remote workers
+    register_worker = _Via(Workers, Workers.register_worker)
+    heartbeat = _Via(Workers, Workers.heartbeat)
+    worker_stopped = _Via(Workers, Workers.worker_stopped)
+    live_workers = _Via(Workers, Workers.live_workers)
+    forget_workers = _Via(Workers, Workers.forget_workers)
+    dispatch_next = _Via(Workers, Workers.dispatch_next)
+    take_job = _Via(Workers, Workers.take_job)
+    give_back = _Via(Workers, Workers.give_back)
+    dispatched_waiting = _Via(Workers, Workers.dispatched_waiting)
+    release_orphans = _Via(Workers, Workers.release_orphans)
+    running_count = _Via(Workers, Workers.running_count)

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from spotsyncd.core.models import JobState
-from spotsyncd.ledger import db
-from spotsyncd.ledger.base import LedgerBase
-from spotsyncd.ledger.rows import ClaimedJob
+from spotsyncd.ledger.base import Store
+from spotsyncd.ledger.event_log import EventLog
+from spotsyncd.ledger.jobs import JobQueue
+from spotsyncd.ledger.rows import ClaimedJob, track_by_id
 from spotsyncd.ledger.schema import jobs, workers
 
 QUEUED = "queued"  # jobs.worker of a job dispatched to the broker, not yet taken
@@ -38,10 +38,13 @@ class WorkerRow:
     stopped_at: float | None
 
 
-class WorkersMixin(LedgerBase):
-    if TYPE_CHECKING:  # JobsMixin's, beside this one in Ledger
+class Workers:
+    """Who is alive, and the jobs a coordinator hands to them through the broker."""
 
-        def claim_next_job(self, worker: str, *, now: float | None = None) -> ClaimedJob | None: ...
+    def __init__(self, store: Store, events: EventLog, jobs: JobQueue) -> None:
+        self._store = store
+        self._events = events
+        self._jobs = jobs
 
     # ------------------------------------------------------------------ heartbeats
 
@@ -49,7 +52,7 @@ class WorkersMixin(LedgerBase):
         self, name: str, *, role: str, host: str, pid: int, version: str, concurrency: int
     ) -> None:
         now = time.time()
-        with db.write(self.engine, serial=False) as conn:
+        with self._store.write(serial=False) as conn:
             conn.execute(delete(workers).where(workers.c.name == name))
             conn.execute(
                 insert(workers).values(
@@ -65,12 +68,12 @@ class WorkersMixin(LedgerBase):
             )
 
     def heartbeat(self, name: str) -> None:
-        with db.write(self.engine, serial=False) as conn:
+        with self._store.write(serial=False) as conn:
             conn.execute(update(workers).where(workers.c.name == name).values(seen_at=time.time()))
 
     def worker_stopped(self, name: str) -> None:
         now = time.time()
-        with db.write(self.engine, serial=False) as conn:
+        with self._store.write(serial=False) as conn:
             conn.execute(
                 update(workers).where(workers.c.name == name).values(seen_at=now, stopped_at=now)
             )
@@ -78,7 +81,7 @@ class WorkersMixin(LedgerBase):
     def live_workers(self, within_s: float, *, role: str = "worker") -> list[WorkerRow]:
         """Workers that heart-beat in the last ``within_s`` seconds and did not stop."""
         cutoff = time.time() - within_s
-        with db.read(self.engine) as conn:
+        with self._store.read() as conn:
             rows = conn.execute(
                 select(workers)
                 .where(workers.c.role == role, workers.c.seen_at >= cutoff)
@@ -90,7 +93,7 @@ class WorkersMixin(LedgerBase):
     def forget_workers(self, older_than_s: float) -> int:
         """Drop rows of workers gone for longer than ``older_than_s`` (housekeeping)."""
         cutoff = time.time() - older_than_s
-        with db.write(self.engine, serial=False) as conn:
+        with self._store.write(serial=False) as conn:
             result = conn.execute(delete(workers).where(workers.c.seen_at < cutoff))
             return int(result.rowcount or 0)
 
@@ -98,13 +101,13 @@ class WorkersMixin(LedgerBase):
 
     def dispatch_next(self) -> ClaimedJob | None:
         """The coordinator claims the next due job for the broker (``worker = 'queued'``)."""
-        return self.claim_next_job(QUEUED)
+        return self._jobs.claim_next_job(QUEUED)
 
     def take_job(self, job_id: int, worker: str) -> ClaimedJob | None:
         """A worker takes a dispatched job. None: someone else has it, or it is no longer
         dispatched (a duplicate or stale task): the task must then do nothing."""
         now = time.time()
-        with db.write(self.engine, serial=False) as conn:
+        with self._store.write(serial=False) as conn:
             row = conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id, jobs.c.state == JobState.RUNNING)
@@ -114,12 +117,12 @@ class WorkersMixin(LedgerBase):
             ).first()
             if row is None:
                 return None
-            track = self._track_by_id(conn, row.track_id)
+            track = track_by_id(conn, row.track_id)
         return ClaimedJob(job_id=row.id, attempts=row.attempts, track=track)
 
     def give_back(self, job_id: int, worker: str) -> bool:
         """A worker that cannot finish a job it took hands it back for another worker."""
-        with db.write(self.engine, serial=False) as conn:
+        with self._store.write(serial=False) as conn:
             result = conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id, jobs.c.state == JobState.RUNNING)
@@ -137,7 +140,7 @@ class WorkersMixin(LedgerBase):
             jobs.c.worker == QUEUED,
             or_(jobs.c.claimed_at.is_(None), jobs.c.claimed_at < now - older_than_s),
         )
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             ids = [int(i) for i in conn.execute(select(jobs.c.id).where(stale)).scalars()]
             if ids:
                 conn.execute(update(jobs).where(jobs.c.id.in_(ids)).values(claimed_at=now))
@@ -158,7 +161,7 @@ class WorkersMixin(LedgerBase):
             # a worker just taking a job may not have heart-beaten yet
             func.coalesce(jobs.c.claimed_at, 0) < now - dead_after_s,
         )
-        with db.write(self.engine) as conn:
+        with self._store.write() as conn:
             rows = conn.execute(select(jobs.c.id, jobs.c.track_id, jobs.c.worker).where(orphaned))
             found = [(int(r.id), int(r.track_id), str(r.worker)) for r in rows]
             for job_id, track_id, worker in found:
@@ -167,7 +170,7 @@ class WorkersMixin(LedgerBase):
                     .where(jobs.c.id == job_id)
                     .values(worker=QUEUED, claimed_at=0.0, updated_at=now, progress_json=None)
                 )
-                self._event(
+                self._events.record(
                     conn,
                     track_id,
                     "warning",
@@ -177,7 +180,7 @@ class WorkersMixin(LedgerBase):
         return [(job_id, worker) for job_id, _track, worker in found]
 
     def running_count(self) -> int:
-        with db.read(self.engine) as conn:
+        with self._store.read() as conn:
             count = conn.execute(
                 select(func.count()).where(jobs.c.state == JobState.RUNNING)
             ).scalar()

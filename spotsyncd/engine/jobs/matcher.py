@@ -21,8 +21,9 @@ from spotsyncd.core.errors import (
 )
 from spotsyncd.core.models import Candidate, TrackInfo, TrackMeta
 from spotsyncd.core.protocols import Searcher
+from spotsyncd.engine.jobs.job_ledger import CandidateLedger
 from spotsyncd.engine.resilience.circuits import Circuits
-from spotsyncd.ledger import Ledger, TrackRow
+from spotsyncd.ledger import TrackRow
 from spotsyncd.matching import score as matching
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def find_match(
     *,
     searchers: Sequence[Searcher],
     threshold: float,
-    ledger: Ledger,
+    ledger: CandidateLedger,
     circuits: Circuits,
 ) -> Candidate:
     """The best candidate for ``info`` at or above ``threshold``; raises

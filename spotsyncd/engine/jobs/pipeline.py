@@ -43,10 +43,11 @@ from spotsyncd.core.protocols import (
     MetadataSource,
 )
 from spotsyncd.engine.jobs import matcher
+from spotsyncd.engine.jobs.job_ledger import PipelineLedger
 from spotsyncd.engine.jobs.stages import Stages, cpu_step, io_step, timed
 from spotsyncd.engine.resilience.circuits import Circuits
 from spotsyncd.intake import search_lines
-from spotsyncd.ledger import ClaimedJob, Ledger, TrackRow
+from spotsyncd.ledger import ClaimedJob, TrackRow
 from spotsyncd.media import library
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,9 @@ def describe_settings(settings: AudioConfig) -> str:
 
 
 class Pipeline:
-    def __init__(self, config: Config, ledger: Ledger, adapters: Adapters, circuits: Circuits):
+    def __init__(
+        self, config: Config, ledger: PipelineLedger, adapters: Adapters, circuits: Circuits
+    ):
         self.config = config
         self.ledger = ledger
         self.adapters = adapters

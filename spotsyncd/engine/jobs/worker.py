@@ -29,6 +29,7 @@ from spotsyncd.core.errors import (
 )
 from spotsyncd.core.models import Progress
 from spotsyncd.core.retries import NextStep
+from spotsyncd.engine.jobs.job_ledger import JobLedger
 from spotsyncd.engine.jobs.pipeline import (
     JobResult,
     Pipeline,
@@ -40,7 +41,7 @@ from spotsyncd.engine.jobs.pipeline import (
 from spotsyncd.engine.jobs.stages import Stages, steps_text
 from spotsyncd.engine.resilience.circuits import Circuits
 from spotsyncd.engine.resilience.outage import Outage
-from spotsyncd.ledger import ClaimedJob, Ledger, describe_error, is_unavailable
+from spotsyncd.ledger import ClaimedJob, describe_error, is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class WorkerPool:
     def __init__(
         self,
         config: Config,
-        ledger: Ledger,
+        ledger: JobLedger,
         pipeline: Pipeline,
         circuits: Circuits,
         *,

@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 from spotsyncd import __version__
 from spotsyncd.core.config import Config
@@ -35,8 +36,27 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+class WorkerLedger(Protocol):
+    """What a remote worker does in the ledger besides the pool's jobs: take a dispatched job
+    or give it back, and heart-beat (``ledger.Workers`` has it, hence ``ledger.Ledger``)."""
+
+    def take_job(self, job_id: int, worker: str) -> ClaimedJob | None: ...
+    def give_back(self, job_id: int, worker: str) -> bool: ...
+    def register_worker(
+        self, name: str, *, role: str, host: str, pid: int, version: str, concurrency: int
+    ) -> None: ...
+    def heartbeat(self, name: str) -> None: ...
+    def worker_stopped(self, name: str) -> None: ...
+
+
+if TYPE_CHECKING:  # mypy proves the ledger's workers repository is a WorkerLedger
+    from spotsyncd.ledger import Workers
+
+    _WORKERS: type[WorkerLedger] = Workers
+
+
 class RemoteWorker:
-    def __init__(self, config: Config, ledger: Ledger, pool: WorkerPool, name: str) -> None:
+    def __init__(self, config: Config, ledger: WorkerLedger, pool: WorkerPool, name: str) -> None:
         self.config = config
         self.ledger = ledger
         self.pool = pool
