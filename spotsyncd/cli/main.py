@@ -91,6 +91,12 @@ def _arguments(name: str, p: argparse.ArgumentParser) -> None:
             metavar="N",
             help="jobs at once in this process (default: download.workers)",
         )
+        p.add_argument(
+            "--check",
+            action="store_true",
+            help="exit 0 if a worker on this host heart-beat within queue.worker_timeout "
+            "(a container health check), 1 if not",
+        )
     elif name == "add":
         p.add_argument("urls", nargs="+", metavar="URL")
     elif name == "get":

@@ -1,11 +1,15 @@
-"""``spotsyncd worker [--concurrency N]``: a Celery worker for ``queue.backend: celery``."""
+"""``spotsyncd worker [--concurrency N]``: a Celery worker for ``queue.backend: celery``;
+``spotsyncd worker --check``: whether a worker on this host is alive (a container health check:
+workers serve no web, so their heart-beat in the ledger is what says they work)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from spotsyncd.cli.common import config_from
+from spotsyncd.core.config import Config
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -16,6 +20,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from spotsyncd.system.logsetup import setup_logging
 
     config = config_from(args)
+    if args.check:
+        return check_worker(config)
     concurrency = args.concurrency or config.download.workers
     if not 1 <= concurrency <= 64:
         raise UserError(f"--concurrency must be between 1 and 64, got {concurrency}")
@@ -24,3 +30,31 @@ def cmd_worker(args: argparse.Namespace) -> int:
     prepare_dirs(config)
     print(f"spotsyncd worker: files finished tracks into {config.library_dir}", file=sys.stderr)
     return run_worker(config, concurrency=concurrency, adapters_factory=build_adapters)
+
+
+def check_worker(config: Config) -> int:
+    """0 if a running worker on this host heart-beat within ``queue.worker_timeout`` (the span
+    after which the coordinator gives its jobs to others), 1 if none did."""
+    import socket
+
+    from spotsyncd.ledger import Ledger
+
+    host = socket.gethostname()
+    within = config.queue.worker_timeout_s
+    ledger = Ledger(config.ledger_target)
+    try:
+        live = [w for w in ledger.live_workers(within) if w.host == host]
+    finally:
+        ledger.close()
+    if not live:
+        print(
+            f"no 'spotsyncd worker' on {host} has heart-beaten into the ledger in the last "
+            f"{within}s: see the worker's log ('docker compose logs worker'), and "
+            "'spotsyncd doctor' for the ledger and the broker",
+            file=sys.stderr,
+        )
+        return 1
+    now = time.time()
+    for row in live:
+        print(f"ok: worker {row.name} heart-beat {now - row.seen_at:.0f}s ago")
+    return 0
