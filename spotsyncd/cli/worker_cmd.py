@@ -9,6 +9,7 @@ import sys
 import time
 
 from spotsyncd.cli.common import config_from
+from spotsyncd.cli.run import exit_quickly
 from spotsyncd.core.config import Config
 
 
@@ -29,7 +30,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     setup_logging(config, to_file=False)
     prepare_dirs(config)
     print(f"spotsyncd worker: files finished tracks into {config.library_dir}", file=sys.stderr)
-    return run_worker(config, concurrency=concurrency, adapters_factory=build_adapters)
+    code = run_worker(config, concurrency=concurrency, adapters_factory=build_adapters)
+    exit_quickly()
+    return code
 
 
 def check_worker(config: Config) -> int:
