@@ -170,7 +170,23 @@ def build_image(base: str) -> str:
     if index:
         args += ["--build-arg", f"PIP_INDEX_URL={index}"]
     podman(*args, "--tag", tag, str(ROOT), timeout=900)
+    _drop_older_build_stages()
     return tag
+
+
+def _drop_older_build_stages() -> None:
+    """Each build leaves its build stage's last image untagged in the store: podman's cache for
+    the next build of the same code. Keep the newest of ours (the one just built) and remove
+    the older ones, with the layers only they used; the dependency layer they share stays."""
+    listed = podman("images", "--filter", "dangling=true", "--format", "{{.ID}}", check=False)
+    ours = []
+    for image_id in listed.stdout.split():  # newest first
+        history = podman("history", "--no-trunc", "--format", "{{.CreatedBy}}", image_id,
+                         check=False).stdout  # fmt: skip
+        if "/opt/spotsyncd/bin/pip install" in history and "--no-deps ." in history:
+            ours.append(image_id)
+    for image_id in ours[1:]:
+        podman("rmi", image_id, check=False)
 
 
 def remove_image(tag: str) -> None:
