@@ -1,6 +1,8 @@
-"""compose.yaml and the Dockerfile, checked without Docker (images are not built in CI): every
-spotsyncd service runs a real command line, every volume and variable is declared and
-documented, every spotsyncd variable is a real config key."""
+"""compose.yaml and the Dockerfile, checked without an engine (tests/container/ builds and runs
+them where podman can): every spotsyncd service runs a real command line, every volume and
+variable is declared and documented in docs/guides/containers.md, every spotsyncd variable is a
+real config key, the web is published on the host's loopback and every service has a health
+check."""
 
 from __future__ import annotations
 
@@ -52,7 +54,7 @@ def test_volumes_are_declared_and_documented() -> None:
             used.add(source)
     assert used == declared, f"declared but unused or used but undeclared: {used ^ declared}"
     for volume in declared:
-        assert f"`{volume}`" in CONTAINERS, f"volume {volume} is not in docs/guides/containers.md"
+        assert f"`{volume}`" in CONTAINERS, f"volume {volume} is not in the guide"
 
 
 def _variables() -> set[str]:
@@ -70,7 +72,7 @@ def test_every_variable_is_a_config_key_or_documented() -> None:
             assert _env_key(name) is not None, f"{name} is no spotsyncd config key"
         elif name not in postgres_own:
             pytest.fail(f"{name} is neither a spotsyncd config key nor PostgreSQL's own")
-        assert f"`{name}`" in CONTAINERS, f"{name} is not in docs/guides/containers.md"
+        assert f"`{name}`" in CONTAINERS, f"{name} is not in the guide"
     for line in ENV_EXAMPLE.splitlines():
         if "=" in line and not line.startswith("#"):
             key = line.split("=", 1)[0]
@@ -81,8 +83,29 @@ def test_the_dockerfile_sets_only_real_config_keys_and_checks_health() -> None:
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     for name in re.findall(r"\b(SPOTSYNCD_[A-Z0-9_]+)=", text):
         assert _env_key(name) is not None, name
+        assert f"`{name}" in CONTAINERS, f"{name} is not in the guide"
     assert re.search(r"^USER \d+:\d+$", text, re.M), "the image must not run as root"
-    assert "HEALTHCHECK" in text and "/healthz" in text
     assert text.count("\nFROM ") + text.startswith("FROM ") >= 2, "multi-stage build"
+    assert re.search(r"^ARG BASE=python:3\.12-slim-bookworm$", text, re.M), "the default base"
+    # The health check asks the web where the config says it listens, at the API's real path.
+    health = text[text.index("HEALTHCHECK") :].split("\nENTRYPOINT", 1)[0]
+    assert "/api/v1/healthz" in health and "load_config().web" in health, health
     for name in ("redis", "postgres"):
         assert "healthcheck" in _compose()["services"][name], name
+
+
+def test_the_web_is_published_on_the_host_loopback_and_answers_to_its_names() -> None:
+    coordinator = _spotsyncd_services()["coordinator"]
+    assert coordinator["ports"] == ["127.0.0.1:8642:8642"]
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert "SPOTSYNCD_WEB_LISTEN=0.0.0.0:8642" in text
+    assert "SPOTSYNCD_WEB_ALLOW_REMOTE=true" in text
+    assert "SPOTSYNCD_WEB_ALLOWED_HOSTS=localhost:8642,127.0.0.1:8642" in text
+
+
+def test_workers_are_checked_by_their_heart_beat() -> None:
+    worker = _spotsyncd_services()["worker"]
+    test = worker["healthcheck"]["test"]
+    assert test[0] == "CMD", test
+    args = build_parser().parse_args(test[2:])
+    assert test[1] == "spotsyncd" and args.command == "worker" and args.check
