@@ -100,7 +100,9 @@ def cmd_retry(args: argparse.Namespace) -> int:
         count = ledger.retry(keys, failed=args.failed)
     finally:
         ledger.close()
-    print(f"{count} tracks queued again")
+    from spotsyncd.core.wording import counted
+
+    print(f"{counted(count, 'track')} queued again")
     _after_queueing(config, count)
     return 0 if count or args.failed else 1
 

@@ -31,6 +31,7 @@ from watchdog.observers import Observer
 from spotsyncd.core.config import Config
 from spotsyncd.core.errors import LinkError, log_problem
 from spotsyncd.core.models import Link
+from spotsyncd.core.wording import counted
 from spotsyncd.intake.links import LineResult, LinkFileError, read_link_file
 from spotsyncd.intake.playlists.formats import is_playlist_file_name
 from spotsyncd.intake.playlists.reading import playlist_results, read_playlist
@@ -247,10 +248,10 @@ class InboxWatcher:
         assert file_id is not None
         self.ledger.set_inbox_file_path(file_id, str(stored), str(report))
         log.info(
-            "inbox: %s accepted: %d links queued, %d lines refused → %s",
+            "inbox: %s accepted: %s queued, %s refused → %s",
             name,
-            accepted,
-            refused,
+            counted(accepted, "link"),
+            counted(refused, "line"),
             stored,
         )
         self.on_report(file_id)

@@ -28,9 +28,27 @@ class Relay:
             self.guard(info, incomplete=incomplete)
 
 
+# yt-dlp warnings a person can act on (update yt-dlp, give cookies or a PO token, install a
+# JavaScript runtime or ffmpeg). Everything else it warns about is routine for this daemon —
+# "Retrying (1/1)…", "Falling back on generic information extractor" for a plain audio URL, a
+# fragment retried — and goes to DEBUG: the outcome reaches the user as the job's result.
+_ACTIONABLE = (
+    "sign in to confirm", "confirm you", "cookies", "po token", "po_token", "javascript runtime",
+    "js runtime", "nsig", "signature", "please update", "yt-dlp -u", "ffmpeg", "ffprobe",
+    "deno", "not available in your country", "age-restricted", "drm",
+)  # fmt: skip
+
+
+def actionable(message: str) -> bool:
+    """Whether a yt-dlp warning says something the user should do something about."""
+    text = message.lower()
+    return any(phrase in text for phrase in _ACTIONABLE)
+
+
 class YtDlpLog:
     """yt-dlp's logger interface, into ours. Errors go to DEBUG because the same message
-    reaches the caller as a classified JobError, which the worker logs once."""
+    reaches the caller as a classified JobError, which the worker logs once; warnings stay
+    warnings only when they are :func:`actionable`."""
 
     def __init__(self, log: logging.Logger) -> None:
         self.log = log
@@ -42,7 +60,8 @@ class YtDlpLog:
         self.log.info("yt-dlp: %s", redact(message))
 
     def warning(self, message: str) -> None:
-        self.log.warning("yt-dlp: %s", redact(message.removeprefix("WARNING: ")))
+        text = redact(message.removeprefix("WARNING: "))
+        self.log.log(logging.WARNING if actionable(text) else logging.DEBUG, "yt-dlp: %s", text)
 
     def error(self, message: str) -> None:
         self.log.debug("yt-dlp: %s", redact(clean_message(message)))
