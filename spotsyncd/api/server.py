@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from spotsyncd.core.config import Config
@@ -53,6 +54,15 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _default_config_file() -> Path | None:
+    from spotsyncd.core.config import default_config_path
+
+    try:
+        return default_config_path()
+    except Exception:  # noqa: BLE001 - only a hint in a message
+        return None
+
+
 def _url(host: str, port: int) -> str:
     shown = f"[{host}]" if ":" in host else host
     if host in ("0.0.0.0", "::"):
@@ -60,11 +70,20 @@ def _url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def _why(exc: OSError, listen: str) -> str:
+def _why(exc: OSError, listen: str, config_file: Path | None = None) -> str:
     if exc.errno == errno.EADDRINUSE:
+        host = listen.rpartition(":")[0] or "127.0.0.1"
+        other = f"{host}:{_next_port(listen)}"
+        where = (
+            f'web: {{listen: "{other}"}} in {config_file}'
+            if config_file is not None and config_file.exists()
+            else f'create {config_file} with web: {{listen: "{other}"}}'
+            if config_file is not None
+            else f'web.listen: "{other}" in the config file'
+        )
         return (
-            f"{listen} is already in use (another spotsyncd or program); set web.listen to "
-            "another port, e.g. 127.0.0.1:8643"
+            f"{listen} is already in use (another spotsyncd or program); listen on another "
+            f"port: SPOTSYNCD_WEB_LISTEN={other} in the environment, or {where}"
         )
     if exc.errno in (errno.EACCES, errno.EPERM):
         return f"not allowed to listen on {listen}; use a port above 1024 in web.listen"
@@ -73,12 +92,19 @@ def _why(exc: OSError, listen: str) -> str:
     return f"cannot listen on {listen}: {exc.strerror}"
 
 
+def _next_port(listen: str) -> int:
+    port = listen.rpartition(":")[2]
+    return int(port) + 1 if port.isdigit() and int(port) < 65535 else 8643
+
+
 class WebServer:
     def __init__(self, config: Config, ledger: Ledger, nudge: Callable[[], None]) -> None:
         self.config = config
         self.ledger = ledger
         self.nudge = nudge
         self.state = WebState()
+        # Where a fix would go: the file read, or the one the daemon looks for.
+        self.config_file = config.source or _default_config_file()
         self._server: Any = None
         self._hub: Any = None
         self._thread: threading.Thread | None = None
@@ -90,7 +116,7 @@ class WebServer:
         try:
             sock = bind(web.host, web.port)
         except OSError as exc:
-            self.state = WebState(error=_why(exc, web.listen))
+            self.state = WebState(error=_why(exc, web.listen, self.config_file))
             log.error("web: off: %s; the daemon works on without it", self.state.error)
             return self.state
         port = int(sock.getsockname()[1])

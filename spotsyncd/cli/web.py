@@ -21,19 +21,45 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _base_url(config: Config) -> tuple[str, str | None]:
-    """The dashboard's address, and a warning when it is not being served right now."""
+    """The dashboard's address, and a warning when it is not being served right now. A daemon
+    whose web is off (its port taken, say) gets no link: it would open another program's page."""
+    from spotsyncd.core.errors import UserError
     from spotsyncd.engine.health.status import daemon_info, web_info
 
     running = daemon_info(config)["running"]
     web = web_info(config, running)
     if web["running"] and web["url"]:
         return str(web["url"]), None
+    if running:
+        raise UserError(f"the dashboard is off, so there is no link to give: {web['error']}")
     host, port = config.web.host, config.web.port
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
     url = f"http://{shown}:{port}"
-    if not running:
-        return url, "the daemon is not running: start it with 'spotsyncd run', then open the link"
-    return url, f"the web is off: {web['error']}"
+    return url, "the daemon is not running: start it with 'spotsyncd run', then open the link"
+
+
+def _open_privately(config: Config, url: str) -> None:
+    """Open ``url`` in a browser without putting it on any command line (every local user can
+    read ``/proc/PID/cmdline``, and the login code in it is a 30-day session): the browser is
+    given a 0600 file in the state dir that forwards to the link, as Jupyter does."""
+    import contextlib
+    import html
+    import os
+    import webbrowser
+
+    page = config.state_dir / "web-open.html"
+    text = (
+        '<!doctype html><meta charset=utf-8><meta name="referrer" content="no-referrer">'
+        f'<meta http-equiv="refresh" content="0;url={html.escape(url, quote=True)}">'
+        f'<title>spotsyncd</title><a href="{html.escape(url, quote=True)}">open the dashboard</a>'
+    )
+    temp = page.with_name(f".{page.name}.{os.getpid()}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    os.replace(temp, page)
+    with contextlib.suppress(Exception):  # no browser is fine: the link is printed
+        webbrowser.open(page.as_uri())
 
 
 def cmd_web(args: argparse.Namespace) -> int:
@@ -53,7 +79,10 @@ def cmd_web(args: argparse.Namespace) -> int:
         )
         print(token)
         if args.rotate:
-            print("the old token and every logged-in browser are signed out", file=sys.stderr)
+            print(
+                "the old token, every logged-in browser and every unused login link are signed out",
+                file=sys.stderr,
+            )
         return 0
     if args.rotate:
         raise UserError("--rotate goes with 'spotsyncd web token --rotate'")
@@ -65,11 +94,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     if warning:
         print(f"note: {warning}", file=sys.stderr)
     if not args.no_browser:
-        import contextlib
-        import webbrowser
-
-        with contextlib.suppress(Exception):  # no browser is fine: the link is printed
-            webbrowser.open(url)
+        _open_privately(config, url)
     return 0
 
 
@@ -78,5 +103,8 @@ WEB = Command(
     "print a login link for the dashboard; 'web token' prints the API token",
     _arguments,
     cmd_web,
-    exits={1: "the web API is off in the config, or --rotate without 'token'"},
+    exits={
+        1: "the web API is off in the config or not being served (its port taken, say), or "
+        "--rotate without 'token'"
+    },
 )

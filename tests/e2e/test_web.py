@@ -96,8 +96,13 @@ def test_a_taken_port_leaves_the_daemon_working_and_says_why(env: Env) -> None:
             status = env.cli("status").stdout
             assert f"web: off: 127.0.0.1:{port} is already in use" in status
             assert env.status()["web"]["running"] is False
+            assert f"SPOTSYNCD_WEB_LISTEN=127.0.0.1:{port + 1}" in status
+            assert str(env.config_path) in status  # where the key would go
             doctor = env.cli("doctor").stdout
             assert "already in use" in doctor
+            link = env.cli("web", "--no-browser")
+            assert link.returncode == 1 and "/login?code=" not in link.stdout
+            assert "dashboard is off" in link.stderr
             env.drop("a.txt", ["https://example.invalid/x.mp3"])  # the daemon still works
             wait_for(lambda: env.counts().get("pending", 0) + env.counts().get("running", 0)
                      + env.counts().get("failed", 0) >= 1, 30, daemon, what="the link")  # fmt: skip
