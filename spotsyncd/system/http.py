@@ -65,10 +65,20 @@ class HttpError(Exception):
 
 
 class Unreachable(HttpError):
-    """No answer at all. ``network_down``: the host could not be reached (see the module)."""
+    """No answer at all; ``reason`` says why in a few words. ``network_down``: the host could
+    not be reached (see the module); ``tls``: the TLS handshake failed."""
 
-    def __init__(self, message: str, *, network_down: bool, timed_out: bool, tls: bool) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str,
+        network_down: bool,
+        timed_out: bool = False,
+        tls: bool = False,
+    ) -> None:
         super().__init__(message)
+        self.reason = reason
         self.network_down = network_down
         self.timed_out = timed_out
         self.tls = tls
@@ -176,24 +186,23 @@ class HttpClient:
 
         cause = network_down_cause(exc)
         if isinstance(exc, requests.exceptions.ConnectTimeout):
+            took = f"timed out after {self.connect_timeout_s:g}s"
             return Unreachable(
-                f"{shown} timed out after {self.connect_timeout_s:g}s (connecting)",
-                network_down=True, timed_out=True, tls=False,
+                f"{shown} {took} (connecting)", reason=f"connection {took}", network_down=True,
+                timed_out=True,
             )  # fmt: skip
         if isinstance(exc, requests.exceptions.Timeout) or _timed_out(exc):
-            return Unreachable(
-                f"{shown} timed out after {self.read_timeout_s:g}s",
-                network_down=False, timed_out=True, tls=False,
-            )  # fmt: skip
+            took = f"timed out after {self.read_timeout_s:g}s"
+            return Unreachable(f"{shown} {took}", reason=took, network_down=False, timed_out=True)
         if isinstance(exc, requests.exceptions.SSLError):
+            reason = f"TLS failed: {_innermost(exc)}"
             return Unreachable(
-                f"cannot reach {shown}: TLS failed ({_innermost(exc)})",
-                network_down=False, timed_out=False, tls=True,
-            )  # fmt: skip
+                f"cannot reach {shown}: {reason}", reason=reason, network_down=False, tls=True
+            )
+        reason = cause or _innermost(exc)
         return Unreachable(
-            f"cannot reach {shown}: {cause or _innermost(exc)}",
-            network_down=cause is not None, timed_out=False, tls=False,
-        )  # fmt: skip
+            f"cannot reach {shown}: {reason}", reason=reason, network_down=cause is not None
+        )
 
 
 @functools.cache
