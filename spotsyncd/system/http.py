@@ -199,7 +199,7 @@ class HttpClient:
             return Unreachable(
                 f"cannot reach {shown}: {reason}", reason=reason, network_down=False, tls=True
             )
-        reason = cause or _innermost(exc)
+        reason = _os_text(exc) or cause or _innermost(exc)  # the OS's words, as urllib gave
         return Unreachable(
             f"cannot reach {shown}: {reason}", reason=reason, network_down=cause is not None
         )
@@ -273,13 +273,26 @@ def _timed_out(exc: BaseException) -> bool:
     return False
 
 
+def _os_text(exc: BaseException) -> str | None:
+    """The text of the first OSError in the chain that has one ("Connection refused")."""
+    current: BaseException | None = exc
+    for _ in range(_MAX_DEPTH):
+        if current is None:
+            break
+        if isinstance(current, OSError) and current.strerror:
+            return str(current.strerror)
+        current = _inner(current)
+    return None
+
+
 def _innermost(exc: BaseException) -> str:
     """The root cause in a few words: urllib3's messages repeat the whole URL, query string
     (credentials) included, so only an OSError's text or an exception's type is shown."""
+    text = _os_text(exc)
+    if text:
+        return text
     current: BaseException = exc
     for _ in range(_MAX_DEPTH):
-        if isinstance(current, OSError) and current.strerror:
-            return str(current.strerror)
         following = _inner(current)
         if following is None:
             break

@@ -49,7 +49,7 @@ def test_failures_are_a_warning_without_the_signed_query(
     with LoopbackServer() as gone:
         closed = gone.url("/c.jpg")
     assert fetch_cover(closed, timeout_s=5) is None
-    assert "connection refused" in caplog.records[-1].getMessage()
+    assert "Connection refused" in caplog.records[-1].getMessage()
 
 
 def test_only_http_urls_are_fetched(server: LoopbackServer) -> None:

@@ -63,7 +63,7 @@ def test_a_refused_connection_is_the_network_not_the_host() -> None:
         HttpClient(timeout_s=5).get(_refused_url())
     assert caught.value.network_down and not caught.value.timed_out
     assert "cannot reach GET http://127.0.0.1:" in str(caught.value)
-    assert "connection refused" in str(caught.value) and SECRET not in str(caught.value)
+    assert "Connection refused" in str(caught.value) and SECRET not in str(caught.value)
 
 
 def test_a_name_that_does_not_resolve_is_the_network() -> None:
