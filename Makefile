@@ -8,7 +8,7 @@ TSTAMP := $(VENV)/.installed-test
 # and sockets, so three share two cores well. TEST_WORKERS=0 runs them one by one.
 TEST_WORKERS ?= 3
 
-.PHONY: run test lint bench bench-quick clean
+.PHONY: run test lint docs bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ lint: $(TSTAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/hadolint Dockerfile
+	@# The docs site, strict (broken links, anchors, pages left out of the nav), into a temp folder.
+	@# (not --quiet: it hides the warnings that --strict counts, and the build passes)
+	d=$$(mktemp -d) && NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir "$$d"; \
+	  rc=$$?; rm -rf "$$d"; exit $$rc
+
+# The documentation site (MkDocs, Material theme) into site/; open site/index.html.
+docs: $(TSTAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 test: $(TSTAMP) lint
 	$(BIN)/python -m pytest -q -rs -p no:randomly -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
@@ -42,4 +50,4 @@ bench-quick: $(TSTAMP)
 	$(BIN)/python -m bench --quick
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build site *.egg-info

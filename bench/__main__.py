@@ -300,8 +300,8 @@ def write_results(path: Path, section: str) -> None:
         path.read_text(encoding="utf-8")
         if path.exists()
         else (
-            "# Benchmark results\n\nWritten by `python -m bench --write-results`; see README.md,"
-            " section Performance, for what each figure means.\n"
+            "# Benchmark results\n\nWritten by `python -m bench --write-results`; see"
+            " docs/explanation/performance.md for what each figure means.\n"
         )
     )
     # A section runs from its marker to the next marker (or the end).

@@ -1,9 +1,9 @@
 """Measure link parsing: ``python -m bench.links [--quick]``.
 
 Link lines are parsed on the inbox's hot path, and YouTube links are recognised by yt-dlp's own
-extractors (``spotsyncd/sources/ytdlp/youtube_links.py``). Figures, CPU time per link over ``--links``
-distinct links of each kind: a YouTube watch URL, a YouTube Music album, a Spotify track and any
-other site; and the one-time cost of the first YouTube link in a process (importing yt-dlp's
+extractors (``spotsyncd/sources/ytdlp/youtube_links.py``). Figures, CPU time per link over
+``--links`` distinct links of each kind: a YouTube watch URL, a YouTube Music album, a Spotify track
+and any other site; and the one-time cost of the first YouTube link in a process (importing yt-dlp's
 YouTube extractors). Target: a YouTube link <= 100 µs, so 5,000 links cost under half a second.
 
 ``--quick``: 300 links of each kind.

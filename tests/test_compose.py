@@ -15,8 +15,7 @@ from spotsyncd.cli.main import build_parser
 from spotsyncd.core.config import _env_key
 
 ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-CONTAINERS = README[README.index("### Containers") :].split("\n## ", 1)[0]
+CONTAINERS = (ROOT / "docs" / "guides" / "containers.md").read_text(encoding="utf-8")
 ENV_EXAMPLE = (ROOT / ".env.example").read_text(encoding="utf-8")
 
 
@@ -53,7 +52,7 @@ def test_volumes_are_declared_and_documented() -> None:
             used.add(source)
     assert used == declared, f"declared but unused or used but undeclared: {used ^ declared}"
     for volume in declared:
-        assert f"`{volume}`" in CONTAINERS, f"volume {volume} is not explained in README"
+        assert f"`{volume}`" in CONTAINERS, f"volume {volume} is not in docs/guides/containers.md"
 
 
 def _variables() -> set[str]:
@@ -71,7 +70,7 @@ def test_every_variable_is_a_config_key_or_documented() -> None:
             assert _env_key(name) is not None, f"{name} is no spotsyncd config key"
         elif name not in postgres_own:
             pytest.fail(f"{name} is neither a spotsyncd config key nor PostgreSQL's own")
-        assert f"`{name}`" in CONTAINERS, f"{name} is not explained in README 'Containers'"
+        assert f"`{name}`" in CONTAINERS, f"{name} is not in docs/guides/containers.md"
     for line in ENV_EXAMPLE.splitlines():
         if "=" in line and not line.startswith("#"):
             key = line.split("=", 1)[0]

@@ -3,13 +3,15 @@ the dashboard at ``/``, all behind the guard (Host check, body cap, security hea
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import Any
+
+from fastapi import Depends, FastAPI
 
 from spotsyncd import __version__
 from spotsyncd.api import errors
-from spotsyncd.api.context import WebContext
-from spotsyncd.api.guard import Guard, HostPolicy
-from spotsyncd.api.routes import events, follows, health, links, pages, status, tracks
+from spotsyncd.api.context import WebContext, identify, require_auth
+from spotsyncd.api.guard import Guard, HostPolicy, Scope
+from spotsyncd.api.routes import events, follows, health, links, pages, session, status, tracks
 
 API = "/api/v1"
 
@@ -19,17 +21,33 @@ def create_app(ctx: WebContext) -> FastAPI:
         title="spotsyncd",
         version=__version__,
         description="Queue links, follow playlists, watch jobs and play what is done. Every "
-        "request but /healthz needs the token: 'Authorization: Bearer TOKEN' "
-        "('spotsyncd web token' prints it).",
-        openapi_url=f"{API}/openapi.json",
+        "request but /healthz (this schema included) needs the token: 'Authorization: Bearer "
+        "TOKEN' ('spotsyncd web token' prints it).",
+        openapi_url=None,  # served below, behind the token
         docs_url=None,  # the interactive docs load scripts from a CDN: not here
         redoc_url=None,
     )
     app.state.ctx = ctx
     errors.install(app)
-    for module in (status, links, tracks, follows, events, health):
+    for module in (status, links, tracks, follows, events, health, session):
         app.include_router(module.router, prefix=API)
     app.include_router(pages.router)
+    app.add_api_route("/healthz", health.healthz, include_in_schema=False)  # probes at the root
+
+    @app.get(f"{API}/openapi.json", include_in_schema=False, dependencies=[Depends(require_auth)])
+    def openapi() -> dict[str, Any]:
+        return app.openapi()
+
+    def authorize(headers: dict[str, str], scope: Scope) -> bool:
+        who = identify(
+            ctx,
+            authorization=headers.get("authorization", ""),
+            ticket=None,
+            method=str(scope.get("method", "")),
+            path=str(scope.get("path", "")),
+        )
+        return who is not None
+
     hosts = HostPolicy(ctx.config.web.host, lambda: ctx.port, ctx.config.web.allowed_hosts)
-    app.add_middleware(Guard, hosts=hosts, max_body_bytes=ctx.max_body_bytes)
+    app.add_middleware(Guard, hosts=hosts, max_body_bytes=ctx.max_body_bytes, authorize=authorize)
     return app

@@ -11,12 +11,17 @@ from fastapi import Depends, HTTPException, Request
 from spotsyncd.core.config import Config
 from spotsyncd.engine.health.status import StatusCache
 from spotsyncd.ledger import Ledger
-from spotsyncd.system.webauth import TokenStore, token_matches, valid_session
+from spotsyncd.system.webauth import (
+    FailedLogins,
+    TokenStore,
+    token_matches,
+    valid_session,
+    valid_ticket,
+)
 
 if TYPE_CHECKING:
     from spotsyncd.api.hub import EventHub
 
-SESSION_COOKIE = "spotsyncd_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -32,6 +37,7 @@ class WebContext:
     nudge: Callable[[], None] = field(default=lambda: None)
     max_body_bytes: int = 1024 * 1024
     status_cache: StatusCache = field(default_factory=StatusCache)
+    failed_logins: FailedLogins = field(default_factory=FailedLogins)
 
 
 def get_context(request: Request) -> WebContext:
@@ -42,31 +48,45 @@ def get_context(request: Request) -> WebContext:
 Ctx = Annotated[WebContext, Depends(get_context)]
 
 
-def caller(request: Request, ctx: WebContext) -> str | None:
-    """ "bearer", "cookie", or None when the request carries no valid credential."""
+TICKET_PATHS = ("/api/v1/events",)  # and every ``…/audio``: what a browser fetches by URL
+
+
+def identify(
+    ctx: WebContext, *, authorization: str, ticket: str | None, method: str, path: str
+) -> str | None:
+    """ "bearer" (the API token), "session" (the dashboard's), "ticket" (a short-lived one in the
+    URL of the event stream or a track's audio), or None when the request carries none.
+
+    No cookie is ever read: a browser sends a cookie set by one port of a host to every other
+    port of it, so another local server could collect and replay it."""
     token = ctx.tokens.token()
-    header = request.headers.get("authorization", "")
-    scheme, _, given = header.partition(" ")
-    if scheme.lower() == "bearer" and given and token_matches(token, given.strip()):
+    scheme, _, given = authorization.partition(" ")
+    given = given.strip()
+    if scheme.lower() == "bearer" and given and token_matches(token, given):
         return "bearer"
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie and valid_session(token, cookie):
-        return "cookie"
+    session = scheme.lower() == "session" and given
+    if session and valid_session(token, given, state_dir=ctx.config.state_dir):
+        return "session"
+    by_url = method in SAFE_METHODS and (path in TICKET_PATHS or path.endswith("/audio"))
+    if ticket and by_url and valid_ticket(token, ticket):
+        return "ticket"
     return None
 
 
-def same_origin(request: Request) -> bool:
-    """A browser's state-changing request is ours only if it says it comes from our page."""
-    host = request.headers.get("host", "")
-    origin = request.headers.get("origin")
-    if origin is not None:
-        return origin in (f"http://{host}", f"https://{host}")
-    return request.headers.get("sec-fetch-site") == "same-origin"
+def caller(request: Request, ctx: WebContext) -> str | None:
+    return identify(
+        ctx,
+        authorization=request.headers.get("authorization", ""),
+        ticket=request.query_params.get("ticket"),
+        method=request.method,
+        path=request.url.path,
+    )
 
 
 def require_auth(request: Request, ctx: Ctx) -> str:
-    """The token (``Authorization: Bearer``) or a session cookie; a cookie on a state-changing
-    request must come with a same-origin ``Origin`` (CSRF)."""
+    """The token (``Authorization: Bearer``), a dashboard session (``Authorization: Session``),
+    or a ticket where a browser cannot send a header. Browsers never send these headers across
+    sites (no CORS is ever allowed), so no CSRF check is needed."""
     who = caller(request, ctx)
     if who is None:
         raise HTTPException(
@@ -75,6 +95,4 @@ def require_auth(request: Request, ctx: Ctx) -> str:
             "prints it) or log in with the link 'spotsyncd web' prints",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    if who == "cookie" and request.method not in SAFE_METHODS and not same_origin(request):
-        raise HTTPException(403, "cross-site request refused: it did not come from this page")
     return who

@@ -1,9 +1,12 @@
-"""The outer ASGI layer every request passes: the Host check (DNS rebinding), the body size cap,
-and the security headers on every answer (a strict CSP, no sniffing, no framing, no referrer).
-No CORS headers are ever sent, so other sites' pages cannot read anything."""
+"""The outer ASGI layer every request passes: the Host check (DNS rebinding, WebSocket scopes
+too), the credential check of a request with a body *before* its body is read, the body size cap
+and a time limit on reading it, and the security headers on every answer (a strict CSP, no
+sniffing, no framing, no referrer; ``no-store`` on the API's answers). No CORS headers are ever
+sent, so other sites' pages cannot read anything."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -31,6 +34,14 @@ HEADERS = [
     (b"cross-origin-resource-policy", b"same-origin"),
 ]
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+BODY_CHUNK_TIMEOUT_S = 10.0  # a client that stops sending its body is dropped after this
+BODY_TOTAL_TIMEOUT_S = 30.0  # and one that trickles it, after this
+OPEN_PATHS = ("/api/v1/healthz", "/healthz")
+UNAUTHORIZED = (
+    "this needs the API token: send 'Authorization: Bearer TOKEN' ('spotsyncd web token' "
+    "prints it) or log in with the link 'spotsyncd web' prints"
+)
+Authorize = Callable[[dict[str, str], Scope], bool]
 
 
 def _is_ip(host: str) -> bool:
@@ -73,21 +84,38 @@ class HostPolicy:
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, *, hosts: HostPolicy, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        hosts: HostPolicy,
+        max_body_bytes: int,
+        authorize: Authorize | None = None,
+    ) -> None:
         self.app = app
         self.hosts = hosts
         self.max_body_bytes = max_body_bytes
+        self.authorize = authorize
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if scope["type"] == "websocket":
+            if not self.hosts.allows(headers.get("host", "")):
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            await self.app(scope, receive, send)
+            return
+        api = str(scope.get("path", "")).startswith("/api/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in HEADERS if k not in present]
+                if api and b"cache-control" not in present:
+                    extra.append((b"cache-control", b"no-store"))
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
@@ -97,7 +125,19 @@ class Guard:
                           "web.allowed_hosts")  # fmt: skip
             return
         if scope["method"] in BODY_METHODS:
-            body = await self._read_body(headers, receive)
+            if (
+                api
+                and self.authorize is not None
+                and scope.get("path") not in OPEN_PATHS
+                and not self.authorize(headers, scope)
+            ):
+                await _reject(send_with_headers, 401, UNAUTHORIZED)
+                return
+            try:
+                body = await self._read_body(headers, receive)
+            except TimeoutError:
+                await _reject(send_with_headers, 408, "the request body came too slowly")
+                return
             if body is None:
                 await _reject(
                     send_with_headers,
@@ -116,8 +156,13 @@ class Guard:
             return None
         chunks: list[bytes] = []
         size = 0
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BODY_TOTAL_TIMEOUT_S
         while True:
-            message = await receive()
+            left = min(BODY_CHUNK_TIMEOUT_S, deadline - loop.time())
+            if left <= 0:
+                raise TimeoutError
+            message = await asyncio.wait_for(receive(), left)
             if message["type"] == "http.disconnect":
                 break
             chunk = message.get("body", b"")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Strict(BaseModel):
@@ -16,9 +16,25 @@ class Strict(BaseModel):
 # ---------------------------------------------------------------- links
 
 
+MAX_LINK_LINES = 5000
+
+
 class LinksIn(Strict):
-    links: list[str] = Field(max_length=5000, description="link lines, as in a link file")
+    links: list[str] = Field(max_length=MAX_LINK_LINES, description="link lines, as in a link file")
     follow: bool = Field(False, description="follow each playlist/channel/feed instead")
+
+    @field_validator("links")
+    @classmethod
+    def _lines_in_all(cls, links: list[str]) -> list[str]:
+        """The cap counts lines, not items: one item may hold many lines."""
+        total = 0
+        for item in links:
+            total += max(1, len(item.splitlines()))
+            if total > MAX_LINK_LINES:
+                raise ValueError(
+                    f"more than {MAX_LINK_LINES} link lines in one request; send them in parts"
+                )
+        return links
 
 
 class LinkResult(BaseModel):
@@ -157,3 +173,8 @@ class Status(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     ledger: Literal["ok"]
+
+
+class Ticket(BaseModel):
+    ticket: str = Field(description="add ?ticket=… to the event stream or an audio URL")
+    expires_in: int = Field(description="seconds it stays valid")

@@ -114,7 +114,7 @@ class WebServer:
             from spotsyncd.api.app import create_app
             from spotsyncd.api.context import WebContext
             from spotsyncd.api.hub import EventHub
-            from spotsyncd.api.serving import QuietServer
+            from spotsyncd.api.serving import MAX_CONNECTIONS, HeaderTimeoutProtocol, QuietServer
             from spotsyncd.system.webauth import TokenStore, load_or_create_token
 
             load_or_create_token(self.config.state_dir)
@@ -138,6 +138,9 @@ class WebServer:
                     timeout_graceful_shutdown=2,
                     server_header=False,
                     proxy_headers=False,
+                    http=HeaderTimeoutProtocol,
+                    limit_concurrency=MAX_CONNECTIONS,
+                    timeout_keep_alive=5,
                 )
             )
             self._server = server

@@ -13,8 +13,52 @@ import asyncio
 import contextlib
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 TICK_S = 1.0
+HEADER_TIMEOUT_S = 10.0  # a request's headers must arrive whole within this
+MAX_CONNECTIONS = 200  # past this, Uvicorn answers 503 at once instead of holding more
+
+
+class HeaderTimeoutProtocol(H11Protocol):
+    """Uvicorn's HTTP/1.1 protocol with a deadline on each request's headers: its own keep-alive
+    timer stops at the first byte, so a client sending a byte now and then (slowloris) would
+    keep a connection forever. The deadline starts when the connection opens, and again after
+    each answer; a complete request line and headers cancel it."""
+
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._header_timer = self.loop.call_later(HEADER_TIMEOUT_S, self._headers_too_slow)
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def handle_events(self) -> None:
+        before = self.cycle
+        super().handle_events()
+        if self.cycle is not before:  # a whole request line and headers came in
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
 
 
 class QuietServer(uvicorn.Server):

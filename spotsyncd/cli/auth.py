@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import argparse
 
+from spotsyncd.cli.command import Command
 from spotsyncd.cli.common import config_from, nudge_daemon
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("service", choices=["spotify"], help="the service to log in to")
+    parser.add_argument("--no-browser", action="store_true", help="print the URL only")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="how long to wait for the browser to come back (default 300)",
+    )
 
 
 def cmd_auth(args: argparse.Namespace) -> int:
@@ -22,3 +35,12 @@ def cmd_auth(args: argparse.Namespace) -> int:
     print(f"logged in to Spotify as {name}; token saved in {config.token_cache} (mode 0600)")
     nudge_daemon(config)
     return 0
+
+
+AUTH = Command(
+    "auth",
+    "log in to Spotify (PKCE, loopback redirect)",
+    _arguments,
+    cmd_auth,
+    exits={0: "logged in; the token is saved", 1: "the login failed or timed out"},
+)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from spotsyncd.cli.command import Command
 from spotsyncd.cli.common import config_from, key_of, nudge_daemon, open_ledger
-from spotsyncd.core.config import Config
-from spotsyncd.core.errors import UserError
 
 if TYPE_CHECKING:
+    from spotsyncd.core.config import Config
     from spotsyncd.core.protocols import MetadataSource
 
 Tick = Callable[[str, int | None], None]
@@ -54,6 +53,8 @@ def _progress(enabled: bool) -> Iterator[Tick | None]:
 
 
 def _emit(data: dict[str, Any]) -> None:
+    import json
+
     sys.stdout.write(json.dumps(data, sort_keys=True, default=str) + "\n")
     sys.stdout.flush()
 
@@ -62,6 +63,18 @@ def _ffmpeg(config: Config) -> Any:
     from spotsyncd.system.tools import find_ffmpeg
 
     return find_ffmpeg(config.download.ffmpeg).path
+
+
+def _verify_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--fix", action="store_true", help="repair what can be repaired")
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument(
+        "--jobs", type=int, metavar="N", help="files decoded side by side (default: cores, ≤4)"
+    )
+    parser.add_argument(
+        "--list-unknown", type=int, default=20, metavar="N",
+        help="list at most N files no track owns (default 20; --json lists all)",
+    )  # fmt: skip
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -124,6 +137,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if summary.problems - summary.fixed > 0 else 0
 
 
+VERIFY = Command(
+    "verify",
+    "check every filed track and the library's files (--fix repairs)",
+    _verify_arguments,
+    cmd_verify,
+    exits={0: "no problems, or all of them fixed", 1: "problems remain (--fix repairs some)"},
+)
+
+
 def _spotify(config: Config) -> MetadataSource | None:
     """Spotify's metadata when credentials allow (app or login, not the embed pages)."""
     if not config.spotify.client_id:
@@ -134,7 +156,16 @@ def _spotify(config: Config) -> MetadataSource | None:
     return source if source.mode != "embed" else None
 
 
+def _retag_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("keys", nargs="*", metavar="KEY", help="track keys or links")
+    parser.add_argument("--all", action="store_true", help="every downloaded track")
+    parser.add_argument("--move", action="store_true",
+                        help="move files where library.path_template puts them now")  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+
+
 def cmd_retag(args: argparse.Namespace) -> int:
+    from spotsyncd.core.errors import UserError
     from spotsyncd.engine.health.retag import Retagger
     from spotsyncd.media.covers import fetch_cover
     from spotsyncd.media.tagging import MutagenTagger
@@ -184,3 +215,12 @@ def cmd_retag(args: argparse.Namespace) -> int:
                   "moves them (and updates the m3u8 playlists)")  # fmt: skip
     missed = bool(keys) and len(seen) < len(keys or ())
     return 1 if counts.get("failed") or missed else 0
+
+
+RETAG = Command(
+    "retag",
+    "rewrite tags and cover from the ledger; --move follows the path template",
+    _retag_arguments,
+    cmd_retag,
+    exits={1: "a file could not be retagged, or a KEY is not a downloaded track"},
+)

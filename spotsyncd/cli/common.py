@@ -1,28 +1,44 @@
-"""One module per group of CLI commands; each exposes ``cmd_<name>(args) -> exit code``."""
+"""What the command modules share: the config from ``--config``, JSON output, nudging the daemon,
+keys from what the user typed, the ledger.
+
+Imported when the parser is built (by every command module), so it imports only the standard
+library at import time; the rest is imported when a command runs."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from spotsyncd.core.config import Config, load_config
+if TYPE_CHECKING:
+    from spotsyncd.core.config import Config
+
+# Choices the parser offers. The parser must not import the config or the models (``--help``
+# stays cheap), so they are spelled here; tests/cli/test_common.py keeps them equal to theirs.
+AUDIO_FORMATS = ("mp3", "m4a", "opus", "flac", "original")  # core.config.AUDIO_FORMATS
+LOG_LEVELS = ("debug", "info", "warning", "error")  # core.config.LOG_LEVELS
+ON_REMOVED = ("keep", "delete")  # core.config.ON_REMOVED
+TRACK_STATES = ("pending", "waiting", "running", "done", "failed")  # core.models.JobState
 
 
 def config_from(args: argparse.Namespace) -> Config:
+    from spotsyncd.core.config import load_config
+
     return load_config(getattr(args, "config", None))
 
 
 def print_json(data: Any) -> None:
+    import json
+
     json.dump(data, sys.stdout, indent=2, sort_keys=True, default=str)
     sys.stdout.write("\n")
 
 
 def nudge_daemon(config: Config) -> bool:
     """Tell a running daemon to look at the ledger now (SIGUSR1). False if none runs."""
+    import signal
+
     from spotsyncd.system.lock import holder_pid
 
     pid = holder_pid(config.state_dir)

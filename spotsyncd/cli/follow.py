@@ -7,12 +7,51 @@ import sys
 import time
 from typing import Any
 
-from spotsyncd.cli.common import config_from, key_of, nudge_daemon, open_ledger, print_json
-from spotsyncd.core.errors import UserError
+from spotsyncd.cli.command import EXIT_LOCKED, LOCKED_EXIT, Command
+from spotsyncd.cli.common import (
+    AUDIO_FORMATS,
+    ON_REMOVED,
+    config_from,
+    key_of,
+    nudge_daemon,
+    open_ledger,
+    print_json,
+)
+
+
+def _follow_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "url",
+        help="a playlist, album, artist, channel or feed link (Spotify, YouTube, "
+        "any yt-dlp site, RSS/Atom)",
+    )
+    parser.add_argument(
+        "--every", default=None, help="poll interval, e.g. 30m, 6h, 1d (default: poll_every, 6h)"
+    )
+    parser.add_argument(
+        "--name",
+        help="what 'unfollow', 'sync' and its .m3u8 playlist call it "
+        "(default: the title its source gives)",
+    )
+    parser.add_argument(
+        "--format", choices=AUDIO_FORMATS, help="audio format of its tracks (default: audio.format)"
+    )
+    parser.add_argument("--subdir", help="file this follow's tracks under this library sub-folder")
+    parser.add_argument(
+        "--on-removed",
+        choices=ON_REMOVED,
+        help="what to do with the files of tracks the source no longer lists (default: keep)",
+    )
+    parser.add_argument(
+        "--new-only",
+        action="store_true",
+        help="record what exists now and fetch only what appears later (for artists)",
+    )
 
 
 def cmd_follow(args: argparse.Namespace) -> int:
     from spotsyncd.core.config import parse_duration
+    from spotsyncd.core.errors import UserError
     from spotsyncd.follows.service import follow_options, followable
     from spotsyncd.intake.links import parse_line
 
@@ -47,7 +86,22 @@ def cmd_follow(args: argparse.Namespace) -> int:
     return 0
 
 
+FOLLOW = Command(
+    "follow",
+    "follow a playlist, album, artist, channel or feed",
+    _follow_arguments,
+    cmd_follow,
+    exits={1: "the link cannot be followed, or --every or --name is refused"},
+)
+
+
+def _unfollow_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", metavar="URL|NAME", help="the follow's link or its name")
+
+
 def cmd_unfollow(args: argparse.Namespace) -> int:
+    from spotsyncd.core.errors import UserError
+
     config = config_from(args)
     target = key_of(args.target)
     ledger = open_ledger(config)
@@ -62,6 +116,15 @@ def cmd_unfollow(args: argparse.Namespace) -> int:
     return 0
 
 
+UNFOLLOW = Command(
+    "unfollow",
+    "stop following",
+    _unfollow_arguments,
+    cmd_unfollow,
+    exits={1: "no follow has that link or name"},
+)
+
+
 def _duration(seconds: float) -> str:
     if seconds % 86400 == 0:
         return f"{seconds // 86400:.0f}d"
@@ -72,6 +135,10 @@ def _duration(seconds: float) -> str:
 
 def _when(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else "never"
+
+
+def _follows_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="machine-readable JSON")
 
 
 def cmd_follows(args: argparse.Namespace) -> int:
@@ -101,6 +168,20 @@ def cmd_follows(args: argparse.Namespace) -> int:
     return 0
 
 
+FOLLOWS = Command("follows", "list follows", _follows_arguments, cmd_follows)
+
+
+def _sync_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help="the follows to poll (default: every follow)"
+    )
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="poll, process the queue and exit (no daemon needed)",
+    )
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     from spotsyncd.follows.service import request_poll
 
@@ -121,3 +202,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return Daemon(config, config_path=getattr(args, "config", None)).run(
         once=True, follow_names=args.names
     )
+
+
+SYNC = Command(
+    "sync",
+    "poll follows now (--once: poll, download, exit)",
+    _sync_arguments,
+    cmd_sync,
+    exits={
+        0: "the daemon was told to poll, or the poll (and with --once, the queue) finished",
+        EXIT_LOCKED: LOCKED_EXIT,
+    },
+)

@@ -9,28 +9,61 @@ ledger. Either way the ledger records what is done, so nothing is fetched twice.
 from __future__ import annotations
 
 import argparse
-import json
-import signal
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from spotsyncd.cli.common import config_from, nudge_daemon
-from spotsyncd.core.config import Config, prepare_dirs
-from spotsyncd.core.errors import AlreadyRunningError, LinkError, UserError
-from spotsyncd.core.models import Link
-from spotsyncd.core.protocols import Adapters
+from spotsyncd.cli.command import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, Command
+from spotsyncd.cli.common import AUDIO_FORMATS, config_from, nudge_daemon
 
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+if TYPE_CHECKING:
+    from spotsyncd.core.config import Config
+    from spotsyncd.core.models import Link
+    from spotsyncd.core.protocols import Adapters
+
 POLL_S = 0.25
 HOLDER_CHECK_S = 2.0
 
 
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "items",
+        nargs="+",
+        metavar="LINK|SEARCH|FILE",
+        help="a link, a search like 'Daft Punk - Veridis Quo', or a link file",
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per finished track")
+    parser.add_argument(
+        "--format", choices=AUDIO_FORMATS, help="audio format for this run (default: audio.format)"
+    )
+    parser.add_argument("--bitrate", help="128k, 192k, 256k, 320k or v0 (this run only)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        metavar="DIR",
+        help="file the tracks under DIR instead of the library (this run only)",
+    )
+
+
 def cmd_get(args: argparse.Namespace) -> int:
     return run_get(args)
+
+
+GET = Command(
+    "get",
+    "fetch links, searches or link files now, with progress bars",
+    _arguments,
+    cmd_get,
+    exits={
+        EXIT_OK: "every track is in the library",
+        EXIT_FAILED: "a track failed or an item was refused (see the lines above)",
+        EXIT_LOCKED: "a 'get' or 'sync --once' (not the daemon) is working on the state dir: "
+        "wait for it to finish",
+    },
+)
 
 
 def run_get(
@@ -38,6 +71,8 @@ def run_get(
 ) -> int:
     """``get`` itself; tests hand in ``adapters_factory`` to point the searchers elsewhere."""
     from spotsyncd.cli.get_view import make_view
+    from spotsyncd.core.config import prepare_dirs
+    from spotsyncd.core.errors import UserError
     from spotsyncd.engine.jobs.oneshot import Tracker
     from spotsyncd.ledger import Ledger
     from spotsyncd.system.lock import InstanceLock
@@ -75,6 +110,7 @@ def run_get(
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     from spotsyncd.core import config_values
+    from spotsyncd.core.errors import UserError
 
     options: dict[str, Any] = {}
     if args.format:
@@ -96,6 +132,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 
 def _read_inputs(items: list[str]) -> tuple[list[Link], int]:
     """Links from the arguments: a file's lines, or the argument as one line."""
+    from spotsyncd.core.errors import LinkError
     from spotsyncd.intake.links import LinkFileError, parse_line, read_link_file
 
     links: list[Link] = []
@@ -135,6 +172,7 @@ def _refuse(what: str, reason: str) -> None:
 
 def _take_or_find_daemon(lock: Any, config: Config) -> int | None:
     """Hold the state dir ourselves (None), or return the PID of the daemon that holds it."""
+    from spotsyncd.core.errors import AlreadyRunningError
     from spotsyncd.system.lock import holder_pid
 
     try:
@@ -152,6 +190,8 @@ def _take_or_find_daemon(lock: Any, config: Config) -> int | None:
 
 
 def _runtime_pid(config: Config) -> int | None:
+    import json
+
     try:
         data = json.loads((config.state_dir / "runtime.json").read_text(encoding="utf-8"))
         return int(data["pid"])
@@ -239,6 +279,8 @@ class _signals:
         self.saved: dict[int, Any] = {}
 
     def __enter__(self) -> None:
+        import signal
+
         self.saved[signal.SIGTERM] = signal.signal(signal.SIGTERM, _interrupt)
         if hasattr(signal, "SIGUSR1"):
             nudge = self.on_nudge
@@ -247,6 +289,8 @@ class _signals:
             )
 
     def __exit__(self, *exc: object) -> None:
+        import signal
+
         for number, handler in self.saved.items():
             signal.signal(number, handler)
 

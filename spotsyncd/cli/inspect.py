@@ -6,9 +6,12 @@ import argparse
 import time
 from typing import Any
 
-from spotsyncd.cli.common import config_from, open_ledger, print_json, track_key_of
-from spotsyncd.core.errors import UserError
-from spotsyncd.core.retries import format_clock
+from spotsyncd.cli.command import Command
+from spotsyncd.cli.common import TRACK_STATES, config_from, open_ledger, print_json, track_key_of
+
+
+def _json_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="machine-readable JSON")
 
 
 def status_data(config: Any) -> dict[str, Any]:
@@ -33,6 +36,8 @@ def _ago(seconds: float) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from spotsyncd.core.retries import format_clock
+
     config = config_from(args)
     data = status_data(config)
     if args.json:
@@ -98,8 +103,22 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+STATUS = Command(
+    "status", "daemon, queue, in-flight jobs, circuits, disk", _json_argument, cmd_status
+)
+
+
+def _tracks_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--state", choices=TRACK_STATES, help="only the tracks in this state")
+    parser.add_argument(
+        "--limit", type=int, metavar="N", help="at most N tracks, oldest first (default: all)"
+    )
+    _json_argument(parser)
+
+
 def cmd_tracks(args: argparse.Namespace) -> int:
     from spotsyncd.core.models import JobState
+    from spotsyncd.core.retries import format_clock
 
     config = config_from(args)
     ledger = open_ledger(config)
@@ -119,7 +138,17 @@ def cmd_tracks(args: argparse.Namespace) -> int:
     return 0
 
 
+TRACKS = Command("tracks", "list tracks and their states", _tracks_arguments, cmd_tracks)
+
+
+def _why_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("key", help="a track key (spotify:track:…, youtube:…) or its link")
+    _json_argument(parser)
+
+
 def cmd_why(args: argparse.Namespace) -> int:
+    from spotsyncd.core.errors import UserError
+    from spotsyncd.core.retries import format_clock
     from spotsyncd.engine.health.status import why_data
 
     config = config_from(args)
@@ -175,8 +204,23 @@ def cmd_why(args: argparse.Namespace) -> int:
     return 0
 
 
+WHY = Command(
+    "why",
+    "history, last error and match candidates of one track",
+    _why_arguments,
+    cmd_why,
+    exits={1: "no such track in the ledger"},
+)
+
+
+def _report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--since", default="7d", help="period, e.g. 24h, 7d (default 7d)")
+    _json_argument(parser)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from spotsyncd.core.config import parse_duration
+    from spotsyncd.core.errors import UserError
 
     config = config_from(args)
     try:
@@ -205,3 +249,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     for reason, count in sorted(data["failed_by_reason"].items(), key=lambda kv: -kv[1]):
         print(f"  failed: {count} × {reason}")
     return 0
+
+
+REPORT = Command("report", "downloads and failures over a period", _report_arguments, cmd_report)

@@ -5,15 +5,37 @@ from __future__ import annotations
 import argparse
 import sys
 
+from spotsyncd.cli.command import Command
 from spotsyncd.cli.common import config_from, open_ledger
-from spotsyncd.core.config_values import database_url, redact_password
-from spotsyncd.core.errors import UserError
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "action",
+        choices=["migrate", "copy"],
+        help="migrate: bring the ledger's schema up to date; "
+        "copy: copy every row into the database --to names (the daemon must be stopped)",
+    )
+    parser.add_argument("--to", metavar="URL", help="copy: the target, postgresql+psycopg://…")
 
 
 def cmd_ledger(args: argparse.Namespace) -> int:
     if args.action == "migrate":
         return _migrate(args)
     return _copy(args)
+
+
+LEDGER = Command(
+    "ledger",
+    "migrate the ledger's schema, or copy it to PostgreSQL",
+    _arguments,
+    cmd_ledger,
+    exits={
+        0: "migrate: the schema is up to date; copy: every row is in the target",
+        1: "migrate: the schema is still behind; copy: rows are missing in the target, or a "
+        "daemon runs on the ledger",
+    },
+)
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -30,6 +52,8 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _copy(args: argparse.Namespace) -> int:
+    from spotsyncd.core.config_values import database_url, redact_password
+    from spotsyncd.core.errors import UserError
     from spotsyncd.ledger import Ledger
     from spotsyncd.ledger.copy import copy_ledger
     from spotsyncd.system.lock import holder_pid

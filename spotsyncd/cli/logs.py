@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
-import threading
 
-from spotsyncd.cli.common import config_from
+from spotsyncd.cli.command import Command
+from spotsyncd.cli.common import LOG_LEVELS, config_from
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-f", "--follow", action="store_true", help="keep printing new lines until Ctrl-C"
+    )
+    parser.add_argument("--since", help="only lines from this recent period, e.g. 1h, 30m, 2d")
+    parser.add_argument(
+        "--level",
+        choices=LOG_LEVELS,
+        help="only lines of this level and above",
+    )
+    parser.add_argument("--file", action="store_true", help="read the log file even under systemd")
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
+    import contextlib
+    import threading
+
     from spotsyncd.core.errors import UserError
     from spotsyncd.system import logview, service
 
@@ -39,3 +54,12 @@ def cmd_logs(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         stop.set()
     return 0
+
+
+LOGS = Command(
+    "logs",
+    "show or follow the log",
+    _arguments,
+    cmd_logs,
+    exits={1: "no log to show: log_file is off, or the daemon has not written it yet"},
+)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from spotsyncd.cli.command import Command
 from spotsyncd.cli.common import config_from
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=["test"], help="test: ask each server for a scan now")
 
 
 def cmd_media_servers(args: argparse.Namespace) -> int:
@@ -17,7 +22,8 @@ def cmd_media_servers(args: argparse.Namespace) -> int:
     if not clients:
         where = config.source or "the config file"
         raise UserError(
-            f"no media_servers in {where}: add one (see README, 'Media servers') and run this again"
+            f"no media_servers in {where}: add one (see docs/guides/media-servers.md) "
+            "and run this again"
         )
     failed = 0
     for client in clients:
@@ -31,3 +37,12 @@ def cmd_media_servers(args: argparse.Namespace) -> int:
         mark = "ok  " if result.started else "busy"
         print(f"[{mark}] {client.label}: {result.detail}")
     return 1 if failed else 0
+
+
+MEDIA_SERVERS = Command(
+    "media-servers",
+    "ask the configured Navidrome/Jellyfin/Plex to scan now",
+    _arguments,
+    cmd_media_servers,
+    exits={0: "every server answered", 1: "a server failed, or none is configured"},
+)

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import socket
 
+from spotsyncd.cli.command import Command
 from spotsyncd.cli.common import config_from
-from spotsyncd.core.errors import UserError
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "action", choices=["test"], help="test: send a test notification to every URL"
+    )
 
 
 def cmd_notify(args: argparse.Namespace) -> int:
+    import socket
+
+    from spotsyncd.core.errors import UserError
     from spotsyncd.system.notify import send_apprise
 
     config = config_from(args)
@@ -34,3 +42,12 @@ def cmd_notify(args: argparse.Namespace) -> int:
         print(f"{failed} of {len(deliveries)} URLs failed: check them in notify.urls")
         return 1
     return 0
+
+
+NOTIFY = Command(
+    "notify",
+    "send a test notification to notify.urls",
+    _arguments,
+    cmd_notify,
+    exits={0: "every URL took the notification", 1: "a URL failed, or notify.urls is empty"},
+)

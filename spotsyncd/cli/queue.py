@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
+from spotsyncd.cli.command import Command
 from spotsyncd.cli.common import config_from, nudge_daemon, open_ledger, track_key_of
-from spotsyncd.core.config import Config
-from spotsyncd.core.errors import LinkError, UserError
+
+if TYPE_CHECKING:
+    from spotsyncd.core.config import Config
 
 
 def _after_queueing(config: Config, count: int) -> None:
@@ -22,7 +25,18 @@ def _after_queueing(config: Config, count: int) -> None:
         )
 
 
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "urls",
+        nargs="+",
+        metavar="URL",
+        help="links to tracks, albums or playlists (Spotify, YouTube, any yt-dlp site); "
+        "to follow one for new tracks, use 'spotsyncd follow'",
+    )
+
+
 def cmd_add(args: argparse.Namespace) -> int:
+    from spotsyncd.core.errors import LinkError
     from spotsyncd.intake.links import parse_line
 
     config = config_from(args)
@@ -55,7 +69,28 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+ADD = Command(
+    "add",
+    "queue links now (the daemon picks them up)",
+    _add_arguments,
+    cmd_add,
+    exits={0: "every link is queued or already known", 1: "a link was refused (see stderr)"},
+)
+
+
+def _retry_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "keys",
+        nargs="*",
+        metavar="KEY",
+        help="track keys (spotify:track:…, youtube:…), their links or searches as typed",
+    )
+    parser.add_argument("--failed", action="store_true", help="every failed track")
+
+
 def cmd_retry(args: argparse.Namespace) -> int:
+    from spotsyncd.core.errors import UserError
+
     config = config_from(args)
     if not args.keys and not args.failed:
         raise UserError("name the tracks to retry (KEY …) or pass --failed for every failed one")
@@ -70,7 +105,25 @@ def cmd_retry(args: argparse.Namespace) -> int:
     return 0 if count or args.failed else 1
 
 
+RETRY = Command(
+    "retry",
+    "queue failed tracks again",
+    _retry_arguments,
+    cmd_retry,
+    exits={
+        0: "tracks were queued again (with --failed: also when none had failed)",
+        1: "none of the KEYs is a failed or queued track, or no KEY and no --failed",
+    },
+)
+
+
+def _match_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("key", help="the track: its key (spotify:track:…) or its link")
+    parser.add_argument("url", help="the audio to use for it: a YouTube or other http(s) link")
+
+
 def cmd_match(args: argparse.Namespace) -> int:
+    from spotsyncd.core.errors import UserError
     from spotsyncd.intake.links import parse_link
 
     config = config_from(args)
@@ -86,3 +139,12 @@ def cmd_match(args: argparse.Namespace) -> int:
     print(f"{track.key} will use {audio.url}; queued again")
     _after_queueing(config, 1)
     return 0
+
+
+MATCH = Command(
+    "match",
+    "use this audio URL for a Spotify track and run it again",
+    _match_arguments,
+    cmd_match,
+    exits={0: "the track uses URL and is queued again", 1: "no such track, or URL is refused"},
+)

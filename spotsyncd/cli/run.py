@@ -1,12 +1,24 @@
-"""``spotsyncd run``."""
+"""``spotsyncd run``: the daemon in the foreground."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from spotsyncd.cli.command import EXIT_LOCKED, EXIT_OK, LOCKED_EXIT, Command
 from spotsyncd.cli.common import config_from
+
+if TYPE_CHECKING:
+    from spotsyncd.core.config import Config
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="process the inbox, queue and follows once, then exit",
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -14,6 +26,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from spotsyncd.system.logsetup import setup_logging
 
     config = config_from(args)
+    _check_before_greeting(config)
     setup_logging(config)
     print(f"spotsyncd: drop .txt files of links into {config.inbox_dir}", file=sys.stderr)
     print(f"spotsyncd: finished tracks go to {config.library_dir}", file=sys.stderr)
@@ -21,8 +34,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     return daemon.run(once=args.once)
 
 
+def _check_before_greeting(config: Config) -> None:
+    """Check first, then greet: what stops the daemon at once (a folder it cannot create or
+    write, another spotsyncd on the state dir) fails here, before the greeting says where to drop
+    files. The lock is only probed: the daemon takes it itself (a second ``flock`` from this
+    process would conflict with its own); should another daemon win it in between, this one still
+    stops with the same message and exit code."""
+    from spotsyncd.core.config import prepare_dirs
+    from spotsyncd.system.lock import InstanceLock
+
+    prepare_dirs(config)
+    probe = InstanceLock(config.state_dir)
+    probe.acquire()  # AlreadyRunningError: "another spotsyncd (pid …) is already running …"
+    probe.release()
+
+
 def _start_web(config: Any, ledger: Any, nudge: Any) -> Any:
     """The web API is a layer above the engine: the daemon gets it handed in from here."""
     from spotsyncd.api.server import start_web
 
     return start_web(config, ledger, nudge)
+
+
+RUN = Command(
+    "run",
+    "run the daemon in the foreground",
+    _arguments,
+    cmd_run,
+    exits={EXIT_OK: "stopped by SIGTERM or Ctrl-C, or --once finished", EXIT_LOCKED: LOCKED_EXIT},
+)

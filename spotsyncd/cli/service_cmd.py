@@ -6,7 +6,29 @@ import argparse
 import os
 from pathlib import Path
 
+from spotsyncd.cli.command import Command
 from spotsyncd.cli.common import config_from
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "action",
+        choices=["install", "uninstall", "status", "start", "stop"],
+        help="install: write the unit (systemd) or agent (launchd), enable and start it; "
+        "uninstall: stop and remove it; status, start, stop: ask the service manager",
+    )
+    parser.add_argument(
+        "--print",
+        dest="print_only",
+        action="store_true",
+        help="show the unit without installing it",
+    )
+    parser.add_argument(
+        "--system", action="store_true", help="the system unit for a dedicated user (Linux)"
+    )
+    parser.add_argument(
+        "--executable", type=Path, help="the spotsyncd to run (default: this installation's)"
+    )
 
 
 def cmd_service(args: argparse.Namespace) -> int:
@@ -69,3 +91,12 @@ def _write_starter_config(path: Path) -> None:
             "# See config.example.yaml in the spotsyncd repository for every key.\n"
         )
     print(f"created {path} (empty: all defaults)")
+
+
+SERVICE = Command(
+    "service",
+    "install/uninstall/start/stop/status the system service",
+    _arguments,
+    cmd_service,
+    exits={1: "status: the service is not running; other actions: they failed (the line says why)"},
+)

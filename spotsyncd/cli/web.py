@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
+from spotsyncd.cli.command import Command
 from spotsyncd.cli.common import config_from
-from spotsyncd.core.config import Config, prepare_dirs
-from spotsyncd.core.errors import UserError
+
+if TYPE_CHECKING:
+    from spotsyncd.core.config import Config
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", nargs="?", choices=["token"], help="token: print the API token")
+    parser.add_argument("--rotate", action="store_true", help="with 'token': make a new token")
+    parser.add_argument("--no-browser", action="store_true", help="print the link only")
 
 
 def _base_url(config: Config) -> tuple[str, str | None]:
@@ -28,6 +37,8 @@ def _base_url(config: Config) -> tuple[str, str | None]:
 
 
 def cmd_web(args: argparse.Namespace) -> int:
+    from spotsyncd.core.config import prepare_dirs
+    from spotsyncd.core.errors import UserError
     from spotsyncd.system.webauth import load_or_create_token, new_login_code, rotate_token
 
     config = config_from(args)
@@ -60,3 +71,12 @@ def cmd_web(args: argparse.Namespace) -> int:
         with contextlib.suppress(Exception):  # no browser is fine: the link is printed
             webbrowser.open(url)
     return 0
+
+
+WEB = Command(
+    "web",
+    "print a login link for the dashboard; 'web token' prints the API token",
+    _arguments,
+    cmd_web,
+    exits={1: "the web API is off in the config, or --rotate without 'token'"},
+)

@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
+from spotsyncd.cli.command import Command
 from spotsyncd.cli.common import config_from
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help="jobs at once in this process, 1 to 64 (default: download.workers)",
+    )
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -24,3 +34,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
     prepare_dirs(config)
     print(f"spotsyncd worker: files finished tracks into {config.library_dir}", file=sys.stderr)
     return run_worker(config, concurrency=concurrency, adapters_factory=build_adapters)
+
+
+WORKER = Command(
+    "worker",
+    "run jobs for the daemon through Celery (queue.backend: celery)",
+    _arguments,
+    cmd_worker,
+    exits={0: "stopped by SIGTERM or Ctrl-C"},
+)

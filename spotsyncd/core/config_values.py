@@ -7,6 +7,7 @@ import os
 import re
 import string
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,16 +60,33 @@ def duration_list(value: Any) -> tuple[float, ...]:
 
 
 def _seconds(value: Any) -> int:
+    return int(seconds_of(value))
+
+
+def seconds_of(value: Any) -> float:
+    """``90``, ``0.5``, ``"90s"``, ``"1h30m"`` → seconds; a plain number is seconds."""
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 30m, 6h or 1d")
     if isinstance(value, int | float):
-        return int(value)
+        return float(value)
     text = str(value).strip().lower()
     parts = re.findall(r"(\d+(?:\.\d+)?)\s*([smhdw]?)", text)
     if not parts or re.sub(r"[\d.\sdhmsw]", "", text):
         raise ValueError(f"expected a duration such as 30m, 6h or 1d, got {value!r}")
     unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-    return int(sum(float(n) * unit[u] for n, u in parts))
+    return sum(float(n) * unit[u] for n, u in parts)
+
+
+def seconds_between(lo: float, hi: float) -> Callable[[Any], float]:
+    """A duration in seconds with fractions kept (``0.2``, ``"1.5s"``, ``"2m"``), in [lo, hi]."""
+
+    def parse(value: Any) -> float:
+        seconds = seconds_of(value)
+        if not lo <= seconds <= hi:
+            raise ValueError(f"must be between {lo:g}s and {hi:g}s, got {value!r}")
+        return seconds
+
+    return parse
 
 
 def bool_value(value: Any) -> bool:
@@ -169,11 +187,25 @@ def optional_str(value: Any) -> str | None:
     return str_value(value)
 
 
+@dataclass(frozen=True)
+class Beside:
+    """A path as written in the config file: relative means "beside the file", not the
+    daemon's working directory (which is / under systemd)."""
+
+    value: Any
+    folder: Path
+
+
 def path_value(value: Any) -> Path:
+    if isinstance(value, Beside):
+        path = path_value(value.value)
+        return path if path.is_absolute() else value.folder / path
     return Path(os.path.expandvars(str_value(value))).expanduser()
 
 
 def optional_path(value: Any) -> Path | None:
+    if isinstance(value, Beside) and value.value in (None, ""):
+        return None
     if value is None or value == "":
         return None
     return path_value(value)
@@ -234,7 +266,7 @@ def host_list(value: Any) -> tuple[str, ...]:
     """Host header values: a list of names (``nas.local``, ``nas.local:8642``)."""
     if isinstance(value, str):
         value = [part for part in value.replace(",", " ").split() if part]
-    if not isinstance(value, list):
+    if not isinstance(value, list | tuple):
         raise ValueError(f"expected a list of host names, got {value!r}")
     hosts: list[str] = []
     for item in value:

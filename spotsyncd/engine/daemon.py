@@ -171,6 +171,8 @@ class Daemon:
 
     def _start(self) -> None:
         config = self.config
+        if config.renamed:
+            log.warning("%s", config.renamed_warning())
         ledger = Ledger(config.ledger_target)
         self.ledger = ledger
         if config.queue.backend == "local":  # with celery, workers may still be running them
@@ -519,8 +521,5 @@ def _thread_died(args: threading.ExceptHookArgs) -> None:
 
 
 def _keep_fixed(new: Config, old: Config) -> Config:
-    from dataclasses import replace
-
-    return replace(
-        new, library_dir=old.library_dir, inbox_dir=old.inbox_dir, state_dir=old.state_dir
-    )
+    fixed = {"library_dir": old.library_dir, "inbox_dir": old.inbox_dir, "state_dir": old.state_dir}
+    return new.model_copy(update=fixed)

@@ -14,7 +14,7 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from watchdog.events import (
@@ -30,7 +30,9 @@ from watchdog.observers import Observer
 from spotsyncd.core.config import Config
 from spotsyncd.core.errors import LinkError, log_problem
 from spotsyncd.core.models import Link
-from spotsyncd.intake.links import LinkFileError, read_link_file
+from spotsyncd.intake.links import LineResult, LinkFileError, read_link_file
+from spotsyncd.intake.playlists.formats import is_playlist_file_name
+from spotsyncd.intake.playlists.reading import playlist_results, read_playlist
 from spotsyncd.intake.reporting import write_failure_reason
 from spotsyncd.ledger import Ledger
 
@@ -42,12 +44,21 @@ BATCH_LINES = 2000
 
 
 def is_link_file_name(name: str) -> bool:
+    """A link file (``.txt``, ``.links``) or a playlist file or export the inbox reads."""
     lower = name.lower()
     return (
-        lower.endswith(SUFFIXES)
+        (lower.endswith(SUFFIXES) or is_playlist_file_name(name))
         and not name.startswith((".", "~"))
         and not lower.endswith((".report.txt", ".reason.txt"))
     )
+
+
+def read_inbox_file(path: Path) -> Iterator[LineResult]:
+    """The per-line results of a link file or of a playlist file, by the file's name."""
+    if path.name.lower().endswith(SUFFIXES):
+        yield from read_link_file(path)
+    else:
+        yield from playlist_results(read_playlist(path))
 
 
 class _Handler(FileSystemEventHandler):
@@ -191,7 +202,7 @@ class InboxWatcher:
         accepted = refused = 0
         batch: list[tuple[int, str, Link | None, str | None]] = []
         try:
-            for line in read_link_file(path):
+            for line in read_inbox_file(path):
                 if file_id is None:
                     file_id = self.ledger.start_inbox_file(name)
                 error = line.error

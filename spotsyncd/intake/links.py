@@ -12,6 +12,7 @@ import functools
 import hashlib
 import os
 import re
+import socket
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -121,6 +122,26 @@ def _looks_like_known_host(text: str) -> bool:
     return "." in host and is_youtube_host(host)
 
 
+_NUMERIC_HOST = re.compile(r"[0-9a-fA-FxX.]+")
+
+
+def _canonical_host(host: str, text: str) -> str:
+    """The host as the resolver will read it, so one address has one key: IDNA (``127。0。0。1``
+    with ideographic dots is ``127.0.0.1``; ``bücher.example`` is ``xn--bcher-kva.example``) and
+    IPv4 in its dotted form (``2130706433``, ``0x7f000001`` and ``127.1`` are ``127.0.0.1``)."""
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise LinkError(f"URL has an invalid international host name: {_short(text)}") from None
+    if _NUMERIC_HOST.fullmatch(host) and not host.replace(".", "").isalpha():
+        try:
+            return socket.inet_ntoa(socket.inet_aton(host))
+        except OSError:
+            return host
+    return host
+
+
 def _parse_http(text: str, short_links: ShortLinkResolver | None) -> Link:
     try:
         parts = urlsplit(text)
@@ -129,7 +150,7 @@ def _parse_http(text: str, short_links: ShortLinkResolver | None) -> Link:
         raise LinkError(f"unparseable URL ({exc}): {_short(text)}") from None
     if parts.username is not None or parts.password is not None:
         raise LinkError(f"URLs with a user name or password are refused: {_short(text)}")
-    host = (parts.hostname or "").rstrip(".")
+    host = _canonical_host((parts.hostname or "").rstrip("."), text)
     if not host:
         raise LinkError(f"URL has no host: {_short(text)}")
     if any(ch in host for ch in "<>\"'`{}|\\^%"):

@@ -3,7 +3,7 @@
 Times are UNIX epoch seconds (REAL). Identity is ``tracks.key``; a track has exactly one job row
 that carries its state through pending → running → done | failed.
 
-A change here needs an Alembic revision in ``migrations/versions`` (README "Scale out").
+A change here needs an Alembic revision in ``migrations/versions`` (CONTRIBUTING.md).
 ``SCHEMA_VERSION`` is the pre-Alembic version number, kept for old ledgers; it does not move.
 """
 

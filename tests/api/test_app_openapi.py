@@ -26,7 +26,7 @@ EXAMPLES = 8
 
 def test_generated_requests_get_no_5xx_and_match_the_schema(live: Live) -> None:
     live.ledger.add_links([parse_link("https://youtu.be/dQw4w9WgXcQ")])
-    schema = schemathesis.openapi.from_url(f"{live.url}/api/v1/openapi.json")
+    schema = schemathesis.openapi.from_url(f"{live.url}/api/v1/openapi.json", headers=live.auth)
     operations = [
         result.ok()
         for result in schema.get_all_operations()
@@ -55,7 +55,7 @@ def test_generated_requests_get_no_5xx_and_match_the_schema(live: Live) -> None:
 def test_the_schema_documents_the_error_shape(live: Live) -> None:
     import httpx
 
-    document = httpx.get(f"{live.url}/api/v1/openapi.json").json()
+    document = httpx.get(f"{live.url}/api/v1/openapi.json", headers=live.auth).json()
     assert document["info"]["title"] == "spotsyncd"
     post_links = document["paths"]["/api/v1/links"]["post"]["responses"]
     assert {"202", "401", "413", "422"} <= set(post_links)

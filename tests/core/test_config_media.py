@@ -73,6 +73,7 @@ def test_defaults(tmp_path: Path) -> None:
         ("  - type: plex\n    url: http://x\n    token: t\n    library_path: music",
          "media_servers.library_path", "absolute"),
         ("  - http://x", "media_servers", "mapping"),
+        ("  - type: plex\n    token: t", "media_servers.url", "required here"),
     ],
 )  # fmt: skip
 def test_bad_entries_name_the_key_and_line(
@@ -89,3 +90,25 @@ def test_bad_debounce(tmp_path: Path) -> None:
         _load(tmp_path, "library_dir: {lib}\nmedia_servers_debounce: soon\n")
     with pytest.raises(ConfigError, match="between 1"):
         _load(tmp_path, "library_dir: {lib}\nmedia_servers_debounce: 0\n")
+
+
+def test_each_type_is_its_own_model_of_the_union(tmp_path: Path) -> None:
+    from spotsyncd.core.config_media import JellyfinServer, NavidromeServer, PlexServer
+
+    config = _load(tmp_path, GOOD.replace("type: plex", "type: Plex"))
+    kinds = [type(server) for server in config.media_servers]  # type: ignore[attr-defined]
+    assert kinds == [NavidromeServer, JellyfinServer, PlexServer]
+    assert config.media_servers[2].type == "plex"  # type: ignore[attr-defined]
+    assert config.media_servers[0].name == "navidrome"  # type: ignore[attr-defined]
+    assert PlexServer.uses == ("token", "section") and JellyfinServer.uses == ("api_key",)
+
+
+def test_server_secrets_never_show_in_repr(tmp_path: Path) -> None:
+    config = _load(tmp_path, GOOD)
+    for server in config.media_servers:  # type: ignore[attr-defined]
+        assert "secret" not in repr(server) and "***" in repr(server)
+
+
+def test_missing_type_names_the_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r":3: 'media_servers.type': expected one of navidrome"):
+        _load(tmp_path, "library_dir: {lib}\nmedia_servers:\n  - url: http://x\n")

@@ -78,8 +78,10 @@ def test_dashboard_in_a_real_browser(
 
         page.goto(login)
         page.wait_for_selector("#live.on", timeout=30_000)  # logged in, the stream is open
-        cookies = context.cookies()
-        assert cookies and cookies[0]["httpOnly"] and cookies[0]["sameSite"] == "Strict"
+        # The session is kept by this origin only: a cookie would go to every port of the host.
+        assert context.cookies() == []
+        stored = [i["name"] for o in context.storage_state()["origins"] for i in o["localStorage"]]
+        assert stored == ["spotsyncd.session"]
 
         page.fill("#links", "\n".join([*links, "file:///etc/passwd"]))
         page.click("#add-button")
@@ -135,4 +137,32 @@ def test_a_used_login_link_does_not_log_in(env: Env, browser: object) -> None:
         response = second.goto(login)
         assert response is not None and response.status == 401
         assert "does not work" in second.content()
+        daemon.stop()
+
+
+def test_another_port_gets_nothing_of_the_session(env: Env, browser: object) -> None:
+    """Log in, then visit a page served from another port of the same host, as another local
+    user's server would: the browser sends it no cookie of ours and its script finds no session.
+    Logging out ends the session: the dashboard then says how to log in again."""
+    web_env(env)
+    other = LoopbackServer()
+    with Daemon(env) as daemon, other:
+        daemon.wait_ready()
+        base = web_url(env, daemon)
+        login = env.cli("web", "--no-browser", check=True).stdout.strip()
+        context = browser.new_context()  # type: ignore[attr-defined]
+        page = context.new_page()
+        page.goto(login)
+        page.wait_for_selector("#live.on", timeout=30_000)
+        other.add("/", b"<!doctype html><title>other</title><p>another server", "text/html")
+        spy = context.new_page()
+        spy.goto(other.url("/"))
+        assert spy.evaluate("localStorage.getItem('spotsyncd.session')") is None
+        assert spy.evaluate("document.cookie") == ""
+        assert all("cookie" not in {k.lower() for k in headers} for _, _, headers in other.requests)
+        page.click("#logout")
+        page.wait_for_selector("#logout[hidden]", state="attached", timeout=10_000)
+        page.goto(base + "/")
+        page.wait_for_selector("#daemon:has-text('signed out')", timeout=10_000)
+        context.close()
         daemon.stop()

@@ -559,3 +559,22 @@ def test_unreadable_file_is_refused(tmp_path: Path) -> None:
 def test_open_link_file_reads_a_regular_file(tmp_path: Path) -> None:
     with open_link_file(_write(tmp_path, b"liked\n")) as stream:
         assert stream.read() == b"liked\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("http://127。0。0。1:8080/x.mp3", "url:http://127.0.0.1:8080/x.mp3"),
+        ("http://127．0．0．1:8080/x.mp3", "url:http://127.0.0.1:8080/x.mp3"),
+        ("http://2130706433:8080/x.mp3", "url:http://127.0.0.1:8080/x.mp3"),
+        ("http://0x7f000001:8080/x.mp3", "url:http://127.0.0.1:8080/x.mp3"),
+        ("http://127.1:8080/x.mp3", "url:http://127.0.0.1:8080/x.mp3"),
+        ("http://bücher.example/a.mp3", "url:http://xn--bcher-kva.example/a.mp3"),
+        ("http://beef/a.mp3", "url:http://beef/a.mp3"),
+    ],
+)
+def test_one_address_has_one_key_whatever_its_spelling(text: str, key: str) -> None:
+    """The key and the address fetched are what the resolver would make of the host, so a
+    link cannot be stored under one key and fetch another host."""
+    link = parse_line(text)
+    assert link.key == key and link.url == key.removeprefix("url:")

@@ -23,6 +23,7 @@ from spotsyncd.api.hub import BATCH, CLOSE, event_message
 router = APIRouter(tags=["events"], dependencies=[Depends(require_auth)], responses=RESPONSES)
 
 KEEPALIVE_S = 15.0
+MAX_ID = 2**62  # ids are 64-bit in both databases: larger numbers would overflow the query
 
 
 def sse(message: dict[str, Any]) -> bytes:
@@ -39,7 +40,7 @@ def _start_id(last_event_id: str | None, after: int | None) -> int | None:
         value = int(last_event_id.strip())
     except ValueError:
         raise HTTPException(400, "Last-Event-ID: not an event id from this stream") from None
-    if value < 0:
+    if not 0 <= value <= MAX_ID:
         raise HTTPException(400, "Last-Event-ID: not an event id from this stream")
     return value
 
@@ -84,7 +85,9 @@ async def events(
     request: Request,
     ctx: Ctx,
     last_event_id: Annotated[str | None, Header(max_length=32)] = None,
-    after: Annotated[int | None, Query(ge=0, description="replay events after this id")] = None,
+    after: Annotated[
+        int | None, Query(ge=0, le=MAX_ID, description="replay events after this id")
+    ] = None,
 ) -> StreamingResponse:
     start = _start_id(last_event_id, after)
     return StreamingResponse(

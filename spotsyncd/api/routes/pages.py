@@ -1,59 +1,54 @@
 """The dashboard: ``/`` and its static files (shipped in the package: no CDN, no build step), and
-``/login?code=``, where a one-time link from ``spotsyncd web`` becomes a session cookie."""
+``/login?code=``, where a one-time link from ``spotsyncd web`` becomes a session.
+
+The page and its files hold no secret and are served to anyone who passes the Host check; every
+piece of data comes from the API, which needs a credential. The login page hands the new session
+to the page's own script, which keeps it in ``localStorage`` (this origin only, port included)
+and sends it as ``Authorization: Session …``; no cookie is ever set, since browsers share cookies
+between every port of a host."""
 
 from __future__ import annotations
 
+import html
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from spotsyncd.api.context import SESSION_COOKIE, Ctx, caller
-from spotsyncd.system.webauth import SESSION_TTL_S, consume_login_code, new_session
+from spotsyncd.api.context import Ctx
+from spotsyncd.system.webauth import consume_login_code, new_session
 
 router = APIRouter(include_in_schema=False)
 
 STATIC = Path(str(resources.files("spotsyncd.api") / "static"))
-FILES = {"app.js": "text/javascript", "app.css": "text/css", "favicon.svg": "image/svg+xml"}
+FILES = {
+    "app.js": "text/javascript",
+    "app.css": "text/css",
+    "favicon.svg": "image/svg+xml",
+    "login.js": "text/javascript",
+}
+NO_STORE = {"Cache-Control": "no-store"}
 
 
-def _page(title: str, text: str, status: int, refresh: str | None = None) -> HTMLResponse:
-    meta = f'<meta http-equiv="refresh" content="0;url={refresh}">' if refresh else ""
-    link = f'<p><a href="{refresh}">Continue</a></p>' if refresh else ""
-    html = (
+def _page(title: str, text: str, status: int, head: str = "") -> HTMLResponse:
+    page = (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         '<link rel="icon" href="data:,">'  # no /favicon.ico request from these small pages
-        f"{meta}<title>{title}</title></head><body><h1>{title}</h1><p>{text}</p>{link}"
-        "</body></html>"
+        f"{head}<title>{title}</title></head><body><h1>{title}</h1><p>{text}</p></body></html>"
     )
-    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
-
-
-def _login_needed() -> HTMLResponse:
-    return _page(
-        "spotsyncd: log in",
-        "Run <code>spotsyncd web</code> on the machine that runs spotsyncd: it prints a one-time "
-        "login link (and opens it). Scripts send <code>Authorization: Bearer TOKEN</code> "
-        "(<code>spotsyncd web token</code>).",
-        401,
-    )
+    return HTMLResponse(page, status_code=status, headers=NO_STORE)
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, ctx: Ctx) -> Response:
-    if caller(request, ctx) is None:
-        return _login_needed()
-    return FileResponse(STATIC / "index.html", media_type="text/html",
-                        headers={"Cache-Control": "no-store"})  # fmt: skip
+def index() -> Response:
+    return FileResponse(STATIC / "index.html", media_type="text/html", headers=NO_STORE)
 
 
 @router.get("/static/{name}")
-def static(name: str, request: Request, ctx: Ctx) -> Response:
-    if caller(request, ctx) is None:
-        return _login_needed()
+def static(name: str) -> Response:
     if name not in FILES:  # a fixed list: no name from the request ever becomes a path
         return _page("Not found", "No such file.", 404)
     return FileResponse(STATIC / name, media_type=FILES[name],
@@ -61,28 +56,26 @@ def static(name: str, request: Request, ctx: Ctx) -> Response:
 
 
 @router.get("/login")
-def login(
-    request: Request,
-    ctx: Ctx,
-    code: Annotated[str, Query(max_length=200)] = "",
-) -> Response:
+def login(ctx: Ctx, code: Annotated[str, Query(max_length=200)] = "") -> Response:
+    if ctx.failed_logins.blocked():
+        return _page(
+            "spotsyncd: too many wrong login links",
+            "Wait a minute, then run <code>spotsyncd web</code> for a new link.",
+            429,
+        )
     if not consume_login_code(ctx.config.state_dir, code):
+        ctx.failed_logins.failed()
         return _page(
             "spotsyncd: this login link does not work",
             "It was used already or has expired (links last 10 minutes and work once). Run "
             "<code>spotsyncd web</code> for a new one.",
             401,
         )
-    # A page that moves on by itself rather than a redirect: browsers treat a redirect at the end
-    # of a link from elsewhere as cross-site and would hold back the SameSite=Strict cookie.
-    response = _page("spotsyncd: logged in", "Opening the dashboard…", 200, refresh="/")
-    response.set_cookie(
-        SESSION_COOKIE,
-        new_session(ctx.tokens.token()),
-        max_age=SESSION_TTL_S,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/",
+    session = html.escape(new_session(ctx.tokens.token()), quote=True)
+    return _page(
+        "spotsyncd: logged in",
+        'Opening the dashboard… (<a href="/">continue</a>)',
+        200,
+        head=f'<meta name="spotsyncd-session" content="{session}">'
+        '<script src="/static/login.js"></script>',
     )
-    return response

@@ -8,8 +8,9 @@ import mimetypes
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse
+from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
 from spotsyncd.api.context import Ctx, WebContext, require_auth
 from spotsyncd.api.errors import RESPONSES
@@ -53,7 +54,7 @@ def _after_id(cursor: str | None) -> int:
         value = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (ValueError, UnicodeDecodeError):
         raise HTTPException(400, "cursor: not a cursor this API gave out") from None
-    if value < 0:
+    if not 0 <= value <= 2**62:  # a larger number would overflow the database's 64-bit ids
         raise HTTPException(400, "cursor: not a cursor this API gave out")
     return value
 
@@ -86,7 +87,7 @@ def _found(ctx: WebContext, key: str) -> TrackRow:
     206: {"description": "part of the file"},
     416: {"description": "range not satisfiable"},
 })  # fmt: skip
-def get_audio(key: str, ctx: Ctx) -> FileResponse:
+def get_audio(key: str, ctx: Ctx, request: Request) -> FileResponse:
     """The filed file of a done track. Its path comes from the ledger, never from the request,
     and must resolve inside the library."""
     row = _found(ctx, key)
@@ -102,11 +103,29 @@ def get_audio(key: str, ctx: Ctx) -> FileResponse:
             f"{key}: its file {row.path} is gone from the library; 'spotsyncd doctor --repair' "
             "fetches it again",
         )
+    _check_range(request.headers.get("range"), path.stat().st_size)
     media_type = AUDIO_TYPES.get(path.suffix.lower()) or (
         mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     )
     return FileResponse(path, media_type=media_type, filename=path.name,
                         content_disposition_type="inline")  # fmt: skip
+
+
+def _check_range(value: str | None, size: int) -> None:
+    """Starlette answers a bad Range in plain text: check it first so the error is JSON like
+    every other (the same parser decides, so the answers cannot disagree)."""
+    if value is None:
+        return
+    try:
+        FileResponse._parse_range_header(value, size)
+    except MalformedRangeHeader as exc:
+        raise HTTPException(400, f"Range: {exc.content}") from None
+    except RangeNotSatisfiable:
+        raise HTTPException(
+            416,
+            f"Range: not satisfiable; the file is {size} bytes",
+            headers={"Content-Range": f"bytes */{size}"},
+        ) from None
 
 
 @router.post("/tracks/{key:path}/retry", response_model=Queued, status_code=202)

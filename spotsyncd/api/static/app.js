@@ -21,8 +21,28 @@ function h(tag, attrs, ...children) {
   return el;
 }
 
+// The session lives in localStorage (this origin only, port included) and travels in a header:
+// a cookie would be sent to every other port of this host. See /login and api/routes/pages.py.
+const SESSION_KEY = "spotsyncd.session";
+const session = () => localStorage.getItem(SESSION_KEY);
+
+// The event stream and <audio> cannot send a header: they carry a short-lived ticket instead.
+let ticket = null;
+let ticketUntil = 0;
+async function freshTicket() {
+  if (!ticket || Date.now() > ticketUntil) {
+    const data = await api("POST", "/tickets");
+    ticket = data.ticket;
+    ticketUntil = Date.now() + (data.expires_in - 60) * 1000;
+  }
+  return ticket;
+}
+const withTicket = (url, t) => `${url}${url.includes("?") ? "&" : "?"}ticket=${encodeURIComponent(t)}`;
+
 async function api(method, path, body) {
-  const options = { method, headers: {}, credentials: "same-origin" };
+  const options = { method, headers: {}, credentials: "omit", cache: "no-store" };
+  const current = session();
+  if (current) options.headers.Authorization = `Session ${current}`;
   if (body !== undefined) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
@@ -40,7 +60,15 @@ async function api(method, path, body) {
 }
 
 function showLogin() {
+  localStorage.removeItem(SESSION_KEY);
   $("daemon").textContent = "signed out: run 'spotsyncd web' for a login link";
+  $("logout").hidden = true;
+}
+
+async function logout() {
+  try { await api("POST", "/logout"); } catch (e) { /* signed out either way */ }
+  showLogin();
+  if (events) events.close();
 }
 
 const fmt = {
@@ -134,10 +162,20 @@ function upsertJob(key, info) {
 
 // ---------------------------------------------------------------- the event stream
 
-function connect() {
-  const source = new EventSource(API + "/events");
+let events = null;
+async function connect() {
+  if (!session()) { showLogin(); return; }
+  let t;
+  try { t = await freshTicket(); } catch (e) { setTimeout(connect, 5000); return; }
+  if (events) events.close();
+  const source = new EventSource(withTicket(API + "/events", t));
+  events = source;
   source.onopen = () => { $("live").textContent = "live"; $("live").className = "pill on"; loadStatus(); };
-  source.onerror = () => { $("live").textContent = "reconnecting"; $("live").className = "pill off"; };
+  source.onerror = () => {
+    $("live").textContent = "reconnecting"; $("live").className = "pill off";
+    // The browser retries with the same URL; once the ticket is old, start over with a new one.
+    if (Date.now() > ticketUntil) { source.close(); setTimeout(connect, 2000); }
+  };
   source.onmessage = (message) => {
     let data;
     try { data = JSON.parse(message.data); } catch (e) { return; }
@@ -245,8 +283,9 @@ async function openTrack(key) {
   if (t.error) body.push(h("p", { class: "error" }, `last error (${t.error_class}): ${t.error}`));
   if (t.file_present === false) body.push(h("p", { class: "error" }, "the file is gone from the library: 'spotsyncd doctor --repair' fetches it again"));
   if (t.audio_url && t.file_present !== false) {
-    body.push(h("audio", { controls: true, preload: "metadata", src: t.audio_url, id: "player" }));
-    body.push(h("p", {}, h("a", { href: t.audio_url, download: (t.path || "").split("/").pop() }, "Download")));
+    const audio = withTicket(t.audio_url, await freshTicket());
+    body.push(h("audio", { controls: true, preload: "metadata", src: audio, id: "player" }));
+    body.push(h("p", {}, h("a", { href: audio, download: (t.path || "").split("/").pop() }, "Download")));
   }
   if (t.state === "failed" || t.state === "pending") {
     body.push(h("button", { onclick: () => act(`/tracks/${enc(key)}/retry`, {}, key) }, "Retry"));
@@ -325,6 +364,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("more").addEventListener("click", () => loadTracks(true));
   $("detail-close").addEventListener("click", () => { $("detail").hidden = true; openKey = null; });
   $("follow-form").addEventListener("submit", addFollow);
+  $("logout").addEventListener("click", logout);
+  if (!session()) { showLogin(); return; }
   loadStatus();
   loadTracks(false);
   loadFollows();

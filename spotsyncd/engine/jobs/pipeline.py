@@ -90,7 +90,7 @@ def staging_dir_for(config: Config, track_id: int) -> Path:
 def audio_settings_for(config: Config, track: TrackRow) -> AudioConfig:
     """The config's audio settings with a follow's per-track overrides applied."""
     overrides = {k: v for k, v in track.options.items() if k in ("format", "bitrate")}
-    return replace(config.audio, **overrides) if overrides else config.audio
+    return config.audio.model_copy(update=overrides) if overrides else config.audio
 
 
 def output_root(config: Config, track: TrackRow) -> Path:

@@ -204,7 +204,8 @@ class WorkerPool:
 
     def run_claimed(self, name: str, job: ClaimedJob) -> None:
         """Run one claimed job and record its outcome: the same code path for the threads
-        here and for ``spotsyncd worker`` (engine/scaleout/remote.py), which claims through Celery."""
+        here and for ``spotsyncd worker`` (engine/scaleout/remote.py), which claims through
+        Celery."""
         self._run(name, job)
 
     def _run(self, name: str, job: ClaimedJob) -> None:

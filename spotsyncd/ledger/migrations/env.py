@@ -2,7 +2,7 @@
 
 spotsyncd never runs ``alembic`` from a shell at start-up: ``spotsyncd/ledger/migrate.py`` calls
 ``command.upgrade`` with an open, locked connection in ``config.attributes["connection"]``.
-For writing a new revision by hand, see README "Scale out" → "Adding a schema change".
+For writing a new revision by hand, see CONTRIBUTING.md, "Adding a schema change".
 """
 
 from __future__ import annotations

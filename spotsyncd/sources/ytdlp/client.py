@@ -35,6 +35,7 @@ from spotsyncd.core.errors import (
 )
 from spotsyncd.core.models import Candidate, Downloaded, Listing, Progress
 from spotsyncd.core.protocols import LinkOf
+from spotsyncd.sources.ytdlp.guard import install_address_guard
 from spotsyncd.sources.ytdlp.info import (
     candidates_from_info,
     classify_error,
@@ -47,6 +48,12 @@ from spotsyncd.sources.ytdlp.info import (
     sanitise_info,
 )
 from spotsyncd.sources.ytdlp.plumbing import Relay, YtDlpLog, error_facts
+from spotsyncd.system.netguard import (
+    BLOCKED_PHRASE,
+    AddressPolicy,
+    BlockedAddressError,
+    guarding,
+)
 
 __all__ = [
     "YtDlpDownloader",
@@ -100,6 +107,7 @@ class YtDlpDownloader:
         timeout_s: float = 60.0,
         cache_dir: Path | None = None,
         logger: logging.Logger | None = None,
+        address_policy: AddressPolicy | None = None,
     ) -> None:
         self.ffmpeg = ffmpeg
         self.js_runtime = js_runtime
@@ -111,6 +119,10 @@ class YtDlpDownloader:
         self._idle: list[tuple[Any, Relay]] = []  # YoutubeDLs no download uses (_download_ydl)
         self._idle_lock = threading.Lock()
         self._warming = threading.Lock()  # held while warm_up compiles yt-dlp's URL patterns
+        # Which internal addresses links may reach (network.allow_private); None: no check.
+        self.address_policy = address_policy
+        if address_policy is not None:
+            install_address_guard()
 
     # ------------------------------------------------------------------ Downloader protocol
 
@@ -297,7 +309,7 @@ class YtDlpDownloader:
 
     @contextmanager
     def _ydl(self, params: dict[str, Any]) -> Iterator[Any]:
-        with yt_dlp.YoutubeDL(params) as ydl:
+        with guarding(self.address_policy), yt_dlp.YoutubeDL(params) as ydl:
             self._load_cookies(ydl)
             yield ydl
 
@@ -333,7 +345,8 @@ class YtDlpDownloader:
         ydl.params["paths"] = {"home": str(dest_dir), "temp": str(dest_dir)}
         relay.on_progress, relay.guard = on_progress, guard
         try:
-            yield ydl
+            with guarding(self.address_policy):
+                yield ydl
         except BaseException:
             ydl.close()
             raise
@@ -368,6 +381,9 @@ class YtDlpDownloader:
                 f"{url}: cannot write the download ({message}); free space or fix "
                 "the staging folder's permissions"
             )
+        blocked = _blocked(exc)
+        if blocked is not None:
+            return PermanentError(f"{url}: {blocked}")
         cause = network_down_cause(exc)
         if cause is not None and status is None:
             host = _netloc(url)
@@ -387,6 +403,27 @@ class YtDlpDownloader:
         if kind is DiskError:
             return DiskError(f"{url}: cannot write the download ({message})")
         return kind(f"{url}: download failed: {message}")
+
+
+def _blocked(exc: BaseException) -> str | None:
+    """The address check's refusal somewhere in ``exc``'s chain (yt-dlp and urllib3 wrap it)."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, BlockedAddressError):
+            return str(current)
+        stack += [current.__cause__, current.__context__]
+        stack += [a for a in current.args if isinstance(a, BaseException)]
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            stack.append(reason)
+    text = str(exc)
+    start = text.find(BLOCKED_PHRASE)
+    return clean_message(text[start:]) if start >= 0 else None
 
 
 class YtDlpSearcher:

@@ -25,6 +25,7 @@ from spotsyncd.core.errors import (
 )
 from spotsyncd.core.models import Candidate, Link, LinkKind, ListedItem, Listing, Source, TrackMeta
 from spotsyncd.core.protocols import LinkOf
+from spotsyncd.system.netguard import BLOCKED_PHRASE
 
 # The keys of yt-dlp's info dict we keep in the ledger: small, json-serialisable, no URLs that
 # carry signatures or cookies (format URLs are left out on purpose).
@@ -237,6 +238,8 @@ def classify_error(
     """Which JobError a yt-dlp failure is. ``youtube`` says the media came from YouTube, where
     a 403 on the media means the session was flagged, not that the file is forbidden."""
     text = message.lower().replace("\u2019", "'")
+    if BLOCKED_PHRASE in text:  # the address check refused a host: no retry can change that
+        return PermanentError
     status = http_status if http_status is not None else _status_in(text)
     if any(p in text for p in _DISK_PHRASES):
         return DiskError
@@ -326,6 +329,10 @@ def _date_from_info(info: Mapping[str, Any]) -> str | None:
     year = info.get("release_year")
     if isinstance(year, int) and 1000 <= year <= 9999:
         return str(year)
+    if str(info.get("extractor_key") or info.get("extractor") or "").lower() == "generic":
+        # yt-dlp's generic extractor takes a plain file's upload_date from the web server's
+        # Last-Modified header: when a file was copied to that server, not when it came out.
+        return None
     upload = _text(info.get("upload_date"))
     if upload and re.fullmatch(r"\d{8}", upload):
         return f"{upload[:4]}-{upload[4:6]}-{upload[6:]}"

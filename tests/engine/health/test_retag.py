@@ -3,7 +3,6 @@ with their .lrc and the follows' m3u8 playlists."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,7 +52,7 @@ def meta(n: int) -> TrackMeta:
 
 
 def with_template(config: Config, template: str) -> Config:
-    return dataclasses.replace(config, library=LibraryConfig(path_template=template))
+    return config.model_copy(update={"library": LibraryConfig(path_template=template)})
 
 
 def followed(ledger: Ledger, config: Config, n: int) -> int:

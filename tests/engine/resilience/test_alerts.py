@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,7 @@ def world(tmp_path: Path) -> Any:
         digest_at="00:00",
         batch_seconds=0.2,
     )
-    config = replace(config, notify=notify)
+    config = config.model_copy(update={"notify": notify})
     ledger = Ledger(config.ledger_path)
     circuits = Circuits(config.state_dir / "circuits.json")
     recorder = Recorder()
@@ -112,7 +111,7 @@ def test_nothing_when_no_urls(world: Any) -> None:
     config, ledger, circuits, _notes, _alerts, _recorder = world
     recorder = Recorder()
     quiet = Notifications((), sender=recorder)
-    bare: Config = replace(config, notify=NotifyConfig())
+    bare: Config = config.model_copy(update={"notify": NotifyConfig()})
     alerts = Alerts(lambda: bare, ledger, circuits, quiet)
     circuits.open_offline("no network", time.time() + 60, since=time.time() - 7200)
     alerts.tick()

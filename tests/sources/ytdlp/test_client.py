@@ -697,3 +697,19 @@ def test_yt_dlp_accepts_the_js_runtime_option() -> None:
         found = ydl._js_runtimes
         assert len(found) == 1
         assert next(iter(found.values())).info is not None
+
+
+def test_a_web_servers_file_date_is_not_a_release_date(
+    downloader: YtDlpDownloader, server: LoopbackServer, audio_files: dict[str, bytes], dest: Path
+) -> None:
+    """yt-dlp's generic extractor reads Last-Modified as the upload date: when the file was put
+    on that server, not when the recording came out. No date is better than a wrong one."""
+    url = server.add(
+        "/old.mp3",
+        audio_files["mp3"],
+        "audio/mpeg",
+        **{"Last-Modified": "Sat, 05 May 2001 10:00:00 GMT"},
+    )
+    downloaded = downloader.download(url, dest)
+    assert downloaded.info.get("upload_date") in (None, "20010505")
+    assert downloaded.meta.date is None

@@ -1,0 +1,15 @@
+"""The choices the parser spells itself (it must not import the config or the models) are the
+ones the config and the ledger accept."""
+
+from __future__ import annotations
+
+from spotsyncd.cli import common
+from spotsyncd.core import config
+from spotsyncd.core.models import JobState
+
+
+def test_the_parsers_choices_are_the_configs_and_the_ledgers() -> None:
+    assert common.AUDIO_FORMATS == config.AUDIO_FORMATS
+    assert common.LOG_LEVELS == config.LOG_LEVELS
+    assert common.ON_REMOVED == config.ON_REMOVED
+    assert tuple(state.value for state in JobState) == common.TRACK_STATES
