@@ -96,7 +96,7 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
         ),
         youtube_music=YtMusicCatalog(include=config.artist.include),
         fetch_cover=lambda url: fetch_cover(url, timeout_s=config.download.timeout_seconds),
-        lyrics=lyrics_step_for(config, tagger.write_lyrics, user_agent=f"spotsyncd/{__version__}"),
+        lyrics=lyrics_step_for(config, tagger.write_lyrics),
     )
 
 

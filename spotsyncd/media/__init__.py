@@ -1,4 +1,4 @@
-"""The audio step (ffmpeg), tags (mutagen), covers and safe filing into the library.
+"""The audio step (ffmpeg), tags (mutagen), covers, lyrics and safe filing into the library.
 
-May import core and system; the only home of mutagen and pydub.
+May import core and system; the only home of mutagen (no pydub: see audio.py).
 """

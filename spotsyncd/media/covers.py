@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import logging
-import urllib.request
 from urllib.parse import urlsplit
+
+from spotsyncd.system.http import HttpClient, HttpError, TooLarge
 
 log = logging.getLogger(__name__)
 MAX_COVER_BYTES = 10 * 1024 * 1024
 
 
-def fetch_cover(url: str | None, *, timeout_s: float = 20.0) -> bytes | None:
-    """The image at ``url`` as bytes (JPEG/PNG only), or None with a warning."""
+def fetch_cover(
+    url: str | None, *, timeout_s: float = 20.0, http: HttpClient | None = None
+) -> bytes | None:
+    """The image at ``url`` as bytes (JPEG/PNG; WebP converted to JPEG), or None with a
+    warning. ``http``: the client to ask with (a new one with ``timeout_s`` otherwise)."""
     if not url or urlsplit(url).scheme not in ("http", "https"):
         return None
-    request = urllib.request.Request(url, headers={"User-Agent": "spotsyncd"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
-            data: bytes = response.read(MAX_COVER_BYTES + 1)
-    except (OSError, ValueError) as exc:
-        log.warning("cover art %s not fetched: %s", _short(url), exc)
-        return None
-    if len(data) > MAX_COVER_BYTES:
+        data = (http or HttpClient(timeout_s=timeout_s)).get(url, max_bytes=MAX_COVER_BYTES).body
+    except TooLarge:
         log.warning("cover art %s is larger than 10 MB; skipped", _short(url))
+        return None
+    except HttpError as exc:
+        log.warning("cover art %s not fetched: %s", _short(url), exc)
         return None
     if data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n"):
         return data

@@ -16,8 +16,6 @@ import re
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from urllib.parse import urlencode, urlsplit
 
 from spotsyncd.core.config import Config
 from spotsyncd.core.models import Lyrics, TrackMeta
+from spotsyncd.system.http import ErrorStatus, HttpClient, HttpError, TooLarge
 
 log = logging.getLogger(__name__)
 
@@ -112,12 +111,13 @@ class LrclibClient:
     ``{"code": 404, "name": "TrackNotFound", …}``.
     """
 
-    def __init__(self, api_url: str, *, user_agent: str, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, api_url: str, *, timeout_s: float = 10.0, http: HttpClient | None = None
+    ) -> None:
         if urlsplit(api_url).scheme not in ("http", "https"):
             raise ValueError(f"lyrics.api_url must be an http(s) URL, got {api_url!r}")
         self.api_url = api_url if api_url.endswith("/") else api_url + "/"
-        self.user_agent = user_agent
-        self.timeout_s = timeout_s
+        self.http = http or HttpClient(timeout_s=timeout_s)
 
     def find(self, meta: TrackMeta, duration_s: float) -> Lyrics | None:
         """The lyrics of this recording, or None when LRCLIB has none (or only for a recording
@@ -134,21 +134,20 @@ class LrclibClient:
         return _lyrics_from(record, duration_s)
 
     def _get(self, path: str) -> dict[str, Any] | None:
-        request = urllib.request.Request(
-            self.api_url + path,
-            headers={"User-Agent": self.user_agent, "Accept": "application/json"},
-        )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                body = response.read(MAX_RESPONSE_BYTES + 1)
-        except urllib.error.HTTPError as exc:
-            if exc.code == 404:
+            body = self.http.get(
+                self.api_url + path,
+                headers={"Accept": "application/json"},
+                max_bytes=MAX_RESPONSE_BYTES,
+            ).body
+        except ErrorStatus as exc:
+            if exc.status == 404:
                 return None
-            raise LyricsUnavailable(f"LRCLIB answered HTTP {exc.code}") from None
-        except (OSError, ValueError) as exc:
+            raise LyricsUnavailable(f"LRCLIB answered HTTP {exc.status}") from None
+        except TooLarge:
+            raise LyricsUnavailable("LRCLIB's answer is larger than 2 MB") from None
+        except HttpError as exc:
             raise LyricsUnavailable(f"LRCLIB unreachable: {exc}") from None
-        if len(body) > MAX_RESPONSE_BYTES:
-            raise LyricsUnavailable("LRCLIB's answer is larger than 2 MB")
         try:
             data = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError):
@@ -236,11 +235,11 @@ class LyricsStep:
 
 
 def lyrics_step_for(
-    config: Config, write_tags: Callable[[Path, Lyrics], None], *, user_agent: str
+    config: Config, write_tags: Callable[[Path, Lyrics], None]
 ) -> LyricsStep | None:
     """The pipeline's lyrics step as ``config.lyrics`` asks (None when turned off)."""
     if not config.lyrics.enabled:
         return None
     timeout_s = min(config.download.timeout_seconds, 15.0)
-    client = LrclibClient(config.lyrics.api_url, user_agent=user_agent, timeout_s=timeout_s)
+    client = LrclibClient(config.lyrics.api_url, timeout_s=timeout_s)
     return LyricsStep(client, write_tags, lrc_files=config.lyrics.lrc_files)

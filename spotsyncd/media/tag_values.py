@@ -1,14 +1,15 @@
-"""Plain helpers for tag values (no mutagen here): cleaning text, number pairs, image types,
-ReplayGain figures, the error for a failed write."""
+"""Plain helpers for tag values (no mutagen here): the cleaned fields every format writes,
+cleaning text, number pairs, image types, ReplayGain figures, the error for a failed write."""
 
 from __future__ import annotations
 
 import errno
 import re
 from pathlib import Path
+from typing import Any
 
 from spotsyncd.core.errors import DiskError, PermanentError
-from spotsyncd.core.models import Processed
+from spotsyncd.core.models import Processed, TrackMeta
 
 _RG_REFERENCE_LUFS = -18.0  # ReplayGain 2.0 reference level
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -33,6 +34,22 @@ def image_mime(data: bytes) -> str | None:
     if data[:6] in (b"GIF87a", b"GIF89a"):
         return "image/gif"
     return None
+
+
+def tag_fields(meta: TrackMeta, key: str) -> dict[str, Any]:
+    """The text fields every format writes, cleaned (``clean_text``); empty ones are None."""
+    artists = [a for a in (clean_text(x) for x in meta.artists) if a]
+    return {
+        "title": clean_text(meta.title),
+        "artists": artists,
+        "album": clean_text(meta.album),
+        "album_artist": clean_text(meta.album_artist),
+        "date": clean_text(meta.date),
+        "genre": clean_text(meta.genre),
+        "isrc": clean_text(meta.isrc),
+        "source_url": clean_text(meta.source_url),
+        "key": clean_text(key) or "",
+    }
 
 
 def number_pair(number: int | None, total: int | None) -> str | None:

@@ -9,6 +9,7 @@ from typing import Literal
 
 from spotsyncd.core.config_media import MediaServerConfig
 from spotsyncd.mediaservers.http import Response, ServerError, call, where
+from spotsyncd.system.http import HttpClient
 
 Status = Literal["ok", "warn", "fail"]
 DEFAULT_TIMEOUT_S = 10.0
@@ -49,6 +50,7 @@ class MediaServerClient:
         self.cfg = cfg
         self.library_dir = library_dir
         self.timeout_s = timeout_s
+        self.http = HttpClient(timeout_s=timeout_s)
 
     @property
     def label(self) -> str:
@@ -78,9 +80,7 @@ class MediaServerClient:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Response:
-        return call(
-            method, self.cfg.url + path, params=params, headers=headers, timeout_s=self.timeout_s
-        )
+        return call(self.http, method, self.cfg.url + path, params=params, headers=headers)
 
 
 def contains(folder: str, path: str) -> bool:

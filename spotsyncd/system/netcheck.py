@@ -1,15 +1,14 @@
 """Is the network there? Name resolution, a TCP connection and (for ``doctor``) an HTTPS
-request to a few hosts, with short timeouts. Stdlib only; nothing here retries.
+request to a few hosts, with short timeouts. Nothing here retries.
 
-The offline circuit calls ``probe`` (DNS + TCP: cheap, no request sent); ``doctor`` calls
-``check_https`` (DNS + TLS + one HEAD request) to say what it found.
+The offline circuit calls ``probe`` (DNS + TCP on plain sockets: cheap, no request sent);
+``doctor`` calls ``check_https`` (DNS + TLS + one HEAD request, through the project's HTTP
+client) to say what it found.
 """
 
 from __future__ import annotations
 
-import http.client
 import socket
-import ssl
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from spotsyncd.core.errors import network_down_cause
+from spotsyncd.system.http import HttpClient, HttpError, Unreachable
 
 
 @dataclass(frozen=True)
@@ -69,28 +69,20 @@ def reach(url: str, *, timeout_s: float = 3.0, https: bool = False) -> Reach:
         return done(False, "connect", f"{cause or exc} (address {address[0]})")
     if not https:
         return done(True, "ok", f"resolves to {address[0]}, port {port} accepts connections")
-    return done(*_head(url, host, port, timeout_s))
+    return done(*_head(url, timeout_s))
 
 
-def _head(url: str, host: str, port: int, timeout_s: float) -> tuple[bool, str, str]:
-    parts = urlsplit(url)
-    connection: http.client.HTTPConnection
-    if parts.scheme == "https":
-        context = ssl.create_default_context()
-        connection = http.client.HTTPSConnection(host, port, timeout=timeout_s, context=context)
-    else:
-        connection = http.client.HTTPConnection(host, port, timeout=timeout_s)
+def _head(url: str, timeout_s: float) -> tuple[bool, str, str]:
     try:
-        connection.request("HEAD", parts.path or "/", headers={"User-Agent": "spotsyncd-doctor"})
-        status = connection.getresponse().status
-    except ssl.SSLError as exc:
-        return False, "https", f"TLS failed: {exc.reason or exc}"
-    except OSError as exc:
+        answer = HttpClient(timeout_s=timeout_s).request(
+            "HEAD", url, any_status=True, follow_redirects=False
+        )
+    except Unreachable as exc:
+        return False, "https", exc.reason if exc.tls else f"no HTTP answer: {exc.reason}"
+    except HttpError as exc:
         return False, "https", f"no HTTP answer: {exc}"
-    finally:
-        connection.close()
     # Any HTTP status proves the way there works (a 404 or 405 for HEAD on an API root is fine).
-    return True, "ok", f"{parts.scheme.upper()} answered {status}"
+    return True, "ok", f"{urlsplit(url).scheme.upper()} answered {answer.status}"
 
 
 def probe(urls: Sequence[str], *, timeout_s: float = 3.0) -> list[Reach]:

@@ -20,6 +20,7 @@ from spotsyncd.media.lyrics import (
     plain_from_lrc,
 )
 from spotsyncd.media.tagging import MutagenTagger
+from spotsyncd.system.http import USER_AGENT
 from tests.fakes.audio import make_audio
 from tests.fakes.http_server import LoopbackServer
 from tests.fakes.lrclib import PLAIN, SYNCED, FakeLrclib
@@ -33,7 +34,7 @@ def lrclib(server: LoopbackServer) -> FakeLrclib:
 
 
 def _client(lrclib: FakeLrclib) -> LrclibClient:
-    return LrclibClient(lrclib.api_url, user_agent="spotsyncd/test", timeout_s=5)
+    return LrclibClient(lrclib.api_url, timeout_s=5)
 
 
 # ------------------------------------------------------------------------------- LRC text
@@ -63,7 +64,7 @@ def test_finds_lyrics_by_artist_title_album_and_duration(lrclib: FakeLrclib) -> 
         {"artist_name": "Daft Punk", "track_name": "Veridis Quo", "album_name": "Discovery",
          "duration": "345"}
     ]  # fmt: skip
-    assert lrclib.agents == ["spotsyncd/test"]
+    assert lrclib.agents == [USER_AGENT]  # a real one with a contact, as LRCLIB asks
 
 
 def test_duration_more_than_two_seconds_off_means_no_lyrics(lrclib: FakeLrclib) -> None:
@@ -96,6 +97,10 @@ def test_server_errors_and_garbage_are_unavailable_not_missing(
     server.route("/api/get", lambda req: _html(req))
     with pytest.raises(LyricsUnavailable, match="not JSON"):
         _client(lrclib).find(META, 345)
+    server.handlers.pop("/api/get")
+    server.add("/api/get", b"{" + b" " * (2 * 1024 * 1024) + b"}", "application/json")
+    with pytest.raises(LyricsUnavailable, match="larger than 2 MB"):
+        _client(lrclib).find(META, 345)
 
 
 def _html(req: object) -> None:
@@ -108,7 +113,7 @@ def _html(req: object) -> None:
 
 def test_refuses_a_non_http_api_url() -> None:
     with pytest.raises(ValueError, match="http"):
-        LrclibClient("file:///etc/", user_agent="x")
+        LrclibClient("file:///etc/")
 
 
 # ------------------------------------------------------------------------------- embedding
@@ -160,7 +165,7 @@ def test_step_never_raises_and_pauses_when_lrclib_is_down(tmp_path: Path) -> Non
     with LoopbackServer() as gone:
         url = gone.url("/api/")
     staged = make_audio(tmp_path / "staged.mp3", seconds=0.5)
-    step = LyricsStep(LrclibClient(url, user_agent="x", timeout_s=2), MutagenTagger().write_lyrics)
+    step = LyricsStep(LrclibClient(url, timeout_s=2), MutagenTagger().write_lyrics)
     assert step.embed(staged, META, duration_s=345) is None
     assert step._paused_until > 0  # the next tracks do not each wait for a dead service
     assert MutagenTagger().read_lyrics(staged) == Lyrics()
@@ -179,7 +184,7 @@ def test_the_step_follows_the_config(tmp_path: Path) -> None:
 
     write = MutagenTagger().write_lyrics
     on = load_config(None, env={"HOME": str(tmp_path), "SPOTSYNCD_LYRICS_LRC_FILES": "true"})
-    step = lyrics_step_for(on, write, user_agent="spotsyncd/test")
+    step = lyrics_step_for(on, write)
     assert step is not None and step.lrc_files and step.client.api_url == "https://lrclib.net/api/"
     off = load_config(None, env={"HOME": str(tmp_path), "SPOTSYNCD_LYRICS_ENABLED": "false"})
-    assert lyrics_step_for(off, write, user_agent="spotsyncd/test") is None
+    assert lyrics_step_for(off, write) is None
