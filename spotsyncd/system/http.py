@@ -1,6 +1,8 @@
 """The project's own HTTP client: covers, lyrics, media servers, the network check (MusicBrainz
 next). One place sets the connect and read timeouts, the User-Agent and a cap on how much of an
-answer is read, and one hook (``check_destination``) sees every request before it connects.
+answer is read, and, for a client given an address policy (a fetch a link or a feed decided:
+covers), the address check of ``netguard``: every connection, redirects included, goes only to
+an address the policy permits (urllib3 resolves through netguard's scoped resolver).
 
 The adapters that bring their own client stay on it: spotipy, ytmusicapi, yt-dlp, the YouTube
 Data API and the pinned HTTPS of share links (``sources/``).
@@ -13,7 +15,8 @@ there):
   name, refused, no route, no connection in time); otherwise the host's own trouble (TLS failed,
   the connection dropped, no answer in time on an open connection);
 - ``ErrorStatus``: the host answered with an HTTP error status;
-- ``TooLarge``: the answer was larger than the cap.
+- ``TooLarge``: the answer was larger than the cap;
+- ``Blocked``: the address check refused the host (an internal address).
 
 Nothing here retries: the callers decide (lyrics pause, media servers ask again at the next
 change). Each request has a session and a connection of its own, closed after it, as with
@@ -26,18 +29,22 @@ the environment (``HTTPS_PROXY``, ``NO_PROXY``…) are honoured as urllib honour
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from spotsyncd import __version__
 from spotsyncd.core.errors import network_down_cause
+from spotsyncd.system.netguard import (
+    AddressPolicy,
+    BlockedAddressError,
+    guarding,
+    install_scoped_resolver,
+)
 
 if TYPE_CHECKING:
     import requests
-    import requests.adapters
 
 PROJECT_URL = "https://github.com/spotsyncd/spotsyncd"
 USER_AGENT = f"spotsyncd/{__version__} (+{PROJECT_URL})"
@@ -52,12 +59,6 @@ def where(url: str) -> str:
     """``scheme://host:port/path`` of ``url``: what a message may show."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
-
-
-def check_destination(url: str) -> None:
-    """The address check goes here (the security issue fills it in): every request and every
-    redirect hop passes through this function before a connection is opened, and a refusal is
-    an ``HttpError`` raised from it. No check is made yet: every address is allowed."""
 
 
 class HttpError(Exception):
@@ -92,6 +93,10 @@ class ErrorStatus(HttpError):
         self.status = status
 
 
+class Blocked(HttpError):
+    """The host is (or resolves to) an internal address the policy does not permit."""
+
+
 class TooLarge(HttpError):
     """The answer was larger than ``limit`` bytes; it was not read further."""
 
@@ -121,7 +126,13 @@ class HttpClient:
         timeout_s: float = READ_TIMEOUT_S,
         connect_timeout_s: float | None = None,
         max_bytes: int = MAX_ANSWER_BYTES,
+        policy: AddressPolicy | None = None,
     ) -> None:
+        self.policy = policy
+        if policy is not None:
+            import urllib3.util.connection
+
+            install_scoped_resolver(urllib3.util.connection)
         self.read_timeout_s = timeout_s
         self.connect_timeout_s = (
             connect_timeout_s
@@ -160,6 +171,7 @@ class HttpClient:
         limit = self.max_bytes if max_bytes is None else max_bytes
         try:
             with (
+                guarding(self.policy),
                 _session() as session,
                 session.request(
                     method,
@@ -179,6 +191,9 @@ class HttpClient:
                 body = _read(response, limit, shown)
                 return Answer(response.status_code, body, dict(response.headers))
         except requests.RequestException as exc:
+            refusal = _refusal(exc)
+            if refusal is not None:
+                raise Blocked(f"{shown}: {refusal}") from None
             raise self._unreachable(exc, shown) from None
 
     def _unreachable(self, exc: BaseException, shown: str) -> Unreachable:
@@ -205,31 +220,19 @@ class HttpClient:
         )
 
 
-@functools.cache
-def _door() -> type[requests.adapters.HTTPAdapter]:
-    """The transport adapter every request and every redirect hop is sent through."""
-    from requests.adapters import HTTPAdapter
-
-    class Door(HTTPAdapter):
-        def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
-            check_destination(request.url or "")
-            return super().send(request, *args, **kwargs)
-
-    return Door
-
-
 def _session() -> requests.Session:
     import http.cookiejar
 
     import requests
+    from requests.adapters import HTTPAdapter
 
     session = requests.Session()
     session.trust_env = False  # no ~/.netrc; proxies: _environment_proxies
     session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
     session.headers["User-Agent"] = USER_AGENT
-    door = _door()(max_retries=0)
-    session.mount("http://", door)
-    session.mount("https://", door)
+    adapter = HTTPAdapter(max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     return session
 
 
@@ -307,3 +310,15 @@ def _inner(exc: BaseException) -> BaseException | None:
     """What ``exc`` wraps: urllib3 and requests put it in ``args``, Python in the cause."""
     wrapped = [a for a in getattr(exc, "args", ()) if isinstance(a, BaseException)]
     return wrapped[0] if wrapped else (exc.__cause__ or exc.__context__)
+
+
+def _refusal(exc: BaseException) -> str | None:
+    """The address check's refusal somewhere in ``exc``'s chain (requests and urllib3 wrap it)."""
+    current: BaseException | None = exc
+    for _ in range(_MAX_DEPTH):
+        if current is None:
+            return None
+        if isinstance(current, BlockedAddressError):
+            return str(current)
+        current = _inner(current)
+    return None

@@ -11,14 +11,12 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from spotsyncd import __version__
-from spotsyncd.system import http
 from spotsyncd.system.http import (
+    Blocked,
     ErrorStatus,
     HttpClient,
-    HttpError,
     TooLarge,
     Unreachable,
-    where,
 )
 from tests.fakes.http_server import LoopbackServer
 
@@ -108,24 +106,25 @@ def test_answers_larger_than_the_cap_are_refused(server: LoopbackServer) -> None
     assert HttpClient(timeout_s=5).get(server.url("/stream")).body == b"y" * 4096
 
 
-def test_every_hop_passes_the_destination_check(
-    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+def test_a_client_with_a_policy_refuses_internal_addresses_at_every_hop(
+    server: LoopbackServer,
 ) -> None:
-    server.add("/there", b"arrived")
-    server.route("/here", lambda req: _send(req, 302, b"", Location="/there", Content_Length="0"))
-    checked: list[str] = []
-    monkeypatch.setattr(http, "check_destination", checked.append)
-    assert HttpClient(timeout_s=5).get(server.url("/here")).body == b"arrived"
-    assert checked == [server.url("/here"), server.url("/there")]
+    """Covers come from links and feeds: their client checks every connection, redirects
+    included, and a refused host is never contacted."""
+    from spotsyncd.system.netguard import AddressPolicy
 
-    def refuse(url: str) -> None:
-        raise HttpError(f"{where(url)} is a private address")
-
-    monkeypatch.setattr(http, "check_destination", refuse)
-    hits = server.hits["/here"]
-    with pytest.raises(HttpError, match="private address"):
-        HttpClient(timeout_s=5).get(server.url("/here"))
-    assert server.hits["/here"] == hits, "refused before connecting"
+    other = LoopbackServer()
+    with other:
+        other.add("/inner", b"secret")
+        target = other.url("/inner").replace("127.0.0.1", "127.0.0.2")
+        server.route("/here", lambda req: _send(req, 302, b"", Location=target, Content_Length="0"))
+        with pytest.raises(Blocked, match="refused to fetch from 127.0.0.1"):
+            HttpClient(timeout_s=5, policy=AddressPolicy()).get(server.url("/here"))
+        assert server.hits["/here"] == 0, "refused before connecting"
+        only_here = AddressPolicy.from_setting(["127.0.0.1/32"])
+        with pytest.raises(Blocked, match="refused to fetch from 127.0.0.2"):
+            HttpClient(timeout_s=5, policy=only_here).get(server.url("/here"))
+        assert server.hits["/here"] == 1 and other.requests == []
 
 
 def test_no_cookies_are_kept(server: LoopbackServer) -> None:
