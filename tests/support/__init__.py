@@ -1,1 +1,1 @@
-"""Helpers every test folder shares."""
+"""Helpers every test folder shares: waiting for a condition, a clock the test moves."""
