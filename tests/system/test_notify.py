@@ -49,6 +49,7 @@ def test_a_failed_send_is_reported_without_the_url(caplog: pytest.LogCaptureFixt
     assert "Connection" in deliveries[0].detail
 
 
+@pytest.mark.e2e
 def test_a_storm_of_500_failures_is_one_message_and_the_rate_limit_holds(
     server: LoopbackServer, caplog: pytest.LogCaptureFixture
 ) -> None:

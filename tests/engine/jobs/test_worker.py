@@ -153,6 +153,7 @@ def _add(ledger: Ledger, lines: Sequence[str]) -> None:
 
 # One worker: two workers may both start a YouTube job before the first bot check opens the
 # circuit, which is right (a job in flight cannot be recalled) but not what this test looks at.
+@pytest.mark.e2e
 @pytest.mark.parametrize("world", [1], indirect=True)
 def test_bot_check_opens_youtube_circuit_others_continue_first_success_closes(world: Any) -> None:
     config, ledger, circuits, downloader, _spotify, pool = world
