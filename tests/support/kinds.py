@@ -7,9 +7,9 @@ PostgreSQL database or a server process of its own, the live services, or over a
 
 A test's kind comes from, in this order: its own mark (``@pytest.mark.e2e`` on a slow test in a
 unit folder, or ``pytestmark`` for a whole module); the live-service mark (``network``) or a
-PostgreSQL database of its own (both e2e); the folder it is in (``FOLDER_KINDS``). A test in a
-folder that is not listed gets no kind, and ``tests/support/test_kinds.py`` fails naming it:
-add the folder here, on purpose.
+server of its own (PostgreSQL, the web server: both e2e); the folder it is in
+(``FOLDER_KINDS``). A test in a folder that is not listed gets no kind, and
+``tests/support/test_kinds.py`` fails naming it: add the folder here, on purpose.
 """
 
 from __future__ import annotations
@@ -44,26 +44,27 @@ FOLDER_KINDS = {
     "test_layout.py": UNIT,
 }
 
-# Fixtures that give a test a real PostgreSQL database of its own (created and dropped around
-# it: seconds, not milliseconds), and the ledger fixture's PostgreSQL variant.
-POSTGRES_FIXTURES = ("postgres_url",)
-POSTGRES_PARAMS = {"ledger": "postgresql"}
+# Fixtures that start a real server for the test: a PostgreSQL database of its own (created and
+# dropped around it: seconds, not milliseconds), the web server (Uvicorn on a socket, with
+# timing checks a loaded machine upsets); and the ledger fixture's PostgreSQL variant.
+SERVER_FIXTURES = ("postgres_url", "live")
+SERVER_PARAMS = {"ledger": "postgresql"}
 
 # Every collected test's kinds, before any -m deselects some: tests/support/test_kinds.py reads it.
 SEEN = pytest.StashKey[dict[str, tuple[str, ...]]]()
 
 
-def _has_postgres(item: pytest.Item) -> bool:
-    if any(name in getattr(item, "fixturenames", ()) for name in POSTGRES_FIXTURES):
+def _has_a_server(item: pytest.Item) -> bool:
+    if any(name in getattr(item, "fixturenames", ()) for name in SERVER_FIXTURES):
         return True
     callspec = getattr(item, "callspec", None)
     params = callspec.params if callspec is not None else {}
-    return any(params.get(name) == value for name, value in POSTGRES_PARAMS.items())
+    return any(params.get(name) == value for name, value in SERVER_PARAMS.items())
 
 
 def kind_by_rule(item: pytest.Item, tests_dir: Path) -> str | None:
     """The kind the rules give a test without a mark of its own (None: its folder is unknown)."""
-    if item.get_closest_marker("network") is not None or _has_postgres(item):
+    if item.get_closest_marker("network") is not None or _has_a_server(item):
         return E2E
     parts = item.path.relative_to(tests_dir).parts
     return FOLDER_KINDS.get(parts[0]) if parts else None
