@@ -40,3 +40,11 @@ def test_describe_names_a_function() -> None:
         return False
 
     assert describe(port_is_open).endswith("port_is_open")
+
+
+def test_a_lambda_over_several_lines_is_described_whole() -> None:
+    done: list[int] = []
+    with pytest.raises(AssertionError) as failure:
+        wait_for(lambda: len(done) == 3
+                 and done[0] == 1, 0.01)  # fmt: skip
+    assert "waiting for lambda: len(done) == 3 and done[0] == 1 (last" in str(failure.value)

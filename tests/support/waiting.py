@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import ast
 import inspect
+import linecache
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
 T = TypeVar("T")
+
+_LINES = 6  # of source read to describe a lambda
 
 
 def wait_for(
@@ -53,10 +56,13 @@ def describe(predicate: Callable[..., object]) -> str:
     if not name.endswith("<lambda>"):
         return name
     try:
-        lines, _ = inspect.getsourcelines(predicate)
+        path = inspect.getsourcefile(predicate)
+        _, first = inspect.getsourcelines(predicate)
     except (OSError, TypeError):
         return name
-    source = " ".join(line.strip() for line in lines)
+    # The lambda's line and a few after it: its body may go on over the next lines.
+    lines = [linecache.getline(path or "", first + n) for n in range(_LINES)]
+    source = " ".join(line.strip() for line in lines if line)
     start = source.find("lambda")
     # The longest text from "lambda" on that parses as one lambda: the call's other arguments
     # and closing brackets fall away.
