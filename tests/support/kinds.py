@@ -26,6 +26,7 @@ KINDS = (UNIT, E2E)
 FOLDER_KINDS = {
     "e2e": E2E,  # the daemon as a process (tests/e2e/harness.py)
     "bench": E2E,  # the benchmarks, run on tiny inputs
+    "container": E2E,  # the image built and run (compose-like: coordinator, workers, Redis)
     "test_network.py": E2E,  # live Spotify and YouTube (opt-in: -m network)
     "api": UNIT,
     "cli": UNIT,
@@ -37,10 +38,12 @@ FOLDER_KINDS = {
     "matching": UNIT,
     "media": UNIT,
     "mediaservers": UNIT,
+    "security": UNIT,  # attacks on the web app in process (on a real socket: e2e by fixture)
     "sources": UNIT,
     "support": UNIT,
     "system": UNIT,
     "test_compose.py": UNIT,
+    "test_docs.py": UNIT,
     "test_layout.py": UNIT,
 }
 
