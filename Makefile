@@ -7,8 +7,10 @@ TSTAMP := $(VENV)/.installed-test
 # Tests run this many at a time (pytest-xdist): most of the suite waits on real daemons, servers
 # and sockets, so three share two cores well. TEST_WORKERS=0 runs them one by one.
 TEST_WORKERS ?= 3
+# The unit tests keep the cores busy themselves: one worker per core.
+FAST_WORKERS ?= 2
 
-.PHONY: run test lint docs bench bench-quick clean
+.PHONY: run test test-fast lint docs bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +44,12 @@ docs: $(TSTAMP)
 
 test: $(TSTAMP) lint
 	$(BIN)/python -m pytest -q -rs -p no:randomly -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+# The unit tests only (tests/support/kinds.py: in-process, no daemon, browser or database of
+# their own, under about a second each), in parallel and without lint: about a minute.
+# `make test` runs them too, with the end-to-end ones (`pytest -m "not unit"`) and lint.
+test-fast: $(TSTAMP)
+	$(BIN)/python -m pytest -q -rs -p no:randomly -n $(FAST_WORKERS) --dist worksteal -m unit $(PYTEST_ARGS)
 
 bench: $(TSTAMP)
 	$(BIN)/python -m bench

@@ -7,21 +7,33 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.http_server import LoopbackServer
+from tests.support.kinds import give_kinds
+
+TESTS = Path(__file__).resolve().parent
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--slow", action="store_true", help="run the long variants too")
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m picks tests by the marks given here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The long variants are opt-in (``--slow``), as the live tests are (``-m network``): left
-    out of the run, not skipped, so that a skip always means something is missing."""
-    if config.getoption("--slow"):
+    """Each test gets its kind, ``unit`` or ``e2e`` (tests/support/kinds.py). The long variants
+    (``--slow``) and the live tests (``-m network``) are opt-in: left out of the run, not
+    skipped, so that a skip always means something is missing. The live tests are left out
+    here rather than by a default ``-m``, which any ``-m unit`` would replace."""
+    give_kinds(config, items, TESTS)
+    _leave_out(config, items, "slow", wanted=config.getoption("--slow"))
+    _leave_out(config, items, "network", wanted="network" in (config.option.markexpr or ""))
+
+
+def _leave_out(config: pytest.Config, items: list[pytest.Item], mark: str, wanted: bool) -> None:
+    if wanted:
         return
-    slow = [item for item in items if "slow" in item.keywords]
-    if slow:
-        config.hook.pytest_deselected(items=slow)
-        items[:] = [item for item in items if "slow" not in item.keywords]
+    left_out = [item for item in items if mark in item.keywords]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if mark not in item.keywords]
 
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.support.waiting import wait_for
+
 PG_SERVER = os.environ.get("SPOTSYNCD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/")
 
 
@@ -68,19 +70,15 @@ def free_port() -> int:
 
 
 def _wait_port(port: int, timeout: float, up: bool = True) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def port_is_as_wanted() -> bool:
         try:
             with socket.create_connection(("127.0.0.1", port), 0.5):
-                if up:
-                    return
+                return up
         except OSError:
-            if not up:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"port {port} did not {'open' if up else 'close'} in {timeout}s")
+            return not up
+
+    wanted = "open" if up else "close"
+    wait_for(port_is_as_wanted, timeout, interval=0.05, what=f"port {port} to {wanted}")
 
 
 class RedisServer:

@@ -8,6 +8,10 @@ timeouts, so a slow or dead server never delays a job. After ``quiet_s`` without
 already is not asked, and is looked at again one quiet period later. A server that cannot be
 asked is logged once per outage (WARNING) and when it answers again (INFO); it is retried at the
 next change, not in a loop.
+
+Every "when" is read from ``clock`` (``time.monotonic`` by default). A caller that moves a clock
+of its own (tests) leaves the thread unstarted and calls ``send_if_due()`` at the times it
+chooses: the same decision the thread takes, at an exact time.
 """
 
 from __future__ import annotations
@@ -103,6 +107,16 @@ class RescanDebouncer:
         """Send what is waiting now, in this thread (``media-servers test`` and tests)."""
         self._fire(deadline=None)
 
+    def send_if_due(self) -> bool:
+        """Ask the servers now, in this thread, if the quiet period (or ``max_wait_s``) is over
+        by ``clock``, as the thread would; whether it was (a burst of jobs that filed nothing
+        is due too, and asks no server)."""
+        with self._cond:
+            if not self._is_due():
+                return False
+        self._fire(deadline=None)
+        return True
+
     # ------------------------------------------------------------------ the thread
     def _due_at(self) -> float | None:
         due = None
@@ -112,13 +126,15 @@ class RescanDebouncer:
             due = self._recheck_at if due is None else min(due, self._recheck_at)
         return due
 
+    def _is_due(self) -> bool:
+        due = self._due_at()
+        return due is not None and due <= self.clock()
+
     def _loop(self) -> None:
         while True:
             with self._cond:
-                while not self._stopping:
+                while not self._stopping and not self._is_due():
                     due = self._due_at()
-                    if due is not None and due <= self.clock():
-                        break
                     self._cond.wait(None if due is None else due - self.clock())
                 if self._stopping:
                     return

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,6 +25,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 EXAMPLES = 8
 
 
+@pytest.mark.e2e
 def test_generated_requests_get_no_5xx_and_match_the_schema(live: Live) -> None:
     live.ledger.add_links([parse_link("https://youtu.be/dQw4w9WgXcQ")])
     schema = schemathesis.openapi.from_url(f"{live.url}/api/v1/openapi.json", headers=live.auth)

@@ -9,6 +9,7 @@ import statistics
 import time
 
 import httpx
+import pytest
 
 from spotsyncd.api.serving import QuietServer
 from tests.api.conftest import Live
@@ -26,6 +27,7 @@ def test_answers_come_without_a_delayed_ack_wait(live: Live) -> None:
     assert statistics.median(samples) < 0.030, samples
 
 
+@pytest.mark.e2e
 def test_the_date_header_is_current(live: Live) -> None:
     time.sleep(1.2)  # past the first tick
     with httpx.Client(base_url=live.url, headers=live.auth, timeout=10) as client:
@@ -33,6 +35,7 @@ def test_the_date_header_is_current(live: Live) -> None:
     assert abs(email.utils.parsedate_to_datetime(date).timestamp() - time.time()) < 3
 
 
+@pytest.mark.e2e
 def test_idle_it_ticks_once_a_second_and_stops_at_once(live: Live) -> None:
     server = live.server._server
     assert isinstance(server, QuietServer)

@@ -32,6 +32,7 @@ def _library(tmp_path: Path) -> Env:
     return env
 
 
+@pytest.mark.e2e
 def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     env = _library(tmp_path)
     main, child = pty.openpty()
@@ -59,6 +60,7 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     assert "missing: Band/Singles/Song 1.mp3" in proc.stdout.decode()
 
 
+@pytest.mark.e2e
 def test_no_bar_when_not_a_terminal_and_json_lines(tmp_path: Path) -> None:
     env = _library(tmp_path)
     plain = env.cli("verify")
@@ -70,6 +72,7 @@ def test_no_bar_when_not_a_terminal_and_json_lines(tmp_path: Path) -> None:
     assert lines[-1]["summary"]["tracks"] == 3
 
 
+@pytest.mark.e2e
 def test_retag_usage_mistakes_are_one_line(tmp_path: Path) -> None:
     env = _library(tmp_path)
     nothing = env.cli("retag")

@@ -51,6 +51,7 @@ def _counts(ledger: Ledger) -> dict[str, int]:
                 for t in TABLES}  # fmt: skip
 
 
+@pytest.mark.e2e
 def test_copy_to_postgresql_is_complete_and_safe_to_rerun(
     tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -27,7 +27,8 @@ import yaml
 from spotsyncd.cli.main import COMMANDS
 from spotsyncd.ledger import Ledger
 
-pytestmark = pytest.mark.timeout(300)
+# One child process per condition, a real unprivileged user and tmpfs mounts: end to end.
+pytestmark = [pytest.mark.timeout(300), pytest.mark.e2e]
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTED_EXIT_CODES = {0, 1, 2, 3, 4}

@@ -23,6 +23,7 @@ def _config(tmp_path: Path, urls: list[str]) -> Path:
     return path
 
 
+@pytest.mark.e2e
 def test_notify_test_sends_one_message(
     tmp_path: Path, server: LoopbackServer, capsys: pytest.CaptureFixture[str]
 ) -> None:

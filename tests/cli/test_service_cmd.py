@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from spotsyncd.cli.service_cmd import _write_starter_config
 from spotsyncd.core.config import load_config
 
@@ -18,6 +20,7 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
+@pytest.mark.e2e
 def test_print_shows_the_unit_with_this_installation(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "spotsyncd", "service", "install", "--print"],
                             capture_output=True, text=True, env=_env(tmp_path))  # fmt: skip

@@ -144,6 +144,7 @@ def test_durations() -> None:
         parse_duration("10s")
 
 
+@pytest.mark.e2e
 def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
     good = write(tmp_path / "good.yaml", f"library_dir: {tmp_path}/lib\nstate_dir: {tmp_path}/st\n")
     bad = write(tmp_path / "bad.yaml", "audio:\n  normalize: loudest\n")
@@ -167,6 +168,7 @@ def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
     assert f"{bad}:2" in failed.stderr and "audio.normalize" in failed.stderr
 
 
+@pytest.mark.e2e
 def test_config_show_hides_secrets(tmp_path: Path) -> None:
     path = write(
         tmp_path / "c.yaml",

@@ -17,6 +17,7 @@ import yaml
 
 from spotsyncd.ledger import Ledger
 from tests.fakes.spotify_api import FakeSpotify
+from tests.support import waiting
 
 CLI = Path(sys.executable).parent / "spotsyncd"
 
@@ -188,22 +189,25 @@ def wait_for(
     timeout: float,
     daemon: Daemon | None = None,
     *,
-    what: str = "condition",
+    what: str | None = None,
     interval: float = 0.1,
 ) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        if daemon is not None and daemon.proc.poll() is not None:
-            raise AssertionError(
-                f"daemon exited ({daemon.proc.returncode}) while waiting for "
-                f"{what}\n{daemon.output()[-5000:]}"
-            )
-        time.sleep(interval)
-    tail = daemon.output()[-5000:] if daemon else ""
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{tail}")
+    """``tests.support.waiting.wait_for`` that watches ``daemon`` too: it gives up as soon as
+    the daemon has exited, and a failure shows the end of its log."""
+
+    def exited() -> str | None:
+        if daemon is None or daemon.proc.poll() is None:
+            return None
+        return f"daemon exited ({daemon.proc.returncode})"
+
+    return waiting.wait_for(
+        predicate,
+        timeout,
+        what=what,
+        interval=interval,
+        details=(lambda: daemon.output()[-5000:]) if daemon is not None else None,
+        give_up=exited,
+    )
 
 
 def spotify_env(root: Path, fake: FakeSpotify, **overrides: Any) -> Env:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from spotsyncd.follows.scheduler import FollowScheduler
+from tests.support.waiting import wait_for
 
 
 @dataclass(frozen=True)
@@ -43,15 +44,6 @@ class Recorder:
     def count(self, follow_id: int) -> int:
         with self.lock:
             return sum(1 for fid, _ in self.calls if fid == follow_id)
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 3.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 @pytest.fixture
@@ -103,7 +95,7 @@ def test_first_polls_come_soon_after_start_and_are_staggered(
     scheduler.start()
     scheduler.sync([A, B])
 
-    assert wait_for(lambda: recorder.count(1) == 1 and recorder.count(2) == 1)
+    assert wait_for(lambda: recorder.count(1) == 1 and recorder.count(2) == 1, 3.0)
     (first, t1), (second, t2) = recorder.calls
     assert (first, second) == (1, 2) and t2 - t1 >= 0.2
     assert scheduler.alive()
@@ -144,7 +136,7 @@ def test_backoff_brings_the_next_poll_forward(
     scheduler.sync([A])
     scheduler.start()
 
-    assert wait_for(lambda: recorder.count(1) == 2)
+    assert wait_for(lambda: recorder.count(1) == 2, 3.0)
     assert recorder.calls[1][1] - recorder.calls[0][1] >= 0.25
 
 
@@ -157,7 +149,7 @@ def test_a_slow_follow_does_not_delay_the_others(
     scheduler.start()
 
     assert recorder.entered.wait(2)
-    assert wait_for(lambda: recorder.count(2) == 1)  # while a is still stuck
+    assert wait_for(lambda: recorder.count(2) == 1, 3.0)  # while a is still stuck
 
 
 def test_a_poll_that_raises_keeps_its_job(make: Callable[..., FollowScheduler]) -> None:
@@ -171,9 +163,9 @@ def test_a_poll_that_raises_keeps_its_job(make: Callable[..., FollowScheduler]) 
     try:
         scheduler.sync([A])
         scheduler.start()
-        assert wait_for(lambda: calls == [1])
+        assert wait_for(lambda: calls == [1], 3.0)
         assert scheduler.alive() and scheduler.poll_now(["a"]) == ["a"]
-        assert wait_for(lambda: calls == [1, 1])
+        assert wait_for(lambda: calls == [1, 1], 3.0)
     finally:
         scheduler.shutdown()
 

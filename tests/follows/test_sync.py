@@ -314,6 +314,7 @@ def _feed(base: str, numbers: list[int]) -> bytes:
     return RSS.format(items="".join(ITEM.format(n=n, base=base) for n in numbers)).encode()
 
 
+@pytest.mark.e2e
 def test_real_feed_through_yt_dlp_on_loopback(server: LoopbackServer, env: Env) -> None:
     download = pytest.importorskip(
         "spotsyncd.sources.ytdlp.client", reason="download.py not written yet"

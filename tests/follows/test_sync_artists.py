@@ -140,6 +140,7 @@ def test_new_only_records_what_exists_and_fetches_only_what_comes(world: World) 
     assert world.pending() == ["spotify:album:sgl0000000000000000003"]
 
 
+@pytest.mark.e2e
 def test_the_same_recording_on_album_and_single_is_filed_once(world: World) -> None:
     album = world.fake.add_release(ARTIST, "alb0000000000000000009", "Hits", ["Hook", "Verse"],
                                    release_date="2024-01-01")  # fmt: skip

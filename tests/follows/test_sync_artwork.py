@@ -63,6 +63,7 @@ def world(tmp_path: Path) -> Iterator[tuple[Env, ImageLister, Artwork, Path]]:
     env.ledger.close()
 
 
+@pytest.mark.e2e
 def test_artwork_written_on_change_only(world: tuple[Env, ImageLister, Artwork, Path]) -> None:
     env, lister, art, jpg = world
     lister.items[FEED] = [1, 2]

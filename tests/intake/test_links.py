@@ -459,6 +459,7 @@ def test_duplicates_are_collapsed(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.e2e
 def test_hundred_thousand_lines(tmp_path: Path) -> None:
     lines = [f"https://example.com/track/{i}" for i in range(100_000)]
     results = list(read_link_file(_write(tmp_path, "\n".join(lines).encode())))

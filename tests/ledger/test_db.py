@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from spotsyncd.ledger import Ledger
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +29,7 @@ ledger.close()
 """
 
 
+@pytest.mark.e2e
 def test_processes_opening_a_new_ledger_at_once_take_turns(tmp_path: Path) -> None:
     # Three new ledgers, four processes each, every process told to open its ledger at the
     # same instant (after every interpreter has started and imported): three tries of the race.
@@ -55,6 +58,7 @@ def test_processes_opening_a_new_ledger_at_once_take_turns(tmp_path: Path) -> No
         ledger.close()
 
 
+@pytest.mark.e2e
 def test_opening_an_existing_ledger_needs_no_write_lock(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
     Ledger(path).close()

@@ -97,6 +97,7 @@ def test_default_names_are_unique_and_explicit_names_must_be(ledger: Ledger) -> 
     )
 
 
+@pytest.mark.e2e
 def test_first_poll_names_an_unnamed_follow_after_its_title(ledger: Ledger) -> None:
     unnamed = ledger.add_follow(playlist("PLa"), name=None, interval_s=60, options={},
                                 origin="cli")  # fmt: skip
@@ -150,6 +151,7 @@ def test_unchanged_listing_changes_nothing_but_the_poll_time(ledger: Ledger) -> 
     assert row is not None and (row.last_poll_at, row.last_change_at) == (200.0, 100.0)
 
 
+@pytest.mark.e2e
 def test_track_done_via_an_inbox_link_is_linked_not_queued_again(ledger: Ledger) -> None:
     inbox_add(ledger, video(1))
     finish(ledger, video(1).key, "Band/Song 1.mp3")

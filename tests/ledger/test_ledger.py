@@ -83,6 +83,7 @@ def test_claims_are_exclusive_across_threads(ledger: Ledger) -> None:
     assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == 60
 
 
+@pytest.mark.e2e
 def test_claims_take_jobs_in_order_and_postgresql_reads_one_index_entry(ledger: Ledger) -> None:
     """Due jobs without a retry time first, then by id; on PostgreSQL the claim walks the
     partial index ix_jobs_due instead of sorting every queued job (the query must repeat the

@@ -144,6 +144,7 @@ def _race(target: str, processes: int = 4) -> None:
                 proc.wait()
 
 
+@pytest.mark.e2e
 def test_processes_opening_one_new_sqlite_ledger_at_once_take_turns(tmp_path: Path) -> None:
     target = tmp_path / "state" / "ledger.sqlite3"
     _race(str(target))

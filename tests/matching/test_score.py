@@ -224,6 +224,7 @@ def test_build_queries() -> None:
     ]
 
 
+@pytest.mark.e2e
 def test_labelled_set_meets_the_targets(capsys: pytest.CaptureFixture[str]) -> None:
     report = run_bench([])
     assert report["cases"] >= 60

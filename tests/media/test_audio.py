@@ -35,6 +35,7 @@ def _assert_only(dest: Path, name: str) -> None:
     assert sorted(p.name for p in dest.iterdir()) == [name], "no partial or scratch files"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("ext", ["mp3", "m4a", "opus", "ogg", "flac", "wav"])
 def test_every_input_codec_becomes_loudness_normalised_trimmed_mp3(
     processor: FfmpegAudioProcessor, tmp_path: Path, ext: str
@@ -66,6 +67,7 @@ def _peaky(path: Path, *, seconds: float, tone_db: float, click_every_s: float) 
     return path
 
 
+@pytest.mark.e2e
 def test_quiet_peaky_input_is_limited_to_the_true_peak_ceiling(
     processor: FfmpegAudioProcessor, tmp_path: Path
 ) -> None:
@@ -142,6 +144,7 @@ def test_original_takes_only_the_audio_of_a_video(
         assert "Video:" not in banner and "Audio:" in banner
 
 
+@pytest.mark.e2e
 def test_the_audio_of_a_video_that_starts_late_is_trimmed_and_normalised_in_one_encode(
     processor: FfmpegAudioProcessor, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -198,6 +201,7 @@ def test_same_codec_with_nothing_to_change_is_copied_bit_for_bit(
     assert frames in result.path.read_bytes()
 
 
+@pytest.mark.e2e
 def test_cancel_kills_ffmpeg_quickly(processor: FfmpegAudioProcessor, tmp_path: Path) -> None:
     src = _tone(tmp_path, "flac", seconds=600.0)
     cancel = threading.Event()
@@ -255,6 +259,7 @@ def test_unknown_format_setting_is_refused(processor: FfmpegAudioProcessor, tmp_
         processor.process(_tone(tmp_path, "mp3"), tmp_path / "out", AudioConfig(format="wma"))
 
 
+@pytest.mark.e2e
 def test_long_file_is_analysed_in_two_halves_with_whole_file_loudness(
     processor: FfmpegAudioProcessor, tmp_path: Path
 ) -> None:
@@ -300,6 +305,7 @@ def _bed_with_burst(path: Path, burst_at: float | None) -> Path:
 _BETWEEN_SAMPLES = 60.01 * 4.5 / aa.SAMPLES + aa.SAMPLE_S / 2 + 0.25
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(("burst_at", "kept"), [(None, True), (_BETWEEN_SAMPLES, False)])
 def test_encode_from_the_estimate_is_kept_only_when_the_measurement_agrees(
     processor: FfmpegAudioProcessor,
@@ -321,6 +327,7 @@ def test_encode_from_the_estimate_is_kept_only_when_the_measurement_agrees(
     _assert_only(tmp_path / "out", "audio.mp3")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("varying", [False, True])
 def test_an_unsure_first_guess_samples_more_before_encoding(
     processor: FfmpegAudioProcessor,
@@ -344,6 +351,7 @@ def test_an_unsure_first_guess_samples_more_before_encoding(
     assert abs(loudness(result.path)["lufs"] - -14.0) <= 1.0
 
 
+@pytest.mark.e2e
 def test_a_file_may_sample_again_while_its_windows_still_disagree(
     processor: FfmpegAudioProcessor,
     tmp_path: Path,
@@ -366,6 +374,7 @@ def test_a_file_may_sample_again_while_its_windows_still_disagree(
     assert abs(loudness(result.path)["lufs"] - -14.0) <= 1.0
 
 
+@pytest.mark.e2e
 def test_an_estimate_that_needs_the_limiter_is_measured_before_one_encode(
     processor: FfmpegAudioProcessor, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -396,6 +405,7 @@ def test_an_estimate_that_needs_the_limiter_is_measured_before_one_encode(
     _assert_only(tmp_path / "out", "audio.mp3")
 
 
+@pytest.mark.e2e
 def test_an_ffmpeg_without_amovie_format_opts_samples_mp3_with_exact_seeks(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -20,6 +20,7 @@ from spotsyncd.system.logview import (
     show,
     syslog_priority,
 )
+from tests.support import waiting
 
 NOW = datetime(2026, 11, 22, 6, 0, 0).timestamp()
 
@@ -120,13 +121,18 @@ class _Follower:
         self.thread.start()
 
     def wait_for(self, predicate: Callable[[list[str]], bool], timeout: float = 5) -> list[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def lines_when_ready() -> list[list[str]]:
             lines = self.out.getvalue().splitlines()
-            if predicate(lines):
-                return lines
-            time.sleep(0.01)
-        raise AssertionError(f"timed out; got {self.out.getvalue()!r}")
+            return [lines] if predicate(lines) else []
+
+        (lines,) = waiting.wait_for(
+            lines_when_ready,
+            timeout,
+            what=f"the followed output to satisfy {waiting.describe(predicate)}",
+            interval=0.01,
+            details=lambda: f"output so far: {self.out.getvalue()!r}",
+        )
+        return lines
 
     def finish(self) -> None:
         self.stop.set()

@@ -6,7 +6,8 @@ kind, so while every core encodes, the I/O slots already download the next jobs:
 frees up finds its next file on disk instead of waiting for yt-dlp and the network.
 
 CPU slots are granted in the order jobs ask for them (first downloaded, first processed).
-Waiting for a slot gives up with CancelledError as soon as ``cancel`` is set. Without stages
+Waiting for a slot gives up with CancelledError as soon as ``cancel`` is set. Durations are read
+from a ``clock`` (``time.monotonic`` unless a test hands in one it moves itself). Without stages
 (``Pipeline.run(..., stages=None)``) a job runs whole, at once, e.g. in a remote worker.
 """
 
@@ -15,12 +16,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from spotsyncd.core.errors import CancelledError
 
 _POLL_S = 1.0  # a waiter looks at ``cancel`` at least this often (``interrupt`` wakes it)
+
+Clock = Callable[[], float]
 
 
 class Gate:
@@ -28,10 +31,14 @@ class Gate:
     to the thread that took it; ``held`` inside a thread that already holds one uses that slot
     (and gives it back at the end of the block)."""
 
-    def __init__(self, slots: int) -> None:
+    def __init__(
+        self, slots: int, *, clock: Clock = time.monotonic, poll_s: float = _POLL_S
+    ) -> None:
         if slots < 1:
             raise ValueError("a gate needs at least one slot")
         self.slots = slots
+        self._clock = clock
+        self._poll_s = poll_s
         self._free = slots
         self._queue: deque[object] = deque()
         self._cond = threading.Condition()
@@ -49,7 +56,7 @@ class Gate:
                 while self._queue[0] is not ticket or self._free == 0:
                     if cancel is not None and cancel.is_set():
                         raise CancelledError("stopping: the job will resume at next start")
-                    self._cond.wait(_POLL_S)
+                    self._cond.wait(self._poll_s)
             except BaseException:
                 self._queue.remove(ticket)
                 self._cond.notify_all()
@@ -75,15 +82,21 @@ class Gate:
         with self._cond:
             return self.slots - self._free
 
+    @property
+    def waiting(self) -> int:
+        """Threads in line for a slot."""
+        with self._cond:
+            return len(self._queue)
+
     @contextmanager
     def held(
         self, cancel: threading.Event | None, timings: dict[str, float], wait_name: str
     ) -> Iterator[None]:
         """Hold a slot for the ``with`` block; the wait for it is added to ``timings``."""
         if not self.holds():
-            started = time.monotonic()
+            started = self._clock()
             self.acquire(cancel)
-            timings[wait_name] = timings.get(wait_name, 0.0) + time.monotonic() - started
+            timings[wait_name] = timings.get(wait_name, 0.0) + self._clock() - started
         try:
             yield
         finally:
@@ -94,9 +107,9 @@ class Gate:
 class Stages:
     """The I/O gate and the CPU gate one worker pool shares."""
 
-    def __init__(self, io_slots: int, cpu_slots: int) -> None:
-        self.io_gate = Gate(io_slots)
-        self.cpu_gate = Gate(cpu_slots)
+    def __init__(self, io_slots: int, cpu_slots: int, *, clock: Clock = time.monotonic) -> None:
+        self.io_gate = Gate(io_slots, clock=clock)
+        self.cpu_gate = Gate(cpu_slots, clock=clock)
 
     def interrupt(self) -> None:
         self.io_gate.interrupt()
@@ -137,10 +150,10 @@ def steps_text(timings: dict[str, float]) -> str:
 
 
 @contextmanager
-def timed(timings: dict[str, float], step: str) -> Iterator[None]:
+def timed(timings: dict[str, float], step: str, clock: Clock = time.monotonic) -> Iterator[None]:
     """Add the ``with`` block's seconds to ``timings[step]``."""
-    started = time.monotonic()
+    started = clock()
     try:
         yield
     finally:
-        timings[step] = timings.get(step, 0.0) + time.monotonic() - started
+        timings[step] = timings.get(step, 0.0) + clock() - started

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from spotsyncd.core.config import load_config
@@ -26,6 +27,7 @@ def _config(tmp_path: Path, ledger_url: str, broker_url: str) -> object:
     )
 
 
+@pytest.mark.e2e
 def test_everything_up_but_no_worker_yet_then_one(tmp_path: Path, postgres_url: str) -> None:
     with RedisServer() as redis:
         config = _config(tmp_path, postgres_url, redis.url)
@@ -48,6 +50,7 @@ def test_everything_up_but_no_worker_yet_then_one(tmp_path: Path, postgres_url: 
         )
 
 
+@pytest.mark.e2e
 def test_unreachable_servers_and_an_old_schema_each_come_with_a_fix(
     tmp_path: Path, postgres_url: str
 ) -> None:

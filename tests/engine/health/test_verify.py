@@ -57,6 +57,7 @@ def by_kind(problems: list[Problem]) -> dict[str, list[Problem]]:
     return out
 
 
+@pytest.mark.e2e
 def test_a_healthy_library_has_no_problems(config: Config, ledger: Ledger) -> None:
     for n in range(3):
         file_track(ledger, config.library_dir, n, f"Band/Album/Song {n}.mp3", meta(n))
@@ -67,6 +68,7 @@ def test_a_healthy_library_has_no_problems(config: Config, ledger: Ledger) -> No
     assert verifier.summary.tracks == 3 and verifier.summary.files == 3
 
 
+@pytest.mark.e2e
 def test_finds_and_fixes_deleted_truncated_and_untagged_files(
     config: Config, ledger: Ledger
 ) -> None:
@@ -151,6 +153,7 @@ def test_garbage_where_a_file_should_be_is_broken(config: Config, ledger: Ledger
         assert "@ 0x" not in problem.detail  # ffmpeg's internal addresses say nothing to a user
 
 
+@pytest.mark.e2e
 def test_a_move_cut_short_is_finished_not_fetched_again(config: Config, ledger: Ledger) -> None:
     row = file_track(ledger, config.library_dir, 0, "old/a.mp3", meta(0))
     assert ledger.begin_move(row.id, "old/a.mp3", "new/a.mp3")  # ... and then a crash

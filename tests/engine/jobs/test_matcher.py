@@ -86,6 +86,7 @@ def test_no_searcher_reachable_is_network_down_for_the_offline_check(world: tupl
     assert "ytmusic: refused" in str(caught.value) and "youtube: HTTP 503" in str(caught.value)
 
 
+@pytest.mark.e2e
 def test_a_bot_check_during_search_is_raised_for_the_youtube_circuit(world: tuple) -> None:
     check = BotCheckError("Sign in to confirm you're not a bot")
     with pytest.raises(BotCheckError):

@@ -3,7 +3,6 @@ only, search lines are matched like Spotify tracks, and the tracker reads states
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from spotsyncd.engine.jobs.oneshot import ForegroundRun, Tracker
 from spotsyncd.intake.links import parse_line
 from spotsyncd.ledger import Ledger
 from tests.engine.jobs.test_worker import CopyProcessor, FakeDownloader, MemoryTagger, _config
+from tests.support.waiting import wait_for
 
 
 class ListSearcher:
@@ -52,10 +52,10 @@ def _run(tmp_path: Path, lines: list[str], candidates: Sequence[Candidate]) -> t
     run = ForegroundRun(config, ledger, set(roots), lambda cfg: adapters)
     tracker = Tracker(ledger, roots, config.library_dir)
     run.start()
-    deadline = time.monotonic() + 15
-    while not tracker.poll().finished and time.monotonic() < deadline:
-        time.sleep(0.02)
-    run.stop()
+    try:
+        wait_for(lambda: tracker.poll().finished, 15, what="the foreground run to finish")
+    finally:
+        run.stop()
     return config, ledger, tracker.poll(), downloader, searcher
 
 

@@ -29,6 +29,7 @@ from spotsyncd.engine.resilience.offline import OfflineWatch
 from spotsyncd.intake.links import parse_line
 from spotsyncd.ledger import Ledger
 from spotsyncd.system.netcheck import Reach
+from tests.support.waiting import wait_for
 
 
 class FakeDownloader:
@@ -150,17 +151,9 @@ def _add(ledger: Ledger, lines: Sequence[str]) -> None:
     ledger.add_links([parse_line(line) for line in lines])
 
 
-def _wait(predicate: Any, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not met")
-
-
 # One worker: two workers may both start a YouTube job before the first bot check opens the
 # circuit, which is right (a job in flight cannot be recalled) but not what this test looks at.
+@pytest.mark.e2e
 @pytest.mark.parametrize("world", [1], indirect=True)
 def test_bot_check_opens_youtube_circuit_others_continue_first_success_closes(world: Any) -> None:
     config, ledger, circuits, downloader, _spotify, pool = world
@@ -183,7 +176,7 @@ def test_bot_check_opens_youtube_circuit_others_continue_first_success_closes(wo
 
     circuits.record_failure = recording
     pool.start()
-    _wait(lambda: ledger.counts()["done"] == 1)  # the direct link is not held up
+    wait_for(lambda: ledger.counts()["done"] == 1)  # the direct link is not held up
     snapshot = Circuits.read(config.state_dir / "circuits.json")
     assert snapshot["youtube"]["open"] and "bot" in str(snapshot["youtube"]["reason"])
     assert ledger.counts()["failed"] == 0  # YouTube jobs wait, they do not fail
@@ -193,11 +186,11 @@ def test_bot_check_opens_youtube_circuit_others_continue_first_success_closes(wo
     assert downloader.calls_while_open == []
     # Still blocked at half-open: the next failure doubles the back-off (recorded as it
     # happens: under load both may be past before a snapshot could be read).
-    _wait(lambda: len(opened) >= 2, 5)
+    wait_for(lambda: len(opened) >= 2, 5)
     (first_at, first_until), (second_at, second_until) = opened[:2]
     assert (second_until - second_at) > (first_until - first_at) + 0.25
     downloader.bot_check = False
-    _wait(lambda: ledger.counts()["done"] == 3, 10)
+    wait_for(lambda: ledger.counts()["done"] == 3, 10)
     assert "youtube" not in circuits.snapshot()  # the first success closed it
 
 
@@ -212,8 +205,8 @@ def test_spotify_rate_limit_defers_spotify_work_only(world: Any) -> None:
         ],
     )
     pool.start()
-    _wait(lambda: ledger.counts()["done"] == 1)
-    _wait(lambda: ledger.counts()["running"] == 0)
+    wait_for(lambda: ledger.counts()["done"] == 1)
+    wait_for(lambda: ledger.counts()["running"] == 0)
     assert spotify.calls == 1  # the second Spotify job never asked: the circuit deferred it
     pending = ledger.tracks(state=ledger_state("pending"))
     assert len(pending) == 2 and all(
@@ -232,8 +225,8 @@ def test_expired_login_pauses_spotify_instead_of_failing_jobs(world: Any) -> Non
     )
     _add(ledger, [f"spotify:track:{n:022d}" for n in range(5)])
     pool.start()
-    _wait(lambda: "spotify" in circuits.snapshot())
-    _wait(lambda: ledger.counts()["running"] == 0)
+    wait_for(lambda: "spotify" in circuits.snapshot())
+    wait_for(lambda: ledger.counts()["running"] == 0)
     assert ledger.counts()["failed"] == 0 and spotify.calls == 1
     assert "auth spotify" in str(circuits.snapshot()["spotify"]["reason"])
     # Stopped first: the circuit's back-off here is 0.3 s, after which a worker tries the next
@@ -247,7 +240,7 @@ def test_stop_cancels_in_flight_job_and_it_stays_pending(world: Any) -> None:
     _config_, ledger, _circuits, _downloader, _spotify, pool = world
     _add(ledger, ["http://127.0.0.1:9/slow.mp3"])
     pool.start()
-    _wait(lambda: ledger.counts()["running"] == 1)
+    wait_for(lambda: ledger.counts()["running"] == 1)
     started = time.monotonic()
     pool.stop(timeout_s=5)
     assert time.monotonic() - started < 1
@@ -304,13 +297,13 @@ def test_downloads_run_ahead_while_the_cores_process(
         with caplog.at_level("INFO", logger="spotsyncd.engine.jobs.worker"):
             pool.start()
             # One file processing (the only CPU slot), two more downloaded behind it.
-            _wait(lambda: len(downloader.calls) == 3)
+            wait_for(lambda: len(downloader.calls) == 3)
             time.sleep(0.3)
             assert len(downloader.calls) == 3, "only download.workers jobs run ahead"
             assert len(processor.started) == 1
             assert ledger.counts()["running"] == 3 and ledger.counts()["pending"] == 2
             processor.go.set()
-            _wait(lambda: ledger.counts()["done"] == 5)
+            wait_for(lambda: ledger.counts()["done"] == 5)
         assert "cpu_wait" in caplog.text and "download" in caplog.text
     finally:
         pool.stop(timeout_s=2)
@@ -356,8 +349,8 @@ def test_a_search_that_cannot_reach_anything_waits_for_the_network(tmp_path: Pat
     _add(ledger, ["https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC"])
     try:
         pool.start()
-        _wait(lambda: circuits.offline_circuit() is not None)
-        _wait(lambda: ledger.counts()["running"] == 0)
+        wait_for(lambda: circuits.offline_circuit() is not None)
+        wait_for(lambda: ledger.counts()["running"] == 0)
         track = ledger.tracks()[0]
         assert track.state == "pending" and track.attempts == 0
         assert track.retry_at is not None and track.retry_at > time.time() + 30
@@ -384,7 +377,7 @@ def test_a_job_found_filed_by_an_interrupted_run_leaves_nothing_in_staging(world
     leftover.mkdir(parents=True)
     (leftover / "audio.mp3").write_bytes(b"ID3audio")
     pool.start()
-    _wait(lambda: ledger.counts()["done"] == 1)
+    wait_for(lambda: ledger.counts()["done"] == 1)
     assert downloader.calls == []
     assert not any(config.staging_dir.iterdir())
     assert ledger.tracks()[0].path == "Fake/moved.mp3"

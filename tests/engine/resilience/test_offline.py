@@ -10,6 +10,7 @@ from spotsyncd.core.errors import NetworkDownError
 from spotsyncd.engine.resilience.circuits import Circuit, Circuits
 from spotsyncd.engine.resilience.offline import OfflineWatch
 from tests.fakes.http_server import LoopbackServer
+from tests.support.waiting import wait_for
 
 
 def _watch(
@@ -72,10 +73,8 @@ def test_the_probe_thread_closes_the_circuit_by_itself(tmp_path: Path) -> None:
             host.go_offline()
             assert watch.network_down(NetworkDownError("refused", host="x")) is not None
             host.go_online()
-            deadline = time.monotonic() + 10
-            while watch.circuits.offline_circuit() is not None and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert watch.circuits.offline_circuit() is None
+            wait_for(lambda: watch.circuits.offline_circuit() is None, 10, interval=0.05,
+                     what="the probe thread to close the offline circuit")  # fmt: skip
         finally:
             watch.stop()
     assert [offline for offline, _ in changes] == [True, False]

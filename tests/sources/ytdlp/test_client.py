@@ -65,6 +65,7 @@ def dest(tmp_path: Path) -> Path:
 # ------------------------------------------------------------------ downloads
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(("ext", "mime"), [("mp3", "audio/mpeg"), ("m4a", "audio/mp4")])
 def test_direct_audio_url_lands_in_dest_dir_with_meta(
     server: LoopbackServer,
@@ -267,6 +268,7 @@ def test_a_part_the_server_will_not_resume_is_downloaded_again(
     assert "would not resume" in caplog.text
 
 
+@pytest.mark.e2e
 def test_stalled_transfer_times_out_as_transient(
     server: LoopbackServer, dest: Path, audio_files: dict[str, bytes]
 ) -> None:
