@@ -23,13 +23,14 @@ from spotsyncd import __version__
 from spotsyncd.core.config import Config, load_config, prepare_dirs
 from spotsyncd.core.errors import ConfigError, LinkError, SystemProblem, log_problem
 from spotsyncd.core.models import JobState, Link
-from spotsyncd.core.protocols import Adapters, Searcher
+from spotsyncd.core.protocols import Adapters
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.worker import WorkerPool
 from spotsyncd.engine.resilience.circuits import Circuits
 from spotsyncd.engine.resilience.lookout import Lookout
 from spotsyncd.engine.resilience.outage import install_outage_filter
 from spotsyncd.engine.scaleout.dispatch import Dispatcher
+from spotsyncd.engine.wiring import build_adapters, build_rescans
 from spotsyncd.follows.service import FollowService, register_config_follows
 from spotsyncd.intake.inbox import InboxWatcher
 from spotsyncd.intake.reporting import Reporter, write_atomic
@@ -41,63 +42,6 @@ from spotsyncd.system.sdnotify import Notifier
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 15.0
-
-
-def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = None) -> Adapters:
-    """The real adapters for ``config`` (imports the heavy outside libraries)."""
-    from spotsyncd.intake.links import parse_link
-    from spotsyncd.media.audio import FfmpegAudioProcessor
-    from spotsyncd.media.covers import fetch_cover
-    from spotsyncd.media.lyrics import lyrics_step_for
-    from spotsyncd.media.tagging import MutagenTagger
-    from spotsyncd.sources.spotify.source import SpotifySource
-    from spotsyncd.sources.ytdlp.client import YtDlpDownloader, YtDlpSearcher
-    from spotsyncd.sources.ytdlp.youtube_links import warm_up
-    from spotsyncd.sources.ytmusic.catalog import YtMusicCatalog
-    from spotsyncd.system.tools import find_ffmpeg, find_js_runtime
-
-    ffmpeg = find_ffmpeg(config.download.ffmpeg)
-    js = find_js_runtime()
-    tagger = MutagenTagger()
-    downloader = YtDlpDownloader(
-        ffmpeg=ffmpeg.path,
-        js_runtime=js.path if js else None,
-        link_of=parse_link,
-        cookies_file=config.download.cookies_file,
-        timeout_s=config.download.timeout_seconds,
-        cache_dir=config.state_dir / "yt-dlp-cache",
-    )
-    if searchers is None:
-        from spotsyncd.sources.ytmusic.search import YtMusicSearcher
-
-        found: list[Searcher] = [YtMusicSearcher()]
-        if config.youtube.api_key:  # the official API: no bot checks, but a daily quota
-            from spotsyncd.sources.youtube_api import QUOTA_FILE, QuotaCounter, YouTubeApiSearcher
-
-            quota = QuotaCounter(config.state_dir / QUOTA_FILE, config.youtube.daily_quota)
-            found.append(
-                YouTubeApiSearcher(config.youtube.api_key, quota, api_url=config.youtube.api_url)
-            )
-        if config.matching.youtube_fallback:
-            found.append(YtDlpSearcher(downloader))
-        searchers = found
-    # After yt_dlp itself is imported above: the thread only adds its YouTube extractors.
-    threading.Thread(target=warm_up, name="warm-up-links", daemon=True).start()
-    return Adapters(
-        downloader=downloader,
-        processor=FfmpegAudioProcessor(ffmpeg.path),
-        tagger=tagger,
-        searchers=searchers,
-        spotify=SpotifySource(
-            config.spotify,
-            config.token_cache,
-            timeout_s=min(config.download.timeout_seconds, 30.0),
-            artist_include=config.artist.include,
-        ),
-        youtube_music=YtMusicCatalog(include=config.artist.include),
-        fetch_cover=lambda url: fetch_cover(url, timeout_s=config.download.timeout_seconds),
-        lyrics=lyrics_step_for(config, tagger.write_lyrics, user_agent=f"spotsyncd/{__version__}"),
-    )
 
 
 class WebHandle(Protocol):
@@ -180,7 +124,8 @@ class Daemon:
             if reset:
                 log.warning("%d jobs were interrupted by a crash or kill; they resume now", reset)
         self._clean_staging(ledger)
-        self.rescans = _rescans(config, ledger)
+        self.rescans = build_rescans(config, ledger)
+        self.rescans.start()
         self.circuits = Circuits(
             config.state_dir / "circuits.json", on_change=self._circuit_changed
         )
@@ -479,17 +424,6 @@ class Daemon:
             write_atomic(self.config.state_dir / "runtime.json", json.dumps(data))
         except OSError as exc:
             log.debug("runtime file not written: %s", exc)
-
-
-def _rescans(config: Config, ledger: Ledger) -> RescanDebouncer:
-    """The media servers to tell about new files (idle when none is configured)."""
-    from spotsyncd.mediaservers.servers import build_clients
-
-    rescans = RescanDebouncer(
-        build_clients(config), quiet_s=config.media_servers_debounce_s, probe=ledger.last_done_at
-    )
-    rescans.start()
-    return rescans
 
 
 def _warm_up(adapters: Adapters) -> None:
