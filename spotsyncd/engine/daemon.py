@@ -136,8 +136,20 @@ class Daemon:
         adapters = self.adapters_factory(config)
         pipeline = Pipeline(config, ledger, adapters, self.circuits)
         reporter = Reporter(ledger, config.library_dir)
-        pool = Dispatcher if config.queue.backend == "celery" else WorkerPool
-        workers = pool(config, ledger, pipeline, self.circuits, on_finished=self._job_finished)
+        workers: WorkerPool | Dispatcher
+        if config.queue.backend == "celery":  # jobs run in 'spotsyncd worker' processes
+            workers = Dispatcher(
+                config, ledger, pipeline, self.circuits, on_finished=self._job_finished
+            )
+        else:
+            workers = WorkerPool(
+                config,
+                ledger,
+                pipeline,
+                self.circuits,
+                on_finished=self._job_finished,
+                offline=self.lookout.offline,
+            )
         inbox = InboxWatcher(
             config,
             ledger,

@@ -40,6 +40,7 @@ from spotsyncd.engine.jobs.pipeline import (
 )
 from spotsyncd.engine.jobs.stages import Stages, steps_text
 from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.engine.resilience.offline import OfflineWatch
 from spotsyncd.engine.resilience.outage import Outage
 from spotsyncd.ledger import ClaimedJob, describe_error, is_unavailable
 
@@ -59,11 +60,15 @@ class WorkerPool:
         *,
         on_finished: Callable[[], None] | None = None,
         scope: set[int] | None = None,
+        offline: OfflineWatch | None = None,
     ) -> None:
         self.config = config
         self.ledger = ledger
         self.pipeline = pipeline
         self.circuits = circuits
+        # Tells "this machine is offline" from "this host is down" (the daemon's; None: the
+        # host's problem, an ordinary transient failure).
+        self.offline = offline
         self.on_finished = on_finished or (lambda: None)
         self.cancel = threading.Event()
         self._wake = threading.Condition()
@@ -236,7 +241,8 @@ class WorkerPool:
             else:
                 self._fail(name, job, exc)
         except NetworkDownError as exc:
-            until = self.circuits.network_down(exc)  # offline: wait, no attempt spent
+            # Offline: the job waits for the network without spending an attempt.
+            until = self.offline.network_down(exc) if self.offline is not None else None
             if until is not None:
                 self.ledger.defer_job(job.job_id, track.id, until, f"offline: {exc}")
                 log.info("%s: %s waits for the network: %s", name, track.key, exc)
