@@ -2,7 +2,8 @@
 
 Workers sleep on a condition until a producer wakes them or the next retry is due, so an idle
 daemon costs nothing. Shutdown sets ``cancel``: running downloads and encodes stop promptly and
-their jobs go back to pending (the ``.part`` file stays in staging for resume).
+their jobs go back to pending (the ``.part`` file stays in staging for resume). The pool is
+the daemon's ``JobRunner`` (runner.py) with ``queue.backend: local``.
 """
 
 from __future__ import annotations
