@@ -30,15 +30,14 @@ from spotsyncd.core.errors import (
 )
 from spotsyncd.core.models import Progress
 from spotsyncd.core.retries import NextStep
-from spotsyncd.engine.jobs.job_ledger import JobLedger
-from spotsyncd.engine.jobs.pipeline import (
-    JobResult,
-    Pipeline,
+from spotsyncd.engine.jobs.filing import (
     audio_settings_for,
     describe_settings,
     staging_dir_for,
     stored_path,
 )
+from spotsyncd.engine.jobs.job_ledger import JobLedger
+from spotsyncd.engine.jobs.pipeline import JobResult, Pipeline
 from spotsyncd.engine.jobs.stages import Stages, steps_text
 from spotsyncd.engine.resilience.circuits import Circuits
 from spotsyncd.engine.resilience.offline import OfflineWatch
