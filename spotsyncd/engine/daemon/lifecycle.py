@@ -45,6 +45,9 @@ HEARTBEAT_S = 15.0
 
 
 class Daemon:
+    """``spotsyncd run``: one per state dir (the lock). It builds every part, starts them in
+    order, pings the watchdog while they all live, and stops them on SIGTERM/SIGINT."""
+
     def __init__(
         self,
         config: Config,
