@@ -206,8 +206,8 @@ def _run_here(
     view: Any,
     adapters_factory: Callable[[Config], Adapters] | None,
 ) -> int:
-    from spotsyncd.engine.daemon import build_adapters
     from spotsyncd.engine.jobs.oneshot import ForegroundRun
+    from spotsyncd.engine.wiring import build_adapters
 
     run = ForegroundRun(config, ledger, set(tracker.roots), adapters_factory or build_adapters)
     with _signals(on_nudge=run.pool.wake):

@@ -34,8 +34,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 def cmd_worker(args: argparse.Namespace) -> int:
     from spotsyncd.core.config import prepare_dirs
     from spotsyncd.core.errors import UserError
-    from spotsyncd.engine.daemon import build_adapters
     from spotsyncd.engine.scaleout.remote import run_worker
+    from spotsyncd.engine.wiring import build_adapters
     from spotsyncd.system.logsetup import setup_logging
 
     config = config_from(args)

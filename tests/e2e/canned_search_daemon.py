@@ -17,7 +17,8 @@ from pathlib import Path
 from spotsyncd.core.config import Config, load_config
 from spotsyncd.core.models import Candidate
 from spotsyncd.core.protocols import Adapters
-from spotsyncd.engine.daemon import Daemon, build_adapters
+from spotsyncd.engine.daemon import Daemon
+from spotsyncd.engine.wiring import build_adapters
 from spotsyncd.system.logsetup import setup_logging
 
 

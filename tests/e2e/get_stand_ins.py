@@ -24,7 +24,7 @@ from spotsyncd.core.config import Config
 from spotsyncd.core.errors import SpotsyncError
 from spotsyncd.core.models import Downloaded, Listing
 from spotsyncd.core.protocols import Adapters, Downloader, ProgressCallback
-from spotsyncd.engine.daemon import build_adapters
+from spotsyncd.engine.wiring import build_adapters
 from spotsyncd.sources.ytmusic.search import YtMusicSearcher
 from tests.fakes.ytmusic_server import routed_session
 

@@ -1,4 +1,10 @@
-"""``spotsyncd doctor``: check the set-up and explain every problem with a fix."""
+"""``spotsyncd doctor``: check the set-up and explain every problem with a fix.
+
+The set-up's own checks (config, directories, ffmpeg, yt-dlp, the JavaScript runtime, cookies,
+Spotify, the ledger, media servers, the network, the service) live here; ``run_checks`` adds the
+scale-out checks (doctor_scale.py) and the web checks (webcheck.py). All yield ``Check``
+(checks.py).
+"""
 
 from __future__ import annotations
 
@@ -7,22 +13,16 @@ import re
 import stat
 import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date
 from importlib import metadata
 
 from spotsyncd.core.config import Config, prepare_dirs
 from spotsyncd.core.errors import ConfigError
+from spotsyncd.engine.health.checks import Check
+from spotsyncd.engine.health.doctor_scale import scale_checks
+from spotsyncd.engine.health.webcheck import web_checks
 
 YTDLP_MAX_AGE_DAYS = 60
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    status: str  # "ok" | "warn" | "fail"
-    detail: str
-    fix: str = ""
 
 
 def run_checks(
@@ -36,21 +36,13 @@ def run_checks(
     checks += _js_runtime()
     checks += _cookies(config)
     checks += _spotify(config)
-    checks += _scale(config)
+    checks += scale_checks(config)
     checks += _ledger(config, repair)
     checks += _media_servers(config)
     checks += _network(config)
     checks += _service()
-    from spotsyncd.engine.health.webcheck import web_checks
-
     checks += web_checks(config)
     return checks
-
-
-def _scale(config: Config) -> Iterator[Check]:
-    from spotsyncd.engine.health.doctor_scale import scale_checks
-
-    return scale_checks(config)
 
 
 def _network(config: Config) -> Iterator[Check]:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from spotsyncd.core.config import Config
 from spotsyncd.core.config_values import redact_password
-from spotsyncd.engine.health.doctor import Check
+from spotsyncd.engine.health.checks import Check
 from spotsyncd.ledger import describe_error
 
 WORKERS_SEEN_WITHIN_S = 60

@@ -23,7 +23,7 @@ from spotsyncd.core.config import Config
 from spotsyncd.core.errors import SpotsyncError
 from spotsyncd.core.models import Source, TrackMeta
 from spotsyncd.core.protocols import MetadataSource
-from spotsyncd.engine.jobs.pipeline import audio_settings_for
+from spotsyncd.engine.jobs.filing import audio_settings_for
 from spotsyncd.follows.playlists import PlaylistWriter
 from spotsyncd.ledger import Ledger, TrackRow
 from spotsyncd.media import library

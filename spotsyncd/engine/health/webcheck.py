@@ -7,7 +7,7 @@ import stat
 from collections.abc import Iterator
 
 from spotsyncd.core.config import Config
-from spotsyncd.engine.health.doctor import Check
+from spotsyncd.engine.health.checks import Check
 from spotsyncd.engine.health.status import daemon_info, web_info
 from spotsyncd.system.webauth import TOKEN_FILE
 

@@ -18,7 +18,8 @@ from typing import Any
 from spotsyncd.core.config import Config
 from spotsyncd.core.models import JobState, LinkKind
 from spotsyncd.core.protocols import Adapters
-from spotsyncd.engine.jobs.pipeline import Pipeline, staging_dir_for
+from spotsyncd.engine.jobs.filing import staging_dir_for
+from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.worker import WorkerPool
 from spotsyncd.engine.resilience.circuits import Circuits
 from spotsyncd.ledger import Ledger, TrackRow

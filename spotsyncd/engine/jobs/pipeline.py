@@ -3,7 +3,8 @@
 ``Pipeline.run`` takes one job from start to finish → ``JobResult`` so it can run in a thread
 here or, later, in a worker process elsewhere; the worker pool passes ``stages`` so that its
 network half and its CPU half take turns with other jobs (see stages.py). It raises the
-errors of ``errors.py``; the worker decides what they mean for the job's state.
+errors of ``errors.py``; the worker decides what they mean for the job's state. Where its
+files go is filing.py's rule, which metadata they carry metadata.py's.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from spotsyncd.core.config import AudioConfig, Config
+from spotsyncd.core.config import Config
 from spotsyncd.core.errors import (
     BotCheckError,
     CancelledError,
@@ -43,12 +44,17 @@ from spotsyncd.core.protocols import (
     MetadataSource,
 )
 from spotsyncd.engine.jobs import matcher
+from spotsyncd.engine.jobs.filing import (
+    audio_settings_for,
+    file_track,
+    remove_replaced,
+    staging_dir_for,
+)
 from spotsyncd.engine.jobs.job_ledger import PipelineLedger
+from spotsyncd.engine.jobs.metadata import merged_meta, typed_meta
 from spotsyncd.engine.jobs.stages import Stages, cpu_step, io_step, timed
 from spotsyncd.engine.resilience.circuits import Circuits
-from spotsyncd.intake import search_lines
 from spotsyncd.ledger import ClaimedJob, TrackRow
-from spotsyncd.media import library
 
 log = logging.getLogger(__name__)
 
@@ -82,44 +88,6 @@ class _Fetched:
     meta: TrackMeta
     cover: bytes | None
     download_s: float
-
-
-def staging_dir_for(config: Config, track_id: int) -> Path:
-    return config.staging_dir / f"track-{track_id}"
-
-
-def audio_settings_for(config: Config, track: TrackRow) -> AudioConfig:
-    """The config's audio settings with a follow's per-track overrides applied."""
-    overrides = {k: v for k, v in track.options.items() if k in ("format", "bitrate")}
-    return config.audio.model_copy(update=overrides) if overrides else config.audio
-
-
-def output_root(config: Config, track: TrackRow) -> Path:
-    """Where the track is filed: the library, or the folder ``get --output DIR`` named."""
-    output = track.options.get("output_dir")
-    return Path(str(output)) if output else config.library_dir
-
-
-def stored_path(config: Config, path: Path) -> str:
-    """The ledger's ``path``: relative to the library, absolute for a file outside it
-    (``get --output``), so ``library_dir / path`` finds it either way."""
-    for root in (config.library_dir, config.library_dir.resolve()):
-        if path.is_relative_to(root):
-            return path.relative_to(root).as_posix()
-    return path.as_posix()
-
-
-def describe_settings(settings: AudioConfig) -> str:
-    if settings.format == "original":
-        return "original stream"
-    level = {
-        "loudness": f"loudness {settings.target_lufs:g} LUFS",
-        "peak": f"peak {settings.true_peak_db:g} dB",
-        "off": "no normalisation",
-    }[settings.normalize]
-    rate = "" if settings.format == "flac" else f" {settings.bitrate}"
-    trim = ", silence trimmed" if settings.trim_silence else ""
-    return f"{settings.format}{rate}, {level}{trim}"
 
 
 class Pipeline:
@@ -253,7 +221,7 @@ class Pipeline:
             with timed(timings, "match"):
                 wanted = self._spotify_meta(track)
         elif track.source == Source.SEARCH and track.override_url:
-            wanted = self._typed(track).merged_over(track.meta)  # chosen by hand: as typed
+            wanted = typed_meta(track).merged_over(track.meta)  # chosen by hand: as typed
         if track.options.get("artist") and not track.override_url:
             # An artist's single is often also on an album: one recording, one file.
             same = self.ledger.same_recording(track.id, wanted)
@@ -311,10 +279,14 @@ class Pipeline:
             lyrics = self._lyrics(processed, fetched.meta)
         _check_cancel(cancel)
         with timed(timings, "file"):
-            final = self._file(track, processed.path, fetched.meta)
+            tagger = self.adapters.tagger
+            final = file_track(self.config, self.ledger, tagger, track, processed.path,
+                               fetched.meta)  # fmt: skip
             if lyrics is not None and self.adapters.lyrics is not None:
                 self.adapters.lyrics.place_beside(final, lyrics)
-            self._remove_replaced(track, final)
+            if remove_replaced(self.config, tagger, track, final):
+                log.info("%s: removed %s, replaced by the manual match", track.key,
+                         track.replaces_path)  # fmt: skip
         process_s = time.monotonic() - started
         return JobResult(
             kind="file",
@@ -382,41 +354,21 @@ class Pipeline:
             circuits=self.circuits,
         )
 
-    @staticmethod
-    def _typed(track: TrackRow) -> TrackMeta:
-        query = search_lines.query_of_url(track.url)
-        return TrackMeta(title=query.title, artists=(query.artist,))
-
     def _search_line(self, track: TrackRow) -> tuple[TrackMeta, str]:
         """A free-text line: search for what the user typed; tag from what was found."""
-        typed = self._typed(track)
+        typed = typed_meta(track)
         chosen = self._find(track, matcher.info_of(typed))
         wanted = matcher.meta_of_candidate(chosen, typed)
         self.ledger.update_meta(track.id, wanted)
         return wanted, chosen.watch_url
 
     def _merge_meta(self, track: TrackRow, wanted: TrackMeta, downloaded: Downloaded) -> TrackMeta:
-        """Spotify's metadata beats everything; otherwise tags embedded in the file beat
-        yt-dlp's info (which may be a guess from the file name); gaps are filled."""
+        """The file's own tags join what the link said and yt-dlp's info (see metadata.py)."""
         try:
             embedded = self.adapters.tagger.read(downloaded.path)
         except Exception:  # noqa: BLE001 - odd files simply have no usable tags
             embedded = TrackMeta()
-        from_source = embedded.merged_over(downloaded.meta)
-        if track.source == Source.SPOTIFY:
-            meta = wanted.merged_over(from_source)
-            # Spotify's own page for the track, not the YouTube video.
-            return replace(meta, source_url=wanted.source_url or track.url)
-        if track.source == Source.SEARCH:  # what the search found beats the video's info
-            return wanted.merged_over(from_source)
-        if wanted.album and wanted.track_number:
-            # Listed from a YouTube Music album page: its album facts beat the video's.
-            meta = wanted.merged_over(from_source)
-        else:
-            meta = from_source.merged_over(wanted)
-        if not meta.source_url:
-            meta = replace(meta, source_url=track.url)
-        return meta
+        return merged_meta(track, wanted, embedded, downloaded.meta)
 
     def _lyrics(self, processed: Processed, meta: TrackMeta) -> Lyrics | None:
         """LRCLIB knows a recording by its released length: Spotify's, else the file's before
@@ -425,42 +377,6 @@ class Pipeline:
             return None
         length = meta.duration_s or processed.duration_s + processed.trimmed_s
         return self.adapters.lyrics.embed(processed.path, meta, duration_s=length)
-
-    def _remove_replaced(self, track: TrackRow, final: Path) -> None:
-        """After a manual match: the file made from the old audio goes, if it is still ours."""
-        if not track.replaces_path:
-            return
-        old = self.config.library_dir / track.replaces_path
-        if old.resolve() == final.resolve() or not old.is_file():
-            return
-        if self.adapters.tagger.read_key(old) != track.key:
-            return  # someone put another file there since: not ours to delete
-        old.unlink()
-        log.info("%s: removed %s, replaced by the manual match", track.key, track.replaces_path)
-
-    def _file(self, track: TrackRow, src: Path, meta: TrackMeta) -> Path:
-        template = str(track.options.get("path_template") or self.config.library.path_template)
-        rel = library.render_path(template, meta, ext=src.suffix.lstrip("."), key=track.key)
-        subdir = track.options.get("subdir")
-        if subdir:
-            rel = PurePosixPath(library.sanitize_component(str(subdir))) / rel
-        root = output_root(self.config, track)
-        for candidate in library.candidate_paths(root, rel):
-            relative = candidate.relative_to(root).as_posix()
-            if candidate.exists() or candidate.is_symlink():
-                ours = candidate.is_file() and self.adapters.tagger.read_key(candidate) == track.key
-                if not ours:
-                    continue  # another track's file, or one we did not make: never overwrite
-            if not self.ledger.reserve_path(track.id, stored_path(self.config, candidate)):
-                continue
-            return library.file_into_library(
-                src,
-                root,
-                PurePosixPath(relative),
-                owner_of=self.adapters.tagger.read_key,
-                key=track.key,
-            )
-        raise PermanentError(f"no free file name in the library for {rel}")
 
 
 def is_artist_key(key: str) -> bool:

@@ -2,7 +2,8 @@
 
 Workers sleep on a condition until a producer wakes them or the next retry is due, so an idle
 daemon costs nothing. Shutdown sets ``cancel``: running downloads and encodes stop promptly and
-their jobs go back to pending (the ``.part`` file stays in staging for resume).
+their jobs go back to pending (the ``.part`` file stays in staging for resume). The pool is
+the daemon's ``JobRunner`` (runner.py) with ``queue.backend: local``.
 """
 
 from __future__ import annotations
@@ -29,17 +30,17 @@ from spotsyncd.core.errors import (
 )
 from spotsyncd.core.models import Progress
 from spotsyncd.core.retries import NextStep
-from spotsyncd.engine.jobs.job_ledger import JobLedger
-from spotsyncd.engine.jobs.pipeline import (
-    JobResult,
-    Pipeline,
+from spotsyncd.engine.jobs.filing import (
     audio_settings_for,
     describe_settings,
     staging_dir_for,
     stored_path,
 )
+from spotsyncd.engine.jobs.job_ledger import JobLedger
+from spotsyncd.engine.jobs.pipeline import JobResult, Pipeline
 from spotsyncd.engine.jobs.stages import Stages, steps_text
 from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.engine.resilience.offline import OfflineWatch
 from spotsyncd.engine.resilience.outage import Outage
 from spotsyncd.ledger import ClaimedJob, describe_error, is_unavailable
 
@@ -59,11 +60,15 @@ class WorkerPool:
         *,
         on_finished: Callable[[], None] | None = None,
         scope: set[int] | None = None,
+        offline: OfflineWatch | None = None,
     ) -> None:
         self.config = config
         self.ledger = ledger
         self.pipeline = pipeline
         self.circuits = circuits
+        # Tells "this machine is offline" from "this host is down" (the daemon's; None: the
+        # host's problem, an ordinary transient failure).
+        self.offline = offline
         self.on_finished = on_finished or (lambda: None)
         self.cancel = threading.Event()
         self._wake = threading.Condition()
@@ -236,7 +241,8 @@ class WorkerPool:
             else:
                 self._fail(name, job, exc)
         except NetworkDownError as exc:
-            until = self.circuits.network_down(exc)  # offline: wait, no attempt spent
+            # Offline: the job waits for the network without spending an attempt.
+            until = self.offline.network_down(exc) if self.offline is not None else None
             if until is not None:
                 self.ledger.defer_job(job.job_id, track.id, until, f"offline: {exc}")
                 log.info("%s: %s waits for the network: %s", name, track.key, exc)

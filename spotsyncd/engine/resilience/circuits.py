@@ -2,9 +2,14 @@
 
 A bot check or a rate limit opens the service's circuit: jobs that need it are deferred until it
 closes, with a back-off that doubles on each consecutive failure, while other sources keep
-working. The first success closes it. The ``offline`` circuit (see ``offline.py``) is open while
-the machine has no network: no job is taken until a probe gets through. The state is mirrored
-into a small JSON file so that ``spotsyncd status`` (another process) can show it.
+working. The first success closes it. The ``offline`` circuit is open while the machine has no
+network: no job is taken until a probe gets through. The state is mirrored into a small JSON
+file so that ``spotsyncd status`` (another process) can show it.
+
+This module keeps the state and nothing more: whether the machine is offline is the offline
+watch's call (``offline.py``), which opens and closes the ``offline`` circuit here; the worker
+that cannot reach a host asks the watch, not the circuits. So the watch knows the circuits and
+the circuits know no watch.
 """
 
 from __future__ import annotations
@@ -17,18 +22,8 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from spotsyncd.core.errors import (
-    BotCheckError,
-    CredentialsError,
-    DeferredError,
-    NetworkDownError,
-    RateLimitedError,
-)
-
-if TYPE_CHECKING:
-    from spotsyncd.engine.resilience.offline import OfflineWatch
+from spotsyncd.core.errors import BotCheckError, CredentialsError, DeferredError, RateLimitedError
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +59,6 @@ class Circuits:
         self._circuits: dict[str, Circuit] = {}
         self._state_file = state_file
         self._base = base_backoff_s
-        self.offline: OfflineWatch | None = None  # set by the daemon: tells offline from broken
         self._load()
 
     def check(self, lane: str) -> None:
@@ -99,12 +93,6 @@ class Circuits:
         log.warning("%s circuit open for %.0fs: %s", lane, until - now, exc)
         self._changed(lane, True, f"open for {until - now:.0f}s: {exc}")
         return until
-
-    def network_down(self, exc: NetworkDownError) -> float | None:
-        """A host could not be reached. If the machine is offline (the offline watch probes
-        other hosts to tell), returns until when to put the job back; None: the host's own
-        problem, an ordinary transient failure."""
-        return self.offline.network_down(exc) if self.offline is not None else None
 
     def paused_until(self) -> float | None:
         """While offline: when to look again (the next probe). None: work may go on."""

@@ -8,6 +8,11 @@ without spending its attempt, and no job is taken until a probe gets through; pr
 ``network.probe_every`` apart at first, then back off up to five times that. The first probe
 that reaches a host closes the circuit (one log line) and work resumes by itself. If the other
 hosts answer, only that host is down: an ordinary transient failure.
+
+The worker that meets the ``NetworkDownError`` asks the watch (``network_down``), which it is
+handed at construction; the verdict is kept in the ``offline`` circuit of ``Circuits``, where the
+workers (``paused_until``), ``status`` and the alerts read it. A process without a watch (``get``,
+``spotsyncd worker``) treats an unreachable host as that host's problem.
 """
 
 from __future__ import annotations
@@ -51,7 +56,6 @@ class OfflineWatch:
         self._stop = threading.Event()
         self._last_up = 0.0
         self._thread: threading.Thread | None = None
-        circuits.offline = self
 
     # ------------------------------------------------------------------ from the workers
 

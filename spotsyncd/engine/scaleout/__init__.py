@@ -1,5 +1,5 @@
 """Scale-out: the Celery queue (the only module that imports celery and kombu), the
 coordinator's dispatcher and the remote worker.
 
-May import engine.jobs, engine.resilience and the layers below engine.
+May import engine.jobs, engine.resilience, engine.wiring and the layers below engine.
 """

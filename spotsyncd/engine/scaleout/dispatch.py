@@ -43,8 +43,8 @@ SPARE_PER_WORKER = 1  # dispatched beyond the threads, so a freed thread never w
 
 
 class Dispatcher:
-    """Same face as ``WorkerPool`` for the daemon: start, stop, wake, alive, busy,
-    run_until_idle, and ``config``/``pipeline``/``cancel`` for reloads and shutdown."""
+    """A ``JobRunner`` (engine/jobs/runner.py), as the local ``WorkerPool`` is: the daemon
+    holds one or the other and treats them alike."""
 
     def __init__(
         self,

@@ -338,14 +338,15 @@ def test_a_search_that_cannot_reach_anything_waits_for_the_network(tmp_path: Pat
     ledger = Ledger(config.ledger_path)
     circuits = Circuits(config.state_dir / "circuits.json")
     down = [Reach("https://music.youtube.com/", "music.youtube.com:443", False, "dns", "no", 0.0)]
-    OfflineWatch(circuits, lambda: ["https://music.youtube.com/"], probe_every_s=lambda: 60.0,
-                 prober=lambda urls: down)  # fmt: skip
+    offline = OfflineWatch(circuits, lambda: ["https://music.youtube.com/"],
+                           probe_every_s=lambda: 60.0, prober=lambda urls: down)  # fmt: skip
     searcher = UnreachableSearcher()
     adapters = Adapters(
         FakeDownloader(), CopyProcessor(), MemoryTagger(), searchers=[searcher],
         spotify=KnownSpotify(),
     )  # fmt: skip
-    pool = WorkerPool(config, ledger, Pipeline(config, ledger, adapters, circuits), circuits)
+    pipeline = Pipeline(config, ledger, adapters, circuits)
+    pool = WorkerPool(config, ledger, pipeline, circuits, offline=offline)
     _add(ledger, ["https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC"])
     try:
         pool.start()

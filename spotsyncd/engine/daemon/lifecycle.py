@@ -2,125 +2,52 @@
 
 Start: lock → ledger → reset crashed jobs → clean staging → workers → inbox (sweep + watch) →
 scheduler → READY=1. Stop (SIGTERM/SIGINT): STOPPING=1, stop taking jobs, cancel in-flight
-downloads (they resume next start), done within 10 s. SIGHUP reloads the config.
+downloads (they resume next start), done within 10 s. SIGHUP reloads the config (reload.py).
+The jobs run in a ``JobRunner``: the local worker pool, or the Celery dispatcher.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import shutil
 import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
 
 from spotsyncd import __version__
-from spotsyncd.core.config import Config, load_config, prepare_dirs
-from spotsyncd.core.errors import ConfigError, LinkError, SystemProblem, log_problem
-from spotsyncd.core.models import JobState, Link
-from spotsyncd.core.protocols import Adapters, Searcher
+from spotsyncd.core.config import Config, prepare_dirs
+from spotsyncd.core.errors import ConfigError, LinkError, SystemProblem
+from spotsyncd.core.models import Link
+from spotsyncd.core.protocols import Adapters
+from spotsyncd.engine.daemon import housekeeping
+from spotsyncd.engine.daemon.reload import apply_new_config, read_new_config
+from spotsyncd.engine.daemon.services import Services, WebFactory, WebHandle
 from spotsyncd.engine.jobs.pipeline import Pipeline
+from spotsyncd.engine.jobs.runner import JobRunner
 from spotsyncd.engine.jobs.worker import WorkerPool
 from spotsyncd.engine.resilience.circuits import Circuits
 from spotsyncd.engine.resilience.lookout import Lookout
 from spotsyncd.engine.resilience.outage import install_outage_filter
 from spotsyncd.engine.scaleout.dispatch import Dispatcher
+from spotsyncd.engine.wiring import build_adapters, build_rescans
 from spotsyncd.follows.service import FollowService, register_config_follows
 from spotsyncd.intake.inbox import InboxWatcher
-from spotsyncd.intake.reporting import Reporter, write_atomic
+from spotsyncd.intake.reporting import Reporter
 from spotsyncd.ledger import Ledger, is_unavailable
 from spotsyncd.mediaservers.rescan import RescanDebouncer
 from spotsyncd.system.lock import InstanceLock
 from spotsyncd.system.sdnotify import Notifier
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 HEARTBEAT_S = 15.0
 
 
-def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = None) -> Adapters:
-    """The real adapters for ``config`` (imports the heavy outside libraries)."""
-    from spotsyncd.intake.links import parse_link
-    from spotsyncd.media.audio import FfmpegAudioProcessor
-    from spotsyncd.media.covers import fetch_cover
-    from spotsyncd.media.lyrics import lyrics_step_for
-    from spotsyncd.media.tagging import MutagenTagger
-    from spotsyncd.sources.spotify.source import SpotifySource
-    from spotsyncd.sources.ytdlp.client import YtDlpDownloader, YtDlpSearcher
-    from spotsyncd.sources.ytdlp.youtube_links import warm_up
-    from spotsyncd.sources.ytmusic.catalog import YtMusicCatalog
-    from spotsyncd.system.tools import find_ffmpeg, find_js_runtime
-
-    ffmpeg = find_ffmpeg(config.download.ffmpeg)
-    js = find_js_runtime()
-    tagger = MutagenTagger()
-    downloader = YtDlpDownloader(
-        ffmpeg=ffmpeg.path,
-        js_runtime=js.path if js else None,
-        link_of=parse_link,
-        cookies_file=config.download.cookies_file,
-        timeout_s=config.download.timeout_seconds,
-        cache_dir=config.state_dir / "yt-dlp-cache",
-    )
-    if searchers is None:
-        from spotsyncd.sources.ytmusic.search import YtMusicSearcher
-
-        found: list[Searcher] = [YtMusicSearcher()]
-        if config.youtube.api_key:  # the official API: no bot checks, but a daily quota
-            from spotsyncd.sources.youtube_api import QUOTA_FILE, QuotaCounter, YouTubeApiSearcher
-
-            quota = QuotaCounter(config.state_dir / QUOTA_FILE, config.youtube.daily_quota)
-            found.append(
-                YouTubeApiSearcher(config.youtube.api_key, quota, api_url=config.youtube.api_url)
-            )
-        if config.matching.youtube_fallback:
-            found.append(YtDlpSearcher(downloader))
-        searchers = found
-    # After yt_dlp itself is imported above: the thread only adds its YouTube extractors.
-    threading.Thread(target=warm_up, name="warm-up-links", daemon=True).start()
-    return Adapters(
-        downloader=downloader,
-        processor=FfmpegAudioProcessor(ffmpeg.path),
-        tagger=tagger,
-        searchers=searchers,
-        spotify=SpotifySource(
-            config.spotify,
-            config.token_cache,
-            timeout_s=min(config.download.timeout_seconds, 30.0),
-            artist_include=config.artist.include,
-        ),
-        youtube_music=YtMusicCatalog(include=config.artist.include),
-        fetch_cover=lambda url: fetch_cover(url, timeout_s=config.download.timeout_seconds),
-        lyrics=lyrics_step_for(config, tagger.write_lyrics),
-    )
-
-
-class WebHandle(Protocol):
-    """The web API server the daemon runs (built by ``spotsyncd.api.server.start_web``)."""
-
-    def status(self) -> dict[str, Any]: ...
-    def stop(self) -> None: ...
-
-
-WebFactory = Callable[[Config, Ledger, Callable[[], None]], WebHandle]
-
-
-@dataclass
-class Services:
-    """The running parts, for status and the watchdog."""
-
-    workers: WorkerPool | Dispatcher
-    inbox: InboxWatcher
-    reporter: Reporter
-    scheduler: FollowService | None = None
-
-
 class Daemon:
+    """``spotsyncd run``: one per state dir (the lock). It builds every part, starts them in
+    order, pings the watchdog while they all live, and stops them on SIGTERM/SIGINT."""
+
     def __init__(
         self,
         config: Config,
@@ -156,7 +83,7 @@ class Daemon:
         prepare_dirs(self.config)
         lock = InstanceLock(self.config.state_dir)
         lock.acquire()
-        threading.excepthook = _thread_died
+        threading.excepthook = housekeeping.thread_died
         try:
             self._install_signals()
             self._start()
@@ -179,8 +106,9 @@ class Daemon:
             reset = ledger.reset_running()
             if reset:
                 log.warning("%d jobs were interrupted by a crash or kill; they resume now", reset)
-        self._clean_staging(ledger)
-        self.rescans = _rescans(config, ledger)
+        housekeeping.clean_staging(config, ledger)
+        self.rescans = build_rescans(config, ledger)
+        self.rescans.start()
         self.circuits = Circuits(
             config.state_dir / "circuits.json", on_change=self._circuit_changed
         )
@@ -191,8 +119,7 @@ class Daemon:
         adapters = self.adapters_factory(config)
         pipeline = Pipeline(config, ledger, adapters, self.circuits)
         reporter = Reporter(ledger, config.library_dir)
-        pool = Dispatcher if config.queue.backend == "celery" else WorkerPool
-        workers = pool(config, ledger, pipeline, self.circuits, on_finished=self._job_finished)
+        workers = self._job_runner(pipeline, self.circuits, self.lookout)
         inbox = InboxWatcher(
             config,
             ledger,
@@ -222,12 +149,32 @@ class Daemon:
             counts.get("pending", 0),
         )
         self.notifier.ready(self._status_text())
-        threading.Thread(target=self._check_library, name="spotsyncd-check", daemon=True).start()
-        _warm_up(adapters)  # after READY: it competes for the GIL with the start-up
+        threading.Thread(
+            target=housekeeping.check_library,
+            args=(config, ledger),
+            name="spotsyncd-check",
+            daemon=True,
+        ).start()
+        housekeeping.warm_up(adapters)  # after READY: it competes for the GIL with the start-up
 
-    def _start_scheduler(
-        self, adapters: Adapters, workers: WorkerPool | Dispatcher
-    ) -> FollowService:
+    def _job_runner(self, pipeline: Pipeline, circuits: Circuits, lookout: Lookout) -> JobRunner:
+        """The local worker pool, or with ``queue.backend: celery`` the dispatcher that hands
+        the jobs to 'spotsyncd worker' processes."""
+        assert self.ledger is not None
+        if self.config.queue.backend == "celery":
+            return Dispatcher(
+                self.config, self.ledger, pipeline, circuits, on_finished=self._job_finished
+            )
+        return WorkerPool(
+            self.config,
+            self.ledger,
+            pipeline,
+            circuits,
+            on_finished=self._job_finished,
+            offline=lookout.offline,
+        )
+
+    def _start_scheduler(self, adapters: Adapters, workers: JobRunner) -> FollowService:
         """Follows: registered from the config, polled on a schedule (see sync.py)."""
         assert self.ledger is not None
         on_change = self.rescans.library_changed if self.rescans else None
@@ -358,52 +305,12 @@ class Daemon:
     def _reload(self) -> None:
         self.notifier.reloading("reloading configuration")
         try:
-            new = load_config(self.config_path)
-            prepare_dirs(new)
+            change = read_new_config(self.config, self.config_path)
         except ConfigError as exc:
             log.error("reload refused, keeping the running configuration: %s", exc)
-            self.notifier.ready(self._status_text())
-            return
-        changed = [
-            k
-            for k in ("audio", "download", "library", "matching", "follows", "log_level")
-            if getattr(new, k) != getattr(self.config, k)
-        ]
-        fixed = [
-            k
-            for k in ("library_dir", "inbox_dir", "state_dir")
-            if getattr(new, k) != getattr(self.config, k)
-        ]
-        if fixed:
-            log.warning(
-                "reload: %s changed; restart spotsyncd for that to take effect", ", ".join(fixed)
-            )
-            new = _keep_fixed(new, self.config)
-        rebuild = any(getattr(new, k) != getattr(self.config, k)
-                      for k in ("download", "spotify", "matching", "youtube"))  # fmt: skip
-        if new.download.workers != self.config.download.workers:
-            log.warning("reload: download.workers takes effect at the next restart")
-        self.config = new
-        if self.services is not None:
-            self.services.workers.config = new
-            self.services.workers.pipeline.config = new
-            if rebuild:  # timeouts, cookies, ffmpeg, Spotify credentials, search settings
-                self.services.workers.pipeline.adapters = self.adapters_factory(new)
-            self.services.inbox.config = new
-            if self.services.scheduler is not None:
-                adapters = self.services.workers.pipeline.adapters if rebuild else None
-                self.services.scheduler.reload(new, adapters)
-        if self.rescans is not None:
-            from spotsyncd.mediaservers.servers import build_clients
-            from spotsyncd.system.logsetup import add_secrets
-
-            add_secrets(new.secrets)  # credentials of servers this reload added
-
-            self.rescans.clients = build_clients(new)
-            self.rescans.quiet_s = new.media_servers_debounce_s
-            self.rescans.start()  # servers added by this reload
-        logging.getLogger().setLevel(logging.DEBUG if new.log_level == "debug" else logging.INFO)
-        log.info("configuration reloaded (%s)", ", ".join(changed) or "no changes")
+        else:
+            self.config = change.config
+            apply_new_config(change, self.services, self.rescans, self.adapters_factory)
         self.notifier.ready(self._status_text())
 
     def _stop(self) -> None:
@@ -425,7 +332,7 @@ class Daemon:
             self.lookout.stop()
         if self.ledger is not None:
             self.ledger.close()
-        (self.config.state_dir / "runtime.json").unlink(missing_ok=True)
+        housekeeping.remove_runtime(self.config)
         log.info("stopped")
 
     # ------------------------------------------------------------------ follows from the inbox
@@ -436,90 +343,6 @@ class Daemon:
             raise LinkError("following is not available before the daemon has started")
         return scheduler.follow_link(link, origin="inbox")
 
-    # ------------------------------------------------------------------ housekeeping
-
-    def _clean_staging(self, ledger: Ledger) -> None:
-        """Remove staging folders of jobs that are finished or unknown; keep the ones whose
-        downloads can resume."""
-        staging = self.config.staging_dir
-        keep = {
-            f"track-{t.id}"
-            # running: a worker's, with celery
-            for state in (JobState.PENDING, JobState.WAITING, JobState.RUNNING)
-            for t in ledger.tracks(state=state)
-        }
-        for entry in staging.iterdir() if staging.is_dir() else []:
-            if entry.name not in keep:
-                shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink()
-
-    def _check_library(self) -> None:
-        """Report ledger rows whose file vanished (``doctor --repair`` fetches them again: a
-        file the user deleted on purpose must not come back on its own)."""
-        if self.ledger is None:
-            return
-        try:
-            from spotsyncd.ledger.consistency import repair_missing_files
-
-            repair_missing_files(self.ledger, self.config.library_dir, repair=False)
-        except Exception as exc:  # noqa: BLE001 - a check must never take the daemon down
-            log_problem(log, "library consistency check failed", exc)
-
     def _write_runtime(self) -> None:
-        data = {
-            "pid": os.getpid(),
-            "version": __version__,
-            "started_at": self.started_at,
-            "updated_at": time.time(),
-            "workers": self.config.download.workers,
-            "inbox_dir": str(self.config.inbox_dir),
-            "library_dir": str(self.config.library_dir),
-            "web": self.web.status() if self.web is not None else None,
-        }
-        try:
-            write_atomic(self.config.state_dir / "runtime.json", json.dumps(data))
-        except OSError as exc:
-            log.debug("runtime file not written: %s", exc)
-
-
-def _rescans(config: Config, ledger: Ledger) -> RescanDebouncer:
-    """The media servers to tell about new files (idle when none is configured)."""
-    from spotsyncd.mediaservers.servers import build_clients
-
-    rescans = RescanDebouncer(
-        build_clients(config), quiet_s=config.media_servers_debounce_s, probe=ledger.last_done_at
-    )
-    rescans.start()
-    return rescans
-
-
-def _warm_up(adapters: Adapters) -> None:
-    """Slow first steps (yt-dlp's URL patterns, the JS runtime) in the background, at start-up
-    rather than in the first job."""
-    warm_up = getattr(adapters.downloader, "warm_up", None)
-    if not callable(warm_up):
-        return
-
-    def run() -> None:
-        started = time.monotonic()
-        try:
-            warm_up()
-        except Exception:  # noqa: BLE001 - warming is an optimisation; the jobs still work
-            log.debug("warm-up failed", exc_info=True)
-        else:
-            log.debug("warmed up in %.1f s", time.monotonic() - started)
-
-    threading.Thread(target=run, name="spotsyncd-warm-up", daemon=True).start()
-
-
-def _thread_died(args: threading.ExceptHookArgs) -> None:
-    """The daemon's last boundary for its threads: one line in the log (a traceback only for
-    a bug); the watchdog notices the missing thread and the service manager restarts us."""
-    if args.exc_value is None or isinstance(args.exc_value, SystemExit):
-        return
-    name = args.thread.name if args.thread is not None else "a thread"
-    log_problem(log, f"{name} stopped", args.exc_value)
-
-
-def _keep_fixed(new: Config, old: Config) -> Config:
-    fixed = {"library_dir": old.library_dir, "inbox_dir": old.inbox_dir, "state_dir": old.state_dir}
-    return new.model_copy(update=fixed)
+        web = self.web.status() if self.web is not None else None
+        housekeeping.write_runtime(self.config, self.started_at, web)

@@ -1,0 +1,84 @@
+"""The wiring: the one place that builds the outside-world adapters from the configuration.
+
+The daemon, ``spotsyncd get`` (its foreground run), ``spotsyncd worker`` and the end-to-end
+launchers all build the same adapters, so they are built here and nowhere else: a new source or
+a new setting is wired once. What is built here imports the heavy outside libraries (yt-dlp,
+mutagen, spotipy, ytmusicapi), so every import happens inside the functions: importing the
+engine stays cheap. Nothing here knows the engine's parts; they receive what is built.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from spotsyncd.core.config import Config
+from spotsyncd.core.protocols import Adapters, Searcher
+from spotsyncd.ledger import Ledger
+from spotsyncd.mediaservers.rescan import RescanDebouncer
+
+
+def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = None) -> Adapters:
+    """The real adapters for ``config`` (imports the heavy outside libraries)."""
+    from spotsyncd.intake.links import parse_link
+    from spotsyncd.media.audio import FfmpegAudioProcessor
+    from spotsyncd.media.covers import fetch_cover
+    from spotsyncd.media.lyrics import lyrics_step_for
+    from spotsyncd.media.tagging import MutagenTagger
+    from spotsyncd.sources.spotify.source import SpotifySource
+    from spotsyncd.sources.ytdlp.client import YtDlpDownloader, YtDlpSearcher
+    from spotsyncd.sources.ytdlp.youtube_links import warm_up
+    from spotsyncd.sources.ytmusic.catalog import YtMusicCatalog
+    from spotsyncd.system.tools import find_ffmpeg, find_js_runtime
+
+    ffmpeg = find_ffmpeg(config.download.ffmpeg)
+    js = find_js_runtime()
+    tagger = MutagenTagger()
+    downloader = YtDlpDownloader(
+        ffmpeg=ffmpeg.path,
+        js_runtime=js.path if js else None,
+        link_of=parse_link,
+        cookies_file=config.download.cookies_file,
+        timeout_s=config.download.timeout_seconds,
+        cache_dir=config.state_dir / "yt-dlp-cache",
+    )
+    if searchers is None:
+        from spotsyncd.sources.ytmusic.search import YtMusicSearcher
+
+        found: list[Searcher] = [YtMusicSearcher()]
+        if config.youtube.api_key:  # the official API: no bot checks, but a daily quota
+            from spotsyncd.sources.youtube_api import QUOTA_FILE, QuotaCounter, YouTubeApiSearcher
+
+            quota = QuotaCounter(config.state_dir / QUOTA_FILE, config.youtube.daily_quota)
+            found.append(
+                YouTubeApiSearcher(config.youtube.api_key, quota, api_url=config.youtube.api_url)
+            )
+        if config.matching.youtube_fallback:
+            found.append(YtDlpSearcher(downloader))
+        searchers = found
+    # After yt_dlp itself is imported above: the thread only adds its YouTube extractors.
+    threading.Thread(target=warm_up, name="warm-up-links", daemon=True).start()
+    return Adapters(
+        downloader=downloader,
+        processor=FfmpegAudioProcessor(ffmpeg.path),
+        tagger=tagger,
+        searchers=searchers,
+        spotify=SpotifySource(
+            config.spotify,
+            config.token_cache,
+            timeout_s=min(config.download.timeout_seconds, 30.0),
+            artist_include=config.artist.include,
+        ),
+        youtube_music=YtMusicCatalog(include=config.artist.include),
+        fetch_cover=lambda url: fetch_cover(url, timeout_s=config.download.timeout_seconds),
+        lyrics=lyrics_step_for(config, tagger.write_lyrics),
+    )
+
+
+def build_rescans(config: Config, ledger: Ledger) -> RescanDebouncer:
+    """The media servers to tell about new files (idle when none is configured), not started."""
+    from spotsyncd.mediaservers.servers import build_clients
+
+    return RescanDebouncer(
+        build_clients(config), quiet_s=config.media_servers_debounce_s, probe=ledger.last_done_at
+    )

@@ -1,0 +1,51 @@
+"""Which metadata a filed track carries: Spotify's beats everything, a search's find beats the
+video, a file's own tags beat yt-dlp's guess, a YouTube Music album page's facts beat the video;
+gaps are filled from the others."""
+
+from __future__ import annotations
+
+from spotsyncd.core.models import JobState, LinkKind, Source, TrackMeta
+from spotsyncd.engine.jobs.metadata import merged_meta
+from spotsyncd.ledger import TrackRow
+
+VIDEO = TrackMeta(title="Song (Official Video)", artists=("Uploader",), date="2020",
+                  source_url="https://www.youtube.com/watch?v=abc")  # fmt: skip
+TAGS = TrackMeta(title="Song", artists=("Band",), genre="Rock")
+
+
+def _track(source: Source, url: str = "https://example.org/x") -> TrackRow:
+    return TrackRow(
+        id=1, key=f"{source}:x", url=url, source=source, kind=LinkKind.TRACK,
+        state=JobState.RUNNING, attempts=1, title=None, artist=None, album=None, path=None,
+        replaces_path=None, error_class=None, error=None, retry_at=None, override_url=None,
+        meta=TrackMeta(), options={}, size_bytes=None, duration_s=None, done_at=None,
+        created_at=0.0, progress=None,
+    )  # fmt: skip
+
+
+def test_spotify_beats_the_file_and_the_video_and_names_its_own_page() -> None:
+    url = "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC"
+    wanted = TrackMeta(title="Song", artists=("Band", "Guest"), album="Album")
+    meta = merged_meta(_track(Source.SPOTIFY, url), wanted, TAGS, VIDEO)
+    assert (meta.title, meta.artists, meta.album) == ("Song", ("Band", "Guest"), "Album")
+    assert meta.genre == "Rock" and meta.date == "2020"  # gaps filled from the file, the video
+    assert meta.source_url == url
+
+
+def test_the_file_s_own_tags_beat_yt_dlp_s_guess() -> None:
+    meta = merged_meta(_track(Source.GENERIC), TrackMeta(), TAGS, VIDEO)
+    assert (meta.title, meta.artists, meta.date) == ("Song", ("Band",), "2020")
+    assert meta.source_url == VIDEO.source_url
+
+
+def test_a_search_s_find_beats_the_video() -> None:
+    found = TrackMeta(title="Found", artists=("Found Artist",))
+    meta = merged_meta(_track(Source.SEARCH), found, TAGS, VIDEO)
+    assert (meta.title, meta.artists) == ("Found", ("Found Artist",))
+
+
+def test_an_album_page_s_facts_beat_the_video_and_a_link_without_a_page_names_itself() -> None:
+    listed = TrackMeta(title="Track", album="LP", track_number=3)
+    meta = merged_meta(_track(Source.YOUTUBE), listed, TrackMeta(), TrackMeta(title="Video"))
+    assert (meta.title, meta.album, meta.track_number) == ("Track", "LP", 3)
+    assert meta.source_url == "https://example.org/x"
