@@ -16,6 +16,30 @@ from spotsyncd.core.config import Config
 from spotsyncd.core.protocols import Adapters, Searcher
 from spotsyncd.ledger import Ledger
 from spotsyncd.mediaservers.rescan import RescanDebouncer
+from spotsyncd.system.netguard import AddressPolicy
+
+
+def address_policy(config: Config) -> AddressPolicy:
+    """Which internal addresses a link, a feed entry, a playlist entry or a redirect may make
+    the daemon fetch (``network.allow_private``); the hosts this config names itself (media
+    servers, LRCLIB, check URLs, the APIs' addresses) are the user's own choice and pass."""
+    from urllib.parse import urlsplit
+
+    named = [
+        config.lyrics.api_url,
+        config.youtube.api_url,
+        config.spotify.api_url,
+        config.spotify.embed_url,
+        *config.network.check_urls,
+        *(server.url for server in config.media_servers),
+    ]
+    hosts = [urlsplit(url).hostname or "" for url in named]
+    return AddressPolicy.from_setting(
+        config.network.allow_private
+        if isinstance(config.network.allow_private, bool)
+        else list(config.network.allow_private),
+        trusted_hosts=[h for h in hosts if h],
+    )
 
 
 def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = None) -> Adapters:
@@ -31,9 +55,13 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
     from spotsyncd.sources.ytmusic.catalog import YtMusicCatalog
     from spotsyncd.system.tools import find_ffmpeg, find_js_runtime
 
+    from spotsyncd.system.http import HttpClient
+
     ffmpeg = find_ffmpeg(config.download.ffmpeg)
     js = find_js_runtime()
     tagger = MutagenTagger()
+    policy = address_policy(config)
+    covers = HttpClient(timeout_s=config.download.timeout_seconds, policy=policy)
     downloader = YtDlpDownloader(
         ffmpeg=ffmpeg.path,
         js_runtime=js.path if js else None,
@@ -41,6 +69,7 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
         cookies_file=config.download.cookies_file,
         timeout_s=config.download.timeout_seconds,
         cache_dir=config.state_dir / "yt-dlp-cache",
+        address_policy=policy,
     )
     if searchers is None:
         from spotsyncd.sources.ytmusic.search import YtMusicSearcher
@@ -70,7 +99,7 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
             artist_include=config.artist.include,
         ),
         youtube_music=YtMusicCatalog(include=config.artist.include),
-        fetch_cover=lambda url: fetch_cover(url, timeout_s=config.download.timeout_seconds),
+        fetch_cover=lambda url: fetch_cover(url, http=covers),
         lyrics=lyrics_step_for(config, tagger.write_lyrics),
     )
 
