@@ -53,9 +53,8 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
     from spotsyncd.sources.ytdlp.client import YtDlpDownloader, YtDlpSearcher
     from spotsyncd.sources.ytdlp.youtube_links import warm_up
     from spotsyncd.sources.ytmusic.catalog import YtMusicCatalog
-    from spotsyncd.system.tools import find_ffmpeg, find_js_runtime
-
     from spotsyncd.system.http import HttpClient
+    from spotsyncd.system.tools import find_ffmpeg, find_js_runtime
 
     ffmpeg = find_ffmpeg(config.download.ffmpeg)
     js = find_js_runtime()
