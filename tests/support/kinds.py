@@ -43,6 +43,7 @@ FOLDER_KINDS = {
     "support": UNIT,
     "system": UNIT,
     "test_compose.py": UNIT,
+    "test_dependencies.py": UNIT,
     "test_docs.py": UNIT,
     "test_layout.py": UNIT,
 }
