@@ -390,6 +390,16 @@ def _problem(
     return message, origin.key, origin
 
 
+def _owner_only(directory: Path) -> None:
+    """``directory`` readable by its owner only (0700), when it is ours and looser."""
+    try:
+        info = directory.stat()
+        if info.st_uid == os.getuid() and info.st_mode & 0o077:
+            directory.chmod(0o700)
+    except OSError:
+        pass  # not ours to change: the files in it are 0600 on their own
+
+
 def prepare_dirs(config: Config) -> None:
     """Create the library, inbox and state dirs; fail with the key name if one is unwritable."""
     checks = [
@@ -412,6 +422,7 @@ def prepare_dirs(config: Config) -> None:
             raise ConfigError(
                 f"{directory} is not writable", key=key_name, file=str(config.source or "")
             )
+    _owner_only(config.state_dir)  # tokens, sessions, the ledger, Spotify's login
     for sub in ("processed", "failed"):
         (config.inbox_dir / sub).mkdir(exist_ok=True)
     config.staging_dir.mkdir(exist_ok=True)

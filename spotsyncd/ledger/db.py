@@ -16,6 +16,8 @@ before each use: it would double the round trips of every short transaction).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -45,6 +47,22 @@ def sqlite_path(target: str | Path) -> Path | None:
     return Path(url.database or ":memory:")
 
 
+def _private(path: Path) -> None:
+    """The ledger holds every link, path and error: readable by its owner only. The file is
+    made 0600 before SQLite opens it (SQLite gives its -wal and -shm files the same mode), and
+    a looser one of ours is tightened."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return  # read-only or not ours: SQLite's own error says what is wrong
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            with contextlib.suppress(OSError):
+                os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 def open_engine(target: str | Path) -> Engine:
     """An engine for a SQLite file (a ``Path`` or ``sqlite:///`` URL) or a PostgreSQL URL."""
     path = sqlite_path(target)
@@ -57,6 +75,7 @@ def _open_sqlite(path: Path) -> Engine:
     if path.name != ":memory:":
         with errors.translated(path, BUSY_TIMEOUT_MS / 1000):
             path.parent.mkdir(parents=True, exist_ok=True)
+            _private(path)
     engine = create_engine(
         f"sqlite+pysqlite:///{path}",
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},

@@ -8,6 +8,7 @@ record above them.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from spotsyncd.core.errors import UserError
 
@@ -212,8 +213,21 @@ def file_log_handler(log_file: Path, level: str) -> logging.Handler:
     """A rotating file handler in the format ``show`` reads; for the daemon to attach."""
     from logging.handlers import RotatingFileHandler
 
+    class PrivateRotatingFileHandler(RotatingFileHandler):
+        """Log files name links, hosts and paths: readable by their owner only (0600), the
+        first file and every one a rotation makes."""
+
+        def _open(self) -> Any:
+            fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with contextlib.suppress(OSError):  # not ours to change: leave it
+                if os.fstat(fd).st_mode & 0o077:
+                    os.fchmod(fd, 0o600)
+            return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    handler = RotatingFileHandler(log_file, maxBytes=5 * 1024 * 1024, backupCount=3, delay=True)
+    handler = PrivateRotatingFileHandler(
+        log_file, maxBytes=5 * 1024 * 1024, backupCount=3, delay=True, encoding="utf-8"
+    )
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     handler.setLevel(level_number(level))
     return handler
