@@ -71,3 +71,48 @@ def test_a_feed_entry_pointing_inward_is_refused(tmp_path: Path, server: Loopbac
                  daemon, what="the episode to be refused")  # fmt: skip
         daemon.stop()
     assert [p for _, p, _ in server.requests] == ["/feed.xml"]
+
+
+def test_the_api_routes_cannot_point_the_daemon_inward(
+    tmp_path: Path, server: LoopbackServer
+) -> None:
+    """POST /links, /tracks/{key}/match and /follows queue what the daemon then fetches: each
+    is refused at fetch time like a dropped link, and nothing reaches the inner server."""
+    import httpx
+
+    from tests.e2e.test_web import web_env, web_url
+
+    env = web_env(Env(tmp_path, network={"allow_private": False}))
+    inner = server.add("/inner.mp3", b"ID3" + b"\0" * 2000, "audio/mpeg")
+    feed = server.add(
+        "/feed.xml",
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>S</title><item><title>E'
+        b'</title><guid>e</guid><enclosure url="http://127.0.0.1/e.mp3" type="audio/mpeg"/>'
+        b"</item></channel></rss>",
+        "application/rss+xml",
+    )
+    with Daemon(env) as daemon:
+        daemon.wait_ready()
+        base = web_url(env, daemon)
+        token = env.cli("web", "token", check=True).stdout.strip()
+        auth = {"Authorization": f"Bearer {token}"}
+        queued = httpx.post(f"{base}/api/v1/links", json={"links": [inner]}, headers=auth)
+        assert queued.status_code == 202, queued.text
+        key = queued.json()["results"][0]["key"]
+        wait_for(lambda: env.counts().get("failed", 0) == 1, 60, daemon, what="the refusal")
+        match = httpx.post(
+            f"{base}/api/v1/tracks/{key}/match", json={"url": f"{inner}?again=1"}, headers=auth
+        )
+        assert match.status_code == 202, match.text
+        followed = httpx.post(f"{base}/api/v1/follows", json={"url": feed}, headers=auth)
+        assert followed.status_code in (200, 201, 202), followed.text
+        wait_for(
+            lambda: env.counts().get("failed", 0) == 1 and not env.counts().get("pending")
+            and not env.counts().get("running") and "refused to fetch from 127.0.0.1" in
+            (env.cli("why", key).stdout),
+            90, daemon, what="the match to be refused too",
+        )  # fmt: skip
+        wait_for(lambda: "feed.xml" in daemon.output() and "refused" in daemon.output(), 90,
+                 daemon, what="the follow's poll to be refused")  # fmt: skip
+        daemon.stop()
+    assert server.requests == [], "the inner server was never asked"
