@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-EXIT_SYSTEM, EXIT_BUG = 4, 70
+EXIT_SYSTEM, EXIT_BUG, EXIT_TEMPFAIL = 4, 70, 75
+TEMPFAIL_EXIT = (
+    "work left undone for now because the machine is offline (sysexits' EX_TEMPFAIL): "
+    "nothing failed; run it again later (a cron job or systemd timer should retry)"
+)
 
 # What every verb's exit codes mean unless the verb says more about its own 0, 1 or 3.
 COMMON_EXITS: Mapping[int, str] = {

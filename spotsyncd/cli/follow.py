@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from spotsyncd.cli.command import EXIT_LOCKED, LOCKED_EXIT, Command
+from spotsyncd.cli.command import EXIT_LOCKED, EXIT_TEMPFAIL, LOCKED_EXIT, TEMPFAIL_EXIT, Command
 from spotsyncd.cli.common import (
     AUDIO_FORMATS,
     ON_REMOVED,
@@ -195,13 +195,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
             print("the running daemon polls " + (", ".join(args.names) or "every follow") + " now")
             return 0
         print("no daemon is running: polling once here", file=sys.stderr)
+    from spotsyncd.cli.run import say_if_left_undone
     from spotsyncd.engine.daemon import Daemon
     from spotsyncd.system.logsetup import setup_logging
 
     setup_logging(config)
-    return Daemon(config, config_path=getattr(args, "config", None)).run(
+    code = Daemon(config, config_path=getattr(args, "config", None)).run(
         once=True, follow_names=args.names
     )
+    say_if_left_undone(code)
+    return code
 
 
 SYNC = Command(
@@ -212,5 +215,6 @@ SYNC = Command(
     exits={
         0: "the daemon was told to poll, or the poll (and with --once, the queue) finished",
         EXIT_LOCKED: LOCKED_EXIT,
+        EXIT_TEMPFAIL: TEMPFAIL_EXIT,
     },
 )

@@ -15,7 +15,14 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from spotsyncd.cli.command import COMMON_EXITS, EXIT_LOCKED, LOCKED_EXIT, Command
+from spotsyncd.cli.command import (
+    COMMON_EXITS,
+    EXIT_LOCKED,
+    EXIT_TEMPFAIL,
+    LOCKED_EXIT,
+    TEMPFAIL_EXIT,
+    Command,
+)
 
 WIDTH = 96
 REGENERATE = "python -m spotsyncd.cli.reference --output docs/reference/cli.md"
@@ -25,7 +32,12 @@ def render(parser: argparse.ArgumentParser, commands: Mapping[str, Command]) -> 
     """The whole page, Markdown for MkDocs."""
     verbs = subcommands(parser)
     locking = ", ".join(f"`{c.name}`" for c in commands.values() if EXIT_LOCKED in c.exits)
-    every_code = {**COMMON_EXITS, EXIT_LOCKED: f"{LOCKED_EXIT} ({locking})"}
+    later = ", ".join(f"`{c.name}`" for c in commands.values() if EXIT_TEMPFAIL in c.exits)
+    every_code = {
+        **COMMON_EXITS,
+        EXIT_LOCKED: f"{LOCKED_EXIT} ({locking})",
+        EXIT_TEMPFAIL: f"{TEMPFAIL_EXIT} ({later})",
+    }
     lines = [
         "# Command-line reference",
         "",

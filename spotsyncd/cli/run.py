@@ -6,7 +6,14 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from spotsyncd.cli.command import EXIT_LOCKED, EXIT_OK, LOCKED_EXIT, Command
+from spotsyncd.cli.command import (
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_TEMPFAIL,
+    LOCKED_EXIT,
+    TEMPFAIL_EXIT,
+    Command,
+)
 from spotsyncd.cli.common import config_from
 
 if TYPE_CHECKING:
@@ -32,8 +39,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"spotsyncd: finished tracks go to {config.library_dir}", file=sys.stderr)
     daemon = Daemon(config, config_path=getattr(args, "config", None), web_factory=_start_web)
     code = daemon.run(once=args.once)
+    say_if_left_undone(code)
     exit_quickly()
     return code
+
+
+def say_if_left_undone(code: int) -> None:
+    """The last line of a one-shot run that left work for later says so, and with what code."""
+    if code == EXIT_TEMPFAIL:
+        print(
+            "spotsyncd: offline: queued work was left for the next run; exit code 75 "
+            "(try again later)",
+            file=sys.stderr,
+        )
 
 
 def exit_quickly() -> None:
@@ -73,5 +91,9 @@ RUN = Command(
     "run the daemon in the foreground",
     _arguments,
     cmd_run,
-    exits={EXIT_OK: "stopped by SIGTERM or Ctrl-C, or --once finished", EXIT_LOCKED: LOCKED_EXIT},
+    exits={
+        EXIT_OK: "stopped by SIGTERM or Ctrl-C, or --once finished",
+        EXIT_LOCKED: LOCKED_EXIT,
+        EXIT_TEMPFAIL: f"with --once: {TEMPFAIL_EXIT}",
+    },
 )

@@ -110,3 +110,30 @@ def test_offline_mid_batch_pauses_and_resumes(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_offline_for_30s_mid_batch(tmp_path: Path) -> None:
     _run_outage(tmp_path, offline_s=30.0)
+
+
+def test_run_once_while_offline_exits_75_and_says_so(tmp_path: Path) -> None:
+    """A cron job or systemd timer must not report success for a run that did nothing: with
+    every host down, `run --once` leaves the queue for the next run, spends no attempt, ends
+    with exit code 75 (EX_TEMPFAIL) and its last line says why."""
+    with LoopbackServer() as media, LoopbackServer() as other:
+        urls = [media.url(f"/track/{n}.wav") for n in range(3)]
+        other.add("/", b"ok", "text/plain")
+        env = Env(
+            tmp_path / "world",
+            network={"check_urls": [media.url("/"), other.url("/")], "probe_every": "1s"},
+        )
+        other.go_offline()
+        media.go_offline()
+        env.drop("batch.txt", urls)
+        result = env.cli("run", "--once", timeout=120)
+    assert result.returncode == 75, (result.returncode, result.stderr[-2000:])
+    last = result.stderr.strip().splitlines()[-1]
+    assert "offline" in last and "75" in last, last
+    counts = env.counts()
+    assert counts.get("pending", 0) + counts.get("waiting", 0) == 3 and not counts.get("failed")
+    ledger = env.ledger()
+    try:
+        assert all(track.attempts == 0 for track in ledger.tracks())
+    finally:
+        ledger.close()

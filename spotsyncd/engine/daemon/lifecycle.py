@@ -42,6 +42,7 @@ from spotsyncd.system.sdnotify import Notifier
 log = logging.getLogger(__package__)
 
 HEARTBEAT_S = 15.0
+EXIT_TEMPFAIL = 75  # sysexits' EX_TEMPFAIL: work left undone for now (offline); try again later
 
 
 class Daemon:
@@ -84,17 +85,18 @@ class Daemon:
         lock = InstanceLock(self.config.state_dir)
         lock.acquire()
         threading.excepthook = housekeeping.thread_died
+        finished = True
         try:
             self._install_signals()
             self._start()
             if once:
-                self._run_once()
+                finished = self._run_once()
             else:
                 self._main_loop()
         finally:
             self._stop()
             lock.release()
-        return 0
+        return 0 if finished else EXIT_TEMPFAIL
 
     def _start(self) -> None:
         config = self.config
@@ -215,16 +217,18 @@ class Daemon:
             except SystemProblem as exc:  # a locked ledger for a while must not stop us
                 log.error("heartbeat: %s; trying again in %.0fs", exc, tick)
 
-    def _run_once(self) -> None:
+    def _run_once(self) -> bool:
+        """One pass; False when queued work was left undone because the machine is offline."""
         assert self.services is not None
         self.services.inbox.drain()
         scheduler = self.services.scheduler
         if scheduler is not None:
             scheduler.poll_all_now(names=self.follow_names)
-        self.services.workers.run_until_idle()
+        finished = self.services.workers.run_until_idle()
         self.services.reporter.refresh()
         if scheduler is not None:
             scheduler.write_all_playlists()
+        return finished
 
     def _heartbeat(self) -> None:
         if self.services is None:

@@ -36,5 +36,6 @@ class JobRunner(Protocol):
     def alive(self) -> bool:
         """Every thread still runs (the watchdog ping depends on it)."""
 
-    def run_until_idle(self, poll_s: float = ...) -> None:
-        """For one-shot runs: return once nothing runs and nothing is due soon."""
+    def run_until_idle(self, poll_s: float = ...) -> bool:
+        """For one-shot runs: return once nothing runs and nothing is due soon; False when work
+        is left undone because the network is down."""

@@ -125,17 +125,19 @@ class WorkerPool:
     def busy(self) -> int:
         return len(self._current)
 
-    def run_until_idle(self, poll_s: float = 0.2) -> None:
-        """For one-shot runs: return once no job is running and none is due."""
+    def run_until_idle(self, poll_s: float = 0.2) -> bool:
+        """For one-shot runs: return once no job is running and none is due. False when jobs
+        are left undone because the machine is offline (the caller exits 75, EX_TEMPFAIL)."""
         while not self.cancel.is_set():
             due = self.ledger.next_due_at()
             # Nothing running and nothing due soon: done (far-off retries wait for the daemon).
             if not self._current and (due is None or due - time.time() > 120):
-                return
+                return True
             if not self._current and self.circuits.paused_until() is not None:
                 log.warning("offline: the queued jobs are left for the next run")
-                return
+                return False
             time.sleep(poll_s)
+        return True
 
     # ------------------------------------------------------------------ the loop
 

@@ -107,8 +107,9 @@ class Dispatcher:
     def busy(self) -> int:
         return self._running
 
-    def run_until_idle(self, poll_s: float = 0.2) -> None:
-        """For one-shot runs: return once nothing runs anywhere and nothing is due soon."""
+    def run_until_idle(self, poll_s: float = 0.2) -> bool:
+        """For one-shot runs: return once nothing runs anywhere and nothing is due soon (True:
+        workers on other machines decide for themselves whether they are offline)."""
         while not self.cancel.is_set():
             try:
                 running = self.ledger.running_count()
@@ -119,9 +120,10 @@ class Dispatcher:
                 time.sleep(1.0)
                 continue
             if not running and (due is None or due - time.time() > 120):
-                return
+                return True
             self.wake()
             time.sleep(poll_s)
+        return True
 
     # ------------------------------------------------------------------ the loop
 
