@@ -64,36 +64,34 @@ def read_library(document: dict[str, Any]) -> PlaylistFile:
             )
         )
     # Positions run on across the sections: each names one item of the file in its report.
-    albums = Collection(SAVED_ALBUMS)
-    offset = len(document.get("tracks") or [])
-    for position, album in enumerate(document.get("albums") or [], start=offset + 1):
-        if isinstance(album, dict) and (uri := _uri(album, "uri", "album")):
-            artist = _text(album, "artist")
-            albums.entries.append(
-                Entry(
-                    position,
-                    title=_text(album, "album"),
-                    artists=(artist,) if artist else (),
-                    album=_text(album, "album"),
-                    spotify_uri=uri,
-                )  # fmt: skip
-            )
-    episodes = Collection(SAVED_EPISODES)
-    offset += len(document.get("albums") or [])
-    for position, episode in enumerate(document.get("episodes") or [], start=offset + 1):
-        if isinstance(episode, dict) and (uri := _uri(episode, "uri", "episode")):
-            show = _text(episode, "show")
-            episodes.entries.append(
-                Entry(
-                    position,
-                    title=_text(episode, "name"),
-                    artists=(show,) if show else (),
-                    album=show,
-                    spotify_uri=uri,
-                )  # fmt: skip
-            )
+    tracks, albums = len(document.get("tracks") or []), document.get("albums") or []
+    saved_albums = _saved(SAVED_ALBUMS, albums, "album", "album", "artist", tracks + 1)
+    saved_episodes = _saved(
+        SAVED_EPISODES, document.get("episodes"), "episode", "name", "show",
+        tracks + len(albums) + 1,
+    )  # fmt: skip
+    albums, episodes = saved_albums, saved_episodes
     collections = [c for c in (liked, albums, episodes) if c.entries]
     return PlaylistFile("Spotify library export", collections, problems)
+
+
+def _saved(name: str, items: Any, kind: str, title_key: str, by_key: str, first: int) -> Collection:
+    """Saved albums or episodes: each is its ``spotify:`` URI, with its title and who made it
+    (the artist, or the show, which is also an episode's album)."""
+    collection = Collection(name)
+    for position, item in enumerate(items if isinstance(items, list) else [], start=first):
+        if isinstance(item, dict) and (uri := _uri(item, "uri", kind)):
+            title, by = _text(item, title_key), _text(item, by_key)
+            collection.entries.append(
+                Entry(
+                    position,
+                    title=title,
+                    artists=(by,) if by else (),
+                    album=title if kind == "album" else by,
+                    spotify_uri=uri,
+                )
+            )
+    return collection
 
 
 def _playlist_item(position: int, item: Any) -> Entry | str:

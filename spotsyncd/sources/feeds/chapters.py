@@ -49,42 +49,34 @@ def parse_chapters_json(document: bytes) -> list[Chapter]:
     except (ValueError, RecursionError):
         return []
     items = data.get("chapters") if isinstance(data, dict) else None
-    chapters: list[Chapter] = []
-    for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict) or item.get("toc") is False:
-            continue
-        start, title = _start(item.get("startTime")), item.get("title")
-        if start is None or not isinstance(title, str) or not title.strip():
-            continue
-        url, image = item.get("url"), item.get("img")
-        chapters.append(
-            Chapter(
-                start,
-                " ".join(title.split()),
-                url if isinstance(url, str) else None,
-                image if isinstance(image, str) else None,
-            )
-        )
-    return _ordered(chapters)
+    return _chapters(items, start="startTime", link="url", image="img", hidden="toc")
 
 
 def psc_chapters(entry_chapters: object) -> list[Chapter]:
     """feedparser's ``psc_chapters`` of an entry as chapters."""
     items = entry_chapters.get("chapters") if isinstance(entry_chapters, dict) else None
+    return _chapters(items, start="start", link="href", image="image")
+
+
+def _chapters(
+    items: object, *, start: str, link: str, image: str, hidden: str | None = None
+) -> list[Chapter]:
+    """The chapters of a list of objects whose keys the two formats name differently; an item
+    without a start or a title is skipped, and one marked hidden (``toc: false``) too."""
     chapters: list[Chapter] = []
     for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict):
+        if not isinstance(item, dict) or (hidden and item.get(hidden) is False):
             continue
-        start, title = _start(item.get("start")), item.get("title")
-        if start is None or not isinstance(title, str) or not title.strip():
+        at, title = _start(item.get(start)), item.get("title")
+        if at is None or not isinstance(title, str) or not title.strip():
             continue
-        href, image = item.get("href"), item.get("image")
+        url, picture = item.get(link), item.get(image)
         chapters.append(
             Chapter(
-                start,
+                at,
                 " ".join(title.split()),
-                href if isinstance(href, str) else None,
-                image if isinstance(image, str) else None,
+                url if isinstance(url, str) else None,
+                picture if isinstance(picture, str) else None,
             )
         )
     return _ordered(chapters)
