@@ -33,6 +33,8 @@ def test_internal_addresses_are_refused_by_default(tmp_path: Path, server: Loopb
         f"http://127.1:{port}/d.mp3",
         f"http://[::ffff:127.0.0.1]:{port}/e.mp3",
         f"http://127。0。0。1:{port}/f.mp3",
+        f"http://[::1]:{port}/g.mp3",
+        f"http://0:{port}/h.mp3",
     ]
     with Daemon(env) as daemon:
         daemon.wait_ready()
