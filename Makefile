@@ -24,6 +24,9 @@ $(TSTAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@ $(STAMP)
 
+# make exits 2 whenever spotsyncd fails; its "Error N" line shows spotsyncd's own code (3: another
+# spotsyncd runs on this state dir; see docs/reference/scripting.md). Scripts and service managers
+# that need the code run .venv/bin/spotsyncd directly.
 run: $(STAMP)
 	$(BIN)/spotsyncd run
 
