@@ -94,3 +94,22 @@ def test_a_5xx_storm_ends_done_through_slow_retries(
     assert "will retry" not in messages and "fast retries spent" in messages
     log = daemon.output()
     assert "Traceback" not in log and "fast retries spent; waiting until" in log
+
+
+def test_a_waiting_track_with_nothing_downloaded_leaves_no_staging_folder(
+    tmp_path: Path,
+) -> None:
+    """A job that failed before a byte came has nothing to resume: its staging folder goes
+    (a partial download's stays, for the retry to resume it)."""
+    with LoopbackServer() as server:
+        server.add("/a.mp3", b"x", "audio/mpeg")
+        server.storm(600)
+        env = Env(tmp_path, download={"slow_retries": ["1h"]})
+        with Daemon(env) as daemon:
+            daemon.wait_ready()
+            env.drop("a.txt", [server.url("/a.mp3")])
+            wait_for(lambda: env.counts().get("waiting", 0) == 1, 60, daemon,
+                     what="the track to wait for its slow retry")  # fmt: skip
+            daemon.stop()
+    left = [p for p in (env.state / "staging").rglob("*")]
+    assert left == [], left

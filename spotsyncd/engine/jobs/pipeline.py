@@ -9,6 +9,7 @@ files go is filing.py's rule, which metadata they carry metadata.py's.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import threading
@@ -112,9 +113,17 @@ class Pipeline:
         """The whole job. With ``stages`` its network steps hold an I/O slot and its audio
         steps a CPU slot (see stages.py); without, it runs at once. A job that ends (filed,
         expanded, a duplicate, or found filed by an interrupted run) leaves nothing in staging;
-        one that raises keeps its folder for the retry to resume."""
-        result = self._run(job, cancel, progress, stages)
-        shutil.rmtree(staging_dir_for(self.config, job.track.id), ignore_errors=True)
+        one that raises keeps its folder for the retry to resume, unless there is nothing in it
+        to resume (it failed before a byte came: offline, refused, no match)."""
+        staging = staging_dir_for(self.config, job.track.id)
+        try:
+            result = self._run(job, cancel, progress, stages)
+        except BaseException:
+            with contextlib.suppress(OSError):  # gone already, or being written elsewhere
+                if not any(p.is_file() for p in staging.rglob("*")):
+                    shutil.rmtree(staging)
+            raise
+        shutil.rmtree(staging, ignore_errors=True)
         return result
 
     def _run(
