@@ -44,8 +44,9 @@ def _open_privately(config: Config, url: str) -> None:
     given a 0600 file in the state dir that forwards to the link, as Jupyter does."""
     import contextlib
     import html
-    import os
     import webbrowser
+
+    from spotsyncd.system.webauth import write_private
 
     page = config.state_dir / "web-open.html"
     text = (
@@ -53,11 +54,7 @@ def _open_privately(config: Config, url: str) -> None:
         f'<meta http-equiv="refresh" content="0;url={html.escape(url, quote=True)}">'
         f'<title>spotsyncd</title><a href="{html.escape(url, quote=True)}">open the dashboard</a>'
     )
-    temp = page.with_name(f".{page.name}.{os.getpid()}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as stream:
-        stream.write(text)
-    os.replace(temp, page)
+    write_private(page, text)
     with contextlib.suppress(Exception):  # no browser is fine: the link is printed
         webbrowser.open(page.as_uri())
 

@@ -35,10 +35,7 @@ def address_policy(config: Config) -> AddressPolicy:
     ]
     hosts = [urlsplit(url).hostname or "" for url in named]
     return AddressPolicy.from_setting(
-        config.network.allow_private
-        if isinstance(config.network.allow_private, bool)
-        else list(config.network.allow_private),
-        trusted_hosts=[h for h in hosts if h],
+        config.network.allow_private, trusted_hosts=[h for h in hosts if h]
     )
 
 

@@ -38,9 +38,9 @@ from spotsyncd import __version__
 from spotsyncd.core.errors import network_down_cause
 from spotsyncd.system.netguard import (
     AddressPolicy,
-    BlockedAddressError,
     guarding,
     install_scoped_resolver,
+    refusal_in,
 )
 
 if TYPE_CHECKING:
@@ -191,7 +191,7 @@ class HttpClient:
                 body = _read(response, limit, shown)
                 return Answer(response.status_code, body, dict(response.headers))
         except requests.RequestException as exc:
-            refusal = _refusal(exc)
+            refusal = refusal_in(exc)
             if refusal is not None:
                 raise Blocked(f"{shown}: {refusal}") from None
             raise self._unreachable(exc, shown) from None
@@ -310,15 +310,3 @@ def _inner(exc: BaseException) -> BaseException | None:
     """What ``exc`` wraps: urllib3 and requests put it in ``args``, Python in the cause."""
     wrapped = [a for a in getattr(exc, "args", ()) if isinstance(a, BaseException)]
     return wrapped[0] if wrapped else (exc.__cause__ or exc.__context__)
-
-
-def _refusal(exc: BaseException) -> str | None:
-    """The address check's refusal somewhere in ``exc``'s chain (requests and urllib3 wrap it)."""
-    current: BaseException | None = exc
-    for _ in range(_MAX_DEPTH):
-        if current is None:
-            return None
-        if isinstance(current, BlockedAddressError):
-            return str(current)
-        current = _inner(current)
-    return None

@@ -94,7 +94,7 @@ class AddressPolicy:
 
     @classmethod
     def from_setting(
-        cls, setting: bool | list[str], trusted_hosts: Iterable[str] = ()
+        cls, setting: bool | Iterable[str], trusted_hosts: Iterable[str] = ()
     ) -> AddressPolicy:
         named = {h.lower().rstrip(".") for h in trusted_hosts if h}
         if setting is True:
@@ -184,6 +184,8 @@ def install_scoped_resolver(module: Any, function: str = "create_connection") ->
     changed how it connects, and an unchecked connection must not pass silently."""
     from spotsyncd.core.errors import SystemProblem
 
+    if isinstance(getattr(module, "socket", None), ScopedSocketModule):
+        return  # prepared already: the source check reads files, once is enough
     connect = getattr(module, function, None)
     try:
         source = inspect.getsource(connect) if callable(connect) else ""
@@ -195,29 +197,23 @@ def install_scoped_resolver(module: Any, function: str = "create_connection") ->
             "internal addresses; reinstall spotsyncd with its tested versions "
             "(pip install --force-reinstall spotsyncd) or report it"
         )
-    if not isinstance(module.socket, ScopedSocketModule):
-        module.socket = ScopedSocketModule()
+    module.socket = ScopedSocketModule()
 
 
-def check_host(
-    host: str, policy: AddressPolicy, resolve: Callable[..., AddrInfo] = socket.getaddrinfo
-) -> None:
-    """Resolve ``host`` and raise :class:`BlockedAddressError` when none of its addresses may be
-    fetched (for callers that only need a yes or no, such as accepting a link)."""
-    GuardedResolver(policy, resolve)(host, None, 0, socket.SOCK_STREAM)
-
-
-def literal_refusal(host: str, policy: AddressPolicy) -> str | None:
-    """Why a host written as an address literal may not be fetched (no lookup is made: a name
-    is judged when it is resolved at fetch time). ``127.1``, ``2130706433`` and ``0x7f000001``
-    are the addresses the resolver would make of them."""
-    text = host.strip("[]")
-    try:
-        address: Address = ipaddress.ip_address(text.split("%", 1)[0])
-    except ValueError:
-        try:
-            packed = socket.inet_aton(text)  # the resolver's own reading of short/hex/decimal forms
-        except OSError:
-            return None
-        address = ipaddress.IPv4Address(packed)
-    return policy.refusal(host, address)
+def refusal_in(exc: BaseException) -> str | None:
+    """The address check's refusal anywhere in ``exc``'s chain: requests, urllib3 and yt-dlp
+    wrap it (in ``args``, a cause, a ``reason`` or ``exc_info``)."""
+    seen: set[int] = set()
+    pending: list[object] = [exc]
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, BlockedAddressError):
+            return str(current)
+        exc_info = getattr(current, "exc_info", None)
+        pending += [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        pending += list(current.args)
+        pending += list(exc_info) if isinstance(exc_info, tuple) else []
+    return None

@@ -62,7 +62,7 @@ class TokenStore:
         return token
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically, readable by the owner only (0600 from birth)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -85,7 +85,7 @@ def load_or_create_token(state_dir: Path) -> str:
             token = ""
         if len(token) < 32:
             token = secrets.token_urlsafe(32)
-            _write_private(path, token + "\n")
+            write_private(path, token + "\n")
         elif path.stat().st_mode & 0o077:
             os.chmod(path, 0o600)  # someone loosened it: the token must stay private
     return token
@@ -96,7 +96,7 @@ def rotate_token(state_dir: Path) -> str:
     working at once."""
     token = secrets.token_urlsafe(32)
     with _locked(state_dir):
-        _write_private(state_dir / TOKEN_FILE, token + "\n")
+        write_private(state_dir / TOKEN_FILE, token + "\n")
         for name in (LOGIN_FILE, REVOKED_FILE):
             with contextlib.suppress(FileNotFoundError):
                 (state_dir / name).unlink()
@@ -136,7 +136,7 @@ def new_login_code(state_dir: Path, *, ttl_s: float = LOGIN_TTL_S) -> str:
     with _locked(state_dir):
         codes = _read_codes(path, now)
         codes[_digest(code)] = now + ttl_s
-        _write_private(path, json.dumps(codes))
+        write_private(path, json.dumps(codes))
     return code
 
 
@@ -160,7 +160,7 @@ def consume_login_code(state_dir: Path, code: str) -> bool:
         codes = _read_codes(path, now)
         found = codes.pop(_digest(code), None) is not None
         if found or len(codes) != len(stored):
-            _write_private(path, json.dumps(codes))
+            write_private(path, json.dumps(codes))
     return found
 
 
@@ -214,7 +214,7 @@ def revoke_session(state_dir: Path, value: str) -> bool:
     with _locked(state_dir):
         revoked = _revoked(state_dir, now)
         revoked[nonce] = issued + SESSION_TTL_S
-        _write_private(state_dir / REVOKED_FILE, json.dumps(revoked))
+        write_private(state_dir / REVOKED_FILE, json.dumps(revoked))
     return True
 
 

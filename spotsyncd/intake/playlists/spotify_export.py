@@ -64,13 +64,14 @@ def read_library(document: dict[str, Any]) -> PlaylistFile:
             )
         )
     # Positions run on across the sections: each names one item of the file in its report.
-    tracks, albums = len(document.get("tracks") or []), document.get("albums") or []
-    saved_albums = _saved(SAVED_ALBUMS, albums, "album", "album", "artist", tracks + 1)
-    saved_episodes = _saved(
+    first_album = len(document.get("tracks") or []) + 1
+    listed = document.get("albums")
+    saved: list[Any] = listed if isinstance(listed, list) else []
+    albums = _saved(SAVED_ALBUMS, saved, "album", "album", "artist", first_album)
+    episodes = _saved(
         SAVED_EPISODES, document.get("episodes"), "episode", "name", "show",
-        tracks + len(albums) + 1,
+        first_album + len(saved),
     )  # fmt: skip
-    albums, episodes = saved_albums, saved_episodes
     collections = [c for c in (liked, albums, episodes) if c.entries]
     return PlaylistFile("Spotify library export", collections, problems)
 

@@ -23,6 +23,7 @@ import feedparser
 
 from spotsyncd.core.models import TrackMeta
 from spotsyncd.sources.feeds.chapters import Chapter, psc_chapters
+from spotsyncd.sources.feeds.tracking import location_identity, strip_tracking
 
 MEDIA_TYPES = ("audio/", "video/")
 MEDIA_SUFFIXES = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".wav", ".mp4", ".m4v")
@@ -147,13 +148,13 @@ def _media(entry: Any, base: str) -> tuple[str, str | None] | None:
         href = enclosure.get("href")
         if isinstance(href, str) and href.strip():
             candidates.append((urljoin(base, href.strip()), enclosure.get("type")))
-    for media_type_url, kind in candidates:
+    for url, kind in candidates:
         if isinstance(kind, str) and kind.lower().startswith(MEDIA_TYPES):
-            return media_type_url, kind
-    for media_type_url, kind in candidates:
+            return url, kind
+    for url, kind in candidates:
         untyped = not kind or kind.lower() in ("application/octet-stream", "binary/octet-stream")
-        if untyped and media_type_url.lower().split("?")[0].endswith(MEDIA_SUFFIXES):
-            return media_type_url, kind
+        if untyped and url.lower().split("?")[0].endswith(MEDIA_SUFFIXES):
+            return url, kind
     return None
 
 
@@ -172,8 +173,6 @@ def _description(entry: Any) -> str | None:
 
 def parse_feed(document: bytes, feed_url: str) -> Feed:
     """Read ``document`` fetched from ``feed_url`` (relative addresses resolve against it)."""
-    from spotsyncd.sources.feeds.tracking import location_identity
-
     # No base address is given to feedparser: it would resolve a GUID against it as if it were a
     # link (a broken GUID such as '"http://…' became 'https://feed.host/"http:/…'), and a feed
     # that moves would change every identity. Addresses are resolved here, one by one.
@@ -239,8 +238,6 @@ def parse_feed(document: bytes, feed_url: str) -> Feed:
 
 
 def _title_from(url: str) -> str | None:
-    from spotsyncd.sources.feeds.tracking import strip_tracking
-
     name = strip_tracking(url).split("?")[0].rstrip("/").rsplit("/", 1)[-1]
     stem = name.rsplit(".", 1)[0]
     return stem or None

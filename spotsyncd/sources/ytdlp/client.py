@@ -48,12 +48,7 @@ from spotsyncd.sources.ytdlp.info import (
     sanitise_info,
 )
 from spotsyncd.sources.ytdlp.plumbing import Relay, YtDlpLog, error_facts
-from spotsyncd.system.netguard import (
-    BLOCKED_PHRASE,
-    AddressPolicy,
-    BlockedAddressError,
-    guarding,
-)
+from spotsyncd.system.netguard import BLOCKED_PHRASE, AddressPolicy, guarding, refusal_in
 
 __all__ = [
     "YtDlpDownloader",
@@ -406,21 +401,11 @@ class YtDlpDownloader:
 
 
 def _blocked(exc: BaseException) -> str | None:
-    """The address check's refusal somewhere in ``exc``'s chain (yt-dlp and urllib3 wrap it)."""
-    seen: set[int] = set()
-    stack: list[BaseException | None] = [exc]
-    while stack:
-        current = stack.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, BlockedAddressError):
-            return str(current)
-        stack += [current.__cause__, current.__context__]
-        stack += [a for a in current.args if isinstance(a, BaseException)]
-        reason = getattr(current, "reason", None)
-        if isinstance(reason, BaseException):
-            stack.append(reason)
+    """The address check's refusal, from the exception chain or, where yt-dlp kept only the
+    text of the error it wrapped, from that text."""
+    refusal = refusal_in(exc)
+    if refusal is not None:
+        return refusal
     text = str(exc)
     start = text.find(BLOCKED_PHRASE)
     return clean_message(text[start:]) if start >= 0 else None

@@ -25,7 +25,6 @@ from spotsyncd.core.errors import (
 )
 from spotsyncd.core.models import Candidate, Link, LinkKind, ListedItem, Listing, Source, TrackMeta
 from spotsyncd.core.protocols import LinkOf
-from spotsyncd.system.netguard import BLOCKED_PHRASE
 
 # The keys of yt-dlp's info dict we keep in the ledger: small, json-serialisable, no URLs that
 # carry signatures or cookies (format URLs are left out on purpose).
@@ -238,8 +237,6 @@ def classify_error(
     """Which JobError a yt-dlp failure is. ``youtube`` says the media came from YouTube, where
     a 403 on the media means the session was flagged, not that the file is forbidden."""
     text = message.lower().replace("\u2019", "'")
-    if BLOCKED_PHRASE in text:  # the address check refused a host: no retry can change that
-        return PermanentError
     status = http_status if http_status is not None else _status_in(text)
     if any(p in text for p in _DISK_PHRASES):
         return DiskError
