@@ -24,8 +24,15 @@ from spotsyncd.core.config_fields import (
     keys_of,
     one_of,
     parse_of,
+    whole,
 )
-from spotsyncd.core.config_sections import AUDIO_FORMATS, BITRATE, ON_REMOVED, TEMPLATE
+from spotsyncd.core.config_sections import (
+    AUDIO_FORMATS,
+    BITRATE,
+    NORMALIZE,
+    ON_REMOVED,
+    TEMPLATE,
+)
 
 
 class FollowOptions(Section):
@@ -43,6 +50,23 @@ class FollowOptions(Section):
     )
     path_template: Annotated[str | None, TEMPLATE] = key(
         None, "Its own path template.", default_text="library.path_template"
+    )
+    normalize: Annotated[str | None, one_of(NORMALIZE)] = key(
+        None,
+        "Its tracks' loudness handling (speech often wants off, with format: original).",
+        default_text="audio.normalize",
+    )
+    keep_last: Annotated[int | None, whole(1, 100_000)] = key(
+        None,
+        "Feeds: keep the newest N episodes; older ones are not fetched, and their files are "
+        "removed (only files spotsyncd made that no other follow or link wants).",
+        default_text="all",
+    )
+    since: Annotated[str | None, Parse(v.since, "YYYY-MM-DD | all")] = key(
+        None,
+        "Feeds: the episodes published on or after this date are fetched; all: the whole "
+        "back catalogue. Without it, a new follow fetches the newest 10 and then every new one.",
+        default_text="the newest 10",
     )
 
 

@@ -22,6 +22,16 @@ from urllib.parse import urlsplit
 
 from spotsyncd.core.errors import PermanentError, RateLimitedError, SpotsyncError, log_problem
 from spotsyncd.core.models import Listing
+from spotsyncd.core.protocols import FeedReader
+from spotsyncd.core.wording import counted
+from spotsyncd.follows.episodes import (
+    BACK_CATALOGUE_WHY,
+    BEFORE_SINCE_WHY,
+    beyond_keep_last,
+    held_back,
+    is_episode_listing,
+    keep_last_why,
+)
 from spotsyncd.ledger.follow_rows import DiffResult, FollowRow, FollowTrack
 
 log = logging.getLogger(__name__)
@@ -61,7 +71,10 @@ class FollowLedger(Protocol):
         self, follow_id: int, *, include_absent: bool = False
     ) -> list[FollowTrack]: ...
     def removable_files(self, follow_id: int) -> list[tuple[int, str]]: ...
-    def forget_file(self, track_id: int) -> None: ...
+    def expendable_files(
+        self, follow_id: int, keys: Sequence[str]
+    ) -> list[tuple[int, str, str]]: ...
+    def forget_file(self, track_id: int, why: str = ...) -> None: ...
 
 
 if TYPE_CHECKING:  # mypy proves the ledger's follows repository is a FollowLedger
@@ -127,6 +140,8 @@ class FollowPoller:
         clock: Callable[[], float] = time.time,
         fetch_artwork: Callable[[str], bytes | None] | None = None,
         feed_artwork: Callable[[str], str | None] | None = None,
+        feeds: FeedReader | None = None,
+        owner_of: Callable[[Path], str | None] | None = None,
     ) -> None:
         self.ledger = ledger
         self.spotify = spotify
@@ -139,6 +154,8 @@ class FollowPoller:
         self.fetch_artwork = fetch_artwork  # image URL → JPEG bytes (None: keep what is there)
         self.feed_artwork = feed_artwork  # a feed's own image URL, which its listing lacks
         self._artwork_retry: dict[int, str] = {}  # follow id → artwork URL that failed to fetch
+        self.feeds = feeds  # podcast feeds, read before yt-dlp is asked to list an address
+        self.owner_of = owner_of  # a file's spotsyncd key (keep_last deletes only its own)
 
     def poll_id(self, follow_id: int, *, force: bool = False) -> PollOutcome:
         """Poll with the follow's current ledger row (its fingerprint may have moved on)."""
@@ -159,6 +176,7 @@ class FollowPoller:
             listing = self._fetch_if_changed(follow)
             if listing is None:
                 self.ledger.record_poll_unchanged(follow.id, now)
+                self._keep_last(follow)
                 # Tracks may have finished downloading since the last poll.
                 self.write_playlist(follow.id, follow.name)
                 if follow.id in self._artwork_retry:  # only while a fetch keeps failing
@@ -172,6 +190,8 @@ class FollowPoller:
                 log.info("%s: %d existing items recorded, not fetched (--new-only)",
                          follow.name, len(diff.new))  # fmt: skip
                 diff = replace(diff, new=())
+            if diff.new and is_episode_listing(listing):
+                diff = self._hold_back(follow, listing, diff)
         except Exception as exc:  # noqa: BLE001 - a poll must never take the scheduler down
             return self._failed(follow, exc, now)
         if diff.new or diff.relinked or diff.returned:
@@ -180,9 +200,10 @@ class FollowPoller:
         name = renamed.name if renamed is not None else follow.name
         if name != follow.name:
             self.playlists.remove(follow.name)
+        trimmed = self._keep_last(follow)
         self.write_playlist(follow.id, name)
         self.write_artwork(follow, name, listing.image_url)
-        deleted = self._delete_removed(follow) if diff.removed else ()
+        deleted = trimmed + (self._delete_removed(follow) if diff.removed else ())
         if diff.changed:
             log.info("%s: %s", name, diff.summary())
         return PollOutcome(name, "changed" if diff.changed else "unchanged", diff, deleted=deleted)
@@ -210,7 +231,10 @@ class FollowPoller:
                 return None
             listing = self.youtube_music.list(follow.key)
         else:
-            found = self.lister.list(follow.url)
+            episodes = None
+            if self.feeds is not None and follow.key.startswith("url:"):
+                episodes = self.feeds.episodes(follow.url, follow.key, if_changed=True)
+            found = episodes if episodes is not None else self.lister.list(follow.url)
             if found is None:
                 raise PermanentError(
                     f"{follow.url} is a single item, not a playlist, channel or feed: "
@@ -218,6 +242,49 @@ class FollowPoller:
                 )
             listing = replace(found, fingerprint=content_fingerprint(found))
         return None if listing.fingerprint == follow.fingerprint else listing
+
+    def _hold_back(self, follow: FollowRow, listing: Listing, diff: DiffResult) -> DiffResult:
+        """A feed's new episodes that ``since``/``keep_last`` (or a new follow's default)
+        leave out are set aside, not fetched (see episodes.py)."""
+        first_poll = follow.last_poll_at is None
+        held = held_back(listing, diff.new, follow.options, first_poll=first_poll)
+        for why, keys in held.items():
+            self.ledger.set_aside(keys, why)
+        left_out = {k for keys in held.values() for k in keys}
+        if left_out:
+            log.info("%s: %s recorded, not fetched (%s)", follow.title or follow.name,
+                     counted(len(left_out), "older episode"), _option_names(held))  # fmt: skip
+        return replace(diff, new=tuple(k for k in diff.new if k not in left_out))
+
+    def _keep_last(self, follow: FollowRow) -> tuple[str, ...]:
+        """``keep_last: N``: episodes beyond the newest N are not fetched, and their files go,
+        when spotsyncd made them (the file carries the track's key) and nothing else wants
+        them (another follow, an inbox line, ``add``, a dropped feed)."""
+        order = [t.key for t in self.ledger.follow_tracks(follow.id)]
+        beyond = beyond_keep_last(order, follow.options)
+        if not beyond:
+            return ()
+        why = keep_last_why(int(follow.options["keep_last"]))
+        self.ledger.set_aside(beyond, why)
+        deleted: list[str] = []
+        library = self.library_dir.resolve()
+        for track_id, relative, key in self.ledger.expendable_files(follow.id, beyond):
+            path = (library / relative).resolve()
+            if not path.is_relative_to(library) or path == library:
+                continue
+            if path.exists() and (self.owner_of is None or self.owner_of(path) != key):
+                log.info("%s: keeping %s: not a file spotsyncd made", follow.name, relative)
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            self.ledger.forget_file(track_id, why)
+            _remove_empty_parents(path.parent, library)
+            deleted.append(relative)
+        if deleted:
+            kept = follow.options["keep_last"]
+            log.info("%s: removed %s (keep_last %s)", follow.name,
+                     counted(len(deleted), "older episode"), kept)  # fmt: skip
+        return tuple(deleted)
 
     def write_playlist(self, follow_id: int, name: str) -> None:
         """Rewrite a follow's m3u8 if its content changed. Call it when downloads finish too:
@@ -286,6 +353,12 @@ class FollowPoller:
             log_problem(log, f"{follow.name}: could not record the failed poll", exc)
         error = f"{error_class}: {message}"
         return PollOutcome(follow.name, "error", error=error, retry_at=retry_at)
+
+
+def _option_names(held: dict[str, tuple[str, ...]]) -> str:
+    """Which rule held episodes back, in a word each, for the log line."""
+    words = {BEFORE_SINCE_WHY: "since", BACK_CATALOGUE_WHY: "a new follow fetches the newest 10"}
+    return ", ".join(words.get(why, "keep_last") for why in held)
 
 
 def _remove_empty_parents(folder: Path, library: Path) -> None:

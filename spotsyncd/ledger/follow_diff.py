@@ -53,7 +53,7 @@ _CREATE = (
     "old_position INTEGER, was_absent INTEGER)"
 )
 # Output overrides a follow hands to its tracks; on_removed is the follow's own business.
-_FOLLOW_ONLY_OPTIONS = frozenset({"on_removed", "new_only"})
+_FOLLOW_ONLY_OPTIONS = frozenset({"on_removed", "new_only", "keep_last", "since"})
 
 
 Renamer = Callable[[Connection, int, str], None]

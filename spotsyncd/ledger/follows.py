@@ -340,7 +340,44 @@ class Follows:
         with self._store.read() as conn:
             return [(int(r.id), str(r.path)) for r in conn.execute(query)]
 
-    def forget_file(self, track_id: int) -> None:
+    def expendable_files(self, follow_id: int, keys: Sequence[str]) -> list[tuple[int, str, str]]:
+        """(track id, path, key) of the filed tracks among ``keys`` that only this follow wants:
+        a follow created the track, no other follow lists it, and no inbox line, ``add`` or
+        dropped collection asked for it (a feed's ``keep_last`` removes those files)."""
+        if not keys:
+            return []
+        other = follow_items.alias("other")
+        other_lists = exists().where(
+            other.c.track_id == follow_items.c.track_id,
+            other.c.follow_id != follow_id,
+            other.c.absent_since.is_(None),
+        )
+        created_by_a_follow = exists().where(
+            other.c.track_id == follow_items.c.track_id, other.c.added_by_follow.is_(True)
+        )
+        query = (
+            select(tracks.c.id, tracks.c.path, tracks.c.key)
+            .select_from(
+                follow_items.join(tracks, tracks.c.id == follow_items.c.track_id).join(
+                    jobs, jobs.c.track_id == tracks.c.id
+                )
+            )
+            .where(
+                follow_items.c.follow_id == follow_id,
+                tracks.c.key.in_(list(keys)),
+                tracks.c.path.is_not(None),
+                jobs.c.state == JobState.DONE,
+                created_by_a_follow,
+                ~other_lists,
+                ~exists().where(inbox_lines.c.track_id == tracks.c.id),
+                ~exists().where(collection_items.c.child_id == tracks.c.id),
+            )
+            .order_by(follow_items.c.position)
+        )
+        with self._store.read() as conn:
+            return [(int(r.id), str(r.path), str(r.key)) for r in conn.execute(query)]
+
+    def forget_file(self, track_id: int, why: str = "no follow lists it") -> None:
         """The track's file was deleted: the track stays known (done), without a file. If a
         follow lists it again, ``apply_listing`` queues it again."""
         with self._store.write() as conn:
@@ -348,9 +385,7 @@ class Follows:
             conn.execute(
                 update(tracks).where(tracks.c.id == track_id).values(path=None, size_bytes=None)
             )
-            self._events.record(
-                conn, track_id, "info", "file_deleted", f"deleted {path}: no follow lists it"
-            )
+            self._events.record(conn, track_id, "info", "file_deleted", f"deleted {path}: {why}")
 
 
 def _on_removed(follow_table: Any) -> Any:

@@ -142,6 +142,7 @@ class Ledger:
     record_poll_error = _Via(Follows, Follows.record_poll_error)
     follow_tracks = _Via(Follows, Follows.follow_tracks)
     removable_files = _Via(Follows, Follows.removable_files)
+    expendable_files = _Via(Follows, Follows.expendable_files)
     forget_file = _Via(Follows, Follows.forget_file)
 
     # ------------------------------------------------------------------ reports

@@ -23,7 +23,7 @@ from spotsyncd.core.config import Config
 from spotsyncd.core.errors import SpotsyncError
 from spotsyncd.core.models import Source, TrackMeta
 from spotsyncd.core.protocols import MetadataSource
-from spotsyncd.engine.jobs.filing import audio_settings_for
+from spotsyncd.engine.jobs.filing import audio_settings_for, template_for
 from spotsyncd.follows.playlists import PlaylistWriter
 from spotsyncd.ledger import Ledger, TrackRow
 from spotsyncd.media import library
@@ -89,7 +89,7 @@ def write_tags_from_ledger(
 
 def target_path(config: Config, track: TrackRow, meta: TrackMeta, ext: str) -> PurePosixPath:
     """Where the path template (the follow's, else the config's) files this track now."""
-    template = str(track.options.get("path_template") or config.library.path_template)
+    template = str(track.options.get("path_template") or template_for(config, track.key))
     rel = library.render_path(template, meta, ext=ext, key=track.key)
     subdir = track.options.get("subdir")
     if subdir:

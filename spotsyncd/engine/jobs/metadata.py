@@ -1,7 +1,8 @@
 """Which metadata a filed track carries, when its sources disagree.
 
 Spotify's metadata, for a Spotify link, beats everything; for a search line, what the search
-found beats the video's info; otherwise the tags embedded in the downloaded file beat yt-dlp's
+found beats the video's info; for a podcast episode, what its feed says beats the file's tags
+(often stale or empty: ``ep1``); otherwise the tags embedded in the downloaded file beat yt-dlp's
 info (which may be a guess from the file name), except a YouTube Music album page's album facts.
 Gaps are filled from the others. Pure functions, so the rule can be read and tested on its own.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from spotsyncd.core.models import Source, TrackMeta
+from spotsyncd.core.models import EPISODE_KEY_PREFIX, Source, TrackMeta
 from spotsyncd.intake import search_lines
 from spotsyncd.ledger import TrackRow
 
@@ -32,6 +33,10 @@ def merged_meta(
         # Spotify's own page for the track, not the YouTube video.
         return replace(meta, source_url=wanted.source_url or track.url)
     if track.source == Source.SEARCH:  # what the search found beats the video's info
+        return wanted.merged_over(from_source)
+    if track.key.startswith(
+        EPISODE_KEY_PREFIX
+    ):  # a feed's episode: the feed names it, not its file
         return wanted.merged_over(from_source)
     if wanted.album and wanted.track_number:
         # Listed from a YouTube Music album page: its album facts beat the video's.

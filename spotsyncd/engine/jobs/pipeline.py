@@ -15,7 +15,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -190,6 +190,10 @@ class Pipeline:
                 if self.adapters.youtube_music is None:
                     raise PermanentError("YouTube Music artists and albums need ytmusicapi")
                 return self.adapters.youtube_music.list(track.key)
+        if track.source == Source.GENERIC and self.adapters.feeds is not None:
+            episodes = self.adapters.feeds.episodes(track.url, track.key)  # a podcast feed?
+            if episodes is not None:
+                return episodes
         return self.adapters.downloader.list(track.url)
 
     def _spotify(self) -> MetadataSource:
@@ -257,6 +261,10 @@ class Pipeline:
         if progress is not None:  # downloaded: now trim, normalise, encode, tag, file
             progress(Progress(downloaded_bytes=1, total_bytes=1, stage="processing"))
         meta = self._merge_meta(track, wanted, downloaded)
+        if meta.chapters_url and self.adapters.feeds is not None:
+            with timed(timings, "chapters"):  # an episode's chapters file beats the file's own
+                chapters = self.adapters.feeds.chapters(meta.chapters_url)
+            meta = replace(meta, chapters=chapters or meta.chapters)
         with timed(timings, "cover"):
             cover = self.adapters.fetch_cover(meta.cover_url)
         return _Fetched(staging, downloaded, meta, cover, timings["download"])

@@ -63,7 +63,8 @@ class Feed:
     new_url: str | None = None  # itunes:new-feed-url: the show moved
 
     def meta(self, episode: Episode) -> TrackMeta:
-        """The tags of ``episode``: title, show as album, author as artist, date, numbers."""
+        """The tags of ``episode``: title, show as album, author as artist, date, numbers, the
+        description as a comment, chapters given in the feed and where its chapters file is."""
         artist = self.author or self.title
         return TrackMeta(
             title=episode.title,
@@ -77,6 +78,9 @@ class Feed:
             duration_s=episode.duration_s,
             source_url=episode.media_url,
             cover_url=episode.image_url or self.image_url,
+            comment=episode.description,
+            chapters=tuple((c.start_s, c.title) for c in episode.chapters),
+            chapters_url=episode.chapters_url,
         )
 
 
