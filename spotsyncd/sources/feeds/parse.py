@@ -28,6 +28,10 @@ from spotsyncd.sources.feeds.tracking import location_identity, strip_tracking
 MEDIA_TYPES = ("audio/", "video/")
 MEDIA_SUFFIXES = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".wav", ".mp4", ".m4v")
 _TAGS = re.compile(r"<[^>]+>")
+_BLOCK_TAGS = re.compile(
+    r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|pre|hr|section)\b[^>]*>",
+    re.IGNORECASE,
+)
 MAX_DESCRIPTION_CHARS = 4000
 
 
@@ -89,10 +93,11 @@ class FeedError(ValueError):
 
 
 def text(value: object) -> str | None:
-    """A title or name as plain text: entities decoded, tags and extra spaces gone."""
+    """A title or name as plain text: entities decoded, tags and extra spaces gone (a block
+    tag such as ``<p>`` or ``<br>`` parts words; an inline one such as ``<b>`` does not)."""
     if not isinstance(value, str):
         return None
-    cleaned = " ".join(html.unescape(_TAGS.sub(" ", value)).split())
+    cleaned = " ".join(html.unescape(_TAGS.sub("", _BLOCK_TAGS.sub(" ", value))).split())
     return cleaned or None
 
 
