@@ -49,3 +49,14 @@ def test_an_album_page_s_facts_beat_the_video_and_a_link_without_a_page_names_it
     meta = merged_meta(_track(Source.YOUTUBE), listed, TrackMeta(), TrackMeta(title="Video"))
     assert (meta.title, meta.album, meta.track_number) == ("Track", "LP", 3)
     assert meta.source_url == "https://example.org/x"
+
+
+def test_a_podcast_episode_s_feed_beats_the_file_s_tags() -> None:
+    track = _track(Source.GENERIC)
+    episode = TrackRow(**{**track.__dict__, "key": "podcast:0123456789ab:0123456789abcdef0123"})
+    feed = TrackMeta(title="Episode 1: Pilot", artists=("Host",), album="Show", genre="Podcast",
+                     source_url="https://cdn.example/ep1.mp3")  # fmt: skip
+    junk = TrackMeta(title="ep1", artists=("Encoder",), album="Unknown", date="2019")
+    meta = merged_meta(episode, feed, junk, TrackMeta(title="ep1"))
+    assert (meta.title, meta.artists, meta.album) == ("Episode 1: Pilot", ("Host",), "Show")
+    assert meta.date == "2019" and meta.source_url == "https://cdn.example/ep1.mp3"
