@@ -197,3 +197,33 @@ def test_a_followed_podcast_is_named_tagged_trimmed_and_never_fetched_twice(
     assert titles == {f"Episode {n}: {NAMES[n]}" for n in NAMES}
     assert "Unknown Artist" not in log
     assert "Episode 5: Moved" in log
+
+
+def test_a_feed_link_dropped_in_the_inbox_files_its_newest_episodes_by_name(
+    tmp_path: Path,
+) -> None:
+    env = Env(tmp_path / "world")
+    with LoopbackServer() as media:
+        audio = make_audio(tmp_path / "ep.mp3", seconds=1.0, tags={"title": "ep"}).read_bytes()
+        for n in range(1, 13):
+            media.add(f"/media/{n}.mp3", audio, "audio/mpeg")
+        items = "\n".join(
+            ITEM.format(n=n, name=f"Part {n}", guid=f"<guid>drop-{n}</guid>", day=n, chapters="",
+                        url=media.url(f"/media/{n}.mp3"))
+            for n in range(12, 0, -1)
+        )  # fmt: skip
+        rss = RSS.format(show=SHOW, author=AUTHOR, cover=media.url("/none.jpg"), items=items)
+        media.add("/feed.xml", rss.encode(), "application/rss+xml")
+        env.drop("feed.txt", [media.url("/feed.xml")])
+        result = env.cli("sync", "--once", timeout=180)
+        assert result.returncode == 0, result.stderr
+        assert set(_audio_hits(media)) == {f"/media/{n}.mp3" for n in range(3, 13)}
+    assert _filed(env) == sorted(
+        f"Podcasts/{SHOW}/2025-03-{n:02d} - Episode {n}_ Part {n}.mp3" for n in range(3, 13)
+    )
+    assert env.status()["overall"]["done"] == 10
+    tracks = json.loads(env.cli("tracks", "--json", check=True).stdout)
+    episodes = {t["title"]: t["artist"] for t in tracks if t["key"].startswith("podcast:")}
+    assert episodes == {f"Episode {n}: Part {n}": AUTHOR for n in range(3, 13)}
+    report = (env.inbox / "processed" / "feed.txt.report.txt").read_text(encoding="utf-8")
+    assert "list of 10 tracks → 10 done" in report
