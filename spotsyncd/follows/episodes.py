@@ -24,6 +24,10 @@ BACK_CATALOGUE_WHY = (
     "follow's since option (a date, or all) or 'spotsyncd retry KEY' to fetch it"
 )
 BEFORE_SINCE_WHY = "published before the follow's since date; 'spotsyncd retry KEY' fetches it"
+FETCHED_BEFORE_WHY = (
+    "fetched by an earlier version, which read feeds through yt-dlp (under its audio URL); "
+    "'spotsyncd retry KEY' fetches it again, named and tagged from the feed"
+)
 
 
 def keep_last_why(count: int) -> str:
@@ -37,9 +41,16 @@ def is_episode_listing(listing: Listing) -> bool:
 
 
 def held_back(
-    listing: Listing, new: Sequence[str], options: dict[str, Any], *, first_poll: bool
+    listing: Listing,
+    new: Sequence[str],
+    options: dict[str, Any],
+    *,
+    first_poll: bool,
+    fetched_until: str | None = None,
 ) -> dict[str, tuple[str, ...]]:
-    """The new episodes of a feed poll not to fetch, by reason."""
+    """The new episodes of a feed poll not to fetch, by reason. ``fetched_until`` (a date): the
+    follow's items were fetched until then under other keys (a follow from before feeds were
+    read as podcasts), so what was published before it is not fetched again."""
     fresh = set(new)
     order = [i.link.key for i in listing.items]
     held: dict[str, tuple[str, ...]] = {}
@@ -51,6 +62,11 @@ def held_back(
             held[why] = chosen
             taken.update(chosen)
 
+    if fetched_until is not None:
+        hold(
+            FETCHED_BEFORE_WHY,
+            [i.link.key for i in listing.items if (i.meta.date or "")[:10] < fetched_until],
+        )
     keep_last = options.get("keep_last")
     if isinstance(keep_last, int) and keep_last > 0:
         hold(keep_last_why(keep_last), order[keep_last:])

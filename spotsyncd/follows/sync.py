@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from urllib.parse import urlsplit
 
 from spotsyncd.core.errors import PermanentError, RateLimitedError, SpotsyncError, log_problem
-from spotsyncd.core.models import Listing
+from spotsyncd.core.models import EPISODE_KEY_PREFIX, Listing
 from spotsyncd.core.protocols import FeedReader
 from spotsyncd.core.wording import counted
 from spotsyncd.follows.episodes import (
     BACK_CATALOGUE_WHY,
     BEFORE_SINCE_WHY,
+    FETCHED_BEFORE_WHY,
     beyond_keep_last,
     held_back,
     is_episode_listing,
@@ -106,12 +107,20 @@ class PollOutcome:
 
 def content_fingerprint(listing: Listing) -> str:
     """Changes exactly when the ordered keys or the artwork change (titles and view counts do
-    not count; nor does an artwork URL's query string, which may carry a changing signature)."""
-    text = "\n".join(i.link.key for i in listing.items)
+    not count; nor does an artwork URL's query string, which may carry a changing signature).
+    A feed's episodes count with their addresses: a moved file is fetched from where it is."""
+    text = "\n".join(
+        f"{i.link.key} {i.link.url}" if is_episode_key(i.link.key) else i.link.key
+        for i in listing.items
+    )
     if listing.image_url:
         parts = urlsplit(listing.image_url)
         text += f"\nartwork {parts.netloc}{parts.path}"
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def is_episode_key(key: str) -> bool:
+    return key.startswith(EPISODE_KEY_PREFIX)
 
 
 def backoff_delay(failures: int, interval_s: float, retry_after: float | None = None) -> float:
@@ -247,7 +256,15 @@ class FollowPoller:
         """A feed's new episodes that ``since``/``keep_last`` (or a new follow's default)
         leave out are set aside, not fetched (see episodes.py)."""
         first_poll = follow.last_poll_at is None
-        held = held_back(listing, diff.new, follow.options, first_poll=first_poll)
+        fetched_until = None
+        if not first_poll and follow.tracks_known and len(diff.new) == len(listing.items):
+            # Every episode is new to a follow that had items: it was polled through yt-dlp,
+            # under audio URLs, by an earlier version. What it fetched then stays as it is.
+            stamp = follow.last_poll_at or 0.0
+            fetched_until = time.strftime("%Y-%m-%d", time.gmtime(stamp + 86400))
+        held = held_back(
+            listing, diff.new, follow.options, first_poll=first_poll, fetched_until=fetched_until
+        )
         for why, keys in held.items():
             self.ledger.set_aside(keys, why)
         left_out = {k for keys in held.values() for k in keys}
@@ -357,7 +374,11 @@ class FollowPoller:
 
 def _option_names(held: dict[str, tuple[str, ...]]) -> str:
     """Which rule held episodes back, in a word each, for the log line."""
-    words = {BEFORE_SINCE_WHY: "since", BACK_CATALOGUE_WHY: "a new follow fetches the newest 10"}
+    words = {
+        BEFORE_SINCE_WHY: "since",
+        BACK_CATALOGUE_WHY: "a new follow fetches the newest 10",
+        FETCHED_BEFORE_WHY: "fetched before under their audio URLs",
+    }
     return ", ".join(words.get(why, "keep_last") for why in held)
 
 
