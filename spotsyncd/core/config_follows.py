@@ -36,7 +36,8 @@ from spotsyncd.core.config_sections import (
 
 
 class FollowOptions(Section):
-    """A follow's own settings, over the config's."""
+    """A follow's own settings, over the config's. format, bitrate and normalize may also be
+    written as a mapping under audio (``audio: {normalize: "off", format: original}``)."""
 
     format: Annotated[str | None, one_of(AUDIO_FORMATS)] = key(
         None, "Its tracks' format.", default_text="audio.format"
@@ -53,7 +54,8 @@ class FollowOptions(Section):
     )
     normalize: Annotated[str | None, one_of(NORMALIZE)] = key(
         None,
-        "Its tracks' loudness handling (speech often wants off, with format: original).",
+        "Its tracks' loudness handling (speech often wants off, with format: original). "
+        "format, bitrate and normalize may also go in a mapping: audio: {normalize: \"off\"}.",
         default_text="audio.normalize",
     )
     keep_last: Annotated[int | None, whole(1, 100_000)] = key(
@@ -70,12 +72,20 @@ class FollowOptions(Section):
     )
 
 
+AUDIO_OVERRIDES = ("format", "bitrate", "normalize")  # also written as options.audio.*
+
+
 def follow_options(value: Any) -> dict[str, Any]:
     """``follows[].options`` as written: the keys of :class:`FollowOptions`, checked."""
     if not isinstance(value, Mapping):
         raise ValueError("must be a mapping")
     known = FollowOptions.model_fields
     parsed: dict[str, Any] = {}
+    audio = value.get("audio")
+    if audio is not None:  # ``audio: {normalize: off, format: original}``, as in the config
+        if not isinstance(audio, Mapping) or not set(audio) <= set(AUDIO_OVERRIDES):
+            raise KeyProblem("audio", f"a mapping of {', '.join(AUDIO_OVERRIDES)}")
+        value = {**{k: v for k, v in value.items() if k != "audio"}, **audio}
     for name, item in value.items():
         options = known.get(str(name))
         parse = parse_of(options) if options is not None else None

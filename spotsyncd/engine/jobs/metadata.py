@@ -28,6 +28,8 @@ def merged_meta(
     """``wanted``: what the link or the search said; ``embedded``: the downloaded file's own
     tags; ``downloaded``: yt-dlp's info about it."""
     from_source = embedded.merged_over(downloaded)
+    if not track.key.startswith(EPISODE_KEY_PREFIX):  # a song keeps no source's comment
+        from_source = replace(from_source, comment=None, chapters=(), chapters_url=None)
     if track.source == Source.SPOTIFY:
         meta = wanted.merged_over(from_source)
         # Spotify's own page for the track, not the YouTube video.

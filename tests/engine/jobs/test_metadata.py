@@ -60,3 +60,13 @@ def test_a_podcast_episode_s_feed_beats_the_file_s_tags() -> None:
     meta = merged_meta(episode, feed, junk, TrackMeta(title="ep1"))
     assert (meta.title, meta.artists, meta.album) == ("Episode 1: Pilot", ("Host",), "Show")
     assert meta.date == "2019" and meta.source_url == "https://cdn.example/ep1.mp3"
+
+
+def test_only_an_episode_keeps_a_comment_and_chapters_from_its_file() -> None:
+    embedded = TrackMeta(title="Song", comment="Encoded by X", chapters=((0.0, "Intro"),))
+    song = merged_meta(_track(Source.GENERIC), TrackMeta(), embedded, VIDEO)
+    assert song.comment is None and song.chapters == ()
+    track = _track(Source.GENERIC)
+    episode = TrackRow(**{**track.__dict__, "key": "podcast:0123456789ab:0123456789abcdef0123"})
+    meta = merged_meta(episode, TrackMeta(title="Ep", comment="Show notes"), embedded, VIDEO)
+    assert meta.comment == "Show notes" and meta.chapters == ((0.0, "Intro"),)
