@@ -11,10 +11,12 @@ import json
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
+import httpx
 import pytest
-from mutagen.id3 import ID3
+from mutagen.id3 import CHAP, CTOC, ID3, TIT2, CTOCFlags
 
 from tests.e2e.harness import Daemon, Env, wait_for
+from tests.e2e.test_web import web_env, web_url
 from tests.fakes.audio import make_audio
 from tests.fakes.http_server import LoopbackServer
 from tests.fakes.images import make_image
@@ -101,6 +103,17 @@ def _tracked(tracker: LoopbackServer, cdn: LoopbackServer, n: int) -> str:
     return tracker.route(f"/track/x9/{target}", serve)
 
 
+def _add_chapters(path: Path, chapters: list[tuple[int, str]]) -> None:
+    tags = ID3(path)
+    ids = [f"c{n}" for n in range(len(chapters))]
+    for n, (start, title) in enumerate(chapters):
+        tags.add(CHAP(element_id=ids[n], start_time=start, end_time=start + 500,
+                      sub_frames=[TIT2(text=[title])]))  # fmt: skip
+    tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                  child_element_ids=ids, sub_frames=[]))  # fmt: skip
+    tags.save(path)
+
+
 def _audio_hits(server: LoopbackServer) -> dict[str, int]:
     return {p: n for p, n in server.hits.items() if p.endswith(".mp3")}
 
@@ -124,11 +137,13 @@ def _sync_and_wait(env: Env, daemon: Daemon, feed: Feed, what: str) -> None:
 def test_a_followed_podcast_is_named_tagged_trimmed_and_never_fetched_twice(
     tmp_path: Path,
 ) -> None:
-    env = Env(tmp_path / "world", audio={"normalize": "loudness"})
+    env = web_env(Env(tmp_path / "world", audio={"normalize": "loudness"}))
     with LoopbackServer() as media, LoopbackServer() as cdn, LoopbackServer() as tracker:
         for n in NAMES:  # junk in the files' own tags: the feed must win
             path = make_audio(tmp_path / f"ep{n}.mp3", seconds=2.0, freq=200 + 60 * n,
                               tags={"title": f"ep{n}", "artist": "Encoder"})  # fmt: skip
+            if n == 5:  # chapters in the file itself, and none in the feed
+                _add_chapters(path, [(0, "Hello"), (1500, "Goodbye")])
             media.add(f"/media/ep{n}.mp3", path.read_bytes(), "audio/mpeg")
             cdn.add(f"/media/ep{n}.mp3", path.read_bytes(), "audio/mpeg")
         media.add("/cover.jpg", make_image(tmp_path / "cover.jpg", "blue"), "image/jpeg")
@@ -165,6 +180,12 @@ def test_a_followed_podcast_is_named_tagged_trimmed_and_never_fetched_twice(
             playlist = env.library / "Playlists" / "tales.m3u8"
             wait_for(lambda: "Episode 5" in playlist.read_text(encoding="utf-8"), 15, daemon,
                      what="playlist lists episode 5")  # fmt: skip
+            # The dashboard's rows (GET /api/v1/tracks) name each episode.
+            url, token = web_url(env, daemon), env.cli("web", "token", check=True).stdout.strip()
+            page = httpx.get(f"{url}/api/v1/tracks", params={"limit": "50"},
+                             headers={"Authorization": f"Bearer {token}"}).json()  # fmt: skip
+            rows = {(r["artist"], r["title"], r["album"]) for r in page["items"]}
+            assert rows == {(AUTHOR, f"Episode {n}: {NAMES[n]}", SHOW) for n in NAMES}
             log = daemon.output()
             daemon.stop()
 
@@ -191,6 +212,11 @@ def test_a_followed_podcast_is_named_tagged_trimmed_and_never_fetched_twice(
     assert chapters == [(0, "Cold open"), (1000, "The story")]
     assert [str(t) for t in tags.getall("CTOC")[0].sub_frames.getall("TIT2")] == ["Chapters"]
     assert "REPLAYGAIN_TRACK_GAIN" in "".join(tags.keys())  # normalize: off, per follow
+    five = ID3(env.library / _episode_path(5))
+    assert sorted((f.start_time, str(f.sub_frames["TIT2"])) for f in five.getall("CHAP")) == [
+        (0, "Hello"),
+        (1500, "Goodbye"),
+    ]
 
     tracks = json.loads(env.cli("tracks", "--json", check=True).stdout)
     titles = {t["title"] for t in tracks}
