@@ -190,7 +190,9 @@ class Follows:
         with self._store.write() as conn:
             diff = apply_listing_in(conn, follow_id, listing, now=now, rename=_rename)
             if diff.new:  # one event per poll (notifications read it), not one per track
-                shown = ", ".join(diff.new[:5]) + (", …" if len(diff.new) > 5 else "")
+                names = {i.link.key: i.meta.title for i in listing.items if i.meta.title}
+                named = [names.get(key) or key for key in diff.new[:5]]
+                shown = ", ".join(named) + (", …" if len(diff.new) > 5 else "")
                 self._events.record(
                     conn, None, "info", "new_tracks", f"{len(diff.new)} new: {shown}", follow_id
                 )

@@ -12,12 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from spotsyncd.core.models import JobState, Link, LinkKind, ListedItem, Listing, Source
 from spotsyncd.follows.playlists import PlaylistWriter
 from spotsyncd.follows.sync import FollowPoller
 from spotsyncd.ledger import Ledger
 from spotsyncd.ledger.follows import FollowRow
+from spotsyncd.ledger.schema import events
 from spotsyncd.sources.feeds.listing import listing_of
 from spotsyncd.sources.feeds.parse import parse_feed
 from tests.follows.test_sync import FakeLister, episode
@@ -110,6 +112,11 @@ def test_a_new_follow_fetches_the_newest_ten_then_every_new_one(world: World) ->
     world.follow("tales")
     world.poll("tales")
     assert len(world.finish_all()) == 10
+    with world.ledger.engine.connect() as conn:  # what notifications say: names, not keys
+        said = conn.execute(select(events.c.message).where(events.c.kind == "new_tracks"))
+        assert list(said.scalars()) == [
+            "12 new: Episode 12, Episode 11, Episode 10, Episode 9, Episode 8, …"
+        ]
     assert "Episode 1.mp3" not in world.files() and "Episode 12.mp3" in world.files()
     held = world.ledger.track(world.ledger.follow_tracks(world.ledger.follow("tales").id)[-1].key)  # type: ignore[union-attr]
     assert held is not None and held.state == JobState.FAILED and "since" in (held.error or "")
