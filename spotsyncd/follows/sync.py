@@ -277,6 +277,13 @@ class FollowPoller:
         """``keep_last: N``: episodes beyond the newest N are not fetched, and their files go,
         when spotsyncd made them (the file carries the track's key) and nothing else wants
         them (another follow, an inbox line, ``add``, a dropped feed)."""
+        try:
+            return self._trim(follow)
+        except Exception as exc:  # noqa: BLE001 - the poll itself succeeded; try at the next
+            log_problem(log, f"{follow.name}: could not remove older episodes", exc)
+            return ()
+
+    def _trim(self, follow: FollowRow) -> tuple[str, ...]:
         order = [t.key for t in self.ledger.follow_tracks(follow.id)]
         beyond = beyond_keep_last(order, follow.options)
         if not beyond:
@@ -292,8 +299,13 @@ class FollowPoller:
             if path.exists() and (self.owner_of is None or self.owner_of(path) != key):
                 log.info("%s: keeping %s: not a file spotsyncd made", follow.name, relative)
                 continue
-            with contextlib.suppress(FileNotFoundError):
+            try:
                 path.unlink()
+            except FileNotFoundError:
+                pass  # gone already: the ledger should stop pointing at it all the same
+            except OSError as exc:
+                log.warning("%s: could not remove %s: %s", follow.name, relative, exc)
+                continue
             self.ledger.forget_file(track_id, why)
             _remove_empty_parents(path.parent, library)
             deleted.append(relative)
