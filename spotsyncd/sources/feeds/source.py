@@ -8,14 +8,17 @@ feed once (still one request; the follow's fingerprint then says whether anythin
 
 Whether an address is a feed at all is decided by its content: an answer that is not RSS or Atom
 returns None, and the caller hands the address to yt-dlp instead (a video site's playlist, a
-set). Such addresses are remembered too, so a follow of one costs no second request per poll.
+set). Such addresses are remembered for a day, so a follow of one costs no second request per
+poll. An address read as a feed before that answers with something else (an error page, a
+broken document) fails the poll as a passing problem instead.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -36,6 +39,7 @@ log = logging.getLogger(__name__)
 MAX_FEED_BYTES = 16 * 1024 * 1024  # the largest real feeds (thousands of items) are a few MB
 MAX_CHAPTERS_BYTES = 1024 * 1024
 DROPPED_FEED_EPISODES = 10  # a feed link dropped once: its newest episodes, not the archive
+NOT_FEED_MEMORY_S = 24 * 3600.0  # an address that was no feed is asked again after this
 _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
@@ -62,11 +66,16 @@ def looks_like_feed(body: bytes, content_type: str | None) -> bool:
 class FeedSource:
     """The ``FeedReader`` of the pipeline and of follows. Safe to share between threads."""
 
-    def __init__(self, http: HttpClient) -> None:
+    def __init__(self, http: HttpClient, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.http = http
+        self.clock = clock
         self._lock = threading.Lock()
         self._read: dict[str, _Read] = {}  # feed address → the last full answer
-        self._not_feeds: set[str] = set()
+        self._not_feeds: dict[str, float] = {}  # address → until when it is left to yt-dlp
+
+    def _remember_not_feed(self, url: str) -> None:
+        with self._lock:
+            self._not_feeds[url] = self.clock() + NOT_FEED_MEMORY_S
 
     def episodes(self, url: str, key: str, *, if_changed: bool = False) -> Listing | None:
         """The episodes of the feed at ``url`` keyed under ``key``, newest first; None when
@@ -79,7 +88,7 @@ class FeedSource:
 
     def read(self, url: str, *, conditional: bool = True) -> Feed | None:
         with self._lock:
-            if url in self._not_feeds:
+            if self._not_feeds.get(url, 0.0) > self.clock():
                 return None
             known = self._read.get(url)
         headers = {"Accept": _ACCEPT}
@@ -99,16 +108,16 @@ class FeedSource:
             return known.feed
         kind = _header(answer.headers, "Content-Type")
         if not looks_like_feed(answer.body, kind):
-            with self._lock:
-                self._not_feeds.add(url)
+            if known is not None:  # a feed before: an error page, a login wall…
+                raise TransientError(f"{where(url)} answered with something that is no feed")
+            self._remember_not_feed(url)
             return None
         try:
             feed = parse_feed(answer.body, url)
         except FeedError as exc:
             if known is not None:
-                raise PermanentError(f"{where(url)} is no longer a feed: {exc}") from None
-            with self._lock:
-                self._not_feeds.add(url)
+                raise TransientError(f"{where(url)} answered with a broken feed: {exc}") from None
+            self._remember_not_feed(url)
             return None
         with self._lock:
             self._read[url] = _Read(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from spotsyncd.core.errors import NetworkDownError, PermanentError
+from spotsyncd.core.errors import NetworkDownError, PermanentError, TransientError
 from spotsyncd.sources.feeds.listing import listing_of
 from spotsyncd.sources.feeds.parse import parse_feed
 from spotsyncd.sources.feeds.source import DROPPED_FEED_EPISODES, FeedSource
@@ -172,6 +172,34 @@ def test_a_known_feed_that_fails_fails_the_poll(server: LoopbackServer, podcasts
     server.go_offline()
     with pytest.raises(NetworkDownError):
         source.episodes(url, KEY, if_changed=True)
+
+
+def test_a_known_feed_that_answers_no_feed_fails_the_poll_for_now(
+    server: LoopbackServer, podcasts: Path
+) -> None:
+    url = server.add("/feed", (podcasts / "rssparser_narro.rss").read_bytes())
+    source = _source()
+    assert source.episodes(url, KEY, if_changed=True) is not None
+    server.add("/feed", b"<html><body>Checking your browser</body></html>", "text/html")
+    with pytest.raises(TransientError, match="no feed"):
+        source.episodes(url, KEY, if_changed=True)
+
+
+def test_an_address_that_was_no_feed_is_asked_again_a_day_later(
+    server: LoopbackServer, podcasts: Path
+) -> None:
+    now = [1000.0]
+    source = FeedSource(
+        HttpClient(timeout_s=5, policy=AddressPolicy.from_setting(True)), clock=lambda: now[0]
+    )
+    url = server.add("/feed", b"<html>a login wall</html>", "text/html")
+    assert source.episodes(url, KEY, if_changed=True) is None
+    server.add("/feed", (podcasts / "rssparser_narro.rss").read_bytes())
+    now[0] += 3600
+    assert source.episodes(url, KEY, if_changed=True) is None  # not asked: yt-dlp's for now
+    now[0] += 24 * 3600
+    assert source.episodes(url, KEY, if_changed=True) is not None
+    assert server.hits["/feed"] == 2
 
 
 def test_an_unknown_address_that_fails_is_left_to_yt_dlp(server: LoopbackServer) -> None:
