@@ -55,7 +55,7 @@ class FollowOptions(Section):
     normalize: Annotated[str | None, one_of(NORMALIZE)] = key(
         None,
         "Its tracks' loudness handling (speech often wants off, with format: original). "
-        "format, bitrate and normalize may also go in a mapping: audio: {normalize: \"off\"}.",
+        'format, bitrate and normalize may also go in a mapping: audio: {normalize: "off"}.',
         default_text="audio.normalize",
     )
     keep_last: Annotated[int | None, whole(1, 100_000)] = key(

@@ -160,6 +160,7 @@ class Processed:
     true_peak_db: float | None = None
     trimmed_s: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds: probe, analysis, encode
+    lead_trimmed_s: float = 0.0  # of ``trimmed_s``, what came off the start (chapters move)
 
 
 @dataclass(frozen=True)

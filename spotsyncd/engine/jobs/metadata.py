@@ -48,3 +48,12 @@ def merged_meta(
     if not meta.source_url:
         meta = replace(meta, source_url=track.url)
     return meta
+
+
+def chapters_after_trim(meta: TrackMeta, lead_s: float) -> TrackMeta:
+    """Chapter times are the source's: silence cut from the start moves them earlier (a chapter
+    that started inside the cut starts at 0)."""
+    if not meta.chapters or lead_s <= 0:
+        return meta
+    moved = {max(0.0, round(start - lead_s, 3)): title for start, title in meta.chapters}
+    return replace(meta, chapters=tuple(sorted(moved.items())))

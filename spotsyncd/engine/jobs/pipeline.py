@@ -52,7 +52,7 @@ from spotsyncd.engine.jobs.filing import (
     staging_dir_for,
 )
 from spotsyncd.engine.jobs.job_ledger import PipelineLedger
-from spotsyncd.engine.jobs.metadata import merged_meta, typed_meta
+from spotsyncd.engine.jobs.metadata import chapters_after_trim, merged_meta, typed_meta
 from spotsyncd.engine.jobs.stages import Stages, cpu_step, io_step, timed
 from spotsyncd.engine.resilience.circuits import Circuits
 from spotsyncd.ledger import ClaimedJob, TrackRow
@@ -283,22 +283,23 @@ class Pipeline:
         timings.update(processed.timings)
         _check_cancel(cancel)
         replaygain = processed if settings.normalize == "off" else None
+        meta = chapters_after_trim(fetched.meta, processed.lead_trimmed_s)
         with timed(timings, "tag"):
             self.adapters.tagger.write(
                 processed.path,
-                fetched.meta,
+                meta,
                 key=track.key,
                 cover=fetched.cover,
                 replaygain=replaygain,
                 id3_version=settings.id3_version,
             )
         with timed(timings, "lyrics"):
-            lyrics = self._lyrics(processed, fetched.meta)
+            lyrics = self._lyrics(processed, meta)
         _check_cancel(cancel)
         with timed(timings, "file"):
             tagger = self.adapters.tagger
             final = file_track(self.config, self.ledger, tagger, track, processed.path,
-                               fetched.meta)  # fmt: skip
+                               meta)  # fmt: skip
             if lyrics is not None and self.adapters.lyrics is not None:
                 self.adapters.lyrics.place_beside(final, lyrics)
             if remove_replaced(self.config, tagger, track, final):
@@ -309,7 +310,7 @@ class Pipeline:
             kind="file",
             path=final,
             size_bytes=final.stat().st_size,
-            meta=fetched.meta,
+            meta=meta,
             processed=processed,
             info=fetched.downloaded.info,
             download_s=fetched.download_s,

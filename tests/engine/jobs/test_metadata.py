@@ -5,7 +5,7 @@ gaps are filled from the others."""
 from __future__ import annotations
 
 from spotsyncd.core.models import JobState, LinkKind, Source, TrackMeta
-from spotsyncd.engine.jobs.metadata import merged_meta
+from spotsyncd.engine.jobs.metadata import chapters_after_trim, merged_meta
 from spotsyncd.ledger import TrackRow
 
 VIDEO = TrackMeta(title="Song (Official Video)", artists=("Uploader",), date="2020",
@@ -70,3 +70,10 @@ def test_only_an_episode_keeps_a_comment_and_chapters_from_its_file() -> None:
     episode = TrackRow(**{**track.__dict__, "key": "podcast:0123456789ab:0123456789abcdef0123"})
     meta = merged_meta(episode, TrackMeta(title="Ep", comment="Show notes"), embedded, VIDEO)
     assert meta.comment == "Show notes" and meta.chapters == ((0.0, "Intro"),)
+
+
+def test_chapters_move_with_the_silence_cut_from_the_start() -> None:
+    meta = TrackMeta(chapters=((0.0, "Silence"), (1.0, "Intro"), (5.0, "Story")))
+    moved = chapters_after_trim(meta, 1.5)
+    assert moved.chapters == ((0.0, "Intro"), (3.5, "Story"))  # Intro played at the cut
+    assert chapters_after_trim(meta, 0.0) is meta
