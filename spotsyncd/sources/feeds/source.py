@@ -119,10 +119,11 @@ class FeedSource:
                 raise TransientError(f"{where(url)} answered with a broken feed: {exc}") from None
             self._remember_not_feed(url)
             return None
-        with self._lock:
-            self._read[url] = _Read(
-                feed, _header(answer.headers, "ETag"), _header(answer.headers, "Last-Modified")
-            )
+        if conditional:  # a follow's: kept for its next poll (a dropped link is read once)
+            with self._lock:
+                self._read[url] = _Read(
+                    feed, _header(answer.headers, "ETag"), _header(answer.headers, "Last-Modified")
+                )
         return feed
 
     def chapters(self, url: str) -> tuple[tuple[float, str], ...]:
