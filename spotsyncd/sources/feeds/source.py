@@ -98,7 +98,9 @@ class FeedSource:
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
         try:
-            answer = self.http.get(url, headers=headers, max_bytes=MAX_FEED_BYTES)
+            answer = self.http.get(
+                url, headers=headers, max_bytes=MAX_FEED_BYTES, skip_body_types=_NOT_FEED_TYPES
+            )
         except HttpError as exc:
             if known is None:  # never read as a feed: perhaps yt-dlp knows the address
                 log.debug("%s not read as a feed: %s", where(url), exc)
