@@ -34,10 +34,12 @@ def keep_last_why(count: int) -> str:
     return f"older than the newest {count} episodes the follow keeps (keep_last)"
 
 
+def is_episode_key(key: str) -> bool:
+    return key.startswith(EPISODE_KEY_PREFIX)
+
+
 def is_episode_listing(listing: Listing) -> bool:
-    return bool(listing.items) and all(
-        i.link.key.startswith(EPISODE_KEY_PREFIX) for i in listing.items
-    )
+    return bool(listing.items) and all(is_episode_key(i.link.key) for i in listing.items)
 
 
 def held_back(
@@ -88,3 +90,13 @@ def beyond_keep_last(keys_newest_first: Sequence[str], options: dict[str, Any]) 
         return []
     episodes = [k for k in keys_newest_first if k.startswith(EPISODE_KEY_PREFIX)]
     return episodes[keep_last:]
+
+
+def rule_names(held: dict[str, tuple[str, ...]]) -> str:
+    """Which rule held episodes back, in a word each, for the log line."""
+    words = {
+        BEFORE_SINCE_WHY: "since",
+        BACK_CATALOGUE_WHY: "a new follow fetches the newest 10",
+        FETCHED_BEFORE_WHY: "fetched before under their audio URLs",
+    }
+    return ", ".join(words.get(why, "keep_last") for why in held)

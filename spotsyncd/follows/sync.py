@@ -21,17 +21,16 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from urllib.parse import urlsplit
 
 from spotsyncd.core.errors import PermanentError, RateLimitedError, SpotsyncError, log_problem
-from spotsyncd.core.models import EPISODE_KEY_PREFIX, Listing
+from spotsyncd.core.models import Listing
 from spotsyncd.core.protocols import FeedReader
 from spotsyncd.core.wording import counted
 from spotsyncd.follows.episodes import (
-    BACK_CATALOGUE_WHY,
-    BEFORE_SINCE_WHY,
-    FETCHED_BEFORE_WHY,
     beyond_keep_last,
     held_back,
+    is_episode_key,
     is_episode_listing,
     keep_last_why,
+    rule_names,
 )
 from spotsyncd.ledger.follow_rows import DiffResult, FollowRow, FollowTrack
 
@@ -117,10 +116,6 @@ def content_fingerprint(listing: Listing) -> str:
         parts = urlsplit(listing.image_url)
         text += f"\nartwork {parts.netloc}{parts.path}"
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def is_episode_key(key: str) -> bool:
-    return key.startswith(EPISODE_KEY_PREFIX)
 
 
 def backoff_delay(failures: int, interval_s: float, retry_after: float | None = None) -> float:
@@ -270,7 +265,7 @@ class FollowPoller:
         left_out = {k for keys in held.values() for k in keys}
         if left_out:
             log.info("%s: %s recorded, not fetched (%s)", follow.title or follow.name,
-                     counted(len(left_out), "older episode"), _option_names(held))  # fmt: skip
+                     counted(len(left_out), "older episode"), rule_names(held))  # fmt: skip
         return replace(diff, new=tuple(k for k in diff.new if k not in left_out))
 
     def _keep_last(self, follow: FollowRow) -> tuple[str, ...]:
@@ -382,16 +377,6 @@ class FollowPoller:
             log_problem(log, f"{follow.name}: could not record the failed poll", exc)
         error = f"{error_class}: {message}"
         return PollOutcome(follow.name, "error", error=error, retry_at=retry_at)
-
-
-def _option_names(held: dict[str, tuple[str, ...]]) -> str:
-    """Which rule held episodes back, in a word each, for the log line."""
-    words = {
-        BEFORE_SINCE_WHY: "since",
-        BACK_CATALOGUE_WHY: "a new follow fetches the newest 10",
-        FETCHED_BEFORE_WHY: "fetched before under their audio URLs",
-    }
-    return ", ".join(words.get(why, "keep_last") for why in held)
 
 
 def _remove_empty_parents(folder: Path, library: Path) -> None:
