@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import and_, case, exists, func, insert, or_, select, update
 
 from spotsyncd.core.errors import UserError
-from spotsyncd.core.models import JobState, Link, Listing
+from spotsyncd.core.models import EPISODE_KEY_PREFIX, JobState, Link, Listing
 from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.dialects import json_text
 from spotsyncd.ledger.event_log import EventLog
@@ -68,8 +68,10 @@ def _counts_subquery() -> Any:
             count_where(and_(present, jobs.c.state == JobState.DONE)).label("done"),
             count_where(and_(present, jobs.c.state == JobState.FAILED)).label("failed"),
             count_where(~present).label("absent"),
+            count_where(tracks.c.key.startswith(EPISODE_KEY_PREFIX)).label("episodes"),
         )
         .join(jobs, jobs.c.track_id == follow_items.c.track_id)
+        .join(tracks, tracks.c.id == follow_items.c.track_id)
         .group_by(follow_items.c.follow_id)
         .subquery()
     )
@@ -175,7 +177,14 @@ class Follows:
     def _follow_where(conn: Connection, condition: Any) -> list[FollowRow]:
         counts = _counts_subquery()
         query = (
-            select(follows, counts.c.known, counts.c.done, counts.c.failed, counts.c.absent)
+            select(
+                follows,
+                counts.c.known,
+                counts.c.done,
+                counts.c.failed,
+                counts.c.absent,
+                counts.c.episodes,
+            )
             .select_from(follows.outerjoin(counts, counts.c.follow_id == follows.c.id))
             .order_by(follows.c.name)
         )
