@@ -107,15 +107,21 @@ class PollOutcome:
 def content_fingerprint(listing: Listing) -> str:
     """Changes exactly when the ordered keys or the artwork change (titles and view counts do
     not count; nor does an artwork URL's query string, which may carry a changing signature).
-    A feed's episodes count with their addresses: a moved file is fetched from where it is."""
+    A feed's episodes count with their addresses (host and path: a query string may change at
+    every request), so a moved file is fetched from where it is."""
     text = "\n".join(
-        f"{i.link.key} {i.link.url}" if is_episode_key(i.link.key) else i.link.key
+        f"{i.link.key} {_host_and_path(i.link.url)}" if is_episode_key(i.link.key) else i.link.key
         for i in listing.items
     )
     if listing.image_url:
         parts = urlsplit(listing.image_url)
         text += f"\nartwork {parts.netloc}{parts.path}"
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _host_and_path(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.netloc}{parts.path}"
 
 
 def backoff_delay(failures: int, interval_s: float, retry_after: float | None = None) -> float:
