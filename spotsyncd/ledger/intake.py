@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -237,13 +237,19 @@ class Intake:
             return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def add_inbox_lines(
-        self, file_id: int, lines: Sequence[tuple[int, str, Link | None, str | None]]
+        self,
+        file_id: int,
+        lines: Sequence[tuple[int, str, Link | None, str | None]],
+        *,
+        metas: Mapping[str, TrackMeta] | None = None,
     ) -> list[Added]:
         """Durably accept a batch of an inbox file's lines in one transaction. ``lines`` holds
-        (line_no, text, link or None, refusal reason or None)."""
+        (line_no, text, link or None, refusal reason or None); ``metas`` what a playlist file
+        says of some of the links, by key."""
         with self._store.write() as conn:
             links = [ln[2] for ln in lines if ln[2] is not None]
-            added = self.add_links(links, conn=conn) if links else []
+            given = [metas.get(link.key) for link in links] if metas else None
+            added = self.add_links(links, metas=given, conn=conn) if links else []
             by_key = {a.key: a.track_id for a in added}
             rows = [
                 {
