@@ -1,0 +1,45 @@
+"""Collections in the ledger (real SQLite and PostgreSQL): an imported file's playlists keep their
+order, a track in several is one track, importing a list again replaces its items."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from spotsyncd.core.models import JobState, Link, LinkKind, Source, TrackMeta
+from spotsyncd.ledger import Ledger
+from spotsyncd.ledger.schema import tracks
+from tests.ledger.test_follows import finish
+
+
+def song(n: int) -> Link:
+    return Link(f"spotify:track:{n:022d}", f"https://open.spotify.com/track/{n:022d}",
+                Source.SPOTIFY, LinkKind.TRACK)  # fmt: skip
+
+
+def test_collections_keep_their_order_and_share_tracks(ledger: Ledger) -> None:
+    links = [song(n) for n in (3, 1, 2, 4)]
+    ledger.add_links(links, metas=[TrackMeta(title=f"Song {n}") for n in (3, 1, 2, 4)])
+    road = ledger.save_collection("Road trip", [song(3).key, song(1).key, song(3).key],
+                                  origin="Playlist1.json")  # fmt: skip
+    liked = ledger.save_collection("Liked Songs", [song(n).key for n in (1, 2, 4)])
+    assert road.size == 2 and liked.size == 3  # a repeat is listed once
+    with ledger.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(tracks)).scalar() == 4
+    assert [t.key for t in ledger.collection_tracks(road.id)] == [song(3).key, song(1).key]
+    assert [(c.name, c.size, c.origin) for c in ledger.collections()] == [
+        ("Liked Songs", 3, None),
+        ("Road trip", 2, "Playlist1.json"),
+    ]
+    finish(ledger, song(1).key, "A/B/one.mp3")
+    states = {t.key: (t.state, t.path) for t in ledger.collection_tracks(liked.id)}
+    assert states[song(1).key] == (JobState.DONE, "A/B/one.mp3")
+    assert states[song(2).key] == (JobState.PENDING, None)
+
+
+def test_importing_a_list_again_replaces_its_items(ledger: Ledger) -> None:
+    ledger.add_links([song(n) for n in range(1, 5)])
+    first = ledger.save_collection("Mix", [song(1).key, song(2).key])
+    again = ledger.save_collection("Mix", [song(4).key, song(2).key, song(9).key])
+    assert again.id == first.id and again.size == 2  # song 9 is not in the ledger
+    assert [t.key for t in ledger.collection_tracks(again.id)] == [song(4).key, song(2).key]
+    assert len(ledger.collections()) == 1
