@@ -78,6 +78,20 @@ def _holds_a_playlist(path: Path) -> bool:
     return head.startswith(("#EXTM3U", "<", "{")) or looks_like_csv_export(head)
 
 
+def free_path(folder: Path, name: str) -> Path:
+    """``folder/name``, or with the time (and a number) before its suffix when that is taken."""
+    target = folder / name
+    if target.exists() or target.is_symlink():
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        stem, dot, suffix = name.rpartition(".")
+        for n in range(1, 1000):
+            extra = f"-{stamp}" + (f"-{n}" if n > 1 else "")
+            target = folder / (f"{stem}{extra}.{suffix}" if dot else f"{name}{extra}")
+            if not (target.exists() or target.is_symlink()):
+                break
+    return target
+
+
 def save_lists(ledger: InboxLedger, lists: Sequence[NamedList], *, origin: str) -> None:
     """Keep each playlist of an imported file as a collection (its tracks are in the ledger)."""
     for listed in lists:
@@ -331,16 +345,7 @@ class InboxWatcher:
     def _move(self, source: Path, folder: Path) -> Path | None:
         """Rename ``source`` (never following a symlink) into ``folder`` under a free name."""
         folder.mkdir(exist_ok=True)
-        target = folder / source.name
-        if target.exists() or target.is_symlink():
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            stem, dot, suffix = source.name.rpartition(".")
-            for n in range(1, 1000):
-                extra = f"-{stamp}" + (f"-{n}" if n > 1 else "")
-                name = f"{stem}{extra}.{suffix}" if dot else f"{source.name}{extra}"
-                target = folder / name
-                if not (target.exists() or target.is_symlink()):
-                    break
+        target = free_path(folder, source.name)
         try:
             os.rename(source, target)
         except FileNotFoundError:

@@ -1,6 +1,7 @@
 """The ledger: spotsyncd's single source of truth (SQLAlchemy 2.x). ``Ledger`` is the object the
 daemon opens and passes down; it composes one repository per role (``JobQueue``, ``Intake``,
-``Follows``, ``Reports``, ``Filed``, ``Browse``, ``EventLog``, ``Workers``, ``Collections``) over one ``Store``.
+``Follows``, ``Reports``, ``Filed``, ``Browse``, ``EventLog``, ``Workers``, ``Collections``)
+over one ``Store``.
 
 May import core only; the only home of sqlalchemy, alembic and psycopg.
 """

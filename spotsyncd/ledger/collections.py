@@ -110,8 +110,9 @@ class Collections:
         )
         with self._store.read() as conn:
             return [
-                FollowTrack(r.id, r.key, r.path, r.duration_s, r.artist, r.title,
-                            JobState(r.state), None)  # fmt: skip
+                FollowTrack(
+                    r.id, r.key, r.path, r.duration_s, r.artist, r.title, JobState(r.state), None
+                )  # fmt: skip
                 for r in conn.execute(query)
             ]
 

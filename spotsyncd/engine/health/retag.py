@@ -205,7 +205,8 @@ class Retagger:
         return RetagOutcome(track.key, old, "moved", "", new)
 
     def write_playlists(self) -> int:
-        """Rewrite every follow's and collection's m3u8 so it points at the files where they are now."""
+        """Rewrite every follow's and collection's m3u8 so it points at the files where they
+        are now."""
         writer = PlaylistWriter(self.config.library_dir)
         written = 0
         for follow in self.ledger.follows():
