@@ -30,6 +30,7 @@ class NamedList:
 
     name: str
     keys: list[str] = field(default_factory=list)
+    origin: str | None = None  # the file it came from, once its reader knows
 
 
 def read_playlist(path: Path) -> PlaylistFile:
