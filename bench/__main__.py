@@ -225,6 +225,17 @@ def _web(r: dict[str, Any]) -> list[Figure]:
     ]  # fmt: skip
 
 
+def _imports(r: dict[str, Any]) -> list[Figure]:
+    size = f"{r['entries']:,}-song account export"
+    return [
+        Figure("imports", f"{size} → all in the ledger", r["in_ledger_s"], "s",
+               r["ledger_target_s"]),
+        Figure("imports", f"{size} → report file", r["report_s"], "s"),
+        Figure("imports", "daemon peak RSS while reading it", r["peak_rss_mb"], "MB",
+               r["rss_target_mb"]),
+    ]  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Bench:
     name: str
@@ -243,6 +254,7 @@ BENCHES = (
     Bench("matching", "bench.matching", (), _matching),  # 80 cases: already quick
     Bench("links", "bench.links", ("--quick",), _links),
     Bench("web", "bench.web", ("--quick",), _web),
+    Bench("imports", "bench.imports", ("--quick",), _imports),
 )
 
 
