@@ -43,7 +43,9 @@ async function api(method, path, body) {
   const options = { method, headers: {}, credentials: "omit", cache: "no-store" };
   const current = session();
   if (current) options.headers.Authorization = `Session ${current}`;
-  if (body !== undefined) {
+  if (body instanceof Blob) {
+    options.body = body;  // a file, sent as it is (POST /imports)
+  } else if (body !== undefined) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
   }
@@ -225,6 +227,32 @@ async function addLinks(e) {
   } finally { button.disabled = false; }
 }
 
+// ---------------------------------------------------------------- importing a playlist file
+
+async function importFile(e) {
+  e.preventDefault();
+  const file = $("import-file").files[0];
+  if (!file) return;
+  const button = $("import-button");
+  button.disabled = true;
+  $("import-results").replaceChildren(h("li", {}, `Reading ${file.name}…`));
+  try {
+    const data = await api("POST", `/imports?name=${enc(file.name)}`, file);
+    $("import-results").replaceChildren(
+      h("li", { class: "queued" }, `${file.name} (${data.format}): ${data.queued} queued, ` +
+        `${data.known} already known, ${data.refused} refused`),
+      ...data.collections.map((c) =>
+        h("li", {}, `${c.name}: ${c.tracks} tracks, ${c.queued} new → Playlists/${c.name}.m3u8`)),
+      ...data.refusals.slice(0, 10).map((r) =>
+        h("li", { class: "refused" }, `${r.position}: ${r.text}: ${r.reason}`)));
+    $("import-file").value = "";
+    searchSoon();
+    refreshStatusSoon();
+  } catch (err) {
+    $("import-results").replaceChildren(h("li", { class: "refused" }, err.message));
+  } finally { button.disabled = false; }
+}
+
 // ---------------------------------------------------------------- tracks
 
 let cursor = null;
@@ -358,6 +386,7 @@ function addFollow(e) {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("add-form").addEventListener("submit", addLinks);
+  $("import-form").addEventListener("submit", importFile);
   $("track-filter").addEventListener("submit", (e) => { e.preventDefault(); loadTracks(false); });
   $("q").addEventListener("input", searchSoon);
   $("state").addEventListener("change", () => loadTracks(false));
