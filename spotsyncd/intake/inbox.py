@@ -75,7 +75,14 @@ def _holds_a_playlist(path: Path) -> bool:
             head = decode(stream.read(4096)).lstrip("\ufeff \t\r\n")
     except (OSError, LinkFileError):
         return False  # read_link_file says why
-    return head.startswith(("#EXTM3U", "<", "{")) or looks_like_csv_export(head)
+    first = head.split("\n", 1)[0]
+    # Narrow on purpose: a link file may well start with "<https://…>" or a "# comment".
+    return (
+        first.upper().startswith("#EXTM3U")
+        or first.lower().startswith(("<?xml", "<playlist"))
+        or first.startswith("{")
+        or ("," in first and looks_like_csv_export(head))
+    )
 
 
 def free_path(folder: Path, name: str) -> Path:

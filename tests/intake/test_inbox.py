@@ -4,6 +4,7 @@ with what the file says of it) and one collection per playlist; content decides 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,9 @@ def config(tmp_path: Path) -> Config:
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Ledger:
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
     led = Ledger(tmp_path / "ledger.sqlite3")
-    yield led  # type: ignore[misc]
+    yield led
     led.close()
 
 
@@ -76,8 +77,7 @@ def test_a_track_in_two_playlists_is_one_track_listed_by_both(
     assert ledger.counts().get("pending") == 2
     sizes = {c.name: c.size for c in ledger.collections()}
     assert sizes == {"A": 2, "B": 1}
-    report = (config.inbox_dir / "processed" / "Playlist1.json").exists()
-    assert report
+    assert (config.inbox_dir / "processed" / "Playlist1.json").exists()
 
 
 def test_an_m3u_saved_as_txt_is_read_as_a_playlist_with_its_hints(
@@ -103,4 +103,19 @@ def test_a_csv_export_keeps_album_and_duration_for_the_matcher(
 def test_a_link_file_stays_a_link_file(config: Config, ledger: Ledger) -> None:
     accept(config, ledger, "links.txt", b"https://www.youtube.com/watch?v=dQw4w9WgXcQ\n")
     assert ledger.track("youtube:dQw4w9WgXcQ") is not None
+    assert ledger.collections() == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# my track uri list\nhttps://www.youtube.com/watch?v=dQw4w9WgXcQ\n",
+        "<https://www.youtube.com/watch?v=dQw4w9WgXcQ>\n",
+    ],
+)
+def test_a_link_file_that_merely_looks_odd_stays_a_link_file(
+    config: Config, ledger: Ledger, text: str
+) -> None:
+    accept(config, ledger, "links.txt", text.encode())
+    assert (config.inbox_dir / "processed" / "links.txt").exists()
     assert ledger.collections() == []
