@@ -12,6 +12,7 @@ from spotsyncd.api import errors
 from spotsyncd.api.context import WebContext, identify, require_auth
 from spotsyncd.api.guard import Guard, HostPolicy, Scope
 from spotsyncd.api.routes import (
+    collections,
     events,
     follows,
     health,
@@ -39,7 +40,8 @@ def create_app(ctx: WebContext) -> FastAPI:
     )
     app.state.ctx = ctx
     errors.install(app)
-    for module in (status, links, imports, tracks, follows, events, health, session):
+    for module in (status, links, imports, collections, tracks, follows, events, health,
+                   session):  # fmt: skip
         app.include_router(module.router, prefix=API)
     app.include_router(pages.router)
     app.add_api_route("/healthz", health.healthz, include_in_schema=False)  # probes at the root

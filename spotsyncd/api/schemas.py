@@ -78,6 +78,15 @@ class ImportOut(BaseModel):
     refusals: list[ImportRefusal] = Field(description="the first refused entries, with why")
 
 
+class CollectionOut(BaseModel):
+    name: str
+    origin: str | None = Field(None, description="the file it was last imported from")
+    tracks: int
+    states: dict[str, int] = Field(description="its tracks by state: done, failed, pending …")
+    playlist: str = Field(description="its .m3u8, relative to the library")
+    updated_at: float
+
+
 # ---------------------------------------------------------------- tracks
 
 

@@ -88,6 +88,21 @@ class Collections:
                 for r in conn.execute(query)
             ]
 
+    def collection_states(self) -> dict[int, dict[str, int]]:
+        """Each collection's tracks counted by state (``done``, ``failed``, ``pending`` …)."""
+        query = (
+            select(collection_tracks.c.collection_id, jobs.c.state, func.count())
+            .select_from(
+                collection_tracks.join(jobs, jobs.c.track_id == collection_tracks.c.track_id)
+            )
+            .group_by(collection_tracks.c.collection_id, jobs.c.state)
+        )
+        states: dict[int, dict[str, int]] = {}
+        with self._store.read() as conn:
+            for collection_id, state, count in conn.execute(query):
+                states.setdefault(int(collection_id), {})[str(state)] = int(count)
+        return states
+
     def collection_tracks(self, collection_id: int) -> list[FollowTrack]:
         """The collection's tracks in its order, as a playlist entry needs them."""
         query = (

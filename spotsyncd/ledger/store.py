@@ -205,3 +205,4 @@ class Ledger:
     save_collection = _Via(Collections, Collections.save_collection)
     collections = _Via(Collections, Collections.collections)
     collection_tracks = _Via(Collections, Collections.collection_tracks)
+    collection_states = _Via(Collections, Collections.collection_states)

@@ -52,6 +52,12 @@ def test_an_export_is_queued_per_playlist(web: Web) -> None:
     ).json()
     assert (again["queued"], again["known"]) == (0, 2) and Path(again["file"]).name == "P.json"
     assert _count(web, tracks) == 2 and len(web.ledger.collections()) == 2
+    listed = web.client.get("/api/v1/collections").json()
+    assert [(c["name"], c["tracks"], c["states"], c["playlist"]) for c in listed] == [
+        ("Evening", 1, {"pending": 1}, "Playlists/Evening.m3u8"),
+        ("Morning", 2, {"pending": 2}, "Playlists/Morning.m3u8"),
+    ]
+    assert listed[0]["origin"] == "P.json"
 
 
 def test_real_exports_upload(web: Web) -> None:

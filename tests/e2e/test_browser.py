@@ -207,6 +207,9 @@ def test_a_playlist_file_is_imported_from_the_dashboard(
             daemon,
             what="both tracks filed and the playlist written",
         )
+        page.wait_for_selector("#collections li[data-name='Kitchen radio'] progress[value='2']",
+                               timeout=30_000)  # fmt: skip
+        assert "2 of 2 filed" in page.locator("#collections").inner_text()
         context.close()
         daemon.stop()
     assert not errors, errors

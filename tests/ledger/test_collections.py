@@ -34,6 +34,10 @@ def test_collections_keep_their_order_and_share_tracks(ledger: Ledger) -> None:
     states = {t.key: (t.state, t.path) for t in ledger.collection_tracks(liked.id)}
     assert states[song(1).key] == (JobState.DONE, "A/B/one.mp3")
     assert states[song(2).key] == (JobState.PENDING, None)
+    assert ledger.collection_states() == {
+        liked.id: {"done": 1, "pending": 2},
+        road.id: {"done": 1, "pending": 1},
+    }
 
 
 def test_importing_a_list_again_replaces_its_items(ledger: Ledger) -> None:

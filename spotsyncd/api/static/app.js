@@ -201,6 +201,7 @@ function onEvent(event) {
   }
   if (event.follow) loadFollowsSoon();
   if (["queued", "done", "failed", "expanded"].includes(event.kind)) searchSoon();
+  if (["done", "failed"].includes(event.kind)) loadCollectionsSoon();
   refreshStatusSoon();
 }
 
@@ -246,11 +247,32 @@ async function importFile(e) {
       ...data.refusals.slice(0, 10).map((r) =>
         h("li", { class: "refused" }, `${r.position}: ${r.text}: ${r.reason}`)));
     $("import-file").value = "";
+    loadCollections();
     searchSoon();
     refreshStatusSoon();
   } catch (err) {
     $("import-results").replaceChildren(h("li", { class: "refused" }, err.message));
   } finally { button.disabled = false; }
+}
+
+// Each imported playlist's progress: "Morning: 12 of 40 filed, 1 failed".
+let collectionsTimer = null;
+function loadCollectionsSoon() {
+  if (collectionsTimer) return;
+  collectionsTimer = setTimeout(() => { collectionsTimer = null; loadCollections(); }, 1000);
+}
+
+async function loadCollections() {
+  let rows;
+  try { rows = await api("GET", "/collections"); } catch (e) { return; }
+  $("collections").replaceChildren(...rows.map((c) => {
+    const done = c.states.done || 0;
+    const failed = c.states.failed || 0;
+    return h("li", { dataset: { name: c.name } },
+      h("progress", { max: c.tracks || 1, value: done }),
+      ` ${c.name}: ${done} of ${c.tracks} filed`, failed ? `, ${failed} failed` : "",
+      h("span", { class: "muted" }, ` → ${c.playlist}`));
+  }));
 }
 
 // ---------------------------------------------------------------- tracks
@@ -372,6 +394,7 @@ async function followAction(method, path, body) {
     $("follow-result").textContent = data.message || `following ${data.name}`;
   } catch (err) { $("follow-result").textContent = err.message; }
   loadFollows();
+  loadCollections();
 }
 
 function addFollow(e) {
