@@ -58,6 +58,7 @@ def import_playlist(ledger: InboxLedger, inbox_dir: Path, data: bytes, name: str
     if not data.strip():
         raise PlaylistFileError("the file is empty")
     parsed = read_playlist_file(data, name)
+    stored = _keep(inbox_dir / "processed", name, data)  # before the ledger hears of it
     lists: list[NamedList] = []
     file_id = ledger.start_inbox_file(name)
     fresh: dict[str, bool] = {}
@@ -86,7 +87,6 @@ def import_playlist(ledger: InboxLedger, inbox_dir: Path, data: bytes, name: str
             flush()
     flush()
     save_lists(ledger, lists, origin=name)
-    stored = _keep(inbox_dir / "processed", name, data)
     ledger.set_inbox_file_path(file_id, str(stored), str(stored) + ".report.txt")
     collections = tuple(
         ImportedList(

@@ -105,3 +105,13 @@ def test_the_body_cap_is_the_route_s_own(web: Web) -> None:
 def test_an_upload_needs_the_token(web: Web) -> None:
     response = web.anonymous.post(URL, params={"name": "a.m3u"}, content=b"#EXTM3U\n")
     assert response.status_code == 401
+
+
+def test_an_inbox_that_cannot_keep_the_file_is_a_503_and_changes_nothing(web: Web) -> None:
+    processed = web.config.inbox_dir / "processed"
+    if processed.is_dir():
+        processed.rmdir()
+    processed.write_text("not a folder", encoding="utf-8")
+    response = web.client.post(URL, params={"name": "Playlist1.json"}, content=_export())
+    assert response.status_code == 503 and "cannot keep the file" in response.text
+    assert _count(web, inbox_files) == 0 and _count(web, tracks) == 0

@@ -64,8 +64,11 @@ async def post_import(
         raise HTTPException(415, f"{filename}: {exc}") from None
     except PlaylistFileError as exc:
         raise HTTPException(400, f"{filename or 'the upload'}: {exc}") from None
-    if outcome.queued:
-        ctx.nudge()
+    except OSError as exc:  # the inbox's processed/ folder: full, read-only, gone
+        raise HTTPException(
+            503, f"{filename}: cannot keep the file in {ctx.config.inbox_dir}: {exc.strerror}"
+        ) from None
+    ctx.nudge()  # the workers, and the reporter that writes the file's report
     return ImportOut(
         file=str(outcome.stored),
         format=outcome.format,
