@@ -226,12 +226,14 @@ def _web(r: dict[str, Any]) -> list[Figure]:
 
 
 def _imports(r: dict[str, Any]) -> list[Figure]:
-    size = f"{r['entries']:,}-song account export"
+    size = f"{r['entries']:,} entries"
     return [
-        Figure("imports", f"{size} → all in the ledger", r["in_ledger_s"], "s",
-               r["ledger_target_s"]),
-        Figure("imports", f"{size} → report file", r["report_s"], "s"),
-        Figure("imports", "daemon peak RSS while reading it", r["peak_rss_mb"], "MB",
+        Figure("imports", f"YourLibrary.json, {size} → in the ledger", r["library_in_ledger_s"],
+               "s", r["ledger_target_s"]),
+        Figure("imports", f"Playlist1.json, {size} → in the ledger", r["playlists_in_ledger_s"],
+               "s", r["ledger_target_s"]),
+        Figure("imports", "YourLibrary.json → report file", r["library_report_s"], "s"),
+        Figure("imports", "daemon peak RSS while reading them", r["peak_rss_mb"], "MB",
                r["rss_target_mb"]),
     ]  # fmt: skip
 

@@ -47,3 +47,18 @@ def test_importing_a_list_again_replaces_its_items(ledger: Ledger) -> None:
     assert again.id == first.id and again.size == 2  # song 9 is not in the ledger
     assert [t.key for t in ledger.collection_tracks(again.id)] == [song(4).key, song(2).key]
     assert len(ledger.collections()) == 1
+
+
+def test_a_file_s_hints_join_a_known_track_but_never_a_done_one(ledger: Ledger) -> None:
+    """Metadata for tracks the ledger knows is merged in one statement: a pending track gains
+    the file's title, album and length (as before: what is said last wins, gaps are kept), a
+    done one is left as it was filed."""
+    ledger.add_links([song(1), song(2)], metas=[TrackMeta(title="Own title"), None])
+    finish(ledger, song(2).key, "A/two.mp3")
+    hints = TrackMeta(title="File title", album="LP", duration_s=201.0)
+    added = ledger.add_links([song(1), song(2), song(1)], metas=[hints, hints, hints])
+    assert [a.created for a in added] == [False, False, False]
+    one, two = ledger.track(song(1).key), ledger.track(song(2).key)
+    assert one is not None and two is not None
+    assert (one.meta.title, one.meta.album, one.meta.duration_s) == ("File title", "LP", 201.0)
+    assert one.album == "LP" and two.meta.album is None
