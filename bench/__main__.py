@@ -232,6 +232,8 @@ def _imports(r: dict[str, Any]) -> list[Figure]:
                "s", r["ledger_target_s"]),
         Figure("imports", f"Playlist1.json, {size} → in the ledger", r["playlists_in_ledger_s"],
                "s", r["ledger_target_s"]),
+        Figure("imports", "CPU-s of the daemon until both were in the ledger",
+               r["library_cpu_s"] + r["playlists_cpu_s"], "s"),
         Figure("imports", "YourLibrary.json → report file", r["library_report_s"], "s"),
         Figure("imports", "daemon peak RSS while reading them", r["peak_rss_mb"], "MB",
                r["rss_target_mb"]),
