@@ -5,6 +5,7 @@ finish: only downloaded tracks are listed, in the file's order (see ``playlists.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from spotsyncd.follows.sync import Playlists
@@ -27,10 +28,18 @@ if TYPE_CHECKING:  # mypy proves the ledger's collections repository is a Collec
     _COLLECTIONS: type[CollectionLedger] = Collections
 
 
-def write_collection_playlists(ledger: CollectionLedger, writer: Playlists) -> int:
-    """Rewrite every collection's playlist whose content changed; how many were written."""
+def write_collection_playlists(
+    ledger: CollectionLedger, writer: Playlists, *, follow_names: Iterable[str] = ()
+) -> int:
+    """Rewrite every collection's playlist whose content changed; how many were written.
+
+    A follow of the same name (following Spotify's liked songs is "Liked Songs" too) keeps the
+    file: the two would otherwise overwrite each other's list on every rewrite."""
+    taken = {name.casefold() for name in follow_names}
     written = 0
     for row in ledger.collections():
+        if row.name.casefold() in taken:
+            continue
         try:
             written += writer.write(row.name, ledger.collection_tracks(row.id))
         except OSError as exc:

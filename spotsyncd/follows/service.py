@@ -195,10 +195,12 @@ class FollowService:
         self._playlists_dirty.set()
 
     def write_all_playlists(self) -> None:
-        for row in self.ledger.follows():
+        follows = self.ledger.follows()
+        for row in follows:
             self.poller.write_playlist(row.id, row.name)
         if self.collections is not None:
-            write_collection_playlists(self.collections, self.poller.playlists)
+            names = [row.name for row in follows]
+            write_collection_playlists(self.collections, self.poller.playlists, follow_names=names)
 
     def _playlist_loop(self) -> None:
         while not self._stop.is_set():

@@ -42,3 +42,19 @@ def test_collection_playlists_list_what_is_filed_in_order(tmp_path: Path) -> Non
         assert "../Band/Album/02 - Song 2.mp3" in liked.read_text(encoding="utf-8")
     finally:
         ledger.close()
+
+
+def test_a_follow_of_the_same_name_keeps_its_playlist_file(tmp_path: Path) -> None:
+    """Following Spotify's liked songs and importing the export's liked songs: one file, the
+    follow's, not two lists overwriting each other."""
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    try:
+        ledger.add_links([search(1)], metas=[TrackMeta(title="Song 1", artists=("Band",))])
+        ledger.save_collection("Liked Songs", [search(1).key])
+        finish(ledger, search(1).key, "Band/Album/01 - Song 1.mp3")
+        writer = PlaylistWriter(tmp_path / "library")
+        assert write_collection_playlists(ledger, writer, follow_names=["liked songs"]) == 0
+        assert not (tmp_path / "library" / "Playlists" / "Liked Songs.m3u8").exists()
+        assert write_collection_playlists(ledger, writer, follow_names=["Other"]) == 1
+    finally:
+        ledger.close()

@@ -214,7 +214,8 @@ class Retagger:
                 written += writer.write(follow.name, self.ledger.follow_tracks(follow.id))
             except OSError as exc:
                 log.warning("%s: could not rewrite its playlist: %s", follow.name, exc)
-        return written + write_collection_playlists(self.ledger, writer)
+        names = [follow.name for follow in self.ledger.follows()]
+        return written + write_collection_playlists(self.ledger, writer, follow_names=names)
 
 
 def _move_sidecar(old_audio: Path, new_audio: Path) -> None:

@@ -166,7 +166,9 @@ class ForegroundRun:
         of every unfinished track; the keys of the tracks left unfinished."""
         self.pool.stop(timeout_s=7.0)
         # No daemon keeps the playlists of imported files meanwhile: write what was filed.
-        write_collection_playlists(self.ledger, PlaylistWriter(self.config.library_dir))
+        names = [follow.name for follow in self.ledger.follows()]
+        writer = PlaylistWriter(self.config.library_dir)
+        write_collection_playlists(self.ledger, writer, follow_names=names)
         left: list[str] = []
         for row in self.ledger.tracks_by_ids(sorted(self.pool.scope_ids() or ())):
             if row.state in (JobState.DONE, JobState.FAILED):
