@@ -3,8 +3,10 @@ entries are queued like a link file's lines, and what cannot be fetched is repor
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -127,10 +129,14 @@ def _export_from_real_shape(playlists: dict[str, list[dict[str, str]]],
     )
 
 
-def test_a_spotify_data_export_files_every_track_once_with_its_playlists(tmp_path: Path) -> None:
-    """Two playlists and the liked songs of an account export, dropped into the inbox: Spotify's
-    metadata where the Web API (a loopback fake) knows the track, the file's own otherwise; each
-    track matched, downloaded and filed once; one .m3u8 per playlist and one for Liked Songs."""
+@pytest.mark.parametrize("as_zip", [False, True], ids=["files", "zip"])
+def test_a_spotify_data_export_files_every_track_once_with_its_playlists(
+    tmp_path: Path, as_zip: bool
+) -> None:
+    """Two playlists and the liked songs of an account export, dropped into the inbox as its two
+    files or as the zip it is downloaded in: Spotify's metadata where the Web API (a loopback
+    fake) knows the track, the file's own otherwise; each track matched, downloaded and filed
+    once; one .m3u8 per playlist and one for Liked Songs."""
     if not SHARED.is_dir():
         pytest.skip("../shared/realworld/playlists is not present")
     from tests.e2e.harness import canned_search_daemon, spotify_env
@@ -176,8 +182,16 @@ def test_a_spotify_data_export_files_every_track_once_with_its_playlists(tmp_pat
         playlists = env.library / "Playlists"
         with canned_search_daemon(env, search_file) as daemon:
             daemon.wait_ready()
-            _drop_bytes(env, "Playlist1.json", playlist_file)
-            _drop_bytes(env, "YourLibrary.json", library_file)
+            if as_zip:
+                buffer = io.BytesIO()
+                with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                    archive.writestr("Spotify Account Data/Playlist1.json", playlist_file)
+                    archive.writestr("Spotify Account Data/YourLibrary.json", library_file)
+                    archive.writestr("Spotify Account Data/Userdata.json", b'{"username": "me"}')
+                _drop_bytes(env, "my_spotify_data.zip", buffer.getvalue())
+            else:
+                _drop_bytes(env, "Playlist1.json", playlist_file)
+                _drop_bytes(env, "YourLibrary.json", library_file)
 
             def listed(name: str) -> list[str]:
                 path = playlists / f"{name}.m3u8"
@@ -220,5 +234,8 @@ def test_a_spotify_data_export_files_every_track_once_with_its_playlists(tmp_pat
     assert listed("Morning") == [path_of[t] for t in ("First Light", "Second Wind", "Hidden Gem")]
     assert listed("Evening") == [path_of[t] for t in ("Second Wind", "Third Eye")]
     assert listed("Liked Songs") == [path_of[t] for t in ("Fourth Wall", "First Light")]
-    report = (env.inbox / "processed" / "Playlist1.json.report.txt").read_text("utf-8")
-    assert report.count("done →") == 4 and "complete" in report.splitlines()[0], report
+    name = "my_spotify_data.zip" if as_zip else "Playlist1.json"
+    report = (env.inbox / "processed" / f"{name}.report.txt").read_text("utf-8")
+    # Playlist1.json lists 4 tracks (a repeat once); the zip adds the liked song not in a list.
+    assert report.count("done →") == (5 if as_zip else 4), report
+    assert "complete" in report.splitlines()[0], report

@@ -119,3 +119,20 @@ def test_a_link_file_that_merely_looks_odd_stays_a_link_file(
     accept(config, ledger, "links.txt", text.encode())
     assert (config.inbox_dir / "processed" / "links.txt").exists()
     assert ledger.collections() == []
+
+
+def test_the_account_export_zip_as_downloaded_is_read_whole(config: Config, ledger: Ledger) -> None:
+    if not SHARED.is_dir():
+        pytest.skip("../shared/realworld/playlists is not present")
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in ("YourLibrary.json", "Playlist1.json"):
+            data = (SHARED / f"spotify_account_{name}").read_bytes()
+            archive.writestr(f"Spotify Account Data/{name}", data)
+    accept(config, ledger, "my_spotify_data.zip", buffer.getvalue())
+    names = {c.name for c in ledger.collections()}
+    assert {"Liked Songs", "Road to Pigarelli 2025"} <= names
+    assert (config.inbox_dir / "processed" / "my_spotify_data.zip").exists()

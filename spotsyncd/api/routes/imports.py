@@ -49,9 +49,9 @@ async def post_import(
     ] = None,  # fmt: skip
 ) -> ImportOut:
     """The file's bytes are the body (any content type): M3U/M3U8, PLS, XSPF, JSPF, a CSV export
-    or a file of Spotify's account data export. 202 with what was queued, per playlist; 400
-    (no name, empty, damaged), 413 (over 16 MiB) or 415 (no playlist format) with the reason,
-    and then nothing is written."""
+    or Spotify's account data export (a file of it, or the zip it comes in). 202 with what was
+    queued, per playlist; 400 (no name, empty, damaged), 413 (over 16 MiB) or 415 (no playlist
+    format) with the reason, and then nothing is written."""
     body = await request.body()
     if len(body) > MAX_IMPORT_BYTES:  # the guard stops bigger ones before they are read
         raise HTTPException(413, f"over {MAX_IMPORT_BYTES // (1024 * 1024)} MiB; split the file")

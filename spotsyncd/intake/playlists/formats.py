@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from spotsyncd.intake.playlists import csv_exports, m3u, spotify_export, xspf
+from spotsyncd.intake.playlists import archive, csv_exports, m3u, spotify_export, xspf
 from spotsyncd.intake.playlists.entries import (
     MAX_FILE_BYTES,
     NotAPlaylistError,
@@ -14,10 +14,11 @@ from spotsyncd.intake.playlists.entries import (
 )
 from spotsyncd.intake.playlists.text import decode
 
-SUFFIXES = (".m3u", ".m3u8", ".pls", ".xspf", ".jspf", ".json", ".csv")
+SUFFIXES = (".m3u", ".m3u8", ".pls", ".xspf", ".jspf", ".json", ".csv", ".zip")
 KNOWN = (
     "M3U/M3U8, PLS, XSPF, JSPF, CSV exports (Exportify, TuneMyMusic, Google Takeout, "
-    "artist,title) and Spotify's account data export (YourLibrary.json, Playlist1.json)"
+    "artist,title) and Spotify's account data export (YourLibrary.json, Playlist1.json, or "
+    "the zip they come in)"
 )
 
 
@@ -35,6 +36,8 @@ def read_playlist_file(data: bytes, file_name: str) -> PlaylistFile:
         )
     stem = Path(file_name).stem or None
     suffix = Path(file_name).suffix.lower()
+    if archive.is_zip(data):
+        return archive.read_export_zip(data, _read_json)
     text = decode(data)
     head = text.lstrip("\ufeff \t\r\n")
     if "\x00" in head[:4096]:
