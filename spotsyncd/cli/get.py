@@ -21,8 +21,9 @@ from spotsyncd.cli.common import AUDIO_FORMATS, config_from, nudge_daemon
 
 if TYPE_CHECKING:
     from spotsyncd.core.config import Config
-    from spotsyncd.core.models import Link
+    from spotsyncd.core.models import Link, TrackMeta
     from spotsyncd.core.protocols import Adapters
+    from spotsyncd.intake.playlists.reading import NamedList
 
 POLL_S = 0.25
 HOLDER_CHECK_S = 2.0
@@ -34,7 +35,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         metavar="LINK|SEARCH|FILE",
         help="a link, a search like 'Daft Punk - Veridis Quo', a link file, or a playlist file "
-        "or export (M3U, XSPF, JSPF, CSV, Spotify's Playlist1.json or YourLibrary.json)",
+        "or export (M3U, XSPF, JSPF, CSV, Spotify's Playlist1.json, YourLibrary.json or their zip)",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per finished track")
     parser.add_argument(
@@ -138,8 +139,8 @@ class _Inputs:
     """What files said besides their links: a playlist file's metadata and playlists."""
 
     def __init__(self) -> None:
-        self.metas: dict[str, Any] = {}  # key -> TrackMeta
-        self.lists: list[Any] = []  # NamedList
+        self.metas: dict[str, TrackMeta] = {}
+        self.lists: list[NamedList] = []
 
 
 def _read_inputs(items: list[str]) -> tuple[list[Link], int, _Inputs]:
@@ -155,7 +156,7 @@ def _read_inputs(items: list[str]) -> tuple[list[Link], int, _Inputs]:
     for item in items:
         path = Path(item).expanduser()
         if "://" not in item and path.is_file():
-            lists: list[Any] = []
+            lists: list[NamedList] = []
             try:
                 for line in read_inbox_file(path, lists):
                     if line.link is not None and not line.link.follow:
