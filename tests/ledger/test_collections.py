@@ -62,3 +62,17 @@ def test_a_file_s_hints_join_a_known_track_but_never_a_done_one(ledger: Ledger) 
     assert one is not None and two is not None
     assert (one.meta.title, one.meta.album, one.meta.duration_s) == ("File title", "LP", 201.0)
     assert one.album == "LP" and two.meta.album is None
+
+
+def test_a_follow_never_deletes_a_file_an_imported_playlist_lists(ledger: Ledger) -> None:
+    """A follow with ``on_removed: delete`` drops a track that an imported playlist (here one
+    ``get`` saved, so no inbox line asked for it) still lists: the file stays."""
+    from tests.ledger.test_follows import follow, listing, video
+
+    fid = follow(ledger, "mix", on_removed="delete")
+    ledger.apply_listing(fid, listing([1, 2]), now=1)
+    finish(ledger, video(1).key, "Band/1.mp3")
+    finish(ledger, video(2).key, "Band/2.mp3")
+    ledger.save_collection("Road trip", [video(2).key], origin="road.m3u")
+    ledger.apply_listing(fid, listing([]), now=2)
+    assert [path for _, path in ledger.removable_files(fid)] == ["Band/1.mp3"]
