@@ -40,7 +40,9 @@ NORMALIZE = ("loudness", "peak", "off")
 ON_REMOVED = ("keep", "delete")
 ARTIST_GROUPS = ("album", "single", "compilation", "appears_on")
 QUEUE_BACKENDS = ("local", "celery")
-NOTIFY_EVENTS = ("failed", "new_tracks", "login_expired", "offline", "disk_low", "digest")
+NOTIFY_EVENTS = (
+    "failed", "new_tracks", "login_expired", "offline", "disk_low", "cookies", "digest",
+)  # fmt: skip
 DEFAULT_TEMPLATE = "{artist}/{album}/{track_number:02d} - {title}.{ext}"
 
 BITRATE = Parse(v.bitrate, "128k | 192k | 256k | 320k | v0 (320 and best mean 320k)")
@@ -338,11 +340,12 @@ class NotifyConfig(Section):
         example=["ntfy://my-spotsyncd-topic"],
     )
     on: Annotated[tuple[str, ...], some_of(NOTIFY_EVENTS)] = key(
-        ("failed", "new_tracks", "login_expired", "offline", "disk_low"),
+        ("failed", "new_tracks", "login_expired", "offline", "disk_low", "cookies"),
         "Which events: failed (a track failed for good), new_tracks (one message per poll "
         "that brought new tracks), login_expired (Spotify), offline (offline longer than "
-        "offline_after), disk_low (free space under disk_free_below), digest (a daily summary "
-        "at digest_at).",
+        "offline_after), disk_low (free space under disk_free_below), cookies "
+        "(download.cookies_file's YouTube login expires within 7 days, has expired, or the "
+        "file is unusable), digest (a daily summary at digest_at).",
     )
     offline_after: Annotated[float, SHORT] = key(
         3600.0, "Notify once the machine has been offline this long.", unit="seconds"

@@ -50,11 +50,14 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
     from spotsyncd.sources.spotify.source import SpotifySource
     from spotsyncd.sources.ytdlp.client import YtDlpDownloader, YtDlpSearcher
     from spotsyncd.sources.ytdlp.clients import PlayerClients
+    from spotsyncd.sources.ytdlp.cookies import require_youtube_cookies
     from spotsyncd.sources.ytdlp.youtube_links import warm_up
     from spotsyncd.sources.ytmusic.catalog import YtMusicCatalog
     from spotsyncd.system.http import HttpClient
     from spotsyncd.system.tools import find_ffmpeg, find_js_runtime
 
+    if config.download.cookies_file is not None:
+        require_youtube_cookies(config.download.cookies_file)
     ffmpeg = find_ffmpeg(config.download.ffmpeg)
     js = find_js_runtime()
     tagger = MutagenTagger()
