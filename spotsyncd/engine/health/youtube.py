@@ -69,7 +69,8 @@ def pot_provider_check(
                 "warn",
                 f"youtube.pot_provider_url is set, but the yt-dlp plugin {POT_PLUGIN} is not "
                 "installed: yt-dlp never asks the provider",
-                "pip install 'spotsyncd[pot]' (in spotsyncd's venv), then restart",
+                "install the plugin into spotsyncd's venv (pip install "
+                "bgutil-ytdlp-pot-provider: the extra spotsyncd[pot]), then restart",
             )
         return
     target = url or POT_DEFAULT_URL
