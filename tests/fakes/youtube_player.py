@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from tests.fakes.http_server import LoopbackServer
+
 BOT_CHECK_REASON = "Sign in to confirm you\u2019re not a bot"
 
 
@@ -41,11 +43,13 @@ def make_certificate(folder: Path) -> tuple[Path, Path] | None:
 
 class FakeYouTubePlayer:
     """``blocked``: the InnerTube client names (``VISIONOS``, ``IOS``…) answered with a bot
-    check; every other client gets ``audio_url`` as its one format."""
+    check; every other client gets ``audio`` as its one format, served by ``media`` (a plain
+    loopback server, as googlevideo.com serves the media: its requests show the PO token)."""
 
-    def __init__(self, certificate: tuple[Path, Path], audio_url: str, audio_size: int) -> None:
-        self.audio_url = audio_url
-        self.audio_size = audio_size
+    def __init__(self, certificate: tuple[Path, Path], audio: bytes) -> None:
+        self.media = LoopbackServer()
+        self.audio_url = self.media.add("/videoplayback", audio, "audio/mp4")
+        self.audio_size = len(audio)
         self.blocked: set[str] = set()
         self.asked: Counter[str] = Counter()  # player requests by client name
         self.lock = threading.Lock()
@@ -74,6 +78,7 @@ class FakeYouTubePlayer:
         return f"127.0.0.1:{self.httpd.server_address[1]}"
 
     def __enter__(self) -> FakeYouTubePlayer:
+        self.media.__enter__()
         self.thread.start()
         return self
 
@@ -81,6 +86,7 @@ class FakeYouTubePlayer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
+        self.media.close()
 
     def _player(self, req: BaseHTTPRequestHandler) -> None:
         length = int(req.headers.get("Content-Length") or 0)

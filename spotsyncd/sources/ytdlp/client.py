@@ -208,6 +208,8 @@ class YtDlpDownloader:
                 if not self._drop_unresumable(exc, dest_dir, url):
                     raise
                 info = self._fetch(url, dest_dir, on_progress, guard, clients)
+        except _PoTokenMissing as exc:
+            raise BotCheckError(f"{url}: {_BOT_HINT}. yt-dlp said: {exc}") from None
         except _Cancelled:
             raise CancelledError(
                 f"download of {url} was cancelled; the partial file is kept "
@@ -229,12 +231,24 @@ class YtDlpDownloader:
     ) -> Any:
         with self._download_ydl(dest_dir, on_progress, guard) as ydl:
             ydl.params["extractor_args"] = self.clients.extractor_args(clients)
-            # Two steps (what extract_info does inside) so a list is refused before any of
-            # its items is fetched; the guard still catches lists reached by a redirect.
-            found = ydl.extract_info(url, download=False, process=False)
-            if isinstance(found, dict) and found.get("_type") in _LIST_TYPES:
-                raise _Refused(_NOT_ONE_TRACK.format(url=url))
-            return ydl.process_ie_result(found, download=True)
+            logger = ydl.params["logger"]
+            logger.pot_warning = None
+            try:
+                return self._fetch_with(ydl, url)
+            except YoutubeDLError as exc:
+                if logger.pot_warning is not None and error_facts(exc)[0] != 416:
+                    found = f"{clean_message(str(exc))} ({logger.pot_warning})"
+                    raise _PoTokenMissing(found) from None
+                raise
+
+    @staticmethod
+    def _fetch_with(ydl: Any, url: str) -> Any:
+        # Two steps (what extract_info does inside) so a list is refused before any of its
+        # items is fetched; the guard still catches lists reached by a redirect.
+        found = ydl.extract_info(url, download=False, process=False)
+        if isinstance(found, dict) and found.get("_type") in _LIST_TYPES:
+            raise _Refused(_NOT_ONE_TRACK.format(url=url))
+        return ydl.process_ie_result(found, download=True)
 
     def _drop_unresumable(self, exc: YoutubeDLError, dest_dir: Path, url: str) -> bool:
         """A ``.part`` the server will not resume (HTTP 416: it holds the whole file, killed
@@ -474,6 +488,10 @@ class YtDlpSearcher:
 
 class _Cancelled(Exception):
     """Raised inside yt-dlp's hooks to stop a transfer; never leaves this module."""
+
+
+class _PoTokenMissing(Exception):
+    """yt-dlp failed after warning that a PO token was missing: a bot check by another name."""
 
 
 class _Refused(Exception):
