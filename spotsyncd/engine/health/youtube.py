@@ -79,11 +79,18 @@ def pot_provider_check(
         answer = json.loads(fetch(f"{target}/ping"))
         version = str(answer.get("version") or "unknown") if isinstance(answer, dict) else None
     except (OSError, ValueError) as exc:
+        if url is None:  # the plugin alone, nothing set up: yt-dlp goes on without tokens
+            yield Check(
+                "po token provider",
+                "ok",
+                f"plugin {POT_PLUGIN} {plugin} installed; no provider runs at {target} "
+                "(optional: see 'When YouTube breaks')",
+            )
+            return
         yield Check(
             "po token provider",
             "warn",
-            f"plugin {POT_PLUGIN} {plugin} installed, but no provider answers at {target}: "
-            f"{_short(exc)}",
+            f"youtube.pot_provider_url: no provider answers at {target}: {_short(exc)}",
             "start the provider (compose: 'docker compose --profile pot up -d'; or "
             "'docker run -d -p 127.0.0.1:4416:4416 brainicism/bgutil-ytdlp-pot-provider') "
             "or set youtube.pot_provider_url to where it runs",

@@ -37,7 +37,12 @@ EXPORT_FIX = (
 
 
 class CookieFileError(ValueError):
-    """The file is not a Netscape cookies.txt, or holds no YouTube cookies."""
+    """The file is not a Netscape cookies.txt, or holds no YouTube cookies; ``fix`` says what
+    to do."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
 @dataclass(frozen=True)
@@ -99,11 +104,16 @@ def read_cookie_file(path: Path) -> CookieFile:
             # The parser behind load(), given the cleaned text instead of the file.
             jar._really_load(io.StringIO(cleaned + "\n"), str(path), True, True)  # type: ignore[attr-defined]
     except LoadError as exc:
-        reason = str(exc).split(":", 1)[0] if "invalid Netscape" in str(exc) else str(exc)
+        # LoadError's text may quote a line, value and all: only its kind is said.
+        why = (
+            "a line is not 7 tab-separated fields"
+            if "invalid Netscape" in str(exc)
+            else "its first line is not '# Netscape HTTP Cookie File'"
+        )
         raise CookieFileError(
-            f"{path} is not a Netscape cookies.txt ({_no_values(reason)}); export it with a "
-            "cookies.txt browser extension or 'yt-dlp --cookies-from-browser BROWSER "
-            "--cookies FILE'"
+            f"{path} is not a Netscape cookies.txt ({why})",
+            f"export youtube.com's cookies in Netscape format to {path} (a cookies.txt "
+            "browser extension, or 'yt-dlp --cookies-from-browser BROWSER --cookies FILE')",
         ) from None
     youtube = 0
     login: list[LoginCookie] = []
@@ -116,10 +126,7 @@ def read_cookie_file(path: Path) -> CookieFile:
             expires = float(cookie.expires) if cookie.expires else None
             login.append(LoginCookie(cookie.name, cookie.domain, expires))
     if not youtube:
-        raise CookieFileError(
-            f"{path} holds no youtube.com cookies; export the cookies of youtube.com from a "
-            "browser logged in to YouTube"
-        )
+        raise CookieFileError(f"{path} holds no youtube.com cookies", EXPORT_FIX.format(path=path))
     return CookieFile(path=path, youtube=youtube, login=tuple(login))
 
 
@@ -131,7 +138,7 @@ def require_youtube_cookies(path: Path) -> None:
     except OSError:
         return
     except CookieFileError as exc:
-        raise ConfigError(str(exc), key="download.cookies_file") from None
+        raise ConfigError(f"{exc}: {exc.fix}", key="download.cookies_file") from None
 
 
 def cookie_state(path: Path, now: float | None = None, warn_days: int = WARN_DAYS) -> CookieState:
@@ -147,7 +154,7 @@ def cookie_state(path: Path, now: float | None = None, warn_days: int = WARN_DAY
             "fix the path or its permissions, or remove the setting",
         )
     except CookieFileError as exc:
-        return CookieState("error", f"download.cookies_file: {exc}", fix)
+        return CookieState("error", f"download.cookies_file: {exc}", exc.fix)
     if not found.login:
         return CookieState(
             "no_login",
@@ -181,8 +188,3 @@ def cookie_state(path: Path, now: float | None = None, warn_days: int = WARN_DAY
 
 def _day(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _no_values(reason: str) -> str:
-    """LoadError's text may quote a line of the file, value and all: keep only its first words."""
-    return reason.split("line:", 1)[0].strip().rstrip(":") or "unreadable"

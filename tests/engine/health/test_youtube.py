@@ -109,3 +109,19 @@ def test_without_the_plugin_the_url_is_pointless(
     assert check.status == "warn" and "spotsyncd[pot]" in check.fix
     [unset] = pot_provider_check(config_with(tmp_path))
     assert unset.status == "ok" and "not set up" in unset.detail
+
+
+def test_the_plugin_alone_is_fine_and_a_provider_at_its_default_is_found(
+    tmp_path: Path,
+) -> None:
+    asked: list[str] = []
+
+    def refused(url: str) -> bytes:
+        asked.append(url)
+        raise OSError("cannot reach GET http://127.0.0.1:4416/ping: Connection refused")
+
+    [alone] = pot_provider_check(config_with(tmp_path), get=refused)
+    assert alone.status == "ok" and "no provider runs at http://127.0.0.1:4416" in alone.detail
+    assert asked == ["http://127.0.0.1:4416/ping"]
+    [found] = pot_provider_check(config_with(tmp_path), get=lambda _url: b'{"version": "2.0.2"}')
+    assert found.status == "ok" and "answers (version 2.0.2)" in found.detail
