@@ -236,9 +236,14 @@ class YtDlpDownloader:
             try:
                 return self._fetch_with(ydl, url)
             except YoutubeDLError as exc:
-                if logger.pot_warning is not None and error_facts(exc)[0] != 416:
-                    found = f"{clean_message(str(exc))} ({logger.pot_warning})"
-                    raise _PoTokenMissing(found) from None
+                said = clean_message(str(exc))
+                status = error_facts(exc)[0]
+                # "No video formats found", a 403: the formats that needed the token. An
+                # unavailable video stays what it is, whatever was warned before.
+                kind = classify_error(said, http_status=status, youtube=True)
+                pot = logger.pot_warning is not None and status != 416  # 416: resume trouble
+                if pot and kind in (TransientError, BotCheckError):
+                    raise _PoTokenMissing(f"{said} ({logger.pot_warning})") from None
                 raise
 
     @staticmethod
