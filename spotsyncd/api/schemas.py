@@ -53,6 +53,40 @@ class LinksOut(BaseModel):
     refused: int
 
 
+# ---------------------------------------------------------------- imports
+
+
+class ImportedCollection(BaseModel):
+    name: str = Field(description="the playlist's name (its .m3u8 in the library's Playlists/)")
+    tracks: int = Field(description="tracks it lists")
+    queued: int = Field(description="of which new to the ledger (or asked again)")
+
+
+class ImportRefusal(BaseModel):
+    position: int = Field(description="the entry's line (M3U, CSV) or item number")
+    text: str
+    reason: str
+
+
+class ImportOut(BaseModel):
+    file: str = Field(description="where the file was kept; its report is NAME.report.txt")
+    format: str = Field(description="the format its content was read as")
+    queued: int = Field(description="tracks queued (new, or asked again after failing)")
+    known: int = Field(description="tracks the ledger had already, done or on their way")
+    refused: int = Field(description="entries that name nothing fetchable")
+    collections: list[ImportedCollection]
+    refusals: list[ImportRefusal] = Field(description="the first refused entries, with why")
+
+
+class CollectionOut(BaseModel):
+    name: str
+    origin: str | None = Field(None, description="the file it was last imported from")
+    tracks: int
+    states: dict[str, int] = Field(description="its tracks by state: done, failed, pending …")
+    playlist: str = Field(description="its .m3u8, relative to the library")
+    updated_at: float
+
+
 # ---------------------------------------------------------------- tracks
 
 
@@ -154,6 +188,15 @@ class Done(BaseModel):
 # ---------------------------------------------------------------- status and health
 
 
+class CookiesStatus(BaseModel):
+    """How the YouTube login in download.cookies_file stands; warned 7 days before it ends."""
+
+    state: Literal["ok", "no_login", "expiring", "expired", "error"]
+    message: str
+    fix: str = Field(description="what to do (empty when nothing)")
+    expires_at: float | None = Field(description="when the first login cookie expires (epoch s)")
+
+
 class Status(BaseModel):
     """What ``spotsyncd status --json`` says (job states and circuits are open-ended maps)."""
 
@@ -171,6 +214,9 @@ class Status(BaseModel):
     disk_free_bytes: int | None = None
     inbox_dir: str
     library_dir: str
+    cookies: CookiesStatus | None = Field(
+        None, description="download.cookies_file's YouTube login (null: no cookies file)"
+    )
 
 
 class Health(BaseModel):

@@ -30,6 +30,7 @@ from spotsyncd.ledger.follow_rows import (
 )
 from spotsyncd.ledger.schema import (
     collection_items,
+    collection_tracks,
     follow_items,
     follows,
     inbox_lines,
@@ -311,7 +312,8 @@ class Follows:
 
     def removable_files(self, follow_id: int) -> list[tuple[int, str]]:
         """Files of tracks this follow (``on_removed: delete``) dropped that nothing else
-        wants: a follow created the track (no inbox line, CLI add or collection asked first)
+        wants: a follow created the track (no inbox line, CLI add, album or imported playlist
+        asked first)
         and every other follow that knows it has dropped it too with ``on_removed: delete``."""
         other = follow_items.alias("other")
         other_follow = follows.alias("other_follow")
@@ -345,6 +347,7 @@ class Follows:
                 ~other_keeps,
                 ~exists().where(inbox_lines.c.track_id == tracks.c.id),
                 ~exists().where(collection_items.c.child_id == tracks.c.id),
+                ~exists().where(collection_tracks.c.track_id == tracks.c.id),
             )
             .order_by(follow_items.c.position)
         )
@@ -353,8 +356,9 @@ class Follows:
 
     def expendable_files(self, follow_id: int, keys: Sequence[str]) -> list[tuple[int, str, str]]:
         """(track id, path, key) of the filed tracks among ``keys`` that only this follow wants:
-        a follow created the track, no other follow lists it, and no inbox line, ``add`` or
-        dropped collection asked for it (a feed's ``keep_last`` removes those files)."""
+        a follow created the track, no other follow lists it, and no inbox line, ``add``,
+        dropped collection or imported playlist asked for it (a feed's ``keep_last`` removes
+        those files)."""
         if not keys:
             return []
         other = follow_items.alias("other")
@@ -382,6 +386,7 @@ class Follows:
                 ~other_lists,
                 ~exists().where(inbox_lines.c.track_id == tracks.c.id),
                 ~exists().where(collection_items.c.child_id == tracks.c.id),
+                ~exists().where(collection_tracks.c.track_id == tracks.c.id),
             )
             .order_by(follow_items.c.position)
         )
