@@ -173,8 +173,12 @@ def test_keep_last_keeps_what_another_follow_lists(world: World) -> None:
     world.poll("tales")
     world.finish_all()
     assert world.files() == ["Episode 1.mp3", "Episode 2.mp3", "Episode 3.mp3"]
+    world.ledger.save_collection("Commute", [first.key], origin="import")  # an imported list
     world.ledger.apply_listing(mirror.id, Listing("Mirror", (), "fp2"), now=time.time())
-    world.poll("tales")  # unchanged at the source; the mirror dropped it: now it goes
+    world.poll("tales")
+    assert world.files() == ["Episode 1.mp3", "Episode 2.mp3", "Episode 3.mp3"]
+    world.ledger.save_collection("Commute", [], origin="import")
+    world.poll("tales")  # unchanged at the source; nothing else lists it: now it goes
     assert world.files() == ["Episode 2.mp3", "Episode 3.mp3"]
 
 
