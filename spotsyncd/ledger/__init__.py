@@ -1,6 +1,7 @@
 """The ledger: spotsyncd's single source of truth (SQLAlchemy 2.x). ``Ledger`` is the object the
 daemon opens and passes down; it composes one repository per role (``JobQueue``, ``Intake``,
-``Follows``, ``Reports``, ``Filed``, ``Browse``, ``EventLog``, ``Workers``) over one ``Store``.
+``Follows``, ``Reports``, ``Filed``, ``Browse``, ``EventLog``, ``Workers``,
+``Lookups``) over one ``Store``.
 
 May import core only; the only home of sqlalchemy, alembic and psycopg.
 """
@@ -13,6 +14,7 @@ from spotsyncd.ledger.filed import Filed
 from spotsyncd.ledger.follows import Follows
 from spotsyncd.ledger.intake import Intake
 from spotsyncd.ledger.jobs import JobQueue
+from spotsyncd.ledger.lookups import Lookups
 from spotsyncd.ledger.reports import Reports
 from spotsyncd.ledger.store import ClaimedJob, Ledger, TrackRow
 from spotsyncd.ledger.workers import Workers
@@ -26,6 +28,7 @@ __all__ = [
     "Intake",
     "JobQueue",
     "Ledger",
+    "Lookups",
     "Reports",
     "Store",
     "TrackRow",

@@ -11,7 +11,8 @@ It composes the repositories, one per role, over one shared ``Store``:
   filed under another key, tracks sent back when their file is lost;
 - ``browse`` (``Browse``): reads of tracks, pages, counts, progress;
 - ``events`` (``EventLog``): the event log;
-- ``workers`` (``Workers``): remote workers' heart-beats and broker dispatch.
+- ``workers`` (``Workers``): remote workers' heart-beats and broker dispatch;
+- ``lookups`` (``Lookups``): the MusicBrainz and AcoustID answers every process shares.
 
 A consumer that needs one slice takes that repository, or a ``typing.Protocol`` the repository
 satisfies (``follows.sync.FollowLedger``). The flat names (``ledger.claim_next_job(…)``) stay as
@@ -33,6 +34,7 @@ from spotsyncd.ledger.filed import Filed
 from spotsyncd.ledger.follows import Follows
 from spotsyncd.ledger.intake import Intake
 from spotsyncd.ledger.jobs import JobQueue
+from spotsyncd.ledger.lookups import Lookups
 from spotsyncd.ledger.reports import Reports
 from spotsyncd.ledger.rows import Added, ClaimedJob, TrackRow
 from spotsyncd.ledger.workers import Workers
@@ -77,10 +79,11 @@ class Ledger:
         self.filed = Filed(self.store, self.events, self.jobs)
         self.browse = Browse(self.store)
         self.workers = Workers(self.store, self.events, self.jobs)
+        self.lookups = Lookups(self.store)
         self._repositories: dict[type[Any], object] = {
             type(part): part
             for part in (self.store, self.events, self.jobs, self.intake, self.following)
-            + (self.reports, self.filed, self.browse, self.workers)
+            + (self.reports, self.filed, self.browse, self.workers, self.lookups)
         }
 
     def repository(self, kind: type[R]) -> R:
@@ -120,6 +123,8 @@ class Ledger:
     retry = _Via(JobQueue, JobQueue.retry)
     set_override = _Via(JobQueue, JobQueue.set_override)
     finish_duplicate = _Via(JobQueue, JobQueue.finish_duplicate)
+    hold_for_review = _Via(JobQueue, JobQueue.hold_for_review)
+    accept_review = _Via(JobQueue, JobQueue.accept_review)
 
     # ------------------------------------------------------------------ adding work
     add_links = _Via(Intake, Intake.add_links)
@@ -197,3 +202,7 @@ class Ledger:
     dispatched_waiting = _Via(Workers, Workers.dispatched_waiting)
     release_orphans = _Via(Workers, Workers.release_orphans)
     running_count = _Via(Workers, Workers.running_count)
+
+    # ------------------------------------------------------------------ identity lookups
+    cached_answer = _Via(Lookups, Lookups.cached_answer)
+    remember_answer = _Via(Lookups, Lookups.remember_answer)

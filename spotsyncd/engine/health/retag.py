@@ -82,6 +82,7 @@ def write_tags_from_ledger(
             cover=cover,
             id3_version=settings.id3_version,
             keep_replaygain=True,
+            identity=track.identity,
         )
 
     rewrite_atomically(path, write)
