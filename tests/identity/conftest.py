@@ -31,5 +31,6 @@ def cache() -> MemoryCache:
 def service(name: str, cache: MemoryCache | None, *, slept: list[float] | None = None) -> Service:
     pacer = LocalPacer({name: 0.0})
     naps = slept if slept is not None else []
-    return Service(name, HttpClient(timeout_s=3), "spotsyncd/test ( me@example.org )",
-                   pacer.turn, cache, Breaker(), slow_down=lambda _s, sec: naps.append(sec))  # fmt: skip
+    agent = "spotsyncd/test ( me@example.org )"
+    return Service(name, HttpClient(timeout_s=3), agent, pacer.turn, cache, Breaker(),
+                   slow_down=lambda _s, sec: naps.append(sec))  # fmt: skip

@@ -33,8 +33,8 @@ def test_no_musicbrainz_recording_the_title_artist_and_length_verify() -> None:
 
 def test_the_recording_asked_or_one_of_its_isrc_verifies() -> None:
     meta = TrackMeta(title="Hocus Pocus", artists=("Focus",), duration_s=204.0)
-    asked = Identity(recording_id="0f8a1d3b-0000-4000-8000-000000000000",
-                     equivalent_ids=("0f8a1d3b-0000-4000-8000-000000000000", HOCUS_204))  # fmt: skip
+    other = "0f8a1d3b-0000-4000-8000-000000000000"  # the ISRC's first recording
+    asked = Identity(recording_id=other, equivalent_ids=(other, HOCUS_204))
     identity = judge(results(mb.hocus_pocus_lookup()), asked, meta)
     assert identity.verdict == Verdict.VERIFIED
     assert identity.recording_id == asked.recording_id  # the asked one stays the identity
