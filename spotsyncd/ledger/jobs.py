@@ -281,30 +281,6 @@ class JobQueue:
             )  # fmt: skip
             self._events.record(conn, track_id, "warning", "review", message)
 
-    def accept_review(self, key: str, url: str | None = None) -> TrackRow | None:
-        """File a track in review: ``url``'s audio, or the candidate the matcher chose first
-        (checked and found another recording: the user accepts it as it is)."""
-        now = time.time()
-        with self._store.write() as conn:
-            row = conn.execute(
-                select(tracks.c.id, tracks.c.candidates_json, jobs.c.state)
-                .join(jobs, jobs.c.track_id == tracks.c.id)
-                .where(tracks.c.key == key)
-            ).first()
-            if row is None:
-                return None
-            if row.state != JobState.REVIEW:
-                raise UserError(f"{key} is {row.state}, not in review; nothing to accept")
-            if url is None:
-                checked = [c for c in json.loads(row.candidates_json or "[]") if c.get("url")]
-                tried = [c for c in checked if c.get("verdict")] or checked
-                if not tried:
-                    raise UserError(f"{key} has no candidate to accept; choose the audio yourself")
-                url = str(tried[0]["url"])
-            self.rematch_in(conn, row.id, url, now)
-            self._events.record(conn, row.id, "info", "accepted", f"accepted: {url}")
-            return track_by_id(conn, row.id)
-
     def defer_job(self, job_id: int, track_id: int, until: float, why: str) -> None:
         """Put a claimed job back without spending an attempt (rate limit, open circuit,
         shutdown)."""

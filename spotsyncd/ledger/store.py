@@ -12,7 +12,8 @@ It composes the repositories, one per role, over one shared ``Store``:
 - ``browse`` (``Browse``): reads of tracks, pages, counts, progress;
 - ``events`` (``EventLog``): the event log;
 - ``workers`` (``Workers``): remote workers' heart-beats and broker dispatch;
-- ``lookups`` (``Lookups``): the MusicBrainz and AcoustID answers every process shares.
+- ``identities`` (``Identities``): the MusicBrainz and AcoustID answers every process
+  shares, and accepting a track in review.
 
 A consumer that needs one slice takes that repository, or a ``typing.Protocol`` the repository
 satisfies (``follows.sync.FollowLedger``). The flat names (``ledger.claim_next_job(…)``) stay as
@@ -32,9 +33,9 @@ from spotsyncd.ledger.browse import Browse
 from spotsyncd.ledger.event_log import EventLog
 from spotsyncd.ledger.filed import Filed
 from spotsyncd.ledger.follows import Follows
+from spotsyncd.ledger.identities import Identities
 from spotsyncd.ledger.intake import Intake
 from spotsyncd.ledger.jobs import JobQueue
-from spotsyncd.ledger.lookups import Lookups
 from spotsyncd.ledger.reports import Reports
 from spotsyncd.ledger.rows import Added, ClaimedJob, TrackRow
 from spotsyncd.ledger.workers import Workers
@@ -79,11 +80,11 @@ class Ledger:
         self.filed = Filed(self.store, self.events, self.jobs)
         self.browse = Browse(self.store)
         self.workers = Workers(self.store, self.events, self.jobs)
-        self.lookups = Lookups(self.store)
+        self.identities = Identities(self.store, self.events, self.jobs)
         self._repositories: dict[type[Any], object] = {
             type(part): part
             for part in (self.store, self.events, self.jobs, self.intake, self.following)
-            + (self.reports, self.filed, self.browse, self.workers, self.lookups)
+            + (self.reports, self.filed, self.browse, self.workers, self.identities)
         }
 
     def repository(self, kind: type[R]) -> R:
@@ -124,7 +125,6 @@ class Ledger:
     set_override = _Via(JobQueue, JobQueue.set_override)
     finish_duplicate = _Via(JobQueue, JobQueue.finish_duplicate)
     hold_for_review = _Via(JobQueue, JobQueue.hold_for_review)
-    accept_review = _Via(JobQueue, JobQueue.accept_review)
 
     # ------------------------------------------------------------------ adding work
     add_links = _Via(Intake, Intake.add_links)
@@ -204,5 +204,6 @@ class Ledger:
     running_count = _Via(Workers, Workers.running_count)
 
     # ------------------------------------------------------------------ identity lookups
-    cached_answer = _Via(Lookups, Lookups.cached_answer)
-    remember_answer = _Via(Lookups, Lookups.remember_answer)
+    cached_answer = _Via(Identities, Identities.cached_answer)
+    remember_answer = _Via(Identities, Identities.remember_answer)
+    accept_review = _Via(Identities, Identities.accept_review)

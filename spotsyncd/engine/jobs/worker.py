@@ -249,6 +249,8 @@ class WorkerPool:
         except ReviewNeededError as exc:
             self.ledger.hold_for_review(job.job_id, track.id, message=str(exc),
                                         checked=exc.checked, identity=exc.identity)  # fmt: skip
+            # The user decides now: nothing downloaded is kept (a chosen candidate is fetched).
+            shutil.rmtree(staging_dir_for(self.config, track.id), ignore_errors=True)
             log.warning("%s: %s needs review: %s", name, track.key, exc)
         except NetworkDownError as exc:
             # Offline: the job waits for the network without spending an attempt.

@@ -20,7 +20,7 @@ from spotsyncd.core.errors import (
     NetworkDownError,
     RateLimitedError,
 )
-from spotsyncd.core.models import Downloaded, Listing, Processed, TrackMeta
+from spotsyncd.core.models import Downloaded, Identity, Listing, Processed, TrackMeta
 from spotsyncd.core.protocols import Adapters
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.worker import WorkerPool
@@ -95,6 +95,7 @@ class MemoryTagger:
         cover: bytes | None = None,
         replaygain: Processed | None = None,
         id3_version: int = 4,
+        identity: Identity | None = None,
     ) -> None:
         path.write_bytes(path.read_bytes() + b"|" + key.encode())
 
