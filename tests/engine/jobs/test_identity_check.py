@@ -57,7 +57,8 @@ class FakeIdentity:
         url = fingerprint.value.removeprefix("ID3")
         verdict = self.verdicts[url]
         return Identity(verdict=verdict, reason=f"{url} is {verdict}",
-                        recording_id=asked.recording_id, acoustid_id="acoustid-" + url[-9:])  # fmt: skip
+                        recording_id=asked.recording_id,
+                        acoustid_id="acoustid-" + url[-9:])  # fmt: skip
 
 
 def _run(tmp_path: Path, lines: list[str], candidates: Sequence[Candidate],
