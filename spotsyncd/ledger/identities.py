@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import time
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from spotsyncd.core.errors import UserError
-from spotsyncd.core.models import JobState
+from spotsyncd.core.models import Identity, JobState
 from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.dialects import insert_for
 from spotsyncd.ledger.event_log import EventLog
@@ -37,6 +37,16 @@ class Identities:
         if row is None or row.fetched_at < time.time() - max_age_s:
             return None
         return str(row.body)
+
+    def set_identity(self, track_id: int, identity: Identity) -> None:
+        """Record who a filed track is and its verdict (``retag --identify``)."""
+        with self._store.write() as conn:
+            conn.execute(
+                update(tracks)
+                .where(tracks.c.id == track_id)
+                .values(verdict=str(identity.verdict), identity_json=json.dumps(identity.to_dict()))
+            )
+            self._events.record(conn, track_id, "info", str(identity.verdict), identity.reason)
 
     def remember_answer(self, service: str, key: str, body: str) -> None:
         with self._store.write(serial=False) as conn:

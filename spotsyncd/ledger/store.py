@@ -207,3 +207,4 @@ class Ledger:
     cached_answer = _Via(Identities, Identities.cached_answer)
     remember_answer = _Via(Identities, Identities.remember_answer)
     accept_review = _Via(Identities, Identities.accept_review)
+    set_identity = _Via(Identities, Identities.set_identity)

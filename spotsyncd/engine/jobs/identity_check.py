@@ -88,7 +88,7 @@ def verify(
             return replace(current, identity=identity)  # type: ignore[type-var]
         if not matcher_chose:
             log.warning("%s: %s; filed as chosen", track.key, identity.reason)
-            return replace(current, identity=_as_chosen(identity))  # type: ignore[type-var]
+            return replace(current, identity=as_chosen(identity))  # type: ignore[type-var]
         log.warning("%s: %s (%s)", track.key, identity.reason, current.audio_url)
         candidates = pipeline.ledger.candidates(track.key)
         following = [c for c in candidates if c.get("url") and c["url"] not in checked]
@@ -107,7 +107,7 @@ def verify(
             )  # fmt: skip
 
 
-def _as_chosen(identity: Identity) -> Identity:
+def as_chosen(identity: Identity) -> Identity:
     """A mismatch filed because the user chose the audio: its verdict stays, the IDs of the
     recording asked for go (the audio is not that recording); the AcoustID ID stays."""
     return Identity(
