@@ -225,6 +225,17 @@ def _web(r: dict[str, Any]) -> list[Figure]:
     ]  # fmt: skip
 
 
+def _identity(r: dict[str, Any]) -> list[Figure]:
+    figures = [
+        Figure("identity", f"{ext}: fingerprint CPU, % of the process step", row["extra_cpu_pct"],
+               "%", r["cpu_target_pct"])
+        for ext, row in r["formats"].items()
+    ]  # fmt: skip
+    figures.append(Figure("identity", "peak RSS added by the fingerprint", r["extra_peak_mb"],
+                          "MB", r["rss_target_mb"]))  # fmt: skip
+    return figures
+
+
 @dataclass(frozen=True)
 class Bench:
     name: str
@@ -235,6 +246,7 @@ class Bench:
 
 BENCHES = (
     Bench("processing", "bench.processing", ("--quick",), _processing),
+    Bench("identity", "bench.identity", ("--quick",), _identity),
     Bench("throughput", "bench.throughput", ("--quick",), _throughput),
     Bench("inbox_latency", "bench.inbox_latency", ("--quick",), _inbox_latency),
     Bench("polling", "bench.polling", ("--quick",), _polling),
