@@ -1,10 +1,11 @@
 """Taking turns on a service's rate budget, and leaving a failing service alone for a while.
 
 A client asks ``turn(service)`` before each request and sends it inside the ``with`` block.
-``LocalPacer`` is the process-local budget (one request per ``interval_s`` per service); the
-daemon and its workers can hand in one shared across processes instead (any callable of the
-same shape). ``Breaker`` keeps a service that just failed (down, timing out, refusing) from
-slowing every track: for ``rest_s`` its lookups are skipped and the tracks stay unverified.
+``LocalPacer`` is the process-local budget (one request at a time per service, an interval
+after the last answer); the daemon and its workers can hand in one shared across processes
+instead (any callable of the same shape). ``Breaker`` keeps a service that just failed (down,
+timing out, refusing) from slowing every track: for ``rest_s`` its lookups are skipped and the
+tracks stay unverified.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ INTERVALS_S = {MUSICBRAINZ: 1.0, ACOUSTID: 1.0 / 3}
 
 
 class LocalPacer:
-    """At most one request per ``intervals_s[service]`` from this process, in arrival order.
-
-    The wait happens in the calling thread, which must hold no download or CPU slot."""
+    """One request at a time per service from this process, each sent at least
+    ``intervals_s[service]`` after the previous one was answered: measured where the service
+    counts (when a request arrives), two can then never be closer than the interval, whatever
+    the connection's delays. The wait happens in the calling thread, which must hold no
+    download or CPU slot."""
 
     def __init__(
         self,
@@ -39,26 +42,34 @@ class LocalPacer:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._next: dict[str, float] = {}
+        self._services: dict[str, threading.Lock] = {}
+        self._ready_at: dict[str, float] = {}
 
     def slow_down(self, service: str, seconds: float) -> None:
         """The service asked us to wait (a 503): nobody here asks it again for ``seconds``."""
         with self._lock:
-            self._next[service] = max(self._next.get(service, 0.0), self._clock() + seconds)
+            self._ready_at[service] = max(self._ready_at.get(service, 0.0), self._clock() + seconds)
 
     def turn(self, service: str) -> AbstractContextManager[None]:
         return self._turn(service)
 
     @contextmanager
     def _turn(self, service: str) -> Iterator[None]:
-        interval = self.intervals_s.get(service, 1.0)
-        with self._lock:  # reserve the next free moment, then wait for it outside the lock
-            now = self._clock()
-            at = max(now, self._next.get(service, 0.0))
-            self._next[service] = at + interval
-        if at > now:
-            self._sleep(at - now)
-        yield
+        with self._lock:
+            one_at_a_time = self._services.setdefault(service, threading.Lock())
+        with one_at_a_time:
+            while True:  # a slow_down() may come in while this thread sleeps
+                with self._lock:
+                    wait = self._ready_at.get(service, 0.0) - self._clock()
+                if wait <= 0:
+                    break
+                self._sleep(wait)
+            try:
+                yield
+            finally:
+                with self._lock:
+                    answered = self._clock() + self.intervals_s.get(service, 1.0)
+                    self._ready_at[service] = max(self._ready_at.get(service, 0.0), answered)
 
 
 class Breaker:

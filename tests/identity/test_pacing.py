@@ -48,3 +48,13 @@ def test_a_failed_service_rests() -> None:
     assert breaker.open("acoustid") and not breaker.open("musicbrainz")
     clock.advance(61)
     assert not breaker.open("acoustid")
+
+
+def test_the_next_request_waits_a_second_after_the_last_answer() -> None:
+    clock = FakeClock()
+    pacer = LocalPacer({"musicbrainz": 1.0}, clock=clock, sleep=clock.advance)
+    with pacer.turn("musicbrainz"):
+        clock.advance(3.0)  # a slow answer: its request may have arrived at any moment of it
+    answered = clock()
+    with pacer.turn("musicbrainz"):
+        assert clock() - answered >= 1.0
