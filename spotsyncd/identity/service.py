@@ -62,7 +62,7 @@ class IdentityService:
                 results = self.musicbrainz.search(meta.artists[0], meta.title, meta.duration_s)
                 return choose.from_search(results, meta)
         except NoAnswer as exc:
-            log.info("MusicBrainz: no answer for %s (%s)", _named(meta), exc)
+            log.log(_level(exc), "MusicBrainz: no answer for %s (%s)", _named(meta), exc)
         return None
 
     def fingerprint(self, path: Path) -> Fingerprint | None:
@@ -83,9 +83,15 @@ class IdentityService:
         try:
             results = self.acoustid.lookup(fingerprint)
         except NoAnswer as exc:
-            log.info("AcoustID: no answer for %s (%s)", _named(meta), exc)
+            log.log(_level(exc), "AcoustID: no answer for %s (%s)", _named(meta), exc)
             return replace(base, verdict=Verdict.UNVERIFIED, reason=f"no answer: {exc}")
         return judge(results, asked, meta)
+
+
+def _level(exc: NoAnswer) -> int:
+    """A service's failure is worth a warning once; while it rests, the skipped lookups are
+    only information."""
+    return logging.INFO if exc.resting else logging.WARNING
 
 
 def _named(meta: TrackMeta) -> str:

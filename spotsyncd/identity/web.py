@@ -16,7 +16,7 @@ from typing import Any
 
 from spotsyncd.core.protocols import LookupCache
 from spotsyncd.identity.pacing import Breaker, Turn
-from spotsyncd.system.http import Answer, ErrorStatus, HttpClient, HttpError
+from spotsyncd.system.http import Answer, HttpClient, HttpError, where
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,12 @@ NOT_FOUND: Any = None
 
 
 class NoAnswer(Exception):
-    """The service gave no usable answer (down, slow, refusing, garbage)."""
+    """The service gave no usable answer (down, slow, refusing, garbage); ``resting``: it was
+    not asked, having failed a moment ago."""
+
+    def __init__(self, message: str, *, resting: bool = False) -> None:
+        super().__init__(message)
+        self.resting = resting
 
 
 @dataclass
@@ -59,7 +64,7 @@ class Service:
             if cached is not None:
                 return json.loads(cached)
         if self.breaker.open(self.name):
-            raise NoAnswer(f"{self.name} failed a moment ago; not asked again yet")
+            raise NoAnswer(f"{self.name} failed a moment ago; not asked again yet", resting=True)
         answer = self._ask(method, url, data, not_found)
         body = "null" if answer is None else answer.body.decode("utf-8", "replace")
         try:
@@ -80,23 +85,39 @@ class Service:
         for attempt in range(1, TRIES + 1):
             try:
                 with self.turn(self.name):
-                    return self.http.request(method, url, headers=headers, data=data)
-            except ErrorStatus as exc:
-                if exc.status in not_found:
-                    self.breaker.succeeded(self.name)
-                    return None
-                if exc.status == 503 and attempt < TRIES:
-                    # "Slow down": this process (and, through slow_down, everyone sharing the
-                    # budget) waits before the next request.
-                    log.info("%s asks to slow down (503); waiting %.0fs", self.name, SLOW_DOWN_S)
-                    if self.slow_down is not None:
-                        self.slow_down(self.name, SLOW_DOWN_S)
-                    else:
-                        self.sleep(SLOW_DOWN_S)
-                    continue
-                self.breaker.failed(self.name)
-                raise NoAnswer(str(exc)) from None
+                    answer = self.http.request(method, url, headers=headers, data=data,
+                                               any_status=True)  # fmt: skip
             except HttpError as exc:
                 self.breaker.failed(self.name)
                 raise NoAnswer(str(exc)) from None
+            if answer.status < 400:
+                self.breaker.succeeded(self.name)
+                return answer
+            if answer.status in not_found:
+                self.breaker.succeeded(self.name)
+                return None
+            if answer.status == 503 and attempt < TRIES:
+                # "Slow down": this process (and, through slow_down, everyone sharing the
+                # budget) waits before the next request.
+                log.info("%s asks to slow down (503); waiting %.0fs", self.name, SLOW_DOWN_S)
+                if self.slow_down is not None:
+                    self.slow_down(self.name, SLOW_DOWN_S)
+                else:
+                    self.sleep(SLOW_DOWN_S)
+                continue
+            self.breaker.failed(self.name)
+            raise NoAnswer(f"{method} {where(url)} answered HTTP {answer.status}"
+                           + _said(answer.body))  # fmt: skip
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def _said(body: bytes) -> str:
+    """What an error answer says in words (AcoustID: ``{"error": {"message": …}}``; MusicBrainz:
+    ``{"error": …}``), if anything."""
+    try:
+        data = json.loads(body.decode("utf-8", "replace"))
+    except ValueError:
+        return ""
+    error = data.get("error") if isinstance(data, dict) else None
+    message = error.get("message") if isinstance(error, dict) else error
+    return f": {str(message)[:200]}" if message else ""

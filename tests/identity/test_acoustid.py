@@ -47,5 +47,5 @@ def test_an_unknown_fingerprint_has_no_results(stand_in: mb.FakeAcoustid) -> Non
 
 def test_a_refused_key_is_no_answer(stand_in: mb.FakeAcoustid) -> None:
     client = AcoustidClient(service("acoustid", None), stand_in.api_url, "wrong-key")
-    with pytest.raises(NoAnswer, match="400"):
+    with pytest.raises(NoAnswer, match="HTTP 400: invalid API key"):
         client.lookup(PRINT)
