@@ -53,7 +53,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(
         f"queue: {jobs['pending']} pending, {jobs['waiting']} waiting, {jobs['running']} running, "
         f"{jobs['done']} done, {jobs['failed']} failed"
+        + (f", {jobs['review']} in review" if jobs.get("review") else "")
     )
+    if jobs.get("review"):
+        print("  in review: no candidate's audio was the recording asked for; 'spotsyncd "
+              "tracks --state review' lists them, 'spotsyncd why KEY' shows the candidates")  # fmt: skip
     if data.get("next_slow_retry_at"):
         print(
             f"  {jobs['waiting']} waiting for a slow retry after repeated transient failures; "
