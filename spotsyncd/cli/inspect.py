@@ -56,8 +56,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         + (f", {jobs['review']} in review" if jobs.get("review") else "")
     )
     if jobs.get("review"):
-        print("  in review: no candidate's audio was the recording asked for; 'spotsyncd "
-              "tracks --state review' lists them, 'spotsyncd why KEY' shows the candidates")  # fmt: skip
+        print("  in review: no candidate's audio was the recording asked for; "
+              "'spotsyncd tracks --state review' lists them, 'spotsyncd why KEY' shows "
+              "the candidates")  # fmt: skip
     if data.get("next_slow_retry_at"):
         print(
             f"  {jobs['waiting']} waiting for a slow retry after repeated transient failures; "
