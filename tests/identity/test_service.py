@@ -49,4 +49,3 @@ def test_services_down_leave_every_track_unverified_at_once(cache: MemoryCache) 
         assert found.verdict == Verdict.UNVERIFIED and "no answer" in found.reason
     assert time.monotonic() - started < 5.0  # asked once each, then left alone
     assert not cache.answers
-
