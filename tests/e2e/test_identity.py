@@ -118,7 +118,8 @@ def test_verified_mismatch_unverified_and_review(tmp_path: Path) -> None:
 
         env = spotify_env(
             tmp_path / "world", spotify,
-            musicbrainz={"api_url": brainz.api_url, "contact": "tests@example.org"},
+            musicbrainz={"enabled": True, "api_url": brainz.api_url,
+                         "contact": "tests@example.org"},
             acoustid={"api_url": acoustid.api_url, "api_key": acoustid.api_key},
         )  # fmt: skip
         web_env(env)
