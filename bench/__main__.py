@@ -119,7 +119,20 @@ def _throughput(r: dict[str, Any]) -> list[Figure]:
         Figure("throughput", f"per track: {name}", value, "s")
         for name, value in r["steps_s"].items()
     ]
-    return figures
+    return figures + _identity_on(r)
+
+
+def _identity_on(r: dict[str, Any]) -> list[Figure]:
+    """``bench.throughput --identity``'s figures, when the run had them."""
+    on = r.get("identity_on") or {}
+    if not on:
+        return []
+    return [
+        Figure("throughput", "identity on / off, wall", on["wall_ratio_to_off"], "×"),
+        Figure("throughput", "identity on / off, CPU-s", on["cpu_ratio_to_off"], "×"),
+        Figure("throughput", "identity on, daemon / bare encodes", on["ratio_to_bare"], "×",
+               r["ratio_target"]),
+    ]  # fmt: skip
 
 
 def _inbox_latency(r: dict[str, Any]) -> list[Figure]:
