@@ -12,6 +12,7 @@ It composes the repositories, one per role, over one shared ``Store``:
 - ``browse`` (``Browse``): reads of tracks, pages, counts, progress;
 - ``events`` (``EventLog``): the event log;
 - ``workers`` (``Workers``): remote workers' heart-beats and broker dispatch;
+- ``lists`` (``Collections``): the named lists imported playlist files bring.
 - ``identities`` (``Identities``): the MusicBrainz and AcoustID answers every process
   shares, and accepting a track in review.
 
@@ -30,6 +31,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, cast, ov
 from spotsyncd.ledger import db
 from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.browse import Browse
+from spotsyncd.ledger.collections import Collections
 from spotsyncd.ledger.event_log import EventLog
 from spotsyncd.ledger.filed import Filed
 from spotsyncd.ledger.follows import Follows
@@ -80,11 +82,12 @@ class Ledger:
         self.filed = Filed(self.store, self.events, self.jobs)
         self.browse = Browse(self.store)
         self.workers = Workers(self.store, self.events, self.jobs)
+        self.lists = Collections(self.store)
         self.identities = Identities(self.store, self.events, self.jobs)
         self._repositories: dict[type[Any], object] = {
             type(part): part
             for part in (self.store, self.events, self.jobs, self.intake, self.following)
-            + (self.reports, self.filed, self.browse, self.workers, self.identities)
+            + (self.reports, self.filed, self.browse, self.workers, self.lists, self.identities)
         }
 
     def repository(self, kind: type[R]) -> R:
@@ -202,6 +205,12 @@ class Ledger:
     dispatched_waiting = _Via(Workers, Workers.dispatched_waiting)
     release_orphans = _Via(Workers, Workers.release_orphans)
     running_count = _Via(Workers, Workers.running_count)
+
+    # ------------------------------------------------------------------ collections
+    save_collection = _Via(Collections, Collections.save_collection)
+    collections = _Via(Collections, Collections.collections)
+    collection_tracks = _Via(Collections, Collections.collection_tracks)
+    collection_states = _Via(Collections, Collections.collection_states)
 
     # ------------------------------------------------------------------ identity lookups
     cached_answer = _Via(Identities, Identities.cached_answer)

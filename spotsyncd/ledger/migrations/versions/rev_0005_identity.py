@@ -1,7 +1,7 @@
 """Identity: each track's verdict and MusicBrainz/AcoustID IDs, and the lookups' cache.
 
 Revision ID: 0005_identity
-Revises: 0003_claim_index
+Revises: 0008_collections
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_identity"
-down_revision = "0003_claim_index"
+down_revision = "0008_collections"
 branch_labels = None
 depends_on = None
 
