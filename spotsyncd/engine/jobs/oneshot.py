@@ -36,7 +36,7 @@ class Item:
 
     track_id: int
     key: str
-    state: str  # pending | running | done | failed | deferred (put off beyond WAIT_LIMIT_S)
+    state: str  # pending | running | done | failed | review | deferred (beyond WAIT_LIMIT_S)
     title: str | None
     artist: str | None
     path: Path | None  # where the file is, for done tracks
@@ -61,7 +61,7 @@ class Item:
 
     @property
     def finished(self) -> bool:
-        return self.state in ("done", "failed", "deferred")
+        return self.state in ("done", "failed", "review", "deferred")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -171,7 +171,7 @@ class ForegroundRun:
         write_collection_playlists(self.ledger, writer, follow_names=names)
         left: list[str] = []
         for row in self.ledger.tracks_by_ids(sorted(self.pool.scope_ids() or ())):
-            if row.state in (JobState.DONE, JobState.FAILED):
+            if row.state in (JobState.DONE, JobState.FAILED, JobState.REVIEW):
                 continue
             shutil.rmtree(staging_dir_for(self.config, row.id), ignore_errors=True)
             left.append(row.key)

@@ -21,7 +21,7 @@ from spotsyncd.core.errors import (
     PermanentError,
     RateLimitedError,
 )
-from spotsyncd.core.models import Candidate, Downloaded, Listing, Processed, TrackMeta
+from spotsyncd.core.models import Candidate, Downloaded, Identity, Listing, Processed, TrackMeta
 from spotsyncd.core.protocols import Adapters
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.worker import WorkerPool
@@ -96,6 +96,7 @@ class MemoryTagger:
         cover: bytes | None = None,
         replaygain: Processed | None = None,
         id3_version: int = 4,
+        identity: Identity | None = None,
     ) -> None:
         path.write_bytes(path.read_bytes() + b"|" + key.encode())
 
