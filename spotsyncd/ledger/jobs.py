@@ -265,6 +265,33 @@ class JobQueue:
             if until > time.time():
                 self._events.record(conn, track_id, "info", "deferred", why)
 
+    def give_back_attempts(
+        self, job_id: int, track_id: int, count: int, until: float, why: str
+    ) -> bool:
+        """Take back ``count`` attempts that failed only because the network was down (the
+        offline watch confirmed it later): the job goes back to pending until ``until``,
+        out of any slow retry. Only while its last failure is still that one."""
+        with self._store.write() as conn:
+            result = conn.execute(
+                update(jobs)
+                .where(
+                    jobs.c.id == job_id,
+                    jobs.c.state.in_(QUEUED),
+                    jobs.c.error_class == "network_down",
+                )
+                .values(
+                    state=JobState.PENDING,
+                    attempts=case((jobs.c.attempts > count, jobs.c.attempts - count), else_=0),
+                    retry_at=until,
+                    error=why,
+                    updated_at=time.time(),
+                )
+            )
+            if not result.rowcount:
+                return False
+            self._events.record(conn, track_id, "info", "deferred", why)
+            return True
+
     def set_progress(self, job_id: int, progress: dict[str, Any]) -> None:
         with self._store.write(serial=False) as conn:
             conn.execute(

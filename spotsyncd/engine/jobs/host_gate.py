@@ -1,0 +1,123 @@
+"""The worker pool's side of the offline watch: which queued jobs may be claimed while some
+hosts are cut off, and the attempts given back once the network is known to be down.
+
+The watch (``engine/resilience/offline.py``) decides which hosts are cut off; this gate turns
+that into claims: a job whose host answers (or has not been found cut off) is claimed as usual,
+a job for a cut-off host stays queued until a probe or another job finds its host again, so it
+spends no attempt and costs no claim while it waits. An attempt that failed for lack of network
+before the watch could tell (the first seconds of an outage, while a check host still answered)
+is given back once it can: a blip must not push a track into slow retries.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from spotsyncd.core.errors import NetworkDownError
+from spotsyncd.engine.jobs.job_ledger import GateLedger
+from spotsyncd.engine.resilience.offline import OfflineWatch, host_key
+from spotsyncd.ledger import ClaimedJob
+
+# Attempts that failed with "network down" this long before the outage was confirmed are given
+# back (fast retries span seconds; a host dead for its own reasons keeps its spent attempts).
+GIVE_BACK_S = 120.0
+CLAIMABLE_TTL_S = 1.0  # how long a list of claimable jobs is reused by the workers
+
+
+@dataclass(frozen=True)
+class Claimable:
+    """What the workers may claim now: ``ids`` (None: any job) and when the first of them is
+    due (None: none is queued)."""
+
+    ids: frozenset[int] | None
+    next_due: float | None
+    held: int = 0  # queued jobs kept back because their host is cut off
+
+
+def job_url(job: ClaimedJob) -> str:
+    return job.track.override_url or job.track.url
+
+
+class HostGate:
+    def __init__(self, watch: OfflineWatch, ledger: GateLedger) -> None:
+        self.watch = watch
+        self.ledger = ledger
+        self._lock = threading.Lock()
+        self._cached: tuple[float, frozenset[str], frozenset[int] | None, Claimable] | None = None
+        self._failed: list[tuple[float, int, int]] = []  # (when, job id, track id)
+
+    def claimable(self, scope: Collection[int] | None) -> Claimable | None:
+        """None while no host is cut off (claim as usual)."""
+        held = self.watch.held_hosts()
+        if not held:
+            return None
+        key_scope = frozenset(scope) if scope is not None else None
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cached
+            if cached and now - cached[0] < CLAIMABLE_TTL_S and cached[1:3] == (held, key_scope):
+                return cached[3]
+        ids: set[int] = set()
+        due: float | None = None
+        kept = 0
+        for track_id, url, retry_at in self.ledger.queued_urls(key_scope):
+            if host_key(url) in held:
+                kept += 1
+                continue
+            ids.add(track_id)
+            when = retry_at or 0.0
+            due = when if due is None else min(due, when)
+        result = Claimable(frozenset(ids), due, kept)
+        with self._lock:
+            self._cached = (now, held, key_scope, result)
+        return result
+
+    def forget(self) -> None:
+        """New work or a host back: look at the queue again at the next claim."""
+        with self._lock:
+            self._cached = None
+
+    def next_probe_at(self) -> float | None:
+        return self.watch.next_probe_at()
+
+    def wait_for_network(self, job: ClaimedJob, exc: NetworkDownError) -> float | None:
+        """The watch's verdict on a job that could not reach a host. Cut off: the job goes
+        back until the next probe with no attempt spent (nor the attempts it and others lost
+        to the same outage just before), and the time is returned. Otherwise None: an ordinary
+        failure for the caller to record, noted in case the network turns out to be down."""
+        until = self.watch.network_down(exc, job_host=job_url(job))
+        self.forget()
+        now = time.time()
+        with self._lock:
+            self._failed = [f for f in self._failed if now - f[0] < GIVE_BACK_S]
+            if until is None:
+                self._failed.append((now, job.job_id, job.track.id))
+                return None
+            earlier, self._failed = self._failed, []
+        self.ledger.defer_job(job.job_id, job.track.id, until, f"offline: {exc}")
+        counts: dict[tuple[int, int], int] = {}
+        for _when, job_id, track_id in earlier:
+            counts[(job_id, track_id)] = counts.get((job_id, track_id), 0) + 1
+        for (job_id, track_id), count in counts.items():
+            self._give_back(job_id, track_id, count, until)
+        return until
+
+    def _give_back(self, job_id: int, track_id: int, count: int, until: float) -> None:
+        noun = "attempt" if count == 1 else "attempts"
+        self.ledger.give_back_attempts(
+            job_id,
+            track_id,
+            count,
+            until,
+            f"offline: {count} {noun} that failed for lack of network given back; it waits for "
+            "the network",
+        )
+
+    def got_through(self, job: ClaimedJob) -> None:
+        self.watch.got_through(job_url(job))
+        with self._lock:
+            self._failed = [f for f in self._failed if f[1] != job.job_id]
+        self.forget()
