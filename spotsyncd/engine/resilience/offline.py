@@ -77,9 +77,11 @@ class OfflineWatch:
         prober: Prober = probe,
         on_change: OnChange | None = None,
         on_back: Callable[[], None] | None = None,
+        recheck_s: float = RECHECK_S,
     ) -> None:
         """``on_change`` is told when the offline circuit opens or closes; ``on_back`` when
-        waiting jobs may go on (a cut-off host or the network came back)."""
+        waiting jobs may go on (a cut-off host or the network came back); ``recheck_s``: how
+        long a probe that found the check hosts up is trusted."""
         self.circuits = circuits
         self.check_urls = check_urls
         self.probe_every_s = probe_every_s
@@ -89,6 +91,7 @@ class OfflineWatch:
         self._decide = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self.recheck_s = recheck_s
         self._last_up = 0.0
         self._got_through_at = 0.0
         self._down: dict[str, float] = {}  # cut-off host → since when
@@ -110,7 +113,7 @@ class OfflineWatch:
             circuit = self.circuits.offline_circuit()
             if circuit is not None and not hosts:
                 return circuit.open_until
-            if now - self._last_up < RECHECK_S:
+            if now - self._last_up < self.recheck_s:
                 return None
             checks = list(self.check_urls())
             results = self.prober([_probe_url(h) for h in hosts] + checks)
