@@ -103,13 +103,13 @@ class PlainView(_Reporter):
             if self.told.get(item.track_id, "") != kind:
                 self.told[item.track_id] = kind
                 if item.waiting:
-                    print(f"{item.label} ({item.key}): {item.waiting}", flush=True)
+                    print(f"{_named(item)}: {item.waiting}", flush=True)
         for item in self.newly_finished(snapshot):
             already = item.track_id in self.already
             word = "already done" if already else item.state
             arrow = "→" if item.state == "done" else "—"
             path = str(item.path or "") if item.state == "done" else outcome(item)
-            print(f"{word}: {item.label} ({item.key}) {arrow} {path}", flush=True)
+            print(f"{word}: {_named(item)} {arrow} {path}", flush=True)
 
     def stop(self, snapshot: Snapshot) -> None:
         self.update(snapshot)
@@ -210,6 +210,11 @@ class RichView(_Reporter):
                 _escape(str(item.path) if item.state == "done" else outcome(item)),
             )
         self.console.print(table)
+
+
+def _named(item: Item) -> str:
+    """``Artist - Title (key)``, or the key alone while nothing better is known."""
+    return item.key if item.label == item.key else f"{item.label} ({item.key})"
 
 
 def _totals(snapshot: Snapshot) -> str:

@@ -28,7 +28,6 @@ from spotsyncd.ledger import Ledger, TrackRow
 # A track kept waiting longer than this (offline, an open circuit, a rate limit), or put off
 # further than this, is not waited for: ``get`` reports it "deferred" (``get --defer-after``).
 WAIT_LIMIT_S = 120.0
-CIRCUITS_EVERY_S = 1.0  # how often the tracker reads the saved circuits
 
 
 @dataclass(frozen=True)
@@ -118,14 +117,13 @@ class Tracker:
         self.library_dir = library_dir
         self.circuits_file = circuits_file
         self.defer_after_s = defer_after_s
-        self._circuits: dict[str, dict[str, object]] = {}
-        self._circuits_read = 0.0
         self._waiting_since: dict[int, float] = {}
 
     def poll(self, now: float | None = None) -> Snapshot:
         now = time.time() if now is None else now
-        if self.circuits_file is not None and now - self._circuits_read >= CIRCUITS_EVERY_S:
-            self._circuits, self._circuits_read = Circuits.read(self.circuits_file), now
+        # A few hundred bytes, read at every poll: a track deferred by the offline circuit is
+        # never shown before the circuit that explains it.
+        circuits = Circuits.read(self.circuits_file) if self.circuits_file is not None else {}
         tracks: dict[int, Item] = {}
         listing: list[Item] = []
         seen: set[int] = set()
@@ -138,18 +136,18 @@ class Tracker:
             if row.kind == LinkKind.COLLECTION and row.state == JobState.DONE:
                 pending[:0] = self.ledger.children(row.id)
                 continue
-            item = self._item(row, now)
+            item = self._item(row, now, circuits)
             if item.is_list and not item.finished:
                 listing.append(item)
             else:
                 tracks[row.id] = item
         return Snapshot(tuple(tracks.values()), tuple(listing))
 
-    def _item(self, row: TrackRow, now: float) -> Item:
+    def _item(self, row: TrackRow, now: float, circuits: dict[str, dict[str, object]]) -> Item:
         state = str(row.state)
         waiting = ""
         if row.state in (JobState.PENDING, JobState.WAITING):
-            waiting = wait_text(row.error, row.retry_at, self._circuits, now)
+            waiting = wait_text(row.error, row.retry_at, circuits, now)
         if waiting:
             since = self._waiting_since.setdefault(row.id, now)
         else:

@@ -109,10 +109,10 @@ class OfflineWatch:
         with self._decide:
             now = time.time()
             if hosts and all(h in self._down for h in hosts):
-                return self._next_probe  # known cut off: wait for the next probe
+                return max(self._next_probe, now + 1.0)  # known cut off: the next probe
             circuit = self.circuits.offline_circuit()
             if circuit is not None and not hosts:
-                return circuit.open_until
+                return max(circuit.open_until, now + 1.0)
             if now - self._last_up < self.recheck_s:
                 return None
             checks = list(self.check_urls())
