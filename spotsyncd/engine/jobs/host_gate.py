@@ -17,6 +17,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from spotsyncd.core.errors import NetworkDownError
+from spotsyncd.core.wording import counted
 from spotsyncd.engine.jobs.job_ledger import GateLedger
 from spotsyncd.engine.resilience.offline import OfflineWatch, host_key
 from spotsyncd.ledger import ClaimedJob
@@ -106,14 +107,13 @@ class HostGate:
         return until
 
     def _give_back(self, job_id: int, track_id: int, count: int, until: float) -> None:
-        noun = "attempt" if count == 1 else "attempts"
         self.ledger.give_back_attempts(
             job_id,
             track_id,
             count,
             until,
-            f"offline: {count} {noun} that failed for lack of network given back; it waits for "
-            "the network",
+            f"offline: {counted(count, 'attempt')} that failed for lack of network given back; "
+            "it waits for the network",
         )
 
     def got_through(self, job: ClaimedJob) -> None:

@@ -204,7 +204,8 @@ class WorkerPool:
         due = self.ledger.next_due_at() if gated is None else gated.next_due
         if gated is not None:  # the jobs held back wait for the next probe (or a wake-up)
             probe = self.offline.next_probe_at() if self.offline is not None else None
-            if probe is not None:
+            if probe is not None:  # a probe under way takes seconds: no busy loop meanwhile
+                probe = max(probe, time.time() + 0.5)
                 due = probe if due is None else min(due, probe)
         if due is None:
             return IDLE_WAIT_S
