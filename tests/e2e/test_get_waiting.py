@@ -8,6 +8,7 @@ cannot resolve, so the offline circuit opens and the track waits without spendin
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import Daemon, Env, cli_command, wait_for
+from tests.e2e.harness import Daemon, Env, canned_search_daemon, cli_command, wait_for
 from tests.e2e.test_get import run_in_pty
 from tests.fakes.http_server import LoopbackServer
 
@@ -107,6 +108,22 @@ def test_ctrl_c_while_waiting_counts_the_track(tmp_path: Path) -> None:
     assert "0 done, 0 failed, 1 waiting of 1" in out, out
     assert " of 0" not in out
     assert "stopped following; the daemon carries on" in err
+
+
+def test_a_bot_check_circuit_is_named_and_the_track_put_off(tmp_path: Path) -> None:
+    """The daemon's searches meet a bot check: the YouTube circuit opens for five minutes, past
+    ``--defer-after``, so ``get`` reports the track put off at once, naming the circuit."""
+    env = Env(tmp_path / "world")
+    search = tmp_path / "search.json"
+    search.write_text(json.dumps({"bot_check": "Sign in to confirm you're not a bot"}))
+    with canned_search_daemon(env, search) as daemon:
+        daemon.wait_ready()
+        result = env.cli("get", "Marrow Hill - Glass Rivers", timeout=60)
+        daemon.stop()
+    assert result.returncode == 75, result.stdout + result.stderr
+    assert "put off (waiting for the YouTube bot-check circuit until " in result.stdout
+    last = result.stderr.strip().splitlines()[-1]
+    assert "waiting for the YouTube bot-check circuit until" in last and "exit code 75" in last
 
 
 def test_on_a_terminal_the_bar_says_why_it_waits(tmp_path: Path) -> None:
