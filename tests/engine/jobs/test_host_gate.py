@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from spotsyncd.core.errors import NetworkDownError
-from spotsyncd.engine.jobs.host_gate import HostGate
+from spotsyncd.engine.jobs.host_gate import CLAIM_AMONG, HostGate
 from spotsyncd.engine.resilience.circuits import Circuits
 from spotsyncd.engine.resilience.offline import OfflineWatch
 from spotsyncd.intake.links import parse_line
@@ -92,5 +92,24 @@ def test_attempts_lost_before_the_outage_was_confirmed_are_given_back(tmp_path: 
         assert track.state == "pending" and track.attempts == 0
         assert track.retry_at == until
         assert any("given back" in e["message"] for e in ledger.events_for(track.id))
+    finally:
+        ledger.close()
+
+
+def test_a_claim_is_limited_to_the_soonest_due_jobs(tmp_path: Path) -> None:
+    """With thousands queued, a claim among all their ids would be slow: the gate hands the
+    workers the soonest due few hundred, which holds the job a plain claim would take."""
+    gate, ledger, probes = _gate(tmp_path)
+    try:
+        lines = ["http://far.example/a.mp3"] + [f"http://127.0.0.1:9/{n}.mp3" for n in range(300)]
+        ledger.add_links([parse_line(line) for line in lines])
+        job = ledger.claim_next_job("w1")
+        assert job is not None and job.track.url == "http://far.example/a.mp3"
+        probes.down = True
+        assert gate.wait_for_network(job, NetworkDownError("no name", host="far.example"))
+        gated = gate.claimable(None)
+        assert gated is not None and gated.held == 1 and len(gated.ids) == CLAIM_AMONG
+        first = ledger.track("url:http://127.0.0.1:9/0.mp3")
+        assert first is not None and first.id in gated.ids and gated.next_due == 0.0
     finally:
         ledger.close()
