@@ -188,7 +188,7 @@ def test_attempts_lost_before_offline_was_confirmed_are_given_back(tmp_path: Pat
         env = Env(
             tmp_path / "world",
             network={"check_urls": [other.url("/")], "probe_every": "30s"},
-            download={"max_retries": 2, "backoff_seconds": 2.0, "slow_retries": ["1h"]},
+            download={"max_retries": 2, "backoff_seconds": 3.0, "slow_retries": ["1h"]},
         )
         media.go_offline()
         with Daemon(env) as daemon:
