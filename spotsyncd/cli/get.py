@@ -160,13 +160,13 @@ def _outcome(snapshot: Any, *, daemon: bool) -> int:
     one = len(put_off) == 1
     them, stay = ("it", "it stays") if one else ("them", "they stay")
     later = (
-        f"the daemon finishes {them} when it can"
+        f"{stay} queued and the daemon finishes {them} when it can"
         if daemon
-        else f"run 'spotsyncd get' again later or start the daemon to finish {them}"
+        else f"{stay} queued: run 'spotsyncd get' again later or start the daemon to finish {them}"
     )
     print(
-        f"spotsyncd: {counted(len(put_off), 'track')} put off ({why}); {stay} queued and "
-        f"{later}; exit code 75 (try again later)",
+        f"spotsyncd: {counted(len(put_off), 'track')} put off ({why}); {later}; exit code 75 "
+        "(try again later)",
         file=sys.stderr,
     )
     return EXIT_TEMPFAIL

@@ -152,3 +152,19 @@ class _TerminalWorld:
 
     def environ(self) -> dict[str, str]:
         return self.env.environ(TERM="xterm-256color", COLUMNS="160", LINES="40")
+
+
+def test_without_a_daemon_a_track_in_a_slow_retry_is_put_off_with_75(tmp_path: Path) -> None:
+    """No daemon: ``get`` runs the pool itself (no offline watch: an unreachable host is that
+    host's problem). Its fast retries spent, the track waits for a slow retry 15 minutes away,
+    past ``--defer-after``: put off, exit code 75, and it stays queued."""
+    env = Env(tmp_path / "world", download={"slow_retries": ["15m"]})
+    with LoopbackServer() as media:
+        media.go_offline()
+        result = env.cli("get", media.url("/x.wav"), timeout=60)
+    assert result.returncode == 75, result.stdout + result.stderr
+    assert "waiting: next attempt at" in result.stdout
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("spotsyncd: 1 track put off (waiting: next attempt at "), last
+    assert "run 'spotsyncd get' again later" in last and "exit code 75" in last
+    assert env.counts()["waiting"] == 1
