@@ -115,7 +115,7 @@ class Ledger:
     finish_job = _Via(JobQueue, JobQueue.finish_job)
     fail_job = _Via(JobQueue, JobQueue.fail_job)
     defer_job = _Via(JobQueue, JobQueue.defer_job)
-    give_back_attempts = _Via(JobQueue, JobQueue.give_back_attempts)
+    wait_for_network = _Via(JobQueue, JobQueue.wait_for_network)
     set_progress = _Via(JobQueue, JobQueue.set_progress)
     set_candidates = _Via(JobQueue, JobQueue.set_candidates)
     retry = _Via(JobQueue, JobQueue.retry)

@@ -163,7 +163,11 @@ def test_a_cut_off_host_does_not_stop_hosts_that_answer(tmp_path: Path) -> None:
             env.drop("near.txt", urls)
             wait_for(lambda: env.counts().get("done") == 3, 30, daemon, what="3 loopback tracks")
             assert not env.status()["circuits"].get("offline", {}).get("open")
+            # Another track of the cut-off host waits untried, and says why.
+            got = env.cli("get", "http://far-host.invalid/two.wav", "--defer-after", "3s")
             daemon.stop()
+    assert got.returncode == 75, got.stdout + got.stderr
+    assert "url:http://far-host.invalid/two.wav: waiting for the network, next check" in got.stdout
     log = daemon.output()
     assert log.count("WARNING spotsyncd.engine.resilience.offline: offline since") == 1, log
     assert f"online again: a job reached 127.0.0.1:{media.port}" in log
@@ -176,6 +180,7 @@ def test_a_cut_off_host_does_not_stop_hosts_that_answer(tmp_path: Path) -> None:
     finally:
         ledger.close()
     assert log.count("start url:http://far-host.invalid/song.wav") == 1  # it waited, untried
+    assert "start url:http://far-host.invalid/two.wav" not in log
 
 
 def test_attempts_lost_before_offline_was_confirmed_are_given_back(tmp_path: Path) -> None:

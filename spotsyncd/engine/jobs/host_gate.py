@@ -4,7 +4,8 @@ hosts are cut off, and the attempts given back once the network is known to be d
 The watch (``engine/resilience/offline.py``) decides which hosts are cut off; this gate turns
 that into claims: a job whose host answers (or has not been found cut off) is claimed as usual,
 a job for a cut-off host stays queued until a probe or another job finds its host again, so it
-spends no attempt and costs no claim while it waits. An attempt that failed for lack of network
+spends no attempt and costs no claim while it waits; its row says so ("offline: cannot reach
+HOST", the next probe as ``retry_at``) for ``status``, ``why`` and ``get``. An attempt that failed for lack of network
 before the watch could tell (the first seconds of an outage, while a check host still answered)
 is given back once it can: a blip must not push a track into slow retries.
 """
@@ -68,22 +69,34 @@ class HostGate:
                 return cached[3]
         hosts: dict[str, str] = {}  # many jobs share a host: parse each URL's host once
         open_jobs: list[tuple[float, int]] = []
-        kept = 0
+        kept: dict[str, list[int]] = {}
         for track_id, url, retry_at in self.ledger.queued_urls(key_scope):
             prefix = url[: url.find("/", url.find("//") + 2) + 1] or url
             host = hosts.get(prefix)
             if host is None:
                 host = hosts[prefix] = host_key(prefix)
             if host in held:
-                kept += 1
+                kept.setdefault(host, []).append(track_id)
             else:
                 open_jobs.append((retry_at or 0.0, track_id))
+        self._tell_held(kept)
         soonest = heapq.nsmallest(CLAIM_AMONG, open_jobs)
         due = soonest[0][0] if soonest else None
-        result = Claimable(frozenset(track_id for _due, track_id in soonest), due, kept)
+        count = sum(len(ids) for ids in kept.values())
+        result = Claimable(frozenset(track_id for _due, track_id in soonest), due, count)
         with self._lock:
             self._cached = (now, held, key_scope, result)
         return result
+
+    def _tell_held(self, held: dict[str, list[int]]) -> None:
+        """Jobs kept back say so in the ledger (``status``, ``why`` and ``get`` read it), with
+        the next probe as their ``retry_at``; a job already saying so is not written again."""
+        until = self.watch.next_probe_at()
+        if until is None:
+            return
+        for host, track_ids in held.items():
+            why = f"offline: cannot reach {host}; it waits for the network"
+            self.ledger.wait_for_network(track_ids, until, why)
 
     def forget(self) -> None:
         """New work or a host back: look at the queue again at the next claim."""
@@ -108,21 +121,20 @@ class HostGate:
                 return None
             earlier, self._failed = self._failed, []
         self.ledger.defer_job(job.job_id, job.track.id, until, f"offline: {exc}")
-        counts: dict[tuple[int, int], int] = {}
-        for _when, job_id, track_id in earlier:
-            counts[(job_id, track_id)] = counts.get((job_id, track_id), 0) + 1
-        for (job_id, track_id), count in counts.items():
-            self._give_back(job_id, track_id, count, until)
+        counts: dict[int, int] = {}
+        for _when, _job_id, track_id in earlier:
+            counts[track_id] = counts.get(track_id, 0) + 1
+        for track_id, count in counts.items():
+            self._give_back(track_id, count, until)
         return until
 
-    def _give_back(self, job_id: int, track_id: int, count: int, until: float) -> None:
-        self.ledger.give_back_attempts(
-            job_id,
-            track_id,
-            count,
+    def _give_back(self, track_id: int, count: int, until: float) -> None:
+        self.ledger.wait_for_network(
+            [track_id],
             until,
             f"offline: {counted(count, 'attempt')} that failed for lack of network given back; "
             "it waits for the network",
+            give_back=count,
         )
 
     def got_through(self, job: ClaimedJob) -> None:

@@ -48,9 +48,8 @@ def _gate(tmp_path: Path) -> tuple[HostGate, Ledger, Probes]:
 def test_jobs_of_cut_off_hosts_are_not_claimable(tmp_path: Path) -> None:
     gate, ledger, probes = _gate(tmp_path)
     try:
-        ledger.add_links(
-            [parse_line("http://far.example/a.mp3"), parse_line("http://127.0.0.1:9/b.mp3")]
-        )
+        lines = ["http://far.example/a.mp3", "http://127.0.0.1:9/b.mp3", "http://far.example/c.mp3"]
+        ledger.add_links([parse_line(line) for line in lines])
         assert gate.claimable(None) is None  # nothing cut off: claim as usual
         job = ledger.claim_next_job("w1")
         assert job is not None and job.track.url == "http://far.example/a.mp3"
@@ -61,7 +60,11 @@ def test_jobs_of_cut_off_hosts_are_not_claimable(tmp_path: Path) -> None:
         (far,) = ledger.tracks_by_ids([job.track.id])
         assert far.state == "pending" and far.attempts == 0 and str(far.error).startswith("offline")
         gated = gate.claimable(None)
-        assert gated is not None and gated.held == 1
+        assert gated is not None and gated.held == 2
+        # The other job of the cut-off host, never tried, says why it waits, until when.
+        other = ledger.track("url:http://far.example/c.mp3")
+        assert other is not None and other.attempts == 0 and other.retry_at == until
+        assert other.error == "offline: cannot reach far.example:80; it waits for the network"
         near = ledger.track("url:http://127.0.0.1:9/b.mp3")
         assert near is not None and gated.ids == {near.id}
         assert ledger.claim_next_job("w1", only=gated.ids).track.id == near.id  # type: ignore[union-attr]
