@@ -5,9 +5,10 @@ The watch (``engine/resilience/offline.py``) decides which hosts are cut off; th
 that into claims: a job whose host answers (or has not been found cut off) is claimed as usual,
 a job for a cut-off host stays queued until a probe or another job finds its host again, so it
 spends no attempt and costs no claim while it waits; its row says so ("offline: cannot reach
-HOST", the next probe as ``retry_at``) for ``status``, ``why`` and ``get``. An attempt that failed for lack of network
-before the watch could tell (the first seconds of an outage, while a check host still answered)
-is given back once it can: a blip must not push a track into slow retries.
+HOST", the next probe as ``retry_at``) for ``status``, ``why`` and ``get``. An attempt that
+failed for lack of network before the watch could tell (the first seconds of an outage, while a
+check host still answered) is given back once it can: a blip must not push a track into slow
+retries.
 """
 
 from __future__ import annotations

@@ -121,13 +121,16 @@ class OfflineWatch:
                 return None  # nothing to compare with: treat it as the host's problem
             answering = [r for r in results if r.ok or not r.network_down]
             if answering:
-                if any(r.host not in hosts for r in answering):
+                others = [r.host for r in answering if r.host not in hosts]
+                if others:
                     self._last_up = now
-                log.info(
-                    "%s is unreachable but %s answer: a problem of that host, not the network",
-                    exc.host or "a host",
-                    ", ".join(r.host for r in answering if r.ok) or "other hosts",
-                )
+                    log.info(
+                        "%s is unreachable but %s answer: a problem of that host, not the network",
+                        exc.host or "a host",
+                        ", ".join(others),
+                    )
+                else:
+                    log.info("%s answers again: a blip, retried as usual", exc.host or "its host")
                 return None
             for result in results:
                 self._down.setdefault(result.host, now)
@@ -146,10 +149,11 @@ class OfflineWatch:
         self._wake.set()
         if not opened:
             log.info(
-                "%s cannot be reached, nor can %s, while other work gets through: its jobs wait "
-                "without spending attempts (next check in %s)",
+                "%s cannot be reached, nor can %s%s: its jobs wait without spending attempts "
+                "(next check in %s)",
                 exc.host or "a host",
-                ", ".join(r.host for r in results if r.host not in hosts)[:200],
+                ", ".join(r.host for r in results if r.host not in hosts)[:200] or "the others",
+                " (offline)" if circuit is not None else ", while other work gets through",
                 format_delay(next_probe - now),
             )
             return next_probe
