@@ -40,8 +40,10 @@ def outcome(item: Item, *, already: bool = False) -> str:
         why = item.waiting or reason or "a service asked to wait"
         return f"put off ({why}); the daemon retries it later"
     if item.state == "review":
-        return (f"in review: no candidate's audio was the recording asked for "
-                f"('spotsyncd why {item.key}', then 'spotsyncd accept {item.key}' or the dashboard)")
+        return (
+            "in review: no candidate's audio was the recording asked for "
+            f"('spotsyncd why {item.key}', then 'spotsyncd accept {item.key}' or the dashboard)"
+        )
     return reason or "unknown error"
 
 
@@ -221,8 +223,8 @@ def _named(item: Item) -> str:
 
 
 def _totals(snapshot: Snapshot) -> str:
-    """``2 done, 0 failed, 1 put off, 1 in review, 1 running, 3 waiting of 7``: every track counted, a
-    collection not yet listed as one."""
+    """``2 done, 0 failed, 1 put off, 1 in review, 1 running, 3 waiting of 7``: every track
+    counted, a collection not yet listed as one."""
     parts = [f"{snapshot.count('done')} done", f"{snapshot.count('failed')} failed"]
     if snapshot.count("deferred"):
         parts.append(f"{snapshot.count('deferred')} put off")
