@@ -1,7 +1,7 @@
 """The ledger: spotsyncd's single source of truth (SQLAlchemy 2.x). ``Ledger`` is the object the
 daemon opens and passes down; it composes one repository per role (``JobQueue``, ``Intake``,
-``Follows``, ``Reports``, ``Filed``, ``Browse``, ``EventLog``, ``Workers``, ``Collections``)
-over one ``Store``.
+``Follows``, ``Reports``, ``Filed``, ``Browse``, ``EventLog``, ``Workers``, ``Collections``,
+``Identities``) over one ``Store``.
 
 May import core only; the only home of sqlalchemy, alembic and psycopg.
 """
@@ -13,6 +13,7 @@ from spotsyncd.ledger.db import describe_error, is_unavailable
 from spotsyncd.ledger.event_log import EventLog
 from spotsyncd.ledger.filed import Filed
 from spotsyncd.ledger.follows import Follows
+from spotsyncd.ledger.identities import Identities
 from spotsyncd.ledger.intake import Intake
 from spotsyncd.ledger.jobs import JobQueue
 from spotsyncd.ledger.reports import Reports
@@ -30,6 +31,7 @@ __all__ = [
     "Intake",
     "JobQueue",
     "Ledger",
+    "Identities",
     "Reports",
     "Store",
     "TrackRow",

@@ -137,8 +137,15 @@ def _sync_and_wait(env: Env, daemon: Daemon, feed: Feed, what: str) -> None:
 def test_a_followed_podcast_is_named_tagged_trimmed_and_never_fetched_twice(
     tmp_path: Path,
 ) -> None:
-    env = web_env(Env(tmp_path / "world", audio={"normalize": "loudness"}))
-    with LoopbackServer() as media, LoopbackServer() as cdn, LoopbackServer() as tracker:
+    with (
+        LoopbackServer() as media,
+        LoopbackServer() as cdn,
+        LoopbackServer() as tracker,
+        LoopbackServer() as musicbrainz,  # on, but no episode is a MusicBrainz recording
+    ):
+        identity = {"enabled": True, "api_url": musicbrainz.url("/ws/2")}
+        env = web_env(Env(tmp_path / "world", audio={"normalize": "loudness"},
+                          musicbrainz=identity))  # fmt: skip
         for n in NAMES:  # junk in the files' own tags: the feed must win
             path = make_audio(tmp_path / f"ep{n}.mp3", seconds=2.0, freq=200 + 60 * n,
                               tags={"title": f"ep{n}", "artist": "Encoder"})  # fmt: skip
@@ -190,6 +197,7 @@ def test_a_followed_podcast_is_named_tagged_trimmed_and_never_fetched_twice(
             daemon.stop()
 
         assert _audio_hits(media) == hits  # nothing fetched again from the old host
+        assert musicbrainz.hits == {}
         # Only the new episode came through the redirect and the new CDN.
         assert set(_audio_hits(cdn)) == {"/media/ep5.mp3"}
         assert set(_audio_hits(tracker)) == {f"/track/x9/127.0.0.1:{cdn.port}/media/ep5.mp3"}
