@@ -55,6 +55,7 @@ from spotsyncd.core.config_sections import (
     NetworkConfig,
     NotifyConfig,
     QueueConfig,
+    SourcesConfig,
     SpotifyConfig,
     WebConfig,
     YoutubeConfig,
@@ -65,7 +66,7 @@ from spotsyncd.core.errors import ConfigError
 __all__ = [  # the sections too: code and tests build them
     "DEFAULT_TEMPLATE", "ArtistConfig", "AudioConfig", "Config", "DownloadConfig", "FollowConfig",
     "LedgerConfig", "LibraryConfig", "LyricsConfig", "MatchingConfig", "NetworkConfig",
-    "NotifyConfig", "QueueConfig", "SpotifyConfig", "WebConfig", "YoutubeConfig",
+    "NotifyConfig", "QueueConfig", "SourcesConfig", "SpotifyConfig", "WebConfig", "YoutubeConfig",
     "default_config_path", "load_config", "parse_duration", "prepare_dirs",
 ]  # fmt: skip
 
@@ -148,6 +149,7 @@ class Config(Section):
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     youtube: YoutubeConfig = Field(default_factory=YoutubeConfig)
+    sources: SourcesConfig = Field(default_factory=SourcesConfig)
     follows: tuple[FollowConfig, ...] = ()
     media_servers: tuple[MediaServer, ...] = ()
     media_servers_debounce_s: Annotated[

@@ -11,7 +11,9 @@ It composes the repositories, one per role, over one shared ``Store``:
   filed under another key, tracks sent back when their file is lost;
 - ``browse`` (``Browse``): reads of tracks, pages, counts, progress;
 - ``events`` (``EventLog``): the event log;
-- ``workers`` (``Workers``): remote workers' heart-beats and broker dispatch.
+- ``workers`` (``Workers``): remote workers' heart-beats and broker dispatch;
+- ``circuits`` (``ServiceCircuits``): each outside service's circuit, shared by every process;
+- ``budgets`` (``Budgets``): turns under each source's budget, across every process.
 
 A consumer that needs one slice takes that repository, or a ``typing.Protocol`` the repository
 satisfies (``follows.sync.FollowLedger``). The flat names (``ledger.claim_next_job(…)``) stay as
@@ -28,6 +30,8 @@ from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, cast, ov
 from spotsyncd.ledger import db
 from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.browse import Browse
+from spotsyncd.ledger.budgets import Budgets
+from spotsyncd.ledger.circuits import ServiceCircuits
 from spotsyncd.ledger.event_log import EventLog
 from spotsyncd.ledger.filed import Filed
 from spotsyncd.ledger.follows import Follows
@@ -77,10 +81,12 @@ class Ledger:
         self.filed = Filed(self.store, self.events, self.jobs)
         self.browse = Browse(self.store)
         self.workers = Workers(self.store, self.events, self.jobs)
+        self.circuits = ServiceCircuits(self.store, self.events)
+        self.budgets = Budgets(self.store)
         self._repositories: dict[type[Any], object] = {
             type(part): part
             for part in (self.store, self.events, self.jobs, self.intake, self.following)
-            + (self.reports, self.filed, self.browse, self.workers)
+            + (self.reports, self.filed, self.browse, self.workers, self.circuits, self.budgets)
         }
 
     def repository(self, kind: type[R]) -> R:
@@ -197,3 +203,15 @@ class Ledger:
     dispatched_waiting = _Via(Workers, Workers.dispatched_waiting)
     release_orphans = _Via(Workers, Workers.release_orphans)
     running_count = _Via(Workers, Workers.running_count)
+    recent_workers = _Via(Workers, Workers.recent_workers)
+
+    # ------------------------------------------------------------------ shared circuits, budgets
+    service_circuits = _Via(ServiceCircuits, ServiceCircuits.service_circuits)
+    open_circuit = _Via(ServiceCircuits, ServiceCircuits.open_circuit)
+    close_circuit = _Via(ServiceCircuits, ServiceCircuits.close_circuit)
+    hold_for_circuit = _Via(ServiceCircuits, ServiceCircuits.hold_for_circuit)
+    release_held = _Via(ServiceCircuits, ServiceCircuits.release_held)
+    take_turn = _Via(Budgets, Budgets.take_turn)
+    end_turn = _Via(Budgets, Budgets.end_turn)
+    renew_turns = _Via(Budgets, Budgets.renew_turns)
+    turns_held = _Via(Budgets, Budgets.turns_held)

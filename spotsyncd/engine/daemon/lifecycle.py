@@ -9,7 +9,9 @@ The jobs run in a ``JobRunner``: the local worker pool, or the Celery dispatcher
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -26,7 +28,9 @@ from spotsyncd.engine.daemon.services import Services, WebFactory, WebHandle
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.runner import JobRunner
 from spotsyncd.engine.jobs.worker import WorkerPool
+from spotsyncd.engine.resilience.budgets import SourceBudgets, config_limits
 from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.engine.resilience.guard import CircuitHold
 from spotsyncd.engine.resilience.lookout import Lookout
 from spotsyncd.engine.resilience.outage import install_outage_filter
 from spotsyncd.engine.scaleout.dispatch import Dispatcher
@@ -111,15 +115,17 @@ class Daemon:
         housekeeping.clean_staging(config, ledger)
         self.rescans = build_rescans(config, ledger)
         self.rescans.start()
-        self.circuits = Circuits(
-            config.state_dir / "circuits.json", on_change=self._circuit_changed
-        )
+        # The service circuits and budgets live in the ledger, shared with every worker; the
+        # offline circuit is this machine's (its file in the state dir).
+        holder = f"daemon:{socket.gethostname()}:{os.getpid()}"
+        self.circuits = Circuits(config.state_dir / "circuits.json", shared=ledger, holder=holder)
+        budgets = SourceBudgets(ledger, config_limits(lambda: self.config), holder)
         self.lookout = Lookout(
             lambda: self.config, ledger, self.circuits, on_online=self._network_back
         )
         self.lookout.start()
         adapters = self.adapters_factory(config)
-        pipeline = Pipeline(config, ledger, adapters, self.circuits)
+        pipeline = Pipeline(config, ledger, adapters, self.circuits, budgets)
         reporter = Reporter(ledger, config.library_dir)
         workers = self._job_runner(pipeline, self.circuits, self.lookout)
         inbox = InboxWatcher(
@@ -174,6 +180,7 @@ class Daemon:
             circuits,
             on_finished=self._job_finished,
             offline=lookout.offline,
+            hold=CircuitHold(circuits, self.ledger),
         )
 
     def _start_scheduler(self, adapters: Adapters, workers: JobRunner) -> FollowService:
@@ -278,18 +285,12 @@ class Daemon:
         if hasattr(signal, "SIGUSR1"):
             signal.signal(signal.SIGUSR1, lambda *_: self._nudged())
 
-    def _circuit_changed(self, lane: str, is_open: bool, reason: str) -> None:
-        if self.ledger is not None:
-            kind = "circuit_open" if is_open else "circuit_closed"
-            level = "warning" if is_open else "info"
-            self.ledger.event(level, kind, f"{lane}: {reason}")
-
     def _nudged(self) -> None:
         """The CLI (or the web API) queued work or changed follows: look at the ledger now."""
         if self.ledger is not None:
             self.ledger.changed()
-        if self.circuits is not None:
-            self.circuits.clear_credentials("spotify")
+            if self.circuits is not None and self.circuits.clear_credentials("spotify"):
+                self.ledger.release_held("spotify")  # the jobs it held may try the new login
         if self.services is not None:
             self.services.workers.wake()
             self.services.reporter.wake()

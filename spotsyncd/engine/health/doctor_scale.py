@@ -101,3 +101,13 @@ def _workers(config: Config) -> Iterator[Check]:
     names = ", ".join(f"{w.name} ({w.concurrency} threads, {now - w.seen_at:.0f}s ago)"
                       for w in live)  # fmt: skip
     yield Check("workers", "ok", f"{len(live)} seen in the last minute: {names}")
+    for w in live:  # each worker's own state: offline is per machine
+        if w.state == "offline":
+            yield Check(
+                f"worker {w.name}",
+                "warn",
+                f"offline on {w.host}: {w.state_reason or 'no network'}; it takes no job",
+                f"check the network of {w.host}; the worker resumes by itself once it is back",
+            )
+        else:
+            yield Check(f"worker {w.name}", "ok", f"online on {w.host}, taking jobs")

@@ -8,7 +8,9 @@ work done here or by a running daemon.
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from spotsyncd.core.protocols import Adapters
 from spotsyncd.engine.jobs.filing import staging_dir_for
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.worker import WorkerPool
+from spotsyncd.engine.resilience.budgets import SourceBudgets, config_limits
 from spotsyncd.engine.resilience.circuits import Circuits
 from spotsyncd.ledger import Ledger, TrackRow
 
@@ -150,8 +153,10 @@ class ForegroundRun:
         self.config = config
         self.ledger = ledger
         self.scope = scope
-        circuits = Circuits(config.state_dir / "circuits.json")
-        pipeline = Pipeline(config, ledger, adapters_factory(config), circuits)
+        holder = f"get:{socket.gethostname()}:{os.getpid()}"
+        circuits = Circuits(config.state_dir / "circuits.json", shared=ledger, holder=holder)
+        budgets = SourceBudgets(ledger, config_limits(lambda: config), holder)
+        pipeline = Pipeline(config, ledger, adapters_factory(config), circuits, budgets)
         self.pool = WorkerPool(config, ledger, pipeline, circuits, scope=scope)
 
     def start(self) -> None:

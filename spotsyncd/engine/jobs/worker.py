@@ -40,6 +40,7 @@ from spotsyncd.engine.jobs.job_ledger import JobLedger
 from spotsyncd.engine.jobs.pipeline import JobResult, Pipeline
 from spotsyncd.engine.jobs.stages import Stages, steps_text
 from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.engine.resilience.guard import CircuitHold
 from spotsyncd.engine.resilience.offline import OfflineWatch
 from spotsyncd.engine.resilience.outage import Outage
 from spotsyncd.ledger import ClaimedJob, describe_error, is_unavailable
@@ -61,6 +62,7 @@ class WorkerPool:
         on_finished: Callable[[], None] | None = None,
         scope: set[int] | None = None,
         offline: OfflineWatch | None = None,
+        hold: CircuitHold | None = None,
     ) -> None:
         self.config = config
         self.ledger = ledger
@@ -70,6 +72,8 @@ class WorkerPool:
         # host's problem, an ordinary transient failure).
         self.offline = offline
         self.on_finished = on_finished or (lambda: None)
+        # The daemon's: jobs of a service whose circuit is open wait in the ledger, unclaimed.
+        self.hold = hold
         self.cancel = threading.Event()
         self._wake = threading.Condition()
         self._woken = False
@@ -162,6 +166,8 @@ class WorkerPool:
 
     def _claim_and_run(self, name: str) -> None:
         try:
+            if self.hold is not None:
+                self.hold.hold()
             job = self.ledger.claim_next_job(name, only=self.scope_ids())
         except Exception as exc:  # noqa: BLE001 - a locked/busy ledger must not kill the worker
             if not is_unavailable(exc):
