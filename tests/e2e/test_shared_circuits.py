@@ -78,8 +78,9 @@ def _jobs(env: Env) -> dict[str, dict[str, Any]]:
     try:
         with ledger.engine.connect() as conn:
             rows = conn.execute(
-                select(tracks.c.key, tracks.c.done_at, jobs.c.state, jobs.c.attempts,
-                       jobs.c.retry_at).join(jobs, jobs.c.track_id == tracks.c.id)  # fmt: skip
+                select(
+                    tracks.c.key, tracks.c.done_at, jobs.c.state, jobs.c.attempts, jobs.c.retry_at
+                ).join(jobs, jobs.c.track_id == tracks.c.id)  # fmt: skip
             ).all()
     finally:
         ledger.close()
@@ -194,14 +195,17 @@ def test_a_budget_holds_across_two_workers(
             queue={"backend": "celery", "broker_url": redis.url, "worker_timeout": "5s"},
         )
         worker = [*cli_command(), "worker", "--concurrency", "4"]
-        with Daemon(env) as coordinator, Daemon(env, command=worker) as one:
-            with Daemon(env, command=worker) as two:
-                for process in (coordinator, one, two):
-                    process.wait_ready(60)
-                env.drop("batch.txt", links)
-                wait_for(lambda: env.counts().get("done") == 12, 120, coordinator, what="all done")
-                for process in (coordinator, one, two):
-                    process.stop()
+        with (
+            Daemon(env) as coordinator,
+            Daemon(env, command=worker) as one,
+            Daemon(env, command=worker) as two,
+        ):
+            for process in (coordinator, one, two):
+                process.wait_ready(60)
+            env.drop("batch.txt", links)
+            wait_for(lambda: env.counts().get("done") == 12, 120, coordinator, what="all done")
+            for process in (coordinator, one, two):
+                process.stop()
         assert server.most_in_flight == 2, server.most_in_flight  # never more, and used fully
         for process in (coordinator, one, two):
             _no_traceback(process.output())

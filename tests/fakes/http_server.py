@@ -7,8 +7,8 @@
     server.go_offline(); server.go_online() # refuse connections for a while
         url = server.url("/a.mp3")
 
-Every request is counted (``server.hits["/a.mp3"]``), and so are those answered at once
-(``server.most_in_flight``: the most files ever being sent at once). Stops and closes its port on exit.
+Every request is counted (``server.hits["/a.mp3"]``), and so are the files being sent at once
+(``server.most_in_flight``: the most ever). Stops and closes its port on exit.
 """
 
 from __future__ import annotations

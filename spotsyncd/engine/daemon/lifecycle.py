@@ -28,7 +28,7 @@ from spotsyncd.engine.daemon.services import Services, WebFactory, WebHandle
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.runner import JobRunner
 from spotsyncd.engine.jobs.worker import WorkerPool
-from spotsyncd.engine.resilience.budgets import SourceBudgets, config_limits
+from spotsyncd.engine.resilience.budgets import budgets_for
 from spotsyncd.engine.resilience.circuits import Circuits
 from spotsyncd.engine.resilience.guard import CircuitHold
 from spotsyncd.engine.resilience.lookout import Lookout
@@ -119,7 +119,7 @@ class Daemon:
         # offline circuit is this machine's (its file in the state dir).
         holder = f"daemon:{socket.gethostname()}:{os.getpid()}"
         self.circuits = Circuits(config.state_dir / "circuits.json", shared=ledger, holder=holder)
-        budgets = SourceBudgets(ledger, config_limits(lambda: self.config), holder)
+        budgets = budgets_for(lambda: self.config, ledger, holder)
         self.lookout = Lookout(
             lambda: self.config, ledger, self.circuits, on_online=self._network_back
         )

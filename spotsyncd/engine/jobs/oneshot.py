@@ -23,7 +23,7 @@ from spotsyncd.core.protocols import Adapters
 from spotsyncd.engine.jobs.filing import staging_dir_for
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.worker import WorkerPool
-from spotsyncd.engine.resilience.budgets import SourceBudgets, config_limits
+from spotsyncd.engine.resilience.budgets import budgets_for
 from spotsyncd.engine.resilience.circuits import Circuits
 from spotsyncd.ledger import Ledger, TrackRow
 
@@ -155,7 +155,7 @@ class ForegroundRun:
         self.scope = scope
         holder = f"get:{socket.gethostname()}:{os.getpid()}"
         circuits = Circuits(config.state_dir / "circuits.json", shared=ledger, holder=holder)
-        budgets = SourceBudgets(ledger, config_limits(lambda: config), holder)
+        budgets = budgets_for(lambda: config, ledger, holder)
         pipeline = Pipeline(config, ledger, adapters_factory(config), circuits, budgets)
         self.pool = WorkerPool(config, ledger, pipeline, circuits, scope=scope)
 

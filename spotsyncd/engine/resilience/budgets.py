@@ -1,7 +1,7 @@
 """Per-source budgets shared by every process: how many requests or transfers to one source may
 be under way at once (``max_concurrent``), and how long apart two may start (``min_interval``).
 
-    budgets = SourceBudgets(ledger, config_limits(config), holder="host:1234")
+    budgets = budgets_for(lambda: config, ledger, holder="host:1234")
     with budgets.turn("musicbrainz"):          # blocks until this process may start
         response = client.get(url)             # the turn ends when the block does
 
@@ -164,6 +164,12 @@ class SourceBudgets:
 
 def unlimited(_source: str) -> Limit:
     return Limit()
+
+
+def budgets_for(config: Callable[[], Config], store: TurnStore, holder: str) -> SourceBudgets:
+    """The budgets every process builds the same way (the daemon, ``get``, each worker):
+    kept in ``store`` (the ledger), with the limits of the current ``sources.*``."""
+    return SourceBudgets(store, config_limits(config), holder)
 
 
 def config_limits(config: Callable[[], Config]) -> Callable[[str], Limit]:

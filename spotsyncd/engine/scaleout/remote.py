@@ -31,7 +31,7 @@ from spotsyncd.core.errors import UserError
 from spotsyncd.core.protocols import Adapters
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.worker import WorkerPool
-from spotsyncd.engine.resilience.budgets import SourceBudgets, config_limits
+from spotsyncd.engine.resilience.budgets import budgets_for
 from spotsyncd.engine.resilience.circuits import Circuit, Circuits
 from spotsyncd.engine.resilience.offline import OfflineWatch
 from spotsyncd.engine.resilience.outage import Outage, install_outage_filter
@@ -207,7 +207,7 @@ def run_worker(
     name = worker_name()
     # Circuits and budgets are shared through the ledger; offline is this machine's own.
     circuits = Circuits(config.state_dir / "circuits.json", shared=ledger, holder=name)
-    budgets = SourceBudgets(ledger, config_limits(lambda: config), name)
+    budgets = budgets_for(lambda: config, ledger, name)
     watch = OfflineWatch(
         circuits,
         lambda: config.check_urls(),
