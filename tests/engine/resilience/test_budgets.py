@@ -155,5 +155,9 @@ def test_the_daemon_and_two_workers_ask_musicbrainz_once_a_second(
     assert len(arrivals) == 9
     arrivals.sort()
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
-    # 1 s apart by the database's clock; the stand-in's clock may see a few ms less.
-    assert min(gaps) >= 0.95, gaps
+    # The turns start 1 s apart by the database's clock; a request reaches the stand-in after
+    # its client's own latency (tens of ms, more on a loaded machine), so one gap may look a
+    # little shorter and the next longer; over any run of requests the rate stays 1 per second.
+    assert min(gaps) >= 0.75, gaps
+    for count, at in enumerate(arrivals):
+        assert at - arrivals[0] >= count - 0.25, gaps
