@@ -302,7 +302,9 @@ class Circuits:
         if self._state_file is None:
             return
         saved = self.read(self._state_file)
-        if OFFLINE in saved:
+        if self._shared is not None:
+            self._adopt(saved)
+        if OFFLINE in saved or (self._shared is not None and saved):
             self._save()  # a new start looks at the network afresh
         for lane, value in saved.items():
             if lane == OFFLINE or self._shared is not None:
@@ -312,6 +314,25 @@ class Circuits:
                 failures=int(value.get("failures", 0)),  # type: ignore[call-overload]
                 reason=str(value.get("reason", "")),
                 error_class=str(value.get("error_class", "")),
+            )
+
+    def _adopt(self, saved: dict[str, dict[str, object]]) -> None:
+        """Service circuits that an older spotsyncd left open in this machine's file (they
+        were per process then) move into the ledger: an upgrade forgets no Retry-After."""
+        assert self._shared is not None
+        now = time.time()
+        for lane, value in saved.items():
+            until = float(value.get("open_until", 0))  # type: ignore[arg-type]
+            if lane == OFFLINE or not value.get("open") or until <= now:
+                continue
+            self._shared.open_circuit(
+                lane,
+                wait_s=until - now,
+                base_s=self._base,
+                max_s=MAX_BACKOFF_S,
+                reason=str(value.get("reason", "")),
+                error_class=str(value.get("error_class", "")),
+                by=self._holder,
             )
 
     def _save(self) -> None:

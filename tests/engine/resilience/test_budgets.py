@@ -62,7 +62,10 @@ def test_starts_keep_min_interval_apart(ledger: Ledger) -> None:
         with budgets.turn("musicbrainz"):
             starts.append(time.monotonic())
     gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-    assert min(gaps) >= 0.17, gaps  # the clock read in the ledger, a few ms before ours
+    # The interval is kept by the clock read in the ledger, a moment before the turn returns
+    # here: one gap may look a little short, never the run of them.
+    assert min(gaps) >= 0.12, gaps
+    assert starts[-1] - starts[0] >= 3 * 0.2 - 0.03, gaps
 
 
 def test_a_dead_holders_turn_lapses(ledger: Ledger) -> None:

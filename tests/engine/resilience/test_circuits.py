@@ -71,3 +71,15 @@ def test_a_restart_keeps_an_open_circuit_and_drops_offline(tmp_path: Path, ledge
         again.check("spotify")
     assert again.offline_circuit() is None  # this machine looks at its network afresh
     assert set(circuit_states(state, ledger)) == {"spotify"}
+
+
+def test_an_open_circuit_from_before_the_ledger_kept_them_moves_in(
+    tmp_path: Path, ledger: Ledger
+) -> None:
+    state = tmp_path / "circuits.json"
+    Circuits(state).record_failure("spotify", RateLimitedError("429", retry_after=600))
+    upgraded = Circuits(state, shared=ledger)
+    with pytest.raises(DeferredError):
+        upgraded.check("spotify")
+    assert ledger.service_circuits()["spotify"].open_until > time.time() + 500
+    assert "spotify" not in Circuits.read(state)  # the file keeps this machine's offline only
