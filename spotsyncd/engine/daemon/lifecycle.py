@@ -184,11 +184,13 @@ class Daemon:
         )
 
     def _start_scheduler(self, adapters: Adapters, workers: JobRunner) -> FollowService:
-        """Follows: registered from the config, polled on a schedule (see sync.py)."""
+        """Follows: registered from the config, polled on a schedule (see sync.py); their
+        requests to a service pass its shared circuit and budget, as the jobs' do."""
         assert self.ledger is not None
+        guard = workers.pipeline.guard.call
         on_change = self.rescans.library_changed if self.rescans else None
         service = FollowService(
-            self.config, self.ledger, adapters, workers.wake, on_change=on_change
+            self.config, self.ledger, adapters, workers.wake, on_change=on_change, guard=guard
         )
         if not self.once:
             service.start()
