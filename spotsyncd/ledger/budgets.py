@@ -89,6 +89,17 @@ class Budgets:
                 .values(expires_at=now + lease_s)
             )
 
+    def drop_turns(self, holder_prefix: str) -> int:
+        """Free the turns of holders named ``holder_prefix…`` at once, rather than when their
+        lease lapses: a daemon starting on this machine frees those its killed predecessor
+        held (no other process of that name can be alive while it holds the instance lock)."""
+        pattern = holder_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        with self._store.write(serial=False, quiet=True) as conn:
+            result = conn.execute(
+                delete(budget_turns).where(budget_turns.c.holder.like(pattern + "%", escape="\\"))
+            )
+            return int(result.rowcount or 0)
+
     def turns_held(self) -> dict[str, int]:
         """Turns under way now, by source (``status``)."""
         with self._store.read() as conn:

@@ -214,4 +214,5 @@ class Ledger:
     take_turn = _Via(Budgets, Budgets.take_turn)
     end_turn = _Via(Budgets, Budgets.end_turn)
     renew_turns = _Via(Budgets, Budgets.renew_turns)
+    drop_turns = _Via(Budgets, Budgets.drop_turns)
     turns_held = _Via(Budgets, Budgets.turns_held)

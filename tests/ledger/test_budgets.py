@@ -58,3 +58,11 @@ def test_an_expired_turn_is_free_and_a_renewed_one_is_not(ledger: Ledger) -> Non
     time.sleep(0.2)
     assert _take(ledger, "new", most=2) is not None  # dead's turn lapsed
     assert _take(ledger, "newer", most=2) is None  # kept's did not
+
+
+def test_a_restarted_daemon_frees_its_dead_predecessors_turns(ledger: Ledger) -> None:
+    assert _take(ledger, "daemon:box:11", most=2) is not None
+    assert _take(ledger, "box_1:12:ab", most=2) is not None  # a worker: not ours to free
+    assert ledger.drop_turns("daemon:box:") == 1
+    assert ledger.drop_turns("box%") == 0  # a name is matched as written, not as a pattern
+    assert ledger.turns_held() == {"youtube": 1}

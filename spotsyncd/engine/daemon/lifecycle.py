@@ -112,6 +112,10 @@ class Daemon:
             reset = ledger.reset_running()
             if reset:
                 log.warning("%d jobs were interrupted by a crash or kill; they resume now", reset)
+            # Budget turns a killed daemon or 'get' on this machine held: free now, not at
+            # the end of their lease (we hold the lock: none of them is alive).
+            for who in ("daemon", "get"):
+                ledger.drop_turns(f"{who}:{socket.gethostname()}:")
         housekeeping.clean_staging(config, ledger)
         self.rescans = build_rescans(config, ledger)
         self.rescans.start()

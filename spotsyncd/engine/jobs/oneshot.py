@@ -160,8 +160,11 @@ class ForegroundRun:
         self.pool = WorkerPool(config, ledger, pipeline, circuits, scope=scope)
 
     def start(self) -> None:
-        # We hold the lock, so no daemon runs: rows left running were cut off by a crash.
+        # We hold the lock, so no daemon runs: rows left running were cut off by a crash,
+        # and budget turns held by a daemon or 'get' of this machine are a dead one's.
         self.ledger.reset_running()
+        for who in ("daemon", "get"):
+            self.ledger.drop_turns(f"{who}:{socket.gethostname()}:")
         self.pool.start()
 
     def stop(self) -> list[str]:
