@@ -1,7 +1,7 @@
 """The ledger: spotsyncd's single source of truth (SQLAlchemy 2.x). ``Ledger`` is the object the
 daemon opens and passes down; it composes one repository per role (``JobQueue``, ``Intake``,
-``Follows``, ``Reports``, ``Filed``, ``Browse``, ``EventLog``, ``Workers``, ``ServiceCircuits``,
-``Budgets``) over one ``Store``.
+``Follows``, ``Reports``, ``Filed``, ``Browse``, ``EventLog``, ``Workers``, ``Collections``,
+``ServiceCircuits``, ``Budgets``) over one ``Store``.
 
 May import core only; the only home of sqlalchemy, alembic and psycopg.
 """
@@ -10,6 +10,7 @@ from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.browse import Browse
 from spotsyncd.ledger.budgets import Budgets, TurnAnswer
 from spotsyncd.ledger.circuits import CircuitRow, ServiceCircuits
+from spotsyncd.ledger.collections import CollectionRow, Collections
 from spotsyncd.ledger.db import describe_error, is_unavailable
 from spotsyncd.ledger.event_log import EventLog
 from spotsyncd.ledger.filed import Filed
@@ -25,6 +26,8 @@ __all__ = [
     "Budgets",
     "CircuitRow",
     "ClaimedJob",
+    "CollectionRow",
+    "Collections",
     "EventLog",
     "Filed",
     "Follows",

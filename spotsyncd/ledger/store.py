@@ -13,7 +13,8 @@ It composes the repositories, one per role, over one shared ``Store``:
 - ``events`` (``EventLog``): the event log;
 - ``workers`` (``Workers``): remote workers' heart-beats and broker dispatch;
 - ``circuits`` (``ServiceCircuits``): each outside service's circuit, shared by every process;
-- ``budgets`` (``Budgets``): turns under each source's budget, across every process.
+- ``budgets`` (``Budgets``): turns under each source's budget, across every process;
+- ``lists`` (``Collections``): the named lists imported playlist files bring.
 
 A consumer that needs one slice takes that repository, or a ``typing.Protocol`` the repository
 satisfies (``follows.sync.FollowLedger``). The flat names (``ledger.claim_next_job(…)``) stay as
@@ -32,6 +33,7 @@ from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.browse import Browse
 from spotsyncd.ledger.budgets import Budgets
 from spotsyncd.ledger.circuits import ServiceCircuits
+from spotsyncd.ledger.collections import Collections
 from spotsyncd.ledger.event_log import EventLog
 from spotsyncd.ledger.filed import Filed
 from spotsyncd.ledger.follows import Follows
@@ -83,10 +85,12 @@ class Ledger:
         self.workers = Workers(self.store, self.events, self.jobs)
         self.circuits = ServiceCircuits(self.store, self.events)
         self.budgets = Budgets(self.store)
+        self.lists = Collections(self.store)
         self._repositories: dict[type[Any], object] = {
             type(part): part
             for part in (self.store, self.events, self.jobs, self.intake, self.following)
             + (self.reports, self.filed, self.browse, self.workers, self.circuits, self.budgets)
+            + (self.lists,)
         }
 
     def repository(self, kind: type[R]) -> R:
@@ -216,3 +220,9 @@ class Ledger:
     renew_turns = _Via(Budgets, Budgets.renew_turns)
     drop_turns = _Via(Budgets, Budgets.drop_turns)
     turns_held = _Via(Budgets, Budgets.turns_held)
+
+    # ------------------------------------------------------------------ collections
+    save_collection = _Via(Collections, Collections.save_collection)
+    collections = _Via(Collections, Collections.collections)
+    collection_tracks = _Via(Collections, Collections.collection_tracks)
+    collection_states = _Via(Collections, Collections.collection_states)

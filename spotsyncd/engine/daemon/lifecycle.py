@@ -194,7 +194,13 @@ class Daemon:
         guard = workers.pipeline.guard.call
         on_change = self.rescans.library_changed if self.rescans else None
         service = FollowService(
-            self.config, self.ledger, adapters, workers.wake, on_change=on_change, guard=guard
+            self.config,
+            self.ledger,
+            adapters,
+            workers.wake,
+            on_change=on_change,
+            collections=self.ledger,
+            guard=guard,
         )
         if not self.once:
             service.start()

@@ -342,9 +342,11 @@ class Pipeline:
 
     def _spotify_meta(self, track: TrackRow, cancel: threading.Event) -> TrackMeta:
         """Spotify's metadata: what the listing gave us, completed by a track lookup when
-        we lack the album/ISRC (and the API can give them)."""
+        we lack the album/ISRC/cover (and the API can give them). A playlist file's entry
+        (Exportify has the ISRC, never the cover) is looked up too; when Spotify cannot be
+        reached, the file's title, artists, album and length are the metadata."""
         meta = track.meta
-        if meta.title and meta.artists and meta.album and meta.isrc:
+        if meta.title and meta.artists and meta.album and meta.isrc and meta.cover_url:
             return meta
         track_id = track.key.rsplit(":", 1)[-1]
         spotify = self._spotify()
