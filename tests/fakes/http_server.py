@@ -177,11 +177,21 @@ class LoopbackServer:
         with self.lock:
             self.in_flight[path] += 1
             self.most_in_flight = max(self.most_in_flight, len(+self.in_flight))
+        req.counted_path = path  # type: ignore[attr-defined]
         try:
             self._answer(req, head)
         finally:
-            with self.lock:
-                self.in_flight[path] -= 1
+            self._sent(req)
+
+    def _sent(self, req: BaseHTTPRequestHandler) -> None:
+        """The transfer is over: called as its last piece goes out (the client may take the
+        next turn at once, before this thread runs again on a loaded machine), else at the end."""
+        path = getattr(req, "counted_path", None)
+        if path is None:
+            return
+        req.counted_path = None  # type: ignore[attr-defined]
+        with self.lock:
+            self.in_flight[path] -= 1
 
     def _answer(self, req: BaseHTTPRequestHandler, head: bool) -> None:
         path = req.path.split("?", 1)[0]
@@ -271,6 +281,8 @@ class LoopbackServer:
         for start in range(0, len(body), piece):
             if _hung_up(req.connection):
                 return  # the client has gone (it read what it needed): the transfer is over
+            if start + piece >= len(body):
+                self._sent(req)
             req.wfile.write(body[start : start + piece])
             req.wfile.flush()
             time.sleep(piece / rate)
