@@ -58,14 +58,14 @@ def test_no_more_turns_at_once_than_max_concurrent(ledger: Ledger) -> None:
 def test_starts_keep_min_interval_apart(ledger: Ledger) -> None:
     budgets = SourceBudgets(ledger, _limits(musicbrainz=Limit(1, 0.2)), "me")  # type: ignore[arg-type]
     starts = []
-    for _ in range(4):
+    for _ in range(5):
         with budgets.turn("musicbrainz"):
             starts.append(time.monotonic())
     gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-    # The interval is kept by the clock read in the ledger, a moment before the turn returns
-    # here: one gap may look a little short, never the run of them.
-    assert min(gaps) >= 0.12, gaps
-    assert starts[-1] - starts[0] >= 3 * 0.2 - 0.03, gaps
+    # The interval is kept by the clock read in the ledger, a moment (more on a loaded machine)
+    # before the turn returns here: one gap may look short, never the run of them.
+    assert min(gaps) >= 0.1, gaps
+    assert starts[-1] - starts[0] >= 4 * 0.2 - 0.1, gaps
 
 
 def test_a_dead_holders_turn_lapses(ledger: Ledger) -> None:
