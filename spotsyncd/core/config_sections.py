@@ -41,7 +41,8 @@ ON_REMOVED = ("keep", "delete")
 ARTIST_GROUPS = ("album", "single", "compilation", "appears_on")
 QUEUE_BACKENDS = ("local", "celery")
 NOTIFY_EVENTS = (
-    "failed", "new_tracks", "login_expired", "offline", "disk_low", "cookies", "digest",
+    "failed", "new_tracks", "review", "login_expired", "offline", "disk_low", "cookies",
+    "digest",
 )  # fmt: skip
 DEFAULT_TEMPLATE = "{artist}/{album}/{track_number:02d} - {title}.{ext}"
 
@@ -305,8 +306,9 @@ class NetworkConfig(Section):
 
     check_urls: Annotated[tuple[str, ...], Parse(v.url_list, "list of http(s) URLs")] = key(
         (),
-        "When hosts cannot be reached, these URLs' hosts are checked (DNS and a TCP "
-        "connection); if they fail too, network work pauses without spending attempts. "
+        "When a host cannot be reached, it is probed again with these URLs' hosts (DNS and "
+        "a TCP connection); if they fail too, that host's jobs wait without spending "
+        "attempts while jobs whose host answers go on. "
         "'spotsyncd doctor' checks them over HTTPS. Empty: the hosts this config needs "
         "(www.youtube.com, music.youtube.com, spotify.api_url, the Spotify embed pages).",
         example=["https://www.youtube.com/", "https://api.spotify.com/v1/"],
@@ -340,10 +342,11 @@ class NotifyConfig(Section):
         example=["ntfy://my-spotsyncd-topic"],
     )
     on: Annotated[tuple[str, ...], some_of(NOTIFY_EVENTS)] = key(
-        ("failed", "new_tracks", "login_expired", "offline", "disk_low", "cookies"),
+        ("failed", "new_tracks", "review", "login_expired", "offline", "disk_low", "cookies"),
         "Which events: failed (a track failed for good), new_tracks (one message per poll "
-        "that brought new tracks), login_expired (Spotify), offline (offline longer than "
-        "offline_after), disk_low (free space under disk_free_below), cookies "
+        "that brought new tracks), review (no candidate's audio was the recording asked for: "
+        "the track waits for you to pick one), login_expired (Spotify), offline (offline "
+        "longer than offline_after), disk_low (free space under disk_free_below), cookies "
         "(download.cookies_file's YouTube login expires within 7 days, has expired, or the "
         "file is unusable), digest (a daily summary at digest_at).",
     )
@@ -477,3 +480,40 @@ class SourcesConfig(Section):
         concurrent = getattr(self, f"{source}_max_concurrent", 0)
         interval = getattr(self, f"{source}_min_interval_s", 0.0)
         return int(concurrent), float(interval)
+
+
+class MusicBrainzConfig(Section):
+    """Who each track is on MusicBrainz: its recording and release, looked up by ISRC (or by
+    artist, title and length), written as the tags Picard writes. At most one request per
+    second, as MusicBrainz asks; answers are kept in the ledger."""
+
+    enabled: Annotated[bool, BOOL] = key(
+        True,
+        "Look tracks up on MusicBrainz and tag them with their MusicBrainz IDs (only the ISRC, "
+        "or the artist, title and length, are sent).",
+    )
+    api_url: Annotated[str, HTTP_URL] = key(
+        "https://musicbrainz.org/ws/2/", "Advanced: the MusicBrainz web service's base URL."
+    )
+    contact: Annotated[str | None, OPTIONAL_TEXT] = key(
+        None,
+        "Your e-mail or a URL, added to the User-Agent MusicBrainz sees, so its operators can "
+        "reach you rather than block you; empty: the project's address.",
+        example="me@example.org",
+    )
+
+
+class AcoustidConfig(Section):
+    """The fingerprint check: the first 120 s of each download are fingerprinted (Chromaprint)
+    and looked up on AcoustID, which says which recording the audio is. Only the fingerprint
+    and the length are sent, never audio."""
+
+    api_key: Annotated[str | None, OPTIONAL_TEXT, WHOLE] = key(
+        None,
+        "An AcoustID application API key (free: sign in at acoustid.org, then 'Register a new "
+        "application'). Empty: no fingerprint check; tracks are filed as unverified.",
+        env=("ACOUSTID_API_KEY",),
+    )
+    api_url: Annotated[str, HTTP_URL] = key(
+        "https://api.acoustid.org/v2/", "Advanced: the AcoustID web service's base URL."
+    )

@@ -1,7 +1,7 @@
 """The ledger: spotsyncd's single source of truth (SQLAlchemy 2.x). ``Ledger`` is the object the
 daemon opens and passes down; it composes one repository per role (``JobQueue``, ``Intake``,
 ``Follows``, ``Reports``, ``Filed``, ``Browse``, ``EventLog``, ``Workers``, ``Collections``,
-``ServiceCircuits``, ``Budgets``) over one ``Store``.
+``ServiceCircuits``, ``Budgets``, ``Identities``) over one ``Store``.
 
 May import core only; the only home of sqlalchemy, alembic and psycopg.
 """
@@ -15,6 +15,7 @@ from spotsyncd.ledger.db import describe_error, is_unavailable
 from spotsyncd.ledger.event_log import EventLog
 from spotsyncd.ledger.filed import Filed
 from spotsyncd.ledger.follows import Follows
+from spotsyncd.ledger.identities import Identities
 from spotsyncd.ledger.intake import Intake
 from spotsyncd.ledger.jobs import JobQueue
 from spotsyncd.ledger.reports import Reports
@@ -34,6 +35,7 @@ __all__ = [
     "Intake",
     "JobQueue",
     "Ledger",
+    "Identities",
     "Reports",
     "ServiceCircuits",
     "Store",

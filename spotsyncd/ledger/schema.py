@@ -61,6 +61,8 @@ tracks = Table(
     Column("done_at", Float),
     Column("download_s", Float),
     Column("process_s", Float),
+    Column("verdict", String),  # models.Verdict of the audio filed (None: never checked)
+    Column("identity_json", Text),  # models.Identity.to_dict(): MBIDs, AcoustID, the reason
 )
 
 jobs = Table(
@@ -271,4 +273,15 @@ budget_clock = Table(
     metadata,
     Column("source", String, primary_key=True),
     Column("last_start", Float, nullable=False),
+)
+
+# MusicBrainz and AcoustID answers, as the JSON text they sent ("null": not found), shared by
+# every process so that no lookup is made twice within ``identity.web.CACHE_MAX_AGE_S``.
+lookup_cache = Table(
+    "lookup_cache",
+    metadata,
+    Column("service", String, primary_key=True),  # musicbrainz | acoustid
+    Column("key", String, primary_key=True),  # e.g. isrc:GBAHS1400099
+    Column("body", Text, nullable=False),
+    Column("fetched_at", Float, nullable=False),
 )

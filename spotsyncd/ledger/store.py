@@ -15,6 +15,8 @@ It composes the repositories, one per role, over one shared ``Store``:
 - ``circuits`` (``ServiceCircuits``): each outside service's circuit, shared by every process;
 - ``budgets`` (``Budgets``): turns under each source's budget, across every process;
 - ``lists`` (``Collections``): the named lists imported playlist files bring.
+- ``identities`` (``Identities``): the MusicBrainz and AcoustID answers every process
+  shares, and accepting a track in review.
 
 A consumer that needs one slice takes that repository, or a ``typing.Protocol`` the repository
 satisfies (``follows.sync.FollowLedger``). The flat names (``ledger.claim_next_job(…)``) stay as
@@ -37,6 +39,7 @@ from spotsyncd.ledger.collections import Collections
 from spotsyncd.ledger.event_log import EventLog
 from spotsyncd.ledger.filed import Filed
 from spotsyncd.ledger.follows import Follows
+from spotsyncd.ledger.identities import Identities
 from spotsyncd.ledger.intake import Intake
 from spotsyncd.ledger.jobs import JobQueue
 from spotsyncd.ledger.reports import Reports
@@ -86,11 +89,12 @@ class Ledger:
         self.circuits = ServiceCircuits(self.store, self.events)
         self.budgets = Budgets(self.store)
         self.lists = Collections(self.store)
+        self.identities = Identities(self.store, self.events, self.jobs)
         self._repositories: dict[type[Any], object] = {
             type(part): part
             for part in (self.store, self.events, self.jobs, self.intake, self.following)
             + (self.reports, self.filed, self.browse, self.workers, self.circuits, self.budgets)
-            + (self.lists,)
+            + (self.lists, self.identities)
         }
 
     def repository(self, kind: type[R]) -> R:
@@ -125,11 +129,13 @@ class Ledger:
     finish_job = _Via(JobQueue, JobQueue.finish_job)
     fail_job = _Via(JobQueue, JobQueue.fail_job)
     defer_job = _Via(JobQueue, JobQueue.defer_job)
+    wait_for_network = _Via(JobQueue, JobQueue.wait_for_network)
     set_progress = _Via(JobQueue, JobQueue.set_progress)
     set_candidates = _Via(JobQueue, JobQueue.set_candidates)
     retry = _Via(JobQueue, JobQueue.retry)
     set_override = _Via(JobQueue, JobQueue.set_override)
     finish_duplicate = _Via(JobQueue, JobQueue.finish_duplicate)
+    hold_for_review = _Via(JobQueue, JobQueue.hold_for_review)
 
     # ------------------------------------------------------------------ adding work
     add_links = _Via(Intake, Intake.add_links)
@@ -178,6 +184,7 @@ class Ledger:
     track = _Via(Browse, Browse.track)
     tracks = _Via(Browse, Browse.tracks)
     counts = _Via(Browse, Browse.counts)
+    queued_urls = _Via(Browse, Browse.queued_urls)
     last_done_at = _Via(Browse, Browse.last_done_at)
     candidates = _Via(Browse, Browse.candidates)
     tracks_by_ids = _Via(Browse, Browse.tracks_by_ids)
@@ -226,3 +233,9 @@ class Ledger:
     collections = _Via(Collections, Collections.collections)
     collection_tracks = _Via(Collections, Collections.collection_tracks)
     collection_states = _Via(Collections, Collections.collection_states)
+
+    # ------------------------------------------------------------------ identity lookups
+    cached_answer = _Via(Identities, Identities.cached_answer)
+    remember_answer = _Via(Identities, Identities.remember_answer)
+    accept_review = _Via(Identities, Identities.accept_review)
+    set_identity = _Via(Identities, Identities.set_identity)

@@ -33,6 +33,7 @@ FOLDER_KINDS = {
     "core": UNIT,
     "engine": UNIT,
     "follows": UNIT,
+    "identity": UNIT,
     "intake": UNIT,
     "ledger": UNIT,
     "matching": UNIT,

@@ -25,6 +25,7 @@ from spotsyncd.core.protocols import Adapters
 from spotsyncd.engine.daemon import housekeeping
 from spotsyncd.engine.daemon.reload import apply_new_config, read_new_config
 from spotsyncd.engine.daemon.services import Services, WebFactory, WebHandle
+from spotsyncd.engine.jobs.host_gate import HostGate
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.runner import JobRunner
 from spotsyncd.engine.jobs.worker import WorkerPool
@@ -183,7 +184,7 @@ class Daemon:
             pipeline,
             circuits,
             on_finished=self._job_finished,
-            offline=lookout.offline,
+            offline=HostGate(lookout.offline, self.ledger),
             hold=CircuitHold(circuits, self.ledger),
         )
 

@@ -31,6 +31,10 @@ TICK_S = 2.0
 DISK_EVERY_S = 60.0
 COOKIES_EVERY_S = 3600.0
 
+REVIEW_FOOTER = (
+    "no candidate's audio was the recording asked for; 'spotsyncd tracks --state review' "
+    "lists them, the dashboard plays their candidates"
+)
 FAILED_FOOTER = "'spotsyncd retry --failed' queues them again; 'spotsyncd why KEY' explains one"
 
 
@@ -115,19 +119,26 @@ class Alerts:
     # ------------------------------------------------------------------ the checks
 
     def _events(self, on: set[str]) -> None:
-        kinds = tuple(k for k in ("failed", "new_tracks") if k in on)
+        kinds = tuple(k for k in ("failed", "new_tracks", "review") if k in on)
         top = self.ledger.last_event_id()
         rows = self.ledger.notable_events(self._last_event, top, kinds) if kinds else []
         self._last_event = top
         for row in rows:
+            name = " - ".join(x for x in (row["artist"], row["title"]) if x)
+            who = f"{row['key']} ({name})" if name else str(row["key"])
             if row["kind"] == "failed":
-                name = " - ".join(x for x in (row["artist"], row["title"]) if x)
-                who = f"{row['key']} ({name})" if name else str(row["key"])
                 self.notifications.post(
                     "failed",
                     f"{who}: {row['message']}",
                     title="{n} track(s) failed for good",
                     footer=FAILED_FOOTER,
+                )
+            elif row["kind"] == "review":
+                self.notifications.post(
+                    "review",
+                    f"{who}: {row['message']}",
+                    title="{n} track(s) wait for your review",
+                    footer=REVIEW_FOOTER,
                 )
             else:
                 self.notifications.post(

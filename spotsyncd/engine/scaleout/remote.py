@@ -29,6 +29,7 @@ from spotsyncd import __version__
 from spotsyncd.core.config import Config
 from spotsyncd.core.errors import UserError
 from spotsyncd.core.protocols import Adapters
+from spotsyncd.engine.jobs.host_gate import HostGate
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.worker import WorkerPool
 from spotsyncd.engine.resilience.budgets import budgets_for
@@ -215,7 +216,7 @@ def run_worker(
     )
     pipeline = Pipeline(config, ledger, adapters_factory(config), circuits, budgets)
     # its threads are Celery's here
-    pool = WorkerPool(config, ledger, pipeline, circuits, offline=watch)
+    pool = WorkerPool(config, ledger, pipeline, circuits, offline=HostGate(watch, ledger))
     remote = RemoteWorker(config, ledger, pool, name, offline=circuits.offline_circuit)
     install_outage_filter(remote.database, is_unavailable)
     watch.start()

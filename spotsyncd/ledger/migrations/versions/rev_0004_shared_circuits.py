@@ -1,7 +1,7 @@
 """Shared circuits and budgets: every process reads and writes one state per outside service.
 
 Revision ID: 0004_shared_circuits
-Revises: 0008_collections
+Revises: 0005_identity
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_shared_circuits"
-down_revision = "0008_collections"
+down_revision = "0005_identity"
 branch_labels = None
 depends_on = None
 
