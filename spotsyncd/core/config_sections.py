@@ -426,7 +426,9 @@ class SourcesConfig(Section):
     """Budgets per source, kept across every process that shares the ledger (the daemon and
     all 'spotsyncd worker's on any machine), so that many workers still look like one user:
     max_concurrent requests or transfers under way at once (0: no limit) and min_interval
-    between two starts. A YAML mapping per source works too (youtube: {max_concurrent: 3})."""
+    before the next one starts, counted from the last start and from the last end (so requests
+    arrive at least that far apart however slow the connection). A YAML mapping per source works
+    too (youtube: {max_concurrent: 3})."""
 
     youtube_max_concurrent: Annotated[int, CONCURRENT] = key(
         3,
@@ -435,7 +437,7 @@ class SourcesConfig(Section):
     )
     youtube_min_interval_s: Annotated[float, INTERVAL] = key(
         0.0,
-        "Least time between the starts of two YouTube downloads or listings.",
+        "Least time from one YouTube download or listing starting or ending to the next starting.",
         unit="seconds",
         name="youtube.min_interval",
     )
@@ -447,7 +449,7 @@ class SourcesConfig(Section):
     )
     spotify_min_interval_s: Annotated[float, INTERVAL] = key(
         0.0,
-        "Least time between two Spotify Web API calls.",
+        "Least time from one Spotify Web API call starting or ending to the next starting.",
         unit="seconds",
         name="spotify.min_interval",
     )
@@ -470,7 +472,7 @@ class SourcesConfig(Section):
     )
     direct_min_interval_s: Annotated[float, INTERVAL] = key(
         0.0,
-        "Least time between the starts of two such downloads.",
+        "Least time from one such download starting or ending to the next starting.",
         unit="seconds",
         name="direct.min_interval",
     )

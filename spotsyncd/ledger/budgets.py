@@ -2,7 +2,8 @@
 
 A taker locks the source's ``budget_clock`` row (PostgreSQL: ``SELECT … FOR UPDATE``; SQLite
 lets one writer in at a time anyway), drops expired turns, and takes a turn only while fewer
-than ``max_concurrent`` are held and ``min_interval`` has passed since the last start. Times
+than ``max_concurrent`` are held and ``min_interval`` has passed since the last turn started or
+ended (an end counts: see ``end_turn``). Times
 come from the database's clock on PostgreSQL, so machines whose clocks differ still keep one
 interval; SQLite is one machine's file and uses its clock. These writes are ``quiet``: no
 listener (the event hub, the reporter) wakes for them.
@@ -74,8 +75,23 @@ class Budgets:
         return TurnAnswer(int(turn_id), 0.0)
 
     def end_turn(self, turn_id: int) -> None:
+        """The turn is over. Its end counts as a start for ``min_interval``: the next request
+        goes at least that long after this one was answered, so however slow a connection,
+        two requests never reach the service closer than the interval (MusicBrainz counts
+        arrivals)."""
         with self._store.write(serial=False, quiet=True) as conn:
-            conn.execute(delete(budget_turns).where(budget_turns.c.id == turn_id))
+            now = self._now(conn)
+            source = conn.execute(
+                delete(budget_turns)
+                .where(budget_turns.c.id == turn_id)
+                .returning(budget_turns.c.source)
+            ).scalar()
+            if source is not None:
+                conn.execute(
+                    update(budget_clock)
+                    .where(budget_clock.c.source == source, budget_clock.c.last_start < now)
+                    .values(last_start=now)
+                )
 
     def renew_turns(self, turn_ids: Collection[int], lease_s: float) -> None:
         """Holders still at work push their turns' expiry on (a dead holder's lapse)."""

@@ -158,9 +158,7 @@ def test_the_daemon_and_two_workers_ask_musicbrainz_once_a_second(
     assert len(arrivals) == 9
     arrivals.sort()
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
-    # The turns start 1 s apart by the database's clock; a request reaches the stand-in after
-    # its client's own latency (tens of ms, more on a loaded machine), so one gap may look a
-    # little shorter and the next longer; over any run of requests the rate stays 1 per second.
-    assert min(gaps) >= 0.75, gaps
-    for count, at in enumerate(arrivals):
-        assert at - arrivals[0] >= count - 0.25, gaps
+    # A turn starts 1 s after the last one ended, and a request arrives before its answer
+    # leaves: two arrivals are never closer than 1 s, however slow a client (the stand-in's
+    # handler may note an arrival a few ms late on a loaded machine).
+    assert min(gaps) >= 0.97, gaps
