@@ -48,6 +48,8 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
     from spotsyncd.media.tagging import MutagenTagger
     from spotsyncd.sources.spotify.source import SpotifySource
     from spotsyncd.sources.ytdlp.client import YtDlpDownloader, YtDlpSearcher
+    from spotsyncd.sources.ytdlp.releases import Releases
+    from spotsyncd.sources.ytdlp.runtime import YtDlpRuntime
     from spotsyncd.sources.ytdlp.youtube_links import warm_up
     from spotsyncd.sources.ytmusic.catalog import YtMusicCatalog
     from spotsyncd.system.http import HttpClient
@@ -66,6 +68,8 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
         timeout_s=config.download.timeout_seconds,
         cache_dir=config.state_dir / "yt-dlp-cache",
         address_policy=policy,
+        # The release 'spotsyncd extractors update' made current, switched to between jobs.
+        runtime=YtDlpRuntime(Releases(config.state_dir)),
     )
     if searchers is None:
         from spotsyncd.sources.ytmusic.search import YtMusicSearcher

@@ -11,7 +11,8 @@ It composes the repositories, one per role, over one shared ``Store``:
   filed under another key, tracks sent back when their file is lost;
 - ``browse`` (``Browse``): reads of tracks, pages, counts, progress;
 - ``events`` (``EventLog``): the event log;
-- ``workers`` (``Workers``): remote workers' heart-beats and broker dispatch.
+- ``workers`` (``Workers``): remote workers' heart-beats and broker dispatch;
+- ``sources`` (``SourceHealth``): each source's last canary, and recent downloads to try again.
 
 A consumer that needs one slice takes that repository, or a ``typing.Protocol`` the repository
 satisfies (``follows.sync.FollowLedger``). The flat names (``ledger.claim_next_job(…)``) stay as
@@ -35,6 +36,7 @@ from spotsyncd.ledger.intake import Intake
 from spotsyncd.ledger.jobs import JobQueue
 from spotsyncd.ledger.reports import Reports
 from spotsyncd.ledger.rows import Added, ClaimedJob, TrackRow
+from spotsyncd.ledger.source_health import SourceHealth
 from spotsyncd.ledger.workers import Workers
 
 __all__ = ["Added", "ClaimedJob", "Ledger", "TrackRow"]
@@ -77,10 +79,11 @@ class Ledger:
         self.filed = Filed(self.store, self.events, self.jobs)
         self.browse = Browse(self.store)
         self.workers = Workers(self.store, self.events, self.jobs)
+        self.sources = SourceHealth(self.store)
         self._repositories: dict[type[Any], object] = {
             type(part): part
             for part in (self.store, self.events, self.jobs, self.intake, self.following)
-            + (self.reports, self.filed, self.browse, self.workers)
+            + (self.reports, self.filed, self.browse, self.workers, self.sources)
         }
 
     def repository(self, kind: type[R]) -> R:
@@ -197,3 +200,8 @@ class Ledger:
     dispatched_waiting = _Via(Workers, Workers.dispatched_waiting)
     release_orphans = _Via(Workers, Workers.release_orphans)
     running_count = _Via(Workers, Workers.running_count)
+
+    # ------------------------------------------------------------------ source health
+    recent_audio_urls = _Via(SourceHealth, SourceHealth.recent_audio_urls)
+    health_rows = _Via(SourceHealth, SourceHealth.health_rows)
+    record_health = _Via(SourceHealth, SourceHealth.record_health)

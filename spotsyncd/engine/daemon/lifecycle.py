@@ -31,6 +31,7 @@ from spotsyncd.engine.resilience.lookout import Lookout
 from spotsyncd.engine.resilience.outage import install_outage_filter
 from spotsyncd.engine.scaleout.dispatch import Dispatcher
 from spotsyncd.engine.wiring import build_adapters, build_rescans
+from spotsyncd.extractors.watch import ExtractorWatch
 from spotsyncd.follows.service import FollowService, register_config_follows
 from spotsyncd.intake.inbox import InboxWatcher
 from spotsyncd.intake.reporting import Reporter
@@ -74,6 +75,7 @@ class Daemon:
         self.web_factory = web_factory
         self.web: WebHandle | None = None
         self.lookout: Lookout | None = None  # offline watch, alerts, notifications
+        self.extractors: ExtractorWatch | None = None  # extractors.auto_update
 
     # ------------------------------------------------------------------ entry point
 
@@ -118,6 +120,9 @@ class Daemon:
             lambda: self.config, ledger, self.circuits, on_online=self._network_back
         )
         self.lookout.start()
+        if not self.once:
+            self.extractors = ExtractorWatch(lambda: self.config, ledger)
+            self.extractors.start()
         adapters = self.adapters_factory(config)
         pipeline = Pipeline(config, ledger, adapters, self.circuits)
         reporter = Reporter(ledger, config.library_dir)
@@ -324,6 +329,8 @@ class Daemon:
             self.web.stop()
         if self.lookout is not None:
             self.lookout.stop_soon()
+        if self.extractors is not None:
+            self.extractors.stop()
         if self.services is not None:
             self.services.inbox.stop()
             if self.services.scheduler is not None:

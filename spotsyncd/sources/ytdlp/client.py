@@ -18,9 +18,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yt_dlp
-from yt_dlp.utils import YoutubeDLError
-
 from spotsyncd.core.errors import (
     AuthError,
     BotCheckError,
@@ -48,6 +45,7 @@ from spotsyncd.sources.ytdlp.info import (
     sanitise_info,
 )
 from spotsyncd.sources.ytdlp.plumbing import Relay, YtDlpLog, error_facts
+from spotsyncd.sources.ytdlp.runtime import YtDlpRuntime
 from spotsyncd.system.netguard import BLOCKED_PHRASE, AddressPolicy, guarding, refusal_in
 
 __all__ = [
@@ -103,7 +101,11 @@ class YtDlpDownloader:
         cache_dir: Path | None = None,
         logger: logging.Logger | None = None,
         address_policy: AddressPolicy | None = None,
+        runtime: YtDlpRuntime | None = None,
     ) -> None:
+        # Which yt-dlp runs (switched between jobs after an update: runtime.py).
+        self.runtime = runtime or YtDlpRuntime(None)
+        self.runtime.on_switch = self._drop_idle
         self.ffmpeg = ffmpeg
         self.js_runtime = js_runtime
         self.link_of = link_of
@@ -160,22 +162,13 @@ class YtDlpDownloader:
                     if value is not None and not is_http_url(value):
                         raise _Refused(f"{url}: yt-dlp chose a non-http(s) media URL")
 
-        try:
+        with self.runtime.using():
             try:
-                info = self._fetch(url, dest_dir, on_progress, guard)
-            except YoutubeDLError as exc:
-                if not self._drop_unresumable(exc, dest_dir, url):
-                    raise
-                info = self._fetch(url, dest_dir, on_progress, guard)
-        except _Cancelled:
-            raise CancelledError(
-                f"download of {url} was cancelled; the partial file is kept "
-                "and the next attempt resumes it"
-            ) from None
-        except _Refused as exc:
-            raise PermanentError(str(exc)) from None
-        except (YoutubeDLError, OSError) as exc:
-            raise self._job_error(exc, url) from None
+                info = self._fetch_once(url, dest_dir, on_progress, guard)
+            except JobError as exc:
+                self.runtime.record(url, exc.error_class)
+                raise
+            self.runtime.record(url, None)
         if not isinstance(info, dict):
             raise PermanentError(f"{url}: yt-dlp returned nothing to download")
         return Downloaded(
@@ -183,6 +176,31 @@ class YtDlpDownloader:
             info=sanitise_info(info),
             meta=meta_from_info(info),
         )
+
+    def _fetch_once(
+        self,
+        url: str,
+        dest_dir: Path,
+        on_progress: Callable[[Mapping[str, Any]], None],
+        guard: Callable[..., None],
+    ) -> Any:
+        errors = self.runtime.errors()
+        try:
+            try:
+                return self._fetch(url, dest_dir, on_progress, guard)
+            except errors as exc:
+                if not self._drop_unresumable(exc, dest_dir, url):
+                    raise
+                return self._fetch(url, dest_dir, on_progress, guard)
+        except _Cancelled:
+            raise CancelledError(
+                f"download of {url} was cancelled; the partial file is kept "
+                "and the next attempt resumes it"
+            ) from None
+        except _Refused as exc:
+            raise PermanentError(str(exc)) from None
+        except (errors, OSError) as exc:
+            raise self._job_error(exc, url) from None
 
     def _fetch(
         self,
@@ -199,7 +217,7 @@ class YtDlpDownloader:
                 raise _Refused(_NOT_ONE_TRACK.format(url=url))
             return ydl.process_ie_result(found, download=True)
 
-    def _drop_unresumable(self, exc: YoutubeDLError, dest_dir: Path, url: str) -> bool:
+    def _drop_unresumable(self, exc: BaseException, dest_dir: Path, url: str) -> bool:
         """A ``.part`` the server will not resume (HTTP 416: it holds the whole file, killed
         before yt-dlp renamed it, or a rotated CDN URL serves another size) fails every retry:
         yt-dlp's own recovery asks again without a range but keeps the Range header (its issue
@@ -218,6 +236,10 @@ class YtDlpDownloader:
     def list(self, url: str) -> Listing | None:
         _require_http(url)
         params = {**self._params(), "extract_flat": "in_playlist", "noplaylist": False}
+        with self.runtime.using():
+            return self._list(url, params)
+
+    def _list(self, url: str, params: dict[str, Any]) -> Listing | None:
         try:
             with self._ydl(params) as ydl:
                 info = ydl.extract_info(url, download=False, process=False)
@@ -235,7 +257,7 @@ class YtDlpDownloader:
                 return listing_from_info(
                     info, link_of=self.link_of
                 )  # inside: entries may be fetched lazily, by page
-        except (YoutubeDLError, OSError) as exc:
+        except (self.runtime.errors(), OSError) as exc:
             raise self._job_error(exc, url) from None
 
     def feed_artwork(self, url: str) -> str | None:
@@ -243,9 +265,13 @@ class YtDlpDownloader:
         is no feed or names none). Asked only when a follow's listing changed."""
         _require_http(url)
         try:
-            with self._ydl(self._params()) as ydl, ydl.urlopen(url) as response:
+            with (
+                self.runtime.using(),
+                self._ydl(self._params()) as ydl,
+                ydl.urlopen(url) as response,
+            ):
                 document = response.read(_MAX_FEED_BYTES)
-        except (YoutubeDLError, OSError) as exc:
+        except (self.runtime.errors(), OSError) as exc:
             self.log.debug("feed artwork of %s not read: %s", url, redact(str(exc)))
             return None
         return feed_image_url(document)
@@ -255,9 +281,9 @@ class YtDlpDownloader:
         against every extractor's URL pattern (~1,800, compiled on first use: ~1.5 s of CPU),
         the first download's YoutubeDL is built, and the JS runtime's binary is read once so
         its first real start is quick."""
-        from yt_dlp.extractor import gen_extractor_classes
+        with self.runtime.using(), self._warming:  # a download meanwhile waits, not compiles
+            from yt_dlp.extractor import gen_extractor_classes
 
-        with self._warming:  # a download starting meanwhile waits rather than compile too
             for extractor in gen_extractor_classes():
                 extractor.suitable("https://warm-up.invalid/")
             with self._idle_lock:
@@ -304,7 +330,7 @@ class YtDlpDownloader:
 
     @contextmanager
     def _ydl(self, params: dict[str, Any]) -> Iterator[Any]:
-        with guarding(self.address_policy), yt_dlp.YoutubeDL(params) as ydl:
+        with guarding(self.address_policy), self.runtime.module().YoutubeDL(params) as ydl:
             self._load_cookies(ydl)
             yield ydl
 
@@ -360,13 +386,20 @@ class YtDlpDownloader:
             "progress_hooks": [relay.progress],
             "match_filter": relay.match,
         }
-        ydl = yt_dlp.YoutubeDL(params)
+        ydl = self.runtime.module().YoutubeDL(params)
         try:
             self._load_cookies(ydl)
         except AuthError:
             ydl.close()
             raise
         return ydl, relay
+
+    def _drop_idle(self) -> None:
+        """yt-dlp was switched (no call in flight): the idle YoutubeDLs are of the old one."""
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for ydl, _relay in idle:
+            ydl.close()
 
     def _job_error(self, exc: BaseException, url: str) -> JobError:
         status, retry_after, os_errno = error_facts(exc)
@@ -423,11 +456,12 @@ class YtDlpSearcher:
         limit = max(1, min(limit, 50))
         params = {**self.downloader._params(), "extract_flat": "in_playlist"}
         term = " ".join(query.split())
+        runtime = self.downloader.runtime
         try:
-            with self.downloader._ydl(params) as ydl:
+            with runtime.using(), self.downloader._ydl(params) as ydl:
                 info = ydl.extract_info(f"ytsearch{limit}:{term}", download=False, process=False)
                 return candidates_from_info(info or {}, limit=limit)
-        except (YoutubeDLError, OSError) as exc:
+        except (runtime.errors(), OSError) as exc:
             raise self.downloader._job_error(exc, "https://www.youtube.com/results") from None
 
 
