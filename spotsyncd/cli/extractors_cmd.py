@@ -7,6 +7,7 @@ only then switches; a running daemon takes the switch up between jobs. See the d
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from spotsyncd.cli.command import Command
 from spotsyncd.cli.common import config_from, print_json
@@ -38,21 +39,19 @@ def cmd_extractors(args: argparse.Namespace) -> int:
     from spotsyncd.extractors.updater import Updater
 
     config = config_from(args)
+    if args.action == "status":  # files only: works while the ledger is busy or away
+        updater = Updater(config, None)
+        if args.check:
+            try:
+                updater.check()
+            except FetchError as exc:
+                print(f"could not ask the package index: {exc}")
+        data = updater.status()
+        print_json(data) if args.json else print(describe(data))
+        return 0
     ledger = open_ledger(config)
     try:
         updater = Updater(config, ledger)
-        if args.action == "status":
-            if args.check:
-                try:
-                    updater.check()
-                except FetchError as exc:
-                    print(f"could not ask the package index: {exc}")
-            data = updater.status()
-            if args.json:
-                print_json(data)
-            else:
-                print(describe(data))
-            return 0
         if args.action == "update":
             outcome = updater.update(args.release, force=bool(args.release))
         else:
@@ -63,7 +62,7 @@ def cmd_extractors(args: argparse.Namespace) -> int:
         ledger.close()
 
 
-def describe(data: dict[str, object]) -> str:
+def describe(data: dict[str, Any]) -> str:
     """The status in lines, as ``status`` and ``doctor`` say it too."""
     where = "as installed" if data["where"] == "installed" else f"from {data['folder']}"
     age = data.get("age_days")
@@ -78,9 +77,10 @@ def describe(data: dict[str, object]) -> str:
             + (" (update available)" if data.get("update_available") else "")
         )
     lines.append(f"extractors.auto_update: {data['auto_update']}")
-    if data.get("probation"):
-        lines.append(f"on probation for: {', '.join(data['probation'].get('sources') or [])}")  # type: ignore[union-attr]
-    for record in data.get("history") or []:  # type: ignore[union-attr]
+    probation = data.get("probation") or {}
+    if probation.get("sources"):
+        lines.append(f"on probation for: {', '.join(probation['sources'])}")
+    for record in data.get("history") or []:
         lines.append(f"  {record['kind']} {record['from']} → {record['to']}: {record['reason']}")
     return "\n".join(lines)
 

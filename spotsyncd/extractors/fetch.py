@@ -24,7 +24,9 @@ from spotsyncd.core.errors import SpotsyncError
 
 PIP_TIMEOUT_S = 300.0
 _NEWEST = re.compile(r"^yt-dlp \(([^)]+)\)", re.M)
-_EJS = re.compile(r"^yt-dlp-ejs\s*(?:\(?\s*([=<>!~][^;)]*)\)?)?\s*;\s*extra\s*==\s*['\"]default['\"]")
+_EJS = re.compile(
+    r"^yt-dlp-ejs\s*(?:\(?\s*([=<>!~][^;)]*)\)?)?\s*;\s*extra\s*==\s*['\"]default['\"]"
+)
 
 
 class FetchError(SpotsyncError):
@@ -74,7 +76,14 @@ def install_release(
     staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=home))
     try:
         _pip(
-            ["install", "--no-deps", "--no-compile", "--target", str(staging), f"yt-dlp=={version}"],
+            [
+                "install",
+                "--no-deps",
+                "--no-compile",
+                "--target",
+                str(staging),
+                f"yt-dlp=={version}",
+            ],
             index_url,
             timeout_s,
         )

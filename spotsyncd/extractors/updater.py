@@ -57,7 +57,9 @@ class Updater:
         return {
             "version": version,
             "where": where,
-            "folder": str(self.releases.folder(version)) if where != INSTALLED and version else None,
+            "folder": str(self.releases.folder(version))
+            if where != INSTALLED and version
+            else None,
             "age_days": age,
             "too_old": age is not None and age > self.config.extractors.max_age_days,
             "newest": known,
@@ -117,8 +119,7 @@ class Updater:
         if not trial.ok:
             self._refuse(wanted)
             message = (
-                f"yt-dlp {wanted} failed its check ({trial.problem}); "
-                f"staying with yt-dlp {in_use}"
+                f"yt-dlp {wanted} failed its check ({trial.problem}); staying with yt-dlp {in_use}"
             )
             log.warning("%s", message)
             self._event("warning", "yt_dlp_refused", message)
@@ -131,7 +132,10 @@ class Updater:
         probation = {"sources": trial.sources, "downloads": settings.probation_downloads}
         self._refuse(wanted, forget=True)  # asked for again and it passed: no longer refused
         self.releases.switch(wanted, kind="switch", reason=checked, probation=probation)
-        message = f"yt-dlp switched from {in_use} to {wanted} ({checked}); workers take it up between jobs"
+        message = (
+            f"yt-dlp switched from {in_use} to {wanted} ({checked}); "
+            "workers take it up between jobs"
+        )
         log.info("%s", message)
         self.announce()
         self.releases.prune()

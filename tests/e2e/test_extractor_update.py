@@ -53,14 +53,16 @@ def _events(env: Env, kind: str) -> list[str]:
     return [row["message"] for row in rows if row["kind"] == kind]
 
 
-def test_update_switch_refusal_and_rollback_with_jobs_running(
-    tmp_path: Path, tones: Path
-) -> None:
+def test_update_switch_refusal_and_rollback_with_jobs_running(tmp_path: Path, tones: Path) -> None:
     index = tmp_path / "index"
     build_release(index, GOOD)
     env = Env(
         tmp_path / "user",
-        extractors={"index_url": index_url(index), "auto_update": "false", "probation_downloads": 2},
+        extractors={
+            "index_url": index_url(index),
+            "auto_update": "false",
+            "probation_downloads": 2,
+        },
         download={"workers": 2, "max_retries": 3},
     )
     pip_env = {"PIP_CONFIG_FILE": "/dev/null", "PIP_FIND_LINKS": str(index / "simple" / "yt-dlp")}
@@ -98,7 +100,9 @@ def test_update_switch_refusal_and_rollback_with_jobs_running(
         build_release(index, NO_CANARY, breaks=BREAK_EXTRACTION)
         refused = env.cli("extractors", "update", timeout=180, **pip_env)
         assert refused.returncode == 1, refused.stdout + refused.stderr
-        assert "failed its check" in refused.stdout and f"staying with yt-dlp {GOOD}" in refused.stdout
+        assert (
+            "failed its check" in refused.stdout and f"staying with yt-dlp {GOOD}" in refused.stdout
+        )
         assert releases.read().active == GOOD
         third = drop(2)
         wait_for(lambda: _done(env, third), 90, daemon, what="the third batch")

@@ -25,9 +25,7 @@ BREAK_DOWNLOAD = (
 )
 
 
-def build_release(
-    index_root: Path, version: str, *, breaks: tuple[str, str] | None = None
-) -> Path:
+def build_release(index_root: Path, version: str, *, breaks: tuple[str, str] | None = None) -> Path:
     """A wheel of the installed yt-dlp as ``version`` in ``index_root/simple/yt-dlp/``."""
     dist = metadata.distribution("yt-dlp")
     installed = dist.version
@@ -55,7 +53,11 @@ def build_release(
                 data += breaks[1].encode()
             add(archive, name, data)
         meta = (site / f"yt_dlp-{installed}.dist-info" / "METADATA").read_text(encoding="utf-8")
-        add(archive, f"{info}/METADATA", meta.replace(f"Version: {installed}", f"Version: {version}", 1).encode())
+        add(
+            archive,
+            f"{info}/METADATA",
+            meta.replace(f"Version: {installed}", f"Version: {version}", 1).encode(),
+        )
         add(archive, f"{info}/WHEEL", b"Wheel-Version: 1.0\nGenerator: spotsyncd-tests\n"
             b"Root-Is-Purelib: true\nTag: py3-none-any\n")  # fmt: skip
         records.append(f"{info}/RECORD,,")

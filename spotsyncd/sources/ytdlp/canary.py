@@ -38,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.folder is not None and loaded_from != args.folder.resolve():
         print(f"yt-dlp was imported from {loaded_from}, not {args.folder}", file=sys.stderr)
         return EXIT_NO_IMPORT
-    results = [_extract(yt_dlp, url, _policy(args.allow_private), args.timeout) for url in args.urls]
+    results = [
+        _extract(yt_dlp, url, _policy(args.allow_private), args.timeout) for url in args.urls
+    ]
     print(json.dumps({"version": __version__, "folder": str(loaded_from), "results": results}))
     return 0
 

@@ -118,7 +118,9 @@ class Releases:
             active=active,
             previous=previous if isinstance(previous, str) else None,
             probation=probation if isinstance(probation, dict) else None,
-            history=[h for h in history if isinstance(h, dict)] if isinstance(history, list) else [],
+            history=[h for h in history if isinstance(h, dict)]
+            if isinstance(history, list)
+            else [],
         )
 
     def stamp(self) -> float | None:

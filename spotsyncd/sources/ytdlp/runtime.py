@@ -108,9 +108,7 @@ class YtDlpRuntime:
                 self._lock.notify_all()
 
     def module(self) -> ModuleType:
-        import yt_dlp
-
-        return yt_dlp
+        return importlib.import_module("yt_dlp")
 
     def errors(self) -> type[BaseException]:
         from yt_dlp.utils import YoutubeDLError
@@ -196,9 +194,7 @@ class YtDlpRuntime:
         self._tallies, self._verdict_given = {}, False
         if not initial:
             self.on_switch()
-            self.log.info(
-                "now running yt-dlp %s (was %s)", self._version, old_version or "unknown"
-            )
+            self.log.info("now running yt-dlp %s (was %s)", self._version, old_version or "unknown")
 
     def _import(self, folder: Path | None) -> None:
         for name in [n for n in sys.modules if n.split(".", 1)[0] in _PREFIXES]:
