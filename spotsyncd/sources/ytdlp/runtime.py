@@ -197,8 +197,9 @@ class YtDlpRuntime:
             self.log.info("now running yt-dlp %s (was %s)", self._version, old_version or "unknown")
 
     def _import(self, folder: Path | None) -> None:
-        for name in [n for n in sys.modules if n.split(".", 1)[0] in _PREFIXES]:
-            del sys.modules[name]
+        if self._needs_purge(folder):
+            for name in [n for n in sys.modules if n.split(".", 1)[0] in _PREFIXES]:
+                del sys.modules[name]
         if self._folder is not None and str(self._folder) in sys.path:
             sys.path.remove(str(self._folder))
         if folder is not None:
@@ -209,6 +210,19 @@ class YtDlpRuntime:
         from spotsyncd.sources.ytdlp.guard import install_address_guard
 
         install_address_guard()
+
+
+    def _needs_purge(self, folder: Path | None) -> bool:
+        """Whether the yt-dlp imported now (if any) is another than ``folder``'s (None: the
+        installed one); the first load in a process that imported it already keeps it."""
+        loaded = sys.modules.get("yt_dlp")
+        if loaded is None or not getattr(loaded, "__file__", None):
+            return False
+        parent = Path(str(loaded.__file__)).resolve().parent.parent
+        if folder is not None:
+            return parent != folder.resolve()
+        home = self.releases.home.resolve() if self.releases is not None else None
+        return home is not None and parent.is_relative_to(home)
 
 
 def _imported_version() -> str:
