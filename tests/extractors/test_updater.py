@@ -129,4 +129,5 @@ def _done_track(ledger: Ledger, url: str) -> None:
     assert job is not None
     ledger.finish_job(job.job_id, job.track.id, path="a.mp3", size_bytes=1, duration_s=1.0,
                       meta=TrackMeta(), info={"webpage_url": url}, audio_settings="",
-                      loudness_lufs=None, download_s=0.1, process_s=0.1, message="done")  # fmt: skip
+                      loudness_lufs=None, download_s=0.1, process_s=0.1,
+                      message="done")  # fmt: skip
