@@ -435,3 +435,10 @@ class SourcesConfig(Section):
             name="check_every",
         )
     )
+    first_check_after_s: Annotated[float, SHORT] = key(
+        30.0,
+        "How long after start the first round runs (tests).",
+        unit="seconds",
+        name="first_check_after",
+        hidden=True,
+    )

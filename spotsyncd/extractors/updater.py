@@ -20,11 +20,10 @@ from spotsyncd.core.config import Config
 from spotsyncd.extractors.fetch import FetchError, install_release, newest_release
 from spotsyncd.extractors.trial import Trial, canary_urls, try_release
 from spotsyncd.ledger import Ledger
-from spotsyncd.sources.ytdlp.releases import INSTALLED, Releases, age_days, is_newer
+from spotsyncd.sources.ytdlp.releases import INSTALLED, NEWEST_FILE, Releases, age_days, is_newer
 
 log = logging.getLogger(__name__)
 
-NEWEST_FILE = "newest.json"
 ANNOUNCED_KINDS = {"switch": "yt_dlp_switch", "rollback": "yt_dlp_rollback"}
 
 

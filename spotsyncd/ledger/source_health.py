@@ -41,6 +41,24 @@ class SourceHealth:
                 urls.append(page)
         return urls
 
+    def sources_in_use(self) -> set[str]:
+        """Which kinds of links (``models.Source``) the user has added at all."""
+        with self._store.read() as conn:
+            return {str(r[0]) for r in conn.execute(select(tracks.c.source).distinct())}
+
+    def recent_keys(self, source: str, limit: int = 1) -> list[str]:
+        """The newest done tracks' keys from one source (``spotify``…)."""
+        query = (
+            select(tracks.c.key)
+            .join(jobs, jobs.c.track_id == tracks.c.id)
+            .where(jobs.c.state == JobState.DONE, tracks.c.source == source)
+            .where(tracks.c.kind != LinkKind.COLLECTION)
+            .order_by(tracks.c.id.desc())
+            .limit(limit)
+        )
+        with self._store.read() as conn:
+            return [str(r[0]) for r in conn.execute(query)]
+
     def health_rows(self) -> list[dict[str, Any]]:
         with self._store.read() as conn:
             rows = conn.execute(select(source_health).order_by(source_health.c.name)).all()

@@ -204,4 +204,6 @@ class Ledger:
     # ------------------------------------------------------------------ source health
     recent_audio_urls = _Via(SourceHealth, SourceHealth.recent_audio_urls)
     health_rows = _Via(SourceHealth, SourceHealth.health_rows)
+    sources_in_use = _Via(SourceHealth, SourceHealth.sources_in_use)
+    recent_keys = _Via(SourceHealth, SourceHealth.recent_keys)
     record_health = _Via(SourceHealth, SourceHealth.record_health)

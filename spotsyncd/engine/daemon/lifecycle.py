@@ -23,6 +23,8 @@ from spotsyncd.core.protocols import Adapters
 from spotsyncd.engine.daemon import housekeeping
 from spotsyncd.engine.daemon.reload import apply_new_config, read_new_config
 from spotsyncd.engine.daemon.services import Services, WebFactory, WebHandle
+from spotsyncd.engine.health.canaries import canaries_for
+from spotsyncd.engine.health.source_watch import SourceWatch
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.runner import JobRunner
 from spotsyncd.engine.jobs.worker import WorkerPool
@@ -76,6 +78,7 @@ class Daemon:
         self.web: WebHandle | None = None
         self.lookout: Lookout | None = None  # offline watch, alerts, notifications
         self.extractors: ExtractorWatch | None = None  # extractors.auto_update
+        self.source_watch: SourceWatch | None = None  # each source's daily canary
 
     # ------------------------------------------------------------------ entry point
 
@@ -125,6 +128,14 @@ class Daemon:
             self.extractors.start()
         adapters = self.adapters_factory(config)
         pipeline = Pipeline(config, ledger, adapters, self.circuits)
+        if not self.once:
+            self.source_watch = SourceWatch(
+                lambda: self.config,
+                ledger,
+                lambda: canaries_for(self.config, ledger, adapters),
+                first_round_after_s=config.sources.first_check_after_s,
+            )
+            self.source_watch.start()
         reporter = Reporter(ledger, config.library_dir)
         workers = self._job_runner(pipeline, self.circuits, self.lookout)
         inbox = InboxWatcher(
@@ -331,6 +342,8 @@ class Daemon:
             self.lookout.stop_soon()
         if self.extractors is not None:
             self.extractors.stop()
+        if self.source_watch is not None:
+            self.source_watch.stop()
         if self.services is not None:
             self.services.inbox.stop()
             if self.services.scheduler is not None:

@@ -30,6 +30,7 @@ from typing import Any
 
 RELEASES_DIR = "yt-dlp-releases"
 POINTER_FILE = "active.json"
+NEWEST_FILE = "newest.json"  # the updater's last look at the index (extractors/updater.py)
 INSTALLED = "installed"  # the yt-dlp installed beside spotsyncd, as a pointer's value
 HISTORY_KEPT = 20
 _VERSION = re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})(?:\.(\d+))?$")
@@ -132,6 +133,27 @@ class Releases:
 
     def usable(self, version: str) -> bool:
         return (self.folder(version) / "yt_dlp" / "__init__.py").is_file()
+
+    def newest_known(self) -> str | None:
+        """The newest release the updater's last check found (None: never checked)."""
+        try:
+            data = json.loads((self.home / NEWEST_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        version = data.get("version") if isinstance(data, dict) else None
+        return version if isinstance(version, str) else None
+
+    def describe_in_use(self) -> str:
+        """``yt-dlp is 74 days old, 2026.11.30 is available`` (what a summary adds)."""
+        version, _where = self.version_in_use()
+        if version is None:
+            return "yt-dlp is not installed"
+        age = age_days(version)
+        text = f"yt-dlp {version}" + (f" is {age} days old" if age is not None else "")
+        newest = self.newest_known()
+        if newest and is_newer(newest, version):
+            text += f", {newest} is available"
+        return text
 
     def active_folder(self) -> Path | None:
         active = self.read().active

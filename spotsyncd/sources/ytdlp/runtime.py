@@ -211,7 +211,6 @@ class YtDlpRuntime:
 
         install_address_guard()
 
-
     def _needs_purge(self, folder: Path | None) -> bool:
         """Whether the yt-dlp imported now (if any) is another than ``folder``'s (None: the
         installed one); the first load in a process that imported it already keeps it."""
