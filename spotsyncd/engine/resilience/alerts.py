@@ -4,9 +4,9 @@ A thread looks every few seconds at what happened: tracks that failed for good (
 source with one cause told as one: failure_folds.py), follow polls that brought new tracks,
 yt-dlp updates and sources turning failing or recovering (the ledger's events), the offline
 circuit open longer than ``notify.offline_after``, an expired Spotify login (its circuit), free
-disk space under ``notify.disk_free_below``, and once a day the digest. It hands lines to ``Notifications``
-(system/notify.py), which batches, rate-limits and sends them off this thread. Nothing here
-touches a job.
+disk space under ``notify.disk_free_below``, and once a day the digest. It hands lines to
+``Notifications`` (system/notify.py), which batches, rate-limits and sends them off this
+thread. Nothing here touches a job.
 """
 
 from __future__ import annotations
