@@ -48,12 +48,21 @@ def try_release(
     *,
     expect: str | None,
     allow_private: bool | tuple[str, ...],
+    cookies_file: Path | None = None,
     timeout_s: float = CANARY_TIMEOUT_S,
 ) -> Trial:
-    """Run the canary on ``folder``'s release (None: the installed one)."""
+    """Run the canary on ``folder``'s release (None: the installed one), with the JavaScript
+    runtime and the cookies the daemon's downloads use."""
+    from spotsyncd.system.tools import find_js_runtime
+
     command = [sys.executable, "-m", "spotsyncd.sources.ytdlp.canary"]
     if folder is not None:
         command += ["--folder", str(folder)]
+    js = find_js_runtime()
+    if js is not None:
+        command += ["--js-runtime", str(js.path)]
+    if cookies_file is not None:
+        command += ["--cookies", str(cookies_file)]
     allowance = allow_private if isinstance(allow_private, bool) else list(allow_private)
     command += ["--allow-private", json.dumps(allowance), "--", *urls]
     try:

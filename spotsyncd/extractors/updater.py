@@ -113,7 +113,11 @@ class Updater:
         recent = self.ledger.recent_audio_urls() if self.ledger is not None else []
         urls = canary_urls(recent, settings.canary_items)
         trial = try_release(
-            folder, urls, expect=wanted, allow_private=self.config.network.allow_private
+            folder,
+            urls,
+            expect=wanted,
+            allow_private=self.config.network.allow_private,
+            cookies_file=self.config.download.cookies_file,
         )
         if not trial.ok:
             self._refuse(wanted)

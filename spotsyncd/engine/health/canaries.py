@@ -85,7 +85,8 @@ def _yt_dlp_sites(config: Config, ledger: Ledger) -> list[Canary]:
         def check(url: str = url) -> None:
             trial = try_release(
                 releases.active_folder(), [url], expect=None,
-                allow_private=config.network.allow_private, timeout_s=120,
+                allow_private=config.network.allow_private,
+                cookies_file=config.download.cookies_file, timeout_s=120,
             )  # fmt: skip
             if trial.ok:
                 return

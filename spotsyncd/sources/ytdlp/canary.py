@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folder", type=Path, help="the release folder (none: as installed)")
     parser.add_argument("--allow-private", default="false", help="network.allow_private, JSON")
     parser.add_argument("--timeout", type=float, default=30.0, help="socket timeout, seconds")
+    parser.add_argument("--js-runtime", type=Path, help="the JavaScript runtime the daemon uses")
+    parser.add_argument("--cookies", type=Path, help="download.cookies_file (read, never written)")
     parser.add_argument("urls", nargs="*", help="http(s) URLs to extract")
     args = parser.parse_args(argv)
     if args.folder is not None:
@@ -53,7 +55,7 @@ def _policy(setting: str) -> Any:
     return AddressPolicy.from_setting(allowance)
 
 
-def _extract(yt_dlp: Any, url: str, policy: Any, timeout_s: float) -> dict[str, Any]:
+def _extract(yt_dlp: Any, url: str, policy: Any, args: argparse.Namespace) -> dict[str, Any]:
     from spotsyncd.sources.ytdlp.guard import install_address_guard
     from spotsyncd.sources.ytdlp.info import classify_error, clean_message, is_http_url
     from spotsyncd.system.netguard import guarding
@@ -67,12 +69,18 @@ def _extract(yt_dlp: Any, url: str, policy: Any, timeout_s: float) -> dict[str, 
         "skip_download": True,
         "noplaylist": True,
         "default_search": "error",
-        "socket_timeout": timeout_s,
+        "socket_timeout": args.timeout,
         "cachedir": False,
         "format": "bestaudio/best",
     }
+    if args.js_runtime is not None:  # as the client names it (client.py)
+        from spotsyncd.sources.ytdlp.client import js_runtime_param
+
+        params["js_runtimes"] = js_runtime_param(args.js_runtime)
     try:
         with guarding(policy), yt_dlp.YoutubeDL(params) as ydl:
+            if args.cookies is not None:  # loaded, not passed: yt-dlp would write it back
+                ydl.cookiejar.load(str(args.cookies))
             info = ydl.extract_info(url, download=False)
     except Exception as exc:  # noqa: BLE001 - a canary reports, it never raises
         message = clean_message(str(exc))

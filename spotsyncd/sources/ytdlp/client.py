@@ -324,8 +324,7 @@ class YtDlpDownloader:
             "ffmpeg_location": str(self.ffmpeg),
         }
         if self.js_runtime is not None:
-            name = _JS_RUNTIME_NAMES.get(self.js_runtime.stem.lower(), "deno")
-            params["js_runtimes"] = {name: {"path": str(self.js_runtime)}}
+            params["js_runtimes"] = js_runtime_param(self.js_runtime)
         return params
 
     @contextmanager
@@ -431,6 +430,12 @@ class YtDlpDownloader:
         if kind is DiskError:
             return DiskError(f"{url}: cannot write the download ({message})")
         return kind(f"{url}: download failed: {message}")
+
+
+def js_runtime_param(path: Path) -> dict[str, dict[str, str]]:
+    """yt-dlp's ``js_runtimes`` option for the runtime at ``path``."""
+    name = _JS_RUNTIME_NAMES.get(path.stem.lower(), "deno")
+    return {name: {"path": str(path)}}
 
 
 def _blocked(exc: BaseException) -> str | None:
