@@ -40,9 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.folder is not None and loaded_from != args.folder.resolve():
         print(f"yt-dlp was imported from {loaded_from}, not {args.folder}", file=sys.stderr)
         return EXIT_NO_IMPORT
-    results = [
-        _extract(yt_dlp, url, _policy(args.allow_private), args.timeout) for url in args.urls
-    ]
+    policy = _policy(args.allow_private)
+    results = [_extract(yt_dlp, url, policy, args) for url in args.urls]
     print(json.dumps({"version": __version__, "folder": str(loaded_from), "results": results}))
     return 0
 
@@ -72,6 +71,7 @@ def _extract(yt_dlp: Any, url: str, policy: Any, args: argparse.Namespace) -> di
         "socket_timeout": args.timeout,
         "cachedir": False,
         "format": "bestaudio/best",
+        "logger": _Quiet(),  # the outcome is the report; yt-dlp's own lines are noise here
     }
     if args.js_runtime is not None:  # as the client names it (client.py)
         from spotsyncd.sources.ytdlp.client import js_runtime_param
@@ -94,6 +94,13 @@ def _extract(yt_dlp: Any, url: str, policy: Any, args: argparse.Namespace) -> di
         "error_class": None if found else "permanent",
         "error": None if found else "yt-dlp found no media",
     }
+
+
+class _Quiet:
+    def debug(self, message: str) -> None:
+        pass
+
+    warning = info = error = debug
 
 
 if __name__ == "__main__":
