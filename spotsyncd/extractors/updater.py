@@ -130,7 +130,7 @@ class Updater:
         checked = (
             f"{len(trial.results)} canary extractions from {', '.join(trial.sources)} passed"
             if trial.results
-            else "it imports (no recent downloads to try yet)"
+            else "it imports; no recent downloads to try yet"
         )
         probation = {"sources": trial.sources, "downloads": settings.probation_downloads}
         self._refuse(wanted, forget=True)  # asked for again and it passed: no longer refused

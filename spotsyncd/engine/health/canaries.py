@@ -112,7 +112,9 @@ def _youtube_music(adapters: Adapters) -> list[Canary]:
         if not searcher.search("Daft Punk Around the World", limit=1):
             raise CanaryFailed("a search that always has answers found nothing")
 
-    return [Canary("youtube_music", check, UPDATE_YT_DLP.replace("yt-dlp", "spotsyncd"))]
+    fix = "YouTube Music may have changed: update spotsyncd (it brings ytmusicapi); searches "
+    fix += "fall back to YouTube meanwhile when matching.youtube_fallback is on"
+    return [Canary("youtube_music", check, fix)]
 
 
 def _spotify(ledger: Ledger, adapters: Adapters) -> list[Canary]:
