@@ -407,7 +407,7 @@ class ExtractorsConfig(Section):
         None,
         "The package index pip fetches yt-dlp from (a mirror, or a file:// folder). Empty: "
         "pip's own configuration.",
-        example="https://pypi.example.org/simple",
+        example="https://mirror.example.org/simple",
     )
     probation_downloads: Annotated[int, whole(1, 50)] = key(
         3,
