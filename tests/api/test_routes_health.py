@@ -13,8 +13,14 @@ API = "/api/v1"
 
 def test_sources_table_and_yt_dlp_in_the_api_and_metrics(web: Web) -> None:
     web.ledger.record_health("youtube", ok=True, now=1000.0)
-    web.ledger.record_health("youtube", ok=False, error_class="bot_check",
-                             error="Sign in to confirm", fix="export cookies", now=2000.0)  # fmt: skip
+    web.ledger.record_health(
+        "youtube",
+        ok=False,
+        error_class="bot_check",
+        error="Sign in",
+        fix="export cookies",
+        now=2000.0,
+    )
     web.ledger.record_health("lrclib", ok=True, now=2000.0)
     answer = web.client.get(f"{API}/health/sources")
     assert answer.status_code == 200, answer.text

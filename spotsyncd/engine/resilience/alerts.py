@@ -128,7 +128,7 @@ class Alerts:
     def _events(self, on: set[str]) -> None:
         kinds: tuple[str, ...] = tuple(k for k in ("failed", "new_tracks") if k in on)
         if "failed" in on:
-            kinds += ("done", "circuit_open")  # folds: one summary for one cause
+            kinds += ("waiting", "done", "circuit_open")  # folds: one summary for one cause
         if "yt_dlp" in on:
             kinds += tuple(YT_DLP_EVENTS)
         if "sources" in on:
@@ -136,7 +136,7 @@ class Alerts:
         top = self.ledger.last_event_id()
         rows = self.ledger.notable_events(self._last_event, top, kinds) if kinds else []
         self._last_event = top
-        failures = [r for r in rows if r["kind"] in ("failed", "done", "circuit_open")]
+        failures = [r for r in rows if r["kind"] in ("failed", "waiting", "done", "circuit_open")]
         singles, summaries = self.folds.feed(failures)
         for line in summaries:
             self.notifications.post(
