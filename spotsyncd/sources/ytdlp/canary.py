@@ -40,6 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.folder is not None and loaded_from != args.folder.resolve():
         print(f"yt-dlp was imported from {loaded_from}, not {args.folder}", file=sys.stderr)
         return EXIT_NO_IMPORT
+    from spotsyncd.sources.ytdlp.guard import install_address_guard
+
+    try:  # a release whose connections the address check cannot see is no release to run
+        install_address_guard()
+    except Exception as exc:  # noqa: BLE001 - the reason is the answer
+        print(f"the address check does not fit this yt-dlp: {exc}", file=sys.stderr)
+        return EXIT_NO_IMPORT
     policy = _policy(args.allow_private)
     results = [_extract(yt_dlp, url, policy, args) for url in args.urls]
     print(json.dumps({"version": __version__, "folder": str(loaded_from), "results": results}))
@@ -55,13 +62,11 @@ def _policy(setting: str) -> Any:
 
 
 def _extract(yt_dlp: Any, url: str, policy: Any, args: argparse.Namespace) -> dict[str, Any]:
-    from spotsyncd.sources.ytdlp.guard import install_address_guard
     from spotsyncd.sources.ytdlp.info import classify_error, clean_message, is_http_url
     from spotsyncd.system.netguard import guarding
 
     if not is_http_url(url):
         return {"url": url, "ok": False, "error_class": "permanent", "error": "not http(s)"}
-    install_address_guard()
     params = {
         "quiet": True,
         "noprogress": True,
