@@ -63,7 +63,7 @@ def _policy(setting: str) -> Any:
 
 def _extract(yt_dlp: Any, url: str, policy: Any, args: argparse.Namespace) -> dict[str, Any]:
     from spotsyncd.sources.ytdlp.info import classify_error, clean_message, is_http_url
-    from spotsyncd.system.netguard import guarding
+    from spotsyncd.system.netguard import BLOCKED_PHRASE, guarding
 
     if not is_http_url(url):
         return {"url": url, "ok": False, "error_class": "permanent", "error": "not http(s)"}
@@ -91,6 +91,8 @@ def _extract(yt_dlp: Any, url: str, policy: Any, args: argparse.Namespace) -> di
         message = clean_message(str(exc))
         kind = classify_error(message, http_status=None, youtube="youtu" in url)
         error_class = str(getattr(kind, "error_class", "transient"))
+        if BLOCKED_PHRASE in message:  # the address check, not the release
+            error_class = "blocked_address"
         return {"url": url, "ok": False, "error_class": error_class, "error": message[:300]}
     found = isinstance(info, dict) and bool(info.get("url") or info.get("formats"))
     return {
