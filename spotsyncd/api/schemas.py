@@ -186,6 +186,15 @@ class SourcesHealth(BaseModel):
     sources: list[SourceHealthRow]
 
 
+class CookiesStatus(BaseModel):
+    """How the YouTube login in download.cookies_file stands; warned 7 days before it ends."""
+
+    state: Literal["ok", "no_login", "expiring", "expired", "error"]
+    message: str
+    fix: str = Field(description="what to do (empty when nothing)")
+    expires_at: float | None = Field(description="when the first login cookie expires (epoch s)")
+
+
 class Status(BaseModel):
     """What ``spotsyncd status --json`` says (job states and circuits are open-ended maps)."""
 
@@ -205,6 +214,9 @@ class Status(BaseModel):
     library_dir: str
     yt_dlp: YtDlpInfo
     sources: list[SourceHealthRow]
+    cookies: CookiesStatus | None = Field(
+        None, description="download.cookies_file's YouTube login (null: no cookies file)"
+    )
 
 
 class Health(BaseModel):

@@ -93,6 +93,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"YouTube Data API: {api['units_used']} of {api['daily_quota']} units used today "
             f"({api['day']}, Pacific time)"
         )
+    cookies = data.get("cookies")
+    if cookies and cookies["state"] != "ok":
+        fix = f"; {cookies['fix']}" if cookies["fix"] else ""
+        print(f"cookies: {cookies['message']}{fix}")
     print(yt_dlp_line(data["yt_dlp"]))
     for source in data["sources"]:
         print(source_line(source))
