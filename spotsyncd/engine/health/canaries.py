@@ -8,22 +8,24 @@ are made of.
   matched by searching);
 - ``spotify``: one recent Spotify track read the way the user reads Spotify (Web API or embed);
 - ``lrclib``: one lookup, when lyrics are on;
-- each media server: reachable and accepting the credentials.
+- each media server: reachable and accepting the credentials;
+- ``po_token_provider``: the PO-token provider answers, when youtube.pot_provider_url is set.
 
 A canary is a name and a function that returns None when the source works, or raises (a
-``SpotsyncError`` names its class). More can be added (``extra``): the PO-token provider's
-check is one.
+``SpotsyncError`` names its class). More can be added (``extra``); ``doctor``'s checks (a
+``Check`` per finding) become canaries through :func:`from_checks`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from spotsyncd.core.config import Config
 from spotsyncd.core.errors import SpotsyncError
 from spotsyncd.core.models import Source, TrackMeta
 from spotsyncd.core.protocols import Adapters
+from spotsyncd.engine.health.checks import Check
 from spotsyncd.ledger import Ledger
 
 UPDATE_YT_DLP = "update yt-dlp: 'spotsyncd extractors update' (or extractors.auto_update: install)"
@@ -71,6 +73,8 @@ def canaries_for(
     if config.lyrics.enabled:
         found.append(_lrclib(config))
     found += _media_servers(config)
+    if config.youtube.pot_provider_url:
+        found.append(_pot_provider(config))
     return [*found, *extra]
 
 
@@ -162,3 +166,22 @@ def _media_servers(config: Config) -> list[Canary]:
             )
         )
     return canaries
+
+
+def from_checks(name: str, checks: Callable[[], Iterable[Check]], error_class: str) -> Canary:
+    """A canary made of ``doctor`` checks: failing when one of them is not ok."""
+
+    def check() -> None:
+        for found in checks():
+            if found.status != "ok":
+                raise CanaryFailed(found.detail, error_class)
+
+    return Canary(name, check)
+
+
+def _pot_provider(config: Config) -> Canary:
+    from spotsyncd.engine.health.youtube import pot_provider_check
+
+    canary = from_checks("po_token_provider", lambda: pot_provider_check(config), "unreachable")
+    fix = "start the PO-token provider, or fix youtube.pot_provider_url ('When YouTube breaks')"
+    return Canary(canary.name, canary.check, fix)
