@@ -175,6 +175,8 @@ class YtDlpRuntime:
         old_folder, old_version = self._folder, self._version
         try:
             self._import(folder)
+            if not initial:
+                self._prime()
         except Exception as exc:  # noqa: BLE001 - any failure to import: back to the old one
             self.log.error(
                 "yt-dlp from %s did not import (%s); staying with yt-dlp %s",
@@ -184,22 +186,38 @@ class YtDlpRuntime:
             )
             self._import(old_folder)
             if not initial:
+                self._prime()
                 self.releases.switch(
                     old_folder.name if old_folder else None,
                     kind="rollback",
                     reason=f"yt-dlp from {folder} did not import: {exc}",
                 )
                 self._stamp = self.releases.stamp()
-            return
-        self._tallies, self._verdict_given = {}, False
+        else:
+            self._tallies, self._verdict_given = {}, False
+            if not initial:
+                self.log.info(
+                    "now running yt-dlp %s (was %s)", self._version, old_version or "unknown"
+                )
         if not initial:
-            self.on_switch()
-            self.log.info("now running yt-dlp %s (was %s)", self._version, old_version or "unknown")
+            self.on_switch()  # whichever it is now, objects of the yt-dlp before are stale
+
+    def _prime(self) -> None:
+        """yt-dlp's plugins loaded now, alone: YoutubeDLs built at once by the calls waiting
+        behind the switch would each load them (a plugin registered twice is an error)."""
+        self.module().YoutubeDL({"quiet": True, "no_warnings": True}).close()
 
     def _import(self, folder: Path | None) -> None:
         if self._needs_purge(folder):
             for name in [n for n in sys.modules if n.split(".", 1)[0] in _PREFIXES]:
                 del sys.modules[name]
+            # yt-dlp puts a finder for its plugin packages on sys.meta_path; the old one's
+            # would hand the new yt-dlp the plugins a second time (registered twice).
+            sys.meta_path[:] = [
+                finder
+                for finder in sys.meta_path
+                if type(finder).__module__.split(".", 1)[0] not in _PREFIXES
+            ]
         if self._folder is not None and str(self._folder) in sys.path:
             sys.path.remove(str(self._folder))
         if folder is not None:

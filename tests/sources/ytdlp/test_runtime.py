@@ -68,3 +68,38 @@ def test_without_a_callback_the_pointer_itself_rolls_back(tmp_path: Path) -> Non
     runtime.record(URL, "permanent")
     assert releases.read().active is None
     assert releases.read().history[-1]["kind"] == "rollback"
+
+
+_BROKEN_SWITCH = """
+import sys
+from pathlib import Path
+from spotsyncd.sources.ytdlp.releases import Releases
+from spotsyncd.sources.ytdlp.runtime import YtDlpRuntime
+
+releases = Releases(Path(sys.argv[1]))
+runtime = YtDlpRuntime(releases)
+before = runtime.version
+with runtime.using():
+    runtime.module().YoutubeDL({"quiet": True}).close()
+releases.switch("2099.9.9", kind="switch", reason="test")
+with runtime.using():  # the switch: the release will not import
+    runtime.module().YoutubeDL({"quiet": True}).close()
+print(before, runtime.version, releases.read().active, releases.read().history[-1]["kind"])
+"""
+
+
+@pytest.mark.e2e  # yt-dlp imported twice, in a process of its own (not this test process)
+def test_a_release_that_does_not_import_leaves_the_one_that_ran(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    releases = Releases(tmp_path)
+    package = releases.folder("2099.9.9") / "yt_dlp"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("raise ImportError('a broken build')\n")
+    done = subprocess.run([sys.executable, "-c", _BROKEN_SWITCH, str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    before, after, active, kind = done.stdout.split()
+    assert before == after and active == "None" and kind == "rollback"
+    assert "did not import (a broken build); staying with yt-dlp" in done.stderr
