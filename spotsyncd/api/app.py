@@ -11,7 +11,18 @@ from spotsyncd import __version__
 from spotsyncd.api import errors
 from spotsyncd.api.context import WebContext, identify, require_auth
 from spotsyncd.api.guard import Guard, HostPolicy, Scope
-from spotsyncd.api.routes import events, follows, health, links, pages, session, status, tracks
+from spotsyncd.api.routes import (
+    collections,
+    events,
+    follows,
+    health,
+    imports,
+    links,
+    pages,
+    session,
+    status,
+    tracks,
+)
 
 API = "/api/v1"
 
@@ -29,7 +40,8 @@ def create_app(ctx: WebContext) -> FastAPI:
     )
     app.state.ctx = ctx
     errors.install(app)
-    for module in (status, links, tracks, follows, events, health, session):
+    for module in (status, links, imports, collections, tracks, follows, events, health,
+                   session):  # fmt: skip
         app.include_router(module.router, prefix=API)
     app.include_router(pages.router)
     app.add_api_route("/healthz", health.healthz, include_in_schema=False)  # probes at the root
@@ -49,5 +61,11 @@ def create_app(ctx: WebContext) -> FastAPI:
         return who is not None
 
     hosts = HostPolicy(ctx.config.web.host, lambda: ctx.port, ctx.config.web.allowed_hosts)
-    app.add_middleware(Guard, hosts=hosts, max_body_bytes=ctx.max_body_bytes, authorize=authorize)
+    app.add_middleware(
+        Guard,
+        hosts=hosts,
+        max_body_bytes=ctx.max_body_bytes,
+        authorize=authorize,
+        body_limits={API + imports.PATH: imports.MAX_IMPORT_BYTES},
+    )
     return app

@@ -53,7 +53,60 @@ class LinksOut(BaseModel):
     refused: int
 
 
+# ---------------------------------------------------------------- imports
+
+
+class ImportedCollection(BaseModel):
+    name: str = Field(description="the playlist's name (its .m3u8 in the library's Playlists/)")
+    tracks: int = Field(description="tracks it lists")
+    queued: int = Field(description="of which new to the ledger (or asked again)")
+
+
+class ImportRefusal(BaseModel):
+    position: int = Field(description="the entry's line (M3U, CSV) or item number")
+    text: str
+    reason: str
+
+
+class ImportOut(BaseModel):
+    file: str = Field(description="where the file was kept; its report is NAME.report.txt")
+    format: str = Field(description="the format its content was read as")
+    queued: int = Field(description="tracks queued (new, or asked again after failing)")
+    known: int = Field(description="tracks the ledger had already, done or on their way")
+    refused: int = Field(description="entries that name nothing fetchable")
+    collections: list[ImportedCollection]
+    refusals: list[ImportRefusal] = Field(description="the first refused entries, with why")
+
+
+class CollectionOut(BaseModel):
+    name: str
+    origin: str | None = Field(None, description="the file it was last imported from")
+    tracks: int
+    states: dict[str, int] = Field(description="its tracks by state: done, failed, pending …")
+    playlist: str = Field(description="its .m3u8, relative to the library")
+    updated_at: float
+
+
 # ---------------------------------------------------------------- tracks
+
+
+class TrackIdentity(BaseModel):
+    """Who the filed audio is on MusicBrainz and AcoustID, and its fingerprint's verdict."""
+
+    verdict: Literal["verified", "unverified", "mismatch"]
+    reason: str = Field(description="why the verdict is what it is, in words")
+    recording_id: str | None = Field(None, description="MusicBrainz recording MBID")
+    recording_title: str | None = None
+    release_id: str | None = Field(None, description="MusicBrainz release MBID")
+    release_group_id: str | None = None
+    release_track_id: str | None = None
+    artist_ids: list[str] = []
+    album_artist_ids: list[str] = []
+    acoustid_id: str | None = None
+    acoustid_score: float | None = Field(None, description="0-1: how well the fingerprint matched")
+    equivalent_ids: list[str] = Field(
+        [], description="recordings of the same ISRC: any of them verifies"
+    )
 
 
 class Track(BaseModel):
@@ -74,6 +127,10 @@ class Track(BaseModel):
     retry_at: float | None = None
     done_at: float | None = None
     audio_url: str | None = Field(None, description="where to play or fetch the file, if done")
+    verdict: Literal["verified", "unverified", "mismatch"] | None = Field(
+        None, description="the fingerprint's verdict on the audio (None: not checked)"
+    )
+    identity: TrackIdentity | None = None
 
 
 class TrackPage(BaseModel):
@@ -94,6 +151,14 @@ class TrackDetail(Track):
     items: list[Track]
     override_url: str | None = None
     file_present: bool | None = Field(None, description="for a done track: is its file there?")
+
+
+class AcceptIn(Strict):
+    url: str | None = Field(
+        None,
+        max_length=4096,
+        description="the candidate's audio to file; empty: the one the matcher chose first",
+    )
 
 
 class MatchIn(Strict):

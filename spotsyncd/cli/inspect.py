@@ -53,7 +53,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(
         f"queue: {jobs['pending']} pending, {jobs['waiting']} waiting, {jobs['running']} running, "
         f"{jobs['done']} done, {jobs['failed']} failed"
+        + (f", {jobs['review']} in review" if jobs.get("review") else "")
     )
+    if jobs.get("review"):
+        print("  in review: no candidate's audio was the recording asked for; "
+              "'spotsyncd tracks --state review' lists them, 'spotsyncd why KEY' shows "
+              "the candidates")  # fmt: skip
     if data.get("next_slow_retry_at"):
         print(
             f"  {jobs['waiting']} waiting for a slow retry after repeated transient failures; "
@@ -208,6 +213,14 @@ def cmd_why(args: argparse.Namespace) -> int:
         )
     if track.path:
         print(f"  file: {config.library_dir / track.path}")
+    if track.identity is not None:
+        found = track.identity
+        print(f"  identity: {found.verdict}: {found.reason}")
+        if found.recording_id:
+            print(f"    MusicBrainz recording {found.recording_id}"
+                  + (f", release {found.release_id}" if found.release_id else ""))  # fmt: skip
+        if found.acoustid_id:
+            print(f"    AcoustID {found.acoustid_id}")
     if track.error:
         print(f"  last error ({track.error_class}): {track.error}")
     if track.retry_at and track.state in ("pending", "waiting"):
@@ -217,11 +230,16 @@ def cmd_why(args: argparse.Namespace) -> int:
         )
     elif track.state == "failed":
         print(f"  failed for good; 'spotsyncd retry {track.key}' queues it again")
+    elif track.state == "review":
+        print(f"  waits for you: 'spotsyncd accept {track.key} [URL]' files a candidate anyway,"
+              f" 'spotsyncd match {track.key} URL' uses other audio")  # fmt: skip
     if candidates:
         print("  candidates (best first):")
         for c in candidates:
             who = ", ".join(c.get("artists") or []) or c.get("channel") or "?"
             print(f"    {c['score']:.2f}  {who} - {c['title']}  {c['url']}")
+            if c.get("verdict"):
+                print(f"          {c['verdict']}: {c.get('verdict_reason', '')}")
             if c.get("reasons"):
                 print(f"          {c['reasons']}")
     if children:

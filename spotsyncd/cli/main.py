@@ -63,6 +63,7 @@ COMMANDS: dict[str, Command] = {
         inspect.REPORT,
         queue.RETRY,
         queue.MATCH,
+        queue.ACCEPT,
         config_cmd.CONFIG,
         doctor.DOCTOR,
         logs.LOGS,

@@ -45,6 +45,7 @@ from spotsyncd.core.config_media import (
 from spotsyncd.core.config_reader import Written, read_dotenv, read_yaml
 from spotsyncd.core.config_sections import (
     DEFAULT_TEMPLATE,
+    AcoustidConfig,
     ArtistConfig,
     AudioConfig,
     DownloadConfig,
@@ -53,6 +54,7 @@ from spotsyncd.core.config_sections import (
     LibraryConfig,
     LyricsConfig,
     MatchingConfig,
+    MusicBrainzConfig,
     NetworkConfig,
     NotifyConfig,
     QueueConfig,
@@ -65,10 +67,11 @@ from spotsyncd.core.config_values import parse_duration
 from spotsyncd.core.errors import ConfigError
 
 __all__ = [  # the sections too: code and tests build them
-    "DEFAULT_TEMPLATE", "ArtistConfig", "AudioConfig", "Config", "DownloadConfig", "FollowConfig",
-    "LedgerConfig", "LibraryConfig", "LyricsConfig", "MatchingConfig", "NetworkConfig",
-    "NotifyConfig", "QueueConfig", "SpotifyConfig", "WebConfig", "YoutubeConfig",
-    "default_config_path", "load_config", "parse_duration", "prepare_dirs",
+    "DEFAULT_TEMPLATE", "AcoustidConfig", "ArtistConfig", "AudioConfig", "Config",
+    "DownloadConfig", "FollowConfig", "LedgerConfig", "LibraryConfig", "LyricsConfig",
+    "MatchingConfig", "MusicBrainzConfig", "NetworkConfig", "NotifyConfig", "QueueConfig",
+    "SpotifyConfig", "WebConfig", "YoutubeConfig", "default_config_path", "load_config",
+    "parse_duration", "prepare_dirs",
 ]  # fmt: skip
 
 APP = "spotsyncd"
@@ -145,6 +148,8 @@ class Config(Section):
     artist: ArtistConfig = Field(default_factory=ArtistConfig)
     web: WebConfig = Field(default_factory=WebConfig)
     lyrics: LyricsConfig = Field(default_factory=LyricsConfig)
+    musicbrainz: MusicBrainzConfig = Field(default_factory=MusicBrainzConfig)
+    acoustid: AcoustidConfig = Field(default_factory=AcoustidConfig)
     ledger: LedgerConfig = Field(default_factory=LedgerConfig)
     queue: QueueConfig = Field(default_factory=QueueConfig)
     network: NetworkConfig = Field(default_factory=NetworkConfig)

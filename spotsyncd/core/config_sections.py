@@ -41,8 +41,8 @@ ON_REMOVED = ("keep", "delete")
 ARTIST_GROUPS = ("album", "single", "compilation", "appears_on")
 QUEUE_BACKENDS = ("local", "celery")
 NOTIFY_EVENTS = (
-    "failed", "new_tracks", "login_expired", "offline", "disk_low", "cookies", "digest",
-    "yt_dlp", "sources",
+    "failed", "new_tracks", "review", "login_expired", "offline", "disk_low", "cookies",
+    "digest", "yt_dlp", "sources",
 )  # fmt: skip
 AUTO_UPDATE = ("false", "notify", "install")
 DEFAULT_TEMPLATE = "{artist}/{album}/{track_number:02d} - {title}.{ext}"
@@ -345,6 +345,7 @@ class NotifyConfig(Section):
         (
             "failed",
             "new_tracks",
+            "review",
             "login_expired",
             "offline",
             "disk_low",
@@ -354,8 +355,9 @@ class NotifyConfig(Section):
         ),
         "Which events: failed (a track failed for good; when one source fails for many "
         "tracks at once, one summary), new_tracks (one message per poll "
-        "that brought new tracks), login_expired (Spotify), offline (offline longer than "
-        "offline_after), disk_low (free space under disk_free_below), cookies "
+        "that brought new tracks), review (no candidate's audio was the recording asked for: "
+        "the track waits for you to pick one), login_expired (Spotify), offline (offline "
+        "longer than offline_after), disk_low (free space under disk_free_below), cookies "
         "(download.cookies_file's YouTube login expires within 7 days, has expired, or the "
         "file is unusable), digest (a daily summary at digest_at), yt_dlp (a newer yt-dlp, a "
         "switch or a rollback), sources (a source turned failing or recovered).",
@@ -479,4 +481,41 @@ class SourcesConfig(Section):
         unit="seconds",
         name="first_check_after",
         hidden=True,
+    )
+
+
+class MusicBrainzConfig(Section):
+    """Who each track is on MusicBrainz: its recording and release, looked up by ISRC (or by
+    artist, title and length), written as the tags Picard writes. At most one request per
+    second, as MusicBrainz asks; answers are kept in the ledger."""
+
+    enabled: Annotated[bool, BOOL] = key(
+        True,
+        "Look tracks up on MusicBrainz and tag them with their MusicBrainz IDs (only the ISRC, "
+        "or the artist, title and length, are sent).",
+    )
+    api_url: Annotated[str, HTTP_URL] = key(
+        "https://musicbrainz.org/ws/2/", "Advanced: the MusicBrainz web service's base URL."
+    )
+    contact: Annotated[str | None, OPTIONAL_TEXT] = key(
+        None,
+        "Your e-mail or a URL, added to the User-Agent MusicBrainz sees, so its operators can "
+        "reach you rather than block you; empty: the project's address.",
+        example="me@example.org",
+    )
+
+
+class AcoustidConfig(Section):
+    """The fingerprint check: the first 120 s of each download are fingerprinted (Chromaprint)
+    and looked up on AcoustID, which says which recording the audio is. Only the fingerprint
+    and the length are sent, never audio."""
+
+    api_key: Annotated[str | None, OPTIONAL_TEXT, WHOLE] = key(
+        None,
+        "An AcoustID application API key (free: sign in at acoustid.org, then 'Register a new "
+        "application'). Empty: no fingerprint check; tracks are filed as unverified.",
+        env=("ACOUSTID_API_KEY",),
+    )
+    api_url: Annotated[str, HTTP_URL] = key(
+        "https://api.acoustid.org/v2/", "Advanced: the AcoustID web service's base URL."
     )

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from spotsyncd.core.errors import UserError
-from spotsyncd.core.models import JobState, LinkKind, TrackMeta
+from spotsyncd.core.models import Identity, JobState, LinkKind, TrackMeta
 from spotsyncd.core.retries import NextStep, next_step
 from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.event_log import EventLog
@@ -140,8 +140,12 @@ class JobQueue:
         download_s: float,
         process_s: float,
         message: str,
+        identity: Identity | None = None,
     ) -> None:
         now = time.time()
+        verdict = {} if identity is None else {
+            "verdict": str(identity.verdict), "identity_json": json.dumps(identity.to_dict())
+        }  # fmt: skip
         with self._store.write() as conn:
             conn.execute(
                 update(tracks)
@@ -162,10 +166,13 @@ class JobQueue:
                     done_at=now,
                     download_s=download_s,
                     process_s=process_s,
+                    **verdict,
                 )
             )
             self.mark_done_in(conn, track_id, now)
             self._events.record(conn, track_id, "info", "done", message)
+            if identity is not None:
+                self._events.record(conn, track_id, "info", str(identity.verdict), identity.reason)
 
     def finish_duplicate(
         self, job_id: int, track_id: int, *, of: TrackRow, meta: TrackMeta, where: str
@@ -244,6 +251,35 @@ class JobQueue:
             else:
                 self._events.record(conn, track_id, "warning", "retry", what + step.describe(now))
             return step
+
+    def hold_for_review(
+        self,
+        job_id: int,
+        track_id: int,
+        *,
+        message: str,
+        checked: list[dict[str, Any]],
+        identity: Identity | None,
+    ) -> None:
+        """No candidate's audio verified: the track waits in ``review`` with the candidates as
+        checked (each with its verdict) until the user picks one or accepts."""
+        now = time.time()
+        with self._store.write() as conn:
+            values: dict[str, Any] = {}
+            if identity is not None:
+                values = {"verdict": str(identity.verdict),
+                          "identity_json": json.dumps(identity.to_dict())}  # fmt: skip
+            if checked:
+                values["candidates_json"] = json.dumps(checked)
+            if values:
+                conn.execute(update(tracks).where(tracks.c.id == track_id).values(**values))
+            conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id)
+                .values(state=JobState.REVIEW, retry_at=None, error_class="review",
+                        error=message, updated_at=now, worker=None, progress_json=None)
+            )  # fmt: skip
+            self._events.record(conn, track_id, "warning", "review", message)
 
     def defer_job(self, job_id: int, track_id: int, until: float, why: str) -> None:
         """Put a claimed job back without spending an attempt (rate limit, open circuit,

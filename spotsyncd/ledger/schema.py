@@ -61,6 +61,8 @@ tracks = Table(
     Column("done_at", Float),
     Column("download_s", Float),
     Column("process_s", Float),
+    Column("verdict", String),  # models.Verdict of the audio filed (None: never checked)
+    Column("identity_json", Text),  # models.Identity.to_dict(): MBIDs, AcoustID, the reason
 )
 
 jobs = Table(
@@ -133,6 +135,30 @@ collection_items = Table(
     Column("child_id", Integer, ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True),
     Column("position", Integer, nullable=False),
 )
+
+# Named lists that are no follow: each playlist of an imported playlist file or export (and its
+# liked songs), kept as an ``.m3u8`` in the library's ``Playlists/``. Importing a list of the same
+# name again replaces its items (the newer file is the list as it is now).
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String, nullable=False, unique=True),
+    Column("origin", Text),  # the file it came from
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+collection_tracks = Table(
+    "collection_tracks",
+    metadata,
+    Column(
+        "collection_id", Integer, ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("track_id", Integer, ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+Index("ix_collection_tracks_track", collection_tracks.c.track_id)
 
 follows = Table(
     "follows",
@@ -220,4 +246,15 @@ source_health = Table(
     Column("error", Text),
     Column("fix", Text),  # what to do about it: cookies, PO token, update yt-dlp, Spotify login
     Column("failures", Integer, nullable=False, default=0),  # checks failed in a row
+)
+
+# MusicBrainz and AcoustID answers, as the JSON text they sent ("null": not found), shared by
+# every process so that no lookup is made twice within ``identity.web.CACHE_MAX_AGE_S``.
+lookup_cache = Table(
+    "lookup_cache",
+    metadata,
+    Column("service", String, primary_key=True),  # musicbrainz | acoustid
+    Column("key", String, primary_key=True),  # e.g. isrc:GBAHS1400099
+    Column("body", Text, nullable=False),
+    Column("fetched_at", Float, nullable=False),
 )

@@ -12,6 +12,9 @@ It composes the repositories, one per role, over one shared ``Store``:
 - ``browse`` (``Browse``): reads of tracks, pages, counts, progress;
 - ``events`` (``EventLog``): the event log;
 - ``workers`` (``Workers``): remote workers' heart-beats and broker dispatch;
+- ``lists`` (``Collections``): the named lists imported playlist files bring.
+- ``identities`` (``Identities``): the MusicBrainz and AcoustID answers every process
+  shares, and accepting a track in review.
 - ``sources`` (``SourceHealth``): each source's last canary, and recent downloads to try again.
 
 A consumer that needs one slice takes that repository, or a ``typing.Protocol`` the repository
@@ -29,9 +32,11 @@ from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, cast, ov
 from spotsyncd.ledger import db
 from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.browse import Browse
+from spotsyncd.ledger.collections import Collections
 from spotsyncd.ledger.event_log import EventLog
 from spotsyncd.ledger.filed import Filed
 from spotsyncd.ledger.follows import Follows
+from spotsyncd.ledger.identities import Identities
 from spotsyncd.ledger.intake import Intake
 from spotsyncd.ledger.jobs import JobQueue
 from spotsyncd.ledger.reports import Reports
@@ -79,11 +84,14 @@ class Ledger:
         self.filed = Filed(self.store, self.events, self.jobs)
         self.browse = Browse(self.store)
         self.workers = Workers(self.store, self.events, self.jobs)
+        self.lists = Collections(self.store)
+        self.identities = Identities(self.store, self.events, self.jobs)
         self.sources = SourceHealth(self.store)
         self._repositories: dict[type[Any], object] = {
             type(part): part
             for part in (self.store, self.events, self.jobs, self.intake, self.following)
-            + (self.reports, self.filed, self.browse, self.workers, self.sources)
+            + (self.reports, self.filed, self.browse, self.workers, self.lists, self.identities)
+            + (self.sources,)
         }
 
     def repository(self, kind: type[R]) -> R:
@@ -123,6 +131,7 @@ class Ledger:
     retry = _Via(JobQueue, JobQueue.retry)
     set_override = _Via(JobQueue, JobQueue.set_override)
     finish_duplicate = _Via(JobQueue, JobQueue.finish_duplicate)
+    hold_for_review = _Via(JobQueue, JobQueue.hold_for_review)
 
     # ------------------------------------------------------------------ adding work
     add_links = _Via(Intake, Intake.add_links)
@@ -200,6 +209,18 @@ class Ledger:
     dispatched_waiting = _Via(Workers, Workers.dispatched_waiting)
     release_orphans = _Via(Workers, Workers.release_orphans)
     running_count = _Via(Workers, Workers.running_count)
+
+    # ------------------------------------------------------------------ collections
+    save_collection = _Via(Collections, Collections.save_collection)
+    collections = _Via(Collections, Collections.collections)
+    collection_tracks = _Via(Collections, Collections.collection_tracks)
+    collection_states = _Via(Collections, Collections.collection_states)
+
+    # ------------------------------------------------------------------ identity lookups
+    cached_answer = _Via(Identities, Identities.cached_answer)
+    remember_answer = _Via(Identities, Identities.remember_answer)
+    accept_review = _Via(Identities, Identities.accept_review)
+    set_identity = _Via(Identities, Identities.set_identity)
 
     # ------------------------------------------------------------------ source health
     recent_audio_urls = _Via(SourceHealth, SourceHealth.recent_audio_urls)

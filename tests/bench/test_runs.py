@@ -129,3 +129,13 @@ def test_web_measures_latency_fanout_and_idle_cost() -> None:
     assert 0 <= result["idle_cpu_pct"] < 100
     assert result["web_on"]["rss_mb"] > 10 and result["web_off"]["rss_mb"] > 10
     assert 0 < result["ready_s"] < 30
+
+
+def test_imports_puts_an_export_in_the_ledger_and_measures_memory() -> None:
+    from bench import imports
+
+    result = imports.main(["--entries", "300"])
+    assert result["entries"] == 300 and result["tracks"] == 300 + 150  # half the lists liked
+    for label in ("library", "playlists"):
+        assert 0 < result[f"{label}_in_ledger_s"] <= result[f"{label}_report_s"] < 60
+    assert result["rss_before_mb"] <= result["peak_rss_mb"]

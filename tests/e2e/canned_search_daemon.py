@@ -43,7 +43,9 @@ def main() -> int:
     def adapters(cfg: Config) -> Adapters:
         return build_adapters(cfg, searchers=[searcher])
 
-    return Daemon(config, adapters_factory=adapters).run()
+    from spotsyncd.cli.run import _start_web  # the web too, when the config turns it on
+
+    return Daemon(config, adapters_factory=adapters, web_factory=_start_web).run()
 
 
 if __name__ == "__main__":

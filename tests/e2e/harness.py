@@ -55,6 +55,8 @@ class Env:
             "web": {"enabled": False},
             # No lookups on the real LRCLIB from tests; lyrics tests point it at a stand-in.
             "lyrics": {"enabled": False},
+            # Nor on the real MusicBrainz (tests/e2e/test_identity.py uses a stand-in).
+            "musicbrainz": {"enabled": False},
             # Every test serves its audio from loopback, which the daemon refuses by default
             # (tests/security/test_internal_fetches.py proves the default with a daemon).
             "network": {"allow_private": True},

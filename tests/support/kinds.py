@@ -34,6 +34,7 @@ FOLDER_KINDS = {
     "engine": UNIT,
     "extractors": UNIT,  # pip and the canary as subprocesses: those tests are marked e2e
     "follows": UNIT,
+    "identity": UNIT,
     "intake": UNIT,
     "ledger": UNIT,
     "matching": UNIT,

@@ -43,7 +43,9 @@ async function api(method, path, body) {
   const options = { method, headers: {}, credentials: "omit", cache: "no-store" };
   const current = session();
   if (current) options.headers.Authorization = `Session ${current}`;
-  if (body !== undefined) {
+  if (body instanceof Blob) {
+    options.body = body;  // a file, sent as it is (POST /imports)
+  } else if (body !== undefined) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
   }
@@ -199,6 +201,7 @@ function onEvent(event) {
   }
   if (event.follow) loadFollowsSoon();
   if (["queued", "done", "failed", "expanded"].includes(event.kind)) searchSoon();
+  if (["done", "failed"].includes(event.kind)) loadCollectionsSoon();
   refreshStatusSoon();
 }
 
@@ -223,6 +226,53 @@ async function addLinks(e) {
   } catch (err) {
     $("add-results").replaceChildren(h("li", { class: "refused" }, err.message));
   } finally { button.disabled = false; }
+}
+
+// ---------------------------------------------------------------- importing a playlist file
+
+async function importFile(e) {
+  e.preventDefault();
+  const file = $("import-file").files[0];
+  if (!file) return;
+  const button = $("import-button");
+  button.disabled = true;
+  $("import-results").replaceChildren(h("li", {}, `Reading ${file.name}…`));
+  try {
+    const data = await api("POST", `/imports?name=${enc(file.name)}`, file);
+    $("import-results").replaceChildren(
+      h("li", { class: "queued" }, `${file.name} (${data.format}): ${data.queued} queued, ` +
+        `${data.known} already known, ${data.refused} refused`),
+      ...data.collections.map((c) =>
+        h("li", {}, `${c.name}: ${c.tracks} tracks, ${c.queued} new → Playlists/${c.name}.m3u8`)),
+      ...data.refusals.slice(0, 10).map((r) =>
+        h("li", { class: "refused" }, `${r.position}: ${r.text}: ${r.reason}`)));
+    $("import-file").value = "";
+    loadCollections();
+    searchSoon();
+    refreshStatusSoon();
+  } catch (err) {
+    $("import-results").replaceChildren(h("li", { class: "refused" }, err.message));
+  } finally { button.disabled = false; }
+}
+
+// Each imported playlist's progress: "Morning: 12 of 40 filed, 1 failed".
+let collectionsTimer = null;
+function loadCollectionsSoon() {
+  if (collectionsTimer) return;
+  collectionsTimer = setTimeout(() => { collectionsTimer = null; loadCollections(); }, 1000);
+}
+
+async function loadCollections() {
+  let rows;
+  try { rows = await api("GET", "/collections"); } catch (e) { return; }
+  $("collections").replaceChildren(...rows.map((c) => {
+    const done = c.states.done || 0;
+    const failed = c.states.failed || 0;
+    return h("li", { dataset: { name: c.name } },
+      h("progress", { max: c.tracks || 1, value: done }),
+      ` ${c.name}: ${done} of ${c.tracks} filed`, failed ? `, ${failed} failed` : "",
+      h("span", { class: "muted" }, ` → ${c.playlist}`));
+  }));
 }
 
 // ---------------------------------------------------------------- tracks
@@ -344,6 +394,7 @@ async function followAction(method, path, body) {
     $("follow-result").textContent = data.message || `following ${data.name}`;
   } catch (err) { $("follow-result").textContent = err.message; }
   loadFollows();
+  loadCollections();
 }
 
 function addFollow(e) {
@@ -358,6 +409,7 @@ function addFollow(e) {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("add-form").addEventListener("submit", addLinks);
+  $("import-form").addEventListener("submit", importFile);
   $("track-filter").addEventListener("submit", (e) => { e.preventDefault(); loadTracks(false); });
   $("q").addEventListener("input", searchSoon);
   $("state").addEventListener("change", () => loadTracks(false));

@@ -28,6 +28,7 @@ def run_checks(
     checks += _config_permissions(config)
     checks += _dirs(config)
     checks += _ffmpeg(config)
+    checks += _identity(config)
     checks += _ytdlp(config, today())
     checks += _js_runtime()
     checks += cookie_checks(config)
@@ -153,6 +154,25 @@ def _ffmpeg(config: Config) -> Iterator[Check]:
         )
         return
     yield Check("ffmpeg", "ok", f"{program.origin}: {program.path} ({first}); MP3 encoder present")
+
+
+def _identity(config: Config) -> Iterator[Check]:
+    """MusicBrainz and AcoustID: on or off, and whether ffmpeg can fingerprint."""
+    key, brainz = config.acoustid.api_key, config.musicbrainz.enabled
+    if not key:
+        what = "MusicBrainz IDs on" if brainz else "off"
+        yield Check("identity", "ok", f"{what}; no fingerprint check (no acoustid.api_key: "
+                    "see the Identity guide to get a free key)")  # fmt: skip
+        return
+    from spotsyncd.identity.fingerprint import identity_problem
+    from spotsyncd.system.tools import find_ffmpeg
+
+    problem = identity_problem(find_ffmpeg(config.download.ffmpeg).path)
+    if problem is not None:
+        yield Check("identity", "fail", problem, "unset download.ffmpeg (the bundled one has it)")
+        return
+    yield Check("identity", "ok", "fingerprints checked on AcoustID"
+                + (", MusicBrainz IDs on" if brainz else ""))  # fmt: skip
 
 
 def _ytdlp(config: Config, today: date) -> Iterator[Check]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from spotsyncd.core.models import Listing, TrackMeta
+from spotsyncd.core.models import Identity, Listing, TrackMeta
+from spotsyncd.core.protocols import LookupCache
 from spotsyncd.core.retries import NextStep
 from spotsyncd.ledger import ClaimedJob, TrackRow
 from spotsyncd.ledger.rows import Added
@@ -22,9 +23,11 @@ class CandidateLedger(Protocol):
     def set_candidates(self, track_id: int, ranked: list[dict[str, Any]]) -> None: ...
 
 
-class PipelineLedger(CandidateLedger, Protocol):
-    """What one job's pipeline reads and writes besides its outcome."""
+class PipelineLedger(CandidateLedger, LookupCache, Protocol):
+    """What one job's pipeline reads and writes besides its outcome (and the identity step's
+    cache of MusicBrainz and AcoustID answers)."""
 
+    def candidates(self, key: str) -> list[dict[str, Any]]: ...
     def expand_collection(
         self, parent_id: int, listing: Listing, *, options: dict[str, Any] | None = None
     ) -> list[Added]: ...
@@ -57,6 +60,16 @@ class JobLedger(Protocol):
         download_s: float,
         process_s: float,
         message: str,
+        identity: Identity | None = None,
+    ) -> None: ...
+    def hold_for_review(
+        self,
+        job_id: int,
+        track_id: int,
+        *,
+        message: str,
+        checked: list[dict[str, Any]],
+        identity: Identity | None,
     ) -> None: ...
     def finish_duplicate(
         self, job_id: int, track_id: int, *, of: TrackRow, meta: TrackMeta, where: str

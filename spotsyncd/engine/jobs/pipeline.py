@@ -1,10 +1,11 @@
-"""One job, start to finish: resolve → (match) → download → process → tag → file.
+"""One job, start to finish: resolve → (match) → download → identify → process → tag → file.
 
 ``Pipeline.run`` takes one job from start to finish → ``JobResult`` so it can run in a thread
 here or, later, in a worker process elsewhere; the worker pool passes ``stages`` so that its
 network half and its CPU half take turns with other jobs (see stages.py). It raises the
 errors of ``errors.py``; the worker decides what they mean for the job's state. Where its
-files go is filing.py's rule, which metadata they carry metadata.py's.
+files go is filing.py's rule, which metadata they carry metadata.py's, who the audio is
+identity_check.py's.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +32,7 @@ from spotsyncd.core.errors import (
 from spotsyncd.core.models import (
     Candidate,
     Downloaded,
+    Identity,
     LinkKind,
     Listing,
     Lyrics,
@@ -44,7 +46,7 @@ from spotsyncd.core.protocols import (
     Adapters,
     MetadataSource,
 )
-from spotsyncd.engine.jobs import matcher
+from spotsyncd.engine.jobs import identity_check, matcher
 from spotsyncd.engine.jobs.filing import (
     audio_settings_for,
     file_track,
@@ -78,6 +80,7 @@ class JobResult:
     same_as: TrackRow | None = None  # kind "duplicate": the filed track of this recording
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step (see worker)
     children: tuple[int, ...] = ()  # track ids a listing expanded into
+    identity: Identity | None = None  # who the audio is, and the fingerprint's verdict
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,9 @@ class _Fetched:
     meta: TrackMeta
     cover: bytes | None
     download_s: float
+    wanted: TrackMeta = field(default_factory=TrackMeta)  # what was asked, before the merge
+    audio_url: str = ""
+    identity: Identity | None = None
 
 
 class Pipeline:
@@ -99,6 +105,7 @@ class Pipeline:
         self.ledger = ledger
         self.adapters = adapters
         self.circuits = circuits
+        self.identity = adapters.identity(ledger) if adapters.identity is not None else None
 
     # ------------------------------------------------------------------ entry point
 
@@ -163,6 +170,10 @@ class Pipeline:
             if isinstance(fetched, JobResult):
                 return fetched
         _check_cancel(cancel)
+        if self.identity is not None:  # holds no slot while it waits on the services
+            fetched = identity_check.verify(
+                self, self.identity, track, fetched, cancel, progress, stages, timings
+            )
         with cpu_step(stages, cancel, timings):
             return self._process_and_file(track, fetched, cancel, timings)
 
@@ -259,7 +270,30 @@ class Pipeline:
         meta = self._merge_meta(track, wanted, downloaded)
         with timed(timings, "cover"):
             cover = self.adapters.fetch_cover(meta.cover_url)
-        return _Fetched(staging, downloaded, meta, cover, timings["download"])
+        return _Fetched(staging, downloaded, meta, cover, timings["download"], wanted, audio_url)
+
+    def fetch_other(
+        self,
+        track: TrackRow,
+        fetched: _Fetched,
+        url: str,
+        attempt: int,
+        cancel: threading.Event,
+        progress: Callable[[Progress], None] | None,
+        timings: dict[str, float],
+    ) -> _Fetched:
+        """Another candidate's audio for the same track (the first was another recording)."""
+        lane = "youtube" if _is_youtube(url) else "generic"
+        if lane == "youtube":
+            self.circuits.check("youtube")
+        _stage(progress, "downloading")
+        with timed(timings, "download"):
+            dest = fetched.staging / f"download-{attempt}"
+            downloaded = self._download(url, dest, cancel, progress, lane)
+        _check_cancel(cancel)
+        meta = self._merge_meta(track, fetched.wanted, downloaded)
+        return replace(fetched, downloaded=downloaded, meta=meta, audio_url=url,
+                       download_s=timings["download"])  # fmt: skip
 
     def _process_and_file(
         self, track: TrackRow, fetched: _Fetched, cancel: threading.Event, timings: dict[str, float]
@@ -283,6 +317,7 @@ class Pipeline:
                 cover=fetched.cover,
                 replaygain=replaygain,
                 id3_version=settings.id3_version,
+                identity=fetched.identity,
             )
         with timed(timings, "lyrics"):
             lyrics = self._lyrics(processed, fetched.meta)
@@ -307,6 +342,7 @@ class Pipeline:
             download_s=fetched.download_s,
             process_s=process_s,
             timings=timings,
+            identity=fetched.identity,
         )
 
     def _download(
@@ -331,9 +367,11 @@ class Pipeline:
 
     def _spotify_meta(self, track: TrackRow) -> TrackMeta:
         """Spotify's metadata: what the listing gave us, completed by a track lookup when
-        we lack the album/ISRC (and the API can give them)."""
+        we lack the album/ISRC/cover (and the API can give them). A playlist file's entry
+        (Exportify has the ISRC, never the cover) is looked up too; when Spotify cannot be
+        reached, the file's title, artists, album and length are the metadata."""
         meta = track.meta
-        if meta.title and meta.artists and meta.album and meta.isrc:
+        if meta.title and meta.artists and meta.album and meta.isrc and meta.cover_url:
             return meta
         self.circuits.check("spotify")
         track_id = track.key.rsplit(":", 1)[-1]

@@ -25,6 +25,7 @@ from spotsyncd.core.errors import (
     JobError,
     NetworkDownError,
     RateLimitedError,
+    ReviewNeededError,
     SpotsyncError,
     log_problem,
 )
@@ -79,6 +80,9 @@ class WorkerPool:
         # Downloads run ahead in their own slots while one file per core is processed.
         cores = config.audio.workers or os.cpu_count() or 1
         self.stages = Stages(config.download.workers, cores)
+        # Threads beyond the slots: a job waiting on MusicBrainz's or AcoustID's rate budget
+        # holds no slot, and these threads keep the slots it left busy with other jobs.
+        self.lookup_threads = config.download.workers if pipeline.identity is not None else 0
         self.database = Outage("the ledger database", log, "check it and 'ledger.url'")
         # Only these tracks (and what their listings expand into) when set: ``spotsyncd get``.
         self.scope = scope
@@ -87,7 +91,7 @@ class WorkerPool:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
-        for index in range(self.stages.threads):
+        for index in range(self.stages.threads + self.lookup_threads):
             thread = threading.Thread(
                 target=self._loop,
                 args=(f"worker-{index + 1}",),
@@ -242,6 +246,12 @@ class WorkerPool:
                 log.warning("%s: %s paused: %s", name, track.key, exc)
             else:
                 self._fail(name, job, exc)
+        except ReviewNeededError as exc:
+            self.ledger.hold_for_review(job.job_id, track.id, message=str(exc),
+                                        checked=exc.checked, identity=exc.identity)  # fmt: skip
+            # The user decides now: nothing downloaded is kept (a chosen candidate is fetched).
+            shutil.rmtree(staging_dir_for(self.config, track.id), ignore_errors=True)
+            log.warning("%s: %s needs review: %s", name, track.key, exc)
         except NetworkDownError as exc:
             # Offline: the job waits for the network without spending an attempt.
             until = self.offline.network_down(exc) if self.offline is not None else None
@@ -331,6 +341,7 @@ class WorkerPool:
             download_s=result.download_s,
             process_s=result.process_s,
             message=message,
+            identity=result.identity,
         )
         log.info(
             "%s: done %s → %s; steps: %s", name, track.key, message, steps_text(result.timings)

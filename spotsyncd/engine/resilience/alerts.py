@@ -34,6 +34,10 @@ TICK_S = 2.0
 DISK_EVERY_S = 60.0
 COOKIES_EVERY_S = 3600.0
 
+REVIEW_FOOTER = (
+    "no candidate's audio was the recording asked for; 'spotsyncd tracks --state review' "
+    "lists them, the dashboard plays their candidates"
+)
 FAILED_FOOTER = "'spotsyncd retry --failed' queues them again; 'spotsyncd why KEY' explains one"
 FAILING_FOOTER = (
     "one message for them all until one works again; 'spotsyncd status' shows each "
@@ -134,7 +138,7 @@ class Alerts:
     # ------------------------------------------------------------------ the checks
 
     def _events(self, on: set[str]) -> None:
-        kinds: tuple[str, ...] = tuple(k for k in ("failed", "new_tracks") if k in on)
+        kinds: tuple[str, ...] = tuple(k for k in ("failed", "new_tracks", "review") if k in on)
         if "failed" in on:
             kinds += ("waiting", "done", "circuit_open")  # folds: one summary for one cause
         if "yt_dlp" in on:
@@ -151,16 +155,21 @@ class Alerts:
                 "failing", line, title="downloads failing", footer=FAILING_FOOTER
             )
         for row in singles:
-            name = " - ".join(x for x in (row["artist"], row["title"]) if x)
-            who = f"{row['key']} ({name})" if name else str(row["key"])
             self.notifications.post(
                 "failed",
-                f"{who}: {row['message']}",
+                f"{_who(row)}: {row['message']}",
                 title="{n} track(s) failed for good",
                 footer=FAILED_FOOTER,
             )
         for row in rows:
-            if row["kind"] == "new_tracks":
+            if row["kind"] == "review":
+                self.notifications.post(
+                    "review",
+                    f"{_who(row)}: {row['message']}",
+                    title="{n} track(s) wait for your review",
+                    footer=REVIEW_FOOTER,
+                )
+            elif row["kind"] == "new_tracks":
                 self.notifications.post(
                     "new_tracks",
                     f"{row['follow'] or 'a follow'}: {row['message']}",
@@ -267,3 +276,9 @@ class Alerts:
         lines += [f"failed: {n} × {reason}" for reason, n in day["failed_by_reason"].items()]
         for line in lines:
             self.notifications.post("digest", line, title="daily digest")
+
+
+def _who(row: dict[str, object]) -> str:
+    """``youtube:… (Artist - Title)``, as a track is named in a notification."""
+    name = " - ".join(str(x) for x in (row["artist"], row["title"]) if x)
+    return f"{row['key']} ({name})" if name else str(row["key"])

@@ -1,7 +1,7 @@
 """Source health: the last canary of each source the user uses.
 
 Revision ID: 0006_source_health
-Revises: 0003_claim_index
+Revises: 0005_identity
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_source_health"
-down_revision = "0003_claim_index"
+down_revision = "0005_identity"
 branch_labels = None
 depends_on = None
 
