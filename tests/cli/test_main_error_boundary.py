@@ -71,6 +71,7 @@ def _verbs(dead: str, port: int) -> dict[str, list[str]]:
         "ledger": ["ledger", "migrate"],
         "worker": ["worker", "--concurrency", "1"],
         "extractors": ["extractors", "rollback"],
+        "accept": ["accept", "spotify:track:4uLU6hMCjMI75M1A2tKUQC"],
     }
 
 
