@@ -307,8 +307,9 @@ class NetworkConfig(Section):
 
     check_urls: Annotated[tuple[str, ...], Parse(v.url_list, "list of http(s) URLs")] = key(
         (),
-        "When hosts cannot be reached, these URLs' hosts are checked (DNS and a TCP "
-        "connection); if they fail too, network work pauses without spending attempts. "
+        "When a host cannot be reached, it is probed again with these URLs' hosts (DNS and "
+        "a TCP connection); if they fail too, that host's jobs wait without spending "
+        "attempts while jobs whose host answers go on. "
         "'spotsyncd doctor' checks them over HTTPS. Empty: the hosts this config needs "
         "(www.youtube.com, music.youtube.com, spotify.api_url, the Spotify embed pages).",
         example=["https://www.youtube.com/", "https://api.spotify.com/v1/"],

@@ -301,6 +301,49 @@ class JobQueue:
             if until > time.time():
                 self._events.record(conn, track_id, "info", "deferred", why)
 
+    def wait_for_network(
+        self, track_ids: Collection[int], until: float, why: str, *, give_back: int = 0
+    ) -> int:
+        """The queued jobs of these tracks, whose host is cut off, wait for the network until
+        ``until`` (the next probe), saying ``why``: pending jobs not already put off longer get
+        that ``retry_at`` and reason (``status``, ``why`` and ``get`` show it; no attempt is
+        touched). With ``give_back``, that many attempts lost only because the network was down
+        (confirmed later) are returned too, out of any slow retry, while the last failure is
+        still that one. Returns how many jobs changed."""
+        ids = sorted(track_ids)
+        changed = 0
+        with self._store.write() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                if give_back:
+                    statement = (
+                        update(jobs)
+                        .where(
+                            jobs.c.track_id.in_(chunk),
+                            jobs.c.state.in_(QUEUED),
+                            jobs.c.error_class == "network_down",
+                        )
+                        .values(
+                            state=JobState.PENDING,
+                            attempts=case(
+                                (jobs.c.attempts > give_back, jobs.c.attempts - give_back),
+                                else_=0,
+                            ),
+                        )
+                    )
+                else:
+                    statement = update(jobs).where(
+                        jobs.c.track_id.in_(chunk),
+                        jobs.c.state == JobState.PENDING,
+                        or_(jobs.c.retry_at.is_(None), jobs.c.retry_at < until),
+                    )
+                statement = statement.values(retry_at=until, error=why, updated_at=time.time())
+                changed += int(conn.execute(statement).rowcount or 0)
+            if give_back and changed:
+                for track_id in ids:
+                    self._events.record(conn, track_id, "info", "deferred", why)
+        return changed
+
     def set_progress(self, job_id: int, progress: dict[str, Any]) -> None:
         with self._store.write(serial=False) as conn:
             conn.execute(

@@ -52,6 +52,7 @@ def _verbs(dead: str, port: int) -> dict[str, list[str]]:
         "add": ["add", f"{dead}/a.mp3"],
         "retry": ["retry", "--failed"],
         "match": ["match", "spotify:track:4uLU6hMCjMI75M1A2tKUQC", f"{dead}/b.mp3"],
+        "accept": ["accept", "spotify:track:4uLU6hMCjMI75M1A2tKUQC"],
         "config": ["config", "check"],
         "doctor": ["doctor"],
         "logs": ["logs", "--file"],
@@ -71,7 +72,6 @@ def _verbs(dead: str, port: int) -> dict[str, list[str]]:
         "ledger": ["ledger", "migrate"],
         "worker": ["worker", "--concurrency", "1"],
         "extractors": ["extractors", "rollback"],
-        "accept": ["accept", "spotify:track:4uLU6hMCjMI75M1A2tKUQC"],
     }
 
 

@@ -4,6 +4,7 @@ YouTube Music cannot be reached offline, so this launcher runs the real daemon w
 adapter except the searchers, which answer from the JSON file named by ``FAKE_SEARCH_FILE``
 (a list of candidate objects whose ``url`` points at loopback audio). Every query gets the whole
 list: picking the right one among the decoys is the scorer's job, as it is for real results.
+``{"bot_check": "message"}`` instead makes every search meet YouTube's bot check.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from spotsyncd.core.config import Config, load_config
+from spotsyncd.core.errors import BotCheckError
 from spotsyncd.core.models import Candidate
 from spotsyncd.core.protocols import Adapters
 from spotsyncd.engine.daemon import Daemon
@@ -30,6 +32,8 @@ class CannedSearcher:
 
     def search(self, query: str, *, limit: int = 10) -> Sequence[Candidate]:
         data = json.loads(self.path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and data.get("bot_check"):  # YouTube asks "are you a bot?"
+            raise BotCheckError(f"YouTube Music search for {query!r}: {data['bot_check']}")
         return [Candidate(**{**item, "artists": tuple(item.get("artists", ()))}) for item in data][
             :limit
         ]

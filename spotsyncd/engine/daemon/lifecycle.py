@@ -25,6 +25,7 @@ from spotsyncd.engine.daemon.reload import apply_new_config, read_new_config
 from spotsyncd.engine.daemon.services import Services, WebFactory, WebHandle
 from spotsyncd.engine.health.canaries import canaries_for
 from spotsyncd.engine.health.source_watch import SourceWatch
+from spotsyncd.engine.jobs.host_gate import HostGate
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.runner import JobRunner
 from spotsyncd.engine.jobs.worker import WorkerPool
@@ -189,7 +190,7 @@ class Daemon:
             pipeline,
             circuits,
             on_finished=self._job_finished,
-            offline=lookout.offline,
+            offline=HostGate(lookout.offline, self.ledger),
         )
 
     def _start_scheduler(self, adapters: Adapters, workers: JobRunner) -> FollowService:

@@ -88,6 +88,18 @@ class JobLedger(Protocol):
     ) -> NextStep: ...
 
 
+class GateLedger(Protocol):
+    """What the host gate (``host_gate.py``) reads and changes while hosts are cut off."""
+
+    def queued_urls(
+        self, only: Collection[int] | None = None
+    ) -> list[tuple[int, str, float | None]]: ...
+    def defer_job(self, job_id: int, track_id: int, until: float, why: str) -> None: ...
+    def wait_for_network(
+        self, track_ids: Collection[int], until: float, why: str, *, give_back: int = 0
+    ) -> int: ...
+
+
 if TYPE_CHECKING:  # mypy proves the ledger's repositories and the ledger itself fit
     from spotsyncd.ledger import JobQueue, Ledger
 
@@ -95,3 +107,4 @@ if TYPE_CHECKING:  # mypy proves the ledger's repositories and the ledger itself
     _CANDIDATES: type[CandidateLedger] = JobQueue
     _PIPELINE: type[PipelineLedger] = Ledger
     _POOL: type[JobLedger] = Ledger
+    _GATE: type[GateLedger] = Ledger

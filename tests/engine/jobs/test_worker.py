@@ -23,6 +23,7 @@ from spotsyncd.core.errors import (
 )
 from spotsyncd.core.models import Candidate, Downloaded, Identity, Listing, Processed, TrackMeta
 from spotsyncd.core.protocols import Adapters
+from spotsyncd.engine.jobs.host_gate import HostGate
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.worker import WorkerPool
 from spotsyncd.engine.resilience.circuits import Circuits
@@ -348,7 +349,7 @@ def test_a_search_that_cannot_reach_anything_waits_for_the_network(tmp_path: Pat
         spotify=KnownSpotify(),
     )  # fmt: skip
     pipeline = Pipeline(config, ledger, adapters, circuits)
-    pool = WorkerPool(config, ledger, pipeline, circuits, offline=offline)
+    pool = WorkerPool(config, ledger, pipeline, circuits, offline=HostGate(offline, ledger))
     _add(ledger, ["https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC"])
     try:
         pool.start()
