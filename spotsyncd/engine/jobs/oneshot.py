@@ -38,7 +38,9 @@ class Item:
 
     track_id: int
     key: str
-    state: str  # pending | running | done | failed | review | deferred (kept waiting beyond the limit)
+    state: (
+        str  # pending | running | done | failed | review | deferred (kept waiting beyond the limit)
+    )
     title: str | None
     artist: str | None
     path: Path | None  # where the file is, for done tracks
