@@ -114,6 +114,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     if cookies and cookies["state"] != "ok":
         fix = f"; {cookies['fix']}" if cookies["fix"] else ""
         print(f"cookies: {cookies['message']}{fix}")
+    print(yt_dlp_line(data["yt_dlp"]))
+    for source in data["sources"]:
+        print(source_line(source))
     for follow in data["follows_due"]:
         print(f"follow {follow['name']}: next poll in {_ago(follow['next_poll_at'] - time.time())}")
     for failure in data["recent_failures"]:
@@ -122,6 +125,30 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"library: {data['library_dir']} ({data['disk_free_bytes'] / 1e9:.1f} GB free)")
     print(f"inbox: {data['inbox_dir']}")
     return 0
+
+
+def yt_dlp_line(info: dict[str, Any]) -> str:
+    """``yt-dlp 2026.11.23 (as installed, 12 days old; 2026.11.30 is available)``"""
+    parts = ["as installed" if info["where"] == "installed" else "updated by spotsyncd"]
+    if info.get("age_days") is not None:
+        parts.append(f"{info['age_days']} days old")
+    text = f"yt-dlp {info['version']} ({', '.join(parts)}"
+    if info.get("update_available"):
+        text += f"; {info['newest']} is available: 'spotsyncd extractors update'"
+    return text + ")"
+
+
+def source_line(source: dict[str, Any]) -> str:
+    """``source youtube: failing since 2026-12-05 03:10 (bot_check): … → fix``"""
+    from spotsyncd.core.retries import format_clock
+
+    if source["state"] == "ok":
+        return f"source {source['name']}: ok (checked {format_clock(source['checked_at'])})"
+    fix = f"; {source['fix']}" if source.get("fix") else ""
+    return (
+        f"source {source['name']}: FAILING since {format_clock(source['since'])} "
+        f"({source['error_class']}: {source['error']}){fix}"
+    )
 
 
 STATUS = Command(

@@ -49,6 +49,7 @@ from spotsyncd.core.config_sections import (
     ArtistConfig,
     AudioConfig,
     DownloadConfig,
+    ExtractorsConfig,
     LedgerConfig,
     LibraryConfig,
     LyricsConfig,
@@ -154,6 +155,7 @@ class Config(Section):
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     youtube: YoutubeConfig = Field(default_factory=YoutubeConfig)
+    extractors: ExtractorsConfig = Field(default_factory=ExtractorsConfig)
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
     follows: tuple[FollowConfig, ...] = ()
     media_servers: tuple[MediaServer, ...] = ()

@@ -275,6 +275,22 @@ budget_clock = Table(
     Column("last_start", Float, nullable=False),
 )
 
+# The last look at each source the user uses (a cheap canary: a YouTube extraction, a YouTube
+# Music search, Spotify as the user reads it, LRCLIB, each media server…): ``since`` is when the
+# present state began, so "failing since 03:10" survives restarts.
+source_health = Table(
+    "source_health",
+    metadata,
+    Column("name", String, primary_key=True),  # youtube, youtube_music, spotify, lrclib, ...
+    Column("state", String, nullable=False),  # ok | failing
+    Column("since", Float, nullable=False),
+    Column("checked_at", Float, nullable=False),
+    Column("error_class", String),
+    Column("error", Text),
+    Column("fix", Text),  # what to do about it: cookies, PO token, update yt-dlp, Spotify login
+    Column("failures", Integer, nullable=False, default=0),  # checks failed in a row
+)
+
 # MusicBrainz and AcoustID answers, as the JSON text they sent ("null": not found), shared by
 # every process so that no lookup is made twice within ``identity.web.CACHE_MAX_AGE_S``.
 lookup_cache = Table(

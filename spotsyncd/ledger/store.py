@@ -17,6 +17,7 @@ It composes the repositories, one per role, over one shared ``Store``:
 - ``lists`` (``Collections``): the named lists imported playlist files bring.
 - ``identities`` (``Identities``): the MusicBrainz and AcoustID answers every process
   shares, and accepting a track in review.
+- ``sources`` (``SourceHealth``): each source's last canary, and recent downloads to try again.
 
 A consumer that needs one slice takes that repository, or a ``typing.Protocol`` the repository
 satisfies (``follows.sync.FollowLedger``). The flat names (``ledger.claim_next_job(…)``) stay as
@@ -44,6 +45,7 @@ from spotsyncd.ledger.intake import Intake
 from spotsyncd.ledger.jobs import JobQueue
 from spotsyncd.ledger.reports import Reports
 from spotsyncd.ledger.rows import Added, ClaimedJob, TrackRow
+from spotsyncd.ledger.source_health import SourceHealth
 from spotsyncd.ledger.workers import Workers
 
 __all__ = ["Added", "ClaimedJob", "Ledger", "TrackRow"]
@@ -90,11 +92,12 @@ class Ledger:
         self.budgets = Budgets(self.store)
         self.lists = Collections(self.store)
         self.identities = Identities(self.store, self.events, self.jobs)
+        self.sources = SourceHealth(self.store)
         self._repositories: dict[type[Any], object] = {
             type(part): part
             for part in (self.store, self.events, self.jobs, self.intake, self.following)
             + (self.reports, self.filed, self.browse, self.workers, self.circuits, self.budgets)
-            + (self.lists, self.identities)
+            + (self.lists, self.identities, self.sources)
         }
 
     def repository(self, kind: type[R]) -> R:
@@ -239,3 +242,10 @@ class Ledger:
     remember_answer = _Via(Identities, Identities.remember_answer)
     accept_review = _Via(Identities, Identities.accept_review)
     set_identity = _Via(Identities, Identities.set_identity)
+
+    # ------------------------------------------------------------------ source health
+    recent_audio_urls = _Via(SourceHealth, SourceHealth.recent_audio_urls)
+    health_rows = _Via(SourceHealth, SourceHealth.health_rows)
+    sources_in_use = _Via(SourceHealth, SourceHealth.sources_in_use)
+    recent_keys = _Via(SourceHealth, SourceHealth.recent_keys)
+    record_health = _Via(SourceHealth, SourceHealth.record_health)

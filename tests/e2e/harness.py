@@ -60,6 +60,10 @@ class Env:
             # Every test serves its audio from loopback, which the daemon refuses by default
             # (tests/security/test_internal_fetches.py proves the default with a daemon).
             "network": {"allow_private": True},
+            # No look at the package index for a newer yt-dlp, no daily source canaries (they
+            # would reach the real YouTube Music): the tests about them turn them on.
+            "extractors": {"auto_update": "false"},
+            "sources": {"first_check_after": "1d"},
         }
         for key, value in overrides.items():
             if isinstance(value, dict):

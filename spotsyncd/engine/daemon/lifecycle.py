@@ -25,6 +25,8 @@ from spotsyncd.core.protocols import Adapters
 from spotsyncd.engine.daemon import housekeeping
 from spotsyncd.engine.daemon.reload import apply_new_config, read_new_config
 from spotsyncd.engine.daemon.services import Services, WebFactory, WebHandle
+from spotsyncd.engine.health.canaries import canaries_for
+from spotsyncd.engine.health.source_watch import SourceWatch
 from spotsyncd.engine.jobs.host_gate import HostGate
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.runner import JobRunner
@@ -36,6 +38,7 @@ from spotsyncd.engine.resilience.lookout import Lookout
 from spotsyncd.engine.resilience.outage import install_outage_filter
 from spotsyncd.engine.scaleout.dispatch import Dispatcher
 from spotsyncd.engine.wiring import build_adapters, build_rescans
+from spotsyncd.extractors.watch import ExtractorWatch
 from spotsyncd.follows.service import FollowService, register_config_follows
 from spotsyncd.intake.inbox import InboxWatcher
 from spotsyncd.intake.reporting import Reporter
@@ -79,6 +82,8 @@ class Daemon:
         self.web_factory = web_factory
         self.web: WebHandle | None = None
         self.lookout: Lookout | None = None  # offline watch, alerts, notifications
+        self.extractors: ExtractorWatch | None = None  # extractors.auto_update
+        self.source_watch: SourceWatch | None = None  # each source's daily canary
 
     # ------------------------------------------------------------------ entry point
 
@@ -129,8 +134,19 @@ class Daemon:
             lambda: self.config, ledger, self.circuits, on_online=self._network_back
         )
         self.lookout.start()
+        if not self.once:
+            self.extractors = ExtractorWatch(lambda: self.config, ledger)
+            self.extractors.start()
         adapters = self.adapters_factory(config)
         pipeline = Pipeline(config, ledger, adapters, self.circuits, budgets)
+        if not self.once:
+            self.source_watch = SourceWatch(
+                lambda: self.config,
+                ledger,
+                lambda: canaries_for(self.config, ledger, adapters),
+                first_round_after_s=config.sources.first_check_after_s,
+            )
+            self.source_watch.start()
         reporter = Reporter(ledger, config.library_dir)
         workers = self._job_runner(pipeline, self.circuits, self.lookout)
         inbox = InboxWatcher(
@@ -338,6 +354,10 @@ class Daemon:
             self.web.stop()
         if self.lookout is not None:
             self.lookout.stop_soon()
+        if self.extractors is not None:
+            self.extractors.stop()
+        if self.source_watch is not None:
+            self.source_watch.stop()
         if self.services is not None:
             self.services.inbox.stop()
             if self.services.scheduler is not None:

@@ -121,6 +121,8 @@ def status_data(config: Config, ledger: Ledger, cache: StatusCache | None = None
         data["disk_free_bytes"] = shutil.disk_usage(config.library_dir).free
     except OSError:
         data["disk_free_bytes"] = None
+    data["yt_dlp"] = yt_dlp_status(config)
+    data["sources"] = source_rows(ledger)
     data["inbox_dir"] = str(config.inbox_dir)
     data["library_dir"] = str(config.library_dir)
     cookies = cookies_state(config)
@@ -174,6 +176,36 @@ def budgets_status(config: Config, ledger: Ledger) -> dict[str, dict[str, Any]]:
             "in_use": held.get(source, 0),
         }  # fmt: skip
     return shown
+
+
+def yt_dlp_status(config: Config) -> dict[str, Any]:
+    """The yt-dlp in use: version, where from, age, the newest release known (files only)."""
+    from spotsyncd.extractors.updater import Updater
+
+    data = Updater(config, None).status()
+    return {k: data[k] for k in YT_DLP_KEYS}
+
+
+YT_DLP_KEYS = (
+    "version", "where", "age_days", "too_old", "newest", "update_available", "auto_update",
+    "previous",
+)  # fmt: skip
+
+
+def source_rows(ledger: Ledger) -> list[dict[str, Any]]:
+    """Each source's health (ok, or failing since when, why, and what to do)."""
+    return [
+        {
+            "name": row["name"],
+            "state": row["state"],
+            "since": row["since"],
+            "checked_at": row["checked_at"],
+            "error_class": row["error_class"],
+            "error": row["error"],
+            "fix": row["fix"],
+        }
+        for row in ledger.health_rows()
+    ]
 
 
 def _follows_due(ledger: Any) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 """Shared circuits and budgets: every process reads and writes one state per outside service.
 
 Revision ID: 0004_shared_circuits
-Revises: 0005_identity
+Revises: 0006_source_health
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_shared_circuits"
-down_revision = "0005_identity"
+down_revision = "0006_source_health"
 branch_labels = None
 depends_on = None
 
