@@ -518,7 +518,7 @@ class SourcesConfig(Section):
     )
     musicbrainz_max_concurrent: Annotated[int, CONCURRENT] = key(
         1,
-        "MusicBrainz (and AcoustID) lookups under way at once.",
+        "MusicBrainz lookups under way at once.",
         name="musicbrainz.max_concurrent",
     )
     musicbrainz_min_interval_s: Annotated[float, INTERVAL] = key(
@@ -526,6 +526,15 @@ class SourcesConfig(Section):
         "Least time between two MusicBrainz lookups (its published limit: 1 request/s).",
         unit="seconds",
         name="musicbrainz.min_interval",
+    )
+    acoustid_max_concurrent: Annotated[int, CONCURRENT] = key(
+        1, "AcoustID lookups under way at once.", name="acoustid.max_concurrent"
+    )
+    acoustid_min_interval_s: Annotated[float, INTERVAL] = key(
+        0.34,
+        "Least time between two AcoustID lookups (its published limit: 3 requests/s).",
+        unit="seconds",
+        name="acoustid.min_interval",
     )
     direct_max_concurrent: Annotated[int, CONCURRENT] = key(
         0,

@@ -35,7 +35,7 @@ from spotsyncd.ledger import TurnAnswer
 log = logging.getLogger(__name__)
 
 LEASE_S = 60.0  # a turn not renewed for this long is free again (its holder died)
-SOURCES = ("youtube", "spotify", "musicbrainz", "direct")
+SOURCES = ("youtube", "spotify", "musicbrainz", "acoustid", "direct")
 
 
 @dataclass(frozen=True)
