@@ -138,7 +138,7 @@ class Ledger:
     retry = _Via(JobQueue, JobQueue.retry)
     set_override = _Via(JobQueue, JobQueue.set_override)
     finish_duplicate = _Via(JobQueue, JobQueue.finish_duplicate)
-    hold_for_review = _Via(JobQueue, JobQueue.hold_for_review)
+    hold_for_review = _Via(Identities, Identities.hold_for_review)
 
     # ------------------------------------------------------------------ adding work
     add_links = _Via(Intake, Intake.add_links)

@@ -38,7 +38,7 @@ from spotsyncd.engine.jobs.filing import (
     stored_path,
 )
 from spotsyncd.engine.jobs.host_gate import Claimable, HostGate
-from spotsyncd.engine.jobs.job_ledger import JobLedger
+from spotsyncd.engine.jobs.job_ledger import PoolLedger
 from spotsyncd.engine.jobs.pipeline import JobResult, Pipeline
 from spotsyncd.engine.jobs.stages import Stages, steps_text
 from spotsyncd.engine.resilience.circuits import Circuits
@@ -56,7 +56,7 @@ class WorkerPool:
     def __init__(
         self,
         config: Config,
-        ledger: JobLedger,
+        ledger: PoolLedger,
         pipeline: Pipeline,
         circuits: Circuits,
         *,
