@@ -15,7 +15,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.engine.resilience.circuits import circuit_states
 
 if TYPE_CHECKING:
     from spotsyncd.api.context import WebContext
@@ -60,9 +60,9 @@ class LedgerCollector(Collector):
         circuits = GaugeMetricFamily(
             "spotsyncd_circuit_open", "1 while a service's circuit is open", labels=["service"]
         )
-        for lane, circuit in sorted(
-            Circuits.read(self.ctx.config.state_dir / "circuits.json").items()
-        ):
+        for lane, circuit in circuit_states(
+            self.ctx.config.state_dir / "circuits.json", self.ctx.ledger
+        ).items():
             circuits.add_metric([lane], 1.0 if circuit.get("open") else 0.0)
         yield circuits
         yield from _yt_dlp_and_sources(self.ctx)

@@ -272,7 +272,21 @@ class Status(BaseModel):
     overall: dict[str, Any]
     recent_failures: list[dict[str, Any]]
     follows_due: list[dict[str, Any]]
-    circuits: dict[str, dict[str, Any]]
+    circuits: dict[str, dict[str, Any]] = Field(
+        description="per service (spotify, youtube: shared by every process through the "
+        "ledger) and offline (this machine's): open, open_until, failures, reason, "
+        "error_class, since, opened_by"
+    )
+    budgets: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="per source: max_concurrent, min_interval_s and in_use (turns under way "
+        "now across every process)",
+    )
+    workers: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="with queue.backend: celery, each worker and the coordinator: name, role, "
+        "host, version, concurrency, seen_at, state (ok | offline | silent | stopped), reason",
+    )
     web: dict[str, Any]
     disk_free_bytes: int | None = None
     inbox_dir: str

@@ -86,7 +86,19 @@ def cmd_status(args: argparse.Namespace) -> int:
             )
         elif circuit.get("open"):
             until = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(circuit["open_until"]))
-            print(f"circuit {lane}: OPEN until {until}: {circuit.get('reason')}")
+            by = f" (seen by {circuit['opened_by']})" if circuit.get("opened_by") else ""
+            print(f"circuit {lane}: OPEN until {until}{by}: {circuit.get('reason')}")
+    for source, budget in data.get("budgets", {}).items():
+        if budget.get("in_use"):
+            most = budget.get("max_concurrent") or "no limit"
+            print(f"{source}: {budget['in_use']} under way (at most {most}, all processes)")
+    for worker in data.get("workers", []):
+        why = f": {worker['reason']}" if worker.get("reason") else ""
+        threads = f", {worker['concurrency']} threads" if worker["role"] == "worker" else ""
+        print(
+            f"{worker['role']} {worker['name']}: {worker['state']}{why} (seen "
+            f"{_ago(time.time() - worker['seen_at'])} ago{threads})"
+        )
     web = data["web"]
     if web["running"]:
         print(f"web: {web['url']} ('spotsyncd web' prints a login link)")

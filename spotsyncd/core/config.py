@@ -70,8 +70,8 @@ __all__ = [  # the sections too: code and tests build them
     "DEFAULT_TEMPLATE", "AcoustidConfig", "ArtistConfig", "AudioConfig", "Config",
     "DownloadConfig", "FollowConfig", "LedgerConfig", "LibraryConfig", "LyricsConfig",
     "MatchingConfig", "MusicBrainzConfig", "NetworkConfig", "NotifyConfig", "QueueConfig",
-    "SpotifyConfig", "WebConfig", "YoutubeConfig", "default_config_path", "load_config",
-    "parse_duration", "prepare_dirs",
+    "SourcesConfig", "SpotifyConfig", "WebConfig", "YoutubeConfig", "default_config_path",
+    "load_config", "parse_duration", "prepare_dirs",
 ]  # fmt: skip
 
 APP = "spotsyncd"

@@ -464,8 +464,18 @@ class ExtractorsConfig(Section):
     )
 
 
+INTERVAL = duration(v.interval_value, "0s to 1h; 0 for none")
+CONCURRENT = whole(0, 1000)
+
+
 class SourcesConfig(Section):
-    """Source health: a cheap canary per source the user uses (no download)."""
+    """The sources: a cheap health canary per source the user uses (no download), and budgets
+    per source kept across every process that shares the ledger (the daemon and all
+    'spotsyncd worker's on any machine), so that many workers still look like one user:
+    max_concurrent requests or transfers under way at once (0: no limit) and min_interval
+    before the next one starts, counted from the last start and from the last end (so requests
+    arrive at least that far apart however slow the connection). A YAML mapping per source works
+    too (youtube: {max_concurrent: 3})."""
 
     check_every_s: Annotated[int, duration(v.duration_between(600, 30 * 86400), "10m to 30d")] = (
         key(
@@ -483,6 +493,67 @@ class SourcesConfig(Section):
         name="first_check_after",
         hidden=True,
     )
+    youtube_max_concurrent: Annotated[int, CONCURRENT] = key(
+        3,
+        "YouTube downloads and listings under way at once, across all processes.",
+        name="youtube.max_concurrent",
+    )
+    youtube_min_interval_s: Annotated[float, INTERVAL] = key(
+        0.0,
+        "Least time from one YouTube download or listing starting or ending to the next starting.",
+        unit="seconds",
+        name="youtube.min_interval",
+    )
+    spotify_max_concurrent: Annotated[int, CONCURRENT] = key(
+        1,
+        "Spotify Web API calls under way at once. 1: a 429 met by one call stops every other "
+        "caller before it asks (the Retry-After is then kept by all).",
+        name="spotify.max_concurrent",
+    )
+    spotify_min_interval_s: Annotated[float, INTERVAL] = key(
+        0.0,
+        "Least time from one Spotify Web API call starting or ending to the next starting.",
+        unit="seconds",
+        name="spotify.min_interval",
+    )
+    musicbrainz_max_concurrent: Annotated[int, CONCURRENT] = key(
+        1,
+        "MusicBrainz lookups under way at once.",
+        name="musicbrainz.max_concurrent",
+    )
+    musicbrainz_min_interval_s: Annotated[float, INTERVAL] = key(
+        1.0,
+        "Least time between two MusicBrainz lookups (its published limit: 1 request/s).",
+        unit="seconds",
+        name="musicbrainz.min_interval",
+    )
+    acoustid_max_concurrent: Annotated[int, CONCURRENT] = key(
+        1, "AcoustID lookups under way at once.", name="acoustid.max_concurrent"
+    )
+    acoustid_min_interval_s: Annotated[float, INTERVAL] = key(
+        0.34,
+        "Least time between two AcoustID lookups (its published limit: 3 requests/s).",
+        unit="seconds",
+        name="acoustid.min_interval",
+    )
+    direct_max_concurrent: Annotated[int, CONCURRENT] = key(
+        0,
+        "Downloads from any other site (direct links, other sites yt-dlp knows) under way at "
+        "once; 0: only download.workers limits them.",
+        name="direct.max_concurrent",
+    )
+    direct_min_interval_s: Annotated[float, INTERVAL] = key(
+        0.0,
+        "Least time from one such download starting or ending to the next starting.",
+        unit="seconds",
+        name="direct.min_interval",
+    )
+
+    def limit_of(self, source: str) -> tuple[int, float]:
+        """(max_concurrent, min_interval in seconds) of ``source``; (0, 0) for one unknown."""
+        concurrent = getattr(self, f"{source}_max_concurrent", 0)
+        interval = getattr(self, f"{source}_min_interval_s", 0.0)
+        return int(concurrent), float(interval)
 
 
 class MusicBrainzConfig(Section):

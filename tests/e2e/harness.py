@@ -230,8 +230,9 @@ def spotify_env(root: Path, fake: FakeSpotify, **overrides: Any) -> Env:
     return Env(root, spotify=settings, **overrides)
 
 
-def canned_search_daemon(env: Env, search_file: Path) -> Daemon:
-    """The real daemon, with search results read from ``search_file`` (see the launcher)."""
-    return Daemon(env, command=[sys.executable, "-m", "tests.e2e.canned_search_daemon"],
+def canned_search_daemon(env: Env, search_file: Path, *args: str) -> Daemon:
+    """The real daemon (``args``: ``worker N``, a worker of N threads), with search results
+    read from ``search_file`` (see the launcher)."""
+    return Daemon(env, command=[sys.executable, "-m", "tests.e2e.canned_search_daemon", *args],
                   extra_env={"FAKE_SEARCH_FILE": str(search_file),
                              "PYTHONPATH": str(Path(__file__).resolve().parents[2])})  # fmt: skip

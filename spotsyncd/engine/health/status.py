@@ -12,7 +12,8 @@ from typing import Any
 from spotsyncd.core.config import Config
 from spotsyncd.core.models import JobState
 from spotsyncd.engine.health.youtube import cookies_state
-from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.engine.resilience.budgets import SOURCES
+from spotsyncd.engine.resilience.circuits import circuit_states
 from spotsyncd.ledger import Ledger
 
 
@@ -111,7 +112,9 @@ def status_data(config: Config, ledger: Ledger, cache: StatusCache | None = None
         "recent_failures": slow["recent_failures"],
         "follows_due": slow["follows_due"],
         "next_slow_retry_at": slow["next_slow_retry_at"],
-        "circuits": Circuits.read(config.state_dir / "circuits.json"),
+        "circuits": circuit_states(config.state_dir / "circuits.json", ledger),
+        "budgets": budgets_status(config, ledger),
+        "workers": workers_status(config, ledger),
         "web": web_info(config, daemon["running"]),
     }
     try:
@@ -134,6 +137,45 @@ def status_data(config: Config, ledger: Ledger, cache: StatusCache | None = None
             "daily_quota": config.youtube.daily_quota,
         }
     return data
+
+
+WORKERS_LISTED_S = 3600.0  # workers seen within the last hour are listed (stopped ones too)
+
+
+def workers_status(config: Config, ledger: Ledger) -> list[dict[str, Any]]:
+    """Each process that runs or dispatches jobs for this ledger, with its own state: "ok",
+    "offline" (its machine has no network: it takes no job), "silent" (no heartbeat for
+    ``queue.worker_timeout``: gone or stuck) or "stopped"."""
+    if config.queue.backend != "celery":
+        return []
+    now = time.time()
+    listed = []
+    for row in ledger.recent_workers(WORKERS_LISTED_S):
+        if row.stopped_at is not None:
+            state = "stopped"
+        elif now - row.seen_at > config.queue.worker_timeout_s:
+            state = "silent"
+        else:
+            state = row.state or "ok"
+        listed.append({
+            "name": row.name, "role": row.role, "host": row.host, "version": row.version,
+            "concurrency": row.concurrency, "seen_at": row.seen_at, "state": state,
+            "reason": row.state_reason if state == "offline" else None,
+        })  # fmt: skip
+    return listed
+
+
+def budgets_status(config: Config, ledger: Ledger) -> dict[str, dict[str, Any]]:
+    """Each source's budget (``sources.*``) and the turns under way now, across processes."""
+    held = ledger.turns_held()
+    shown = {}
+    for source in SOURCES:
+        concurrent, interval = config.sources.limit_of(source)
+        shown[source] = {
+            "max_concurrent": concurrent, "min_interval_s": interval,
+            "in_use": held.get(source, 0),
+        }  # fmt: skip
+    return shown
 
 
 def yt_dlp_status(config: Config) -> dict[str, Any]:
