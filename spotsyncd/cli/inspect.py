@@ -86,7 +86,19 @@ def cmd_status(args: argparse.Namespace) -> int:
             )
         elif circuit.get("open"):
             until = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(circuit["open_until"]))
-            print(f"circuit {lane}: OPEN until {until}: {circuit.get('reason')}")
+            by = f" (seen by {circuit['opened_by']})" if circuit.get("opened_by") else ""
+            print(f"circuit {lane}: OPEN until {until}{by}: {circuit.get('reason')}")
+    for source, budget in data.get("budgets", {}).items():
+        if budget.get("in_use"):
+            most = budget.get("max_concurrent") or "no limit"
+            print(f"{source}: {budget['in_use']} under way (at most {most}, all processes)")
+    for worker in data.get("workers", []):
+        why = f": {worker['reason']}" if worker.get("reason") else ""
+        threads = f", {worker['concurrency']} threads" if worker["role"] == "worker" else ""
+        print(
+            f"{worker['role']} {worker['name']}: {worker['state']}{why} (seen "
+            f"{_ago(time.time() - worker['seen_at'])} ago{threads})"
+        )
     web = data["web"]
     if web["running"]:
         print(f"web: {web['url']} ('spotsyncd web' prints a login link)")
@@ -102,6 +114,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     if cookies and cookies["state"] != "ok":
         fix = f"; {cookies['fix']}" if cookies["fix"] else ""
         print(f"cookies: {cookies['message']}{fix}")
+    print(yt_dlp_line(data["yt_dlp"]))
+    for source in data["sources"]:
+        print(source_line(source))
     for follow in data["follows_due"]:
         print(f"follow {follow['name']}: next poll in {_ago(follow['next_poll_at'] - time.time())}")
     for failure in data["recent_failures"]:
@@ -110,6 +125,30 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"library: {data['library_dir']} ({data['disk_free_bytes'] / 1e9:.1f} GB free)")
     print(f"inbox: {data['inbox_dir']}")
     return 0
+
+
+def yt_dlp_line(info: dict[str, Any]) -> str:
+    """``yt-dlp 2026.11.23 (as installed, 12 days old; 2026.11.30 is available)``"""
+    parts = ["as installed" if info["where"] == "installed" else "updated by spotsyncd"]
+    if info.get("age_days") is not None:
+        parts.append(f"{info['age_days']} days old")
+    text = f"yt-dlp {info['version']} ({', '.join(parts)}"
+    if info.get("update_available"):
+        text += f"; {info['newest']} is available: 'spotsyncd extractors update'"
+    return text + ")"
+
+
+def source_line(source: dict[str, Any]) -> str:
+    """``source youtube: failing since 2026-12-05 03:10 (bot_check): … → fix``"""
+    from spotsyncd.core.retries import format_clock
+
+    if source["state"] == "ok":
+        return f"source {source['name']}: ok (checked {format_clock(source['checked_at'])})"
+    fix = f"; {source['fix']}" if source.get("fix") else ""
+    return (
+        f"source {source['name']}: FAILING since {format_clock(source['since'])} "
+        f"({source['error_class']}: {source['error']}){fix}"
+    )
 
 
 STATUS = Command(

@@ -24,6 +24,7 @@ from spotsyncd.cli import (
     care,
     config_cmd,
     doctor,
+    extractors_cmd,
     follow,
     get,
     inspect,
@@ -78,6 +79,7 @@ COMMANDS: dict[str, Command] = {
         care.RETAG,
         ledger_cmd.LEDGER,
         notify_cmd.NOTIFY,
+        extractors_cmd.EXTRACTORS,
     )
 }
 EXIT_CODES = (

@@ -49,6 +49,7 @@ from spotsyncd.core.config_sections import (
     ArtistConfig,
     AudioConfig,
     DownloadConfig,
+    ExtractorsConfig,
     LedgerConfig,
     LibraryConfig,
     LyricsConfig,
@@ -57,6 +58,7 @@ from spotsyncd.core.config_sections import (
     NetworkConfig,
     NotifyConfig,
     QueueConfig,
+    SourcesConfig,
     SpotifyConfig,
     WebConfig,
     YoutubeConfig,
@@ -68,8 +70,8 @@ __all__ = [  # the sections too: code and tests build them
     "DEFAULT_TEMPLATE", "AcoustidConfig", "ArtistConfig", "AudioConfig", "Config",
     "DownloadConfig", "FollowConfig", "LedgerConfig", "LibraryConfig", "LyricsConfig",
     "MatchingConfig", "MusicBrainzConfig", "NetworkConfig", "NotifyConfig", "QueueConfig",
-    "SpotifyConfig", "WebConfig", "YoutubeConfig", "default_config_path", "load_config",
-    "parse_duration", "prepare_dirs",
+    "SourcesConfig", "SpotifyConfig", "WebConfig", "YoutubeConfig", "default_config_path",
+    "load_config", "parse_duration", "prepare_dirs",
 ]  # fmt: skip
 
 APP = "spotsyncd"
@@ -153,6 +155,8 @@ class Config(Section):
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     youtube: YoutubeConfig = Field(default_factory=YoutubeConfig)
+    extractors: ExtractorsConfig = Field(default_factory=ExtractorsConfig)
+    sources: SourcesConfig = Field(default_factory=SourcesConfig)
     follows: tuple[FollowConfig, ...] = ()
     media_servers: tuple[MediaServer, ...] = ()
     media_servers_debounce_s: Annotated[

@@ -55,6 +55,8 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
     from spotsyncd.sources.ytdlp.client import YtDlpDownloader, YtDlpSearcher
     from spotsyncd.sources.ytdlp.clients import PlayerClients
     from spotsyncd.sources.ytdlp.cookies import require_youtube_cookies
+    from spotsyncd.sources.ytdlp.releases import Releases
+    from spotsyncd.sources.ytdlp.runtime import YtDlpRuntime
     from spotsyncd.sources.ytdlp.youtube_links import warm_up
     from spotsyncd.sources.ytmusic.catalog import YtMusicCatalog
     from spotsyncd.system.http import HttpClient
@@ -78,6 +80,8 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
         player_clients=PlayerClients(
             config.youtube.player_clients, config.youtube.pot_provider_url
         ),
+        # The release 'spotsyncd extractors update' made current, switched to between jobs.
+        runtime=YtDlpRuntime(Releases(config.state_dir)),
     )
     if searchers is None:
         from spotsyncd.sources.ytmusic.search import YtMusicSearcher

@@ -1,13 +1,15 @@
 """The ledger: spotsyncd's single source of truth (SQLAlchemy 2.x). ``Ledger`` is the object the
 daemon opens and passes down; it composes one repository per role (``JobQueue``, ``Intake``,
 ``Follows``, ``Reports``, ``Filed``, ``Browse``, ``EventLog``, ``Workers``, ``Collections``,
-``Identities``) over one ``Store``.
+``ServiceCircuits``, ``Budgets``, ``Identities``) over one ``Store``.
 
 May import core only; the only home of sqlalchemy, alembic and psycopg.
 """
 
 from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.browse import Browse
+from spotsyncd.ledger.budgets import Budgets, TurnAnswer
+from spotsyncd.ledger.circuits import CircuitRow, ServiceCircuits
 from spotsyncd.ledger.collections import CollectionRow, Collections
 from spotsyncd.ledger.db import describe_error, is_unavailable
 from spotsyncd.ledger.event_log import EventLog
@@ -22,6 +24,8 @@ from spotsyncd.ledger.workers import Workers
 
 __all__ = [
     "Browse",
+    "Budgets",
+    "CircuitRow",
     "ClaimedJob",
     "CollectionRow",
     "Collections",
@@ -33,8 +37,10 @@ __all__ = [
     "Ledger",
     "Identities",
     "Reports",
+    "ServiceCircuits",
     "Store",
     "TrackRow",
+    "TurnAnswer",
     "Workers",
     "describe_error",
     "is_unavailable",

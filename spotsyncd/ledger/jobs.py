@@ -252,35 +252,6 @@ class JobQueue:
                 self._events.record(conn, track_id, "warning", "retry", what + step.describe(now))
             return step
 
-    def hold_for_review(
-        self,
-        job_id: int,
-        track_id: int,
-        *,
-        message: str,
-        checked: list[dict[str, Any]],
-        identity: Identity | None,
-    ) -> None:
-        """No candidate's audio verified: the track waits in ``review`` with the candidates as
-        checked (each with its verdict) until the user picks one or accepts."""
-        now = time.time()
-        with self._store.write() as conn:
-            values: dict[str, Any] = {}
-            if identity is not None:
-                values = {"verdict": str(identity.verdict),
-                          "identity_json": json.dumps(identity.to_dict())}  # fmt: skip
-            if checked:
-                values["candidates_json"] = json.dumps(checked)
-            if values:
-                conn.execute(update(tracks).where(tracks.c.id == track_id).values(**values))
-            conn.execute(
-                update(jobs)
-                .where(jobs.c.id == job_id)
-                .values(state=JobState.REVIEW, retry_at=None, error_class="review",
-                        error=message, updated_at=now, worker=None, progress_json=None)
-            )  # fmt: skip
-            self._events.record(conn, track_id, "warning", "review", message)
-
     def defer_job(self, job_id: int, track_id: int, until: float, why: str) -> None:
         """Put a claimed job back without spending an attempt (rate limit, open circuit,
         shutdown)."""

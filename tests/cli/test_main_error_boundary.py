@@ -71,6 +71,7 @@ def _verbs(dead: str, port: int) -> dict[str, list[str]]:
         "get": ["get", "--json", f"{dead}/c.mp3"],
         "ledger": ["ledger", "migrate"],
         "worker": ["worker", "--concurrency", "1"],
+        "extractors": ["extractors", "rollback"],
     }
 
 

@@ -1,4 +1,5 @@
-"""``spotsyncd run`` with a canned search provider, for end-to-end tests of Spotify links.
+"""``spotsyncd run`` (or ``spotsyncd worker``) with a canned search provider, for end-to-end
+tests of Spotify links.
 
 YouTube Music cannot be reached offline, so this launcher runs the real daemon with every real
 adapter except the searchers, which answer from the JSON file named by ``FAKE_SEARCH_FILE``
@@ -39,18 +40,27 @@ class CannedSearcher:
         ]
 
 
-def main() -> int:
+def main(argv: Sequence[str]) -> int:
+    """``run`` (the default) or ``worker N`` (``spotsyncd worker --concurrency N``)."""
     config = load_config(None)
-    setup_logging(config)
     searcher = CannedSearcher(Path(os.environ["FAKE_SEARCH_FILE"]))
 
     def adapters(cfg: Config) -> Adapters:
         return build_adapters(cfg, searchers=[searcher])
 
+    if argv[:1] == ["worker"]:
+        from spotsyncd.cli.run import exit_quickly
+        from spotsyncd.engine.scaleout.remote import run_worker
+
+        setup_logging(config, to_file=False)
+        code = run_worker(config, concurrency=int(argv[1]), adapters_factory=adapters)
+        exit_quickly()
+        return code
+    setup_logging(config)
     from spotsyncd.cli.run import _start_web  # the web too, when the config turns it on
 
     return Daemon(config, adapters_factory=adapters, web_factory=_start_web).run()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

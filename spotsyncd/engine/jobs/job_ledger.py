@@ -62,15 +62,6 @@ class JobLedger(Protocol):
         message: str,
         identity: Identity | None = None,
     ) -> None: ...
-    def hold_for_review(
-        self,
-        job_id: int,
-        track_id: int,
-        *,
-        message: str,
-        checked: list[dict[str, Any]],
-        identity: Identity | None,
-    ) -> None: ...
     def finish_duplicate(
         self, job_id: int, track_id: int, *, of: TrackRow, meta: TrackMeta, where: str
     ) -> None: ...
@@ -88,6 +79,24 @@ class JobLedger(Protocol):
     ) -> NextStep: ...
 
 
+class ReviewLedger(Protocol):
+    """Where a track goes when no candidate's audio verified (the identity check)."""
+
+    def hold_for_review(
+        self,
+        job_id: int,
+        track_id: int,
+        *,
+        message: str,
+        checked: list[dict[str, Any]],
+        identity: Identity | None,
+    ) -> None: ...
+
+
+class PoolLedger(JobLedger, ReviewLedger, Protocol):
+    """Everything the worker pool needs of the ledger."""
+
+
 class GateLedger(Protocol):
     """What the host gate (``host_gate.py``) reads and changes while hosts are cut off."""
 
@@ -102,9 +111,11 @@ class GateLedger(Protocol):
 
 if TYPE_CHECKING:  # mypy proves the ledger's repositories and the ledger itself fit
     from spotsyncd.ledger import JobQueue, Ledger
+    from spotsyncd.ledger.identities import Identities
 
     _JOBS: type[JobLedger] = JobQueue
     _CANDIDATES: type[CandidateLedger] = JobQueue
     _PIPELINE: type[PipelineLedger] = Ledger
-    _POOL: type[JobLedger] = Ledger
+    _REVIEW: type[ReviewLedger] = Identities
+    _POOL: type[PoolLedger] = Ledger
     _GATE: type[GateLedger] = Ledger

@@ -8,7 +8,9 @@ work done here or by a running daemon.
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from spotsyncd.engine.jobs.filing import staging_dir_for
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.waits import wait_text
 from spotsyncd.engine.jobs.worker import WorkerPool
+from spotsyncd.engine.resilience.budgets import budgets_for
 from spotsyncd.engine.resilience.circuits import Circuits
 from spotsyncd.follows.collections import write_collection_playlists
 from spotsyncd.follows.playlists import PlaylistWriter
@@ -38,7 +41,9 @@ class Item:
 
     track_id: int
     key: str
-    state: str  # pending | running | done | failed | review | deferred (kept waiting beyond the limit)
+    state: (
+        str  # pending | running | done | failed | review | deferred (kept waiting beyond the limit)
+    )
     title: str | None
     artist: str | None
     path: Path | None  # where the file is, for done tracks
@@ -193,13 +198,18 @@ class ForegroundRun:
         self.config = config
         self.ledger = ledger
         self.scope = scope
-        circuits = Circuits(config.state_dir / "circuits.json")
-        pipeline = Pipeline(config, ledger, adapters_factory(config), circuits)
+        holder = f"get:{socket.gethostname()}:{os.getpid()}"
+        circuits = Circuits(config.state_dir / "circuits.json", shared=ledger, holder=holder)
+        budgets = budgets_for(lambda: config, ledger, holder)
+        pipeline = Pipeline(config, ledger, adapters_factory(config), circuits, budgets)
         self.pool = WorkerPool(config, ledger, pipeline, circuits, scope=scope)
 
     def start(self) -> None:
-        # We hold the lock, so no daemon runs: rows left running were cut off by a crash.
+        # We hold the lock, so no daemon runs: rows left running were cut off by a crash,
+        # and budget turns held by a daemon or 'get' of this machine are a dead one's.
         self.ledger.reset_running()
+        for who in ("daemon", "get"):
+            self.ledger.drop_turns(f"{who}:{socket.gethostname()}:")
         self.pool.start()
 
     def stop(self) -> list[str]:

@@ -57,7 +57,9 @@ from spotsyncd.engine.jobs.filing import (
 from spotsyncd.engine.jobs.job_ledger import PipelineLedger
 from spotsyncd.engine.jobs.metadata import chapters_after_trim, merged_meta, typed_meta
 from spotsyncd.engine.jobs.stages import Stages, cpu_step, io_step, timed
+from spotsyncd.engine.resilience.budgets import SourceBudgets
 from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.engine.resilience.guard import GENERIC, Guard
 from spotsyncd.ledger import ClaimedJob, TrackRow
 
 log = logging.getLogger(__name__)
@@ -100,12 +102,19 @@ class _Fetched:
 
 class Pipeline:
     def __init__(
-        self, config: Config, ledger: PipelineLedger, adapters: Adapters, circuits: Circuits
+        self,
+        config: Config,
+        ledger: PipelineLedger,
+        adapters: Adapters,
+        circuits: Circuits,
+        budgets: SourceBudgets | None = None,
     ):
+        """``budgets``: the per-source budgets shared by every process (None: no limits)."""
         self.config = config
         self.ledger = ledger
         self.adapters = adapters
         self.circuits = circuits
+        self.guard = Guard(circuits, budgets)
         self.identity = adapters.identity(ledger) if adapters.identity is not None else None
 
     # ------------------------------------------------------------------ entry point
@@ -147,7 +156,7 @@ class Pipeline:
             if self._may_be_a_list(track):
                 _stage(progress, "listing")
                 with timed(timings, "listing"):
-                    listing = self._list(track)
+                    listing = self._list(track, cancel)
                 if listing is not None:
                     options = dict(track.options)
                     if is_artist_key(track.key):  # its releases' tracks are checked for repeats
@@ -193,22 +202,25 @@ class Pipeline:
         path = urlsplit(track.url).path.lower()
         return not path.endswith(MEDIA_SUFFIXES)
 
-    def _list(self, track: TrackRow) -> Listing | None:
+    def _list(self, track: TrackRow, cancel: threading.Event) -> Listing | None:
         if track.source == Source.SPOTIFY:
-            self.circuits.check("spotify")
             spotify = self._spotify()
-            return spotify.list(track.key)
-        if track.source == Source.YOUTUBE:
-            self.circuits.check("youtube")
-            if track.key.startswith(("youtube:artist:", "youtube:album:")):
-                if self.adapters.youtube_music is None:
-                    raise PermanentError("YouTube Music artists and albums need ytmusicapi")
+            with self.guard.call("spotify", cancel):
+                return spotify.list(track.key)
+        if track.source == Source.YOUTUBE and track.key.startswith(
+            ("youtube:artist:", "youtube:album:")
+        ):
+            if self.adapters.youtube_music is None:
+                raise PermanentError("YouTube Music artists and albums need ytmusicapi")
+            with self.guard.call("youtube", cancel):
                 return self.adapters.youtube_music.list(track.key)
-        if track.source == Source.GENERIC and self.adapters.feeds is not None:
-            episodes = self.adapters.feeds.episodes(track.url, track.key)  # a podcast feed?
-            if episodes is not None:
-                return episodes
-        return self.adapters.downloader.list(track.url)
+        lane = "youtube" if track.source == Source.YOUTUBE or _is_youtube(track.url) else GENERIC
+        with self.guard.call(lane, cancel):
+            if track.source == Source.GENERIC and self.adapters.feeds is not None:
+                episodes = self.adapters.feeds.episodes(track.url, track.key)  # a podcast feed?
+                if episodes is not None:
+                    return episodes
+            return self.adapters.downloader.list(track.url)
 
     def _spotify(self) -> MetadataSource:
         if self.adapters.spotify is None:
@@ -246,7 +258,7 @@ class Pipeline:
         audio_url = track.override_url or track.url
         if track.source == Source.SPOTIFY:
             with timed(timings, "match"):
-                wanted = self._spotify_meta(track)
+                wanted = self._spotify_meta(track, cancel)
         elif track.source == Source.SEARCH and track.override_url:
             wanted = typed_meta(track).merged_over(track.meta)  # chosen by hand: as typed
         if track.options.get("artist") and not track.override_url:
@@ -265,7 +277,7 @@ class Pipeline:
             _stage(progress, "searching")
             with timed(timings, "match"):
                 wanted, audio_url = self._search_line(track)
-        lane = "youtube" if _is_youtube(audio_url) else "generic"
+        lane = "youtube" if _is_youtube(audio_url) else GENERIC
         if lane == "youtube":
             self.circuits.check("youtube")
         _stage(progress, "downloading")
@@ -367,17 +379,16 @@ class Pipeline:
     ) -> Downloaded:
         dest.mkdir(parents=True, exist_ok=True)
         try:
-            downloaded = self.adapters.downloader.download(
-                url, dest, progress=progress, cancel=cancel
-            )
+            with self.guard.call(lane, cancel):  # a turn of its source's budget for the transfer
+                return self.adapters.downloader.download(
+                    url, dest, progress=progress, cancel=cancel
+                )
         except (RateLimitedError, BotCheckError) as exc:
             if isinstance(exc, RateLimitedError) and (lane == "youtube" or not exc.service):
                 exc.service = lane  # YouTube's limits open the youtube circuit
             raise
-        self.circuits.record_success(lane)
-        return downloaded
 
-    def _spotify_meta(self, track: TrackRow) -> TrackMeta:
+    def _spotify_meta(self, track: TrackRow, cancel: threading.Event) -> TrackMeta:
         """Spotify's metadata: what the listing gave us, completed by a track lookup when
         we lack the album/ISRC/cover (and the API can give them). A playlist file's entry
         (Exportify has the ISRC, never the cover) is looked up too; when Spotify cannot be
@@ -385,10 +396,11 @@ class Pipeline:
         meta = track.meta
         if meta.title and meta.artists and meta.album and meta.isrc and meta.cover_url:
             return meta
-        self.circuits.check("spotify")
         track_id = track.key.rsplit(":", 1)[-1]
+        spotify = self._spotify()
         try:
-            fetched = self._spotify().track(track_id)
+            with self.guard.call("spotify", cancel):
+                fetched = spotify.track(track_id)
         except (TransientError, PermanentError) as exc:
             if meta.title and meta.artists and not isinstance(exc, CancelledError):
                 log.info("%s: using listing metadata (%s)", track.key, exc)

@@ -38,10 +38,11 @@ from spotsyncd.engine.jobs.filing import (
     stored_path,
 )
 from spotsyncd.engine.jobs.host_gate import Claimable, HostGate
-from spotsyncd.engine.jobs.job_ledger import JobLedger
+from spotsyncd.engine.jobs.job_ledger import PoolLedger
 from spotsyncd.engine.jobs.pipeline import JobResult, Pipeline
 from spotsyncd.engine.jobs.stages import Stages, steps_text
 from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.engine.resilience.guard import CircuitHold
 from spotsyncd.engine.resilience.outage import Outage
 from spotsyncd.ledger import ClaimedJob, TrackRow, describe_error, is_unavailable
 
@@ -55,13 +56,14 @@ class WorkerPool:
     def __init__(
         self,
         config: Config,
-        ledger: JobLedger,
+        ledger: PoolLedger,
         pipeline: Pipeline,
         circuits: Circuits,
         *,
         on_finished: Callable[[], None] | None = None,
         scope: set[int] | None = None,
         offline: HostGate | None = None,
+        hold: CircuitHold | None = None,
     ) -> None:
         self.config = config
         self.ledger = ledger
@@ -72,6 +74,8 @@ class WorkerPool:
         # transient failure).
         self.offline = offline
         self.on_finished = on_finished or (lambda: None)
+        # The daemon's: jobs of a service whose circuit is open wait in the ledger, unclaimed.
+        self.hold = hold
         self.cancel = threading.Event()
         self._wake = threading.Condition()
         self._woken = False
@@ -167,6 +171,8 @@ class WorkerPool:
     def _claim_and_run(self, name: str) -> None:
         only = self.scope_ids()
         try:
+            if self.hold is not None:
+                self.hold.hold()
             gated = self.offline.claimable(only) if self.offline is not None else None
             if gated is not None:  # hosts are cut off: only jobs for the others
                 only = gated.ids

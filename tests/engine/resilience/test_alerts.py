@@ -158,3 +158,24 @@ def test_nothing_when_no_urls(world: Any) -> None:
     alerts.tick()
     quiet._send_due(flush=True)
     assert recorder.messages == []
+
+
+def test_many_youtube_failures_with_one_cause_are_one_summary(world: Any) -> None:
+    _config, ledger, _circuits, notes, alerts, recorder = world
+    alerts.start()
+    alerts._digest_day = time.strftime("%Y-%m-%d")
+    ledger.add_links([parse_line(f"https://youtu.be/{n:011d}") for n in range(40)])
+    for _ in range(40):
+        job = ledger.claim_next_job("w")
+        assert job is not None
+        ledger.fail_job(job.job_id, job.track.id, error_class="transient",
+                        message="Unable to extract player response", retryable=True,
+                        max_retries=0, backoff_s=1)  # fmt: skip
+    alerts.tick()
+    _flush(notes)
+    titles = [t for t, _ in recorder.messages]
+    assert "spotsyncd: downloads failing" in titles
+    summary = next(b for t, b in recorder.messages if t == "spotsyncd: downloads failing")
+    assert summary.startswith("- YouTube downloads failing since ")
+    assert "(transient); yt-dlp " in summary and "days old" in summary
+    assert "spotsyncd: 2 track(s) failed for good" in titles  # the streak's first two only
