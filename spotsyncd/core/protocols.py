@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -176,6 +177,10 @@ class FeedReader(Protocol):
         ...
 
 
+# Waits for this process's turn at a service under the budget every process shares.
+SharedTurn = Callable[[str], AbstractContextManager[None]]
+
+
 @dataclass
 class Adapters:
     downloader: Downloader
@@ -187,5 +192,6 @@ class Adapters:
     fetch_cover: Callable[[str | None], bytes | None] = lambda url: None
     lyrics: LyricsStep | None = None
     feeds: FeedReader | None = None  # podcast feeds, read before yt-dlp lists an address
-    # Built once the ledger is open (it keeps the answers); None: identity is off.
-    identity: Callable[[LookupCache], IdentityStep] | None = None
+    # Built once the ledger is open (it keeps the answers), with the per-source budget every
+    # process shares (``turn(service)``; None: this process's own pacer); None: identity is off.
+    identity: Callable[[LookupCache, SharedTurn | None], IdentityStep] | None = None

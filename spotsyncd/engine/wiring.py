@@ -114,8 +114,7 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
         fetch_cover=lambda url: fetch_cover(url, http=covers),
         lyrics=lyrics_step_for(config, tagger.write_lyrics),
         feeds=FeedSource(HttpClient(timeout_s=config.download.timeout_seconds, policy=policy)),
-        # One MusicBrainz budget per process (identity/pacing.py's LocalPacer) until a shared
-        # one is handed in here as ``turn=`` (engine/resilience/budgets.py).
+        # The pipeline builds the step with the budget every process shares (sources.musicbrainz)
         identity=identity_for(config),
     )
 
