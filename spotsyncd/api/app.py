@@ -11,7 +11,19 @@ from spotsyncd import __version__
 from spotsyncd.api import errors
 from spotsyncd.api.context import WebContext, identify, require_auth
 from spotsyncd.api.guard import Guard, HostPolicy, Scope
-from spotsyncd.api.routes import events, follows, health, links, pages, session, status, tracks
+from spotsyncd.api.routes import (
+    activity,
+    events,
+    follows,
+    health,
+    library,
+    links,
+    pages,
+    session,
+    status,
+    system,
+    tracks,
+)
 
 API = "/api/v1"
 
@@ -29,7 +41,8 @@ def create_app(ctx: WebContext) -> FastAPI:
     )
     app.state.ctx = ctx
     errors.install(app)
-    for module in (status, links, tracks, follows, events, health, session):
+    for module in (status, links, tracks, library, activity, follows, events, health, system,
+                   session):  # fmt: skip
         app.include_router(module.router, prefix=API)
     app.include_router(pages.router)
     app.add_api_route("/healthz", health.healthz, include_in_schema=False)  # probes at the root

@@ -48,7 +48,8 @@ def get_context(request: Request) -> WebContext:
 Ctx = Annotated[WebContext, Depends(get_context)]
 
 
-TICKET_PATHS = ("/api/v1/events",)  # and every ``…/audio``: what a browser fetches by URL
+TICKET_PATHS = ("/api/v1/events",)  # and every ``…/audio``, ``…/cover``: fetched by URL
+TICKET_ENDINGS = ("/audio", "/cover", "/playlist.m3u8")
 
 
 def identify(
@@ -67,7 +68,7 @@ def identify(
     session = scheme.lower() == "session" and given
     if session and valid_session(token, given, state_dir=ctx.config.state_dir):
         return "session"
-    by_url = method in SAFE_METHODS and (path in TICKET_PATHS or path.endswith("/audio"))
+    by_url = method in SAFE_METHODS and (path in TICKET_PATHS or path.endswith(TICKET_ENDINGS))
     if ticket and by_url and valid_ticket(token, ticket):
         return "ticket"
     return None

@@ -43,7 +43,9 @@ def main() -> int:
     def adapters(cfg: Config) -> Adapters:
         return build_adapters(cfg, searchers=[searcher])
 
-    return Daemon(config, adapters_factory=adapters).run()
+    from spotsyncd.api.server import start_web  # served when the config turns the web on
+
+    return Daemon(config, adapters_factory=adapters, web_factory=start_web).run()
 
 
 if __name__ == "__main__":

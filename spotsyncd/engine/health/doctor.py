@@ -158,6 +158,11 @@ def _ffmpeg(config: Config) -> Iterator[Check]:
     yield Check("ffmpeg", "ok", f"{program.origin}: {program.path} ({first}); MP3 encoder present")
 
 
+def ytdlp_check(today: date) -> Check:
+    """yt-dlp's version and age as one finding (the dashboard's health page shows it)."""
+    return next(_ytdlp(today))
+
+
 def _ytdlp(today: date) -> Iterator[Check]:
     try:
         version = metadata.version("yt-dlp")
