@@ -214,6 +214,7 @@ def get_track(key: str, ctx: Ctx) -> dict[str, Any]:
     if data is None:
         raise HTTPException(404, f"no track {key} in the ledger (GET /api/v1/tracks lists them)")
     row = data.pop("row")
-    data["audio_url"] = track_json(row)["audio_url"]
+    shown = track_json(row)
+    data.update({k: shown[k] for k in ("audio_url", "cover_url", "label", "reason", "added_at")})
     data["items"] = [track_json(c) for c in data.pop("children")]
     return data
