@@ -23,7 +23,8 @@ def test_a_label_before_and_after_metadata() -> None:
 
 def test_one_short_reason() -> None:
     repeated = "; ".join(["cannot reach a.example: name resolution failed"] * 4)
-    assert short_reason("offline: " + repeated) == "offline: cannot reach a.example: name resolution failed"
+    one = "offline: cannot reach a.example: name resolution failed"
+    assert short_reason("offline: " + repeated) == one
     assert short_reason("HTTP 404. The file is gone (tried 3 times)") == "HTTP 404"
     long = short_reason("x" * 600)
     assert long is not None and len(long) == MAX_REASON and long.endswith("…")

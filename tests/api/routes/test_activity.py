@@ -41,7 +41,8 @@ def test_retry_all_failed_and_all_waiting_now(web: Web) -> None:
     waiting = _fail(web, retryable=True)  # a fast retry due in 600 s
     assert web.ledger.track(waiting).retry_at > time.time()  # type: ignore[union-attr]
     answer = web.client.post(f"{API}/retries", json={"which": "failed"})
-    assert answer.status_code == 202 and answer.json() == {"count": 1, "message": "1 track queued again"}
+    assert answer.status_code == 202
+    assert answer.json() == {"count": 1, "message": "1 track queued again"}
     assert web.ledger.track(failed).state == "pending"  # type: ignore[union-attr]
     assert web.ledger.track(waiting).retry_at is not None  # type: ignore[union-attr]
     answer = web.client.post(f"{API}/retries", json={"which": "waiting"})
