@@ -54,14 +54,14 @@ def dashboard_world(root: Path) -> Iterator[World]:
         source.add("/", b"ok", "text/plain")
         candidates: list[dict[str, Any]] = []
         for index, (artist, title, album, colour) in enumerate(SONGS):
-            tone = make_audio(root / f"song{index}.m4a", seconds=2.0, freq=300 + 90 * index)
+            tone = make_audio(root / f"song{index}.m4a", seconds=20.0, freq=300 + 90 * index)
             cover = make_image(root / f"cover{index}.jpg", colour, size=96)
             candidates.append({
                 "video_id": f"song{index:07d}A",
                 "title": title,
                 "artists": [artist],
                 "album": album,
-                "duration_s": 2.0,
+                "duration_s": 20.0,
                 "kind": "song",
                 "url": media.add(f"/song{index}.m4a", tone.read_bytes(), "audio/mp4"),
                 "cover_url": media.add(f"/cover{index}.jpg", cover, "image/jpeg"),

@@ -44,10 +44,12 @@ async function render() {
     else link.removeAttribute("aria-current");
   }
   const main = $("view");
+  main.setAttribute("aria-busy", "true");
   const ticket = ++drawn;
   current = found ? found.view : null;
   if (!found) {
     main.replaceChildren(h("h1", {}, "Not found"), h("p", {}, "No page here. ", h("a", { href: "/activity" }, "Go to Activity")));
+    main.setAttribute("aria-busy", "false");
     document.title = "Not found · spotsyncd";
     return;
   }
@@ -55,7 +57,8 @@ async function render() {
   const params = new URLSearchParams(location.search);
   const content = await found.view.draw(found.arg, params);
   if (ticket !== drawn) return; // another page was asked for meanwhile
-  main.replaceChildren(...[content].flat());
+  main.replaceChildren(...[content].flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+  main.setAttribute("aria-busy", "false");
   document.title = `${found.view.title(found.arg, params)} · spotsyncd`;
   window.scrollTo(0, 0);
   if (found.view.after) found.view.after();
