@@ -192,7 +192,7 @@ class Ticket(BaseModel):
 
 
 class Album(BaseModel):
-    id: str = Field(description="opaque; names the album in /library/albums/{id}")
+    id: str = Field(description="opaque: what names the album in the URLs of its page and cover")
     artist: str = Field(description='"" when the tracks have no artist')
     album: str = Field(description='"" for tracks with no album (filed under Singles)')
     tracks: int

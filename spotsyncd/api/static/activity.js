@@ -22,19 +22,19 @@ export async function draw(_arg, params) {
       h("p", { id: "today", class: "muted" })),
     section("Add links", addForm()),
     section("Now",
-      h("div", { class: "row" },
-        h("button", { type: "button", class: "secondary", id: "clear-finished", onclick: clearFinished }, "Clear finished from view")),
       h("p", { id: "jobs-empty", class: "muted" }, "Nothing running. Paste a link above."),
-      h("ul", { id: "jobs", class: "jobs" })),
-    section("Tracks", trackControls(params),
-      h("div", { class: "row" },
-        h("button", { type: "button", id: "retry-failed", class: "secondary", onclick: () => retryAll("failed") }, "Retry all failed"),
-        h("button", { type: "button", id: "retry-waiting", class: "secondary", onclick: () => retryAll("waiting") }, "Retry all waiting now")),
-      h("ul", { id: "tracks", class: "tracks" }),
-      h("button", { type: "button", id: "more", class: "secondary", hidden: true, onclick: () => loadTracks(true) }, "More tracks")),
-    section("Log", logControls(),
-      h("ul", { id: "log", class: "log" }),
-      h("button", { type: "button", id: "older", class: "secondary", hidden: true, onclick: () => loadLog(true) }, "Older events")),
+      h("ul", { id: "jobs", class: "jobs" }),
+      h("button", { type: "button", class: "secondary", id: "clear-finished", hidden: true, onclick: clearFinished }, "Clear finished from view")),
+    h("div", { class: "columns" },
+      section("Tracks", trackControls(params),
+        h("div", { class: "row" },
+          h("button", { type: "button", id: "retry-failed", class: "secondary", onclick: () => retryAll("failed") }, "Retry all failed"),
+          h("button", { type: "button", id: "retry-waiting", class: "secondary", onclick: () => retryAll("waiting") }, "Retry all waiting now")),
+        h("ul", { id: "tracks", class: "tracks" }),
+        h("button", { type: "button", id: "more", class: "secondary", hidden: true, onclick: () => loadTracks(true) }, "More tracks")),
+      section("Log", logControls(),
+        h("ul", { id: "log", class: "log" }),
+        h("button", { type: "button", id: "older", class: "secondary", hidden: true, onclick: () => loadLog(true) }, "Older events"))),
   ];
   return view;
 }
@@ -75,11 +75,11 @@ async function loadStatus() {
 
 function addForm() {
   const form = h("form", { id: "add-form", onsubmit: addLinks },
-    field("Links, one per line", h("textarea", { id: "links", name: "links", rows: 3, required: true,
-      placeholder: "Spotify, YouTube, SoundCloud, a feed… or Artist - Title" })),
-    h("div", { class: "row" },
-      h("label", { class: "check" }, h("input", { type: "checkbox", id: "follow" }), " follow (playlists, channels, feeds)"),
-      h("button", { type: "submit", id: "add-button" }, "Add")));
+    h("div", { class: "row add-row" },
+      field("Links, one per line", h("textarea", { id: "links", name: "links", rows: 2, required: true,
+        placeholder: "Spotify, YouTube, SoundCloud, a feed… or Artist - Title" })),
+      h("button", { type: "submit", id: "add-button" }, "Add")),
+    h("label", { class: "check" }, h("input", { type: "checkbox", id: "follow" }), " follow (playlists, channels, feeds)"));
   const upload = h("form", { id: "import-form", hidden: true, onsubmit: importFile },
     h("div", { class: "row" },
       field("Import a playlist file", h("input", { type: "file", id: "import-file", accept: ".m3u,.m3u8,.pls,.xspf,.jspf,.csv,.json,.txt,.zip" })),
@@ -134,6 +134,7 @@ function clearFinished() {
     if (["done", "failed"].includes(item.li.dataset.state)) { item.li.remove(); jobs.delete(key); }
   }
   $("jobs-empty").hidden = jobs.size > 0;
+  $("clear-finished").hidden = true;
 }
 
 function upsertJob(key, info) {
@@ -168,6 +169,7 @@ function upsertJob(key, info) {
   } else { item.bar.value = 0; text = info.message && info.kind !== "queued" ? `${state}: ${shortOf(info.message)}` : state; }
   item.status.textContent = text;
   item.status.title = info.message || "";
+  $("clear-finished").hidden = ![...jobs.values()].some((j) => ["done", "failed"].includes(j.li.dataset.state));
 }
 
 // The first clause of a message (the full text is on the track's page).
