@@ -3,7 +3,7 @@
 // spotsyncd adds are shown as they come; missing ones are simply left out.
 "use strict";
 
-import { api } from "/static/api.js";
+import { api, hasRoute } from "/static/api.js";
 import { $, counted, fmt, h, notice, section, when } from "/static/ui.js";
 
 export const title = () => "Health";
@@ -19,6 +19,7 @@ export async function draw() {
   const notes = data.notifications || {};
   return [
     h("h1", {}, "Health"),
+    h("div", { id: "source-health" }),
     section("Sources",
       circuits.length ? h("ul", { class: "status-list", id: "circuits-list" }, circuits.map(([lane, c]) =>
         h("li", { dataset: { lane, open: String(Boolean(c.open)) } },
@@ -47,6 +48,25 @@ export async function draw() {
       (data.ytdlp || {}).detail || "unknown"), (data.ytdlp || {}).fix ? h("p", { class: "muted" }, data.ytdlp.fix) : null),
     Object.entries(data).filter(([k]) => !SHOWN.has(k)).map(([k, v]) => section(k.replace(/_/g, " "), generic(v))),
   ];
+}
+
+// The source-health table (GET /health/sources), where the daemon has it.
+export async function after() {
+  if (!(await hasRoute("/health/sources"))) return;
+  let data;
+  try { data = await api("GET", "/health/sources"); } catch (e) { return; }
+  const place = $("source-health");
+  if (!place) return;
+  const rows = Array.isArray(data.sources) ? data.sources : [];
+  place.replaceChildren(section("Source health",
+    rows.length ? h("ul", { class: "status-list", id: "source-health-list" }, rows.map((r) => h("li", { dataset: { source: r.name, state: r.state } },
+      h("span", { class: `dot ${r.state === "ok" ? "good" : "bad"}`, "aria-hidden": "true" }),
+      h("b", {}, r.name || "?"), " ", r.state || "", r.since ? when(r.since, " since ") : null,
+      r.checked_at ? h("span", { class: "muted" }, " · checked ", when(r.checked_at)) : null,
+      r.error ? h("div", { class: "muted" }, r.error) : null,
+      r.fix ? h("div", {}, r.fix) : null)))
+      : h("p", { class: "muted" }, "No source checked yet."),
+    data.yt_dlp && typeof data.yt_dlp === "object" ? generic(data.yt_dlp) : null));
 }
 
 // Anything another part adds: a table for a list of objects, a list for an object, else text.

@@ -21,8 +21,14 @@ export async function draw(key) {
     ["length", t.duration_s ? fmt.duration(t.duration_s) : null], ["attempts", t.attempts],
     ["added", t.added_at ? when(t.added_at) : null], ["filed", t.done_at ? when(t.done_at) : null],
     ["next try", t.retry_at ? when(t.retry_at) : null], ["audio chosen by hand", t.override_url], ["key", t.key]];
-  const verdict = t.identity || t.verdict || null;
-  if (verdict) fields.splice(1, 0, ["identity", typeof verdict === "object" ? (verdict.verdict || verdict.status || JSON.stringify(verdict)) : verdict]);
+  // The identity verdict (verified, unverified, mismatch) and why, when the API gives one.
+  const identity = t.identity && typeof t.identity === "object" ? t.identity : null;
+  const verdict = t.verdict || (identity && identity.verdict);
+  if (verdict) {
+    fields.splice(1, 0, ["identity", h("span", { class: `verdict ${verdict}` }, verdict,
+      identity && identity.reason ? h("span", { class: "muted" }, ` · ${identity.reason}`) : null)]);
+  }
+  if (identity && identity.recording_id) fields.splice(2, 0, ["MusicBrainz recording", identity.recording_id]);
   const body = [
     h("div", { class: "album-head" },
       t.cover_url ? h("img", { class: "cover", src: withTicket(`${t.cover_url}?placeholder=true`, ticket), alt: "", width: 150, height: 150 }) : null,
