@@ -152,6 +152,29 @@ def test_pages_by_url_by_tab_and_the_back_button(tab: Tab) -> None:
     assert origins["audio.format"] == "default"
 
 
+def test_the_keyboard_reaches_and_opens_every_tab(tab: Tab) -> None:
+    page = tab.open("/activity", "#tracks li[data-key]")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the page"
+    for name in ("library", "follows", "health", "settings"):
+        for _ in range(12):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.dataset.tab || ''") == name:
+                break
+        else:
+            raise AssertionError(f"Tab never reached the {name} tab")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f"#tabs a[data-tab={name}][aria-current=page]")
+        assert tab.path() == f"/{name}"
+        page.focus("#tabs a[data-tab=activity]")  # from the tabs again
+    # Enter on a track opens it; its heading takes the focus, so reading starts there.
+    page = tab.open("/library?view=tracks", "#library-tracks li")
+    page.focus("#library-tracks .name >> nth=0")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#track-title")
+    assert page.evaluate("document.activeElement.id") == "track-title"
+
+
 def test_library_search_sort_open_an_album_and_play_across_pages(tab: Tab) -> None:
     page = tab.open("/library", "#albums li")
     albums = _texts(page, "#albums .album-title")
