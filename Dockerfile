@@ -19,12 +19,13 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 WORKDIR /src
 RUN python -m venv /opt/spotsyncd
 # The dependencies first, from pyproject.toml alone (an empty stand-in package), so that a change
-# to the code reuses this layer and rebuilds in seconds.
+# to the code reuses this layer and rebuilds in seconds. The `pot` extra is yt-dlp's PO-token
+# provider plugin: it asks the provider service (compose profile `pot`) when one is configured.
 COPY pyproject.toml ./
 RUN --mount=type=secret,id=ca_bundle,required=false \
     if [ -s /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle; fi \
  && mkdir spotsyncd && touch README.md spotsyncd/__init__.py \
- && /opt/spotsyncd/bin/pip install --no-cache-dir --index-url "$PIP_INDEX_URL" . \
+ && /opt/spotsyncd/bin/pip install --no-cache-dir --index-url "$PIP_INDEX_URL" ".[pot]" \
  && /opt/spotsyncd/bin/pip uninstall --yes spotsyncd \
  && rm -r README.md spotsyncd
 COPY README.md ./

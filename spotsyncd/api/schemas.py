@@ -159,6 +159,15 @@ class Done(BaseModel):
 # ---------------------------------------------------------------- status and health
 
 
+class CookiesStatus(BaseModel):
+    """How the YouTube login in download.cookies_file stands; warned 7 days before it ends."""
+
+    state: Literal["ok", "no_login", "expiring", "expired", "error"]
+    message: str
+    fix: str = Field(description="what to do (empty when nothing)")
+    expires_at: float | None = Field(description="when the first login cookie expires (epoch s)")
+
+
 class Status(BaseModel):
     """What ``spotsyncd status --json`` says (job states and circuits are open-ended maps)."""
 
@@ -176,6 +185,9 @@ class Status(BaseModel):
     disk_free_bytes: int | None = None
     inbox_dir: str
     library_dir: str
+    cookies: CookiesStatus | None = Field(
+        None, description="download.cookies_file's YouTube login (null: no cookies file)"
+    )
 
 
 class Health(BaseModel):

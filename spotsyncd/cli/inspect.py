@@ -93,6 +93,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"YouTube Data API: {api['units_used']} of {api['daily_quota']} units used today "
             f"({api['day']}, Pacific time)"
         )
+    cookies = data.get("cookies")
+    if cookies and cookies["state"] != "ok":
+        fix = f"; {cookies['fix']}" if cookies["fix"] else ""
+        print(f"cookies: {cookies['message']}{fix}")
     for follow in data["follows_due"]:
         print(f"follow {follow['name']}: next poll in {_ago(follow['next_poll_at'] - time.time())}")
     for failure in data["recent_failures"]:

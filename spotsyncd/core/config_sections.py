@@ -40,7 +40,9 @@ NORMALIZE = ("loudness", "peak", "off")
 ON_REMOVED = ("keep", "delete")
 ARTIST_GROUPS = ("album", "single", "compilation", "appears_on")
 QUEUE_BACKENDS = ("local", "celery")
-NOTIFY_EVENTS = ("failed", "new_tracks", "login_expired", "offline", "disk_low", "digest")
+NOTIFY_EVENTS = (
+    "failed", "new_tracks", "login_expired", "offline", "disk_low", "cookies", "digest",
+)  # fmt: skip
 DEFAULT_TEMPLATE = "{artist}/{album}/{track_number:02d} - {title}.{ext}"
 
 BITRATE = Parse(v.bitrate, "128k | 192k | 256k | 320k | v0 (320 and best mean 320k)")
@@ -338,11 +340,12 @@ class NotifyConfig(Section):
         example=["ntfy://my-spotsyncd-topic"],
     )
     on: Annotated[tuple[str, ...], some_of(NOTIFY_EVENTS)] = key(
-        ("failed", "new_tracks", "login_expired", "offline", "disk_low"),
+        ("failed", "new_tracks", "login_expired", "offline", "disk_low", "cookies"),
         "Which events: failed (a track failed for good), new_tracks (one message per poll "
         "that brought new tracks), login_expired (Spotify), offline (offline longer than "
-        "offline_after), disk_low (free space under disk_free_below), digest (a daily summary "
-        "at digest_at).",
+        "offline_after), disk_low (free space under disk_free_below), cookies "
+        "(download.cookies_file's YouTube login expires within 7 days, has expired, or the "
+        "file is unusable), digest (a daily summary at digest_at).",
     )
     offline_after: Annotated[float, SHORT] = key(
         3600.0, "Notify once the machine has been offline this long.", unit="seconds"
@@ -365,8 +368,35 @@ class NotifyConfig(Section):
     )
 
 
+DEFAULT_PLAYER_CLIENTS = (("default",), ("tv", "web_safari"), ("ios_producer", "mweb"))
+
+
 class YoutubeConfig(Section):
-    """The YouTube Data API v3, used for searches only when a key is set."""
+    """YouTube: how downloads ask for a video (yt-dlp's player clients, a PO-token provider),
+    and the YouTube Data API v3, used for searches only when a key is set."""
+
+    player_clients: Annotated[
+        tuple[tuple[str, ...], ...],
+        Parse(v.client_sets, "list of client sets (lists of yt-dlp player client names)"),
+    ] = key(
+        DEFAULT_PLAYER_CLIENTS,
+        "yt-dlp's player clients (its player_client extractor argument), one set per attempt: "
+        "a download that meets a bot check or a PO-token error with one set is tried at once "
+        "with the next, and only when every set failed does the youtube circuit open. The "
+        "set that worked is used first from then on. default is yt-dlp's own choice, which "
+        "changes with its releases. See the page 'When YouTube breaks'.",
+        example=[["default"], ["tv", "web_safari"], ["ios_producer", "mweb"]],
+    )
+    pot_provider_url: Annotated[
+        str | None, Parse(v.optional_http_url, "http(s) URL, or empty for none")
+    ] = key(
+        None,
+        "The HTTP server of the bgutil PO-token provider (install spotsyncd[pot]; the "
+        "container image has the plugin): yt-dlp asks it for YouTube's proof-of-origin "
+        "tokens. Empty: the plugin's own default (http://127.0.0.1:4416) when it is "
+        "installed. 'spotsyncd doctor' checks that it answers.",
+        example="http://127.0.0.1:4416",
+    )
 
     api_key: Annotated[str | None, OPTIONAL_TEXT, WHOLE] = key(
         None,

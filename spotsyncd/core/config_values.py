@@ -182,6 +182,38 @@ def http_url(value: Any) -> str:
     return text
 
 
+def optional_http_url(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return http_url(value).rstrip("/")
+
+
+_CLIENT_NAME = re.compile(r"-?[a-z][a-z0-9_]{0,39}")
+
+
+def client_sets(value: Any) -> tuple[tuple[str, ...], ...]:
+    """yt-dlp player client sets, tried in order: ``[[default], [tv, web_safari]]`` in YAML,
+    or ``"default; tv,web_safari"`` from the environment (``;`` between sets). A set may be
+    written as one comma-separated string."""
+    if isinstance(value, str):
+        value = [part for part in value.split(";") if part.strip()]
+    if not isinstance(value, list | tuple) or not value:
+        raise ValueError(
+            f"expected a list of client sets such as [[default], [tv, web_safari]], got {value!r}"
+        )
+    sets: list[tuple[str, ...]] = []
+    for index, item in enumerate(value, start=1):
+        names = _text_list(item if isinstance(item, list | tuple) else str_value(item))
+        bad = [n for n in names if not _CLIENT_NAME.fullmatch(n)]
+        if not names or bad:
+            raise ValueError(
+                f"client set {index} must name yt-dlp player clients (tv, web_safari, "
+                f"android_vr, default…), got {item!r}"
+            )
+        sets.append(tuple(names))
+    return tuple(sets)
+
+
 def optional_str(value: Any) -> str | None:
     if value is None or value == "":
         return None

@@ -32,6 +32,7 @@ def address_policy(config: Config) -> AddressPolicy:
         config.spotify.embed_url,
         *config.network.check_urls,
         *(server.url for server in config.media_servers),
+        *([config.youtube.pot_provider_url] if config.youtube.pot_provider_url else []),
     ]
     hosts = [urlsplit(url).hostname or "" for url in named]
     return AddressPolicy.from_setting(
@@ -48,11 +49,15 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
     from spotsyncd.media.tagging import MutagenTagger
     from spotsyncd.sources.spotify.source import SpotifySource
     from spotsyncd.sources.ytdlp.client import YtDlpDownloader, YtDlpSearcher
+    from spotsyncd.sources.ytdlp.clients import PlayerClients
+    from spotsyncd.sources.ytdlp.cookies import require_youtube_cookies
     from spotsyncd.sources.ytdlp.youtube_links import warm_up
     from spotsyncd.sources.ytmusic.catalog import YtMusicCatalog
     from spotsyncd.system.http import HttpClient
     from spotsyncd.system.tools import find_ffmpeg, find_js_runtime
 
+    if config.download.cookies_file is not None:
+        require_youtube_cookies(config.download.cookies_file)
     ffmpeg = find_ffmpeg(config.download.ffmpeg)
     js = find_js_runtime()
     tagger = MutagenTagger()
@@ -66,6 +71,9 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
         timeout_s=config.download.timeout_seconds,
         cache_dir=config.state_dir / "yt-dlp-cache",
         address_policy=policy,
+        player_clients=PlayerClients(
+            config.youtube.player_clients, config.youtube.pot_provider_url
+        ),
     )
     if searchers is None:
         from spotsyncd.sources.ytmusic.search import YtMusicSearcher

@@ -275,3 +275,25 @@ def test_a_bad_allow_private_entry_names_the_file_line_and_entry(tmp_path: Path)
     path = write(tmp_path / "c.yaml", "network:\n  allow_private: [ok.lan, 'not a host']\n")
     with pytest.raises(ConfigError, match=r"c\.yaml:2.*network\.allow_private.*'not a host'"):
         load_config(path, env={})
+
+
+def test_player_clients_and_the_pot_provider(tmp_path: Path) -> None:
+    defaults = load_config(None, env={}).youtube
+    assert defaults.player_clients[0] == ("default",) and defaults.pot_provider_url is None
+    path = write(
+        tmp_path / "c.yaml",
+        "youtube:\n  player_clients: [[tv_simply], 'web_safari, mweb']\n"
+        "  pot_provider_url: http://pot-provider:4416/\n",
+    )
+    config = load_config(path, env={})
+    assert config.youtube.player_clients == (("tv_simply",), ("web_safari", "mweb"))
+    assert config.youtube.pot_provider_url == "http://pot-provider:4416"
+    env = {"SPOTSYNCD_YOUTUBE_PLAYER_CLIENTS": "tv; web_safari,mweb; default"}
+    assert load_config(None, env=env).youtube.player_clients == (
+        ("tv",), ("web_safari", "mweb"), ("default",)
+    )  # fmt: skip
+    bad = write(tmp_path / "bad.yaml", 'youtube:\n  player_clients: [[tv], ["web; rm -rf"]]\n')
+    with pytest.raises(ConfigError, match=r"bad\.yaml:2.*youtube\.player_clients.*client set 2"):
+        load_config(bad, env={})
+    with pytest.raises(ConfigError, match="youtube.pot_provider_url"):
+        load_config(None, env={"SPOTSYNCD_YOUTUBE_POT_PROVIDER_URL": "127.0.0.1:4416"})

@@ -43,6 +43,9 @@ class FakeSpotify:
     def __init__(self, shape: str = "2026") -> None:
         self.shape = shape
         self.inline_first_page = True  # the playlist/album object carries its first page
+        # Whether the object of someone else's playlist still says its size (items.total, no
+        # items): reports of 2026 apps differ, so both are served.
+        self.size_of_others = False
         self.local_images = False  # serve cover art from this server (for end-to-end tests)
         self._cover: bytes | None = None
         self.refresh_mode = "ok"  # "invalid_grant": the refresh token was revoked
@@ -535,6 +538,9 @@ class FakeSpotify:
             body[field] = self._page(
                 f"playlists/{playlist_id}/{endpoint}", entries, {"limit": str(limit)}, limit
             )
+        elif not readable and self.size_of_others:
+            href = f"{self.api_url}playlists/{playlist_id}/{endpoint}"
+            body[field] = {"href": href, "total": len(entries)}
         return 200, body
 
     def _entry(self, entry: str | None, field: str) -> Json:

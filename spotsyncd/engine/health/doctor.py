@@ -1,14 +1,13 @@
 """``spotsyncd doctor``: check the set-up and explain every problem with a fix.
 
-The set-up's own checks (config, directories, ffmpeg, yt-dlp, the JavaScript runtime, cookies,
+The set-up's own checks (config, directories, ffmpeg, yt-dlp, the JavaScript runtime,
 Spotify, the ledger, media servers, the network, the service) live here; ``run_checks`` adds the
-scale-out checks (doctor_scale.py) and the web checks (webcheck.py). All yield ``Check``
-(checks.py).
+scale-out checks (doctor_scale.py), the web checks (webcheck.py) and YouTube's cookies and
+PO-token provider (youtube.py). All yield ``Check`` (checks.py).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import stat
 import subprocess
@@ -21,6 +20,7 @@ from spotsyncd.core.errors import ConfigError
 from spotsyncd.engine.health.checks import Check
 from spotsyncd.engine.health.doctor_scale import scale_checks
 from spotsyncd.engine.health.webcheck import web_checks
+from spotsyncd.engine.health.youtube import cookie_checks, pot_provider_check
 
 YTDLP_MAX_AGE_DAYS = 60
 
@@ -34,7 +34,8 @@ def run_checks(
     checks += _ffmpeg(config)
     checks += _ytdlp(today())
     checks += _js_runtime()
-    checks += _cookies(config)
+    checks += cookie_checks(config)
+    checks += pot_provider_check(config)
     checks += _spotify(config)
     checks += scale_checks(config)
     checks += _ledger(config, repair)
@@ -213,30 +214,6 @@ def _js_runtime() -> Iterator[Check]:
         return
     first = out[0] if out else "unknown version"
     yield Check("javascript runtime", "ok", f"{runtime.path} ({first}): YouTube downloads can work")
-
-
-def _cookies(config: Config) -> Iterator[Check]:
-    path = config.download.cookies_file
-    if path is None:
-        yield Check(
-            "cookies",
-            "ok",
-            "no cookies file configured (set download.cookies_file if "
-            "YouTube asks to confirm you're not a bot)",
-        )
-        return
-    if not os.access(path, os.R_OK):
-        yield Check(
-            "cookies",
-            "fail",
-            f"download.cookies_file {path} is not readable",
-            "export cookies.txt from a logged-in browser to that path",
-        )
-        return
-    mode = path.stat().st_mode
-    if mode & (stat.S_IROTH | stat.S_IRGRP):
-        yield Check("cookies", "warn", f"{path} is readable by others", f"chmod 600 {path}")
-    yield Check("cookies", "ok", f"{path} is readable")
 
 
 def _spotify(config: Config) -> Iterator[Check]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from spotsyncd.core.config import Config
 from spotsyncd.core.models import JobState
+from spotsyncd.engine.health.youtube import cookies_state
 from spotsyncd.engine.resilience.circuits import Circuits
 from spotsyncd.ledger import Ledger
 
@@ -94,7 +95,7 @@ class StatusCache:
 
 def status_data(config: Config, ledger: Ledger, cache: StatusCache | None = None) -> dict[str, Any]:
     """Daemon, queue by state, in-flight jobs with progress, today/overall, failures, circuits,
-    follows due, disk space, web."""
+    follows due, disk space, web, the cookies file's YouTube login."""
     in_flight = [
         {"key": t.key, "title": t.title, "artist": t.artist, "url": t.url, **(t.progress or {})}
         for t in ledger.running()
@@ -119,6 +120,8 @@ def status_data(config: Config, ledger: Ledger, cache: StatusCache | None = None
         data["disk_free_bytes"] = None
     data["inbox_dir"] = str(config.inbox_dir)
     data["library_dir"] = str(config.library_dir)
+    cookies = cookies_state(config)
+    data["cookies"] = cookies.to_json() if cookies is not None else None
     if config.youtube.api_key:
         from spotsyncd.sources.youtube_api import QUOTA_FILE, read_quota
 

@@ -3,7 +3,8 @@
 A thread looks every few seconds at what happened: tracks that failed for good and follow polls
 that brought new tracks (the ledger's events), the offline circuit open longer than
 ``notify.offline_after``, an expired Spotify login (its circuit), free disk space under
-``notify.disk_free_below``, and once a day the digest. It hands lines to ``Notifications``
+``notify.disk_free_below``, YouTube login cookies that expire within 7 days (or are no good),
+and once a day the digest. It hands lines to ``Notifications``
 (system/notify.py), which batches, rate-limits and sends them off this thread. Nothing here
 touches a job.
 """
@@ -21,12 +22,14 @@ from spotsyncd.core.errors import log_problem
 from spotsyncd.core.retries import format_delay, hhmm
 from spotsyncd.engine.resilience.circuits import Circuits
 from spotsyncd.ledger import Ledger
+from spotsyncd.sources.ytdlp.cookies import cookie_state
 from spotsyncd.system.notify import Notifications
 
 log = logging.getLogger(__name__)
 
 TICK_S = 2.0
 DISK_EVERY_S = 60.0
+COOKIES_EVERY_S = 3600.0
 
 FAILED_FOOTER = "'spotsyncd retry --failed' queues them again; 'spotsyncd why KEY' explains one"
 
@@ -51,6 +54,8 @@ class Alerts:
         self._login_told = False
         self._disk_told = False
         self._disk_checked = 0.0
+        self._cookies_checked = 0.0
+        self._cookies_told: tuple[str, float | None] | None = None  # the verdict told
         self._digest_day: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -101,6 +106,9 @@ class Alerts:
         if "disk_low" in on and now - self._disk_checked >= DISK_EVERY_S:
             self._disk_checked = now
             self._disk(settings.disk_free_below)
+        if "cookies" in on and now - self._cookies_checked >= COOKIES_EVERY_S:
+            self._cookies_checked = now
+            self._cookies(now)
         if "digest" in on and self._digest_due(now):
             self._digest(now)
 
@@ -180,6 +188,27 @@ class Alerts:
             )
         elif free >= below * 1.1:
             self._disk_told = False
+
+    def _cookies(self, now: float) -> None:
+        """Once per verdict: expiring soon, expired, or a file that is no good."""
+        path = self.config().download.cookies_file
+        if path is None:
+            return
+        state = cookie_state(path, now)
+        told = (state.state, state.expires_at)
+        if not state.needs_action:
+            self._cookies_told = None
+            return
+        if told == self._cookies_told:
+            return
+        self._cookies_told = told
+        titles = {"expiring": "YouTube cookies expire soon", "expired": "YouTube cookies expired"}
+        self.notifications.post(
+            "cookies",
+            state.message,
+            title=titles.get(state.state, "YouTube cookies file unusable"),
+            footer=state.fix,
+        )
 
     def _digest_due(self, now: float) -> bool:
         day = time.strftime("%Y-%m-%d", time.localtime(now))

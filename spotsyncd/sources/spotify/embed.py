@@ -42,6 +42,8 @@ class EmbedEntity:
     name: str | None
     meta: TrackMeta  # the entity itself (for a track: the track; else album-level facts)
     tracks: tuple[EmbedTrack, ...]
+    listed: int = 0  # rows the page listed (episodes and local files included)
+    owner: str | None = None  # a playlist's owner as the page names it ("Spotify"…)
 
 
 def parse_embed_page(page: str) -> EmbedEntity:
@@ -94,7 +96,11 @@ def parse_embed_page(page: str) -> EmbedEntity:
     album_meta = TrackMeta(
         album=shared.album, album_artist=album_artist, date=date, cover_url=cover
     )
-    return EmbedEntity(kind, entity_id, name, album_meta, tuple(tracks[:EMBED_MAX_TRACKS]))
+    listed = len(entity.get("trackList") or [])
+    owner = _text(entity.get("subtitle")) if kind == "playlist" else None
+    return EmbedEntity(
+        kind, entity_id, name, album_meta, tuple(tracks[:EMBED_MAX_TRACKS]), listed, owner
+    )
 
 
 def _track_row(row: dict[str, Any], position: int, shared: TrackMeta) -> EmbedTrack | None:

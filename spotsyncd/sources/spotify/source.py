@@ -8,6 +8,8 @@ Three ways in, chosen per call from what is configured:
   answer 403 since 2026 and fall back to the embed page;
 * ``embed``: no credentials: the public embed page (no album/ISRC, ~100 tracks at most).
 
+What each can read, and how a playlist read only in part says so, is in ``limits.py``.
+
 spotipy is built so that it never sleeps on a 429: we raise RateLimitedError with the
 server's Retry-After, and refuse further calls without a request until that time has passed.
 """
@@ -58,6 +60,7 @@ from spotsyncd.sources.spotify.embed import (
     EmbedPageError,
     parse_embed_page,
 )
+from spotsyncd.sources.spotify.limits import is_spotify_made, partial_note, spotify_made_reason
 from spotsyncd.sources.spotify.parse import (
     entries_to_items,
     listed_item,
@@ -220,7 +223,7 @@ class SpotifySource:
 
     def _list_playlist(self, playlist_id: str) -> Listing:
         if self.mode == "embed":
-            return self._embedlisting("playlist", playlist_id)
+            return self._embed_playlist(playlist_id)
         what = f"playlist {playlist_id}"
         try:
             playlist = self._get(
@@ -230,15 +233,18 @@ class SpotifySource:
                 market=self._cfg.market,
                 additional_types="track",
             )
-        except _Refused:
-            return self._embedlisting("playlist", playlist_id)
+        except _Refused:  # 404: one of Spotify's own playlists (or none at all)
+            return self._embed_playlist(playlist_id)
         snapshot = to_text(playlist.get("snapshot_id"))
         first = playlist.get("items", playlist.get("tracks"))  # 2026 name first, then the old one
         if not (isinstance(first, dict) and isinstance(first.get("items"), list)):
+            # Someone else's playlist: metadata only (its size, where the API still gives it).
+            total = to_int(first.get("total")) if isinstance(first, dict) else None
+            owner = to_text((playlist.get("owner") or {}).get("id"))
             try:
                 first = self._playlist_first_page(playlist_id, what)
             except _Refused:
-                return self._embedlisting("playlist", playlist_id, snapshot=snapshot)
+                return self._embed_playlist(playlist_id, snapshot, total=total, owner=owner)
         entries = list(self._pages(first, what))
         name, images = to_text(playlist.get("name")), playlist.get("images")
         return listing(name, entries_to_items(entries), snapshot, images=images)
@@ -295,6 +301,32 @@ class SpotifySource:
             page = self._get(next_url, what)  # absolute URL, used as given
 
     # ------------------------------------------------------------------ embed page
+    def _embed_playlist(
+        self,
+        playlist_id: str,
+        snapshot: str | None = None,
+        *,
+        total: int | None = None,
+        owner: str | None = None,
+    ) -> Listing:
+        """A playlist from its embed page, saying what that leaves out (see ``limits``)."""
+        try:
+            entity = self._embed("playlist", playlist_id)
+        except PermanentError:
+            if is_spotify_made(playlist_id, owner):
+                raise PermanentError(spotify_made_reason(playlist_id)) from None
+            raise
+        made = is_spotify_made(playlist_id, owner or entity.owner)
+        items = [listed_item(t.track_id, t.meta) for t in entity.tracks]
+        if not items and made:
+            raise PermanentError(spotify_made_reason(playlist_id))
+        partial = partial_note(
+            read=len(items), listed=entity.listed, total=total, mode=self.mode, spotify_made=made
+        )
+        notes = (partial, EMBED_NOTE) if partial else (EMBED_NOTE,)
+        cover = [{"url": entity.meta.cover_url}] if entity.meta.cover_url else None
+        return listing(entity.name, items, snapshot, notes=notes, images=cover)
+
     def _embedlisting(self, kind: str, item_id: str, snapshot: str | None = None) -> Listing:
         entity = self._embed(kind, item_id)
         items = [listed_item(t.track_id, t.meta) for t in entity.tracks]

@@ -35,6 +35,7 @@ from spotsyncd.core.errors import (
 )
 from spotsyncd.core.models import Candidate, Downloaded, Listing, Progress
 from spotsyncd.core.protocols import LinkOf
+from spotsyncd.sources.ytdlp.clients import PlayerClients, describe
 from spotsyncd.sources.ytdlp.guard import install_address_guard
 from spotsyncd.sources.ytdlp.info import (
     candidates_from_info,
@@ -81,9 +82,10 @@ _LIST_TYPES = ("playlist", "multi_video")
 _NOT_ONE_TRACK = "{url} is a list of items, not one track: it has to be listed, not downloaded"
 
 _BOT_HINT = (
-    "YouTube asked to confirm this is not a bot. Set download.cookies_file to a cookies.txt "
-    "exported from a browser that is logged in to YouTube, and update yt-dlp "
-    "(pip install -U 'yt-dlp[default]')"
+    "YouTube asked to confirm this is not a bot (every set of youtube.player_clients was "
+    "tried). Update yt-dlp (pip install -U 'yt-dlp[default]'), set download.cookies_file to a "
+    "cookies.txt exported from a browser logged in to YouTube, or run a PO-token provider "
+    "(youtube.pot_provider_url); the docs' page 'When YouTube breaks' says how"
 )
 
 
@@ -103,6 +105,7 @@ class YtDlpDownloader:
         cache_dir: Path | None = None,
         logger: logging.Logger | None = None,
         address_policy: AddressPolicy | None = None,
+        player_clients: PlayerClients | None = None,
     ) -> None:
         self.ffmpeg = ffmpeg
         self.js_runtime = js_runtime
@@ -111,6 +114,8 @@ class YtDlpDownloader:
         self.timeout_s = timeout_s
         self.cache_dir = cache_dir
         self.log = logger or logging.getLogger(__name__)
+        # youtube.player_clients and youtube.pot_provider_url, as yt-dlp's extractor arguments
+        self.clients = player_clients or PlayerClients()
         self._idle: list[tuple[Any, Relay]] = []  # YoutubeDLs no download uses (_download_ydl)
         self._idle_lock = threading.Lock()
         self._warming = threading.Lock()  # held while warm_up compiles yt-dlp's URL patterns
@@ -160,13 +165,51 @@ class YtDlpDownloader:
                     if value is not None and not is_http_url(value):
                         raise _Refused(f"{url}: yt-dlp chose a non-http(s) media URL")
 
+        info: Any = None
+        sets = self.clients.order() if _is_youtube(url) else [self.clients.order()[0]]
+        for number, clients in enumerate(sets, start=1):
+            try:
+                info = self._attempt(url, dest_dir, on_progress, guard, clients)
+            except BotCheckError as exc:
+                if number == len(sets) or (cancel is not None and cancel.is_set()):
+                    raise
+                self.log.warning(
+                    "%s: YouTube refused player clients %s (%s); trying %s",
+                    redact(url), describe(clients), exc.error_class, describe(sets[number]),
+                )  # fmt: skip
+                continue
+            if len(sets) > 1 and self.clients.worked(clients):
+                self.log.warning(
+                    "YouTube downloads now ask with player clients %s first (%s worked)",
+                    describe(clients), redact(url),
+                )  # fmt: skip
+            break
+        if not isinstance(info, dict):
+            raise PermanentError(f"{url}: yt-dlp returned nothing to download")
+        return Downloaded(
+            path=_downloaded_path(info, dest_dir, url),
+            info=sanitise_info(info),
+            meta=meta_from_info(info),
+        )
+
+    def _attempt(
+        self,
+        url: str,
+        dest_dir: Path,
+        on_progress: Callable[[Mapping[str, Any]], None],
+        guard: Callable[..., None],
+        clients: tuple[str, ...],
+    ) -> Any:
+        """One try with one set of player clients; yt-dlp's failures as our JobErrors."""
         try:
             try:
-                info = self._fetch(url, dest_dir, on_progress, guard)
+                info = self._fetch(url, dest_dir, on_progress, guard, clients)
             except YoutubeDLError as exc:
                 if not self._drop_unresumable(exc, dest_dir, url):
                     raise
-                info = self._fetch(url, dest_dir, on_progress, guard)
+                info = self._fetch(url, dest_dir, on_progress, guard, clients)
+        except _PoTokenMissing as exc:
+            raise BotCheckError(f"{url}: {_BOT_HINT}. yt-dlp said: {exc}") from None
         except _Cancelled:
             raise CancelledError(
                 f"download of {url} was cancelled; the partial file is kept "
@@ -176,13 +219,7 @@ class YtDlpDownloader:
             raise PermanentError(str(exc)) from None
         except (YoutubeDLError, OSError) as exc:
             raise self._job_error(exc, url) from None
-        if not isinstance(info, dict):
-            raise PermanentError(f"{url}: yt-dlp returned nothing to download")
-        return Downloaded(
-            path=_downloaded_path(info, dest_dir, url),
-            info=sanitise_info(info),
-            meta=meta_from_info(info),
-        )
+        return info
 
     def _fetch(
         self,
@@ -190,14 +227,33 @@ class YtDlpDownloader:
         dest_dir: Path,
         on_progress: Callable[[Mapping[str, Any]], None],
         guard: Callable[..., None],
+        clients: tuple[str, ...],
     ) -> Any:
         with self._download_ydl(dest_dir, on_progress, guard) as ydl:
-            # Two steps (what extract_info does inside) so a list is refused before any of
-            # its items is fetched; the guard still catches lists reached by a redirect.
-            found = ydl.extract_info(url, download=False, process=False)
-            if isinstance(found, dict) and found.get("_type") in _LIST_TYPES:
-                raise _Refused(_NOT_ONE_TRACK.format(url=url))
-            return ydl.process_ie_result(found, download=True)
+            ydl.params["extractor_args"] = self.clients.extractor_args(clients)
+            logger = ydl.params["logger"]
+            logger.pot_warning = None
+            try:
+                return self._fetch_with(ydl, url)
+            except YoutubeDLError as exc:
+                said = clean_message(str(exc))
+                status = error_facts(exc)[0]
+                # "No video formats found", a 403: the formats that needed the token. An
+                # unavailable video stays what it is, whatever was warned before.
+                kind = classify_error(said, http_status=status, youtube=True)
+                pot = logger.pot_warning is not None and status != 416  # 416: resume trouble
+                if pot and kind in (TransientError, BotCheckError):
+                    raise _PoTokenMissing(f"{said} ({logger.pot_warning})") from None
+                raise
+
+    @staticmethod
+    def _fetch_with(ydl: Any, url: str) -> Any:
+        # Two steps (what extract_info does inside) so a list is refused before any of its
+        # items is fetched; the guard still catches lists reached by a redirect.
+        found = ydl.extract_info(url, download=False, process=False)
+        if isinstance(found, dict) and found.get("_type") in _LIST_TYPES:
+            raise _Refused(_NOT_ONE_TRACK.format(url=url))
+        return ydl.process_ie_result(found, download=True)
 
     def _drop_unresumable(self, exc: YoutubeDLError, dest_dir: Path, url: str) -> bool:
         """A ``.part`` the server will not resume (HTTP 416: it holds the whole file, killed
@@ -296,6 +352,7 @@ class YtDlpDownloader:
             "default_search": "error",  # never turn a non-URL into a YouTube search
             "cachedir": str(self.cache_dir) if self.cache_dir else False,
             "ffmpeg_location": str(self.ffmpeg),
+            "extractor_args": self.clients.extractor_args(),
         }
         if self.js_runtime is not None:
             name = _JS_RUNTIME_NAMES.get(self.js_runtime.stem.lower(), "deno")
@@ -438,6 +495,10 @@ class _Cancelled(Exception):
     """Raised inside yt-dlp's hooks to stop a transfer; never leaves this module."""
 
 
+class _PoTokenMissing(Exception):
+    """yt-dlp failed after warning that a PO token was missing: a bot check by another name."""
+
+
 class _Refused(Exception):
     """Raised inside yt-dlp's match filter when the media is not something we fetch."""
 
@@ -445,6 +506,12 @@ class _Refused(Exception):
 def _require_http(url: str) -> None:
     if not is_http_url(url):
         raise PermanentError(f"refused to fetch {url[:80]!r}: only http(s) links are downloaded")
+
+
+def _is_youtube(url: str) -> bool:
+    from spotsyncd.sources.ytdlp.youtube_links import is_youtube_host
+
+    return is_youtube_host((_host(url) or "").lower())
 
 
 def _host(url: str) -> str | None:

@@ -212,7 +212,11 @@ def candidates_from_info(info: Mapping[str, Any], *, limit: int) -> list[Candida
 
 # Checked in this order; each phrase is lower case with straight apostrophes.
 _RATE_LIMIT_PHRASES = ("too many requests", "rate-limited", "rate limited")
-_BOT_PHRASES = ("confirm you're not a bot", "confirm you are not a bot", "captcha")
+_BOT_PHRASES = (
+    "confirm you're not a bot", "confirm you are not a bot", "captcha",
+    # a proof-of-origin token the client needs was missing or refused
+    "po token", "po_token", "potoken", "proof of origin",
+)  # fmt: skip
 _DISK_PHRASES = ("no space left on device", "read-only file system", "disk quota exceeded")
 _PERMANENT_PHRASES = (
     "video unavailable", "private video", "this video is not available", "members-only",

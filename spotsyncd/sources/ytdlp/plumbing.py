@@ -52,6 +52,9 @@ class YtDlpLog:
 
     def __init__(self, log: logging.Logger) -> None:
         self.log = log
+        # yt-dlp's last warning that a PO token was missing (it then skips the formats that
+        # need one): the failure that follows is a PO-token error, not "no formats".
+        self.pot_warning: str | None = None
 
     def debug(self, message: str) -> None:
         self.log.debug("yt-dlp: %s", redact(message.removeprefix("[debug] ")))
@@ -61,6 +64,8 @@ class YtDlpLog:
 
     def warning(self, message: str) -> None:
         text = redact(message.removeprefix("WARNING: "))
+        if "po token" in text.lower():
+            self.pot_warning = clean_message(text)[:300]
         self.log.log(logging.WARNING if actionable(text) else logging.DEBUG, "yt-dlp: %s", text)
 
     def error(self, message: str) -> None:

@@ -107,6 +107,30 @@ def test_offline_login_disk_and_digest(world: Any) -> None:
     assert "last 24 h: 0 downloaded" in digest and "waiting for a slow retry" in digest
 
 
+def test_youtube_cookies_expiring_in_seven_days_are_told_once_with_what_to_do(
+    world: Any, tmp_path: Path
+) -> None:
+    from tests.sources.ytdlp.test_cookies import SECRET, cookie_file
+
+    config, ledger, circuits, notes, _alerts, recorder = world
+    now = time.time()
+    path = cookie_file(tmp_path / "cookies.txt", now + 6 * 86400)
+    notify = config.notify.model_copy(update={"on": ("cookies",)})
+    download = config.download.model_copy(update={"cookies_file": path})
+    watched = config.model_copy(update={"notify": notify, "download": download})
+    alerts = Alerts(lambda: watched, ledger, circuits, notes, tick_s=60)
+    alerts.tick(now)
+    alerts.tick(now + 7200)  # the same verdict an hour later: not told again
+    _flush(notes)
+    assert [t for t, _ in recorder.messages] == ["spotsyncd: YouTube cookies expire soon"]
+    body = recorder.messages[0][1]
+    assert "(in 5 days)" in body and "export fresh cookies.txt" in body and SECRET not in body
+    cookie_file(path, now - 60)  # left alone, they expire: that is news again
+    alerts.tick(now + 3 * 3600)
+    _flush(notes)
+    assert recorder.messages[-1][0] == "spotsyncd: YouTube cookies expired"
+
+
 def test_nothing_when_no_urls(world: Any) -> None:
     config, ledger, circuits, _notes, _alerts, _recorder = world
     recorder = Recorder()
