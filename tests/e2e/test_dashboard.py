@@ -263,7 +263,7 @@ def test_activity_rows_read_well_and_retry_all_failed(tab: Tab) -> None:
     wait_for(lambda: world.env.counts().get("failed", 0) >= 2, 90, world.daemon,
              what="both to fail again")  # fmt: skip
     # Their jobs end failed under "Now"; "clear finished" takes them from the view.
-    page.wait_for_selector(".job[data-state=failed] >> nth=1", timeout=30_000)
+    page.wait_for_selector(".job[data-state=failed]", timeout=60_000)
     page.click("#clear-finished")
     assert page.locator(".job").count() == 0 and page.is_visible("#jobs-empty")
 

@@ -46,7 +46,7 @@ export async function draw() {
       h("ul", { id: "notify-result", "aria-live": "polite" })),
     section("yt-dlp", h("p", { class: data.ytdlp && data.ytdlp.status !== "ok" ? "error" : "" },
       (data.ytdlp || {}).detail || "unknown"), (data.ytdlp || {}).fix ? h("p", { class: "muted" }, data.ytdlp.fix) : null),
-    Object.entries(data).filter(([k]) => !SHOWN.has(k)).map(([k, v]) => section(k.replace(/_/g, " "), generic(v))),
+    Object.entries(data).filter(([k, v]) => !SHOWN.has(k) && v !== null && v !== undefined).map(([k, v]) => section(k.replace(/_/g, " "), generic(v))),
   ];
 }
 
