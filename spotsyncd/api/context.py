@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from spotsyncd.api.answers import AnswerCache
 from spotsyncd.core.config import Config
 from spotsyncd.engine.health.status import StatusCache
 from spotsyncd.ledger import Ledger
@@ -37,6 +38,7 @@ class WebContext:
     nudge: Callable[[], None] = field(default=lambda: None)
     max_body_bytes: int = 1024 * 1024
     status_cache: StatusCache = field(default_factory=StatusCache)
+    answers: AnswerCache = field(default_factory=AnswerCache)
     failed_logins: FailedLogins = field(default_factory=FailedLogins)
 
 

@@ -55,14 +55,20 @@ def albums(
     sort: Annotated[Literal["album", "artist", "added"], Query()] = "album",
     order: Order = "asc",
 ) -> dict[str, Any]:
-    rows = ctx.ledger.albums(query=q, sort=sort, descending=order == "desc")
-    return {"items": [_album_json(r) for r in rows]}
+    def compute() -> dict[str, Any]:
+        rows = ctx.ledger.albums(query=q, sort=sort, descending=order == "desc")
+        return {"items": [_album_json(r) for r in rows]}
+
+    return ctx.answers.get(ctx.ledger, ("albums", q, sort, order), compute)
 
 
 @router.get("/library/artists", response_model=ArtistPage)
 def artists(ctx: Ctx, q: Query200 = None) -> dict[str, Any]:
-    rows = ctx.ledger.artists(query=q)
-    return {"items": [{**r, "cover_url": cover_url(r.pop("cover_key"))} for r in rows]}
+    def compute() -> dict[str, Any]:
+        rows = ctx.ledger.artists(query=q)
+        return {"items": [{**r, "cover_url": cover_url(r.pop("cover_key"))} for r in rows]}
+
+    return ctx.answers.get(ctx.ledger, ("artists", q), compute)
 
 
 @router.get("/library/tracks", response_model=LibraryPage)
@@ -76,11 +82,15 @@ def library_tracks(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     """Filed tracks, sorted; page with ``offset``."""
-    rows = ctx.ledger.filed_page(
-        query=q, sort=sort, descending=order == "desc", artist=artist, offset=offset, limit=limit
-    )
-    next_offset = offset + limit if len(rows) == limit else None
-    return {"items": [track_json(r) for r in rows], "next_offset": next_offset}
+
+    def compute() -> dict[str, Any]:
+        rows = ctx.ledger.filed_page(query=q, sort=sort, descending=order == "desc",
+                                     artist=artist, offset=offset, limit=limit)  # fmt: skip
+        next_offset = offset + limit if len(rows) == limit else None
+        return {"items": [track_json(r) for r in rows], "next_offset": next_offset}
+
+    key = ("tracks", q, sort, order, artist, offset, limit)
+    return ctx.answers.get(ctx.ledger, key, compute)
 
 
 def _album_tracks(ctx: Ctx, album: str) -> tuple[str, str, list[Any]]:
