@@ -254,7 +254,9 @@ class ActivityEvent(BaseModel):
 class ActivityPage(BaseModel):
     items: list[ActivityEvent]
     next_before: int | None = Field(None, description="pass as ?before= for older events")
-    kinds: list[str] = Field(description="every kind of event in the log, for a filter")
+    kinds: list[str] = Field(
+        description="every kind of event in the log, for a filter (on the first page only)"
+    )
 
 
 class RetryIn(Strict):

@@ -36,7 +36,9 @@ def activity(
             label = track_label(row["key"], row["url"], row["title"], row["artist"])
         items.append({**row, "label": label})
     next_before = rows[-1]["id"] if len(rows) == limit else None
-    return {"items": items, "next_before": next_before, "kinds": ctx.ledger.event_kinds()}
+    # Every kind in the log (a scan of it all): on the first page only, kept until an event.
+    kinds = [] if before else ctx.answers.get(ctx.ledger, "event kinds", ctx.ledger.event_kinds)
+    return {"items": items, "next_before": next_before, "kinds": kinds}
 
 
 @router.post("/retries", response_model=Counted, status_code=202)

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from spotsyncd.api.context import Ctx, require_auth
 from spotsyncd.api.errors import RESPONSES
@@ -19,6 +20,15 @@ router = APIRouter(tags=["library"], dependencies=[Depends(require_auth)], respo
 
 Query200 = Annotated[str | None, Query(max_length=200, description="text in title/artist/album")]
 Order = Annotated[Literal["asc", "desc"], Query(description="ascending or descending")]
+
+
+def _json(schema: type[BaseModel], data: dict[str, Any]) -> bytes:
+    """The answer as its schema gives it, serialised once: kept answers skip both steps."""
+    return schema.model_validate(data).model_dump_json().encode()
+
+
+def _answer(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
 
 
 def album_id(artist: str, album: str) -> str:
@@ -54,21 +64,22 @@ def albums(
     q: Query200 = None,
     sort: Annotated[Literal["album", "artist", "added"], Query()] = "album",
     order: Order = "asc",
-) -> dict[str, Any]:
-    def compute() -> dict[str, Any]:
+) -> Response:
+    def compute() -> bytes:
         rows = ctx.ledger.albums(query=q, sort=sort, descending=order == "desc")
-        return {"items": [_album_json(r) for r in rows]}
+        return _json(AlbumPage, {"items": [_album_json(r) for r in rows]})
 
-    return ctx.answers.get(ctx.ledger, ("albums", q, sort, order), compute)
+    return _answer(ctx.answers.get(ctx.ledger, ("albums", q, sort, order), compute))
 
 
 @router.get("/library/artists", response_model=ArtistPage)
-def artists(ctx: Ctx, q: Query200 = None) -> dict[str, Any]:
-    def compute() -> dict[str, Any]:
+def artists(ctx: Ctx, q: Query200 = None) -> Response:
+    def compute() -> bytes:
         rows = ctx.ledger.artists(query=q)
-        return {"items": [{**r, "cover_url": cover_url(r.pop("cover_key"))} for r in rows]}
+        items = [{**r, "cover_url": cover_url(r.pop("cover_key"))} for r in rows]
+        return _json(ArtistPage, {"items": items})
 
-    return ctx.answers.get(ctx.ledger, ("artists", q), compute)
+    return _answer(ctx.answers.get(ctx.ledger, ("artists", q), compute))
 
 
 @router.get("/library/tracks", response_model=LibraryPage)
@@ -80,17 +91,18 @@ def library_tracks(
     artist: Annotated[str | None, Query(max_length=500, description="only this artist")] = None,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> dict[str, Any]:
+) -> Response:
     """Filed tracks, sorted; page with ``offset``."""
 
-    def compute() -> dict[str, Any]:
+    def compute() -> bytes:
         rows = ctx.ledger.filed_page(query=q, sort=sort, descending=order == "desc",
                                      artist=artist, offset=offset, limit=limit)  # fmt: skip
         next_offset = offset + limit if len(rows) == limit else None
-        return {"items": [track_json(r) for r in rows], "next_offset": next_offset}
+        return _json(LibraryPage, {"items": [track_json(r) for r in rows],
+                                   "next_offset": next_offset})  # fmt: skip
 
     key = ("tracks", q, sort, order, artist, offset, limit)
-    return ctx.answers.get(ctx.ledger, key, compute)
+    return _answer(ctx.answers.get(ctx.ledger, key, compute))
 
 
 def _album_tracks(ctx: Ctx, album: str) -> tuple[str, str, list[Any]]:
