@@ -235,6 +235,9 @@ def test_activity_rows_read_well_and_retry_all_failed(tab: Tab) -> None:
     reasons = _texts(page, "#tracks li[data-state=failed] .reason")
     assert len(reasons) == 2 and all(0 < len(r) <= 90 for r in reasons), reasons
     assert "(null)" not in page.inner_text("body")
+    # Times read "… ago"; the exact time is on hover.
+    first_time = page.locator("#tracks li[data-key] time").first
+    assert first_time.inner_text().endswith("ago") and first_time.get_attribute("title")
     # The counts agree with the rows: each chip filters to exactly its number of rows.
     wait_for(lambda: page.locator("#counts .chip[data-state=failed] b").inner_text() == "2", 10,
              what="the failed count")  # fmt: skip
