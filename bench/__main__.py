@@ -244,6 +244,21 @@ def _library(r: dict[str, Any]) -> list[Figure]:
     ]  # fmt: skip
 
 
+def _imports(r: dict[str, Any]) -> list[Figure]:
+    size = f"{r['entries']:,} entries"
+    return [
+        Figure("imports", f"YourLibrary.json, {size} → in the ledger", r["library_in_ledger_s"],
+               "s", r["ledger_target_s"]),
+        Figure("imports", f"Playlist1.json, {size} → in the ledger", r["playlists_in_ledger_s"],
+               "s", r["ledger_target_s"]),
+        Figure("imports", "CPU-s of the daemon until both were in the ledger",
+               r["library_cpu_s"] + r["playlists_cpu_s"], "s"),
+        Figure("imports", "YourLibrary.json → report file", r["library_report_s"], "s"),
+        Figure("imports", "daemon peak RSS while reading them", r["peak_rss_mb"], "MB",
+               r["rss_target_mb"]),
+    ]  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Bench:
     name: str
@@ -263,6 +278,7 @@ BENCHES = (
     Bench("links", "bench.links", ("--quick",), _links),
     Bench("web", "bench.web", ("--quick",), _web),
     Bench("library", "bench.library", ("--quick",), _library),
+    Bench("imports", "bench.imports", ("--quick",), _imports),
 )
 
 

@@ -13,9 +13,11 @@ from spotsyncd.api.context import WebContext, identify, require_auth
 from spotsyncd.api.guard import Guard, HostPolicy, Scope
 from spotsyncd.api.routes import (
     activity,
+    collections,
     events,
     follows,
     health,
+    imports,
     library,
     links,
     pages,
@@ -41,8 +43,8 @@ def create_app(ctx: WebContext) -> FastAPI:
     )
     app.state.ctx = ctx
     errors.install(app)
-    for module in (status, links, tracks, library, activity, follows, events, health, system,
-                   session):  # fmt: skip
+    for module in (status, links, imports, collections, tracks, library, activity, follows,
+                   events, health, system, session):  # fmt: skip
         app.include_router(module.router, prefix=API)
     app.include_router(pages.router)
     app.add_api_route("/healthz", health.healthz, include_in_schema=False)  # probes at the root
@@ -62,5 +64,11 @@ def create_app(ctx: WebContext) -> FastAPI:
         return who is not None
 
     hosts = HostPolicy(ctx.config.web.host, lambda: ctx.port, ctx.config.web.allowed_hosts)
-    app.add_middleware(Guard, hosts=hosts, max_body_bytes=ctx.max_body_bytes, authorize=authorize)
+    app.add_middleware(
+        Guard,
+        hosts=hosts,
+        max_body_bytes=ctx.max_body_bytes,
+        authorize=authorize,
+        body_limits={API + imports.PATH: imports.MAX_IMPORT_BYTES},
+    )
     return app

@@ -25,6 +25,7 @@ CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "too_large",
+    415: "unsupported_media_type",
     416: "range_not_satisfiable",
     421: "wrong_host",
     422: "invalid",

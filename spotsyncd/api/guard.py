@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from spotsyncd.api.errors import error_bytes
@@ -91,10 +91,12 @@ class Guard:
         hosts: HostPolicy,
         max_body_bytes: int,
         authorize: Authorize | None = None,
+        body_limits: Mapping[str, int] | None = None,
     ) -> None:
         self.app = app
         self.hosts = hosts
         self.max_body_bytes = max_body_bytes
+        self.body_limits = dict(body_limits or {})  # paths that take more (a file upload)
         self.authorize = authorize
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -133,26 +135,29 @@ class Guard:
             ):
                 await _reject(send_with_headers, 401, UNAUTHORIZED)
                 return
+            limit = self.body_limits.get(str(scope.get("path", "")), self.max_body_bytes)
             try:
-                body = await self._read_body(headers, receive)
+                body = await self._read_body(headers, receive, limit)
             except TimeoutError:
                 await _reject(send_with_headers, 408, "the request body came too slowly")
                 return
             if body is None:
+                advice = "split the file" if limit != self.max_body_bytes else (
+                    "send fewer links per request"
+                )  # fmt: skip
                 await _reject(
-                    send_with_headers,
-                    413,
-                    f"request body over {self.max_body_bytes // 1024} KiB; send fewer links "
-                    "per request",
+                    send_with_headers, 413, f"request body over {limit // 1024} KiB; {advice}"
                 )
                 return
             receive = _replay(body, receive)
         await self.app(scope, receive, send_with_headers)
 
-    async def _read_body(self, headers: dict[str, str], receive: Receive) -> bytes | None:
-        """The whole body, or None once it is over the cap (never buffered past it)."""
+    async def _read_body(
+        self, headers: dict[str, str], receive: Receive, limit: int
+    ) -> bytes | None:
+        """The whole body, or None once it is over ``limit`` (never buffered past it)."""
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
+        if declared.isdigit() and int(declared) > limit:
             return None
         chunks: list[bytes] = []
         size = 0
@@ -167,7 +172,7 @@ class Guard:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
+            if size > limit:
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):

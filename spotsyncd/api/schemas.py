@@ -53,6 +53,40 @@ class LinksOut(BaseModel):
     refused: int
 
 
+# ---------------------------------------------------------------- imports
+
+
+class ImportedCollection(BaseModel):
+    name: str = Field(description="the playlist's name (its .m3u8 in the library's Playlists/)")
+    tracks: int = Field(description="tracks it lists")
+    queued: int = Field(description="of which new to the ledger (or asked again)")
+
+
+class ImportRefusal(BaseModel):
+    position: int = Field(description="the entry's line (M3U, CSV) or item number")
+    text: str
+    reason: str
+
+
+class ImportOut(BaseModel):
+    file: str = Field(description="where the file was kept; its report is NAME.report.txt")
+    format: str = Field(description="the format its content was read as")
+    queued: int = Field(description="tracks queued (new, or asked again after failing)")
+    known: int = Field(description="tracks the ledger had already, done or on their way")
+    refused: int = Field(description="entries that name nothing fetchable")
+    collections: list[ImportedCollection]
+    refusals: list[ImportRefusal] = Field(description="the first refused entries, with why")
+
+
+class CollectionOut(BaseModel):
+    name: str
+    origin: str | None = Field(None, description="the file it was last imported from")
+    tracks: int
+    states: dict[str, int] = Field(description="its tracks by state: done, failed, pending …")
+    playlist: str = Field(description="its .m3u8, relative to the library")
+    updated_at: float
+
+
 # ---------------------------------------------------------------- tracks
 
 

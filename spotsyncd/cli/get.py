@@ -21,8 +21,9 @@ from spotsyncd.cli.common import AUDIO_FORMATS, config_from, nudge_daemon
 
 if TYPE_CHECKING:
     from spotsyncd.core.config import Config
-    from spotsyncd.core.models import Link
+    from spotsyncd.core.models import Link, TrackMeta
     from spotsyncd.core.protocols import Adapters
+    from spotsyncd.intake.playlists.reading import NamedList
 
 POLL_S = 0.25
 HOLDER_CHECK_S = 2.0
@@ -33,7 +34,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "items",
         nargs="+",
         metavar="LINK|SEARCH|FILE",
-        help="a link, a search like 'Daft Punk - Veridis Quo', or a link file",
+        help="a link, a search like 'Daft Punk - Veridis Quo', a link file, or a playlist file "
+        "or export (M3U, XSPF, JSPF, CSV, Spotify's Playlist1.json, YourLibrary.json or their zip)",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per finished track")
     parser.add_argument(
@@ -54,7 +56,7 @@ def cmd_get(args: argparse.Namespace) -> int:
 
 GET = Command(
     "get",
-    "fetch links, searches or link files now, with progress bars",
+    "fetch links, searches, link files or playlist files now, with progress bars",
     _arguments,
     cmd_get,
     exits={
@@ -80,7 +82,7 @@ def run_get(
 
     config = config_from(args)
     options = _options(args)
-    links, refused = _read_inputs(args.items)
+    links, refused, inputs = _read_inputs(args.items)
     if not links:
         raise UserError("nothing to get: every item was refused (see above)")
     prepare_dirs(config)
@@ -90,7 +92,10 @@ def run_get(
         setup_logging(config, to_stderr=False)
     ledger = Ledger(config.ledger_path)
     try:
-        added = ledger.add_links(links, options=options or None)
+        metas = [inputs.metas.get(link.key) for link in links] if inputs.metas else None
+        added = ledger.add_links(links, metas=metas, options=options or None)
+        for listed in inputs.lists:  # a playlist file's playlists: collections with an .m3u8
+            ledger.save_collection(listed.name, listed.keys, origin=listed.origin)
         tracker = Tracker(ledger, [a.track_id for a in added], config.library_dir)
         view = make_view(json_lines=args.json)
         first = tracker.poll()
@@ -130,20 +135,34 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
-def _read_inputs(items: list[str]) -> tuple[list[Link], int]:
-    """Links from the arguments: a file's lines, or the argument as one line."""
+class _Inputs:
+    """What files said besides their links: a playlist file's metadata and playlists."""
+
+    def __init__(self) -> None:
+        self.metas: dict[str, TrackMeta] = {}
+        self.lists: list[NamedList] = []
+
+
+def _read_inputs(items: list[str]) -> tuple[list[Link], int, _Inputs]:
+    """Links from the arguments: a link or playlist file's entries, or the argument as one
+    line."""
     from spotsyncd.core.errors import LinkError
-    from spotsyncd.intake.links import LinkFileError, parse_line, read_link_file
+    from spotsyncd.intake.inbox import read_inbox_file
+    from spotsyncd.intake.links import LinkFileError, parse_line
 
     links: list[Link] = []
+    inputs = _Inputs()
     refused = 0
     for item in items:
         path = Path(item).expanduser()
         if "://" not in item and path.is_file():
+            lists: list[NamedList] = []
             try:
-                for line in read_link_file(path):
+                for line in read_inbox_file(path, lists):
                     if line.link is not None and not line.link.follow:
                         links.append(line.link)
+                        if line.meta is not None:
+                            inputs.metas[line.link.key] = line.meta
                     else:
                         reason = line.error or "use 'spotsyncd follow URL' to follow"
                         _refuse(f"{path}:{line.line_no}: {line.text}", reason)
@@ -151,6 +170,9 @@ def _read_inputs(items: list[str]) -> tuple[list[Link], int]:
             except LinkFileError as exc:
                 _refuse(str(path), str(exc))
                 refused += 1
+            for listed in lists:
+                listed.origin = path.name
+            inputs.lists += lists
             continue
         try:
             link = parse_line(item)
@@ -163,7 +185,7 @@ def _read_inputs(items: list[str]) -> tuple[list[Link], int]:
             refused += 1
             continue
         links.append(link)
-    return list({link.key: link for link in links}.values()), refused
+    return list({link.key: link for link in links}.values()), refused, inputs
 
 
 def _refuse(what: str, reason: str) -> None:

@@ -14,6 +14,7 @@ from spotsyncd.core.config import Config
 from spotsyncd.core.errors import LinkError, UserError
 from spotsyncd.core.models import Link, LinkKind, Source
 from spotsyncd.core.protocols import Adapters
+from spotsyncd.follows.collections import CollectionLedger, write_collection_playlists
 from spotsyncd.follows.playlists import PlaylistWriter
 from spotsyncd.follows.scheduler import FollowScheduler
 from spotsyncd.follows.sync import FollowLedger, FollowPoller, PollOutcome
@@ -97,9 +98,11 @@ class FollowService:
         wake: Callable[[], None],
         *,
         on_change: Callable[[], None] | None = None,
+        collections: CollectionLedger | None = None,
     ) -> None:
         self.config = config
         self.ledger = ledger
+        self.collections = collections  # imported playlists: their m3u8 are kept here too
         self.poller = FollowPoller(
             ledger,
             spotify=adapters.spotify,  # type: ignore[arg-type]
@@ -192,8 +195,12 @@ class FollowService:
         self._playlists_dirty.set()
 
     def write_all_playlists(self) -> None:
-        for row in self.ledger.follows():
+        follows = self.ledger.follows()
+        for row in follows:
             self.poller.write_playlist(row.id, row.name)
+        if self.collections is not None:
+            names = [row.name for row in follows]
+            write_collection_playlists(self.collections, self.poller.playlists, follow_names=names)
 
     def _playlist_loop(self) -> None:
         while not self._stop.is_set():

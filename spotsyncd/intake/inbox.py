@@ -14,7 +14,7 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -30,12 +30,15 @@ from watchdog.observers import Observer
 
 from spotsyncd.core.config import Config
 from spotsyncd.core.errors import LinkError, log_problem
-from spotsyncd.core.models import Link
+from spotsyncd.core.models import Link, TrackMeta
 from spotsyncd.core.wording import counted
-from spotsyncd.intake.links import LineResult, LinkFileError, read_link_file
+from spotsyncd.intake.links import LineResult, LinkFileError, open_link_file, read_link_file
+from spotsyncd.intake.playlists.csv_exports import looks_like_csv_export
 from spotsyncd.intake.playlists.formats import is_playlist_file_name
-from spotsyncd.intake.playlists.reading import playlist_results, read_playlist
+from spotsyncd.intake.playlists.reading import NamedList, playlist_results, read_playlist
+from spotsyncd.intake.playlists.text import decode
 from spotsyncd.intake.reporting import write_failure_reason
+from spotsyncd.ledger.collections import CollectionRow
 from spotsyncd.ledger.rows import Added
 
 log = logging.getLogger(__name__)
@@ -55,12 +58,53 @@ def is_link_file_name(name: str) -> bool:
     )
 
 
-def read_inbox_file(path: Path) -> Iterator[LineResult]:
-    """The per-line results of a link file or of a playlist file, by the file's name."""
-    if path.name.lower().endswith(SUFFIXES):
+def read_inbox_file(path: Path, lists: list[NamedList] | None = None) -> Iterator[LineResult]:
+    """The per-line results of a link file or of a playlist file: the name says which, and the
+    content too (an M3U, XSPF, JSON or CSV export saved as ``.txt`` is read as what it is).
+    A playlist file's playlists are appended to ``lists``."""
+    if path.name.lower().endswith(SUFFIXES) and not _holds_a_playlist(path):
         yield from read_link_file(path)
     else:
-        yield from playlist_results(read_playlist(path))
+        fallback = path.stem or path.name
+        yield from playlist_results(read_playlist(path), lists=lists, fallback_name=fallback)
+
+
+def _holds_a_playlist(path: Path) -> bool:
+    try:
+        with open_link_file(path) as stream:
+            head = decode(stream.read(4096)).lstrip("\ufeff \t\r\n")
+    except (OSError, LinkFileError):
+        return False  # read_link_file says why
+    first = head.split("\n", 1)[0]
+    # Narrow on purpose: a link file may well start with "<https://…>" or a "# comment".
+    return (
+        first.upper().startswith("#EXTM3U")
+        or first.lower().startswith(("<?xml", "<playlist"))
+        or first.startswith("{")
+        or ("," in first and looks_like_csv_export(head))
+    )
+
+
+def free_path(folder: Path, name: str) -> Path:
+    """``folder/name``, or with the time (and a number) before its suffix when that is taken."""
+    target = folder / name
+    if target.exists() or target.is_symlink():
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        stem, dot, suffix = name.rpartition(".")
+        for n in range(1, 1000):
+            extra = f"-{stamp}" + (f"-{n}" if n > 1 else "")
+            target = folder / (f"{stem}{extra}.{suffix}" if dot else f"{name}{extra}")
+            if not (target.exists() or target.is_symlink()):
+                break
+    return target
+
+
+def save_lists(ledger: InboxLedger, lists: Sequence[NamedList], *, origin: str) -> None:
+    """Keep each playlist of an imported file as a collection (its tracks are in the ledger)."""
+    for listed in lists:
+        row = ledger.save_collection(listed.name, listed.keys, origin=origin)
+        log.info("inbox: %s: collection '%s' lists %s", origin, row.name,
+                 counted(row.size, "track"))  # fmt: skip
 
 
 class _Handler(FileSystemEventHandler):
@@ -79,22 +123,29 @@ class _Handler(FileSystemEventHandler):
 
 
 class InboxLedger(Protocol):
-    """What the watcher writes: each file, and its lines in durable batches (``ledger.Intake``
-    has it, hence ``ledger.Ledger``)."""
+    """What the watcher writes: each file, its lines in durable batches (``ledger.Intake``) and
+    the playlists it holds as collections (``ledger.Collections``): ``ledger.Ledger`` has both."""
 
     def start_inbox_file(
         self, name: str, *, outcome: str = "accepted", reason: str | None = None
     ) -> int: ...
     def add_inbox_lines(
-        self, file_id: int, lines: Sequence[tuple[int, str, Link | None, str | None]]
+        self,
+        file_id: int,
+        lines: Sequence[tuple[int, str, Link | None, str | None]],
+        *,
+        metas: Mapping[str, TrackMeta] | None = None,
     ) -> list[Added]: ...
     def set_inbox_file_path(self, file_id: int, stored_path: str, report_path: str) -> None: ...
+    def save_collection(
+        self, name: str, keys: Sequence[str], *, origin: str | None = None
+    ) -> CollectionRow: ...
 
 
-if TYPE_CHECKING:  # mypy proves the ledger's intake repository is an InboxLedger
-    from spotsyncd.ledger import Intake
+if TYPE_CHECKING:  # mypy proves the ledger is an InboxLedger
+    from spotsyncd.ledger import Ledger
 
-    _INTAKE: type[InboxLedger] = Intake
+    _LEDGER: type[InboxLedger] = Ledger
 
 
 class InboxWatcher:
@@ -222,8 +273,10 @@ class InboxWatcher:
         file_id: int | None = None
         accepted = refused = 0
         batch: list[tuple[int, str, Link | None, str | None]] = []
+        metas: dict[str, TrackMeta] = {}
+        lists: list[NamedList] = []
         try:
-            for line in read_inbox_file(path):
+            for line in read_inbox_file(path, lists):
                 if file_id is None:
                     file_id = self.ledger.start_inbox_file(name)
                 error = line.error
@@ -231,11 +284,14 @@ class InboxWatcher:
                 if link is not None and link.follow:
                     error, link = self._follow(link), None
                 batch.append((line.line_no, line.text, link, error))
+                if link is not None and line.meta is not None:
+                    metas[link.key] = line.meta
                 if len(batch) >= BATCH_LINES:
-                    accepted, refused = self._flush(file_id, batch, accepted, refused)
+                    accepted, refused = self._flush(file_id, batch, metas, accepted, refused)
             if file_id is None:
                 file_id = self.ledger.start_inbox_file(name)
-            accepted, refused = self._flush(file_id, batch, accepted, refused)
+            accepted, refused = self._flush(file_id, batch, metas, accepted, refused)
+            save_lists(self.ledger, lists, origin=name)
         except LinkFileError as exc:
             if file_id is None:
                 self._fail(name, str(exc).split(": ", 1)[-1])
@@ -262,14 +318,16 @@ class InboxWatcher:
         self,
         file_id: int,
         batch: list[tuple[int, str, Link | None, str | None]],
+        metas: dict[str, TrackMeta],
         accepted: int,
         refused: int,
     ) -> tuple[int, int]:
         if batch:
-            self.ledger.add_inbox_lines(file_id, batch)
+            self.ledger.add_inbox_lines(file_id, batch, metas=metas or None)
             good = sum(1 for item in batch if item[2] is not None)
             accepted, refused = accepted + good, refused + len(batch) - good
             batch.clear()
+            metas.clear()
         # Workers are woken once the whole file is in (see handle), not per batch: woken early,
         # they compete with this thread for the GIL and the ledger's write lock and made a
         # 5,000-link file take 2-3x longer to accept.
@@ -294,16 +352,7 @@ class InboxWatcher:
     def _move(self, source: Path, folder: Path) -> Path | None:
         """Rename ``source`` (never following a symlink) into ``folder`` under a free name."""
         folder.mkdir(exist_ok=True)
-        target = folder / source.name
-        if target.exists() or target.is_symlink():
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            stem, dot, suffix = source.name.rpartition(".")
-            for n in range(1, 1000):
-                extra = f"-{stamp}" + (f"-{n}" if n > 1 else "")
-                name = f"{stem}{extra}.{suffix}" if dot else f"{source.name}{extra}"
-                target = folder / name
-                if not (target.exists() or target.is_symlink()):
-                    break
+        target = free_path(folder, source.name)
         try:
             os.rename(source, target)
         except FileNotFoundError:

@@ -21,7 +21,7 @@ from typing import BinaryIO
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from spotsyncd.core.errors import LinkError
-from spotsyncd.core.models import Link, LinkKind, Source
+from spotsyncd.core.models import Link, LinkKind, Source, TrackMeta
 from spotsyncd.intake import search_lines
 from spotsyncd.intake.textlines import iter_text_lines
 from spotsyncd.sources.share_links import SHORT_LINK_HOSTS, ShortLinkResolver
@@ -66,6 +66,7 @@ class LineResult:
     text: str
     link: Link | None = None
     error: str | None = None
+    meta: TrackMeta | None = None  # what a playlist file says of the track (the matcher's hints)
 
 
 # ---------------------------------------------------------------------------------------------

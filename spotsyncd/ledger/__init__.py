@@ -1,12 +1,14 @@
 """The ledger: spotsyncd's single source of truth (SQLAlchemy 2.x). ``Ledger`` is the object the
 daemon opens and passes down; it composes one repository per role (``JobQueue``, ``Intake``,
-``Follows``, ``Reports``, ``Filed``, ``Browse``, ``EventLog``, ``Workers``) over one ``Store``.
+``Follows``, ``Reports``, ``Filed``, ``Browse``, ``EventLog``, ``Workers``, ``Collections``)
+over one ``Store``.
 
 May import core only; the only home of sqlalchemy, alembic and psycopg.
 """
 
 from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.browse import Browse
+from spotsyncd.ledger.collections import CollectionRow, Collections
 from spotsyncd.ledger.db import describe_error, is_unavailable
 from spotsyncd.ledger.event_log import EventLog
 from spotsyncd.ledger.filed import Filed
@@ -20,6 +22,8 @@ from spotsyncd.ledger.workers import Workers
 __all__ = [
     "Browse",
     "ClaimedJob",
+    "CollectionRow",
+    "Collections",
     "EventLog",
     "Filed",
     "Follows",

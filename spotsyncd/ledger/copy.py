@@ -18,6 +18,8 @@ from spotsyncd.ledger import db
 from spotsyncd.ledger.dialects import insert_for
 from spotsyncd.ledger.schema import (
     collection_items,
+    collection_tracks,
+    collections,
     events,
     follow_items,
     follows,
@@ -37,6 +39,8 @@ TABLES: tuple[Table, ...] = (
     collection_items,
     follows,
     follow_items,
+    collections,
+    collection_tracks,
     events,
 )
 BATCH = 2000

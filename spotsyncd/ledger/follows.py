@@ -30,6 +30,7 @@ from spotsyncd.ledger.follow_rows import (
 )
 from spotsyncd.ledger.schema import (
     collection_items,
+    collection_tracks,
     follow_items,
     follows,
     inbox_lines,
@@ -318,7 +319,8 @@ class Follows:
 
     def removable_files(self, follow_id: int) -> list[tuple[int, str]]:
         """Files of tracks this follow (``on_removed: delete``) dropped that nothing else
-        wants: a follow created the track (no inbox line, CLI add or collection asked first)
+        wants: a follow created the track (no inbox line, CLI add, album or imported playlist
+        asked first)
         and every other follow that knows it has dropped it too with ``on_removed: delete``."""
         other = follow_items.alias("other")
         other_follow = follows.alias("other_follow")
@@ -352,6 +354,7 @@ class Follows:
                 ~other_keeps,
                 ~exists().where(inbox_lines.c.track_id == tracks.c.id),
                 ~exists().where(collection_items.c.child_id == tracks.c.id),
+                ~exists().where(collection_tracks.c.track_id == tracks.c.id),
             )
             .order_by(follow_items.c.position)
         )

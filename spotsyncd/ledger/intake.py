@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from spotsyncd.core.models import JobState, Link, LinkKind, Listing, TrackMeta
 from spotsyncd.ledger.base import Store
@@ -64,26 +64,65 @@ class Intake:
             }
         new_ids = self._insert_new(conn, list(fresh.values()), now)
         results: list[Added] = []
+        merged: dict[int, TrackMeta] = {}
         for index, link in enumerate(links):
             if link.key in new_ids:
                 created = link.key in fresh
                 fresh.pop(link.key, None)  # a repeat within the batch is not "created" again
                 results.append(Added(new_ids[link.key], link.key, created, False, JobState.PENDING))
                 continue
+            row = existing[link.key]
+            added = self._update_existing(conn, row, link, requeue_failed, now)
             meta = metas[index] if metas else None
-            results.append(
-                self._update_existing(conn, existing[link.key], link, meta, requeue_failed, now)
-            )
+            if meta is not None and added.state != JobState.DONE:
+                known = merged.get(row.id) or TrackMeta.from_dict(
+                    json.loads(row.meta_json) if row.meta_json else None
+                )
+                merged[row.id] = meta.merged_over(known)
+            results.append(added)
+        self._store_metas(conn, merged, existing)
         return results
 
+    def _store_metas(
+        self, conn: Connection, merged: dict[int, TrackMeta], existing: dict[str, Any]
+    ) -> None:
+        """Write merged metadata in one statement, leaving out tracks it does not change (a
+        playlist file imported again costs no write per track)."""
+        before = {row.id: row.meta_json for row in existing.values()}
+        rows = []
+        for track_id, meta in merged.items():
+            data = json.dumps(meta.to_dict())
+            if data != before.get(track_id):
+                rows.append({"tid": track_id, "mj": data, "t": meta.title, "ar": meta.artist,
+                             "al": meta.album})  # fmt: skip
+        if rows:
+            conn.execute(
+                update(tracks)
+                .where(tracks.c.id == bindparam("tid"))
+                .values(
+                    meta_json=bindparam("mj"),
+                    title=bindparam("t"),
+                    artist=bindparam("ar"),
+                    album=bindparam("al"),
+                ),
+                rows,
+            )
+
     def _existing(self, conn: Connection, keys: set[str]) -> dict[str, Any]:
-        """The track rows (id, key, state, override_url) already there for ``keys``."""
+        """The track rows (id, key, state, override_url, meta_json) already there for
+        ``keys``."""
         found: dict[str, Any] = {}
         ordered = sorted(keys)
         for start in range(0, len(ordered), 500):
             chunk = ordered[start : start + 500]
             query = (
-                select(tracks.c.id, tracks.c.key, jobs.c.state, tracks.c.override_url)
+                select(
+                    tracks.c.id,
+                    tracks.c.key,
+                    jobs.c.state,
+                    tracks.c.override_url,
+                    tracks.c.meta_json,
+                )  # fmt: skip
                 .join(jobs, jobs.c.track_id == tracks.c.id)
                 .where(tracks.c.key.in_(chunk))
             )
@@ -125,16 +164,10 @@ class Intake:
         return ids
 
     def _update_existing(
-        self,
-        conn: Connection,
-        row: Any,
-        link: Link,
-        meta: TrackMeta | None,
-        requeue_failed: bool,
-        now: float,
+        self, conn: Connection, row: Any, link: Link, requeue_failed: bool, now: float
     ) -> Added:
         """A link we already know: a new manual match or a repeat of a failed link queues it
-        again; done tracks are left alone."""
+        again; done tracks are left alone (``add_links`` merges what is said of it)."""
         track_id, state = row.id, JobState(row.state)
         requeued = False
         if (
@@ -154,8 +187,6 @@ class Intake:
         elif state in (JobState.FAILED, JobState.WAITING) and requeue_failed:
             self._jobs.requeue_in(conn, track_id, now, "asked again")
             state, requeued = JobState.PENDING, True
-        if meta is not None and state != JobState.DONE:
-            self._merge_meta(conn, track_id, meta)
         return Added(track_id, link.key, False, requeued, state)
 
     def _merge_meta(self, conn: Connection, track_id: int, meta: TrackMeta) -> None:
@@ -237,13 +268,19 @@ class Intake:
             return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def add_inbox_lines(
-        self, file_id: int, lines: Sequence[tuple[int, str, Link | None, str | None]]
+        self,
+        file_id: int,
+        lines: Sequence[tuple[int, str, Link | None, str | None]],
+        *,
+        metas: Mapping[str, TrackMeta] | None = None,
     ) -> list[Added]:
         """Durably accept a batch of an inbox file's lines in one transaction. ``lines`` holds
-        (line_no, text, link or None, refusal reason or None)."""
+        (line_no, text, link or None, refusal reason or None); ``metas`` what a playlist file
+        says of some of the links, by key."""
         with self._store.write() as conn:
             links = [ln[2] for ln in lines if ln[2] is not None]
-            added = self.add_links(links, conn=conn) if links else []
+            given = [metas.get(link.key) for link in links] if metas else None
+            added = self.add_links(links, metas=given, conn=conn) if links else []
             by_key = {a.key: a.track_id for a in added}
             rows = [
                 {

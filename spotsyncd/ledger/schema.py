@@ -134,6 +134,30 @@ collection_items = Table(
     Column("position", Integer, nullable=False),
 )
 
+# Named lists that are no follow: each playlist of an imported playlist file or export (and its
+# liked songs), kept as an ``.m3u8`` in the library's ``Playlists/``. Importing a list of the same
+# name again replaces its items (the newer file is the list as it is now).
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String, nullable=False, unique=True),
+    Column("origin", Text),  # the file it came from
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+collection_tracks = Table(
+    "collection_tracks",
+    metadata,
+    Column(
+        "collection_id", Integer, ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("track_id", Integer, ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+Index("ix_collection_tracks_track", collection_tracks.c.track_id)
+
 follows = Table(
     "follows",
     metadata,

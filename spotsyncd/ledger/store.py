@@ -11,7 +11,8 @@ It composes the repositories, one per role, over one shared ``Store``:
   filed under another key, tracks sent back when their file is lost;
 - ``browse`` (``Browse``): reads of tracks, pages, counts, progress;
 - ``events`` (``EventLog``): the event log;
-- ``workers`` (``Workers``): remote workers' heart-beats and broker dispatch.
+- ``workers`` (``Workers``): remote workers' heart-beats and broker dispatch;
+- ``lists`` (``Collections``): the named lists imported playlist files bring.
 
 A consumer that needs one slice takes that repository, or a ``typing.Protocol`` the repository
 satisfies (``follows.sync.FollowLedger``). The flat names (``ledger.claim_next_job(…)``) stay as
@@ -28,6 +29,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, cast, ov
 from spotsyncd.ledger import db
 from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.browse import Browse
+from spotsyncd.ledger.collections import Collections
 from spotsyncd.ledger.event_log import EventLog
 from spotsyncd.ledger.filed import Filed
 from spotsyncd.ledger.follows import Follows
@@ -79,10 +81,11 @@ class Ledger:
         self.browse = Browse(self.store)
         self.library = Library(self.store)
         self.workers = Workers(self.store, self.events, self.jobs)
+        self.lists = Collections(self.store)
         self._repositories: dict[type[Any], object] = {
             type(part): part
             for part in (self.store, self.events, self.jobs, self.intake, self.following)
-            + (self.reports, self.filed, self.browse, self.library, self.workers)
+            + (self.reports, self.filed, self.browse, self.library, self.workers, self.lists)
         }
 
     def repository(self, kind: type[R]) -> R:
@@ -207,3 +210,9 @@ class Ledger:
     dispatched_waiting = _Via(Workers, Workers.dispatched_waiting)
     release_orphans = _Via(Workers, Workers.release_orphans)
     running_count = _Via(Workers, Workers.running_count)
+
+    # ------------------------------------------------------------------ collections
+    save_collection = _Via(Collections, Collections.save_collection)
+    collections = _Via(Collections, Collections.collections)
+    collection_tracks = _Via(Collections, Collections.collection_tracks)
+    collection_states = _Via(Collections, Collections.collection_states)

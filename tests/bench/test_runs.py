@@ -138,3 +138,13 @@ def test_library_reads_and_covers_are_timed() -> None:
         assert 0 < result[f"{name}_p50_ms"] <= result[f"{name}_p99_ms"]
     assert result["cover_bytes"] < result["cover_source_bytes"]  # a thumbnail, not the picture
     assert result["cover_cached_p50_ms"] > 0
+
+
+def test_imports_puts_an_export_in_the_ledger_and_measures_memory() -> None:
+    from bench import imports
+
+    result = imports.main(["--entries", "300"])
+    assert result["entries"] == 300 and result["tracks"] == 300 + 150  # half the lists liked
+    for label in ("library", "playlists"):
+        assert 0 < result[f"{label}_in_ledger_s"] <= result[f"{label}_report_s"] < 60
+    assert result["rss_before_mb"] <= result["peak_rss_mb"]

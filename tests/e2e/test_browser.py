@@ -166,3 +166,51 @@ def test_another_port_gets_nothing_of_the_session(env: Env, browser: object) -> 
         page.wait_for_selector("#daemon:has-text('signed out')", timeout=10_000)
         context.close()
         daemon.stop()
+
+
+def test_a_playlist_file_is_imported_from_the_dashboard(
+    env: Env, audio_server: LoopbackServer, browser: object, tmp_path: Path
+) -> None:
+    """ "Import a playlist file": the browser uploads an XSPF to POST /api/v1/imports; the page
+    says what was queued per playlist, the tracks are filed and the playlist's .m3u8 written."""
+    web_env(env)
+    mp3, ogg = audio_server.url("/mp3/tone.mp3"), audio_server.url("/ogg/tone.ogg")
+    upload = tmp_path / "Kitchen radio.xspf"
+    upload.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<playlist version="1" '
+        'xmlns="http://xspf.org/ns/0/"><title>Kitchen radio</title><trackList>'
+        f"<track><location>{mp3}</location></track><track><location>{ogg}</location></track>"
+        "<track><location>file:///home/me/secret.flac</location></track>"
+        "</trackList></playlist>",
+        encoding="utf-8",
+    )
+    with Daemon(env) as daemon:
+        daemon.wait_ready()
+        web_url(env, daemon)
+        login = env.cli("web", "--no-browser", check=True).stdout.strip()
+        context = browser.new_context(viewport={"width": 1100, "height": 1000})  # type: ignore[attr-defined]
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(login)
+        page.wait_for_selector("#live.on", timeout=30_000)
+        page.set_input_files("#import-file", str(upload))
+        page.click("#import-button")
+        page.wait_for_selector("#import-results li.queued", timeout=30_000)
+        summary = page.locator("#import-results li.queued").inner_text()
+        assert "XSPF playlist" in summary and "2 queued" in summary and "1 refused" in summary
+        assert "Kitchen radio: 2 tracks" in page.locator("#import-results").inner_text()
+        playlist = env.library / "Playlists" / "Kitchen radio.m3u8"
+        wait_for(
+            lambda: playlist.exists() and playlist.read_text("utf-8").count("#EXTINF") == 2,
+            120,
+            daemon,
+            what="both tracks filed and the playlist written",
+        )
+        page.wait_for_selector("#collections li[data-name='Kitchen radio'] progress[value='2']",
+                               timeout=30_000)  # fmt: skip
+        assert "2 of 2 filed" in page.locator("#collections").inner_text()
+        context.close()
+        daemon.stop()
+    assert not errors, errors
+    assert (env.inbox / "processed" / "Kitchen radio.xspf").exists()

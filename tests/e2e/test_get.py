@@ -343,3 +343,39 @@ def test_youtube_data_api_finds_what_youtube_music_lacks(
         log = (world.env.state / "logs" / "spotsyncd.log").read_text(encoding="utf-8")
         for text in (result.stdout, result.stderr, shown, config, log, json.dumps(status)):
             assert API_KEY not in text
+
+
+def test_a_playlist_file_is_fetched_with_its_playlist(world: World) -> None:
+    """``get FILE.csv``: each entry is searched with the file's album and length, and the file's
+    playlist is written to the library's Playlists/ in the file's order."""
+    playlist = world.root / "Road Trip.csv"
+    playlist.write_text(
+        "Artist,Title,Album,Duration (ms)\n"
+        "Marrow Hill,Glass Rivers,Estuary,240000\n"
+        "Daft Punk,Veridis Quo,Discovery,240000\n"
+        "Marrow Hill,Glass Rivers,Estuary,240000\n",  # twice in the list: one track
+        encoding="utf-8",
+    )
+    result = world.get("--json", str(playlist))
+
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted(row["key"] for row in rows) == [
+        "search:daft punk - veridis quo",
+        "search:marrow hill - glass rivers",
+    ]
+    assert all(row["state"] == "done" for row in rows)
+    m3u8 = world.env.library / "Playlists" / "Road Trip.m3u8"
+    entries = [line for line in m3u8.read_text("utf-8").splitlines() if not line.startswith("#")]
+    assert [Path(entry).stem for entry in entries] == [
+        Path(row["path"]).stem
+        for key in ("search:marrow hill - glass rivers", "search:daft punk - veridis quo")
+        for row in rows
+        if row["key"] == key
+    ]
+    ledger = world.env.ledger()
+    try:
+        track = ledger.track("search:daft punk - veridis quo")
+        assert track is not None and track.meta.album == "Discovery"
+    finally:
+        ledger.close()

@@ -2,7 +2,7 @@
 // the tracks (newest first, one short reason per row), bulk actions, and the event log.
 "use strict";
 
-import { api, hasRoute, session } from "/static/api.js";
+import { api, hasRoute } from "/static/api.js";
 import { $, badge, enc, field, fmt, h, navigate, notice, section, when } from "/static/ui.js";
 
 export const title = () => "Activity";
@@ -82,28 +82,66 @@ function addForm() {
     h("label", { class: "check" }, h("input", { type: "checkbox", id: "follow" }), " follow (playlists, channels, feeds)"));
   const upload = h("form", { id: "import-form", hidden: true, onsubmit: importFile },
     h("div", { class: "row" },
-      field("Import a playlist file", h("input", { type: "file", id: "import-file", accept: ".m3u,.m3u8,.pls,.xspf,.jspf,.csv,.json,.txt,.zip" })),
-      h("button", { type: "submit", class: "secondary" }, "Import")));
-  return [form, upload, h("ul", { id: "add-results", class: "results", "aria-live": "polite" })];
+      field("Import a playlist file", h("input", { type: "file", id: "import-file", required: true,
+        accept: ".m3u,.m3u8,.pls,.xspf,.jspf,.json,.csv,.txt,.zip",
+        title: "M3U, XSPF, JSPF, a CSV export, or Playlist1.json / YourLibrary.json of Spotify's account data export" })),
+      h("button", { type: "submit", class: "secondary", id: "import-button" }, "Import")),
+    h("ul", { id: "import-results", class: "results", "aria-live": "polite" }),
+    h("ul", { id: "collections", class: "results", "aria-label": "imported playlists" }));
+  return [form, h("ul", { id: "add-results", class: "results", "aria-live": "polite" }), upload];
 }
 
 async function showImport() {
-  // POST /imports comes with the playlist-file import; until then the control stays hidden.
-  if (await hasRoute("/imports") && $("import-form")) $("import-form").hidden = false;
+  // POST /imports comes with the playlist-file import: without it the control stays hidden.
+  if (!(await hasRoute("/imports")) || !$("import-form")) return;
+  $("import-form").hidden = false;
+  loadCollections();
 }
 
 async function importFile(e) {
   e.preventDefault();
   const file = $("import-file").files[0];
   if (!file) return;
-  const body = new FormData();
-  body.append("file", file, file.name);
-  const response = await fetch("/api/v1/imports", { method: "POST", body, credentials: "omit",
-    headers: { Authorization: `Session ${session()}` } });
-  const data = await response.json().catch(() => ({}));
-  notice(response.ok ? (data.message || `imported ${file.name}`) : ((data.error || {}).message || response.statusText),
-    response.ok ? "ok" : "error");
-  loadTracks(false);
+  const button = $("import-button");
+  button.disabled = true;
+  $("import-results").replaceChildren(h("li", {}, `Reading ${file.name}…`));
+  try {
+    const data = await api("POST", `/imports?name=${enc(file.name)}`, file);
+    $("import-results").replaceChildren(
+      h("li", { class: "queued" }, `${file.name} (${data.format}): ${data.queued} queued, ` +
+        `${data.known} already known, ${data.refused} refused`),
+      ...(data.collections || []).map((c) =>
+        h("li", {}, `${c.name}: ${c.tracks} tracks, ${c.queued} new → Playlists/${c.name}.m3u8`)),
+      ...(data.refusals || []).slice(0, 10).map((r) =>
+        h("li", { class: "refused" }, `${r.position}: ${r.text}: ${r.reason}`)));
+    $("import-file").value = "";
+    loadCollections();
+    loadTracks(false);
+    statusSoon();
+  } catch (err) {
+    $("import-results").replaceChildren(h("li", { class: "refused" }, err.message));
+  } finally { button.disabled = false; }
+}
+
+// Each imported playlist's progress: "Morning: 12 of 40 filed, 1 failed".
+let collectionsTimer = null;
+function loadCollectionsSoon() {
+  if (collectionsTimer || !$("collections") || $("import-form").hidden) return;
+  collectionsTimer = setTimeout(() => { collectionsTimer = null; loadCollections(); }, 1000);
+}
+
+async function loadCollections() {
+  let rows;
+  try { rows = await api("GET", "/collections"); } catch (e) { return; }
+  if (!$("collections")) return;
+  $("collections").replaceChildren(...rows.map((c) => {
+    const done = (c.states || {}).done || 0;
+    const failed = (c.states || {}).failed || 0;
+    return h("li", { dataset: { name: c.name } },
+      h("progress", { max: c.tracks || 1, value: done, "aria-label": `${c.name} filed` }),
+      ` ${c.name}: ${done} of ${c.tracks} filed`, failed ? `, ${failed} failed` : "",
+      h("span", { class: "muted" }, ` → ${c.playlist}`));
+  }));
 }
 
 async function addLinks(e) {
@@ -280,6 +318,7 @@ export function onEvent(event) {
       upsertJob(event.key, { state, label: event.label, title: event.title, message: event.message, kind: event.kind });
     }
   }
+  if (["done", "failed"].includes(event.kind)) loadCollectionsSoon();
   clearTimeout(tracksTimer);
   tracksTimer = setTimeout(() => loadTracks(false), 400);
   clearTimeout(logTimer);

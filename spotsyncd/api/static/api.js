@@ -15,7 +15,9 @@ export async function api(method, path, body) {
   const options = { method, headers: {}, credentials: "omit", cache: "no-store" };
   const current = session();
   if (current) options.headers.Authorization = `Session ${current}`;
-  if (body !== undefined) {
+  if (body instanceof Blob) {
+    options.body = body;  // a file, sent as it is (POST /imports)
+  } else if (body !== undefined) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
   }

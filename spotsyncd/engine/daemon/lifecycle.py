@@ -181,7 +181,12 @@ class Daemon:
         assert self.ledger is not None
         on_change = self.rescans.library_changed if self.rescans else None
         service = FollowService(
-            self.config, self.ledger, adapters, workers.wake, on_change=on_change
+            self.config,
+            self.ledger,
+            adapters,
+            workers.wake,
+            on_change=on_change,
+            collections=self.ledger,
         )
         if not self.once:
             service.start()

@@ -24,6 +24,7 @@ from spotsyncd.core.errors import SpotsyncError
 from spotsyncd.core.models import Source, TrackMeta
 from spotsyncd.core.protocols import MetadataSource
 from spotsyncd.engine.jobs.filing import audio_settings_for
+from spotsyncd.follows.collections import write_collection_playlists
 from spotsyncd.follows.playlists import PlaylistWriter
 from spotsyncd.ledger import Ledger, TrackRow
 from spotsyncd.media import library
@@ -204,7 +205,8 @@ class Retagger:
         return RetagOutcome(track.key, old, "moved", "", new)
 
     def write_playlists(self) -> int:
-        """Rewrite every follow's m3u8 so it points at the files where they are now."""
+        """Rewrite every follow's and collection's m3u8 so it points at the files where they
+        are now."""
         writer = PlaylistWriter(self.config.library_dir)
         written = 0
         for follow in self.ledger.follows():
@@ -212,7 +214,8 @@ class Retagger:
                 written += writer.write(follow.name, self.ledger.follow_tracks(follow.id))
             except OSError as exc:
                 log.warning("%s: could not rewrite its playlist: %s", follow.name, exc)
-        return written
+        names = [follow.name for follow in self.ledger.follows()]
+        return written + write_collection_playlists(self.ledger, writer, follow_names=names)
 
 
 def _move_sidecar(old_audio: Path, new_audio: Path) -> None:

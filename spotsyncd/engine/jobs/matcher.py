@@ -124,10 +124,13 @@ def meta_of_candidate(candidate: Candidate, typed: TrackMeta) -> TrackMeta:
             explicit=candidate.explicit,
             cover_url=candidate.cover_url,
             source_url=candidate.watch_url,
+            isrc=typed.isrc,
         )
     return TrackMeta(
         title=typed.title,
         artists=typed.artists,
+        album=typed.album,
+        isrc=typed.isrc,
         duration_s=candidate.duration_s,
         cover_url=candidate.cover_url,
         source_url=candidate.watch_url,

@@ -16,9 +16,17 @@ from spotsyncd.ledger import TrackRow
 
 
 def typed_meta(track: TrackRow) -> TrackMeta:
-    """What the user typed on a search line, as metadata."""
+    """What the user typed on a search line, as metadata, with what a playlist file said of it
+    besides (its album, length and ISRC: the matcher's hints)."""
     query = search_lines.query_of_url(track.url)
-    return TrackMeta(title=query.title, artists=(query.artist,))
+    hints = track.meta
+    return TrackMeta(
+        title=query.title,
+        artists=(query.artist,),
+        album=hints.album,
+        duration_s=hints.duration_s,
+        isrc=hints.isrc,
+    )
 
 
 def merged_meta(

@@ -22,6 +22,8 @@ from spotsyncd.engine.jobs.filing import staging_dir_for
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.worker import WorkerPool
 from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.follows.collections import write_collection_playlists
+from spotsyncd.follows.playlists import PlaylistWriter
 from spotsyncd.ledger import Ledger, TrackRow
 
 # A job put off further than this (an open circuit, a rate limit) is not waited for.
@@ -163,6 +165,10 @@ class ForegroundRun:
         """Stop the workers (interrupted jobs go back to pending), remove the staging folders
         of every unfinished track; the keys of the tracks left unfinished."""
         self.pool.stop(timeout_s=7.0)
+        # No daemon keeps the playlists of imported files meanwhile: write what was filed.
+        names = [follow.name for follow in self.ledger.follows()]
+        writer = PlaylistWriter(self.config.library_dir)
+        write_collection_playlists(self.ledger, writer, follow_names=names)
         left: list[str] = []
         for row in self.ledger.tracks_by_ids(sorted(self.pool.scope_ids() or ())):
             if row.state in (JobState.DONE, JobState.FAILED):

@@ -331,9 +331,11 @@ class Pipeline:
 
     def _spotify_meta(self, track: TrackRow) -> TrackMeta:
         """Spotify's metadata: what the listing gave us, completed by a track lookup when
-        we lack the album/ISRC (and the API can give them)."""
+        we lack the album/ISRC/cover (and the API can give them). A playlist file's entry
+        (Exportify has the ISRC, never the cover) is looked up too; when Spotify cannot be
+        reached, the file's title, artists, album and length are the metadata."""
         meta = track.meta
-        if meta.title and meta.artists and meta.album and meta.isrc:
+        if meta.title and meta.artists and meta.album and meta.isrc and meta.cover_url:
             return meta
         self.circuits.check("spotify")
         track_id = track.key.rsplit(":", 1)[-1]

@@ -8,7 +8,13 @@ import csv
 import re
 from collections.abc import Iterator
 
-from spotsyncd.intake.playlists.entries import Collection, Entry, PlaylistFile, PlaylistFileError
+from spotsyncd.intake.playlists.entries import (
+    Collection,
+    Entry,
+    NotAPlaylistError,
+    PlaylistFile,
+    PlaylistFileError,
+)
 from spotsyncd.intake.playlists.text import clean, seconds
 
 _WEB = ("http://", "https://")
@@ -221,7 +227,7 @@ def read_csv(text: str, name: str | None) -> PlaylistFile:
         return _tunemymusic(header, rows, name)
     if any(c in header for c in _TITLE_COLUMNS) and any(c in header for c in _ARTIST_COLUMNS):
         return _generic(header, rows, name)
-    raise PlaylistFileError(
+    raise NotAPlaylistError(
         f"a CSV file whose header ({', '.join(header[:6])}) names no artist and title columns; "
         "export with a header such as 'artist,title,album'"
     )

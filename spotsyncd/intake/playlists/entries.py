@@ -15,6 +15,10 @@ class PlaylistFileError(LinkError):
     error_class = "bad_playlist_file"
 
 
+class NotAPlaylistError(PlaylistFileError):
+    """The file is none of the formats read here at all (rather than one of them, damaged)."""
+
+
 @dataclass(frozen=True)
 class Entry:
     """One item of a playlist, as the file describes it. Every field is optional but one of

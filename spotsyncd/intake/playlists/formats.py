@@ -5,14 +5,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from spotsyncd.intake.playlists import csv_exports, m3u, spotify_export, xspf
-from spotsyncd.intake.playlists.entries import MAX_FILE_BYTES, PlaylistFile, PlaylistFileError
+from spotsyncd.intake.playlists import archive, csv_exports, m3u, spotify_export, xspf
+from spotsyncd.intake.playlists.entries import (
+    MAX_FILE_BYTES,
+    NotAPlaylistError,
+    PlaylistFile,
+    PlaylistFileError,
+)
 from spotsyncd.intake.playlists.text import decode
 
-SUFFIXES = (".m3u", ".m3u8", ".pls", ".xspf", ".jspf", ".json", ".csv")
+SUFFIXES = (".m3u", ".m3u8", ".pls", ".xspf", ".jspf", ".json", ".csv", ".zip")
 KNOWN = (
     "M3U/M3U8, PLS, XSPF, JSPF, CSV exports (Exportify, TuneMyMusic, Google Takeout, "
-    "artist,title) and Spotify's account data export (YourLibrary.json, Playlist1.json)"
+    "artist,title) and Spotify's account data export (YourLibrary.json, Playlist1.json, or "
+    "the zip they come in)"
 )
 
 
@@ -30,10 +36,12 @@ def read_playlist_file(data: bytes, file_name: str) -> PlaylistFile:
         )
     stem = Path(file_name).stem or None
     suffix = Path(file_name).suffix.lower()
+    if archive.is_zip(data):
+        return archive.read_export_zip(data, _read_json)
     text = decode(data)
     head = text.lstrip("\ufeff \t\r\n")
     if "\x00" in head[:4096]:
-        raise PlaylistFileError("a binary file, not a playlist")
+        raise NotAPlaylistError("a binary file, not a playlist")
     if head.startswith("<"):
         return xspf.read_xspf(data, stem)
     if head.startswith(("{", "[")) and suffix not in (".m3u", ".m3u8", ".pls", ".csv"):
@@ -44,7 +52,7 @@ def read_playlist_file(data: bytes, file_name: str) -> PlaylistFile:
         return m3u.read_m3u(head, stem)
     if csv_exports.looks_like_csv_export(head):
         return csv_exports.read_csv(head, stem)
-    raise PlaylistFileError(f"not a playlist file this daemon reads ({KNOWN})")
+    raise NotAPlaylistError(f"not a playlist file this daemon reads ({KNOWN})")
 
 
 def _read_json(text: str, stem: str | None) -> PlaylistFile:
@@ -59,8 +67,8 @@ def _read_json(text: str, stem: str | None) -> PlaylistFile:
     if xspf.jspf_playlist(document) is not None:
         return xspf.read_jspf(document, stem)
     if spotify_export.is_history(document):
-        raise PlaylistFileError(
+        raise NotAPlaylistError(
             "Spotify listening history (plays, not a library); drop YourLibrary.json and "
             "Playlist1.json from the same export instead"
         )
-    raise PlaylistFileError(f"a JSON file that is none of the playlist formats read here ({KNOWN})")
+    raise NotAPlaylistError(f"a JSON file that is none of the playlist formats read here ({KNOWN})")

@@ -13,7 +13,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any
 
-from spotsyncd.intake.playlists.entries import Collection, Entry, PlaylistFile, PlaylistFileError
+from spotsyncd.intake.playlists.entries import (
+    Collection,
+    Entry,
+    NotAPlaylistError,
+    PlaylistFile,
+    PlaylistFileError,
+)
 from spotsyncd.intake.playlists.text import clean, seconds
 
 _RECORDING = re.compile(
@@ -92,7 +98,7 @@ def read_xspf(data: bytes, name: str | None) -> PlaylistFile:
             f"not well-formed XML ({exc}); is it a complete XSPF file?"
         ) from None
     if _local(root.tag) != "playlist":
-        raise PlaylistFileError(
+        raise NotAPlaylistError(
             f"an XML file whose root is <{_local(root.tag)}>, not an XSPF <playlist>"
         )
     entries: list[Entry] = []

@@ -106,3 +106,34 @@ def test_an_open_youtube_circuit_defers_before_searching(world: tuple) -> None:
     with pytest.raises(Exception, match="youtube circuit open"):
         _find(world, searcher)
     assert searcher.queries == []
+
+
+def test_a_playlist_file_s_length_and_album_pick_the_version_it_lists(tmp_path: Path) -> None:
+    """A search from a playlist file carries the file's duration and album (``typed_meta``):
+    of two same-named recordings, the one of that length wins; typed alone, the other does."""
+    from spotsyncd.core.models import TrackMeta
+    from spotsyncd.engine.jobs.matcher import info_of
+    from spotsyncd.engine.jobs.metadata import typed_meta
+    from spotsyncd.intake.search_lines import search_link
+
+    edit = Candidate("edit000000a", "Strobe", ("deadmau5",), album="Singles", duration_s=214,
+                     kind="song")  # fmt: skip
+    full = Candidate("full000000a", "Strobe", ("deadmau5",), album="For Lack of a Better Name",
+                     duration_s=637, kind="song")  # fmt: skip
+    ledger = Ledger(tmp_path / "ledger.db")
+    try:
+        link = search_link("deadmau5 - Strobe")
+        hints = TrackMeta(title="Strobe", artists=("deadmau5",),
+                          album="For Lack of a Better Name", duration_s=637.0)  # fmt: skip
+        ledger.add_links([link, search_link("deadmau5 - Ghosts")], metas=[hints, None])
+        hinted, typed = ledger.tracks_by_ids([1, 2])
+        circuits = Circuits(tmp_path / "circuits.json")
+        info = info_of(typed_meta(hinted))
+        assert (info.album, info.duration_s) == ("For Lack of a Better Name", 637.0)
+        chosen = find_match(hinted, info, searchers=[Scripted("s", [edit, full])],
+                            threshold=0.7, ledger=ledger, circuits=circuits)  # fmt: skip
+        assert chosen.video_id == full.video_id
+        plain = info_of(typed_meta(typed))
+        assert plain.duration_s is None and plain.album is None
+    finally:
+        ledger.close()

@@ -18,9 +18,10 @@ from spotsyncd.core.errors import (
     CancelledError,
     CredentialsError,
     NetworkDownError,
+    PermanentError,
     RateLimitedError,
 )
-from spotsyncd.core.models import Downloaded, Listing, Processed, TrackMeta
+from spotsyncd.core.models import Candidate, Downloaded, Listing, Processed, TrackMeta
 from spotsyncd.core.protocols import Adapters
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.worker import WorkerPool
@@ -382,3 +383,67 @@ def test_a_job_found_filed_by_an_interrupted_run_leaves_nothing_in_staging(world
     assert downloader.calls == []
     assert not any(config.staging_dir.iterdir())
     assert ledger.tracks()[0].path == "Fake/moved.mp3"
+
+
+class GoneSpotify:
+    """Spotify that no longer has the track (or cannot be reached): every lookup refused."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def track(self, track_id: str) -> TrackMeta:
+        self.calls += 1
+        raise PermanentError(f"Spotify has no track {track_id}")
+
+    def list(self, key: str) -> Listing:
+        raise AssertionError("not a collection")
+
+
+class CannedSearcher:
+    name = "ytmusic"
+
+    def __init__(self, answer: list[Candidate]) -> None:
+        self.answer = answer
+        self.queries: list[str] = []
+
+    def search(self, query: str, *, limit: int = 10) -> list[Candidate]:
+        self.queries.append(query)
+        return self.answer
+
+
+def test_a_playlist_file_s_spotify_entry_falls_back_to_the_file_s_metadata(
+    tmp_path: Path,
+) -> None:
+    """An Exportify row (title, artist, album, ISRC, length; no cover): Spotify is still asked
+    (the file lacks its cover and track numbers); when it cannot answer, the file's metadata is
+    what the matcher searches with and what the track is tagged with."""
+    config = _config(tmp_path, workers=1)
+    ledger = Ledger(config.ledger_path)
+    circuits = Circuits(config.state_dir / "circuits.json")
+    spotify = GoneSpotify()
+    edit = Candidate("edit000000a", "Strobe", ("deadmau5",), duration_s=214, kind="song",
+                     url="http://127.0.0.1:9/edit.mp3")  # fmt: skip
+    full = Candidate("full000000a", "Strobe", ("deadmau5",), duration_s=637, kind="song",
+                     album="Better Name", url="http://127.0.0.1:9/full.mp3")  # fmt: skip
+    searcher = CannedSearcher([edit, full])
+    downloader = FakeDownloader()
+    adapters = Adapters(downloader, CopyProcessor(), MemoryTagger(), searchers=[searcher],
+                        spotify=spotify)  # fmt: skip
+    pool = WorkerPool(config, ledger, Pipeline(config, ledger, adapters, circuits), circuits)
+    from_file = TrackMeta(title="Strobe", artists=("deadmau5",), album="For Lack of a Better Name",
+                          isrc="CAN111000001", duration_s=637.0)  # fmt: skip
+    ledger.add_links([parse_line("spotify:track:0000000000000000000042")], metas=[from_file])
+    try:
+        pool.start()
+        wait_for(lambda: ledger.counts().get("done") == 1)
+    finally:
+        pool.stop(timeout_s=2)
+    try:
+        track = ledger.tracks()[0]
+        assert spotify.calls == 1 and searcher.queries
+        assert downloader.calls == ["http://127.0.0.1:9/full.mp3"]  # the file's length chose
+        assert (track.meta.title, track.meta.album, track.meta.isrc) == (
+            "Strobe", "For Lack of a Better Name", "CAN111000001"
+        )  # fmt: skip
+    finally:
+        ledger.close()

@@ -12,14 +12,14 @@ from spotsyncd.intake.playlists.formats import is_playlist_file_name, read_playl
 
 # file -> (format, number of collections, entries in all)
 EXPECTED = {
-    "clementine_test.m3u": ("M3U playlist", 1, None),
+    "clementine_test.m3u": ("M3U playlist", 1, 239),
     "mopidy_comment-ext.m3u": ("M3U playlist", 1, 1),
     "mopidy_encoding-ext_latin1.m3u": ("M3U playlist", 1, 1),
     "clementine_somafm.pls": ("PLS playlist", 1, 4),
     "clementine_test.xspf": ("XSPF playlist", 1, 1),
     "xspf_testsuite_track-extensive.xspf": ("XSPF playlist", 1, 1),
-    "xspf_testsuite_relative-paths.xspf": ("XSPF playlist", 1, None),
-    "xspf_testsuite_xml-base_bom.xspf": ("XSPF playlist", 1, None),
+    "xspf_testsuite_relative-paths.xspf": ("XSPF playlist", 1, 3),
+    "xspf_testsuite_xml-base_bom.xspf": ("XSPF playlist", 1, 1),
     "xspf_testsuite_ns-prefix.xspf": ("XSPF playlist", 1, 0),
     "xspf_testsuite_FAIL_badint-duration.xspf": ("XSPF playlist", 1, 1),
     "listenbrainz_jspf_playlistPageProps.json": ("JSPF playlist", 1, 1),
@@ -27,11 +27,11 @@ EXPECTED = {
     "exportify_2024_city_pop_80s.csv": ("Exportify CSV", 1, 50),
     "exportify_2022_rubys_favorites.csv": ("Exportify CSV", 1, 24),
     "exportify_watsonbox_format_isrc.csv": ("Exportify CSV", 1, 290),
-    "tunemymusic_my_spotify_library.csv": ("TuneMyMusic CSV", None, 2351),
-    "spotify_account_Playlist1.json": ("Spotify playlist export", 6, None),
+    "tunemymusic_my_spotify_library.csv": ("TuneMyMusic CSV", 34, 2351),
+    "spotify_account_Playlist1.json": ("Spotify playlist export", 6, 38),
     "spotify_account_YourLibrary.json": ("Spotify library export", 3, 224 + 16 + 34),
-    "takeout_2023_old_bboy_culture.csv": ("Google Takeout playlist", 1, None),
-    "takeout_2024_my_mix-videos.csv": ("Google Takeout playlist", 1, None),
+    "takeout_2023_old_bboy_culture.csv": ("Google Takeout playlist", 1, 13),
+    "takeout_2024_my_mix-videos.csv": ("Google Takeout playlist", 1, 48),
 }
 REFUSED = {
     "takeout_2024_liked_videos.csv": "only a count",
