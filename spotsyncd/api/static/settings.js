@@ -13,7 +13,8 @@ export async function draw() {
   const rows = data.items.map((s) => h("tr", { dataset: { key: s.key, origin: s.origin === "default" ? "default" : "set" } },
     h("th", { scope: "row" }, h("code", {}, s.key)),
     h("td", {}, show(s.value)),
-    h("td", { class: "muted" }, s.origin)));
+    // The file is named above: each row says "config file, line N".
+    h("td", { class: "muted" }, data.source && s.origin.startsWith(data.source) ? `config file${s.origin.slice(data.source.length)}` : s.origin)));
   const filter = h("input", { type: "search", id: "settings-q", oninput: () => {
     const q = $("settings-q").value.toLowerCase();
     for (const tr of document.querySelectorAll("#settings tbody tr")) tr.hidden = q && !tr.dataset.key.toLowerCase().includes(q);
