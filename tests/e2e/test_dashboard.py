@@ -23,6 +23,7 @@ import pytest
 
 from tests.e2e.dashboard_world import SONGS, World, dashboard_world
 from tests.e2e.harness import wait_for
+from tests.support import waiting
 from tests.e2e.test_browser import ARGS, CHROMIUM
 
 pytestmark = pytest.mark.timeout(420)
@@ -267,7 +268,12 @@ def test_activity_rows_read_well_and_retry_all_failed(tab: Tab) -> None:
     wait_for(lambda: world.env.counts().get("failed", 0) >= 2, 90, world.daemon,
              what="both to fail again")  # fmt: skip
     # Their jobs end failed under "Now"; "clear finished" takes them from the view.
-    page.wait_for_selector(".job[data-state=failed]", timeout=60_000)
+    def all_failed() -> bool:
+        jobs = page.locator(".job").count()
+        return jobs > 0 and page.locator(".job[data-state=failed]").count() == jobs
+
+    waiting.wait_for(all_failed, 60, what="the jobs under 'Now' to end failed",
+                     details=lambda: page.inner_html("#jobs"))  # fmt: skip
     page.click("#clear-finished")
     assert page.locator(".job").count() == 0 and page.is_visible("#jobs-empty")
 

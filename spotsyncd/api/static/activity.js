@@ -247,6 +247,14 @@ async function loadTracks(more) {
   let data;
   try { data = await api("GET", "/tracks?" + params); } catch (e) { return; }
   if (!$("tracks")) return;
+  // The ledger has the last word on the jobs under "Now": a progress message can come after
+  // a job ended, and a stream that reconnects may say things twice.
+  for (const t of data.items) {
+    const job = jobs.get(t.key);
+    if (job && t.state !== "running" && job.li.dataset.state !== t.state) {
+      upsertJob(t.key, { state: t.state, message: t.reason || t.error, kind: "" });
+    }
+  }
   const rows = data.items.map(trackRow);
   if (!rows.length && !more) rows.push(h("li", { class: "muted" }, "No tracks here."));
   if (more) $("tracks").append(...rows); else $("tracks").replaceChildren(...rows);
@@ -307,7 +315,13 @@ let logTimer = null;
 
 export function onEvent(event) {
   if (!$("jobs")) return;
-  if (event.type === "progress") { upsertJob(event.key, { state: "running", ...event }); return; }
+  if (event.type === "progress") {
+    // Progress has no place in the event log's order: one sent just before a job ended can
+    // arrive after its "done" or "failed", and must not make it look running again.
+    const known = jobs.get(event.key);
+    if (!known || !["done", "failed"].includes(known.li.dataset.state)) upsertJob(event.key, { state: "running", ...event });
+    return;
+  }
   if (event.key && (JOB_KINDS.has(event.kind) || jobs.has(event.key))) {
     let state = event.state;
     if (event.kind === "started") state = "running";
