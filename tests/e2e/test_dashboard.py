@@ -23,8 +23,8 @@ import pytest
 
 from tests.e2e.dashboard_world import SONGS, World, dashboard_world
 from tests.e2e.harness import wait_for
-from tests.support import waiting
 from tests.e2e.test_browser import ARGS, CHROMIUM
+from tests.support import waiting
 
 pytestmark = pytest.mark.timeout(420)
 
@@ -267,6 +267,7 @@ def test_activity_rows_read_well_and_retry_all_failed(tab: Tab) -> None:
              what="the log to show the retries")  # fmt: skip
     wait_for(lambda: world.env.counts().get("failed", 0) >= 2, 90, world.daemon,
              what="both to fail again")  # fmt: skip
+
     # Their jobs end failed under "Now"; "clear finished" takes them from the view.
     def all_failed() -> bool:
         jobs = page.locator(".job").count()
