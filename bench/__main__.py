@@ -119,7 +119,20 @@ def _throughput(r: dict[str, Any]) -> list[Figure]:
         Figure("throughput", f"per track: {name}", value, "s")
         for name, value in r["steps_s"].items()
     ]
-    return figures
+    return figures + _identity_on(r)
+
+
+def _identity_on(r: dict[str, Any]) -> list[Figure]:
+    """``bench.throughput --identity``'s figures, when the run had them."""
+    on = r.get("identity_on") or {}
+    if not on:
+        return []
+    return [
+        Figure("throughput", "identity on / off, wall", on["wall_ratio_to_off"], "×"),
+        Figure("throughput", "identity on / off, CPU-s", on["cpu_ratio_to_off"], "×"),
+        Figure("throughput", "identity on, daemon / bare encodes", on["ratio_to_bare"], "×",
+               r["ratio_target"]),
+    ]  # fmt: skip
 
 
 def _inbox_latency(r: dict[str, Any]) -> list[Figure]:
@@ -244,6 +257,17 @@ def _library(r: dict[str, Any]) -> list[Figure]:
     ]  # fmt: skip
 
 
+def _identity(r: dict[str, Any]) -> list[Figure]:
+    figures = [
+        Figure("identity", f"{ext}: fingerprint CPU, % of the process step", row["extra_cpu_pct"],
+               "%", r["cpu_target_pct"])
+        for ext, row in r["formats"].items()
+    ]  # fmt: skip
+    figures.append(Figure("identity", "peak RSS added by the fingerprint", r["extra_peak_mb"],
+                          "MB", r["rss_target_mb"]))  # fmt: skip
+    return figures
+
+
 def _imports(r: dict[str, Any]) -> list[Figure]:
     size = f"{r['entries']:,} entries"
     return [
@@ -269,6 +293,7 @@ class Bench:
 
 BENCHES = (
     Bench("processing", "bench.processing", ("--quick",), _processing),
+    Bench("identity", "bench.identity", ("--quick",), _identity),
     Bench("throughput", "bench.throughput", ("--quick",), _throughput),
     Bench("inbox_latency", "bench.inbox_latency", ("--quick",), _inbox_latency),
     Bench("polling", "bench.polling", ("--quick",), _polling),

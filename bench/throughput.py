@@ -21,6 +21,10 @@ of this process's children). With every core busy, the CPU ratio is what the wal
 to. /proc/loadavg is read before and after. Per step (queue wait, listing, download, probe,
 analysis, encode, tag, file...): the mean seconds per track, from the daemon's log.
 
+``--identity``: each round also runs the daemon with identity on (MusicBrainz and an AcoustID
+key, both loopback stand-ins from ``tests/fakes/musicbrainz.py`` answering recorded responses:
+every track is looked up, fingerprinted and checked) and reports on / off, wall and CPU.
+
 ``--quick``: 4 tracks of 5 seconds, one round.
 """
 
@@ -160,7 +164,20 @@ def step_means(log: str, tracks: int) -> dict[str, float]:
     return {name: total / tracks for name, total in totals.items()}
 
 
-def run(tracks: int, seconds: float, repeat: int, folder: Path) -> dict[str, Any]:
+def identity_settings(services: LoopbackServer) -> dict[str, Any]:
+    """Config overrides that turn identity on against loopback stand-ins of both services."""
+    from tests.fakes.musicbrainz import FakeAcoustid, FakeMusicBrainz
+
+    brainz, acoustid = FakeMusicBrainz(services), FakeAcoustid(services)
+    return {
+        "musicbrainz": {"enabled": True, "api_url": brainz.api_url},
+        "acoustid": {"api_key": acoustid.api_key, "api_url": acoustid.api_url},
+    }
+
+
+def run(
+    tracks: int, seconds: float, repeat: int, folder: Path, *, identity: bool = False
+) -> dict[str, Any]:
     cores = os.cpu_count() or 1
     ffmpeg = find_ffmpeg().path
     sources = folder / "sources"
@@ -169,7 +186,9 @@ def run(tracks: int, seconds: float, repeat: int, folder: Path) -> dict[str, Any
     load_before = load_average()
     bare: list[dict[str, float]] = []
     ours: list[dict[str, Any]] = []
-    with silence_resets(LoopbackServer()) as server:
+    with_identity: list[dict[str, Any]] = []
+    with silence_resets(LoopbackServer()) as server, LoopbackServer() as services:
+        on = identity_settings(services) if identity else {}
         types = dict(_FORMATS)
         urls = [
             server.add(f"/{src.name}", src.read_bytes(), types[src.suffix.lstrip(".")])
@@ -180,6 +199,11 @@ def run(tracks: int, seconds: float, repeat: int, folder: Path) -> dict[str, Any
             env = bench_env(folder / f"world-{round_}", download={"workers": cores})
             timeout_s = max(120.0, 10 * bare[-1]["wall_s"])
             ours.append(run_daemon(env, urls, timeout_s=timeout_s))
+            if identity:
+                env = bench_env(folder / f"world-on-{round_}", download={"workers": cores}, **on)
+                with_identity.append(run_daemon(env, urls, timeout_s=timeout_s))
+                print(f"  round {round_ + 1}, identity on: {with_identity[-1]['wall_s']:.2f} s "
+                      f"({with_identity[-1]['cpu_s']:.1f} CPU-s)", flush=True)  # fmt: skip
             print(
                 f"  round {round_ + 1}: bare {bare[-1]['wall_s']:.2f} s ({bare[-1]['cpu_s']:.1f}"
                 f" CPU-s), daemon {ours[-1]['wall_s']:.2f} s ({ours[-1]['cpu_s']:.1f} CPU-s, "
@@ -200,7 +224,21 @@ def run(tracks: int, seconds: float, repeat: int, folder: Path) -> dict[str, Any
         for name in step_names
     }
     daemon_s, bare_s = median(ours, "wall_s"), median(bare, "wall_s")
+    identity_on: dict[str, Any] = {}
+    if with_identity:
+        pairs = list(zip(with_identity, ours, strict=True))
+        identity_on = {
+            "daemon_s": round(median(with_identity, "wall_s"), 2),
+            "cpu_s": round(median(with_identity, "cpu_s"), 2),
+            "wall_ratio_to_off": round(statistics.median(a["wall_s"] / b["wall_s"]
+                                                         for a, b in pairs), 3),
+            "cpu_ratio_to_off": round(statistics.median(a["cpu_s"] / b["cpu_s"]
+                                                        for a, b in pairs), 3),
+            "ratio_to_bare": round(statistics.median(
+                a["wall_s"] / b["wall_s"] for a, b in zip(with_identity, bare, strict=True)), 3),
+        }  # fmt: skip
     return {
+        "identity_on": identity_on,
         "tracks": tracks,
         "input_s": seconds,
         "workers": cores,
@@ -239,13 +277,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--tracks", type=int, default=None, help="tracks (8; quick: 4)")
     parser.add_argument("--seconds", type=float, default=None, help="input length (180; quick: 5)")
     parser.add_argument("--repeat", type=int, default=None, help="rounds (3; quick: 1)")
+    parser.add_argument(
+        "--identity",
+        action="store_true",
+        help="also run each round with identity on (loopback stand-ins)",
+    )
     args = parser.parse_args(argv)
     tracks = args.tracks or (4 if args.quick else 8)
     seconds = args.seconds or (5.0 if args.quick else 180.0)
     repeat = args.repeat or (1 if args.quick else 3)
     print(f"load average before: {machine()['load_average']} on {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory(prefix="bench-throughput-") as tmp:
-        result = run(tracks, seconds, repeat, Path(tmp))
+        result = run(tracks, seconds, repeat, Path(tmp), identity=args.identity)
     steps = ", ".join(f"{name} {value:.2f}" for name, value in result["steps_s"].items())
     print(
         f"throughput: {tracks} × {seconds:.0f} s tracks through the running daemon, "
@@ -263,6 +306,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         f"  load average (1, 5, 15 min): before {result['load_before']}, "
         f"after {result['load_after']}"
     )
+    if result["identity_on"]:
+        on = result["identity_on"]
+        print(f"  identity on: {on['daemon_s']} s, {on['cpu_s']} CPU-s; on / off: wall "
+              f"{on['wall_ratio_to_off']}, CPU {on['cpu_ratio_to_off']}; on / bare: "
+              f"{on['ratio_to_bare']}")  # fmt: skip
     return result
 
 

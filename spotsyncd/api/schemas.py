@@ -90,6 +90,25 @@ class CollectionOut(BaseModel):
 # ---------------------------------------------------------------- tracks
 
 
+class TrackIdentity(BaseModel):
+    """Who the filed audio is on MusicBrainz and AcoustID, and its fingerprint's verdict."""
+
+    verdict: Literal["verified", "unverified", "mismatch"]
+    reason: str = Field(description="why the verdict is what it is, in words")
+    recording_id: str | None = Field(None, description="MusicBrainz recording MBID")
+    recording_title: str | None = None
+    release_id: str | None = Field(None, description="MusicBrainz release MBID")
+    release_group_id: str | None = None
+    release_track_id: str | None = None
+    artist_ids: list[str] = []
+    album_artist_ids: list[str] = []
+    acoustid_id: str | None = None
+    acoustid_score: float | None = Field(None, description="0-1: how well the fingerprint matched")
+    equivalent_ids: list[str] = Field(
+        [], description="recordings of the same ISRC: any of them verifies"
+    )
+
+
 class Track(BaseModel):
     key: str
     state: str
@@ -108,6 +127,10 @@ class Track(BaseModel):
     retry_at: float | None = None
     done_at: float | None = None
     audio_url: str | None = Field(None, description="where to play or fetch the file, if done")
+    verdict: Literal["verified", "unverified", "mismatch"] | None = Field(
+        None, description="the fingerprint's verdict on the audio (None: not checked)"
+    )
+    identity: TrackIdentity | None = None
     label: str | None = Field(
         None, description="what to call it: the title, else what was typed, else host and file"
     )
@@ -136,6 +159,14 @@ class TrackDetail(Track):
     items: list[Track]
     override_url: str | None = None
     file_present: bool | None = Field(None, description="for a done track: is its file there?")
+
+
+class AcceptIn(Strict):
+    url: str | None = Field(
+        None,
+        max_length=4096,
+        description="the candidate's audio to file; empty: the one the matcher chose first",
+    )
 
 
 class MatchIn(Strict):
@@ -193,6 +224,41 @@ class Done(BaseModel):
 # ---------------------------------------------------------------- status and health
 
 
+class YtDlpInfo(BaseModel):
+    """The yt-dlp in use; its versions are dates, so its age is known."""
+
+    version: str | None = Field(description="e.g. 2026.11.30; null when yt-dlp is missing")
+    where: Literal["installed", "state_dir"] = Field(
+        description="installed: the one installed with spotsyncd; state_dir: a release "
+        "'spotsyncd extractors update' installed under the state dir"
+    )
+    age_days: int | None
+    too_old: bool = Field(description="older than extractors.max_age_days")
+    newest: str | None = Field(description="the newest release the last check found")
+    update_available: bool
+    auto_update: Literal["false", "notify", "install"]
+    previous: str | None = Field(description="what a rollback returns to")
+
+
+class SourceHealthRow(BaseModel):
+    """One source's last canary."""
+
+    name: str = Field(description="youtube, youtube_music, spotify, lrclib, a media server…")
+    state: Literal["ok", "failing"]
+    since: float = Field(description="when the present state began, UNIX time")
+    checked_at: float
+    error_class: str | None = None
+    error: str | None = None
+    fix: str | None = Field(None, description="what to do: cookies, PO token, update yt-dlp…")
+
+
+class SourcesHealth(BaseModel):
+    """``GET /api/v1/health/sources``: the source health table and the yt-dlp in use."""
+
+    yt_dlp: YtDlpInfo
+    sources: list[SourceHealthRow]
+
+
 class CookiesStatus(BaseModel):
     """How the YouTube login in download.cookies_file stands; warned 7 days before it ends."""
 
@@ -214,11 +280,27 @@ class Status(BaseModel):
     overall: dict[str, Any]
     recent_failures: list[dict[str, Any]]
     follows_due: list[dict[str, Any]]
-    circuits: dict[str, dict[str, Any]]
+    circuits: dict[str, dict[str, Any]] = Field(
+        description="per service (spotify, youtube: shared by every process through the "
+        "ledger) and offline (this machine's): open, open_until, failures, reason, "
+        "error_class, since, opened_by"
+    )
+    budgets: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="per source: max_concurrent, min_interval_s and in_use (turns under way "
+        "now across every process)",
+    )
+    workers: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="with queue.backend: celery, each worker and the coordinator: name, role, "
+        "host, version, concurrency, seen_at, state (ok | offline | silent | stopped), reason",
+    )
     web: dict[str, Any]
     disk_free_bytes: int | None = None
     inbox_dir: str
     library_dir: str
+    yt_dlp: YtDlpInfo
+    sources: list[SourceHealthRow]
     cookies: CookiesStatus | None = Field(
         None, description="download.cookies_file's YouTube login (null: no cookies file)"
     )

@@ -161,6 +161,12 @@ def _retag_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="every downloaded track")
     parser.add_argument("--move", action="store_true",
                         help="move files where library.path_template puts them now")  # fmt: skip
+    parser.add_argument(
+        "--identify",
+        action="store_true",
+        help="also look up tracks with no MusicBrainz identity yet (MusicBrainz, AcoustID; one "
+        "request a second) and write their MusicBrainz tags; resumes where a run stopped",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
 
 
@@ -177,6 +183,16 @@ def cmd_retag(args: argparse.Namespace) -> int:
     config = config_from(args)
     keys = None if args.all else [key_of(k) for k in args.keys]
     ledger = open_ledger(config)
+    identity = None
+    if args.identify:
+        from spotsyncd.identity.service import identity_for
+
+        factory = identity_for(config)
+        if factory is None:
+            ledger.close()
+            raise UserError("--identify: musicbrainz.enabled is false and acoustid.api_key is "
+                            "not set: there is nothing to look tracks up with")  # fmt: skip
+        identity = factory(ledger)
     retagger = Retagger(
         config,
         ledger,
@@ -184,6 +200,7 @@ def cmd_retag(args: argparse.Namespace) -> int:
         fetch_cover=lambda url: fetch_cover(url, timeout_s=config.download.timeout_seconds),
         spotify=_spotify(config),
         move=args.move,
+        identity=identity,
     )
     counts: dict[str, int] = {}
     seen: set[str] = set()

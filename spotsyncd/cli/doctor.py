@@ -16,6 +16,12 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="queue tracks whose library file vanished to download again",
     )
+    parser.add_argument(
+        "--sources",
+        action="store_true",
+        help="also run each source's canary now (YouTube, YouTube Music, Spotify, LRCLIB, "
+        "media servers) and record it, as the daemon does daily",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable JSON")
 
 
@@ -26,6 +32,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     config = config_from(args)
     checks = run_checks(config, repair=args.repair)
+    if args.sources:
+        from spotsyncd.engine.health.source_watch import check_sources_now
+
+        checks += check_sources_now(config)
     if args.json:
         print_json([dataclasses.asdict(c) for c in checks])
     else:

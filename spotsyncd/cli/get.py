@@ -16,7 +16,14 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from spotsyncd.cli.command import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, Command
+from spotsyncd.cli.command import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_TEMPFAIL,
+    Command,
+)
 from spotsyncd.cli.common import AUDIO_FORMATS, config_from, nudge_daemon
 
 if TYPE_CHECKING:
@@ -48,6 +55,14 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="file the tracks under DIR instead of the library (this run only)",
     )
+    parser.add_argument(
+        "--defer-after",
+        default="2m",
+        metavar="DURATION",
+        help="stop waiting for a track kept waiting this long (offline, a bot check, a rate "
+        "limit) and report it deferred; exit code 75 when that is all that is left "
+        "(default: 2m; e.g. 30s, 10m)",
+    )
 
 
 def cmd_get(args: argparse.Namespace) -> int:
@@ -64,6 +79,9 @@ GET = Command(
         EXIT_FAILED: "a track failed or an item was refused (see the lines above)",
         EXIT_LOCKED: "a 'get' or 'sync --once' (not the daemon) is working on the state dir: "
         "wait for it to finish",
+        EXIT_TEMPFAIL: "nothing failed, but tracks were put off (offline, a bot check or a rate "
+        "limit kept them waiting longer than --defer-after): they stay queued; run 'get' again "
+        "later or let the daemon finish them",
     },
 )
 
@@ -82,6 +100,7 @@ def run_get(
 
     config = config_from(args)
     options = _options(args)
+    defer_after_s = _defer_after(args.defer_after)
     links, refused, inputs = _read_inputs(args.items)
     if not links:
         raise UserError("nothing to get: every item was refused (see above)")
@@ -96,13 +115,19 @@ def run_get(
         added = ledger.add_links(links, metas=metas, options=options or None)
         for listed in inputs.lists:  # a playlist file's playlists: collections with an .m3u8
             ledger.save_collection(listed.name, listed.keys, origin=listed.origin)
-        tracker = Tracker(ledger, [a.track_id for a in added], config.library_dir)
+        tracker = Tracker(
+            ledger,
+            [a.track_id for a in added],
+            config.library_dir,
+            circuits_file=config.state_dir / "circuits.json",
+            defer_after_s=defer_after_s,
+        )
         view = make_view(json_lines=args.json)
         first = tracker.poll()
         if first.finished:  # all done before: say so at once, without starting anything
             view.start(first)
             view.stop(first)
-            code = EXIT_OK if first.count("done") == len(first.tracks) else EXIT_FAILED
+            code = _outcome(first, daemon=daemon_pid is not None)
         elif daemon_pid is not None:
             code = _follow_daemon(config, tracker, view, daemon_pid)
         else:
@@ -111,6 +136,45 @@ def run_get(
         ledger.close()
         lock.release()
     return EXIT_FAILED if refused and code == EXIT_OK else code
+
+
+def _defer_after(text: str) -> float:
+    from spotsyncd.core import config_values
+    from spotsyncd.core.errors import UserError
+
+    try:
+        seconds = config_values.seconds_of(text)
+    except ValueError as exc:
+        raise UserError(f"--defer-after: {exc}") from None
+    if seconds < 1:
+        raise UserError(f"--defer-after: must be at least 1 second, got {text!r}")
+    return seconds
+
+
+def _outcome(snapshot: Any, *, daemon: bool) -> int:
+    """The exit code for a finished run: 0 all done, 1 any failed, 75 the rest put off (with
+    a last line saying why and what happens next)."""
+    from spotsyncd.core.wording import counted
+
+    if snapshot.count("failed"):
+        return EXIT_FAILED
+    put_off = [item for item in snapshot.tracks if item.state == "deferred"]
+    if not put_off:
+        return EXIT_OK if snapshot.count("done") == snapshot.total else EXIT_FAILED
+    why = put_off[0].waiting or put_off[0].error or "a service asked to wait"
+    one = len(put_off) == 1
+    them, stay = ("it", "it stays") if one else ("them", "they stay")
+    later = (
+        f"{stay} queued and the daemon finishes {them} when it can"
+        if daemon
+        else f"{stay} queued: run 'spotsyncd get' again later or start the daemon to finish {them}"
+    )
+    print(
+        f"spotsyncd: {counted(len(put_off), 'track')} put off ({why}); {later}; exit code 75 "
+        "(try again later)",
+        file=sys.stderr,
+    )
+    return EXIT_TEMPFAIL
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -228,6 +292,7 @@ def _run_here(
     view: Any,
     adapters_factory: Callable[[Config], Adapters] | None,
 ) -> int:
+    from spotsyncd.core.wording import counted
     from spotsyncd.engine.jobs.oneshot import ForegroundRun
     from spotsyncd.engine.wiring import build_adapters
 
@@ -241,14 +306,15 @@ def _run_here(
             left = run.stop()
             view.stop(tracker.poll())
             print(
-                f"spotsyncd: interrupted; {len(left)} unfinished tracks stay queued "
+                f"spotsyncd: interrupted; {counted(len(left), 'unfinished track')} "
+                f"{'stays' if len(left) == 1 else 'stay'} queued "
                 "(run 'spotsyncd get' again or start the daemon to finish them)",
                 file=sys.stderr,
             )
             return EXIT_INTERRUPTED
         run.stop()
     view.stop(snapshot)
-    return EXIT_OK if snapshot.count("done") == len(snapshot.tracks) else EXIT_FAILED
+    return _outcome(snapshot, daemon=False)
 
 
 def _follow_daemon(config: Config, tracker: Any, view: Any, pid: int) -> int:
@@ -281,7 +347,7 @@ def _follow_daemon(config: Config, tracker: Any, view: Any, pid: int) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
-    return EXIT_OK if snapshot.count("done") == len(snapshot.tracks) else EXIT_FAILED
+    return _outcome(snapshot, daemon=True)
 
 
 def _watch(tracker: Any, view: Any, keep_going: Callable[[], bool]) -> Any:

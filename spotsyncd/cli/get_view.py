@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from typing import Any, Protocol
 
@@ -36,7 +37,13 @@ def outcome(item: Item, *, already: bool = False) -> str:
         return f"{'already in the library: ' if already else ''}{item.path or ''}"
     reason = f"{item.error_class}: {item.error}" if item.error_class else (item.error or "")
     if item.state == "deferred":
-        return f"put off ({reason or 'a service asked to wait'}); the daemon retries it later"
+        why = item.waiting or reason or "a service asked to wait"
+        return f"put off ({why}); the daemon retries it later"
+    if item.state == "review":
+        return (
+            "in review: no candidate's audio was the recording asked for "
+            f"('spotsyncd why {item.key}', then 'spotsyncd accept {item.key}' or the dashboard)"
+        )
     return reason or "unknown error"
 
 
@@ -44,7 +51,7 @@ def stage_text(item: Item) -> str:
     progress = item.progress
     stage = str(progress.get("stage") or ("listing" if item.is_list else "starting"))
     if item.state == "pending":
-        return "retrying" if item.error else "queued"
+        return item.waiting or ("retrying" if item.error else "queued")
     if stage != "downloading":
         return stage
     parts = ["downloading"]
@@ -84,19 +91,30 @@ class _Reporter:
 
 
 class PlainView(_Reporter):
-    """No terminal: one line per finished track, and a count at the end."""
+    """No terminal: a line when a track starts waiting (or waits for another reason), one per
+    finished track, and a count at the end."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.told: dict[int, str] = {}  # track → the wait last told (its times left out)
 
     def start(self, snapshot: Snapshot) -> None:
         self.note_start(snapshot)
         self.update(snapshot)
 
     def update(self, snapshot: Snapshot) -> None:
+        for item in snapshot.unfinished:
+            kind = re.sub(r"[\d:]+", "", item.waiting)
+            if self.told.get(item.track_id, "") != kind:
+                self.told[item.track_id] = kind
+                if item.waiting:
+                    print(f"{_named(item)}: {item.waiting}", flush=True)
         for item in self.newly_finished(snapshot):
             already = item.track_id in self.already
             word = "already done" if already else item.state
             arrow = "→" if item.state == "done" else "—"
             path = str(item.path or "") if item.state == "done" else outcome(item)
-            print(f"{word}: {item.label} ({item.key}) {arrow} {path}", flush=True)
+            print(f"{word}: {_named(item)} {arrow} {path}", flush=True)
 
     def stop(self, snapshot: Snapshot) -> None:
         self.update(snapshot)
@@ -153,7 +171,7 @@ class RichView(_Reporter):
             mark = {"done": "[green]✓[/]", "failed": "[red]✗[/]"}.get(item.state, "[yellow]…[/]")
             text = outcome(item, already=item.track_id in self.already)
             self.console.print(f"{mark} {_escape(item.label)} [dim]{_escape(text)}[/]")
-        active = [i for i in (*snapshot.listing, *snapshot.tracks) if i.state == "running"]
+        active = [i for i in snapshot.unfinished if i.state == "running" or i.waiting]
         for item in active:
             percent = item.progress.get("percent")
             label = _escape(_short(item.label, 40))
@@ -170,14 +188,12 @@ class RichView(_Reporter):
             )
         for track_id in set(self.rows) - {i.track_id for i in active}:
             self.progress.remove_task(self.rows.pop(track_id))
-        total = len(snapshot.tracks)
         finished = sum(1 for i in snapshot.tracks if i.finished)
-        listing = f", listing {len(snapshot.listing)}" if snapshot.listing else ""
         self.progress.update(
             self.overall,
-            total=total or None,
+            total=snapshot.total or None,
             completed=finished,
-            status=_totals(snapshot) + listing,
+            status=_totals(snapshot),
         )
 
     def stop(self, snapshot: Snapshot) -> None:
@@ -189,7 +205,7 @@ class RichView(_Reporter):
         table.add_column("", no_wrap=True)
         table.add_column("track")
         table.add_column("file or reason")
-        for item in snapshot.tracks:
+        for item in (*snapshot.tracks, *snapshot.listing):
             already = item.track_id in self.already
             state = "already done" if already else item.state
             colour = {"done": "green", "failed": "red"}.get(item.state, "yellow")
@@ -201,11 +217,26 @@ class RichView(_Reporter):
         self.console.print(table)
 
 
+def _named(item: Item) -> str:
+    """``Artist - Title (key)``, or the key alone while nothing better is known."""
+    return item.key if item.label == item.key else f"{item.label} ({item.key})"
+
+
 def _totals(snapshot: Snapshot) -> str:
+    """``2 done, 0 failed, 1 put off, 1 in review, 1 running, 3 waiting of 7``: every track
+    counted, a collection not yet listed as one."""
     parts = [f"{snapshot.count('done')} done", f"{snapshot.count('failed')} failed"]
     if snapshot.count("deferred"):
         parts.append(f"{snapshot.count('deferred')} put off")
-    return ", ".join(parts) + f" of {len(snapshot.tracks)}"
+    if snapshot.count("review"):
+        parts.append(f"{snapshot.count('review')} in review")
+    unfinished = snapshot.unfinished
+    running = sum(1 for item in unfinished if item.state == "running")
+    if running:
+        parts.append(f"{running} running")
+    if len(unfinished) - running:
+        parts.append(f"{len(unfinished) - running} waiting")
+    return ", ".join(parts) + f" of {snapshot.total}"
 
 
 def _escape(text: str) -> str:

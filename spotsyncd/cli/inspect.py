@@ -53,7 +53,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(
         f"queue: {jobs['pending']} pending, {jobs['waiting']} waiting, {jobs['running']} running, "
         f"{jobs['done']} done, {jobs['failed']} failed"
+        + (f", {jobs['review']} in review" if jobs.get("review") else "")
     )
+    if jobs.get("review"):
+        print("  in review: no candidate's audio was the recording asked for; "
+              "'spotsyncd tracks --state review' lists them, 'spotsyncd why KEY' shows "
+              "the candidates")  # fmt: skip
     if data.get("next_slow_retry_at"):
         print(
             f"  {jobs['waiting']} waiting for a slow retry after repeated transient failures; "
@@ -81,7 +86,19 @@ def cmd_status(args: argparse.Namespace) -> int:
             )
         elif circuit.get("open"):
             until = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(circuit["open_until"]))
-            print(f"circuit {lane}: OPEN until {until}: {circuit.get('reason')}")
+            by = f" (seen by {circuit['opened_by']})" if circuit.get("opened_by") else ""
+            print(f"circuit {lane}: OPEN until {until}{by}: {circuit.get('reason')}")
+    for source, budget in data.get("budgets", {}).items():
+        if budget.get("in_use"):
+            most = budget.get("max_concurrent") or "no limit"
+            print(f"{source}: {budget['in_use']} under way (at most {most}, all processes)")
+    for worker in data.get("workers", []):
+        why = f": {worker['reason']}" if worker.get("reason") else ""
+        threads = f", {worker['concurrency']} threads" if worker["role"] == "worker" else ""
+        print(
+            f"{worker['role']} {worker['name']}: {worker['state']}{why} (seen "
+            f"{_ago(time.time() - worker['seen_at'])} ago{threads})"
+        )
     web = data["web"]
     if web["running"]:
         print(f"web: {web['url']} ('spotsyncd web' prints a login link)")
@@ -97,6 +114,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     if cookies and cookies["state"] != "ok":
         fix = f"; {cookies['fix']}" if cookies["fix"] else ""
         print(f"cookies: {cookies['message']}{fix}")
+    print(yt_dlp_line(data["yt_dlp"]))
+    for source in data["sources"]:
+        print(source_line(source))
     for follow in data["follows_due"]:
         print(f"follow {follow['name']}: next poll in {_ago(follow['next_poll_at'] - time.time())}")
     for failure in data["recent_failures"]:
@@ -105,6 +125,30 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"library: {data['library_dir']} ({data['disk_free_bytes'] / 1e9:.1f} GB free)")
     print(f"inbox: {data['inbox_dir']}")
     return 0
+
+
+def yt_dlp_line(info: dict[str, Any]) -> str:
+    """``yt-dlp 2026.11.23 (as installed, 12 days old; 2026.11.30 is available)``"""
+    parts = ["as installed" if info["where"] == "installed" else "updated by spotsyncd"]
+    if info.get("age_days") is not None:
+        parts.append(f"{info['age_days']} days old")
+    text = f"yt-dlp {info['version']} ({', '.join(parts)}"
+    if info.get("update_available"):
+        text += f"; {info['newest']} is available: 'spotsyncd extractors update'"
+    return text + ")"
+
+
+def source_line(source: dict[str, Any]) -> str:
+    """``source youtube: failing since 2026-12-05 03:10 (bot_check): … → fix``"""
+    from spotsyncd.core.retries import format_clock
+
+    if source["state"] == "ok":
+        return f"source {source['name']}: ok (checked {format_clock(source['checked_at'])})"
+    fix = f"; {source['fix']}" if source.get("fix") else ""
+    return (
+        f"source {source['name']}: FAILING since {format_clock(source['since'])} "
+        f"({source['error_class']}: {source['error']}){fix}"
+    )
 
 
 STATUS = Command(
@@ -181,6 +225,14 @@ def cmd_why(args: argparse.Namespace) -> int:
         )
     if track.path:
         print(f"  file: {config.library_dir / track.path}")
+    if track.identity is not None:
+        found = track.identity
+        print(f"  identity: {found.verdict}: {found.reason}")
+        if found.recording_id:
+            print(f"    MusicBrainz recording {found.recording_id}"
+                  + (f", release {found.release_id}" if found.release_id else ""))  # fmt: skip
+        if found.acoustid_id:
+            print(f"    AcoustID {found.acoustid_id}")
     if track.error:
         print(f"  last error ({track.error_class}): {track.error}")
     if track.retry_at and track.state in ("pending", "waiting"):
@@ -190,11 +242,16 @@ def cmd_why(args: argparse.Namespace) -> int:
         )
     elif track.state == "failed":
         print(f"  failed for good; 'spotsyncd retry {track.key}' queues it again")
+    elif track.state == "review":
+        print(f"  waits for you: 'spotsyncd accept {track.key} [URL]' files a candidate anyway,"
+              f" 'spotsyncd match {track.key} URL' uses other audio")  # fmt: skip
     if candidates:
         print("  candidates (best first):")
         for c in candidates:
             who = ", ".join(c.get("artists") or []) or c.get("channel") or "?"
             print(f"    {c['score']:.2f}  {who} - {c['title']}  {c['url']}")
+            if c.get("verdict"):
+                print(f"          {c['verdict']}: {c.get('verdict_reason', '')}")
             if c.get("reasons"):
                 print(f"          {c['reasons']}")
     if children:

@@ -24,6 +24,7 @@ from spotsyncd.cli import (
     care,
     config_cmd,
     doctor,
+    extractors_cmd,
     follow,
     get,
     inspect,
@@ -62,6 +63,7 @@ COMMANDS: dict[str, Command] = {
         inspect.REPORT,
         queue.RETRY,
         queue.MATCH,
+        queue.ACCEPT,
         config_cmd.CONFIG,
         doctor.DOCTOR,
         logs.LOGS,
@@ -77,6 +79,7 @@ COMMANDS: dict[str, Command] = {
         care.RETAG,
         ledger_cmd.LEDGER,
         notify_cmd.NOTIFY,
+        extractors_cmd.EXTRACTORS,
     )
 }
 EXIT_CODES = (

@@ -150,3 +150,40 @@ MATCH = Command(
     cmd_match,
     exits={0: "the track uses URL and is queued again", 1: "no such track, or URL is refused"},
 )
+
+
+def _accept_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("key", help="the track in review: its key (spotify:track:…) or its link")
+    parser.add_argument(
+        "url",
+        nargs="?",
+        help="the candidate to file (see 'spotsyncd why KEY'); default: the matcher's first",
+    )
+
+
+def cmd_accept(args: argparse.Namespace) -> int:
+    from spotsyncd.core.errors import UserError
+    from spotsyncd.intake.links import parse_link
+
+    config = config_from(args)
+    url = parse_link(args.url).url if args.url else None
+    ledger = open_ledger(config)
+    try:
+        track = ledger.accept_review(track_key_of(args.key), url)
+    finally:
+        ledger.close()
+    if track is None:
+        raise UserError(f"no track {args.key} in the ledger")
+    print(f"{track.key} will be filed with {track.override_url} as you accepted; queued again")
+    _after_queueing(config, 1)
+    return 0
+
+
+ACCEPT = Command(
+    "accept",
+    "file a track in review anyway (its audio is not the recording asked for)",
+    _accept_arguments,
+    cmd_accept,
+    exits={0: "the track is queued again with the accepted audio",
+           1: "no such track, it is not in review, or URL is refused"},
+)  # fmt: skip

@@ -45,16 +45,20 @@ from spotsyncd.core.config_media import (
 from spotsyncd.core.config_reader import Written, read_dotenv, read_yaml
 from spotsyncd.core.config_sections import (
     DEFAULT_TEMPLATE,
+    AcoustidConfig,
     ArtistConfig,
     AudioConfig,
     DownloadConfig,
+    ExtractorsConfig,
     LedgerConfig,
     LibraryConfig,
     LyricsConfig,
     MatchingConfig,
+    MusicBrainzConfig,
     NetworkConfig,
     NotifyConfig,
     QueueConfig,
+    SourcesConfig,
     SpotifyConfig,
     WebConfig,
     YoutubeConfig,
@@ -63,10 +67,11 @@ from spotsyncd.core.config_values import parse_duration
 from spotsyncd.core.errors import ConfigError
 
 __all__ = [  # the sections too: code and tests build them
-    "DEFAULT_TEMPLATE", "ArtistConfig", "AudioConfig", "Config", "DownloadConfig", "FollowConfig",
-    "LedgerConfig", "LibraryConfig", "LyricsConfig", "MatchingConfig", "NetworkConfig",
-    "NotifyConfig", "QueueConfig", "SpotifyConfig", "WebConfig", "YoutubeConfig",
-    "default_config_path", "load_config", "parse_duration", "prepare_dirs",
+    "DEFAULT_TEMPLATE", "AcoustidConfig", "ArtistConfig", "AudioConfig", "Config",
+    "DownloadConfig", "FollowConfig", "LedgerConfig", "LibraryConfig", "LyricsConfig",
+    "MatchingConfig", "MusicBrainzConfig", "NetworkConfig", "NotifyConfig", "QueueConfig",
+    "SourcesConfig", "SpotifyConfig", "WebConfig", "YoutubeConfig", "default_config_path",
+    "load_config", "parse_duration", "prepare_dirs",
 ]  # fmt: skip
 
 APP = "spotsyncd"
@@ -143,11 +148,15 @@ class Config(Section):
     artist: ArtistConfig = Field(default_factory=ArtistConfig)
     web: WebConfig = Field(default_factory=WebConfig)
     lyrics: LyricsConfig = Field(default_factory=LyricsConfig)
+    musicbrainz: MusicBrainzConfig = Field(default_factory=MusicBrainzConfig)
+    acoustid: AcoustidConfig = Field(default_factory=AcoustidConfig)
     ledger: LedgerConfig = Field(default_factory=LedgerConfig)
     queue: QueueConfig = Field(default_factory=QueueConfig)
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     youtube: YoutubeConfig = Field(default_factory=YoutubeConfig)
+    extractors: ExtractorsConfig = Field(default_factory=ExtractorsConfig)
+    sources: SourcesConfig = Field(default_factory=SourcesConfig)
     follows: tuple[FollowConfig, ...] = ()
     media_servers: tuple[MediaServer, ...] = ()
     media_servers_debounce_s: Annotated[

@@ -14,6 +14,10 @@ import yaml
 
 from spotsyncd.core.errors import ConfigError
 
+# Sections whose keys are named ``thing.key`` (``sources.youtube.max_concurrent``): a mapping
+# under ``thing`` is read as those keys.
+NESTED = ("sources",)
+
 
 @dataclass
 class Written:
@@ -63,7 +67,16 @@ def read_yaml(path: Path, sections: Collection[str]) -> Written:
                     continue
                 raise ConfigError("must be a mapping", key=key, file=str(path), line=line)
             for sub_key_node, sub_value_node in value_node.value:
-                written.values[f"{key}.{sub_key_node.value}"] = (
+                sub_key = f"{key}.{sub_key_node.value}"
+                if key in NESTED and isinstance(sub_value_node, yaml.MappingNode):
+                    # sources: {youtube: {max_concurrent: 3}} is sources.youtube.max_concurrent
+                    for leaf_node, leaf_value in sub_value_node.value:
+                        written.values[f"{sub_key}.{leaf_node.value}"] = (
+                            _node_value(leaf_value),
+                            leaf_node.start_mark.line + 1,
+                        )
+                    continue
+                written.values[sub_key] = (
                     _node_value(sub_value_node),
                     sub_key_node.start_mark.line + 1,
                 )

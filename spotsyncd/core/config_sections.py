@@ -41,8 +41,10 @@ ON_REMOVED = ("keep", "delete")
 ARTIST_GROUPS = ("album", "single", "compilation", "appears_on")
 QUEUE_BACKENDS = ("local", "celery")
 NOTIFY_EVENTS = (
-    "failed", "new_tracks", "login_expired", "offline", "disk_low", "cookies", "digest",
+    "failed", "new_tracks", "review", "login_expired", "offline", "disk_low", "cookies",
+    "digest", "yt_dlp", "sources",
 )  # fmt: skip
+AUTO_UPDATE = ("false", "notify", "install")
 DEFAULT_TEMPLATE = "{artist}/{album}/{track_number:02d} - {title}.{ext}"
 
 BITRATE = Parse(v.bitrate, "128k | 192k | 256k | 320k | v0 (320 and best mean 320k)")
@@ -305,8 +307,9 @@ class NetworkConfig(Section):
 
     check_urls: Annotated[tuple[str, ...], Parse(v.url_list, "list of http(s) URLs")] = key(
         (),
-        "When hosts cannot be reached, these URLs' hosts are checked (DNS and a TCP "
-        "connection); if they fail too, network work pauses without spending attempts. "
+        "When a host cannot be reached, it is probed again with these URLs' hosts (DNS and "
+        "a TCP connection); if they fail too, that host's jobs wait without spending "
+        "attempts while jobs whose host answers go on. "
         "'spotsyncd doctor' checks them over HTTPS. Empty: the hosts this config needs "
         "(www.youtube.com, music.youtube.com, spotify.api_url, the Spotify embed pages).",
         example=["https://www.youtube.com/", "https://api.spotify.com/v1/"],
@@ -340,12 +343,25 @@ class NotifyConfig(Section):
         example=["ntfy://my-spotsyncd-topic"],
     )
     on: Annotated[tuple[str, ...], some_of(NOTIFY_EVENTS)] = key(
-        ("failed", "new_tracks", "login_expired", "offline", "disk_low", "cookies"),
-        "Which events: failed (a track failed for good), new_tracks (one message per poll "
-        "that brought new tracks), login_expired (Spotify), offline (offline longer than "
-        "offline_after), disk_low (free space under disk_free_below), cookies "
+        (
+            "failed",
+            "new_tracks",
+            "review",
+            "login_expired",
+            "offline",
+            "disk_low",
+            "cookies",
+            "yt_dlp",
+            "sources",
+        ),
+        "Which events: failed (a track failed for good; when one source fails for many "
+        "tracks at once, one summary), new_tracks (one message per poll "
+        "that brought new tracks), review (no candidate's audio was the recording asked for: "
+        "the track waits for you to pick one), login_expired (Spotify), offline (offline "
+        "longer than offline_after), disk_low (free space under disk_free_below), cookies "
         "(download.cookies_file's YouTube login expires within 7 days, has expired, or the "
-        "file is unusable), digest (a daily summary at digest_at).",
+        "file is unusable), digest (a daily summary at digest_at), yt_dlp (a newer yt-dlp, a "
+        "switch or a rollback), sources (a source turned failing or recovered).",
     )
     offline_after: Annotated[float, SHORT] = key(
         3600.0, "Notify once the machine has been offline this long.", unit="seconds"
@@ -412,4 +428,166 @@ class YoutubeConfig(Section):
         "Units the key may spend per day (Google's default quota; its day starts at midnight "
         "Pacific time). Past it the API is left alone until the next day.",
         unit="units",
+    )
+
+
+class ExtractorsConfig(Section):
+    """Keeping yt-dlp fresh: YouTube changes under it within weeks."""
+
+    auto_update: Annotated[str, one_of(AUTO_UPDATE)] = key(
+        "notify",
+        "false: never look for a newer yt-dlp; notify: look daily and tell once per new "
+        "release (log, event, notification); install: also install it into a folder under "
+        "state_dir, try it (import, version, a canary extraction of recent downloads) and "
+        "switch to it between jobs, rolling back if it fails where the old one worked.",
+    )
+    check_every_s: Annotated[int, duration(v.duration_between(3600, 30 * 86400), "1h to 30d")] = (
+        key(86400, "How often a newer release is looked for.", unit="seconds", name="check_every")
+    )
+    index_url: Annotated[str | None, OPTIONAL_TEXT] = key(
+        None,
+        "The package index pip fetches yt-dlp from (a mirror, or a file:// folder). Empty: "
+        "pip's own configuration.",
+        example="https://mirror.example.org/simple",
+    )
+    probation_downloads: Annotated[int, whole(1, 50)] = key(
+        3,
+        "After a switch, a source whose first this-many downloads all fail (where the "
+        "release before worked) rolls yt-dlp back.",
+        unit="downloads",
+    )
+    canary_items: Annotated[int, whole(1, 10)] = key(
+        2, "Recent downloads of each source a canary extracts (no download).", unit="items"
+    )
+    max_age_days: Annotated[int, whole(7, 3650)] = key(
+        60, "'spotsyncd doctor' warns when the yt-dlp in use is older than this.", unit="days"
+    )
+
+
+INTERVAL = duration(v.interval_value, "0s to 1h; 0 for none")
+CONCURRENT = whole(0, 1000)
+
+
+class SourcesConfig(Section):
+    """The sources: a cheap health canary per source the user uses (no download), and budgets
+    per source kept across every process that shares the ledger (the daemon and all
+    'spotsyncd worker's on any machine), so that many workers still look like one user:
+    max_concurrent requests or transfers under way at once (0: no limit) and min_interval
+    before the next one starts, counted from the last start and from the last end (so requests
+    arrive at least that far apart however slow the connection). A YAML mapping per source works
+    too (youtube: {max_concurrent: 3})."""
+
+    check_every_s: Annotated[int, duration(v.duration_between(600, 30 * 86400), "10m to 30d")] = (
+        key(
+            86400,
+            "How often each source's canary runs (also once at start): a YouTube extraction, "
+            "a YouTube Music search, Spotify as you read it, LRCLIB, each media server.",
+            unit="seconds",
+            name="check_every",
+        )
+    )
+    first_check_after_s: Annotated[float, SHORT] = key(
+        30.0,
+        "How long after start the first round runs (tests).",
+        unit="seconds",
+        name="first_check_after",
+        hidden=True,
+    )
+    youtube_max_concurrent: Annotated[int, CONCURRENT] = key(
+        3,
+        "YouTube downloads and listings under way at once, across all processes.",
+        name="youtube.max_concurrent",
+    )
+    youtube_min_interval_s: Annotated[float, INTERVAL] = key(
+        0.0,
+        "Least time from one YouTube download or listing starting or ending to the next starting.",
+        unit="seconds",
+        name="youtube.min_interval",
+    )
+    spotify_max_concurrent: Annotated[int, CONCURRENT] = key(
+        1,
+        "Spotify Web API calls under way at once. 1: a 429 met by one call stops every other "
+        "caller before it asks (the Retry-After is then kept by all).",
+        name="spotify.max_concurrent",
+    )
+    spotify_min_interval_s: Annotated[float, INTERVAL] = key(
+        0.0,
+        "Least time from one Spotify Web API call starting or ending to the next starting.",
+        unit="seconds",
+        name="spotify.min_interval",
+    )
+    musicbrainz_max_concurrent: Annotated[int, CONCURRENT] = key(
+        1,
+        "MusicBrainz lookups under way at once.",
+        name="musicbrainz.max_concurrent",
+    )
+    musicbrainz_min_interval_s: Annotated[float, INTERVAL] = key(
+        1.0,
+        "Least time between two MusicBrainz lookups (its published limit: 1 request/s).",
+        unit="seconds",
+        name="musicbrainz.min_interval",
+    )
+    acoustid_max_concurrent: Annotated[int, CONCURRENT] = key(
+        1, "AcoustID lookups under way at once.", name="acoustid.max_concurrent"
+    )
+    acoustid_min_interval_s: Annotated[float, INTERVAL] = key(
+        0.34,
+        "Least time between two AcoustID lookups (its published limit: 3 requests/s).",
+        unit="seconds",
+        name="acoustid.min_interval",
+    )
+    direct_max_concurrent: Annotated[int, CONCURRENT] = key(
+        0,
+        "Downloads from any other site (direct links, other sites yt-dlp knows) under way at "
+        "once; 0: only download.workers limits them.",
+        name="direct.max_concurrent",
+    )
+    direct_min_interval_s: Annotated[float, INTERVAL] = key(
+        0.0,
+        "Least time from one such download starting or ending to the next starting.",
+        unit="seconds",
+        name="direct.min_interval",
+    )
+
+    def limit_of(self, source: str) -> tuple[int, float]:
+        """(max_concurrent, min_interval in seconds) of ``source``; (0, 0) for one unknown."""
+        concurrent = getattr(self, f"{source}_max_concurrent", 0)
+        interval = getattr(self, f"{source}_min_interval_s", 0.0)
+        return int(concurrent), float(interval)
+
+
+class MusicBrainzConfig(Section):
+    """Who each track is on MusicBrainz: its recording and release, looked up by ISRC (or by
+    artist, title and length), written as the tags Picard writes. At most one request per
+    second, as MusicBrainz asks; answers are kept in the ledger."""
+
+    enabled: Annotated[bool, BOOL] = key(
+        True,
+        "Look tracks up on MusicBrainz and tag them with their MusicBrainz IDs (only the ISRC, "
+        "or the artist, title and length, are sent).",
+    )
+    api_url: Annotated[str, HTTP_URL] = key(
+        "https://musicbrainz.org/ws/2/", "Advanced: the MusicBrainz web service's base URL."
+    )
+    contact: Annotated[str | None, OPTIONAL_TEXT] = key(
+        None,
+        "Your e-mail or a URL, added to the User-Agent MusicBrainz sees, so its operators can "
+        "reach you rather than block you; empty: the project's address.",
+        example="me@example.org",
+    )
+
+
+class AcoustidConfig(Section):
+    """The fingerprint check: the first 120 s of each download are fingerprinted (Chromaprint)
+    and looked up on AcoustID, which says which recording the audio is. Only the fingerprint
+    and the length are sent, never audio."""
+
+    api_key: Annotated[str | None, OPTIONAL_TEXT, WHOLE] = key(
+        None,
+        "An AcoustID application API key (free: sign in at acoustid.org, then 'Register a new "
+        "application'). Empty: no fingerprint check; tracks are filed as unverified.",
+        env=("ACOUSTID_API_KEY",),
+    )
+    api_url: Annotated[str, HTTP_URL] = key(
+        "https://api.acoustid.org/v2/", "Advanced: the AcoustID web service's base URL."
     )

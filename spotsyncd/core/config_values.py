@@ -465,3 +465,11 @@ def clock_time(value: Any) -> str:
     if not found or int(found.group(1)) > 23 or int(found.group(2)) > 59:
         raise ValueError(f"expected a time of day such as 09:00, got {value!r}")
     return f"{int(found.group(1)):02d}:{found.group(2)}"
+
+
+def interval_value(value: Any) -> float:
+    """A short pause between two starts: ``0`` (none), ``0.5``, ``1s``, ``2m``; at most 1 hour."""
+    seconds = seconds_of(value)
+    if not 0 <= seconds <= 3600:
+        raise ValueError(f"must be between 0s and 1h, got {value!r}")
+    return seconds

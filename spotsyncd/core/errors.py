@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import errno
 import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spotsyncd.core.models import Identity
 
 
 class SpotsyncError(Exception):
@@ -120,6 +124,24 @@ class NoConfidentMatchError(PermanentError):
     """No search candidate scored above the threshold for a Spotify track."""
 
     error_class = "no_confident_match"
+
+
+class ReviewNeededError(JobError):
+    """No candidate's audio was verified as the recording asked for (each was a different
+    recording): the track waits in ``review`` for the user to pick one or accept it."""
+
+    error_class = "review"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        checked: list[dict[str, object]] | None = None,
+        identity: Identity | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.checked = checked or []  # the ranked candidates, those checked with a verdict
+        self.identity = identity  # models.Identity of the last candidate checked
 
 
 class AuthError(JobError):

@@ -14,6 +14,7 @@ class JobState(StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    REVIEW = "review"  # no candidate's audio verified as the recording asked: the user decides
 
 
 class Source(StrEnum):
@@ -215,3 +216,70 @@ class Candidate:
         if self.kind == "song":
             return f"https://music.youtube.com/watch?v={self.video_id}"
         return f"https://www.youtube.com/watch?v={self.video_id}"
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """A Chromaprint fingerprint (base64, as AcoustID takes it) and the audio's length."""
+
+    value: str
+    duration_s: float
+
+
+class Verdict(StrEnum):
+    """What a track's fingerprint says about the audio filed (see ``spotsyncd.identity``)."""
+
+    VERIFIED = "verified"  # the recording asked for, or a documented equivalent
+    UNVERIFIED = "unverified"  # no key, no fingerprint match, a service down: filed as before
+    MISMATCH = "mismatch"  # the audio is a different recording
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a filed track is on MusicBrainz and AcoustID, and the fingerprint's verdict.
+
+    The IDs are MusicBrainz IDs (MBIDs) as Picard writes them into tags; ``reason`` says in
+    words why the verdict is what it is (shown by ``why``, the API and the dashboard)."""
+
+    verdict: Verdict = Verdict.UNVERIFIED
+    reason: str = ""
+    recording_id: str | None = None
+    recording_title: str | None = None
+    release_id: str | None = None
+    release_group_id: str | None = None
+    release_track_id: str | None = None
+    artist_ids: tuple[str, ...] = ()
+    album_artist_ids: tuple[str, ...] = ()
+    acoustid_id: str | None = None
+    acoustid_score: float | None = None
+    # The recordings MusicBrainz lists under the same ISRC: the same master, any of them
+    # verifies (the asked recording first).
+    equivalent_ids: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": str(self.verdict),
+            "reason": self.reason,
+            "recording_id": self.recording_id,
+            "recording_title": self.recording_title,
+            "release_id": self.release_id,
+            "release_group_id": self.release_group_id,
+            "release_track_id": self.release_track_id,
+            "artist_ids": list(self.artist_ids),
+            "album_artist_ids": list(self.album_artist_ids),
+            "acoustid_id": self.acoustid_id,
+            "acoustid_score": self.acoustid_score,
+            "equivalent_ids": list(self.equivalent_ids),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Identity | None:
+        if not data:
+            return None
+        known: dict[str, Any] = {k: data.get(k) for k in cls.__dataclass_fields__ if k in data}
+        known["verdict"] = Verdict(data.get("verdict") or Verdict.UNVERIFIED)
+        known["reason"] = str(data.get("reason") or "")
+        known["artist_ids"] = tuple(data.get("artist_ids") or ())
+        known["album_artist_ids"] = tuple(data.get("album_artist_ids") or ())
+        known["equivalent_ids"] = tuple(data.get("equivalent_ids") or ())
+        return cls(**known)

@@ -16,6 +16,8 @@ from spotsyncd.core.config import AudioConfig
 from spotsyncd.core.models import (
     Candidate,
     Downloaded,
+    Fingerprint,
+    Identity,
     Link,
     Listing,
     Lyrics,
@@ -74,8 +76,10 @@ class Tagger(Protocol):
         cover: bytes | None = None,
         replaygain: Processed | None = None,
         id3_version: int = 4,
+        identity: Identity | None = None,
     ) -> None:
-        """Write ``meta`` (and cover art, ReplayGain, our stable key) into ``path``."""
+        """Write ``meta`` (and cover art, ReplayGain, our stable key and, with ``identity``,
+        the MusicBrainz and AcoustID IDs Picard writes) into ``path``."""
         ...
 
     def read(self, path: Path) -> TrackMeta:
@@ -104,6 +108,36 @@ class LyricsStep(Protocol):
 
     def place_beside(self, audio: Path, lyrics: Lyrics | None) -> None:
         """After filing: an ``.lrc`` beside ``audio`` when configured."""
+        ...
+
+
+class LookupCache(Protocol):
+    """Answers of MusicBrainz and AcoustID kept in the ledger, shared by every process."""
+
+    def cached_answer(self, service: str, key: str, max_age_s: float) -> str | None: ...
+
+    def remember_answer(self, service: str, key: str, body: str) -> None: ...
+
+
+class IdentityStep(Protocol):
+    """Who a track is (MusicBrainz) and whether its audio is that recording (AcoustID).
+
+    The lookups wait on the services' shared rate budget and may take seconds: call them
+    holding no download or CPU slot. They never raise for a service's trouble: a service
+    down, slow or refusing gives ``None`` or an unverified identity."""
+
+    def recording_for(self, meta: TrackMeta) -> Identity | None:
+        """The MusicBrainz recording (and release) ``meta`` names, or None."""
+        ...
+
+    def fingerprint(self, path: Path) -> Fingerprint | None:
+        """The Chromaprint fingerprint of the first 120 s of ``path`` (CPU work)."""
+        ...
+
+    def check(
+        self, fingerprint: Fingerprint | None, asked: Identity | None, meta: TrackMeta
+    ) -> Identity:
+        """The verdict: is the fingerprinted audio the recording ``asked`` (or ``meta``)?"""
         ...
 
 
@@ -139,3 +173,5 @@ class Adapters:
     youtube_music: Catalog | None = None  # youtube:artist: and youtube:album: keys
     fetch_cover: Callable[[str | None], bytes | None] = lambda url: None
     lyrics: LyricsStep | None = None
+    # Built once the ledger is open (it keeps the answers); None: identity is off.
+    identity: Callable[[LookupCache], IdentityStep] | None = None

@@ -27,6 +27,8 @@ def address_policy(config: Config) -> AddressPolicy:
 
     named = [
         config.lyrics.api_url,
+        config.musicbrainz.api_url,
+        config.acoustid.api_url,
         config.youtube.api_url,
         config.spotify.api_url,
         config.spotify.embed_url,
@@ -42,6 +44,7 @@ def address_policy(config: Config) -> AddressPolicy:
 
 def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = None) -> Adapters:
     """The real adapters for ``config`` (imports the heavy outside libraries)."""
+    from spotsyncd.identity.service import identity_for
     from spotsyncd.intake.links import parse_link
     from spotsyncd.media.audio import FfmpegAudioProcessor
     from spotsyncd.media.covers import fetch_cover
@@ -51,6 +54,8 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
     from spotsyncd.sources.ytdlp.client import YtDlpDownloader, YtDlpSearcher
     from spotsyncd.sources.ytdlp.clients import PlayerClients
     from spotsyncd.sources.ytdlp.cookies import require_youtube_cookies
+    from spotsyncd.sources.ytdlp.releases import Releases
+    from spotsyncd.sources.ytdlp.runtime import YtDlpRuntime
     from spotsyncd.sources.ytdlp.youtube_links import warm_up
     from spotsyncd.sources.ytmusic.catalog import YtMusicCatalog
     from spotsyncd.system.http import HttpClient
@@ -74,6 +79,8 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
         player_clients=PlayerClients(
             config.youtube.player_clients, config.youtube.pot_provider_url
         ),
+        # The release 'spotsyncd extractors update' made current, switched to between jobs.
+        runtime=YtDlpRuntime(Releases(config.state_dir)),
     )
     if searchers is None:
         from spotsyncd.sources.ytmusic.search import YtMusicSearcher
@@ -105,6 +112,9 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
         youtube_music=YtMusicCatalog(include=config.artist.include),
         fetch_cover=lambda url: fetch_cover(url, http=covers),
         lyrics=lyrics_step_for(config, tagger.write_lyrics),
+        # One MusicBrainz budget per process (identity/pacing.py's LocalPacer) until a shared
+        # one is handed in here as ``turn=`` (engine/resilience/budgets.py).
+        identity=identity_for(config),
     )
 
 

@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -98,8 +99,10 @@ class FollowService:
         wake: Callable[[], None],
         *,
         on_change: Callable[[], None] | None = None,
+        guard: Callable[[str], AbstractContextManager[None]] | None = None,
         collections: CollectionLedger | None = None,
     ) -> None:
+        """``guard(lane)``: wraps each poll's request to a service (see ``FollowPoller``)."""
         self.config = config
         self.ledger = ledger
         self.collections = collections  # imported playlists: their m3u8 are kept here too
@@ -113,6 +116,7 @@ class FollowService:
             playlists=PlaylistWriter(config.library_dir, on_change),
             fetch_artwork=lambda url: as_jpeg(adapters.fetch_cover(url)),
             feed_artwork=getattr(adapters.downloader, "feed_artwork", None),
+            guard=guard,
         )
         self.scheduler = FollowScheduler(self.poller.scheduled_poll)
         self._playlists_dirty = threading.Event()

@@ -15,14 +15,22 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 from urllib.parse import urlsplit
 
-from spotsyncd.core.errors import PermanentError, RateLimitedError, SpotsyncError, log_problem
+from spotsyncd.core.errors import (
+    DeferredError,
+    PermanentError,
+    RateLimitedError,
+    SpotsyncError,
+    log_problem,
+)
 from spotsyncd.core.models import Listing
 from spotsyncd.ledger.follow_rows import DiffResult, FollowRow, FollowTrack
+from spotsyncd.sources.ytdlp.youtube_links import is_youtube_host
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +135,11 @@ class FollowPoller:
         clock: Callable[[], float] = time.time,
         fetch_artwork: Callable[[str], bytes | None] | None = None,
         feed_artwork: Callable[[str], str | None] | None = None,
+        guard: Callable[[str], AbstractContextManager[None]] | None = None,
     ) -> None:
+        """``guard(lane)`` wraps each request to a service ("spotify", "youtube", "generic"):
+        the daemon's checks the service's shared circuit and holds a turn of its budget."""
+        self.guard = guard or (lambda _lane: contextlib.nullcontext())
         self.ledger = ledger
         self.spotify = spotify
         self.lister = lister
@@ -197,20 +209,24 @@ class FollowPoller:
                     f"{follow.url}: Spotify is not set up; run 'spotsyncd auth spotify' or set "
                     "spotify.client_id and spotify.client_secret"
                 )
-            if follow.key.startswith(("spotify:playlist:", "spotify:artist:")):
-                snapshot = self.spotify.snapshot(follow.key)
-                if snapshot is not None and snapshot == follow.fingerprint:
-                    return None
-            listing = self.spotify.list(follow.key)
+            with self.guard("spotify"):
+                if follow.key.startswith(("spotify:playlist:", "spotify:artist:")):
+                    snapshot = self.spotify.snapshot(follow.key)
+                    if snapshot is not None and snapshot == follow.fingerprint:
+                        return None
+                listing = self.spotify.list(follow.key)
         elif follow.key.startswith(("youtube:artist:", "youtube:album:")):
             if self.youtube_music is None:
                 raise PermanentError(f"{follow.url}: YouTube Music artists need ytmusicapi")
-            snapshot = self.youtube_music.snapshot(follow.key)
-            if snapshot is not None and snapshot == follow.fingerprint:
-                return None
-            listing = self.youtube_music.list(follow.key)
+            with self.guard("youtube"):
+                snapshot = self.youtube_music.snapshot(follow.key)
+                if snapshot is not None and snapshot == follow.fingerprint:
+                    return None
+                listing = self.youtube_music.list(follow.key)
         else:
-            found = self.lister.list(follow.url)
+            host = (urlsplit(follow.url).hostname or "").lower()
+            with self.guard("youtube" if is_youtube_host(host) else "generic"):
+                found = self.lister.list(follow.url)
             if found is None:
                 raise PermanentError(
                     f"{follow.url} is a single item, not a playlist, channel or feed: "
@@ -279,6 +295,8 @@ class FollowPoller:
             error_class, message = "internal", f"internal error: {exc!r}"
             log.exception("%s: poll failed with an internal error", follow.name)
         retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
+        if isinstance(exc, DeferredError):  # the service's circuit is open: wait till it closes
+            retry_after = max(0.0, exc.until - now)
         retry_at = now + backoff_delay(follow.failures, follow.interval_s, retry_after)
         try:
             self.ledger.record_poll_error(follow.id, error_class, message, retry_at)

@@ -58,9 +58,12 @@ class Store:
         """A read transaction: one consistent snapshot."""
         return db.read(self.engine)
 
-    def write(self, *, serial: bool = True) -> AbstractContextManager[Connection]:
-        """A write transaction (``db.write``: ``serial=False`` for the hot single-row paths)."""
-        return db.write(self.engine, serial=serial)
+    def write(
+        self, *, serial: bool = True, quiet: bool = False
+    ) -> AbstractContextManager[Connection]:
+        """A write transaction (``db.write``: ``serial=False`` for the hot single-row paths,
+        ``quiet`` for bookkeeping the listeners need not hear of)."""
+        return db.write(self.engine, serial=serial, quiet=quiet)
 
     def add_listener(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after each write this process commits, and on ``changed()``
@@ -85,7 +88,8 @@ def call_after_writes(engine: Engine, callback: Callable[[], None]) -> None:
 
     @event.listens_for(engine, "commit")
     def _mark(conn: Any) -> None:
-        if conn.get_execution_options().get("spotsyncd_write", False):
+        options = conn.get_execution_options()
+        if options.get("spotsyncd_write", False) and not options.get("spotsyncd_quiet", False):
             conn.info["spotsyncd_written"] = True
 
     @event.listens_for(engine.pool, "checkin")

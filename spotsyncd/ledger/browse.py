@@ -4,7 +4,7 @@ collection's items, counts by state and running jobs' progress."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -54,6 +54,21 @@ class Browse:
         result = {str(s): 0 for s in JobState}
         result.update({state: count for state, count in rows})
         return result
+
+    def queued_urls(
+        self, only: Collection[int] | None = None
+    ) -> list[tuple[int, str, float | None]]:
+        """``(track id, the URL its audio comes from, retry_at)`` of every pending or waiting
+        job (with ``only``, among those tracks): the worker pool keeps the jobs of hosts the
+        offline watch found cut off out of its claims."""
+        query = select(
+            tracks.c.id, func.coalesce(tracks.c.override_url, tracks.c.url), jobs.c.retry_at
+        ).join(jobs, jobs.c.track_id == tracks.c.id)
+        query = query.where(jobs.c.state.in_((JobState.PENDING, JobState.WAITING)))
+        if only is not None:
+            query = query.where(tracks.c.id.in_(sorted(only)))
+        with self._store.read() as conn:
+            return [(int(i), str(url), retry_at) for i, url, retry_at in conn.execute(query)]
 
     def last_done_at(self) -> float | None:
         """When a track was last filed (a cheap "did the library change?" probe)."""

@@ -141,13 +141,15 @@ def translated(engine: Engine) -> AbstractContextManager[None]:
 
 
 @contextmanager
-def write(engine: Engine, *, serial: bool = True) -> Iterator[Connection]:
+def write(engine: Engine, *, serial: bool = True, quiet: bool = False) -> Iterator[Connection]:
     """A write transaction: takes the write lock first, commits on success.
 
     ``serial=False`` (PostgreSQL only) skips the ledger-wide lock for statements that touch one
-    row they already own or lock themselves (claims, progress, heartbeats)."""
+    row they already own or lock themselves (claims, progress, heartbeats). ``quiet``: the
+    after-write listeners are not told (bookkeeping such as rate-budget turns, written many
+    times a second, which no reader of jobs and events needs to hear of)."""
     with translated(engine), engine.connect() as conn:
-        conn = conn.execution_options(spotsyncd_write=True)
+        conn = conn.execution_options(spotsyncd_write=True, spotsyncd_quiet=quiet)
         with conn.begin():
             if serial and not is_sqlite(engine):
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})

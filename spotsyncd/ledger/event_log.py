@@ -100,7 +100,8 @@ class EventLog:
         self, after_id: int, up_to: int, kinds: tuple[str, ...]
     ) -> list[dict[str, Any]]:
         """Events with ``after_id < id <= up_to`` of these kinds, oldest first, with the
-        track's key and title and the follow's name (for notifications)."""
+        track's key, title, source and last error class and the follow's name (for
+        notifications)."""
         query = (
             select(
                 events.c.id,
@@ -110,12 +111,14 @@ class EventLog:
                 tracks.c.key,
                 tracks.c.title,
                 tracks.c.artist,
+                tracks.c.source,
+                jobs.c.error_class,
                 follows.c.name.label("follow"),
             )
             .select_from(
-                events.outerjoin(tracks, tracks.c.id == events.c.track_id).outerjoin(
-                    follows, follows.c.id == events.c.follow_id
-                )
+                events.outerjoin(tracks, tracks.c.id == events.c.track_id)
+                .outerjoin(jobs, jobs.c.track_id == events.c.track_id)
+                .outerjoin(follows, follows.c.id == events.c.follow_id)
             )
             .where(events.c.id > after_id, events.c.id <= up_to, events.c.kind.in_(kinds))
             .order_by(events.c.id)

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from spotsyncd.core.errors import UserError
-from spotsyncd.core.models import JobState, LinkKind, TrackMeta
+from spotsyncd.core.models import Identity, JobState, LinkKind, TrackMeta
 from spotsyncd.core.retries import NextStep, next_step
 from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.event_log import EventLog
@@ -140,8 +140,12 @@ class JobQueue:
         download_s: float,
         process_s: float,
         message: str,
+        identity: Identity | None = None,
     ) -> None:
         now = time.time()
+        verdict = {} if identity is None else {
+            "verdict": str(identity.verdict), "identity_json": json.dumps(identity.to_dict())
+        }  # fmt: skip
         with self._store.write() as conn:
             conn.execute(
                 update(tracks)
@@ -162,10 +166,13 @@ class JobQueue:
                     done_at=now,
                     download_s=download_s,
                     process_s=process_s,
+                    **verdict,
                 )
             )
             self.mark_done_in(conn, track_id, now)
             self._events.record(conn, track_id, "info", "done", message)
+            if identity is not None:
+                self._events.record(conn, track_id, "info", str(identity.verdict), identity.reason)
 
     def finish_duplicate(
         self, job_id: int, track_id: int, *, of: TrackRow, meta: TrackMeta, where: str
@@ -264,6 +271,49 @@ class JobQueue:
             )
             if until > time.time():
                 self._events.record(conn, track_id, "info", "deferred", why)
+
+    def wait_for_network(
+        self, track_ids: Collection[int], until: float, why: str, *, give_back: int = 0
+    ) -> int:
+        """The queued jobs of these tracks, whose host is cut off, wait for the network until
+        ``until`` (the next probe), saying ``why``: pending jobs not already put off longer get
+        that ``retry_at`` and reason (``status``, ``why`` and ``get`` show it; no attempt is
+        touched). With ``give_back``, that many attempts lost only because the network was down
+        (confirmed later) are returned too, out of any slow retry, while the last failure is
+        still that one. Returns how many jobs changed."""
+        ids = sorted(track_ids)
+        changed = 0
+        with self._store.write() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                if give_back:
+                    statement = (
+                        update(jobs)
+                        .where(
+                            jobs.c.track_id.in_(chunk),
+                            jobs.c.state.in_(QUEUED),
+                            jobs.c.error_class == "network_down",
+                        )
+                        .values(
+                            state=JobState.PENDING,
+                            attempts=case(
+                                (jobs.c.attempts > give_back, jobs.c.attempts - give_back),
+                                else_=0,
+                            ),
+                        )
+                    )
+                else:
+                    statement = update(jobs).where(
+                        jobs.c.track_id.in_(chunk),
+                        jobs.c.state == JobState.PENDING,
+                        or_(jobs.c.retry_at.is_(None), jobs.c.retry_at < until),
+                    )
+                statement = statement.values(retry_at=until, error=why, updated_at=time.time())
+                changed += int(conn.execute(statement).rowcount or 0)
+            if give_back and changed:
+                for track_id in ids:
+                    self._events.record(conn, track_id, "info", "deferred", why)
+        return changed
 
     def set_progress(self, job_id: int, progress: dict[str, Any]) -> None:
         with self._store.write(serial=False) as conn:

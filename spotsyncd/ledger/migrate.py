@@ -73,6 +73,18 @@ def _script() -> ScriptDirectory:
     return ScriptDirectory.from_config(_alembic_config())
 
 
+def is_older(revision: str) -> bool:
+    """``revision`` is one this spotsyncd knows and not its newest: a migration brings it up.
+    (Revision ids are not ordered by their numbers: branches merged later chain on.)"""
+    if revision == head_revision():
+        return False
+    try:
+        _script().get_revision(revision)
+    except Exception:  # noqa: BLE001 - alembic raises several kinds for unknown ids
+        return False
+    return True
+
+
 @lru_cache(maxsize=1)
 def head_revision() -> str:
     """The newest revision, read from the revision files' ``revision``/``down_revision`` lines

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
-from spotsyncd.core.models import JobState, LinkKind, Source, TrackMeta
+from spotsyncd.core.models import Identity, JobState, LinkKind, Source, TrackMeta
 from spotsyncd.ledger.schema import jobs, tracks
 
 
@@ -39,6 +39,11 @@ class TrackRow:
     done_at: float | None
     created_at: float
     progress: dict[str, Any] | None
+    identity: Identity | None = None  # who the filed audio is, and the fingerprint's verdict
+
+    @property
+    def verdict(self) -> str | None:
+        return str(self.identity.verdict) if self.identity is not None else None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +63,8 @@ class TrackRow:
             "duration_s": self.duration_s,
             "retry_at": self.retry_at,
             "done_at": self.done_at,
+            "verdict": self.verdict,
+            "identity": self.identity.to_dict() if self.identity is not None else None,
         }
 
 
@@ -92,6 +99,7 @@ TRACK_COLUMNS = (
     tracks.c.done_at,
     tracks.c.created_at,
     jobs.c.progress_json,
+    tracks.c.identity_json,
 )
 
 
@@ -120,6 +128,7 @@ def row_to_track(row: Any) -> TrackRow:
         done_at=row.done_at,
         created_at=row.created_at,
         progress=json.loads(row.progress_json) if row.progress_json else None,
+        identity=Identity.from_dict(json.loads(row.identity_json)) if row.identity_json else None,
     )
 
 

@@ -61,6 +61,8 @@ tracks = Table(
     Column("done_at", Float),
     Column("download_s", Float),
     Column("process_s", Float),
+    Column("verdict", String),  # models.Verdict of the audio filed (None: never checked)
+    Column("identity_json", Text),  # models.Identity.to_dict(): MBIDs, AcoustID, the reason
 )
 
 jobs = Table(
@@ -227,5 +229,75 @@ workers = Table(
     Column("started_at", Float, nullable=False),
     Column("seen_at", Float, nullable=False),
     Column("stopped_at", Float),  # set on a clean shutdown
+    # What the process says of itself in each heartbeat: "ok", or "offline" while its own
+    # machine has no network (it takes no job then); ``state_reason`` says why.
+    Column("state", String),
+    Column("state_reason", Text),
 )
 Index("ix_workers_seen", workers.c.seen_at)
+
+# A circuit breaker per outside service ("spotify", "youtube"), shared by every process that
+# uses the ledger (the daemon, the coordinator, each worker): a bot check or a 429 seen by one
+# stops them all until ``open_until`` (a Retry-After is kept to the second). A row exists while
+# the service has failed since its last success; ``failures`` doubles the next back-off.
+circuits = Table(
+    "circuits",
+    metadata,
+    Column("service", String, primary_key=True),
+    Column("open_until", Float, nullable=False),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("reason", Text, nullable=False, default=""),
+    Column("error_class", String, nullable=False, default=""),
+    Column("since", Float, nullable=False),  # when it opened
+    Column("opened_by", String, nullable=False, default=""),  # the process (host:pid…)
+    Column("updated_at", Float, nullable=False),
+)
+
+# Per-source budgets across every process (``sources.<name>.max_concurrent`` and
+# ``min_interval``): a turn is one request or transfer under way; it expires unless its holder
+# renews it, so a process that dies holds no turn for long. ``budget_clock`` keeps when the
+# last turn of each source started, and its row is what a taker locks while it decides.
+budget_turns = Table(
+    "budget_turns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String, nullable=False),
+    Column("holder", String, nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+Index("ix_budget_turns_source", budget_turns.c.source, budget_turns.c.expires_at)
+
+budget_clock = Table(
+    "budget_clock",
+    metadata,
+    Column("source", String, primary_key=True),
+    Column("last_start", Float, nullable=False),
+)
+
+# The last look at each source the user uses (a cheap canary: a YouTube extraction, a YouTube
+# Music search, Spotify as the user reads it, LRCLIB, each media server…): ``since`` is when the
+# present state began, so "failing since 03:10" survives restarts.
+source_health = Table(
+    "source_health",
+    metadata,
+    Column("name", String, primary_key=True),  # youtube, youtube_music, spotify, lrclib, ...
+    Column("state", String, nullable=False),  # ok | failing
+    Column("since", Float, nullable=False),
+    Column("checked_at", Float, nullable=False),
+    Column("error_class", String),
+    Column("error", Text),
+    Column("fix", Text),  # what to do about it: cookies, PO token, update yt-dlp, Spotify login
+    Column("failures", Integer, nullable=False, default=0),  # checks failed in a row
+)
+
+# MusicBrainz and AcoustID answers, as the JSON text they sent ("null": not found), shared by
+# every process so that no lookup is made twice within ``identity.web.CACHE_MAX_AGE_S``.
+lookup_cache = Table(
+    "lookup_cache",
+    metadata,
+    Column("service", String, primary_key=True),  # musicbrainz | acoustid
+    Column("key", String, primary_key=True),  # e.g. isrc:GBAHS1400099
+    Column("body", Text, nullable=False),
+    Column("fetched_at", Float, nullable=False),
+)

@@ -12,7 +12,12 @@ It composes the repositories, one per role, over one shared ``Store``:
 - ``browse`` (``Browse``): reads of tracks, pages, counts, progress;
 - ``events`` (``EventLog``): the event log;
 - ``workers`` (``Workers``): remote workers' heart-beats and broker dispatch;
+- ``circuits`` (``ServiceCircuits``): each outside service's circuit, shared by every process;
+- ``budgets`` (``Budgets``): turns under each source's budget, across every process;
 - ``lists`` (``Collections``): the named lists imported playlist files bring.
+- ``identities`` (``Identities``): the MusicBrainz and AcoustID answers every process
+  shares, and accepting a track in review.
+- ``sources`` (``SourceHealth``): each source's last canary, and recent downloads to try again.
 
 A consumer that needs one slice takes that repository, or a ``typing.Protocol`` the repository
 satisfies (``follows.sync.FollowLedger``). The flat names (``ledger.claim_next_job(…)``) stay as
@@ -29,15 +34,19 @@ from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, cast, ov
 from spotsyncd.ledger import db
 from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.browse import Browse
+from spotsyncd.ledger.budgets import Budgets
+from spotsyncd.ledger.circuits import ServiceCircuits
 from spotsyncd.ledger.collections import Collections
 from spotsyncd.ledger.event_log import EventLog
 from spotsyncd.ledger.filed import Filed
 from spotsyncd.ledger.follows import Follows
+from spotsyncd.ledger.identities import Identities
 from spotsyncd.ledger.intake import Intake
 from spotsyncd.ledger.jobs import JobQueue
 from spotsyncd.ledger.library import Library
 from spotsyncd.ledger.reports import Reports
 from spotsyncd.ledger.rows import Added, ClaimedJob, TrackRow
+from spotsyncd.ledger.source_health import SourceHealth
 from spotsyncd.ledger.workers import Workers
 
 __all__ = ["Added", "ClaimedJob", "Ledger", "TrackRow"]
@@ -81,11 +90,16 @@ class Ledger:
         self.browse = Browse(self.store)
         self.library = Library(self.store)
         self.workers = Workers(self.store, self.events, self.jobs)
+        self.circuits = ServiceCircuits(self.store, self.events)
+        self.budgets = Budgets(self.store)
         self.lists = Collections(self.store)
+        self.identities = Identities(self.store, self.events, self.jobs)
+        self.sources = SourceHealth(self.store)
         self._repositories: dict[type[Any], object] = {
             type(part): part
             for part in (self.store, self.events, self.jobs, self.intake, self.following)
-            + (self.reports, self.filed, self.browse, self.library, self.workers, self.lists)
+            + (self.reports, self.filed, self.browse, self.library, self.workers, self.circuits)
+            + (self.budgets, self.lists, self.identities, self.sources)
         }
 
     def repository(self, kind: type[R]) -> R:
@@ -120,11 +134,13 @@ class Ledger:
     finish_job = _Via(JobQueue, JobQueue.finish_job)
     fail_job = _Via(JobQueue, JobQueue.fail_job)
     defer_job = _Via(JobQueue, JobQueue.defer_job)
+    wait_for_network = _Via(JobQueue, JobQueue.wait_for_network)
     set_progress = _Via(JobQueue, JobQueue.set_progress)
     set_candidates = _Via(JobQueue, JobQueue.set_candidates)
     retry = _Via(JobQueue, JobQueue.retry)
     set_override = _Via(JobQueue, JobQueue.set_override)
     finish_duplicate = _Via(JobQueue, JobQueue.finish_duplicate)
+    hold_for_review = _Via(Identities, Identities.hold_for_review)
 
     # ------------------------------------------------------------------ adding work
     add_links = _Via(Intake, Intake.add_links)
@@ -174,6 +190,7 @@ class Ledger:
     track = _Via(Browse, Browse.track)
     tracks = _Via(Browse, Browse.tracks)
     counts = _Via(Browse, Browse.counts)
+    queued_urls = _Via(Browse, Browse.queued_urls)
     last_done_at = _Via(Browse, Browse.last_done_at)
     candidates = _Via(Browse, Browse.candidates)
     tracks_by_ids = _Via(Browse, Browse.tracks_by_ids)
@@ -210,9 +227,35 @@ class Ledger:
     dispatched_waiting = _Via(Workers, Workers.dispatched_waiting)
     release_orphans = _Via(Workers, Workers.release_orphans)
     running_count = _Via(Workers, Workers.running_count)
+    recent_workers = _Via(Workers, Workers.recent_workers)
+
+    # ------------------------------------------------------------------ shared circuits, budgets
+    service_circuits = _Via(ServiceCircuits, ServiceCircuits.service_circuits)
+    open_circuit = _Via(ServiceCircuits, ServiceCircuits.open_circuit)
+    close_circuit = _Via(ServiceCircuits, ServiceCircuits.close_circuit)
+    hold_for_circuit = _Via(ServiceCircuits, ServiceCircuits.hold_for_circuit)
+    release_held = _Via(ServiceCircuits, ServiceCircuits.release_held)
+    take_turn = _Via(Budgets, Budgets.take_turn)
+    end_turn = _Via(Budgets, Budgets.end_turn)
+    renew_turns = _Via(Budgets, Budgets.renew_turns)
+    drop_turns = _Via(Budgets, Budgets.drop_turns)
+    turns_held = _Via(Budgets, Budgets.turns_held)
 
     # ------------------------------------------------------------------ collections
     save_collection = _Via(Collections, Collections.save_collection)
     collections = _Via(Collections, Collections.collections)
     collection_tracks = _Via(Collections, Collections.collection_tracks)
     collection_states = _Via(Collections, Collections.collection_states)
+
+    # ------------------------------------------------------------------ identity lookups
+    cached_answer = _Via(Identities, Identities.cached_answer)
+    remember_answer = _Via(Identities, Identities.remember_answer)
+    accept_review = _Via(Identities, Identities.accept_review)
+    set_identity = _Via(Identities, Identities.set_identity)
+
+    # ------------------------------------------------------------------ source health
+    recent_audio_urls = _Via(SourceHealth, SourceHealth.recent_audio_urls)
+    health_rows = _Via(SourceHealth, SourceHealth.health_rows)
+    sources_in_use = _Via(SourceHealth, SourceHealth.sources_in_use)
+    recent_keys = _Via(SourceHealth, SourceHealth.recent_keys)
+    record_health = _Via(SourceHealth, SourceHealth.record_health)

@@ -36,6 +36,8 @@ class WorkerRow:
     started_at: float
     seen_at: float
     stopped_at: float | None
+    state: str | None = None  # "ok", or "offline" while its machine has no network
+    state_reason: str | None = None
 
 
 class Workers:
@@ -67,9 +69,13 @@ class Workers:
                 )
             )
 
-    def heartbeat(self, name: str) -> None:
+    def heartbeat(self, name: str, *, state: str | None = None, reason: str | None = None) -> None:
+        """``name`` is alive; with ``state``, what it says of itself ("ok", "offline")."""
+        values: dict[str, object] = {"seen_at": time.time()}
+        if state is not None:
+            values.update(state=state, state_reason=reason)
         with self._store.write(serial=False) as conn:
-            conn.execute(update(workers).where(workers.c.name == name).values(seen_at=time.time()))
+            conn.execute(update(workers).where(workers.c.name == name).values(values))
 
     def worker_stopped(self, name: str) -> None:
         now = time.time()
@@ -87,6 +93,18 @@ class Workers:
                 .where(workers.c.role == role, workers.c.seen_at >= cutoff)
                 .where(workers.c.stopped_at.is_(None))
                 .order_by(workers.c.started_at)
+            ).all()
+        return [WorkerRow(**row._mapping) for row in rows]
+
+    def recent_workers(self, within_s: float) -> list[WorkerRow]:
+        """Every process seen in the last ``within_s`` seconds, stopped or not, coordinator
+        first (``status`` and ``doctor`` list them with their state)."""
+        cutoff = time.time() - within_s
+        with self._store.read() as conn:
+            rows = conn.execute(
+                select(workers)
+                .where(workers.c.seen_at >= cutoff)
+                .order_by(workers.c.role, workers.c.started_at)
             ).all()
         return [WorkerRow(**row._mapping) for row in rows]
 

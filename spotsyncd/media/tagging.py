@@ -29,7 +29,8 @@ from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from spotsyncd.core.errors import PermanentError
-from spotsyncd.core.models import Lyrics, Processed, TrackMeta
+from spotsyncd.core.models import Identity, Lyrics, Processed, TrackMeta
+from spotsyncd.media import identity_tags
 from spotsyncd.media.lyrics import format_lrc, parse_lrc
 from spotsyncd.media.tag_values import clean_text as _clean
 from spotsyncd.media.tag_values import image_mime as _image_mime
@@ -63,9 +64,12 @@ class MutagenTagger:
         replaygain: Processed | None = None,
         id3_version: int = 4,
         keep_replaygain: bool = False,
+        identity: Identity | None = None,
     ) -> None:
         """``keep_replaygain``: without new figures, leave the file's ReplayGain tags as they
-        are (a retag knows no new level) instead of removing them."""
+        are (a retag knows no new level) instead of removing them. ``identity``: the
+        MusicBrainz and AcoustID IDs (identity_tags.py; those it does not know are removed);
+        without, the file's own stay as they are."""
         audio = self._open(path)
         if not isinstance(audio, (MP4, MP3, WAVE, AIFF, FLAC, OggOpus, OggVorbis)):
             log.warning("%s: format not taggable by spotsyncd; leaving it untagged", path)
@@ -84,14 +88,20 @@ class MutagenTagger:
                 audio_any.add_tags()
             if isinstance(audio, MP4):
                 _write_mp4(audio_any.tags, fields, meta, picture, rg)
+                if identity is not None:
+                    identity_tags.write_mp4(audio_any.tags, identity)
                 audio_any.save()
             elif isinstance(audio, (MP3, WAVE, AIFF)):
                 _write_id3(audio_any.tags, fields, meta, picture, rg)
+                if identity is not None:
+                    identity_tags.write_id3(audio_any.tags, identity)
                 if id3_version == 3:
                     audio_any.tags.update_to_v23()  # mutagen does not convert TDRC etc. on save
                 audio_any.save(v2_version=3 if id3_version == 3 else 4)
             else:
                 _write_vorbis(audio_any, fields, meta, picture, rg)
+                if identity is not None:
+                    identity_tags.write_vorbis(audio_any.tags, identity)
                 audio_any.save()
         except (OSError, mutagen.MutagenError) as exc:
             raise _write_error(exc, path) from exc
@@ -101,6 +111,11 @@ class MutagenTagger:
 
     def read_key(self, path: Path) -> str | None:
         return self._key_of(self._open(path))
+
+    def read_recording_id(self, path: Path) -> str | None:
+        """The MusicBrainz recording ID in ``path``'s tags (what ``retag`` looks for)."""
+        audio = self._open(path)
+        return identity_tags.read_recording_id(None if audio is None else audio.tags)
 
     def inspect(self, path: Path) -> tuple[str | None, TrackMeta]:
         """``read_key`` and ``read`` with one look at the file."""

@@ -73,7 +73,14 @@ def test_copy_to_postgresql_is_complete_and_safe_to_rerun(
     target = Ledger(postgres_url)
     try:
         assert _counts(target) == expected
-        expected_states = {"pending": 40, "waiting": 0, "running": 0, "done": 1, "failed": 0}
+        expected_states = {
+            "pending": 40,
+            "waiting": 0,
+            "running": 0,
+            "done": 1,
+            "failed": 0,
+            "review": 0,
+        }
         assert target.counts() == states == expected_states
         assert target.follow("mix") is not None
         # The id sequences moved past the copied rows: new work gets fresh ids.

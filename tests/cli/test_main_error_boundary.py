@@ -52,6 +52,7 @@ def _verbs(dead: str, port: int) -> dict[str, list[str]]:
         "add": ["add", f"{dead}/a.mp3"],
         "retry": ["retry", "--failed"],
         "match": ["match", "spotify:track:4uLU6hMCjMI75M1A2tKUQC", f"{dead}/b.mp3"],
+        "accept": ["accept", "spotify:track:4uLU6hMCjMI75M1A2tKUQC"],
         "config": ["config", "check"],
         "doctor": ["doctor"],
         "logs": ["logs", "--file"],
@@ -70,6 +71,7 @@ def _verbs(dead: str, port: int) -> dict[str, list[str]]:
         "get": ["get", "--json", f"{dead}/c.mp3"],
         "ledger": ["ledger", "migrate"],
         "worker": ["worker", "--concurrency", "1"],
+        "extractors": ["extractors", "rollback"],
     }
 
 

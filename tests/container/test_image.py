@@ -143,7 +143,7 @@ class Containers:
 
 def environment(ledger_url: str, broker_url: str, host: str, port: int) -> dict[str, str]:
     """compose.yaml's environment for a spotsyncd service, its servers moved to ``host`` and its
-    web to ``port``; lyrics off (LRCLIB is not reachable) and the quickest encode."""
+    web to ``port``; lyrics and MusicBrainz off (not reachable) and the quickest encode."""
     service = compose()["x-spotsyncd"]["environment"]
     env = {key: str(value) for key, value in service.items()}
     assert env["SPOTSYNCD_QUEUE_BACKEND"] == "celery"
@@ -153,6 +153,7 @@ def environment(ledger_url: str, broker_url: str, host: str, port: int) -> dict[
     env["SPOTSYNCD_WEB_ALLOWED_HOSTS"] = f"localhost:{port},127.0.0.1:{port}"
     env.update(
         SPOTSYNCD_LYRICS_ENABLED="false",
+        SPOTSYNCD_MUSICBRAINZ_ENABLED="false",
         SPOTSYNCD_NETWORK_ALLOW_PRIVATE="true",  # the test's tracks are served from loopback
         SPOTSYNCD_AUDIO_NORMALIZE="off",
         SPOTSYNCD_AUDIO_TRIM_SILENCE="false",

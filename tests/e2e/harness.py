@@ -55,9 +55,15 @@ class Env:
             "web": {"enabled": False},
             # No lookups on the real LRCLIB from tests; lyrics tests point it at a stand-in.
             "lyrics": {"enabled": False},
+            # Nor on the real MusicBrainz (tests/e2e/test_identity.py uses a stand-in).
+            "musicbrainz": {"enabled": False},
             # Every test serves its audio from loopback, which the daemon refuses by default
             # (tests/security/test_internal_fetches.py proves the default with a daemon).
             "network": {"allow_private": True},
+            # No look at the package index for a newer yt-dlp, no daily source canaries (they
+            # would reach the real YouTube Music): the tests about them turn them on.
+            "extractors": {"auto_update": "false"},
+            "sources": {"first_check_after": "1d"},
         }
         for key, value in overrides.items():
             if isinstance(value, dict):
@@ -224,8 +230,9 @@ def spotify_env(root: Path, fake: FakeSpotify, **overrides: Any) -> Env:
     return Env(root, spotify=settings, **overrides)
 
 
-def canned_search_daemon(env: Env, search_file: Path) -> Daemon:
-    """The real daemon, with search results read from ``search_file`` (see the launcher)."""
-    return Daemon(env, command=[sys.executable, "-m", "tests.e2e.canned_search_daemon"],
+def canned_search_daemon(env: Env, search_file: Path, *args: str) -> Daemon:
+    """The real daemon (``args``: ``worker N``, a worker of N threads), with search results
+    read from ``search_file`` (see the launcher)."""
+    return Daemon(env, command=[sys.executable, "-m", "tests.e2e.canned_search_daemon", *args],
                   extra_env={"FAKE_SEARCH_FILE": str(search_file),
                              "PYTHONPATH": str(Path(__file__).resolve().parents[2])})  # fmt: skip

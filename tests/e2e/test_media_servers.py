@@ -90,7 +90,14 @@ def test_batch_is_one_scan_per_server_and_failures_cost_one_line(tmp_path: Path)
             assert daemon.stop() < 10
         output = daemon.output()
 
-        assert env.counts() == {"pending": 0, "waiting": 0, "running": 0, "done": 32, "failed": 0}
+        assert env.counts() == {
+            "pending": 0,
+            "waiting": 0,
+            "running": 0,
+            "done": 32,
+            "failed": 0,
+            "review": 0,
+        }
         broken_lines = _lines_about(output, "jellyfin 'broken'")
         gone_lines = _lines_about(output, "navidrome 'gone'")
         assert len(broken_lines) == 1 and "HTTP 500" in broken_lines[0], broken_lines

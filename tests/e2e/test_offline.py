@@ -137,3 +137,86 @@ def test_run_once_while_offline_exits_75_and_says_so(tmp_path: Path) -> None:
         assert all(track.attempts == 0 for track in ledger.tracks())
     finally:
         ledger.close()
+
+
+def test_a_cut_off_host_does_not_stop_hosts_that_answer(tmp_path: Path) -> None:
+    """One failed name lookup (the track's own host and the check host do not resolve) opens the
+    offline circuit, but only that host waits: loopback tracks dropped meanwhile run (their host
+    answers), the first one that gets through closes the circuit at once (the next probe is 30 s
+    away), and the cut-off track waits without spending an attempt."""
+    audio = make_audio(tmp_path / "tone.wav", seconds=1.0).read_bytes()
+    with LoopbackServer() as media:
+        urls = [media.add(f"/track/{n}.wav", audio, "audio/wav") for n in range(3)]
+        env = Env(
+            tmp_path / "world",
+            network={"check_urls": ["http://check-host.invalid/"], "probe_every": "30s"},
+        )
+        with Daemon(env) as daemon:
+            daemon.wait_ready()
+            env.drop("far.txt", ["http://far-host.invalid/song.wav"])
+            wait_for(
+                lambda: env.status()["circuits"].get("offline", {}).get("open"),
+                30,
+                daemon,
+                what="the offline circuit to open",
+            )
+            env.drop("near.txt", urls)
+            wait_for(lambda: env.counts().get("done") == 3, 30, daemon, what="3 loopback tracks")
+            assert not env.status()["circuits"].get("offline", {}).get("open")
+            # Another track of the cut-off host waits untried, and says why.
+            got = env.cli("get", "http://far-host.invalid/two.wav", "--defer-after", "3s")
+            daemon.stop()
+    assert got.returncode == 75, got.stdout + got.stderr
+    assert "url:http://far-host.invalid/two.wav: waiting for the network, next check" in got.stdout
+    log = daemon.output()
+    assert log.count("WARNING spotsyncd.engine.resilience.offline: offline since") == 1, log
+    assert f"online again: a job reached 127.0.0.1:{media.port}" in log
+    ledger = env.ledger()
+    try:
+        far = ledger.track("url:http://far-host.invalid/song.wav")
+        assert far is not None and far.state == "pending" and far.attempts == 0, far
+        assert str(far.error).startswith("offline")
+        assert [t.attempts for t in ledger.tracks() if t.state == "done"] == [1, 1, 1]
+    finally:
+        ledger.close()
+    assert log.count("start url:http://far-host.invalid/song.wav") == 1  # it waited, untried
+    assert "start url:http://far-host.invalid/two.wav" not in log
+
+
+def test_attempts_lost_before_offline_was_confirmed_are_given_back(tmp_path: Path) -> None:
+    """A blip: the track's host goes first while the check host still answers, so the first
+    failures look like that host's own and spend attempts (fast retries); then the check host
+    goes too and the outage is confirmed. Those attempts are given back: the track waits for
+    the network with 0 attempts spent instead of going to a slow retry."""
+    with LoopbackServer() as media, LoopbackServer() as other:
+        other.add("/", b"ok", "text/plain")
+        env = Env(
+            tmp_path / "world",
+            network={"check_urls": [other.url("/")], "probe_every": "30s"},
+            download={"max_retries": 2, "backoff_seconds": 3.0, "slow_retries": ["1h"]},
+        )
+        media.go_offline()
+        with Daemon(env) as daemon:
+            daemon.wait_ready()
+            env.drop("one.txt", [media.url("/song.wav")])
+            wait_for(
+                lambda: "attempt 1 failed" in daemon.output(), 30, daemon, what="a first failure"
+            )
+            other.go_offline()  # now the whole network is down
+            wait_for(
+                lambda: env.status()["circuits"].get("offline", {}).get("open"),
+                30,
+                daemon,
+                what="the offline circuit to open",
+            )
+            wait_for(lambda: env.counts().get("running") == 0, 10, daemon, what="the job back")
+            daemon.stop()
+    ledger = env.ledger()
+    try:
+        (track,) = ledger.tracks()
+        history = [e["message"] for e in ledger.events_for(track.id)]
+    finally:
+        ledger.close()
+    assert track.state == "pending" and track.attempts == 0, (track, history)
+    assert any("given back" in message for message in history), history
+    assert "slow retry" not in daemon.output()

@@ -85,7 +85,14 @@ def no_traceback(log: str) -> None:
 
 
 def check_all_done_once(env: Env, links: int = LINKS) -> None:
-    assert env.counts() == {"pending": 0, "waiting": 0, "running": 0, "done": links, "failed": 0}
+    assert env.counts() == {
+        "pending": 0,
+        "waiting": 0,
+        "running": 0,
+        "done": links,
+        "failed": 0,
+        "review": 0,
+    }
     files = env.library_files()
     assert len(files) == links, [f.name for f in files]
     assert len({f.name for f in files}) == links  # each track once

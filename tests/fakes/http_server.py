@@ -7,7 +7,8 @@
     server.go_offline(); server.go_online() # refuse connections for a while
         url = server.url("/a.mp3")
 
-Every request is counted (``server.hits["/a.mp3"]``). Stops and closes its port on exit.
+Every request is counted (``server.hits["/a.mp3"]``), and so are the files being sent at once
+(``server.most_in_flight``: the most ever). Stops and closes its port on exit.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ class LoopbackServer:
         self.handlers: dict[str, Handler] = {}
         self.faults: dict[str, list[Any]] = defaultdict(list)
         self.hits: Counter[str] = Counter()
+        self.in_flight: Counter[str] = Counter()  # requests being answered now, by path
+        self.most_in_flight = 0  # the most files ever answered at once
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.bodies: defaultdict[str, list[bytes]] = defaultdict(list)  # request bodies by path
         self.lock = threading.Lock()
@@ -167,6 +170,30 @@ class LoopbackServer:
 
     # -- serving
     def _serve(self, req: BaseHTTPRequestHandler, head: bool) -> None:
+        """Count the transfers under way at once: the files being answered (``in_flight``,
+        ``most_in_flight``). A client's second request for a file while the server still
+        winds down its first (yt-dlp looks at a direct link, then downloads it) is one."""
+        path = req.path.split("?", 1)[0]
+        with self.lock:
+            self.in_flight[path] += 1
+            self.most_in_flight = max(self.most_in_flight, len(+self.in_flight))
+        req.counted_path = path  # type: ignore[attr-defined]
+        try:
+            self._answer(req, head)
+        finally:
+            self._sent(req)
+
+    def _sent(self, req: BaseHTTPRequestHandler) -> None:
+        """The transfer is over: called as its last piece goes out (the client may take the
+        next turn at once, before this thread runs again on a loaded machine), else at the end."""
+        path = getattr(req, "counted_path", None)
+        if path is None:
+            return
+        req.counted_path = None  # type: ignore[attr-defined]
+        with self.lock:
+            self.in_flight[path] -= 1
+
+    def _answer(self, req: BaseHTTPRequestHandler, head: bool) -> None:
         path = req.path.split("?", 1)[0]
         with self.lock:
             self.hits[path] += 1
@@ -252,6 +279,22 @@ class LoopbackServer:
             return
         piece = max(1024, int(rate / 20))  # twenty pieces a second
         for start in range(0, len(body), piece):
+            if _hung_up(req.connection):
+                return  # the client has gone (it read what it needed): the transfer is over
+            if start + piece >= len(body):
+                self._sent(req)
             req.wfile.write(body[start : start + piece])
             req.wfile.flush()
             time.sleep(piece / rate)
+
+
+def _hung_up(conn: socket.socket) -> bool:
+    """The peer closed the connection: it is readable and has nothing more to say. (Loopback's
+    socket buffers take a whole test file, so writing would not notice for a long time.)"""
+    import select
+
+    try:
+        readable, _, _ = select.select([conn], [], [], 0)
+        return bool(readable) and conn.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True

@@ -10,7 +10,8 @@
 ``shape="2026"`` (default) serves ``items``/``item`` and ``/playlists/{id}/items`` (page limit
 50; other people's playlists answer 403); ``shape="2024"`` serves ``tracks``/``track`` and only
 ``/playlists/{id}/tracks``. Every request is counted in ``hits`` (by path); ``fault()`` scripts
-answers such as a 429 with any Retry-After. Stops and closes its port on exit.
+answers such as a 429 with any Retry-After (``fault_api()``: to the next Web API requests, any
+path), and ``api_calls`` keeps when each Web API request came. Stops and closes its port on exit.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class FakeSpotify:
         self.grants: list[str] = []
         self.faults: dict[str, list[tuple[int, dict[str, str]]]] = defaultdict(list)
         self.hits: Counter[str] = Counter()
+        self.api_calls: list[tuple[float, str]] = []  # (when, path) of every Web API request
+        self.api_faults: list[tuple[int, dict[str, str]]] = []  # for the next /v1/ requests
         self.short_links: dict[str, tuple[int, str]] = {}  # "host/code" -> (status, Location)
         self.artists: dict[str, Json] = {}
         self.artist_albums: dict[str, list[str]] = {}  # artist id -> album ids
@@ -294,6 +297,12 @@ class FakeSpotify:
         headers = {"Retry-After": retry_after} if retry_after is not None else {}
         self.faults[path].extend([(status, headers)] * times)
 
+    def fault_api(self, status: int, *, retry_after: str | None = None, times: int = 1) -> None:
+        """Answer the next ``times`` Web API requests (any /v1/ path) with ``status``."""
+        headers = {"Retry-After": retry_after} if retry_after is not None else {}
+        with self.lock:
+            self.api_faults.extend([(status, headers)] * times)
+
     def issue_user_token(self) -> Json:
         """A token cache entry as a finished ``spotsyncd auth spotify`` would have saved it."""
         with self.lock:
@@ -314,6 +323,10 @@ class FakeSpotify:
         with self.lock:
             self.hits[url.path] += 1
             fault = self.faults[url.path].pop(0) if self.faults.get(url.path) else None
+            if url.path.startswith("/v1/"):
+                self.api_calls.append((time.time(), url.path))
+                if fault is None and self.api_faults:
+                    fault = self.api_faults.pop(0)
         if fault is not None and fault[0] == 200:  # a captive portal or proxy page: 200 + HTML
             _send_html(req, "<html><body>Please log in to the hotel Wi-Fi</body></html>")
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import time
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from spotsyncd.core.errors import PermanentError, RateLimitedError, TransientError
+from spotsyncd.core.errors import DeferredError, PermanentError, RateLimitedError, TransientError
 from spotsyncd.core.models import JobState, Link, LinkKind, ListedItem, Listing, Source, TrackMeta
 from spotsyncd.follows.playlists import PlaylistWriter
 from spotsyncd.follows.sync import FollowPoller, backoff_delay
@@ -342,3 +343,29 @@ def test_real_feed_through_yt_dlp_on_loopback(server: LoopbackServer, env: Env) 
     assert hits_after_first == 1 and hits_after_second == 2  # one request per unchanged poll
     assert grown.diff is not None and grown.diff.new == (f"url:{base}/ep3.mp3",)
     assert server.hits["/ep1.mp3"] == 0  # polls never download
+
+
+def test_a_poll_waits_for_its_services_open_circuit_without_asking(env: Env) -> None:
+    """The daemon's guard (the service's circuit shared through the ledger) says Spotify is
+    paused: the poll does not call Spotify and comes back when the circuit closes."""
+    until = time.time() + 1800
+    lanes: list[str] = []
+
+    @contextlib.contextmanager
+    def guard(lane: str) -> Iterator[None]:
+        lanes.append(lane)
+        if lane == "spotify":
+            raise DeferredError("spotify circuit open until later: 429", until)
+        yield
+
+    poller = FollowPoller(env.ledger, spotify=env.spotify, lister=env.lister, wake=lambda: None,
+                          library_dir=env.library, playlists=env.playlists,
+                          guard=guard)  # fmt: skip
+    env.spotify.items[PLAYLIST] = [1, 2]
+    row = env.follow(PLAYLIST, "https://open.spotify.com/playlist/" + "P" * 22, "trip")
+    outcome = poller.poll(row)
+    assert outcome.status == "error" and outcome.retry_at == pytest.approx(until, abs=2)
+    assert sum(env.spotify.calls.values()) == 0 and lanes == ["spotify"]
+    env.lister.items[FEED] = [1]
+    feed = env.follow("url:" + FEED, FEED, "radio")
+    assert poller.poll(feed).status == "changed" and lanes == ["spotify", "generic"]

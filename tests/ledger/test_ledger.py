@@ -7,7 +7,17 @@ from pathlib import Path
 import pytest
 
 from spotsyncd.core.errors import UserError
-from spotsyncd.core.models import JobState, Link, LinkKind, ListedItem, Listing, Source, TrackMeta
+from spotsyncd.core.models import (
+    Identity,
+    JobState,
+    Link,
+    LinkKind,
+    ListedItem,
+    Listing,
+    Source,
+    TrackMeta,
+    Verdict,
+)
 from spotsyncd.ledger import Ledger
 from spotsyncd.ledger.schema import SCHEMA_VERSION
 
@@ -59,7 +69,14 @@ def test_add_is_idempotent_and_done_is_never_redone(ledger: Ledger) -> None:
     after = ledger.add_links([link(1)])
     assert after[0].state == JobState.DONE and not after[0].requeued
     assert ledger.retry([link(1).key]) == 0
-    assert ledger.counts() == {"pending": 1, "waiting": 0, "running": 0, "done": 1, "failed": 0}
+    assert ledger.counts() == {
+        "pending": 1,
+        "waiting": 0,
+        "running": 0,
+        "done": 1,
+        "failed": 0,
+        "review": 0,
+    }
 
 
 def test_claims_are_exclusive_across_threads(ledger: Ledger) -> None:
@@ -234,7 +251,14 @@ def test_collections_expand_and_report(ledger: Ledger) -> None:
         "Feed", tuple(ListedItem(link(n), TrackMeta(title=f"ep{n}")) for n in range(3)), "fp"
     )
     ledger.expand_collection(job.track.id, listing)
-    assert ledger.counts() == {"pending": 3, "waiting": 0, "running": 0, "done": 1, "failed": 0}
+    assert ledger.counts() == {
+        "pending": 3,
+        "waiting": 0,
+        "running": 0,
+        "done": 1,
+        "failed": 0,
+        "review": 0,
+    }
     lines = ledger.report_lines(file_id)
     assert lines[0].children == {"pending": 3} and lines[1].state == "refused"
     assert [c.title for c in ledger.children(job.track.id)] == ["ep0", "ep1", "ep2"]
@@ -285,3 +309,50 @@ def test_second_process_sees_committed_work(tmp_path: Path) -> None:
     finally:
         one.close()
         two.close()
+
+
+def _claim_for_review(ledger: Ledger) -> int:
+    ledger.add_links([link(1)])
+    job = ledger.claim_next_job("w")
+    assert job is not None
+    checked = [
+        {"url": "http://127.0.0.1/first.mp3", "score": 0.9, "verdict": "mismatch",
+         "verdict_reason": "the audio is another recording"},
+        {"url": "http://127.0.0.1/second.mp3", "score": 0.8},
+    ]  # fmt: skip
+    asked = Identity(verdict=Verdict.MISMATCH, reason="the audio is another recording",
+                     recording_id="cb2cc207-8125-445c-9ef9-6ea44eee959a")  # fmt: skip
+    ledger.hold_for_review(job.job_id, job.track.id, message="no candidate verified",
+                           checked=checked, identity=asked)  # fmt: skip
+    return job.track.id
+
+
+def test_review_keeps_the_candidates_and_waits_for_the_user(ledger: Ledger) -> None:
+    _claim_for_review(ledger)
+    row = ledger.track(link(1).key)
+    assert row is not None and row.state == JobState.REVIEW and row.error == "no candidate verified"
+    assert row.to_json()["verdict"] == "mismatch"
+    assert row.identity is not None and row.identity.recording_id.startswith("cb2cc207")
+    assert ledger.candidates(link(1).key)[0]["verdict"] == "mismatch"
+    assert ledger.counts()["review"] == 1 and ledger.claim_next_job("w") is None
+    assert ledger.retry([link(1).key]) == 0  # a review is not a failure to retry
+    assert [e["kind"] for e in ledger.events_for(row.id)][-1] == "review"
+
+
+def test_accepting_a_review_files_the_matchers_choice_or_the_one_given(ledger: Ledger) -> None:
+    _claim_for_review(ledger)
+    accepted = ledger.accept_review(link(1).key)
+    assert accepted is not None and accepted.state == JobState.PENDING
+    assert accepted.override_url == "http://127.0.0.1/first.mp3"
+    with pytest.raises(UserError, match="not in review"):
+        ledger.accept_review(link(1).key)
+    assert ledger.accept_review("url:http://127.0.0.1/none.mp3") is None
+
+
+def test_lookup_answers_are_kept_for_every_process(ledger: Ledger) -> None:
+    assert ledger.cached_answer("musicbrainz", "isrc:X", 60) is None
+    ledger.remember_answer("musicbrainz", "isrc:X", "null")
+    ledger.remember_answer("musicbrainz", "isrc:X", '{"recordings": []}')  # a newer answer
+    assert ledger.cached_answer("musicbrainz", "isrc:X", 60) == '{"recordings": []}'
+    assert ledger.cached_answer("acoustid", "isrc:X", 60) is None
+    assert ledger.cached_answer("musicbrainz", "isrc:X", -1) is None  # too old

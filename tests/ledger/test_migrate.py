@@ -166,3 +166,13 @@ def test_processes_opening_one_new_postgresql_ledger_at_once_take_turns(
     finally:
         engine.dispose()
     assert [v[0] for v in versions] == [head_revision()]
+
+
+def test_an_older_revision_is_told_by_the_chain_not_by_its_number() -> None:
+    from spotsyncd.ledger.migrate import head_revision, is_older
+
+    # Branches merged later chain on after higher numbers (0004 follows 0008 here).
+    assert is_older("0008_collections") and is_older("0006_source_health")
+    assert is_older("0001_baseline")
+    assert not is_older(head_revision())
+    assert not is_older("9999_from_a_newer_spotsyncd")

@@ -12,6 +12,7 @@ from spotsyncd.ledger import (
     EventLog,
     Filed,
     Follows,
+    Identities,
     Intake,
     JobQueue,
     Ledger,
@@ -21,7 +22,9 @@ from spotsyncd.ledger import (
 )
 
 LEDGER_DIR = Path(__file__).resolve().parents[2] / "spotsyncd" / "ledger"
-REPOSITORIES = (Browse, EventLog, Filed, Follows, Intake, JobQueue, Reports, Workers)
+REPOSITORIES = (
+    Browse, EventLog, Filed, Follows, Identities, Intake, JobQueue, Reports, Workers,
+)  # fmt: skip
 MAX_PUBLIC_METHODS = 15  # a repository that needs more has two roles: split it
 
 # The flat names callers used when Ledger was one class of seven mixins; they must all stay.

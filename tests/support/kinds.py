@@ -32,7 +32,9 @@ FOLDER_KINDS = {
     "cli": UNIT,
     "core": UNIT,
     "engine": UNIT,
+    "extractors": UNIT,  # pip and the canary as subprocesses: those tests are marked e2e
     "follows": UNIT,
+    "identity": UNIT,
     "intake": UNIT,
     "ledger": UNIT,
     "matching": UNIT,

@@ -1,5 +1,5 @@
-"""``GET /healthz`` (no token: for probes; 200 only when the ledger answers) and ``GET /metrics``
-(Prometheus text format)."""
+"""``GET /healthz`` (no token: for probes; 200 only when the ledger answers), ``GET /metrics``
+(Prometheus text format) and ``GET /health/sources`` (each source's canary, the yt-dlp in use)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 
 from spotsyncd.api.context import Ctx, require_auth
 from spotsyncd.api.errors import RESPONSES, ErrorBody, error_response
-from spotsyncd.api.schemas import Health
+from spotsyncd.api.schemas import Health, SourcesHealth
+from spotsyncd.engine.health.status import source_rows, yt_dlp_status
 
 log = logging.getLogger(__name__)
 
@@ -48,3 +49,14 @@ def metrics(ctx: Ctx) -> Response:
 
     body, content_type = render(ctx)
     return Response(body, media_type=content_type)
+
+
+@router.get(
+    "/health/sources",
+    dependencies=[Depends(require_auth)],
+    response_model=SourcesHealth,
+    responses=RESPONSES,
+)
+def sources_health(ctx: Ctx) -> dict[str, object]:
+    """Each source the user uses: ok, or failing since when, why and what to do."""
+    return {"yt_dlp": yt_dlp_status(ctx.config), "sources": source_rows(ctx.ledger)}

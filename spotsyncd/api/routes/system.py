@@ -40,7 +40,7 @@ def health(ctx: Ctx) -> dict[str, Any]:
                 "total_bytes": usage.total}  # fmt: skip
     except OSError as exc:
         disk = {"path": str(config.library_dir), "error": str(exc)}
-    check = ytdlp_check(date.today())
+    check = ytdlp_check(config, date.today())
     known = {"daemon", "circuits", "jobs", "in_flight", "today", "overall", "recent_failures"}
     extra = {k: v for k, v in status.items() if k not in known and k not in _STATUS_PLAIN}
     return {

@@ -15,7 +15,7 @@ from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 from spotsyncd.api.context import Ctx, WebContext, require_auth
 from spotsyncd.api.errors import RESPONSES
 from spotsyncd.api.readable import readable
-from spotsyncd.api.schemas import MatchIn, Queued, TrackDetail, TrackPage
+from spotsyncd.api.schemas import AcceptIn, MatchIn, Queued, TrackDetail, TrackPage
 from spotsyncd.core.models import JobState
 from spotsyncd.engine.health.status import why_data
 from spotsyncd.intake.links import parse_link
@@ -207,9 +207,26 @@ def match(key: str, body: MatchIn, ctx: Ctx) -> Queued:
     return Queued(key=key, state=str(track.state), message=f"{key} will use {audio.url}")
 
 
+@router.post("/tracks/{key:path}/accept", response_model=Queued, status_code=202)
+def accept(key: str, ctx: Ctx, body: AcceptIn | None = None) -> Queued:
+    """File a track in ``review`` anyway: the candidate the matcher chose first (its audio was
+    found to be another recording), or the candidate ``url`` given. Its verdict stays
+    ``mismatch``; the MusicBrainz IDs of the recording asked for are not written."""
+    row = _found(ctx, key)
+    if row.state != JobState.REVIEW:
+        raise HTTPException(409, f"{key} is {row.state}, not in review; nothing to accept")
+    url = parse_link(body.url).url if body is not None and body.url else None
+    track = ctx.ledger.accept_review(key, url)
+    if track is None:
+        raise HTTPException(404, f"no track {key} in the ledger")
+    ctx.nudge()
+    return Queued(key=key, state=str(track.state), message=f"{key} will be filed as accepted")
+
+
 @router.get("/tracks/{key:path}", response_model=TrackDetail)
 def get_track(key: str, ctx: Ctx) -> dict[str, Any]:
-    """History, last error and the ranked match candidates with their scores."""
+    """History, last error, the ranked match candidates with their scores (those checked by
+    fingerprint with their verdicts) and the track's MusicBrainz identity and verdict."""
     data = why_data(ctx.ledger, ctx.config.library_dir, key)
     if data is None:
         raise HTTPException(404, f"no track {key} in the ledger (GET /api/v1/tracks lists them)")

@@ -9,7 +9,9 @@ The jobs run in a ``JobRunner``: the local worker pool, or the Celery dispatcher
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,14 +25,20 @@ from spotsyncd.core.protocols import Adapters
 from spotsyncd.engine.daemon import housekeeping
 from spotsyncd.engine.daemon.reload import apply_new_config, read_new_config
 from spotsyncd.engine.daemon.services import Services, WebFactory, WebHandle
+from spotsyncd.engine.health.canaries import canaries_for
+from spotsyncd.engine.health.source_watch import SourceWatch
+from spotsyncd.engine.jobs.host_gate import HostGate
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.runner import JobRunner
 from spotsyncd.engine.jobs.worker import WorkerPool
+from spotsyncd.engine.resilience.budgets import budgets_for
 from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.engine.resilience.guard import CircuitHold
 from spotsyncd.engine.resilience.lookout import Lookout
 from spotsyncd.engine.resilience.outage import install_outage_filter
 from spotsyncd.engine.scaleout.dispatch import Dispatcher
 from spotsyncd.engine.wiring import build_adapters, build_rescans
+from spotsyncd.extractors.watch import ExtractorWatch
 from spotsyncd.follows.service import FollowService, register_config_follows
 from spotsyncd.intake.inbox import InboxWatcher
 from spotsyncd.intake.reporting import Reporter
@@ -74,6 +82,8 @@ class Daemon:
         self.web_factory = web_factory
         self.web: WebHandle | None = None
         self.lookout: Lookout | None = None  # offline watch, alerts, notifications
+        self.extractors: ExtractorWatch | None = None  # extractors.auto_update
+        self.source_watch: SourceWatch | None = None  # each source's daily canary
 
     # ------------------------------------------------------------------ entry point
 
@@ -108,18 +118,35 @@ class Daemon:
             reset = ledger.reset_running()
             if reset:
                 log.warning("%d jobs were interrupted by a crash or kill; they resume now", reset)
+            # Budget turns a killed daemon or 'get' on this machine held: free now, not at
+            # the end of their lease (we hold the lock: none of them is alive).
+            for who in ("daemon", "get"):
+                ledger.drop_turns(f"{who}:{socket.gethostname()}:")
         housekeeping.clean_staging(config, ledger)
         self.rescans = build_rescans(config, ledger)
         self.rescans.start()
-        self.circuits = Circuits(
-            config.state_dir / "circuits.json", on_change=self._circuit_changed
-        )
+        # The service circuits and budgets live in the ledger, shared with every worker; the
+        # offline circuit is this machine's (its file in the state dir).
+        holder = f"daemon:{socket.gethostname()}:{os.getpid()}"
+        self.circuits = Circuits(config.state_dir / "circuits.json", shared=ledger, holder=holder)
+        budgets = budgets_for(lambda: self.config, ledger, holder)
         self.lookout = Lookout(
             lambda: self.config, ledger, self.circuits, on_online=self._network_back
         )
         self.lookout.start()
+        if not self.once:
+            self.extractors = ExtractorWatch(lambda: self.config, ledger)
+            self.extractors.start()
         adapters = self.adapters_factory(config)
-        pipeline = Pipeline(config, ledger, adapters, self.circuits)
+        pipeline = Pipeline(config, ledger, adapters, self.circuits, budgets)
+        if not self.once:
+            self.source_watch = SourceWatch(
+                lambda: self.config,
+                ledger,
+                lambda: canaries_for(self.config, ledger, adapters),
+                first_round_after_s=config.sources.first_check_after_s,
+            )
+            self.source_watch.start()
         reporter = Reporter(ledger, config.library_dir)
         workers = self._job_runner(pipeline, self.circuits, self.lookout)
         inbox = InboxWatcher(
@@ -173,12 +200,15 @@ class Daemon:
             pipeline,
             circuits,
             on_finished=self._job_finished,
-            offline=lookout.offline,
+            offline=HostGate(lookout.offline, self.ledger),
+            hold=CircuitHold(circuits, self.ledger),
         )
 
     def _start_scheduler(self, adapters: Adapters, workers: JobRunner) -> FollowService:
-        """Follows: registered from the config, polled on a schedule (see sync.py)."""
+        """Follows: registered from the config, polled on a schedule (see sync.py); their
+        requests to a service pass its shared circuit and budget, as the jobs' do."""
         assert self.ledger is not None
+        guard = workers.pipeline.guard.call
         on_change = self.rescans.library_changed if self.rescans else None
         service = FollowService(
             self.config,
@@ -187,6 +217,7 @@ class Daemon:
             workers.wake,
             on_change=on_change,
             collections=self.ledger,
+            guard=guard,
         )
         if not self.once:
             service.start()
@@ -283,18 +314,12 @@ class Daemon:
         if hasattr(signal, "SIGUSR1"):
             signal.signal(signal.SIGUSR1, lambda *_: self._nudged())
 
-    def _circuit_changed(self, lane: str, is_open: bool, reason: str) -> None:
-        if self.ledger is not None:
-            kind = "circuit_open" if is_open else "circuit_closed"
-            level = "warning" if is_open else "info"
-            self.ledger.event(level, kind, f"{lane}: {reason}")
-
     def _nudged(self) -> None:
         """The CLI (or the web API) queued work or changed follows: look at the ledger now."""
         if self.ledger is not None:
             self.ledger.changed()
-        if self.circuits is not None:
-            self.circuits.clear_credentials("spotify")
+            if self.circuits is not None and self.circuits.clear_credentials("spotify"):
+                self.ledger.release_held("spotify")  # the jobs it held may try the new login
         if self.services is not None:
             self.services.workers.wake()
             self.services.reporter.wake()
@@ -329,6 +354,10 @@ class Daemon:
             self.web.stop()
         if self.lookout is not None:
             self.lookout.stop_soon()
+        if self.extractors is not None:
+            self.extractors.stop()
+        if self.source_watch is not None:
+            self.source_watch.stop()
         if self.services is not None:
             self.services.inbox.stop()
             if self.services.scheduler is not None:

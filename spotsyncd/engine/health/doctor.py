@@ -8,12 +8,10 @@ PO-token provider (youtube.py). All yield ``Check`` (checks.py).
 
 from __future__ import annotations
 
-import re
 import stat
 import subprocess
 from collections.abc import Callable, Iterator
 from datetime import date
-from importlib import metadata
 
 from spotsyncd.core.config import Config, prepare_dirs
 from spotsyncd.core.errors import ConfigError
@@ -21,8 +19,6 @@ from spotsyncd.engine.health.checks import Check
 from spotsyncd.engine.health.doctor_scale import scale_checks
 from spotsyncd.engine.health.webcheck import web_checks
 from spotsyncd.engine.health.youtube import cookie_checks, pot_provider_check
-
-YTDLP_MAX_AGE_DAYS = 60
 
 
 def run_checks(
@@ -32,7 +28,8 @@ def run_checks(
     checks += _config_permissions(config)
     checks += _dirs(config)
     checks += _ffmpeg(config)
-    checks += _ytdlp(today())
+    checks += _identity(config)
+    checks += _ytdlp(config, today())
     checks += _js_runtime()
     checks += cookie_checks(config)
     checks += pot_provider_check(config)
@@ -159,32 +156,55 @@ def _ffmpeg(config: Config) -> Iterator[Check]:
     yield Check("ffmpeg", "ok", f"{program.origin}: {program.path} ({first}); MP3 encoder present")
 
 
-def ytdlp_check(today: date) -> Check:
+def _identity(config: Config) -> Iterator[Check]:
+    """MusicBrainz and AcoustID: on or off, and whether ffmpeg can fingerprint."""
+    key, brainz = config.acoustid.api_key, config.musicbrainz.enabled
+    if not key:
+        what = "MusicBrainz IDs on" if brainz else "off"
+        yield Check("identity", "ok", f"{what}; no fingerprint check (no acoustid.api_key: "
+                    "see the Identity guide to get a free key)")  # fmt: skip
+        return
+    from spotsyncd.identity.fingerprint import identity_problem
+    from spotsyncd.system.tools import find_ffmpeg
+
+    problem = identity_problem(find_ffmpeg(config.download.ffmpeg).path)
+    if problem is not None:
+        yield Check("identity", "fail", problem, "unset download.ffmpeg (the bundled one has it)")
+        return
+    yield Check("identity", "ok", "fingerprints checked on AcoustID"
+                + (", MusicBrainz IDs on" if brainz else ""))  # fmt: skip
+
+
+def ytdlp_check(config: Config, today: date) -> Check:
     """yt-dlp's version and age as one finding (the dashboard's health page shows it)."""
-    return next(_ytdlp(today))
+    return next(_ytdlp(config, today))
 
 
-def _ytdlp(today: date) -> Iterator[Check]:
-    try:
-        version = metadata.version("yt-dlp")
-    except metadata.PackageNotFoundError:
+def _ytdlp(config: Config, today: date) -> Iterator[Check]:
+    """The yt-dlp in use (a release under the state dir after an update, else the installed
+    one) and its age: YouTube breaks old releases within weeks."""
+    from spotsyncd.extractors.updater import Updater
+    from spotsyncd.sources.ytdlp.releases import age_days
+
+    info = Updater(config, None).status()
+    version = info["version"]
+    if version is None:
         yield Check("yt-dlp", "fail", "yt-dlp is not installed", "pip install -U 'yt-dlp[default]'")
         return
-    match = re.match(r"(\d{4})\.(\d{1,2})\.(\d{1,2})", version)
-    if not match:
-        yield Check("yt-dlp", "ok", f"version {version}")
-        return
-    released = date(int(match[1]), int(match[2]), int(match[3]))
-    age = (today - released).days
-    if age > YTDLP_MAX_AGE_DAYS:
+    where = "as installed" if info["where"] == "installed" else f"from {info['folder']}"
+    age = age_days(version, today)
+    newest = f"; {info['newest']} is available" if info["update_available"] else ""
+    if age is None:
+        yield Check("yt-dlp", "ok", f"version {version} ({where}){newest}")
+    elif age > config.extractors.max_age_days:
         yield Check(
             "yt-dlp",
             "warn",
-            f"version {version} is {age} days old; YouTube breaks old versions",
-            "update it: .venv/bin/pip install -U 'yt-dlp[default]' (then restart)",
+            f"version {version} ({where}) is {age} days old{newest}; YouTube breaks old versions",
+            "run 'spotsyncd extractors update' (or set extractors.auto_update: install)",
         )
     else:
-        yield Check("yt-dlp", "ok", f"version {version} ({age} days old)")
+        yield Check("yt-dlp", "ok", f"version {version} ({where}, {age} days old){newest}")
 
 
 def _js_runtime() -> Iterator[Check]:

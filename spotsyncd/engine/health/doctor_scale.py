@@ -22,7 +22,7 @@ def scale_checks(config: Config) -> Iterator[Check]:
 
 
 def _database(config: Config) -> Iterator[Check]:
-    from spotsyncd.ledger.migrate import inspect_database
+    from spotsyncd.ledger.migrate import inspect_database, is_older
 
     where = redact_password(config.ledger.url) if config.ledger.url else str(config.ledger_path)
     if not config.ledger.url and not config.ledger_path.exists():
@@ -44,7 +44,7 @@ def _database(config: Config) -> Iterator[Check]:
     yield Check("database", "ok", f"{where}: {version}")
     if now.up_to_date:
         yield Check("migrations", "ok", f"schema revision {now.head} (the newest)")
-    elif now.current in (None, "legacy") or now.current < now.head:
+    elif now.current in (None, "legacy") or is_older(now.current):
         yield Check(
             "migrations",
             "warn",
@@ -101,3 +101,13 @@ def _workers(config: Config) -> Iterator[Check]:
     names = ", ".join(f"{w.name} ({w.concurrency} threads, {now - w.seen_at:.0f}s ago)"
                       for w in live)  # fmt: skip
     yield Check("workers", "ok", f"{len(live)} seen in the last minute: {names}")
+    for w in live:  # each worker's own state: offline is per machine
+        if w.state == "offline":
+            yield Check(
+                f"worker {w.name}",
+                "warn",
+                f"offline on {w.host}: {w.state_reason or 'no network'}; it takes no job",
+                f"check the network of {w.host}; the worker resumes by itself once it is back",
+            )
+        else:
+            yield Check(f"worker {w.name}", "ok", f"online on {w.host}, taking jobs")

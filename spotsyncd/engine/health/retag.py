@@ -1,6 +1,9 @@
 """``spotsyncd retag``: rewrite filed tracks' tags and cover from the ledger (refreshed from
 Spotify when credentials allow), and with ``move`` file them where ``library.path_template``
-puts them now, m3u8 playlists included.
+puts them now, m3u8 playlists included. With ``identity`` (``--identify``), a track the ledger
+knows no identity of is looked up on MusicBrainz and fingerprinted for AcoustID first (one
+MusicBrainz request a second); its identity is recorded at once, so a run that stops resumes
+with the tracks still unknown.
 
 Tags are written to a copy beside the file that then replaces it, so a crash leaves the old file
 or the new one, never a half-written one. A move goes through the library's safe filing (no
@@ -15,15 +18,16 @@ import os
 import secrets
 import shutil
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from spotsyncd.core.config import Config
 from spotsyncd.core.errors import SpotsyncError
-from spotsyncd.core.models import Source, TrackMeta
-from spotsyncd.core.protocols import MetadataSource
+from spotsyncd.core.models import Source, TrackMeta, Verdict
+from spotsyncd.core.protocols import IdentityStep, MetadataSource
 from spotsyncd.engine.jobs.filing import audio_settings_for
+from spotsyncd.engine.jobs.identity_check import as_chosen
 from spotsyncd.follows.collections import write_collection_playlists
 from spotsyncd.follows.playlists import PlaylistWriter
 from spotsyncd.ledger import Ledger, TrackRow
@@ -83,6 +87,7 @@ def write_tags_from_ledger(
             cover=cover,
             id3_version=settings.id3_version,
             keep_replaygain=True,
+            identity=track.identity,
         )
 
     rewrite_atomically(path, write)
@@ -108,6 +113,7 @@ class Retagger:
         fetch_cover: Callable[[str | None], bytes | None] = lambda url: None,
         spotify: MetadataSource | None = None,
         move: bool = False,
+        identity: IdentityStep | None = None,
     ) -> None:
         self.config = config
         self.ledger = ledger
@@ -116,6 +122,7 @@ class Retagger:
         self.spotify = spotify
         self.move = move
         self.moved = 0
+        self.identity = identity
 
     def run(self, keys: Sequence[str] | None = None) -> Iterator[RetagOutcome]:
         """One outcome per filed track (all of them, or those of ``keys``); playlists follow."""
@@ -135,14 +142,30 @@ class Retagger:
                 why = f"the file there carries another track's key ({owner})"
                 return RetagOutcome(track.key, track.path, "skipped", why)
             meta = self._meta(track)
+            known = self._identify(track, path, meta)
             write_tags_from_ledger(
-                self.config, self.tagger, track, path, meta=meta,
+                self.config, self.tagger, known, path, meta=meta,
                 cover=self.fetch_cover(meta.cover_url),
             )  # fmt: skip
             return self._place(track, path, meta)
         except (OSError, SpotsyncError) as exc:
             detail = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) else str(exc)
             return RetagOutcome(track.key, track.path, "failed", detail)
+
+    def _identify(self, track: TrackRow, path: Path, meta: TrackMeta) -> TrackRow:
+        """The track with its identity: the ledger's, else looked up now and recorded. The
+        audio was filed already: a mismatch is recorded (and shown by ``why``) without the
+        IDs of the recording asked for; the file stays."""
+        if self.identity is None or track.identity is not None:
+            return track
+        asked = self.identity.recording_for(meta)
+        found = self.identity.check(self.identity.fingerprint(path), asked, meta)
+        if found.verdict == Verdict.MISMATCH:
+            log.warning("%s: %s ('spotsyncd match %s URL' replaces it)", track.key,
+                        found.reason, track.key)  # fmt: skip
+            found = as_chosen(found)
+        self.ledger.set_identity(track.id, found)
+        return replace(track, identity=found)
 
     def _missing(self, track: TrackRow, path: Path) -> RetagOutcome:
         old = self.config.library_dir / track.replaces_path if track.replaces_path else None

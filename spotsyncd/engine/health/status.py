@@ -12,7 +12,8 @@ from typing import Any
 from spotsyncd.core.config import Config
 from spotsyncd.core.models import JobState
 from spotsyncd.engine.health.youtube import cookies_state
-from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.engine.resilience.budgets import SOURCES
+from spotsyncd.engine.resilience.circuits import circuit_states
 from spotsyncd.ledger import Ledger
 
 
@@ -111,13 +112,17 @@ def status_data(config: Config, ledger: Ledger, cache: StatusCache | None = None
         "recent_failures": slow["recent_failures"],
         "follows_due": slow["follows_due"],
         "next_slow_retry_at": slow["next_slow_retry_at"],
-        "circuits": Circuits.read(config.state_dir / "circuits.json"),
+        "circuits": circuit_states(config.state_dir / "circuits.json", ledger),
+        "budgets": budgets_status(config, ledger),
+        "workers": workers_status(config, ledger),
         "web": web_info(config, daemon["running"]),
     }
     try:
         data["disk_free_bytes"] = shutil.disk_usage(config.library_dir).free
     except OSError:
         data["disk_free_bytes"] = None
+    data["yt_dlp"] = yt_dlp_status(config)
+    data["sources"] = source_rows(ledger)
     data["inbox_dir"] = str(config.inbox_dir)
     data["library_dir"] = str(config.library_dir)
     cookies = cookies_state(config)
@@ -132,6 +137,75 @@ def status_data(config: Config, ledger: Ledger, cache: StatusCache | None = None
             "daily_quota": config.youtube.daily_quota,
         }
     return data
+
+
+WORKERS_LISTED_S = 3600.0  # workers seen within the last hour are listed (stopped ones too)
+
+
+def workers_status(config: Config, ledger: Ledger) -> list[dict[str, Any]]:
+    """Each process that runs or dispatches jobs for this ledger, with its own state: "ok",
+    "offline" (its machine has no network: it takes no job), "silent" (no heartbeat for
+    ``queue.worker_timeout``: gone or stuck) or "stopped"."""
+    if config.queue.backend != "celery":
+        return []
+    now = time.time()
+    listed = []
+    for row in ledger.recent_workers(WORKERS_LISTED_S):
+        if row.stopped_at is not None:
+            state = "stopped"
+        elif now - row.seen_at > config.queue.worker_timeout_s:
+            state = "silent"
+        else:
+            state = row.state or "ok"
+        listed.append({
+            "name": row.name, "role": row.role, "host": row.host, "version": row.version,
+            "concurrency": row.concurrency, "seen_at": row.seen_at, "state": state,
+            "reason": row.state_reason if state == "offline" else None,
+        })  # fmt: skip
+    return listed
+
+
+def budgets_status(config: Config, ledger: Ledger) -> dict[str, dict[str, Any]]:
+    """Each source's budget (``sources.*``) and the turns under way now, across processes."""
+    held = ledger.turns_held()
+    shown = {}
+    for source in SOURCES:
+        concurrent, interval = config.sources.limit_of(source)
+        shown[source] = {
+            "max_concurrent": concurrent, "min_interval_s": interval,
+            "in_use": held.get(source, 0),
+        }  # fmt: skip
+    return shown
+
+
+def yt_dlp_status(config: Config) -> dict[str, Any]:
+    """The yt-dlp in use: version, where from, age, the newest release known (files only)."""
+    from spotsyncd.extractors.updater import Updater
+
+    data = Updater(config, None).status()
+    return {k: data[k] for k in YT_DLP_KEYS}
+
+
+YT_DLP_KEYS = (
+    "version", "where", "age_days", "too_old", "newest", "update_available", "auto_update",
+    "previous",
+)  # fmt: skip
+
+
+def source_rows(ledger: Ledger) -> list[dict[str, Any]]:
+    """Each source's health (ok, or failing since when, why, and what to do)."""
+    return [
+        {
+            "name": row["name"],
+            "state": row["state"],
+            "since": row["since"],
+            "checked_at": row["checked_at"],
+            "error_class": row["error_class"],
+            "error": row["error"],
+            "fix": row["fix"],
+        }
+        for row in ledger.health_rows()
+    ]
 
 
 def _follows_due(ledger: Any) -> list[dict[str, Any]]:

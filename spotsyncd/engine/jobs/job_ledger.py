@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from spotsyncd.core.models import Listing, TrackMeta
+from spotsyncd.core.models import Identity, Listing, TrackMeta
+from spotsyncd.core.protocols import LookupCache
 from spotsyncd.core.retries import NextStep
 from spotsyncd.ledger import ClaimedJob, TrackRow
 from spotsyncd.ledger.rows import Added
@@ -22,9 +23,11 @@ class CandidateLedger(Protocol):
     def set_candidates(self, track_id: int, ranked: list[dict[str, Any]]) -> None: ...
 
 
-class PipelineLedger(CandidateLedger, Protocol):
-    """What one job's pipeline reads and writes besides its outcome."""
+class PipelineLedger(CandidateLedger, LookupCache, Protocol):
+    """What one job's pipeline reads and writes besides its outcome (and the identity step's
+    cache of MusicBrainz and AcoustID answers)."""
 
+    def candidates(self, key: str) -> list[dict[str, Any]]: ...
     def expand_collection(
         self, parent_id: int, listing: Listing, *, options: dict[str, Any] | None = None
     ) -> list[Added]: ...
@@ -57,6 +60,7 @@ class JobLedger(Protocol):
         download_s: float,
         process_s: float,
         message: str,
+        identity: Identity | None = None,
     ) -> None: ...
     def finish_duplicate(
         self, job_id: int, track_id: int, *, of: TrackRow, meta: TrackMeta, where: str
@@ -75,10 +79,43 @@ class JobLedger(Protocol):
     ) -> NextStep: ...
 
 
+class ReviewLedger(Protocol):
+    """Where a track goes when no candidate's audio verified (the identity check)."""
+
+    def hold_for_review(
+        self,
+        job_id: int,
+        track_id: int,
+        *,
+        message: str,
+        checked: list[dict[str, Any]],
+        identity: Identity | None,
+    ) -> None: ...
+
+
+class PoolLedger(JobLedger, ReviewLedger, Protocol):
+    """Everything the worker pool needs of the ledger."""
+
+
+class GateLedger(Protocol):
+    """What the host gate (``host_gate.py``) reads and changes while hosts are cut off."""
+
+    def queued_urls(
+        self, only: Collection[int] | None = None
+    ) -> list[tuple[int, str, float | None]]: ...
+    def defer_job(self, job_id: int, track_id: int, until: float, why: str) -> None: ...
+    def wait_for_network(
+        self, track_ids: Collection[int], until: float, why: str, *, give_back: int = 0
+    ) -> int: ...
+
+
 if TYPE_CHECKING:  # mypy proves the ledger's repositories and the ledger itself fit
     from spotsyncd.ledger import JobQueue, Ledger
+    from spotsyncd.ledger.identities import Identities
 
     _JOBS: type[JobLedger] = JobQueue
     _CANDIDATES: type[CandidateLedger] = JobQueue
     _PIPELINE: type[PipelineLedger] = Ledger
-    _POOL: type[JobLedger] = Ledger
+    _REVIEW: type[ReviewLedger] = Identities
+    _POOL: type[PoolLedger] = Ledger
+    _GATE: type[GateLedger] = Ledger

@@ -8,7 +8,9 @@ work done here or by a running daemon.
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,13 +22,16 @@ from spotsyncd.core.models import JobState, LinkKind
 from spotsyncd.core.protocols import Adapters
 from spotsyncd.engine.jobs.filing import staging_dir_for
 from spotsyncd.engine.jobs.pipeline import Pipeline
+from spotsyncd.engine.jobs.waits import wait_text
 from spotsyncd.engine.jobs.worker import WorkerPool
+from spotsyncd.engine.resilience.budgets import budgets_for
 from spotsyncd.engine.resilience.circuits import Circuits
 from spotsyncd.follows.collections import write_collection_playlists
 from spotsyncd.follows.playlists import PlaylistWriter
 from spotsyncd.ledger import Ledger, TrackRow
 
-# A job put off further than this (an open circuit, a rate limit) is not waited for.
+# A track kept waiting longer than this (offline, an open circuit, a rate limit), or put off
+# further than this, is not waited for: ``get`` reports it "deferred" (``get --defer-after``).
 WAIT_LIMIT_S = 120.0
 
 
@@ -36,7 +41,9 @@ class Item:
 
     track_id: int
     key: str
-    state: str  # pending | running | done | failed | deferred (put off beyond WAIT_LIMIT_S)
+    state: (
+        str  # pending | running | done | failed | review | deferred (kept waiting beyond the limit)
+    )
     title: str | None
     artist: str | None
     path: Path | None  # where the file is, for done tracks
@@ -46,6 +53,7 @@ class Item:
     is_list: bool = False  # a playlist, album or channel still being listed
 
     url: str = ""
+    waiting: str = ""  # why it is not running ("waiting: offline since 11:19, …"), or ""
 
     @property
     def label(self) -> str:
@@ -61,7 +69,7 @@ class Item:
 
     @property
     def finished(self) -> bool:
-        return self.state in ("done", "failed", "deferred")
+        return self.state in ("done", "failed", "review", "deferred")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,17 +95,42 @@ class Snapshot:
     def count(self, state: str) -> int:
         return sum(1 for item in self.tracks if item.state == state)
 
+    @property
+    def total(self) -> int:
+        """Every track asked for, a collection not yet listed counting as one."""
+        return len(self.tracks) + len(self.listing)
+
+    @property
+    def unfinished(self) -> tuple[Item, ...]:
+        return (*self.listing, *(item for item in self.tracks if not item.finished))
+
 
 class Tracker:
     """Reads the state of ``roots`` (track ids) and of what their listings expanded into."""
 
-    def __init__(self, ledger: Ledger, roots: Sequence[int], library_dir: Path) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        roots: Sequence[int],
+        library_dir: Path,
+        *,
+        circuits_file: Path | None = None,
+        defer_after_s: float = WAIT_LIMIT_S,
+    ) -> None:
+        """``circuits_file``: where the circuits are saved (why a track waits);
+        ``defer_after_s``: how long a track may wait before it counts as deferred."""
         self.ledger = ledger
         self.roots = list(dict.fromkeys(roots))
         self.library_dir = library_dir
+        self.circuits_file = circuits_file
+        self.defer_after_s = defer_after_s
+        self._waiting_since: dict[int, float] = {}
 
     def poll(self, now: float | None = None) -> Snapshot:
         now = time.time() if now is None else now
+        # A few hundred bytes, read at every poll: a track deferred by the offline circuit is
+        # never shown before the circuit that explains it.
+        circuits = Circuits.read(self.circuits_file) if self.circuits_file is not None else {}
         tracks: dict[int, Item] = {}
         listing: list[Item] = []
         seen: set[int] = set()
@@ -110,19 +143,31 @@ class Tracker:
             if row.kind == LinkKind.COLLECTION and row.state == JobState.DONE:
                 pending[:0] = self.ledger.children(row.id)
                 continue
-            item = self._item(row, now)
+            item = self._item(row, now, circuits)
             if item.is_list and not item.finished:
                 listing.append(item)
             else:
                 tracks[row.id] = item
         return Snapshot(tuple(tracks.values()), tuple(listing))
 
-    def _item(self, row: TrackRow, now: float) -> Item:
+    def _item(self, row: TrackRow, now: float, circuits: dict[str, dict[str, object]]) -> Item:
         state = str(row.state)
+        waiting = ""
+        if row.state in (JobState.PENDING, JobState.WAITING):
+            waiting = wait_text(row.error, row.retry_at, circuits, now)
+        if waiting:
+            since = self._waiting_since.setdefault(row.id, now)
+        else:
+            since = self._waiting_since.pop(row.id, now)
+        # Put off further than the limit by a circuit or a retry: not worth waiting for. Offline
+        # gives no date (the next probe may find the network): the limit runs from now.
+        offline = (row.error or "").startswith("offline")
+        far = bool(row.retry_at and row.retry_at - now > self.defer_after_s and not offline)
         if row.state == JobState.WAITING or (
-            row.state == JobState.PENDING and row.retry_at and row.retry_at - now > WAIT_LIMIT_S
+            row.state == JobState.PENDING
+            and (far or (waiting and now - since >= self.defer_after_s))
         ):
-            state = "deferred"  # a slow retry or an open circuit: the daemon finishes it later
+            state = "deferred"  # a slow retry, offline or an open circuit: finished later
         path = self.library_dir / row.path if row.path and row.state == JobState.DONE else None
         return Item(
             track_id=row.id,
@@ -136,6 +181,7 @@ class Tracker:
             progress=row.progress or {},
             is_list=row.kind != LinkKind.TRACK and row.state != JobState.DONE,
             url=row.url,
+            waiting=waiting,
         )
 
 
@@ -152,13 +198,18 @@ class ForegroundRun:
         self.config = config
         self.ledger = ledger
         self.scope = scope
-        circuits = Circuits(config.state_dir / "circuits.json")
-        pipeline = Pipeline(config, ledger, adapters_factory(config), circuits)
+        holder = f"get:{socket.gethostname()}:{os.getpid()}"
+        circuits = Circuits(config.state_dir / "circuits.json", shared=ledger, holder=holder)
+        budgets = budgets_for(lambda: config, ledger, holder)
+        pipeline = Pipeline(config, ledger, adapters_factory(config), circuits, budgets)
         self.pool = WorkerPool(config, ledger, pipeline, circuits, scope=scope)
 
     def start(self) -> None:
-        # We hold the lock, so no daemon runs: rows left running were cut off by a crash.
+        # We hold the lock, so no daemon runs: rows left running were cut off by a crash,
+        # and budget turns held by a daemon or 'get' of this machine are a dead one's.
         self.ledger.reset_running()
+        for who in ("daemon", "get"):
+            self.ledger.drop_turns(f"{who}:{socket.gethostname()}:")
         self.pool.start()
 
     def stop(self) -> list[str]:
@@ -171,7 +222,7 @@ class ForegroundRun:
         write_collection_playlists(self.ledger, writer, follow_names=names)
         left: list[str] = []
         for row in self.ledger.tracks_by_ids(sorted(self.pool.scope_ids() or ())):
-            if row.state in (JobState.DONE, JobState.FAILED):
+            if row.state in (JobState.DONE, JobState.FAILED, JobState.REVIEW):
                 continue
             shutil.rmtree(staging_dir_for(self.config, row.id), ignore_errors=True)
             left.append(row.key)

@@ -1,10 +1,11 @@
-"""One job, start to finish: resolve → (match) → download → process → tag → file.
+"""One job, start to finish: resolve → (match) → download → identify → process → tag → file.
 
 ``Pipeline.run`` takes one job from start to finish → ``JobResult`` so it can run in a thread
 here or, later, in a worker process elsewhere; the worker pool passes ``stages`` so that its
 network half and its CPU half take turns with other jobs (see stages.py). It raises the
 errors of ``errors.py``; the worker decides what they mean for the job's state. Where its
-files go is filing.py's rule, which metadata they carry metadata.py's.
+files go is filing.py's rule, which metadata they carry metadata.py's, who the audio is
+identity_check.py's.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +32,7 @@ from spotsyncd.core.errors import (
 from spotsyncd.core.models import (
     Candidate,
     Downloaded,
+    Identity,
     LinkKind,
     Listing,
     Lyrics,
@@ -44,7 +46,7 @@ from spotsyncd.core.protocols import (
     Adapters,
     MetadataSource,
 )
-from spotsyncd.engine.jobs import matcher
+from spotsyncd.engine.jobs import identity_check, matcher
 from spotsyncd.engine.jobs.filing import (
     audio_settings_for,
     file_track,
@@ -54,7 +56,9 @@ from spotsyncd.engine.jobs.filing import (
 from spotsyncd.engine.jobs.job_ledger import PipelineLedger
 from spotsyncd.engine.jobs.metadata import merged_meta, typed_meta
 from spotsyncd.engine.jobs.stages import Stages, cpu_step, io_step, timed
+from spotsyncd.engine.resilience.budgets import SourceBudgets
 from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.engine.resilience.guard import GENERIC, Guard
 from spotsyncd.ledger import ClaimedJob, TrackRow
 
 log = logging.getLogger(__name__)
@@ -78,6 +82,7 @@ class JobResult:
     same_as: TrackRow | None = None  # kind "duplicate": the filed track of this recording
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step (see worker)
     children: tuple[int, ...] = ()  # track ids a listing expanded into
+    identity: Identity | None = None  # who the audio is, and the fingerprint's verdict
 
 
 @dataclass(frozen=True)
@@ -89,16 +94,27 @@ class _Fetched:
     meta: TrackMeta
     cover: bytes | None
     download_s: float
+    wanted: TrackMeta = field(default_factory=TrackMeta)  # what was asked, before the merge
+    audio_url: str = ""
+    identity: Identity | None = None
 
 
 class Pipeline:
     def __init__(
-        self, config: Config, ledger: PipelineLedger, adapters: Adapters, circuits: Circuits
+        self,
+        config: Config,
+        ledger: PipelineLedger,
+        adapters: Adapters,
+        circuits: Circuits,
+        budgets: SourceBudgets | None = None,
     ):
+        """``budgets``: the per-source budgets shared by every process (None: no limits)."""
         self.config = config
         self.ledger = ledger
         self.adapters = adapters
         self.circuits = circuits
+        self.guard = Guard(circuits, budgets)
+        self.identity = adapters.identity(ledger) if adapters.identity is not None else None
 
     # ------------------------------------------------------------------ entry point
 
@@ -139,7 +155,7 @@ class Pipeline:
             if self._may_be_a_list(track):
                 _stage(progress, "listing")
                 with timed(timings, "listing"):
-                    listing = self._list(track)
+                    listing = self._list(track, cancel)
                 if listing is not None:
                     options = dict(track.options)
                     if is_artist_key(track.key):  # its releases' tracks are checked for repeats
@@ -163,6 +179,10 @@ class Pipeline:
             if isinstance(fetched, JobResult):
                 return fetched
         _check_cancel(cancel)
+        if self.identity is not None:  # holds no slot while it waits on the services
+            fetched = identity_check.verify(
+                self, self.identity, track, fetched, cancel, progress, stages, timings
+            )
         with cpu_step(stages, cancel, timings):
             return self._process_and_file(track, fetched, cancel, timings)
 
@@ -179,18 +199,21 @@ class Pipeline:
         path = urlsplit(track.url).path.lower()
         return not path.endswith(MEDIA_SUFFIXES)
 
-    def _list(self, track: TrackRow) -> Listing | None:
+    def _list(self, track: TrackRow, cancel: threading.Event) -> Listing | None:
         if track.source == Source.SPOTIFY:
-            self.circuits.check("spotify")
             spotify = self._spotify()
-            return spotify.list(track.key)
-        if track.source == Source.YOUTUBE:
-            self.circuits.check("youtube")
-            if track.key.startswith(("youtube:artist:", "youtube:album:")):
-                if self.adapters.youtube_music is None:
-                    raise PermanentError("YouTube Music artists and albums need ytmusicapi")
+            with self.guard.call("spotify", cancel):
+                return spotify.list(track.key)
+        if track.source == Source.YOUTUBE and track.key.startswith(
+            ("youtube:artist:", "youtube:album:")
+        ):
+            if self.adapters.youtube_music is None:
+                raise PermanentError("YouTube Music artists and albums need ytmusicapi")
+            with self.guard.call("youtube", cancel):
                 return self.adapters.youtube_music.list(track.key)
-        return self.adapters.downloader.list(track.url)
+        lane = "youtube" if track.source == Source.YOUTUBE or _is_youtube(track.url) else GENERIC
+        with self.guard.call(lane, cancel):
+            return self.adapters.downloader.list(track.url)
 
     def _spotify(self) -> MetadataSource:
         if self.adapters.spotify is None:
@@ -228,7 +251,7 @@ class Pipeline:
         audio_url = track.override_url or track.url
         if track.source == Source.SPOTIFY:
             with timed(timings, "match"):
-                wanted = self._spotify_meta(track)
+                wanted = self._spotify_meta(track, cancel)
         elif track.source == Source.SEARCH and track.override_url:
             wanted = typed_meta(track).merged_over(track.meta)  # chosen by hand: as typed
         if track.options.get("artist") and not track.override_url:
@@ -247,7 +270,7 @@ class Pipeline:
             _stage(progress, "searching")
             with timed(timings, "match"):
                 wanted, audio_url = self._search_line(track)
-        lane = "youtube" if _is_youtube(audio_url) else "generic"
+        lane = "youtube" if _is_youtube(audio_url) else GENERIC
         if lane == "youtube":
             self.circuits.check("youtube")
         _stage(progress, "downloading")
@@ -259,7 +282,30 @@ class Pipeline:
         meta = self._merge_meta(track, wanted, downloaded)
         with timed(timings, "cover"):
             cover = self.adapters.fetch_cover(meta.cover_url)
-        return _Fetched(staging, downloaded, meta, cover, timings["download"])
+        return _Fetched(staging, downloaded, meta, cover, timings["download"], wanted, audio_url)
+
+    def fetch_other(
+        self,
+        track: TrackRow,
+        fetched: _Fetched,
+        url: str,
+        attempt: int,
+        cancel: threading.Event,
+        progress: Callable[[Progress], None] | None,
+        timings: dict[str, float],
+    ) -> _Fetched:
+        """Another candidate's audio for the same track (the first was another recording)."""
+        lane = "youtube" if _is_youtube(url) else "generic"
+        if lane == "youtube":
+            self.circuits.check("youtube")
+        _stage(progress, "downloading")
+        with timed(timings, "download"):
+            dest = fetched.staging / f"download-{attempt}"
+            downloaded = self._download(url, dest, cancel, progress, lane)
+        _check_cancel(cancel)
+        meta = self._merge_meta(track, fetched.wanted, downloaded)
+        return replace(fetched, downloaded=downloaded, meta=meta, audio_url=url,
+                       download_s=timings["download"])  # fmt: skip
 
     def _process_and_file(
         self, track: TrackRow, fetched: _Fetched, cancel: threading.Event, timings: dict[str, float]
@@ -283,6 +329,7 @@ class Pipeline:
                 cover=fetched.cover,
                 replaygain=replaygain,
                 id3_version=settings.id3_version,
+                identity=fetched.identity,
             )
         with timed(timings, "lyrics"):
             lyrics = self._lyrics(processed, fetched.meta)
@@ -307,6 +354,7 @@ class Pipeline:
             download_s=fetched.download_s,
             process_s=process_s,
             timings=timings,
+            identity=fetched.identity,
         )
 
     def _download(
@@ -319,17 +367,16 @@ class Pipeline:
     ) -> Downloaded:
         dest.mkdir(parents=True, exist_ok=True)
         try:
-            downloaded = self.adapters.downloader.download(
-                url, dest, progress=progress, cancel=cancel
-            )
+            with self.guard.call(lane, cancel):  # a turn of its source's budget for the transfer
+                return self.adapters.downloader.download(
+                    url, dest, progress=progress, cancel=cancel
+                )
         except (RateLimitedError, BotCheckError) as exc:
             if isinstance(exc, RateLimitedError) and (lane == "youtube" or not exc.service):
                 exc.service = lane  # YouTube's limits open the youtube circuit
             raise
-        self.circuits.record_success(lane)
-        return downloaded
 
-    def _spotify_meta(self, track: TrackRow) -> TrackMeta:
+    def _spotify_meta(self, track: TrackRow, cancel: threading.Event) -> TrackMeta:
         """Spotify's metadata: what the listing gave us, completed by a track lookup when
         we lack the album/ISRC/cover (and the API can give them). A playlist file's entry
         (Exportify has the ISRC, never the cover) is looked up too; when Spotify cannot be
@@ -337,10 +384,11 @@ class Pipeline:
         meta = track.meta
         if meta.title and meta.artists and meta.album and meta.isrc and meta.cover_url:
             return meta
-        self.circuits.check("spotify")
         track_id = track.key.rsplit(":", 1)[-1]
+        spotify = self._spotify()
         try:
-            fetched = self._spotify().track(track_id)
+            with self.guard.call("spotify", cancel):
+                fetched = spotify.track(track_id)
         except (TransientError, PermanentError) as exc:
             if meta.title and meta.artists and not isinstance(exc, CancelledError):
                 log.info("%s: using listing metadata (%s)", track.key, exc)

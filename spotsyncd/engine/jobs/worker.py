@@ -25,6 +25,7 @@ from spotsyncd.core.errors import (
     JobError,
     NetworkDownError,
     RateLimitedError,
+    ReviewNeededError,
     SpotsyncError,
     log_problem,
 )
@@ -36,11 +37,12 @@ from spotsyncd.engine.jobs.filing import (
     staging_dir_for,
     stored_path,
 )
-from spotsyncd.engine.jobs.job_ledger import JobLedger
+from spotsyncd.engine.jobs.host_gate import Claimable, HostGate
+from spotsyncd.engine.jobs.job_ledger import PoolLedger
 from spotsyncd.engine.jobs.pipeline import JobResult, Pipeline
 from spotsyncd.engine.jobs.stages import Stages, steps_text
 from spotsyncd.engine.resilience.circuits import Circuits
-from spotsyncd.engine.resilience.offline import OfflineWatch
+from spotsyncd.engine.resilience.guard import CircuitHold
 from spotsyncd.engine.resilience.outage import Outage
 from spotsyncd.ledger import ClaimedJob, describe_error, is_unavailable
 
@@ -54,22 +56,26 @@ class WorkerPool:
     def __init__(
         self,
         config: Config,
-        ledger: JobLedger,
+        ledger: PoolLedger,
         pipeline: Pipeline,
         circuits: Circuits,
         *,
         on_finished: Callable[[], None] | None = None,
         scope: set[int] | None = None,
-        offline: OfflineWatch | None = None,
+        offline: HostGate | None = None,
+        hold: CircuitHold | None = None,
     ) -> None:
         self.config = config
         self.ledger = ledger
         self.pipeline = pipeline
         self.circuits = circuits
-        # Tells "this machine is offline" from "this host is down" (the daemon's; None: the
-        # host's problem, an ordinary transient failure).
+        # Tells "this machine is offline" from "this host is down" and keeps the jobs of cut-off
+        # hosts out of the claims (the daemon's; None: the host's problem, an ordinary
+        # transient failure).
         self.offline = offline
         self.on_finished = on_finished or (lambda: None)
+        # The daemon's: jobs of a service whose circuit is open wait in the ledger, unclaimed.
+        self.hold = hold
         self.cancel = threading.Event()
         self._wake = threading.Condition()
         self._woken = False
@@ -79,6 +85,9 @@ class WorkerPool:
         # Downloads run ahead in their own slots while one file per core is processed.
         cores = config.audio.workers or os.cpu_count() or 1
         self.stages = Stages(config.download.workers, cores)
+        # Threads beyond the slots: a job waiting on MusicBrainz's or AcoustID's rate budget
+        # holds no slot, and these threads keep the slots it left busy with other jobs.
+        self.lookup_threads = config.download.workers if pipeline.identity is not None else 0
         self.database = Outage("the ledger database", log, "check it and 'ledger.url'")
         # Only these tracks (and what their listings expand into) when set: ``spotsyncd get``.
         self.scope = scope
@@ -87,7 +96,7 @@ class WorkerPool:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
-        for index in range(self.stages.threads):
+        for index in range(self.stages.threads + self.lookup_threads):
             thread = threading.Thread(
                 target=self._loop,
                 args=(f"worker-{index + 1}",),
@@ -115,6 +124,8 @@ class WorkerPool:
             self.ledger.defer_job(job.job_id, job.track.id, 0.0, "interrupted by shutdown")
 
     def wake(self) -> None:
+        if self.offline is not None:
+            self.offline.forget()  # new work, or a host back: claimable jobs changed
         with self._wake:
             self._woken = True
             self._wake.notify_all()
@@ -129,13 +140,14 @@ class WorkerPool:
         """For one-shot runs: return once no job is running and none is due. False when jobs
         are left undone because the machine is offline (the caller exits 75, EX_TEMPFAIL)."""
         while not self.cancel.is_set():
-            due = self.ledger.next_due_at()
+            gated = self.offline.claimable(self.scope_ids()) if self.offline else None
+            due = self.ledger.next_due_at() if gated is None else gated.next_due
             # Nothing running and nothing due soon: done (far-off retries wait for the daemon).
             if not self._current and (due is None or due - time.time() > 120):
+                if gated is not None and gated.held:
+                    log.warning("offline: the queued jobs are left for the next run")
+                    return False
                 return True
-            if not self._current and self.circuits.paused_until() is not None:
-                log.warning("offline: the queued jobs are left for the next run")
-                return False
             time.sleep(poll_s)
         return True
 
@@ -144,10 +156,6 @@ class WorkerPool:
     def _loop(self, name: str) -> None:
         io_gate = self.stages.io_gate
         while not self.cancel.is_set():
-            paused = self.circuits.paused_until()
-            if paused is not None:  # offline: take no job until a probe gets through
-                self._sleep(paused - time.time())
-                continue
             # A job is claimed only with an I/O slot in hand: no job sits "running" while it
             # waits to start. The pipeline gives the slot back when its network half is done.
             try:
@@ -161,8 +169,14 @@ class WorkerPool:
                     io_gate.release()
 
     def _claim_and_run(self, name: str) -> None:
+        only = self.scope_ids()
         try:
-            job = self.ledger.claim_next_job(name, only=self.scope_ids())
+            if self.hold is not None:
+                self.hold.hold()
+            gated = self.offline.claimable(only) if self.offline is not None else None
+            if gated is not None:  # hosts are cut off: only jobs for the others
+                only = gated.ids
+            job = self.ledger.claim_next_job(name, only=only) if only != frozenset() else None
         except Exception as exc:  # noqa: BLE001 - a locked/busy ledger must not kill the worker
             if not is_unavailable(exc):
                 log_problem(log, f"{name}: could not claim a job; retrying shortly", exc)
@@ -173,7 +187,7 @@ class WorkerPool:
         self.database.ok()
         if job is None:
             self.stages.io_gate.release()
-            self._sleep(self._idle_wait())
+            self._sleep(self._idle_wait(gated))
             return
         with self._current_lock:
             self._current[name] = job
@@ -196,8 +210,13 @@ class WorkerPool:
         with self._scope_lock:
             return frozenset(self.scope)
 
-    def _idle_wait(self) -> float:
-        due = self.ledger.next_due_at()
+    def _idle_wait(self, gated: Claimable | None = None) -> float:
+        due = self.ledger.next_due_at() if gated is None else gated.next_due
+        if gated is not None:  # the jobs held back wait for the next probe (or a wake-up)
+            probe = self.offline.next_probe_at() if self.offline is not None else None
+            if probe is not None:  # a probe under way takes seconds: no busy loop meanwhile
+                probe = max(probe, time.time() + 0.5)
+                due = probe if due is None else min(due, probe)
         if due is None:
             return IDLE_WAIT_S
         return min(IDLE_WAIT_S, max(0.05, due - time.time()))
@@ -242,11 +261,16 @@ class WorkerPool:
                 log.warning("%s: %s paused: %s", name, track.key, exc)
             else:
                 self._fail(name, job, exc)
+        except ReviewNeededError as exc:
+            self.ledger.hold_for_review(job.job_id, track.id, message=str(exc),
+                                        checked=exc.checked, identity=exc.identity)  # fmt: skip
+            # The user decides now: nothing downloaded is kept (a chosen candidate is fetched).
+            shutil.rmtree(staging_dir_for(self.config, track.id), ignore_errors=True)
+            log.warning("%s: %s needs review: %s", name, track.key, exc)
         except NetworkDownError as exc:
-            # Offline: the job waits for the network without spending an attempt.
-            until = self.offline.network_down(exc) if self.offline is not None else None
+            # Cut off: the job waits for the network without spending an attempt.
+            until = self.offline.wait_for_network(job, exc) if self.offline is not None else None
             if until is not None:
-                self.ledger.defer_job(job.job_id, track.id, until, f"offline: {exc}")
                 log.info("%s: %s waits for the network: %s", name, track.key, exc)
             else:
                 self._fail(name, job, exc)
@@ -266,6 +290,8 @@ class WorkerPool:
             self._record_failure(job, "internal", f"internal error: {exc!r}", retryable=True)
         else:
             self._finish(name, job, result, time.monotonic() - started)
+            if self.offline is not None and result.kind != "already":
+                self.offline.got_through(job)  # its host answered: the network works
 
     def _hand_back(self, job: ClaimedJob, reason: str) -> None:
         """The ledger went away mid-job: once it is back, the job goes back to pending (no
@@ -331,6 +357,7 @@ class WorkerPool:
             download_s=result.download_s,
             process_s=result.process_s,
             message=message,
+            identity=result.identity,
         )
         log.info(
             "%s: done %s → %s; steps: %s", name, track.key, message, steps_text(result.timings)

@@ -1,10 +1,11 @@
 """What the user hears about (``notify.on``), turned into notifications.
 
-A thread looks every few seconds at what happened: tracks that failed for good and follow polls
-that brought new tracks (the ledger's events), the offline circuit open longer than
-``notify.offline_after``, an expired Spotify login (its circuit), free disk space under
-``notify.disk_free_below``, YouTube login cookies that expire within 7 days (or are no good),
-and once a day the digest. It hands lines to ``Notifications``
+A thread looks every few seconds at what happened: tracks that failed for good (many of one
+source with one cause told as one: failure_folds.py), follow polls that brought new tracks,
+yt-dlp updates and sources turning failing or recovering (the ledger's events), the offline
+circuit open longer than ``notify.offline_after``, an expired Spotify login (its circuit), free
+disk space under ``notify.disk_free_below``, YouTube login cookies that expire within 7 days
+(or are no good), and once a day the digest. It hands lines to ``Notifications``
 (system/notify.py), which batches, rate-limits and sends them off this thread. Nothing here
 touches a job.
 """
@@ -21,8 +22,10 @@ from spotsyncd.core.config import Config
 from spotsyncd.core.errors import log_problem
 from spotsyncd.core.retries import format_delay, hhmm
 from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.engine.resilience.failure_folds import FailureFolds
 from spotsyncd.ledger import Ledger
 from spotsyncd.sources.ytdlp.cookies import cookie_state
+from spotsyncd.sources.ytdlp.releases import Releases
 from spotsyncd.system.notify import Notifications
 
 log = logging.getLogger(__name__)
@@ -31,7 +34,25 @@ TICK_S = 2.0
 DISK_EVERY_S = 60.0
 COOKIES_EVERY_S = 3600.0
 
+REVIEW_FOOTER = (
+    "no candidate's audio was the recording asked for; 'spotsyncd tracks --state review' "
+    "lists them, the dashboard plays their candidates"
+)
 FAILED_FOOTER = "'spotsyncd retry --failed' queues them again; 'spotsyncd why KEY' explains one"
+FAILING_FOOTER = (
+    "one message for them all until one works again; 'spotsyncd status' shows each "
+    "source's health, 'spotsyncd extractors update' updates yt-dlp"
+)
+YT_DLP_EVENTS = {
+    "yt_dlp_new": "a newer yt-dlp is available",
+    "yt_dlp_switch": "yt-dlp updated",
+    "yt_dlp_rollback": "yt-dlp rolled back",
+    "yt_dlp_refused": "a yt-dlp update was refused",
+}
+SOURCE_EVENTS = {
+    "source_failing": "a source is failing",
+    "source_recovered": "a source works again",
+}
 
 
 class Alerts:
@@ -49,6 +70,8 @@ class Alerts:
         self.circuits = circuits
         self.notifications = notifications
         self.tick_s = tick_s
+        releases = Releases(config().state_dir)
+        self.folds = FailureFolds(releases.describe_in_use)
         self._last_event = 0
         self._offline_since: float | None = None  # the spell we told the user about
         self._login_told = False
@@ -115,26 +138,51 @@ class Alerts:
     # ------------------------------------------------------------------ the checks
 
     def _events(self, on: set[str]) -> None:
-        kinds = tuple(k for k in ("failed", "new_tracks") if k in on)
+        kinds: tuple[str, ...] = tuple(k for k in ("failed", "new_tracks", "review") if k in on)
+        if "failed" in on:
+            kinds += ("waiting", "done", "circuit_open")  # folds: one summary for one cause
+        if "yt_dlp" in on:
+            kinds += tuple(YT_DLP_EVENTS)
+        if "sources" in on:
+            kinds += tuple(SOURCE_EVENTS)
         top = self.ledger.last_event_id()
         rows = self.ledger.notable_events(self._last_event, top, kinds) if kinds else []
         self._last_event = top
+        failures = [r for r in rows if r["kind"] in ("failed", "waiting", "done", "circuit_open")]
+        singles, summaries = self.folds.feed(failures)
+        for line in summaries:
+            self.notifications.post(
+                "failing", line, title="downloads failing", footer=FAILING_FOOTER
+            )
+        for row in singles:
+            self.notifications.post(
+                "failed",
+                f"{_who(row)}: {row['message']}",
+                title="{n} track(s) failed for good",
+                footer=FAILED_FOOTER,
+            )
         for row in rows:
-            if row["kind"] == "failed":
-                name = " - ".join(x for x in (row["artist"], row["title"]) if x)
-                who = f"{row['key']} ({name})" if name else str(row["key"])
+            if row["kind"] == "review":
                 self.notifications.post(
-                    "failed",
-                    f"{who}: {row['message']}",
-                    title="{n} track(s) failed for good",
-                    footer=FAILED_FOOTER,
+                    "review",
+                    f"{_who(row)}: {row['message']}",
+                    title="{n} track(s) wait for your review",
+                    footer=REVIEW_FOOTER,
                 )
-            else:
+            elif row["kind"] == "new_tracks":
                 self.notifications.post(
                     "new_tracks",
                     f"{row['follow'] or 'a follow'}: {row['message']}",
                     title="new tracks from {n} follow poll(s)",
                     footer="they download now; 'spotsyncd follows' lists your follows",
+                )
+            elif row["kind"] in YT_DLP_EVENTS:
+                self.notifications.post(
+                    row["kind"], str(row["message"]), title=YT_DLP_EVENTS[row["kind"]]
+                )
+            elif row["kind"] in SOURCE_EVENTS:
+                self.notifications.post(
+                    row["kind"], str(row["message"]), title=SOURCE_EVENTS[row["kind"]]
                 )
 
     def _offline(self, now: float, after_s: float) -> None:
@@ -228,3 +276,9 @@ class Alerts:
         lines += [f"failed: {n} × {reason}" for reason, n in day["failed_by_reason"].items()]
         for line in lines:
             self.notifications.post("digest", line, title="daily digest")
+
+
+def _who(row: dict[str, object]) -> str:
+    """``youtube:… (Artist - Title)``, as a track is named in a notification."""
+    name = " - ".join(str(x) for x in (row["artist"], row["title"]) if x)
+    return f"{row['key']} ({name})" if name else str(row["key"])

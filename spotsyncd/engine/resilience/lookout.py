@@ -34,6 +34,7 @@ class Lookout:
             lambda: config().check_urls(),
             probe_every_s=lambda: float(config().network.probe_every),
             on_change=self._offline_changed,
+            on_back=on_online,
         )
         self.notifications = Notifications(settings.urls, batch_s=float(settings.batch_seconds))
         self.alerts = Alerts(config, ledger, circuits, self.notifications)

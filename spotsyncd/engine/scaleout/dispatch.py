@@ -26,6 +26,7 @@ from spotsyncd import __version__
 from spotsyncd.core.config import Config
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.engine.resilience.guard import CircuitHold
 from spotsyncd.engine.resilience.outage import Outage
 from spotsyncd.engine.scaleout.celery_queue import Broker
 from spotsyncd.ledger import Ledger, describe_error, is_unavailable
@@ -59,6 +60,9 @@ class Dispatcher:
         self.ledger = ledger
         self.pipeline = pipeline  # not run here; kept so that reloads find it
         self.circuits = circuits
+        # Jobs of a service whose circuit is open (in the ledger, whoever opened it) stay
+        # queued in the ledger until it closes: none is sent to a worker only to be deferred.
+        self.hold = CircuitHold(circuits, ledger)
         self.on_finished = on_finished or (lambda: None)
         self.cancel = threading.Event()
         self.name = f"coordinator:{socket.gethostname()}:{os.getpid()}"
@@ -147,6 +151,7 @@ class Dispatcher:
             self._next_housekeeping = time.monotonic() + HOUSEKEEPING_S
         if self.broker_outage.down and not self._broker_answers():
             return
+        self.hold.hold()
         limit = self._capacity()
         self._running = self.ledger.running_count()
         while self._running < limit and not self.cancel.is_set():
@@ -160,7 +165,11 @@ class Dispatcher:
 
     def _capacity(self) -> int:
         """How many jobs may be running or dispatched: the live workers' threads plus spares."""
-        live = self.ledger.live_workers(self.config.queue.worker_timeout_s)
+        live = [
+            w
+            for w in self.ledger.live_workers(self.config.queue.worker_timeout_s)
+            if w.state != "offline"  # a worker whose machine is offline takes no job
+        ]
         if not live:
             return SPARE_PER_WORKER  # the first worker to start finds one job waiting
         return sum(w.concurrency + SPARE_PER_WORKER for w in live)

@@ -6,6 +6,12 @@ delivered twice runs once), runs it with the very code the local pool runs
 ``status``, ``why`` and reports read it. It heart-beats into the ledger's ``workers`` table; if
 it dies, the coordinator hands its jobs to another worker. Staging stays on this machine's
 ``state_dir``; finished files go to the shared ``library_dir``.
+
+Shared with every other process through the ledger: the service circuits (a 429 or bot check
+met here stops them all) and the per-source budgets. Its own: the offline watch. A worker whose
+machine has no network pauses itself (it takes no job; the ones it is sent go back to the
+queue for the others) and says "offline" in its heartbeat, which ``status`` and ``doctor`` show
+and the coordinator reads (it counts no capacity for it).
 """
 
 from __future__ import annotations
@@ -23,13 +29,18 @@ from spotsyncd import __version__
 from spotsyncd.core.config import Config
 from spotsyncd.core.errors import UserError
 from spotsyncd.core.protocols import Adapters
+from spotsyncd.engine.jobs.host_gate import HostGate
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.worker import WorkerPool
-from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.engine.resilience.budgets import budgets_for
+from spotsyncd.engine.resilience.circuits import Circuit, Circuits
+from spotsyncd.engine.resilience.offline import OfflineWatch
 from spotsyncd.engine.resilience.outage import Outage, install_outage_filter
 from spotsyncd.ledger import ClaimedJob, Ledger, describe_error, is_unavailable
 
 log = logging.getLogger(__name__)
+
+OFFLINE_PAUSE_S = 2.0
 
 
 def worker_name() -> str:
@@ -45,7 +56,9 @@ class WorkerLedger(Protocol):
     def register_worker(
         self, name: str, *, role: str, host: str, pid: int, version: str, concurrency: int
     ) -> None: ...
-    def heartbeat(self, name: str) -> None: ...
+    def heartbeat(
+        self, name: str, *, state: str | None = None, reason: str | None = None
+    ) -> None: ...
     def worker_stopped(self, name: str) -> None: ...
 
 
@@ -56,8 +69,18 @@ if TYPE_CHECKING:  # mypy proves the ledger's workers repository is a WorkerLedg
 
 
 class RemoteWorker:
-    def __init__(self, config: Config, ledger: WorkerLedger, pool: WorkerPool, name: str) -> None:
+    def __init__(
+        self,
+        config: Config,
+        ledger: WorkerLedger,
+        pool: WorkerPool,
+        name: str,
+        *,
+        offline: Callable[[], Circuit | None] = lambda: None,
+    ) -> None:
+        """``offline()``: this machine's offline circuit while it is open (its offline watch)."""
         self.config = config
+        self.offline = offline
         self.ledger = ledger
         self.pool = pool
         self.name = name
@@ -75,6 +98,11 @@ class RemoteWorker:
 
     def handle(self, job_id: int) -> str:
         """Run the job a task names; what happened, for Celery's log."""
+        if self.offline() is not None:
+            # Not taken: it stays dispatched, and the coordinator sends it again for a worker
+            # whose network is up. A short pause keeps this one from draining the queue.
+            self.stopping.wait(OFFLINE_PAUSE_S)
+            return "skipped: this machine is offline"
         try:
             job = self.ledger.take_job(job_id, self.name)
         except Exception as exc:
@@ -125,10 +153,23 @@ class RemoteWorker:
         self._beat.daemon = True
         self._beat.start()
 
+    def state(self) -> tuple[str, str | None]:
+        """What the heartbeat says of this worker: ("ok", None) or ("offline", why)."""
+        circuit = self.offline()
+        return ("offline", circuit.reason) if circuit is not None else ("ok", None)
+
     def _heartbeats(self) -> None:
+        last: tuple[str, str | None] = ("ok", None)
         while not self.stopping.wait(self.heartbeat_s):
+            state, reason = self.state()
+            if (state, reason) != last and state == "offline":
+                log.warning("worker %s is offline (%s): it takes no job until back", self.name,
+                            reason)  # fmt: skip
+            elif (state, reason) != last:
+                log.info("worker %s is online again: it takes jobs", self.name)
+            last = (state, reason)
             try:
-                self.ledger.heartbeat(self.name)
+                self.ledger.heartbeat(self.name, state=state, reason=reason)
             except Exception as exc:  # noqa: BLE001 - a heartbeat must never kill the worker
                 if is_unavailable(exc):
                     self.database.failed(describe_error(exc))
@@ -165,11 +206,20 @@ def run_worker(
         )
     ledger = Ledger(config.ledger_target)
     name = worker_name()
-    circuits = Circuits(config.state_dir / "circuits.json")
-    pipeline = Pipeline(config, ledger, adapters_factory(config), circuits)
-    pool = WorkerPool(config, ledger, pipeline, circuits)  # its threads are Celery's here
-    remote = RemoteWorker(config, ledger, pool, name)
+    # Circuits and budgets are shared through the ledger; offline is this machine's own.
+    circuits = Circuits(config.state_dir / "circuits.json", shared=ledger, holder=name)
+    budgets = budgets_for(lambda: config, ledger, name)
+    watch = OfflineWatch(
+        circuits,
+        lambda: config.check_urls(),
+        probe_every_s=lambda: float(config.network.probe_every),
+    )
+    pipeline = Pipeline(config, ledger, adapters_factory(config), circuits, budgets)
+    # its threads are Celery's here
+    pool = WorkerPool(config, ledger, pipeline, circuits, offline=HostGate(watch, ledger))
+    remote = RemoteWorker(config, ledger, pool, name, offline=circuits.offline_circuit)
     install_outage_filter(remote.database, is_unavailable)
+    watch.start()
     remote.start(concurrency)
     log.info("spotsyncd %s worker %s ready: ledger %s", __version__, name, ledger.where)
     started = time.monotonic()
@@ -182,6 +232,8 @@ def run_worker(
             on_shutdown=remote.shutting_down,
         )
     finally:
+        watch.stop()
         remote.stop()
+        circuits.close_offline()  # "offline" means nothing once this worker is gone
         ledger.close()
         log.info("worker %s stopped after %.0fs", name, time.monotonic() - started)

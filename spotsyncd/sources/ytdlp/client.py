@@ -18,9 +18,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yt_dlp
-from yt_dlp.utils import YoutubeDLError
-
 from spotsyncd.core.errors import (
     AuthError,
     BotCheckError,
@@ -49,6 +46,7 @@ from spotsyncd.sources.ytdlp.info import (
     sanitise_info,
 )
 from spotsyncd.sources.ytdlp.plumbing import Relay, YtDlpLog, error_facts
+from spotsyncd.sources.ytdlp.runtime import YtDlpRuntime
 from spotsyncd.system.netguard import BLOCKED_PHRASE, AddressPolicy, guarding, refusal_in
 
 __all__ = [
@@ -106,7 +104,11 @@ class YtDlpDownloader:
         logger: logging.Logger | None = None,
         address_policy: AddressPolicy | None = None,
         player_clients: PlayerClients | None = None,
+        runtime: YtDlpRuntime | None = None,
     ) -> None:
+        # Which yt-dlp runs (switched between jobs after an update: runtime.py).
+        self.runtime = runtime or YtDlpRuntime(None)
+        self.runtime.on_switch = self._drop_idle
         self.ffmpeg = ffmpeg
         self.js_runtime = js_runtime
         self.link_of = link_of
@@ -165,6 +167,30 @@ class YtDlpDownloader:
                     if value is not None and not is_http_url(value):
                         raise _Refused(f"{url}: yt-dlp chose a non-http(s) media URL")
 
+        with self.runtime.using():  # the yt-dlp in use, switched between downloads
+            try:
+                info = self._with_clients(url, dest_dir, on_progress, guard, cancel)
+            except JobError as exc:
+                self.runtime.record(url, exc.error_class)
+                raise
+            self.runtime.record(url, None)
+        if not isinstance(info, dict):
+            raise PermanentError(f"{url}: yt-dlp returned nothing to download")
+        return Downloaded(
+            path=_downloaded_path(info, dest_dir, url),
+            info=sanitise_info(info),
+            meta=meta_from_info(info),
+        )
+
+    def _with_clients(
+        self,
+        url: str,
+        dest_dir: Path,
+        on_progress: Callable[[Mapping[str, Any]], None],
+        guard: Callable[..., None],
+        cancel: threading.Event | None,
+    ) -> Any:
+        """The download, with each set of player clients in turn while YouTube refuses one."""
         info: Any = None
         sets = self.clients.order() if _is_youtube(url) else [self.clients.order()[0]]
         for number, clients in enumerate(sets, start=1):
@@ -184,13 +210,7 @@ class YtDlpDownloader:
                     describe(clients), redact(url),
                 )  # fmt: skip
             break
-        if not isinstance(info, dict):
-            raise PermanentError(f"{url}: yt-dlp returned nothing to download")
-        return Downloaded(
-            path=_downloaded_path(info, dest_dir, url),
-            info=sanitise_info(info),
-            meta=meta_from_info(info),
-        )
+        return info
 
     def _attempt(
         self,
@@ -201,10 +221,11 @@ class YtDlpDownloader:
         clients: tuple[str, ...],
     ) -> Any:
         """One try with one set of player clients; yt-dlp's failures as our JobErrors."""
+        errors = self.runtime.errors()
         try:
             try:
                 info = self._fetch(url, dest_dir, on_progress, guard, clients)
-            except YoutubeDLError as exc:
+            except errors as exc:
                 if not self._drop_unresumable(exc, dest_dir, url):
                     raise
                 info = self._fetch(url, dest_dir, on_progress, guard, clients)
@@ -217,7 +238,7 @@ class YtDlpDownloader:
             ) from None
         except _Refused as exc:
             raise PermanentError(str(exc)) from None
-        except (YoutubeDLError, OSError) as exc:
+        except (errors, OSError) as exc:
             raise self._job_error(exc, url) from None
         return info
 
@@ -235,7 +256,7 @@ class YtDlpDownloader:
             logger.pot_warning = None
             try:
                 return self._fetch_with(ydl, url)
-            except YoutubeDLError as exc:
+            except self.runtime.errors() as exc:
                 said = clean_message(str(exc))
                 status = error_facts(exc)[0]
                 # "No video formats found", a 403: the formats that needed the token. An
@@ -255,7 +276,7 @@ class YtDlpDownloader:
             raise _Refused(_NOT_ONE_TRACK.format(url=url))
         return ydl.process_ie_result(found, download=True)
 
-    def _drop_unresumable(self, exc: YoutubeDLError, dest_dir: Path, url: str) -> bool:
+    def _drop_unresumable(self, exc: BaseException, dest_dir: Path, url: str) -> bool:
         """A ``.part`` the server will not resume (HTTP 416: it holds the whole file, killed
         before yt-dlp renamed it, or a rotated CDN URL serves another size) fails every retry:
         yt-dlp's own recovery asks again without a range but keeps the Range header (its issue
@@ -274,6 +295,10 @@ class YtDlpDownloader:
     def list(self, url: str) -> Listing | None:
         _require_http(url)
         params = {**self._params(), "extract_flat": "in_playlist", "noplaylist": False}
+        with self.runtime.using():
+            return self._list(url, params)
+
+    def _list(self, url: str, params: dict[str, Any]) -> Listing | None:
         try:
             with self._ydl(params) as ydl:
                 info = ydl.extract_info(url, download=False, process=False)
@@ -291,7 +316,7 @@ class YtDlpDownloader:
                 return listing_from_info(
                     info, link_of=self.link_of
                 )  # inside: entries may be fetched lazily, by page
-        except (YoutubeDLError, OSError) as exc:
+        except (self.runtime.errors(), OSError) as exc:
             raise self._job_error(exc, url) from None
 
     def feed_artwork(self, url: str) -> str | None:
@@ -299,9 +324,13 @@ class YtDlpDownloader:
         is no feed or names none). Asked only when a follow's listing changed."""
         _require_http(url)
         try:
-            with self._ydl(self._params()) as ydl, ydl.urlopen(url) as response:
+            with (
+                self.runtime.using(),
+                self._ydl(self._params()) as ydl,
+                ydl.urlopen(url) as response,
+            ):
                 document = response.read(_MAX_FEED_BYTES)
-        except (YoutubeDLError, OSError) as exc:
+        except (self.runtime.errors(), OSError) as exc:
             self.log.debug("feed artwork of %s not read: %s", url, redact(str(exc)))
             return None
         return feed_image_url(document)
@@ -311,9 +340,9 @@ class YtDlpDownloader:
         against every extractor's URL pattern (~1,800, compiled on first use: ~1.5 s of CPU),
         the first download's YoutubeDL is built, and the JS runtime's binary is read once so
         its first real start is quick."""
-        from yt_dlp.extractor import gen_extractor_classes
+        with self.runtime.using(), self._warming:  # a download meanwhile waits, not compiles
+            from yt_dlp.extractor import gen_extractor_classes
 
-        with self._warming:  # a download starting meanwhile waits rather than compile too
             for extractor in gen_extractor_classes():
                 extractor.suitable("https://warm-up.invalid/")
             with self._idle_lock:
@@ -355,13 +384,12 @@ class YtDlpDownloader:
             "extractor_args": self.clients.extractor_args(),
         }
         if self.js_runtime is not None:
-            name = _JS_RUNTIME_NAMES.get(self.js_runtime.stem.lower(), "deno")
-            params["js_runtimes"] = {name: {"path": str(self.js_runtime)}}
+            params["js_runtimes"] = js_runtime_param(self.js_runtime)
         return params
 
     @contextmanager
     def _ydl(self, params: dict[str, Any]) -> Iterator[Any]:
-        with guarding(self.address_policy), yt_dlp.YoutubeDL(params) as ydl:
+        with guarding(self.address_policy), self.runtime.module().YoutubeDL(params) as ydl:
             self._load_cookies(ydl)
             yield ydl
 
@@ -417,13 +445,20 @@ class YtDlpDownloader:
             "progress_hooks": [relay.progress],
             "match_filter": relay.match,
         }
-        ydl = yt_dlp.YoutubeDL(params)
+        ydl = self.runtime.module().YoutubeDL(params)
         try:
             self._load_cookies(ydl)
         except AuthError:
             ydl.close()
             raise
         return ydl, relay
+
+    def _drop_idle(self) -> None:
+        """yt-dlp was switched (no call in flight): the idle YoutubeDLs are of the old one."""
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for ydl, _relay in idle:
+            ydl.close()
 
     def _job_error(self, exc: BaseException, url: str) -> JobError:
         status, retry_after, os_errno = error_facts(exc)
@@ -457,6 +492,12 @@ class YtDlpDownloader:
         return kind(f"{url}: download failed: {message}")
 
 
+def js_runtime_param(path: Path) -> dict[str, dict[str, str]]:
+    """yt-dlp's ``js_runtimes`` option for the runtime at ``path``."""
+    name = _JS_RUNTIME_NAMES.get(path.stem.lower(), "deno")
+    return {name: {"path": str(path)}}
+
+
 def _blocked(exc: BaseException) -> str | None:
     """The address check's refusal, from the exception chain or, where yt-dlp kept only the
     text of the error it wrapped, from that text."""
@@ -480,11 +521,12 @@ class YtDlpSearcher:
         limit = max(1, min(limit, 50))
         params = {**self.downloader._params(), "extract_flat": "in_playlist"}
         term = " ".join(query.split())
+        runtime = self.downloader.runtime
         try:
-            with self.downloader._ydl(params) as ydl:
+            with runtime.using(), self.downloader._ydl(params) as ydl:
                 info = ydl.extract_info(f"ytsearch{limit}:{term}", download=False, process=False)
                 return candidates_from_info(info or {}, limit=limit)
-        except (YoutubeDLError, OSError) as exc:
+        except (runtime.errors(), OSError) as exc:
             raise self.downloader._job_error(exc, "https://www.youtube.com/results") from None
 
 

@@ -7,8 +7,6 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from yt_dlp.networking.exceptions import HTTPError
-
 from spotsyncd.sources.ytdlp.info import clean_message, redact
 
 
@@ -74,6 +72,9 @@ class YtDlpLog:
 
 def error_facts(exc: BaseException) -> tuple[int | None, float | None, int | None]:
     """HTTP status, Retry-After and OS errno from anywhere in yt-dlp's exception chain."""
+    # Looked up per call, not bound at import: the yt-dlp in use can change (runtime.py).
+    from yt_dlp.networking.exceptions import HTTPError
+
     status: int | None = None
     retry_after: float | None = None
     os_errno: int | None = None

@@ -4,6 +4,7 @@ with their .lrc and the follows' m3u8 playlists."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from mutagen.id3 import ID3
 
 from spotsyncd.core.config import Config, LibraryConfig
 from spotsyncd.core.models import (
+    Fingerprint,
+    Identity,
     Link,
     LinkKind,
     ListedItem,
@@ -19,6 +22,7 @@ from spotsyncd.core.models import (
     Processed,
     Source,
     TrackMeta,
+    Verdict,
 )
 from spotsyncd.engine.health.retag import Retagger
 from spotsyncd.follows.playlists import PlaylistWriter
@@ -179,3 +183,45 @@ def test_spotify_metadata_is_refreshed_when_credentials_allow(
     assert tags.album == "The Album" and tags.isrc == "QZFAKE000000" and tags.track_number == 1
     stored = ledger.track(row.key)
     assert stored is not None and stored.meta.album == "The Album"
+
+
+class CountingIdentity:
+    """Names a recording for every song but 'Song 2', whose audio is another recording."""
+
+    def __init__(self) -> None:
+        self.looked_up: list[str] = []
+
+    def recording_for(self, meta: TrackMeta) -> Identity | None:
+        self.looked_up.append(meta.title or "")
+        return Identity(recording_id=f"0000000{len(self.looked_up)}-aaaa-4aaa-8aaa-000000000000")
+
+    def fingerprint(self, path: Path) -> Fingerprint | None:
+        return Fingerprint("AQAA", 3.0)
+
+    def check(self, fingerprint: Fingerprint | None, asked: Identity | None,
+              meta: TrackMeta) -> Identity:  # fmt: skip
+        assert asked is not None and fingerprint is not None
+        verdict = Verdict.MISMATCH if meta.title == "Song 2" else Verdict.VERIFIED
+        return replace(asked, verdict=verdict, reason=f"{meta.title}: {verdict}",
+                       acoustid_id="38338eff-b530-498c-a2ef-07e01d642187")  # fmt: skip
+
+
+def test_identify_tags_the_library_once_and_resumes(config: Config, ledger: Ledger) -> None:
+    lib = config.library_dir
+    rows = [file_track(ledger, lib, n, f"Band/Album/Song {n}.mp3", meta(n)) for n in range(3)]
+    tagger, identity = MutagenTagger(), CountingIdentity()
+    stopped = Retagger(config, ledger, tagger, identity=identity).run()
+    next(stopped)  # the run stops after the first track (Ctrl-C)
+    stopped.close()
+    outcomes = list(Retagger(config, ledger, tagger, identity=identity).run())
+    assert [o.action for o in outcomes] == ["retagged"] * 3
+    assert identity.looked_up == ["Song 0", "Song 1", "Song 2"]  # each once
+    first = ID3(lib / str(rows[0].path))
+    assert first["UFID:http://musicbrainz.org"].data == b"00000001-aaaa-4aaa-8aaa-000000000000"
+    assert str(first["TXXX:Acoustid Id"]) == "38338eff-b530-498c-a2ef-07e01d642187"
+    wrong = ledger.track(rows[2].key)
+    assert wrong is not None and wrong.identity is not None
+    assert wrong.identity.verdict == Verdict.MISMATCH and wrong.identity.recording_id is None
+    assert tagger.read_recording_id(lib / str(rows[2].path)) is None
+    list(Retagger(config, ledger, tagger, identity=identity).run())
+    assert len(identity.looked_up) == 3  # known now: nothing asked again

@@ -21,8 +21,9 @@ from spotsyncd.core.errors import (
     PermanentError,
     RateLimitedError,
 )
-from spotsyncd.core.models import Candidate, Downloaded, Listing, Processed, TrackMeta
+from spotsyncd.core.models import Candidate, Downloaded, Identity, Listing, Processed, TrackMeta
 from spotsyncd.core.protocols import Adapters
+from spotsyncd.engine.jobs.host_gate import HostGate
 from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.worker import WorkerPool
 from spotsyncd.engine.resilience.circuits import Circuits
@@ -96,6 +97,7 @@ class MemoryTagger:
         cover: bytes | None = None,
         replaygain: Processed | None = None,
         id3_version: int = 4,
+        identity: Identity | None = None,
     ) -> None:
         path.write_bytes(path.read_bytes() + b"|" + key.encode())
 
@@ -171,7 +173,8 @@ def test_bot_check_opens_youtube_circuit_others_continue_first_success_closes(wo
 
     def recording(lane: str, exc: BaseException) -> float | None:
         now, until = time.time(), record(lane, exc)
-        if lane == "youtube" and until is not None:
+        # The call's guard and then the worker report the same failure: it opens once.
+        if lane == "youtube" and until is not None and until not in [u for _, u in opened]:
             opened.append((now, until))
         return until
 
@@ -347,7 +350,7 @@ def test_a_search_that_cannot_reach_anything_waits_for_the_network(tmp_path: Pat
         spotify=KnownSpotify(),
     )  # fmt: skip
     pipeline = Pipeline(config, ledger, adapters, circuits)
-    pool = WorkerPool(config, ledger, pipeline, circuits, offline=offline)
+    pool = WorkerPool(config, ledger, pipeline, circuits, offline=HostGate(offline, ledger))
     _add(ledger, ["https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC"])
     try:
         pool.start()

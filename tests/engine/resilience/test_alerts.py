@@ -36,7 +36,7 @@ def world(tmp_path: Path) -> Any:
     config.library_dir.mkdir(parents=True)
     notify = NotifyConfig(
         urls=("json://127.0.0.1:9/x",),
-        on=("failed", "new_tracks", "login_expired", "offline", "disk_low", "digest"),
+        on=("failed", "new_tracks", "review", "login_expired", "offline", "disk_low", "digest"),
         offline_after=2.0,
         disk_free_below=1 << 62,  # more than any disk has: always "low"
         digest_at="00:00",
@@ -84,6 +84,23 @@ def test_failures_and_follow_polls_become_one_message_each(world: Any) -> None:
     assert "… and 15 more" in failed_body and "spotsyncd retry --failed" in failed_body
     polls = next(b for t, b in recorder.messages if "new tracks" in t)
     assert "mix: 3 new" in polls
+
+
+def test_a_track_in_review_is_told_with_what_to_do(world: Any) -> None:
+    _config, ledger, _circuits, notes, alerts, recorder = world
+    alerts.start()
+    alerts._digest_day = time.strftime("%Y-%m-%d")
+    ledger.add_links([parse_line("Daft Punk - Veridis Quo")])
+    job = ledger.claim_next_job("w")
+    assert job is not None
+    ledger.hold_for_review(job.job_id, job.track.id, checked=[], identity=None,
+                           message="no candidate's audio is the recording asked for")  # fmt: skip
+    alerts.tick()
+    _flush(notes)
+    title, body = next((t, b) for t, b in recorder.messages if "review" in t)
+    assert title == "spotsyncd: 1 track(s) wait for your review"
+    assert "search:daft punk - veridis quo" in body and "recording asked for" in body
+    assert "spotsyncd tracks --state review" in body
 
 
 def test_offline_login_disk_and_digest(world: Any) -> None:
@@ -141,3 +158,24 @@ def test_nothing_when_no_urls(world: Any) -> None:
     alerts.tick()
     quiet._send_due(flush=True)
     assert recorder.messages == []
+
+
+def test_many_youtube_failures_with_one_cause_are_one_summary(world: Any) -> None:
+    _config, ledger, _circuits, notes, alerts, recorder = world
+    alerts.start()
+    alerts._digest_day = time.strftime("%Y-%m-%d")
+    ledger.add_links([parse_line(f"https://youtu.be/{n:011d}") for n in range(40)])
+    for _ in range(40):
+        job = ledger.claim_next_job("w")
+        assert job is not None
+        ledger.fail_job(job.job_id, job.track.id, error_class="transient",
+                        message="Unable to extract player response", retryable=True,
+                        max_retries=0, backoff_s=1)  # fmt: skip
+    alerts.tick()
+    _flush(notes)
+    titles = [t for t, _ in recorder.messages]
+    assert "spotsyncd: downloads failing" in titles
+    summary = next(b for t, b in recorder.messages if t == "spotsyncd: downloads failing")
+    assert summary.startswith("- YouTube downloads failing since ")
+    assert "(transient); yt-dlp " in summary and "days old" in summary
+    assert "spotsyncd: 2 track(s) failed for good" in titles  # the streak's first two only

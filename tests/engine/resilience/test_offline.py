@@ -8,7 +8,7 @@ from pathlib import Path
 
 from spotsyncd.core.errors import NetworkDownError
 from spotsyncd.engine.resilience.circuits import Circuit, Circuits
-from spotsyncd.engine.resilience.offline import OfflineWatch
+from spotsyncd.engine.resilience.offline import OfflineWatch, host_key
 from tests.fakes.http_server import LoopbackServer
 from tests.support.waiting import wait_for
 
@@ -88,3 +88,43 @@ def test_a_restart_forgets_a_stale_offline_state(tmp_path: Path) -> None:
     assert fresh.offline_circuit() is None
     assert "offline" not in Circuits.read(tmp_path / "circuits.json")
     assert isinstance(circuits.close_offline(), Circuit)
+
+
+def test_the_jobs_own_host_is_probed_and_answering_is_not_offline(tmp_path: Path) -> None:
+    """The check hosts are all down, but the host the job names answers now (a blip): not
+    offline, nothing held back."""
+    changes: list[tuple[bool, float]] = []
+    with LoopbackServer() as own, LoopbackServer() as check:
+        check.go_offline()
+        watch = _watch(tmp_path, [check.url("/")], changes)
+        error = NetworkDownError("refused", host=f"127.0.0.1:{own.port}")
+        assert watch.network_down(error) is None
+    assert changes == [] and watch.held_hosts() == frozenset()
+
+
+def test_only_cut_off_hosts_are_held_and_a_job_that_gets_through_closes(tmp_path: Path) -> None:
+    changes: list[tuple[bool, float]] = []
+    with LoopbackServer() as near:
+        watch = _watch(tmp_path, ["http://check-host.invalid/"], changes)
+        error = NetworkDownError("no name", host="far-host.invalid")
+        until = watch.network_down(error, job_host="http://far-host.invalid/a.mp3")
+        assert until is not None and watch.circuits.offline_circuit() is not None
+        held = watch.held_hosts()
+        assert {"far-host.invalid:80", "check-host.invalid:80"} <= held
+        assert f"127.0.0.1:{near.port}" not in held
+        watch.got_through(near.url("/x.mp3"))  # a loopback job reached its host
+    assert watch.circuits.offline_circuit() is None
+    assert [offline for offline, _ in changes] == [True, False]
+    # The cut-off host still waits; the same failure again is answered without a new opening.
+    assert "far-host.invalid:80" in watch.held_hosts()
+    assert watch.network_down(error, job_host="http://far-host.invalid/a.mp3") == until
+    assert [offline for offline, _ in changes] == [True, False]
+
+
+def test_host_key_names_hosts_as_probes_do() -> None:
+    assert host_key("https://music.youtube.com/search?q=x") == "music.youtube.com:443"
+    assert host_key("music.youtube.com") == "music.youtube.com:443"
+    assert host_key("http://127.0.0.1:8080/a.mp3") == "127.0.0.1:8080"
+    assert host_key("127.0.0.1:8080") == "127.0.0.1:8080"
+    assert host_key("http://[::1]:8080/a") == "::1:8080"
+    assert host_key("spotify:track:abc") == "" and host_key("") == ""
