@@ -192,7 +192,14 @@ def cmd_retag(args: argparse.Namespace) -> int:
             ledger.close()
             raise UserError("--identify: musicbrainz.enabled is false and acoustid.api_key is "
                             "not set: there is nothing to look tracks up with")  # fmt: skip
-        identity = factory(ledger)
+        import os
+        import socket
+
+        from spotsyncd.engine.resilience.budgets import budgets_for
+
+        # The MusicBrainz budget a running daemon and its workers share, so retag adds none
+        budgets = budgets_for(lambda: config, ledger, f"retag:{socket.gethostname()}:{os.getpid()}")
+        identity = factory(ledger, budgets.turn)
     retagger = Retagger(
         config,
         ledger,

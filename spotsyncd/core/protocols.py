@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -163,6 +164,10 @@ class Catalog(Protocol):
         ...
 
 
+# Waits for this process's turn at a service under the budget every process shares.
+SharedTurn = Callable[[str], AbstractContextManager[None]]
+
+
 @dataclass
 class Adapters:
     downloader: Downloader
@@ -173,5 +178,6 @@ class Adapters:
     youtube_music: Catalog | None = None  # youtube:artist: and youtube:album: keys
     fetch_cover: Callable[[str | None], bytes | None] = lambda url: None
     lyrics: LyricsStep | None = None
-    # Built once the ledger is open (it keeps the answers); None: identity is off.
-    identity: Callable[[LookupCache], IdentityStep] | None = None
+    # Built once the ledger is open (it keeps the answers), with the per-source budget every
+    # process shares (``turn(service)``; None: this process's own pacer); None: identity is off.
+    identity: Callable[[LookupCache, SharedTurn | None], IdentityStep] | None = None

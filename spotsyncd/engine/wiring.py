@@ -112,8 +112,7 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
         youtube_music=YtMusicCatalog(include=config.artist.include),
         fetch_cover=lambda url: fetch_cover(url, http=covers),
         lyrics=lyrics_step_for(config, tagger.write_lyrics),
-        # One MusicBrainz budget per process (identity/pacing.py's LocalPacer) until a shared
-        # one is handed in here as ``turn=`` (engine/resilience/budgets.py).
+        # The pipeline builds the step with the budget every process shares (sources.musicbrainz)
         identity=identity_for(config),
     )
 

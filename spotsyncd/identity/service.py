@@ -98,27 +98,27 @@ def _named(meta: TrackMeta) -> str:
     return " - ".join(x for x in (meta.artist, meta.title) if x) or "a track"
 
 
-def identity_for(
-    config: Config, *, turn: Turn | None = None
-) -> Callable[[LookupCache], IdentityStep] | None:
-    """The identity step's factory for ``config`` (None when both services are off). Every
-    step it builds shares one budget: ``turn`` (e.g. one across processes), else one
-    ``LocalPacer`` of this process (one MusicBrainz request per second)."""
+def identity_for(config: Config) -> Callable[[LookupCache, Turn | None], IdentityStep] | None:
+    """The identity step's factory for ``config`` (None when both services are off). A step
+    waits its turn on the budget it is built with (the one every process shares through the
+    ledger, ``engine/resilience/budgets.py``), else on one ``LocalPacer`` of this process
+    (one MusicBrainz request per second)."""
     if not config.musicbrainz.enabled and not config.acoustid.api_key:
         return None
     from spotsyncd.system.tools import find_ffmpeg
 
     ffmpeg = find_ffmpeg(config.download.ffmpeg).path
     pacer = LocalPacer()
-    shared_turn = turn or pacer.turn
-    slow_down = pacer.slow_down if turn is None else None
     breaker = Breaker()
     http = HttpClient(timeout_s=TIMEOUT_S)
     agent = user_agent(config.musicbrainz.contact)
 
-    def build(cache: LookupCache) -> IdentityStep:
+    def build(cache: LookupCache, turn: Turn | None = None) -> IdentityStep:
+        # With a shared budget a 503 makes the caller sleep; the local pacer slows itself.
+        slow_down = pacer.slow_down if turn is None else None
+
         def service(name: str) -> Service:
-            return Service(name, http, agent, shared_turn, cache, breaker, slow_down)
+            return Service(name, http, agent, turn or pacer.turn, cache, breaker, slow_down)
 
         musicbrainz = (
             MusicBrainzClient(service(MUSICBRAINZ), config.musicbrainz.api_url)

@@ -114,7 +114,11 @@ class Pipeline:
         self.adapters = adapters
         self.circuits = circuits
         self.guard = Guard(circuits, budgets)
-        self.identity = adapters.identity(ledger) if adapters.identity is not None else None
+        self.identity = (
+            adapters.identity(ledger, budgets.turn if budgets is not None else None)
+            if adapters.identity is not None
+            else None
+        )
 
     # ------------------------------------------------------------------ entry point
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from spotsyncd.core.models import Candidate, Fingerprint, Identity, TrackMeta, Verdict
-from spotsyncd.core.protocols import Adapters, IdentityStep, LookupCache
+from spotsyncd.core.protocols import Adapters, IdentityStep, LookupCache, SharedTurn
 from spotsyncd.engine.jobs.oneshot import ForegroundRun, Tracker
 from spotsyncd.intake.links import parse_line
 from spotsyncd.ledger import Ledger
@@ -70,8 +70,9 @@ def _run(tmp_path: Path, lines: list[str], candidates: Sequence[Candidate],
     holder: dict[str, Any] = {}
     step = FakeIdentity(verdicts, stages=lambda: holder.get("stages"))
 
-    def identity(cache: LookupCache) -> IdentityStep:
+    def identity(cache: LookupCache, turn: SharedTurn | None) -> IdentityStep:
         assert cache is ledger
+        assert turn is not None  # the budget every process shares, not a pacer of its own
         return step
 
     adapters = Adapters(downloader, CopyProcessor(), MemoryTagger(),
@@ -135,7 +136,8 @@ def test_when_no_candidate_verifies_the_track_waits_for_review(tmp_path: Path) -
     downloader2.bot_check = False
     step = FakeIdentity(verdicts_after)
     adapters = Adapters(downloader2, CopyProcessor(), MemoryTagger(),
-                        searchers=[ListSearcher([SONG])], identity=lambda cache: step)  # fmt: skip
+                        searchers=[ListSearcher([SONG])],
+                        identity=lambda cache, turn: step)  # fmt: skip
     track = ledger2.track(key)
     assert track is not None
     run = ForegroundRun(config, ledger2, {track.id}, lambda cfg: adapters)
