@@ -238,6 +238,25 @@ def _web(r: dict[str, Any]) -> list[Figure]:
     ]  # fmt: skip
 
 
+def _library(r: dict[str, Any]) -> list[Figure]:
+    size = f"{r['tracks']:,} tracks"
+    return [
+        Figure("library", f"GET /library/albums p99, {r['albums']:,} albums, {size}",
+               r["albums_p99_ms"], "ms", r["albums_target_ms"]),
+        Figure("library", f"GET /library/albums after a change, p50, {size}",
+               r["albums_fresh_p50_ms"], "ms"),
+        Figure("library", f"GET /library/tracks?sort=title p99, {size}",
+               r["tracks_by_title_p99_ms"], "ms", r["page_target_ms"]),
+        Figure("library", f"GET /library/tracks?sort=title after a change, p50, {size}",
+               r["tracks_by_title_fresh_p50_ms"], "ms"),
+        Figure("library", f"GET /activity?limit=50 p99, {size}", r["activity_p99_ms"], "ms",
+               r["page_target_ms"]),
+        Figure("library", "GET /tracks/{key}/cover, first (ffmpeg)", r["cover_first_ms"], "ms"),
+        Figure("library", "GET /tracks/{key}/cover, cached, p50", r["cover_cached_p50_ms"], "ms",
+               r["cover_cached_target_ms"]),
+    ]  # fmt: skip
+
+
 def _identity(r: dict[str, Any]) -> list[Figure]:
     figures = [
         Figure("identity", f"{ext}: fingerprint CPU, % of the process step", row["extra_cpu_pct"],
@@ -283,6 +302,7 @@ BENCHES = (
     Bench("matching", "bench.matching", (), _matching),  # 80 cases: already quick
     Bench("links", "bench.links", ("--quick",), _links),
     Bench("web", "bench.web", ("--quick",), _web),
+    Bench("library", "bench.library", ("--quick",), _library),
     Bench("imports", "bench.imports", ("--quick",), _imports),
 )
 

@@ -12,15 +12,18 @@ from spotsyncd.api import errors
 from spotsyncd.api.context import WebContext, identify, require_auth
 from spotsyncd.api.guard import Guard, HostPolicy, Scope
 from spotsyncd.api.routes import (
+    activity,
     collections,
     events,
     follows,
     health,
     imports,
+    library,
     links,
     pages,
     session,
     status,
+    system,
     tracks,
 )
 
@@ -40,8 +43,8 @@ def create_app(ctx: WebContext) -> FastAPI:
     )
     app.state.ctx = ctx
     errors.install(app)
-    for module in (status, links, imports, collections, tracks, follows, events, health,
-                   session):  # fmt: skip
+    for module in (status, links, imports, collections, tracks, library, activity, follows,
+                   events, health, system, session):  # fmt: skip
         app.include_router(module.router, prefix=API)
     app.include_router(pages.router)
     app.add_api_route("/healthz", health.healthz, include_in_schema=False)  # probes at the root

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from spotsyncd.api.answers import AnswerCache
 from spotsyncd.core.config import Config
 from spotsyncd.engine.health.status import StatusCache
 from spotsyncd.ledger import Ledger
@@ -37,6 +38,7 @@ class WebContext:
     nudge: Callable[[], None] = field(default=lambda: None)
     max_body_bytes: int = 1024 * 1024
     status_cache: StatusCache = field(default_factory=StatusCache)
+    answers: AnswerCache = field(default_factory=AnswerCache)
     failed_logins: FailedLogins = field(default_factory=FailedLogins)
 
 
@@ -48,7 +50,8 @@ def get_context(request: Request) -> WebContext:
 Ctx = Annotated[WebContext, Depends(get_context)]
 
 
-TICKET_PATHS = ("/api/v1/events",)  # and every ``…/audio``: what a browser fetches by URL
+TICKET_PATHS = ("/api/v1/events",)  # and every ``…/audio``, ``…/cover``: fetched by URL
+TICKET_ENDINGS = ("/audio", "/cover", "/playlist.m3u8")
 
 
 def identify(
@@ -67,7 +70,7 @@ def identify(
     session = scheme.lower() == "session" and given
     if session and valid_session(token, given, state_dir=ctx.config.state_dir):
         return "session"
-    by_url = method in SAFE_METHODS and (path in TICKET_PATHS or path.endswith("/audio"))
+    by_url = method in SAFE_METHODS and (path in TICKET_PATHS or path.endswith(TICKET_ENDINGS))
     if ticket and by_url and valid_ticket(token, ticket):
         return "ticket"
     return None

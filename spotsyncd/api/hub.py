@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from spotsyncd.api.readable import track_label
+
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 2000
@@ -53,6 +55,10 @@ class Subscriber:
 def event_message(row: dict[str, Any]) -> dict[str, Any]:
     """A ledger event as the stream sends it."""
     message = {k: v for k, v in row.items() if v is not None}
+    if message.get("key"):
+        label = track_label(message["key"], message.get("url") or "", row.get("title"),
+                            row.get("artist"))  # fmt: skip
+        message["label"] = label
     message["type"] = "event"
     return message
 

@@ -131,6 +131,14 @@ class Track(BaseModel):
         None, description="the fingerprint's verdict on the audio (None: not checked)"
     )
     identity: TrackIdentity | None = None
+    label: str | None = Field(
+        None, description="what to call it: the title, else what was typed, else host and file"
+    )
+    reason: str | None = Field(None, description="the last error in one short line")
+    cover_url: str | None = Field(
+        None, description="a small thumbnail of the filed file's cover, if done"
+    )
+    added_at: float | None = Field(None, description="when the track came into the ledger")
 
 
 class TrackPage(BaseModel):
@@ -309,3 +317,144 @@ class Health(BaseModel):
 class Ticket(BaseModel):
     ticket: str = Field(description="add ?ticket=… to the event stream or an audio URL")
     expires_in: int = Field(description="seconds it stays valid")
+
+
+# ---------------------------------------------------------------- the library
+
+
+class Album(BaseModel):
+    id: str = Field(description="opaque: what names the album in the URLs of its page and cover")
+    artist: str = Field(description='"" when the tracks have no artist')
+    album: str = Field(description='"" for tracks with no album (filed under Singles)')
+    tracks: int
+    added_at: float | None = Field(None, description="when its newest track was filed")
+    cover_url: str
+
+
+class AlbumPage(BaseModel):
+    items: list[Album]
+
+
+class Artist(BaseModel):
+    artist: str
+    tracks: int
+    albums: int
+    cover_url: str
+
+
+class ArtistPage(BaseModel):
+    items: list[Artist]
+
+
+class AlbumDetail(Album):
+    items: list[Track] = Field(description="its tracks, by disc and track number")
+
+
+class LibraryPage(BaseModel):
+    items: list[Track]
+    next_offset: int | None = Field(None, description="pass as ?offset= for the next page")
+
+
+# ---------------------------------------------------------------- activity
+
+
+class ActivityEvent(BaseModel):
+    id: int
+    ts: float
+    level: str
+    kind: str
+    message: str
+    key: str | None = None
+    label: str | None = Field(None, description="the track's or the follow's name")
+    state: str | None = Field(None, description="the track's state now")
+    follow: str | None = None
+
+
+class ActivityPage(BaseModel):
+    items: list[ActivityEvent]
+    next_before: int | None = Field(None, description="pass as ?before= for older events")
+    kinds: list[str] = Field(
+        description="every kind of event in the log, for a filter (on the first page only)"
+    )
+
+
+class RetryIn(Strict):
+    which: Literal["failed", "waiting"] = Field(
+        description="failed: every failed track; waiting: every track waiting for a later retry"
+    )
+
+
+class Counted(BaseModel):
+    count: int
+    message: str
+
+
+# ---------------------------------------------------------------- follows
+
+
+class FollowChange(Strict):
+    every: str = Field(max_length=32, description="poll interval, e.g. 30m, 6h, 1d")
+
+
+class FollowItem(BaseModel):
+    key: str
+    label: str
+    state: str
+    absent_since: float | None = Field(None, description="no longer listed upstream since")
+    audio_url: str | None = None
+
+
+class FollowItems(BaseModel):
+    items: list[FollowItem]
+    playlist_url: str = Field(description="the follow's done tracks as m3u8")
+
+
+# ---------------------------------------------------------------- health and settings
+
+
+class WorkerInfo(BaseModel):
+    name: str
+    role: str
+    host: str
+    pid: int
+    version: str
+    concurrency: int
+    started_at: float
+    seen_at: float = Field(description="its last heartbeat")
+
+
+class HealthReport(BaseModel):
+    """The Health page: open-ended where other parts add their own sections."""
+
+    model_config = ConfigDict(extra="allow")
+
+    daemon: dict[str, Any]
+    queue_backend: str
+    workers: list[WorkerInfo]
+    circuits: dict[str, dict[str, Any]]
+    disk: dict[str, Any]
+    media_servers: list[dict[str, Any]]
+    notifications: dict[str, Any]
+    ytdlp: dict[str, Any]
+
+
+class Delivery(BaseModel):
+    url: str = Field(description="the URL with its secret parts masked")
+    ok: bool
+    detail: str | None = None
+
+
+class NotifyTest(BaseModel):
+    deliveries: list[Delivery]
+    message: str
+
+
+class Setting(BaseModel):
+    key: str
+    value: Any = Field(description="secrets masked")
+    origin: str = Field(description="default, the config file and line, or the variable")
+
+
+class Settings(BaseModel):
+    source: str | None = Field(None, description="the config file read, if any")
+    items: list[Setting]

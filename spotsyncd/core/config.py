@@ -170,6 +170,9 @@ class Config(Section):
     )
     source: Path | None = None  # the file it was read from, if any
     renamed: tuple[str, ...] = Field((), exclude=True)  # old names it used: "old → new"
+    # Where each value not left at its default was written: dotted key → "FILE, line N" or
+    # "environment variable NAME" (for the dashboard's settings page).
+    origins: dict[str, str] = Field(default_factory=dict, exclude=True)
 
     @property
     def ledger_path(self) -> Path:
@@ -340,6 +343,13 @@ def _validate(
 ) -> Config:
     data: dict[str, Any] = {"source": source, "renamed": renamed}
     origins: dict[tuple[Any, ...], _Origin] = {}
+    data["origins"] = {
+        dotted: origin.file + (f", line {origin.line}" if origin.line else "")
+        for dotted, (_, origin) in given.items()
+    }
+    data["origins"].update(
+        {name: file_name for name in ("follows", "media_servers") if getattr(written, name)}
+    )
     for dotted, (value, origin) in given.items():
         spec = SCHEMA[dotted]
         target = data.setdefault(spec.section, {}) if spec.section else data

@@ -126,14 +126,16 @@ class Browse:
         query: str | None = None,
         after_id: int = 0,
         limit: int = 100,
+        newest_first: bool = False,
     ) -> list[TrackRow]:
-        """Tracks with ``id > after_id`` in id order (keyset pagination), optionally of one
-        state and matching ``query`` in key, title, artist or album (case-insensitive)."""
-        stmt = (
-            select(*TRACK_COLUMNS)
-            .join(jobs, jobs.c.track_id == tracks.c.id)
-            .where(tracks.c.id > after_id)
-        )
+        """Tracks with ``id > after_id`` in id order (keyset pagination; newest first: ids
+        below ``after_id``, when given), optionally of one state and matching ``query`` in key,
+        title, artist or album (case-insensitive)."""
+        stmt = select(*TRACK_COLUMNS).join(jobs, jobs.c.track_id == tracks.c.id)
+        if not newest_first:
+            stmt = stmt.where(tracks.c.id > after_id)
+        elif after_id:
+            stmt = stmt.where(tracks.c.id < after_id)
         if state is not None:
             stmt = stmt.where(jobs.c.state == state)
         if query:
@@ -152,7 +154,8 @@ class Browse:
                     )
                 )
             )
-        stmt = stmt.order_by(tracks.c.id).limit(max(1, min(limit, MAX_PAGE)))
+        order = tracks.c.id.desc() if newest_first else tracks.c.id
+        stmt = stmt.order_by(order).limit(max(1, min(limit, MAX_PAGE)))
         with self._store.read() as conn:
             return [row_to_track(r) for r in conn.execute(stmt)]
 

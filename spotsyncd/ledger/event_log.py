@@ -78,6 +78,7 @@ class EventLog:
                 events.c.kind,
                 events.c.message,
                 tracks.c.key,
+                tracks.c.url,
                 tracks.c.title,
                 tracks.c.artist,
                 jobs.c.state,

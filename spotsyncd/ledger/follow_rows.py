@@ -94,6 +94,7 @@ class FollowTrack:
     title: str | None
     state: JobState
     absent_since: float | None
+    url: str = ""  # the link, for a name until its metadata arrives
 
 
 def default_follow_name(key: str) -> str:

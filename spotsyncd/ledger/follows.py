@@ -143,6 +143,22 @@ class Follows:
             result = conn.execute(follows.delete().where(self._matches(key_or_name)))
             return bool(result.rowcount)
 
+    def set_interval(self, key_or_name: str, interval_s: int) -> FollowRow | None:
+        """Poll this follow every ``interval_s`` from now on; its next poll moves to
+        ``last poll + interval`` (now at the earliest)."""
+        now = time.time()
+        with self._store.write() as conn:
+            row = conn.execute(select(follows).where(self._matches(key_or_name))).first()
+            if row is None:
+                return None
+            next_at = max(now, (row.last_poll_at or now) + interval_s)
+            conn.execute(
+                update(follows)
+                .where(follows.c.id == row.id)
+                .values(interval_s=interval_s, next_poll_at=next_at)
+            )
+            return self._follow_where(conn, follows.c.id == row.id)[0]
+
     def follows(self) -> list[FollowRow]:
         with self._store.read() as conn:
             return self._follow_where(conn, None)
@@ -284,6 +300,7 @@ class Follows:
                 tracks.c.title,
                 jobs.c.state,
                 follow_items.c.absent_since,
+                tracks.c.url,
             )
             .select_from(
                 follow_items.join(tracks, tracks.c.id == follow_items.c.track_id).join(
@@ -306,6 +323,7 @@ class Follows:
                     r.title,
                     JobState(r.state),
                     r.absent_since,
+                    r.url,
                 )  # fmt: skip
                 for r in conn.execute(query)
             ]

@@ -329,14 +329,28 @@ class JobQueue:
                 .values(candidates_json=json.dumps(ranked))
             )
 
-    def retry(self, keys: Iterable[str] = (), *, failed: bool = False) -> int:
-        """Send tracks back to pending with fresh attempts. Done tracks are left alone."""
+    def retry(
+        self, keys: Iterable[str] = (), *, failed: bool = False, waiting: bool = False
+    ) -> int:
+        """Send tracks back to pending with fresh attempts. Done tracks are left alone.
+        ``failed``: every failed track; ``waiting``: every queued track that waits for a
+        later retry (``retry_at`` in the future), now."""
         now = time.time()
         with self._store.write() as conn:
             ids: list[int] = []
             if failed:
                 ids += (
                     conn.execute(select(jobs.c.track_id).where(jobs.c.state == JobState.FAILED))
+                    .scalars()
+                    .all()
+                )
+            if waiting:
+                ids += (
+                    conn.execute(
+                        select(jobs.c.track_id).where(
+                            jobs.c.state.in_(QUEUED), jobs.c.retry_at > now
+                        )
+                    )
                     .scalars()
                     .all()
                 )

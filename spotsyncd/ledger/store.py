@@ -43,6 +43,7 @@ from spotsyncd.ledger.follows import Follows
 from spotsyncd.ledger.identities import Identities
 from spotsyncd.ledger.intake import Intake
 from spotsyncd.ledger.jobs import JobQueue
+from spotsyncd.ledger.library import Library
 from spotsyncd.ledger.reports import Reports
 from spotsyncd.ledger.rows import Added, ClaimedJob, TrackRow
 from spotsyncd.ledger.source_health import SourceHealth
@@ -87,6 +88,7 @@ class Ledger:
         self.reports = Reports(self.store)
         self.filed = Filed(self.store, self.events, self.jobs)
         self.browse = Browse(self.store)
+        self.library = Library(self.store)
         self.workers = Workers(self.store, self.events, self.jobs)
         self.circuits = ServiceCircuits(self.store, self.events)
         self.budgets = Budgets(self.store)
@@ -96,8 +98,8 @@ class Ledger:
         self._repositories: dict[type[Any], object] = {
             type(part): part
             for part in (self.store, self.events, self.jobs, self.intake, self.following)
-            + (self.reports, self.filed, self.browse, self.workers, self.circuits, self.budgets)
-            + (self.lists, self.identities, self.sources)
+            + (self.reports, self.filed, self.browse, self.library, self.workers, self.circuits)
+            + (self.budgets, self.lists, self.identities, self.sources)
         }
 
     def repository(self, kind: type[R]) -> R:
@@ -160,6 +162,7 @@ class Ledger:
     record_poll_unchanged = _Via(Follows, Follows.record_poll_unchanged)
     record_poll_error = _Via(Follows, Follows.record_poll_error)
     follow_tracks = _Via(Follows, Follows.follow_tracks)
+    set_interval = _Via(Follows, Follows.set_interval)
     removable_files = _Via(Follows, Follows.removable_files)
     expendable_files = _Via(Follows, Follows.expendable_files)
     forget_file = _Via(Follows, Follows.forget_file)
@@ -198,6 +201,13 @@ class Ledger:
     tracks_page = _Via(Browse, Browse.tracks_page)
     track_id_of = _Via(Browse, Browse.track_id_of)
     progress_of_running = _Via(Browse, Browse.progress_of_running)
+
+    # ------------------------------------------------------------------ the library
+    albums = _Via(Library, Library.albums)
+    artists = _Via(Library, Library.artists)
+    filed_page = _Via(Library, Library.filed_page)
+    events_page = _Via(Library, Library.events_page)
+    event_kinds = _Via(Library, Library.event_kinds)
 
     # ------------------------------------------------------------------ events
     event = _Via(EventLog, EventLog.event)

@@ -436,3 +436,25 @@ def _read_vorbis(tags: Any) -> TrackMeta:
         disc_total=number("DISCTOTAL", "TOTALDISCS") or disc[1],
         date=text("DATE"), genre=text("GENRE"), isrc=text("ISRC"),
     )  # fmt: skip
+
+
+def read_picture(path: Path) -> bytes | None:
+    """The front cover embedded in a file (any picture if none is marked front), or None."""
+    audio: Any = MutagenTagger._open(path)
+    tags: Any = None if audio is None else audio.tags
+    try:
+        if isinstance(tags, id3.ID3):
+            frames = tags.getall("APIC")
+            front = [f for f in frames if f.type == id3.PictureType.COVER_FRONT] or frames
+            return bytes(front[0].data) if front else None
+        if isinstance(tags, MP4Tags):
+            covers: Any = tags.get("covr")  # type: ignore[no-untyped-call]
+            return bytes(covers[0]) if covers else None
+        pictures = list(getattr(audio, "pictures", None) or [])
+        for value in (tags.get("METADATA_BLOCK_PICTURE") or []) if tags is not None else []:
+            pictures.append(Picture(base64.b64decode(value)))
+        front = [p for p in pictures if p.type == 3] or pictures
+        return bytes(front[0].data) if front else None
+    except (ValueError, TypeError, KeyError, IndexError, mutagen.MutagenError) as exc:
+        log.debug("%s: unreadable cover: %s", path, exc)
+        return None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import bench.__main__ as bench_all
-from bench import idle, inbox_latency, startup, throughput
+from bench import idle, inbox_latency, library, startup, throughput
 from bench.common import percentile
 
 pytestmark = pytest.mark.timeout(120)
@@ -129,6 +129,15 @@ def test_web_measures_latency_fanout_and_idle_cost() -> None:
     assert 0 <= result["idle_cpu_pct"] < 100
     assert result["web_on"]["rss_mb"] > 10 and result["web_off"]["rss_mb"] > 10
     assert 0 < result["ready_s"] < 30
+
+
+def test_library_reads_and_covers_are_timed() -> None:
+    result = library.main(["--quick", "--tracks", "300"])
+    assert result["albums"] > 1 and result["tracks"] == 300
+    for name in library.ROUTES:
+        assert 0 < result[f"{name}_p50_ms"] <= result[f"{name}_p99_ms"]
+    assert result["cover_bytes"] < result["cover_source_bytes"]  # a thumbnail, not the picture
+    assert result["cover_cached_p50_ms"] > 0
 
 
 def test_imports_puts_an_export_in_the_ledger_and_measures_memory() -> None:

@@ -33,7 +33,8 @@ def test_durations_have_one_spelling_and_old_names_still_work(
     for config in (fresh, aged):
         assert config.download.backoff_seconds == 0.2 and config.download.timeout_seconds == 120
         assert config.notify.batch_seconds == 10
-    assert fresh == aged.model_copy(update={"source": new, "renamed": ()})
+    same = {"source": new, "renamed": (), "origins": fresh.origins}  # (where each was set)
+    assert fresh == aged.model_copy(update=same)
     assert fresh.renamed == () and fresh.renamed_warning() == ""
     line = aged.renamed_warning()
     assert line.startswith(f"{old}: old key names") and "\n" not in line

@@ -23,6 +23,7 @@ def file_track(
     seconds: float = 3.0,
     audio: Path | None = None,
     link: Link | None = None,
+    cover: bytes | None = None,
 ) -> TrackRow:
     """Add ``youtube:vidN`` to the ledger, put a tagged file at ``library/rel``, mark it done
     the way the worker does. ``audio``: copy this file instead of encoding a new one."""
@@ -40,7 +41,7 @@ def file_track(
         path.write_bytes(audio.read_bytes())
     else:
         make_audio(path, seconds=seconds, freq=300 + 10 * n)
-    MutagenTagger().write(path, meta, key=key)
+    MutagenTagger().write(path, meta, key=key, cover=cover)
     with ledger.engine.connect() as conn:
         job_id = conn.execute(select(jobs.c.id).where(jobs.c.track_id == row.id)).scalar_one()
     assert ledger.reserve_path(row.id, rel)

@@ -10,8 +10,9 @@ from fastapi.responses import Response
 
 from spotsyncd.api.context import Ctx, WebContext, require_auth
 from spotsyncd.api.errors import RESPONSES
+from spotsyncd.api.readable import track_label
 from spotsyncd.api.routes.tracks import audio_url
-from spotsyncd.api.schemas import Done, Follow, FollowIn
+from spotsyncd.api.schemas import Done, Follow, FollowChange, FollowIn, FollowItems
 from spotsyncd.core.config import parse_duration
 from spotsyncd.core.config_values import since as since_option
 from spotsyncd.core.models import JobState
@@ -63,6 +64,46 @@ def add_follow(body: FollowIn, ctx: Ctx) -> dict[str, Any]:
     )
     ctx.nudge()
     return row.to_json()
+
+
+@router.get("/follows/{name}", response_model=Follow)
+def get_follow(name: str, ctx: Ctx) -> dict[str, Any]:
+    return _found(ctx, name).to_json()
+
+
+@router.patch("/follows/{name}", response_model=Follow)
+def change_follow(name: str, body: FollowChange, ctx: Ctx) -> dict[str, Any]:
+    """Change how often it is polled (``every``: 30m, 6h, 1d…)."""
+    _found(ctx, name)
+    try:
+        every = parse_duration(body.every)
+    except ValueError as exc:
+        raise HTTPException(422, f"every: {exc}") from None
+    if every < 60:
+        raise HTTPException(422, "every: at least 1m")
+    row = ctx.ledger.set_interval(name, every)
+    if row is None:
+        raise HTTPException(404, f"no follow named {name} (GET /api/v1/follows lists them)")
+    ctx.nudge()
+    return row.to_json()
+
+
+@router.get("/follows/{name}/tracks", response_model=FollowItems)
+def follow_tracks(name: str, ctx: Ctx) -> dict[str, Any]:
+    """Its tracks in its order, then those no longer listed upstream (``absent_since``)."""
+    row = _found(ctx, name)
+    items = []
+    for item in ctx.ledger.follow_tracks(row.id, include_absent=True):
+        items.append({
+            "key": item.key,
+            "label": track_label(item.key, item.url, item.title, item.artist),
+            "state": str(item.state),
+            "absent_since": item.absent_since,
+            "audio_url": audio_url(item.key) if item.state == JobState.DONE and item.path
+            else None,
+        })  # fmt: skip
+    playlist = f"/api/v1/follows/{quote(row.name, safe='')}/playlist.m3u8"
+    return {"items": items, "playlist_url": playlist}
 
 
 @router.delete("/follows/{name}", response_model=Done)

@@ -24,11 +24,32 @@ router = APIRouter(include_in_schema=False)
 
 STATIC = Path(str(resources.files("spotsyncd.api") / "static"))
 FILES = {
-    "app.js": "text/javascript",
+    **{
+        name: "text/javascript"
+        for name in (
+            "app.js",
+            "api.js",
+            "ui.js",
+            "player.js",
+            "activity.js",
+            "library.js",
+            "follows.js",
+            "health.js",
+            "settings.js",
+            "track.js",
+            "login.js",
+        )
+    },  # fmt: skip
     "app.css": "text/css",
     "favicon.svg": "image/svg+xml",
-    "login.js": "text/javascript",
+    "icon.svg": "image/svg+xml",
+    "icon-192.png": "image/png",
+    "icon-512.png": "image/png",
+    "manifest.webmanifest": "application/manifest+json",
 }
+# The dashboard's pages: each is the same file, whose script draws the page its URL names.
+PAGES = ("/", "/activity", "/library", "/library/album/{album}", "/follows", "/follows/{name}",
+         "/health", "/settings", "/track/{key:path}")  # fmt: skip
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -42,9 +63,12 @@ def _page(title: str, text: str, status: int, head: str = "") -> HTMLResponse:
     return HTMLResponse(page, status_code=status, headers=NO_STORE)
 
 
-@router.get("/", response_class=HTMLResponse)
 def index() -> Response:
     return FileResponse(STATIC / "index.html", media_type="text/html", headers=NO_STORE)
+
+
+for _path in PAGES:
+    router.add_api_route(_path, index, methods=["GET"], response_class=HTMLResponse)
 
 
 @router.get("/static/{name}")

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import base64
 import mimetypes
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
 from spotsyncd.api.context import Ctx, WebContext, require_auth
 from spotsyncd.api.errors import RESPONSES
+from spotsyncd.api.readable import readable
 from spotsyncd.api.schemas import AcceptIn, MatchIn, Queued, TrackDetail, TrackPage
 from spotsyncd.core.models import JobState
 from spotsyncd.engine.health.status import why_data
@@ -37,9 +38,16 @@ def audio_url(key: str) -> str:
     return f"/api/v1/tracks/{quote(key, safe='')}/audio"
 
 
+def cover_url(key: str) -> str:
+    return f"/api/v1/tracks/{quote(key, safe='')}/cover"
+
+
 def track_json(row: TrackRow) -> dict[str, Any]:
-    data = row.to_json()
-    data["audio_url"] = audio_url(row.key) if row.state == JobState.DONE and row.path else None
+    data = readable(row.to_json())
+    filed = row.state == JobState.DONE and bool(row.path)
+    data["audio_url"] = audio_url(row.key) if filed else None
+    data["cover_url"] = cover_url(row.key) if filed else None
+    data["added_at"] = row.created_at
     return data
 
 
@@ -68,8 +76,17 @@ def list_tracks(
     ] = None,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    order: Annotated[
+        Literal["oldest", "newest"], Query(description="oldest first (the default) or newest")
+    ] = "oldest",
 ) -> dict[str, Any]:
-    rows = ctx.ledger.tracks_page(state=state, query=q, after_id=_after_id(cursor), limit=limit)
+    rows = ctx.ledger.tracks_page(
+        state=state,
+        query=q,
+        after_id=_after_id(cursor),
+        limit=limit,
+        newest_first=order == "newest",
+    )
     next_cursor = _cursor(rows[-1].id) if len(rows) == limit else None
     return {"items": [track_json(r) for r in rows], "next_cursor": next_cursor}
 
@@ -109,6 +126,46 @@ def get_audio(key: str, ctx: Ctx, request: Request) -> FileResponse:
     )
     return FileResponse(path, media_type=media_type, filename=path.name,
                         content_disposition_type="inline")  # fmt: skip
+
+
+@router.get("/tracks/{key:path}/cover", response_class=Response, responses={
+    200: {"content": {"image/jpeg": {}, "image/svg+xml": {}},
+          "description": "a thumbnail of the cover (a placeholder with ?placeholder=true)"},
+})  # fmt: skip
+def get_cover(
+    key: str,
+    ctx: Ctx,
+    placeholder: Annotated[
+        bool, Query(description="answer a neutral picture instead of 404 when there is none")
+    ] = False,
+) -> Response:
+    """A small JPEG of the cover embedded in a done track's file, made once and cached."""
+    row = _found(ctx, key)
+    return cover_response(ctx, row, placeholder)
+
+
+def cover_response(ctx: WebContext, row: TrackRow, placeholder: bool) -> Response:
+    from spotsyncd.media.thumbnails import cover_thumbnail
+
+    data = None
+    if row.state == JobState.DONE and row.path:
+        library = ctx.config.library_dir.resolve()
+        path = (library / row.path).resolve()
+        if path.is_relative_to(library) and path.is_file():
+            data = cover_thumbnail(path, ctx.config.state_dir / "cache" / "covers")
+    cache = {"Cache-Control": "private, max-age=3600"}
+    if data is not None:
+        return Response(data, media_type="image/jpeg", headers=cache)
+    if placeholder:
+        return Response(PLACEHOLDER, media_type="image/svg+xml", headers=cache)
+    raise HTTPException(404, f"{row.key} has no cover (only filed tracks with one have)")
+
+
+PLACEHOLDER = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 60 60"><rect width="60" height="60"'
+    b' fill="#8b96a3"/><circle cx="30" cy="30" r="17" fill="none" stroke="#fff"'
+    b' stroke-width="3"/><circle cx="30" cy="30" r="4" fill="#fff"/></svg>'
+)
 
 
 def _check_range(value: str | None, size: int) -> None:
@@ -174,6 +231,7 @@ def get_track(key: str, ctx: Ctx) -> dict[str, Any]:
     if data is None:
         raise HTTPException(404, f"no track {key} in the ledger (GET /api/v1/tracks lists them)")
     row = data.pop("row")
-    data["audio_url"] = track_json(row)["audio_url"]
+    shown = track_json(row)
+    data.update({k: shown[k] for k in ("audio_url", "cover_url", "label", "reason", "added_at")})
     data["items"] = [track_json(c) for c in data.pop("children")]
     return data

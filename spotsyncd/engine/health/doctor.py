@@ -175,6 +175,11 @@ def _identity(config: Config) -> Iterator[Check]:
                 + (", MusicBrainz IDs on" if brainz else ""))  # fmt: skip
 
 
+def ytdlp_check(config: Config, today: date) -> Check:
+    """yt-dlp's version and age as one finding (the dashboard's health page shows it)."""
+    return next(_ytdlp(config, today))
+
+
 def _ytdlp(config: Config, today: date) -> Iterator[Check]:
     """The yt-dlp in use (a release under the state dir after an update, else the installed
     one) and its age: YouTube breaks old releases within weeks."""
