@@ -215,6 +215,9 @@ class FollowIn(Strict):
     format: Literal["mp3", "m4a", "opus", "flac", "original"] | None = None
     subdir: str | None = Field(None, max_length=500)
     on_removed: Literal["keep", "delete"] | None = None
+    normalize: Literal["loudness", "peak", "off"] | None = None
+    keep_last: int | None = Field(None, ge=1, le=100_000, description="feeds: the newest N")
+    since: str | None = Field(None, max_length=10, description="feeds: YYYY-MM-DD or all")
 
 
 class Done(BaseModel):

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 AUDIO_FORMATS = ("mp3", "m4a", "opus", "flac", "original")  # core.config.AUDIO_FORMATS
 LOG_LEVELS = ("debug", "info", "warning", "error")  # core.config.LOG_LEVELS
 ON_REMOVED = ("keep", "delete")  # core.config.ON_REMOVED
+NORMALIZE = ("loudness", "peak", "off")  # core.config_sections.NORMALIZE
 TRACK_STATES = ("pending", "waiting", "running", "done", "failed", "review")  # core.models.JobState
 
 

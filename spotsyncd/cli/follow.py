@@ -10,6 +10,7 @@ from typing import Any
 from spotsyncd.cli.command import EXIT_LOCKED, EXIT_TEMPFAIL, LOCKED_EXIT, TEMPFAIL_EXIT, Command
 from spotsyncd.cli.common import (
     AUDIO_FORMATS,
+    NORMALIZE,
     ON_REMOVED,
     config_from,
     key_of,
@@ -43,6 +44,23 @@ def _follow_arguments(parser: argparse.ArgumentParser) -> None:
         help="what to do with the files of tracks the source no longer lists (default: keep)",
     )
     parser.add_argument(
+        "--normalize",
+        choices=NORMALIZE,
+        help="loudness handling of its tracks; speech often wants off (default: audio.normalize)",
+    )
+    parser.add_argument(
+        "--keep-last",
+        type=int,
+        metavar="N",
+        help="feeds: keep the newest N episodes, removing older files spotsyncd made",
+    )
+    parser.add_argument(
+        "--since",
+        metavar="DATE|all",
+        help="feeds: fetch episodes published on or after DATE (YYYY-MM-DD), or all of them "
+        "(default: the newest 10, then every new one)",
+    )
+    parser.add_argument(
         "--new-only",
         action="store_true",
         help="record what exists now and fetch only what appears later (for artists)",
@@ -70,6 +88,7 @@ def cmd_follow(args: argparse.Namespace) -> int:
         options["on_removed"] = args.on_removed
     if args.new_only:
         options["new_only"] = True
+    options.update(_feed_options(args))
     options = follow_options(link, options)
     ledger = open_ledger(config)
     try:
@@ -84,6 +103,19 @@ def cmd_follow(args: argparse.Namespace) -> int:
     else:
         print("no daemon is running: 'spotsyncd run' polls it, or 'spotsyncd sync --once' now")
     return 0
+
+
+def _feed_options(args: argparse.Namespace) -> dict[str, Any]:
+    """--normalize, --keep-last and --since, checked as the config checks them."""
+    from spotsyncd.core.config_fields import KeyProblem
+    from spotsyncd.core.config_follows import follow_options as checked
+    from spotsyncd.core.errors import UserError
+
+    given = {"normalize": args.normalize, "keep_last": args.keep_last, "since": args.since}
+    try:
+        return checked({k: v for k, v in given.items() if v is not None})
+    except KeyProblem as exc:
+        raise UserError(f"--{exc.key.replace('_', '-')}: {exc}") from None
 
 
 FOLLOW = Command(

@@ -24,12 +24,20 @@ from spotsyncd.core.config_fields import (
     keys_of,
     one_of,
     parse_of,
+    whole,
 )
-from spotsyncd.core.config_sections import AUDIO_FORMATS, BITRATE, ON_REMOVED, TEMPLATE
+from spotsyncd.core.config_sections import (
+    AUDIO_FORMATS,
+    BITRATE,
+    NORMALIZE,
+    ON_REMOVED,
+    TEMPLATE,
+)
 
 
 class FollowOptions(Section):
-    """A follow's own settings, over the config's."""
+    """A follow's own settings, over the config's. format, bitrate and normalize may also be
+    written as a mapping under audio (``audio: {normalize: "off", format: original}``)."""
 
     format: Annotated[str | None, one_of(AUDIO_FORMATS)] = key(
         None, "Its tracks' format.", default_text="audio.format"
@@ -44,6 +52,27 @@ class FollowOptions(Section):
     path_template: Annotated[str | None, TEMPLATE] = key(
         None, "Its own path template.", default_text="library.path_template"
     )
+    normalize: Annotated[str | None, one_of(NORMALIZE)] = key(
+        None,
+        "Its tracks' loudness handling (speech often wants off, with format: original). "
+        'format, bitrate and normalize may also go in a mapping: audio: {normalize: "off"}.',
+        default_text="audio.normalize",
+    )
+    keep_last: Annotated[int | None, whole(1, 100_000)] = key(
+        None,
+        "Feeds: keep the newest N episodes; older ones are not fetched, and their files are "
+        "removed (only files spotsyncd made that no other follow or link wants).",
+        default_text="all",
+    )
+    since: Annotated[str | None, Parse(v.since, "YYYY-MM-DD | all")] = key(
+        None,
+        "Feeds: the episodes published on or after this date are fetched; all: the whole "
+        "back catalogue. Without it, a new follow fetches the newest 10 and then every new one.",
+        default_text="the newest 10",
+    )
+
+
+AUDIO_OVERRIDES = ("format", "bitrate", "normalize")  # also written as options.audio.*
 
 
 def follow_options(value: Any) -> dict[str, Any]:
@@ -52,6 +81,11 @@ def follow_options(value: Any) -> dict[str, Any]:
         raise ValueError("must be a mapping")
     known = FollowOptions.model_fields
     parsed: dict[str, Any] = {}
+    audio = value.get("audio")
+    if audio is not None:  # ``audio: {normalize: off, format: original}``, as in the config
+        if not isinstance(audio, Mapping) or not set(audio) <= set(AUDIO_OVERRIDES):
+            raise KeyProblem("audio", f"a mapping of {', '.join(AUDIO_OVERRIDES)}")
+        value = {**{k: v for k, v in value.items() if k != "audio"}, **audio}
     for name, item in value.items():
         options = known.get(str(name))
         parse = parse_of(options) if options is not None else None

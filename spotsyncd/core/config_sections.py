@@ -46,6 +46,7 @@ NOTIFY_EVENTS = (
 )  # fmt: skip
 AUTO_UPDATE = ("false", "notify", "install")
 DEFAULT_TEMPLATE = "{artist}/{album}/{track_number:02d} - {title}.{ext}"
+DEFAULT_PODCAST_TEMPLATE = "Podcasts/{show}/{date} - {title}.{ext}"
 
 BITRATE = Parse(v.bitrate, "128k | 192k | 256k | 320k | v0 (320 and best mean 320k)")
 TEMPLATE = Parse(v.template, "path template ending in .{ext}")
@@ -144,6 +145,12 @@ class LibraryConfig(Section):
         "Where files go inside library_dir. Fields: {artist} {artists} {album} {album_artist} "
         "{title} {track_number} {disc_number} {year} {date} {genre} {playlist} {key} {ext}. "
         'A missing album becomes "Singles"; missing numbers are dropped with their separator.',
+    )
+    podcast_template: Annotated[str, TEMPLATE] = key(
+        DEFAULT_PODCAST_TEMPLATE,
+        "Where podcast episodes go inside library_dir: the same fields, {show} being the "
+        "podcast's title and {date} the episode's publication date (dropped when the feed "
+        "gives none).",
     )
 
 

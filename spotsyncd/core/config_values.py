@@ -3,6 +3,7 @@ the typed value, or raises ValueError with a message fit for the user."""
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import os
 import re
@@ -28,8 +29,22 @@ TEMPLATE_FIELDS = frozenset(
         "playlist",
         "genre",
         "key",
+        "show",  # a podcast episode's show (its album)
     }
 )
+
+
+def since(value: Any) -> str:
+    """A feed follow's ``since``: ``all``, or a date (``2024-05-01``; YAML may hand a date)."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()[:10]
+    text = str_value(value).strip().lower()
+    if text == "all":
+        return text
+    try:
+        return datetime.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ValueError(f"expected a date (YYYY-MM-DD) or all, got {value!r}") from None
 
 
 def parse_duration(value: Any) -> int:

@@ -7,6 +7,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+EPISODE_KEY_PREFIX = "podcast:"  # a feed's episode: ``podcast:<feed digest>:<episode digest>``
+
 
 class JobState(StrEnum):
     PENDING = "pending"
@@ -68,6 +70,11 @@ class TrackMeta:
     explicit: bool | None = None
     source_url: str | None = None
     cover_url: str | None = None
+    # Podcast episodes: the description (a comment tag), chapters as (start seconds, title),
+    # and a Podcasting 2.0 chapters file to fetch when filing (like ``cover_url``).
+    comment: str | None = None
+    chapters: tuple[tuple[float, str], ...] = ()
+    chapters_url: str | None = None
 
     @property
     def artist(self) -> str | None:
@@ -90,6 +97,9 @@ class TrackMeta:
             "explicit": self.explicit,
             "source_url": self.source_url,
             "cover_url": self.cover_url,
+            "comment": self.comment,
+            "chapters": [list(c) for c in self.chapters],
+            "chapters_url": self.chapters_url,
         }
 
     @classmethod
@@ -98,6 +108,9 @@ class TrackMeta:
             return cls()
         known: dict[str, Any] = {k: data.get(k) for k in cls.__dataclass_fields__ if k in data}
         known["artists"] = tuple(data.get("artists") or ())
+        known["chapters"] = tuple(
+            (float(c[0]), str(c[1])) for c in data.get("chapters") or () if len(c) == 2
+        )
         return cls(**known)
 
     def merged_over(self, weaker: TrackMeta) -> TrackMeta:
@@ -148,6 +161,7 @@ class Processed:
     true_peak_db: float | None = None
     trimmed_s: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds: probe, analysis, encode
+    lead_trimmed_s: float = 0.0  # of ``trimmed_s``, what came off the start (chapters move)
 
 
 @dataclass(frozen=True)

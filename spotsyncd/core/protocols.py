@@ -164,6 +164,19 @@ class Catalog(Protocol):
         ...
 
 
+class FeedReader(Protocol):
+    """Podcast and RSS/Atom feeds (``sources.feeds.FeedSource``)."""
+
+    def episodes(self, url: str, key: str, *, if_changed: bool = False) -> Listing | None:
+        """The feed at ``url`` as episodes keyed under ``key``; None when ``url`` is no feed.
+        ``if_changed``: a follow's conditional poll (all episodes); otherwise the newest few."""
+        ...
+
+    def chapters(self, url: str) -> tuple[tuple[float, str], ...]:
+        """A Podcasting 2.0 chapters file as (start seconds, title); () when unreadable."""
+        ...
+
+
 # Waits for this process's turn at a service under the budget every process shares.
 SharedTurn = Callable[[str], AbstractContextManager[None]]
 
@@ -178,6 +191,7 @@ class Adapters:
     youtube_music: Catalog | None = None  # youtube:artist: and youtube:album: keys
     fetch_cover: Callable[[str | None], bytes | None] = lambda url: None
     lyrics: LyricsStep | None = None
+    feeds: FeedReader | None = None  # podcast feeds, read before yt-dlp lists an address
     # Built once the ledger is open (it keeps the answers), with the per-source budget every
     # process shares (``turn(service)``; None: this process's own pacer); None: identity is off.
     identity: Callable[[LookupCache, SharedTurn | None], IdentityStep] | None = None

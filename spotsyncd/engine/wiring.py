@@ -50,6 +50,7 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
     from spotsyncd.media.covers import fetch_cover
     from spotsyncd.media.lyrics import lyrics_step_for
     from spotsyncd.media.tagging import MutagenTagger
+    from spotsyncd.sources.feeds.source import FeedSource
     from spotsyncd.sources.spotify.source import SpotifySource
     from spotsyncd.sources.ytdlp.client import YtDlpDownloader, YtDlpSearcher
     from spotsyncd.sources.ytdlp.clients import PlayerClients
@@ -112,6 +113,7 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
         youtube_music=YtMusicCatalog(include=config.artist.include),
         fetch_cover=lambda url: fetch_cover(url, http=covers),
         lyrics=lyrics_step_for(config, tagger.write_lyrics),
+        feeds=FeedSource(HttpClient(timeout_s=config.download.timeout_seconds, policy=policy)),
         # The pipeline builds the step with the budget every process shares (sources.musicbrainz)
         identity=identity_for(config),
     )

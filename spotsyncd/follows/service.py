@@ -117,6 +117,8 @@ class FollowService:
             fetch_artwork=lambda url: as_jpeg(adapters.fetch_cover(url)),
             feed_artwork=getattr(adapters.downloader, "feed_artwork", None),
             guard=guard,
+            feeds=adapters.feeds,
+            owner_of=adapters.tagger.read_key if adapters.tagger is not None else None,
         )
         self.scheduler = FollowScheduler(self.poller.scheduled_poll)
         self._playlists_dirty = threading.Event()
@@ -153,6 +155,8 @@ class FollowService:
             self.poller.fetch_artwork = lambda url: as_jpeg(adapters.fetch_cover(url))
             self.poller.feed_artwork = getattr(adapters.downloader, "feed_artwork", None)
             self.poller.youtube_music = adapters.youtube_music
+            self.poller.feeds = adapters.feeds
+            self.poller.owner_of = adapters.tagger.read_key
         register_config_follows(config, self.ledger)
         self.scheduler.sync(self.ledger.follows())
 

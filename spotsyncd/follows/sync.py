@@ -29,6 +29,16 @@ from spotsyncd.core.errors import (
     log_problem,
 )
 from spotsyncd.core.models import Listing
+from spotsyncd.core.protocols import FeedReader
+from spotsyncd.core.wording import counted
+from spotsyncd.follows.episodes import (
+    beyond_keep_last,
+    held_back,
+    is_episode_key,
+    is_episode_listing,
+    keep_last_why,
+    rule_names,
+)
 from spotsyncd.ledger.follow_rows import DiffResult, FollowRow, FollowTrack
 from spotsyncd.sources.ytdlp.youtube_links import is_youtube_host
 
@@ -69,7 +79,10 @@ class FollowLedger(Protocol):
         self, follow_id: int, *, include_absent: bool = False
     ) -> list[FollowTrack]: ...
     def removable_files(self, follow_id: int) -> list[tuple[int, str]]: ...
-    def forget_file(self, track_id: int) -> None: ...
+    def expendable_files(
+        self, follow_id: int, keys: Sequence[str]
+    ) -> list[tuple[int, str, str]]: ...
+    def forget_file(self, track_id: int, why: str = ...) -> None: ...
 
 
 if TYPE_CHECKING:  # mypy proves the ledger's follows repository is a FollowLedger
@@ -101,12 +114,22 @@ class PollOutcome:
 
 def content_fingerprint(listing: Listing) -> str:
     """Changes exactly when the ordered keys or the artwork change (titles and view counts do
-    not count; nor does an artwork URL's query string, which may carry a changing signature)."""
-    text = "\n".join(i.link.key for i in listing.items)
+    not count; nor does an artwork URL's query string, which may carry a changing signature).
+    A feed's episodes count with their addresses (host and path: a query string may change at
+    every request), so a moved file is fetched from where it is."""
+    text = "\n".join(
+        f"{i.link.key} {_host_and_path(i.link.url)}" if is_episode_key(i.link.key) else i.link.key
+        for i in listing.items
+    )
     if listing.image_url:
         parts = urlsplit(listing.image_url)
         text += f"\nartwork {parts.netloc}{parts.path}"
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _host_and_path(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.netloc}{parts.path}"
 
 
 def backoff_delay(failures: int, interval_s: float, retry_after: float | None = None) -> float:
@@ -136,6 +159,8 @@ class FollowPoller:
         fetch_artwork: Callable[[str], bytes | None] | None = None,
         feed_artwork: Callable[[str], str | None] | None = None,
         guard: Callable[[str], AbstractContextManager[None]] | None = None,
+        feeds: FeedReader | None = None,
+        owner_of: Callable[[Path], str | None] | None = None,
     ) -> None:
         """``guard(lane)`` wraps each request to a service ("spotify", "youtube", "generic"):
         the daemon's checks the service's shared circuit and holds a turn of its budget."""
@@ -151,6 +176,8 @@ class FollowPoller:
         self.fetch_artwork = fetch_artwork  # image URL → JPEG bytes (None: keep what is there)
         self.feed_artwork = feed_artwork  # a feed's own image URL, which its listing lacks
         self._artwork_retry: dict[int, str] = {}  # follow id → artwork URL that failed to fetch
+        self.feeds = feeds  # podcast feeds, read before yt-dlp is asked to list an address
+        self.owner_of = owner_of  # a file's spotsyncd key (keep_last deletes only its own)
 
     def poll_id(self, follow_id: int, *, force: bool = False) -> PollOutcome:
         """Poll with the follow's current ledger row (its fingerprint may have moved on)."""
@@ -171,6 +198,7 @@ class FollowPoller:
             listing = self._fetch_if_changed(follow)
             if listing is None:
                 self.ledger.record_poll_unchanged(follow.id, now)
+                self._keep_last(follow)
                 # Tracks may have finished downloading since the last poll.
                 self.write_playlist(follow.id, follow.name)
                 if follow.id in self._artwork_retry:  # only while a fetch keeps failing
@@ -184,6 +212,8 @@ class FollowPoller:
                 log.info("%s: %d existing items recorded, not fetched (--new-only)",
                          follow.name, len(diff.new))  # fmt: skip
                 diff = replace(diff, new=())
+            if diff.new and is_episode_listing(listing):
+                diff = self._hold_back(follow, listing, diff)
         except Exception as exc:  # noqa: BLE001 - a poll must never take the scheduler down
             return self._failed(follow, exc, now)
         if diff.new or diff.relinked or diff.returned:
@@ -192,9 +222,10 @@ class FollowPoller:
         name = renamed.name if renamed is not None else follow.name
         if name != follow.name:
             self.playlists.remove(follow.name)
+        trimmed = self._keep_last(follow)
         self.write_playlist(follow.id, name)
         self.write_artwork(follow, name, listing.image_url)
-        deleted = self._delete_removed(follow) if diff.removed else ()
+        deleted = trimmed + (self._delete_removed(follow) if diff.removed else ())
         if diff.changed:
             log.info("%s: %s", name, diff.summary())
         return PollOutcome(name, "changed" if diff.changed else "unchanged", diff, deleted=deleted)
@@ -226,7 +257,10 @@ class FollowPoller:
         else:
             host = (urlsplit(follow.url).hostname or "").lower()
             with self.guard("youtube" if is_youtube_host(host) else "generic"):
-                found = self.lister.list(follow.url)
+                episodes = None
+                if self.feeds is not None and follow.key.startswith("url:"):
+                    episodes = self.feeds.episodes(follow.url, follow.key, if_changed=True)
+                found = episodes if episodes is not None else self.lister.list(follow.url)
             if found is None:
                 raise PermanentError(
                     f"{follow.url} is a single item, not a playlist, channel or feed: "
@@ -234,6 +268,69 @@ class FollowPoller:
                 )
             listing = replace(found, fingerprint=content_fingerprint(found))
         return None if listing.fingerprint == follow.fingerprint else listing
+
+    def _hold_back(self, follow: FollowRow, listing: Listing, diff: DiffResult) -> DiffResult:
+        """A feed's new episodes that ``since``/``keep_last`` (or a new follow's default)
+        leave out are set aside, not fetched (see episodes.py)."""
+        first_poll = follow.last_poll_at is None
+        fetched_until = None
+        if not first_poll and follow.tracks_known and len(diff.new) == len(listing.items):
+            # Every episode is new to a follow that had items: it was polled through yt-dlp,
+            # under audio URLs, by an earlier version. What it fetched then stays as it is.
+            stamp = follow.last_poll_at or 0.0
+            fetched_until = time.strftime("%Y-%m-%d", time.gmtime(stamp + 86400))
+        held = held_back(
+            listing, diff.new, follow.options, first_poll=first_poll, fetched_until=fetched_until
+        )
+        for why, keys in held.items():
+            self.ledger.set_aside(keys, why)
+        left_out = {k for keys in held.values() for k in keys}
+        if left_out:
+            log.info("%s: %s recorded, not fetched (%s)", follow.title or follow.name,
+                     counted(len(left_out), "older episode"), rule_names(held))  # fmt: skip
+        return replace(diff, new=tuple(k for k in diff.new if k not in left_out))
+
+    def _keep_last(self, follow: FollowRow) -> tuple[str, ...]:
+        """``keep_last: N``: episodes beyond the newest N are not fetched, and their files go,
+        when spotsyncd made them (the file carries the track's key) and nothing else wants
+        them (another follow, an inbox line, ``add``, a dropped feed)."""
+        try:
+            return self._trim(follow)
+        except Exception as exc:  # noqa: BLE001 - the poll itself succeeded; try at the next
+            log_problem(log, f"{follow.name}: could not remove older episodes", exc)
+            return ()
+
+    def _trim(self, follow: FollowRow) -> tuple[str, ...]:
+        order = [t.key for t in self.ledger.follow_tracks(follow.id)]
+        beyond = beyond_keep_last(order, follow.options)
+        if not beyond:
+            return ()
+        why = keep_last_why(int(follow.options["keep_last"]))
+        self.ledger.set_aside(beyond, why)
+        deleted: list[str] = []
+        library = self.library_dir.resolve()
+        for track_id, relative, key in self.ledger.expendable_files(follow.id, beyond):
+            path = (library / relative).resolve()
+            if not path.is_relative_to(library) or path == library:
+                continue
+            if path.exists() and (self.owner_of is None or self.owner_of(path) != key):
+                log.info("%s: keeping %s: not a file spotsyncd made", follow.name, relative)
+                continue
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass  # gone already: the ledger should stop pointing at it all the same
+            except OSError as exc:
+                log.warning("%s: could not remove %s: %s", follow.name, relative, exc)
+                continue
+            self.ledger.forget_file(track_id, why)
+            _remove_empty_parents(path.parent, library)
+            deleted.append(relative)
+        if deleted:
+            kept = follow.options["keep_last"]
+            log.info("%s: removed %s (keep_last %s)", follow.name,
+                     counted(len(deleted), "older episode"), kept)  # fmt: skip
+        return tuple(deleted)
 
     def write_playlist(self, follow_id: int, name: str) -> None:
         """Rewrite a follow's m3u8 if its content changed. Call it when downloads finish too:

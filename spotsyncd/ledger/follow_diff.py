@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    bindparam,
     case,
     insert,
     literal,
@@ -29,7 +30,14 @@ from sqlalchemy import (
     update,
 )
 
-from spotsyncd.core.models import JobState, LinkKind, ListedItem, Listing, TrackMeta
+from spotsyncd.core.models import (
+    EPISODE_KEY_PREFIX,
+    JobState,
+    LinkKind,
+    ListedItem,
+    Listing,
+    TrackMeta,
+)
 from spotsyncd.ledger.dialects import insert_for, ordered_values, position_of
 from spotsyncd.ledger.follow_rows import DiffResult
 from spotsyncd.ledger.schema import events, follow_items, follows, jobs, tracks
@@ -53,7 +61,7 @@ _CREATE = (
     "old_position INTEGER, was_absent INTEGER)"
 )
 # Output overrides a follow hands to its tracks; on_removed is the follow's own business.
-_FOLLOW_ONLY_OPTIONS = frozenset({"on_removed", "new_only"})
+_FOLLOW_ONLY_OPTIONS = frozenset({"on_removed", "new_only", "keep_last", "since"})
 
 
 Renamer = Callable[[Connection, int, str], None]
@@ -65,6 +73,7 @@ def apply_listing_in(
     follow = conn.execute(select(follows).where(follows.c.id == follow_id)).one()
     items = _load_keys(conn, follow_id, listing)
     new_keys = _insert_new_tracks(conn, items, follow, now)
+    _refresh_episode_addresses(conn, items, set(new_keys))
     by_position = _listing.c.position
     relinked = _keys(
         conn,
@@ -229,6 +238,24 @@ def _insert_new_tracks(
         )
     )
     return tuple(key for _position, key in unseen)
+
+
+def _refresh_episode_addresses(conn: Connection, items: list[ListedItem], new: set[str]) -> None:
+    """A podcast episode keeps its key when its feed moves the file (another CDN, a tracking
+    redirect); what to fetch is the address the feed gives now (a pending episode would
+    otherwise be fetched from the old host)."""
+    moved = [
+        {"episode": i.link.key, "address": i.link.url}
+        for i in items
+        if i.link.key.startswith(EPISODE_KEY_PREFIX) and i.link.key not in new
+    ]
+    if moved:
+        conn.execute(
+            update(tracks)
+            .where(tracks.c.key == bindparam("episode"), tracks.c.url != bindparam("address"))
+            .values(url=bindparam("address")),
+            moved,
+        )
 
 
 def _keys(conn: Connection, query: Any) -> tuple[str, ...]:

@@ -38,15 +38,18 @@ class FollowRow:
     tracks_done: int
     tracks_failed: int
     tracks_absent: int  # no longer listed; kept (``absent since``)
+    episodes: int = 0  # of its items, podcast episodes (a feed read as a podcast)
 
     @property
     def kind(self) -> str:
-        """What is followed, for people: ``spotify playlist``, ``youtube channel``, ``feed``…"""
+        """What is followed, for people: ``spotify playlist``, ``youtube channel``, ``podcast``…"""
         parts = self.key.split(":")
         if parts[0] == "spotify":
             return "spotify liked songs" if parts[1] == "liked" else f"spotify {parts[1]}"
         if parts[0] == "youtube":
             return f"youtube {parts[1]}" if len(parts) > 2 else "youtube"
+        if self.episodes:
+            return "podcast"
         return "list"  # feed, set, anything else yt-dlp lists
 
     @property
@@ -130,6 +133,7 @@ def row_to_follow(row: Any) -> FollowRow:
         tracks_done=int(row.done or 0),
         tracks_failed=int(row.failed or 0),
         tracks_absent=int(row.absent or 0),
+        episodes=int(row.episodes or 0),
     )
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import and_, case, exists, func, insert, or_, select, update
 
 from spotsyncd.core.errors import UserError
-from spotsyncd.core.models import JobState, Link, Listing
+from spotsyncd.core.models import EPISODE_KEY_PREFIX, JobState, Link, Listing
 from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.dialects import json_text
 from spotsyncd.ledger.event_log import EventLog
@@ -69,8 +69,10 @@ def _counts_subquery() -> Any:
             count_where(and_(present, jobs.c.state == JobState.DONE)).label("done"),
             count_where(and_(present, jobs.c.state == JobState.FAILED)).label("failed"),
             count_where(~present).label("absent"),
+            count_where(tracks.c.key.startswith(EPISODE_KEY_PREFIX)).label("episodes"),
         )
         .join(jobs, jobs.c.track_id == follow_items.c.track_id)
+        .join(tracks, tracks.c.id == follow_items.c.track_id)
         .group_by(follow_items.c.follow_id)
         .subquery()
     )
@@ -192,7 +194,14 @@ class Follows:
     def _follow_where(conn: Connection, condition: Any) -> list[FollowRow]:
         counts = _counts_subquery()
         query = (
-            select(follows, counts.c.known, counts.c.done, counts.c.failed, counts.c.absent)
+            select(
+                follows,
+                counts.c.known,
+                counts.c.done,
+                counts.c.failed,
+                counts.c.absent,
+                counts.c.episodes,
+            )
             .select_from(follows.outerjoin(counts, counts.c.follow_id == follows.c.id))
             .order_by(follows.c.name)
         )
@@ -207,7 +216,9 @@ class Follows:
         with self._store.write() as conn:
             diff = apply_listing_in(conn, follow_id, listing, now=now, rename=_rename)
             if diff.new:  # one event per poll (notifications read it), not one per track
-                shown = ", ".join(diff.new[:5]) + (", …" if len(diff.new) > 5 else "")
+                names = {i.link.key: i.meta.title for i in listing.items if i.meta.title}
+                named = [names.get(key) or key for key in diff.new[:5]]
+                shown = ", ".join(named) + (", …" if len(diff.new) > 5 else "")
                 self._events.record(
                     conn, None, "info", "new_tracks", f"{len(diff.new)} new: {shown}", follow_id
                 )
@@ -361,7 +372,46 @@ class Follows:
         with self._store.read() as conn:
             return [(int(r.id), str(r.path)) for r in conn.execute(query)]
 
-    def forget_file(self, track_id: int) -> None:
+    def expendable_files(self, follow_id: int, keys: Sequence[str]) -> list[tuple[int, str, str]]:
+        """(track id, path, key) of the filed tracks among ``keys`` that only this follow wants:
+        a follow created the track, no other follow lists it, and no inbox line, ``add``,
+        dropped collection or imported playlist asked for it (a feed's ``keep_last`` removes
+        those files)."""
+        if not keys:
+            return []
+        other = follow_items.alias("other")
+        other_lists = exists().where(
+            other.c.track_id == follow_items.c.track_id,
+            other.c.follow_id != follow_id,
+            other.c.absent_since.is_(None),
+        )
+        created_by_a_follow = exists().where(
+            other.c.track_id == follow_items.c.track_id, other.c.added_by_follow.is_(True)
+        )
+        query = (
+            select(tracks.c.id, tracks.c.path, tracks.c.key)
+            .select_from(
+                follow_items.join(tracks, tracks.c.id == follow_items.c.track_id).join(
+                    jobs, jobs.c.track_id == tracks.c.id
+                )
+            )
+            .where(
+                follow_items.c.follow_id == follow_id,
+                tracks.c.key.in_(list(keys)),
+                tracks.c.path.is_not(None),
+                jobs.c.state == JobState.DONE,
+                created_by_a_follow,
+                ~other_lists,
+                ~exists().where(inbox_lines.c.track_id == tracks.c.id),
+                ~exists().where(collection_items.c.child_id == tracks.c.id),
+                ~exists().where(collection_tracks.c.track_id == tracks.c.id),
+            )
+            .order_by(follow_items.c.position)
+        )
+        with self._store.read() as conn:
+            return [(int(r.id), str(r.path), str(r.key)) for r in conn.execute(query)]
+
+    def forget_file(self, track_id: int, why: str = "no follow lists it") -> None:
         """The track's file was deleted: the track stays known (done), without a file. If a
         follow lists it again, ``apply_listing`` queues it again."""
         with self._store.write() as conn:
@@ -369,9 +419,7 @@ class Follows:
             conn.execute(
                 update(tracks).where(tracks.c.id == track_id).values(path=None, size_bytes=None)
             )
-            self._events.record(
-                conn, track_id, "info", "file_deleted", f"deleted {path}: no follow lists it"
-            )
+            self._events.record(conn, track_id, "info", "file_deleted", f"deleted {path}: {why}")
 
 
 def _on_removed(follow_table: Any) -> Any:

@@ -164,6 +164,7 @@ class Ledger:
     follow_tracks = _Via(Follows, Follows.follow_tracks)
     set_interval = _Via(Follows, Follows.set_interval)
     removable_files = _Via(Follows, Follows.removable_files)
+    expendable_files = _Via(Follows, Follows.expendable_files)
     forget_file = _Via(Follows, Follows.forget_file)
 
     # ------------------------------------------------------------------ reports

@@ -76,4 +76,5 @@ def processed(
         true_peak_db=peak if math.isfinite(peak) else None,
         trimmed_s=max(0.0, analysis.decoded_s - (chosen.end_s - chosen.start_s)),
         timings=timings,
+        lead_trimmed_s=max(0.0, chosen.start_s),
     )

@@ -146,6 +146,7 @@ def _template_values(
         "artist": artist,
         "artists": meta.artist or artist,
         "album": meta.album or SINGLES_ALBUM,
+        "show": meta.album or SINGLES_ALBUM,
         "album_artist": meta.album_artist or artist,
         "title": meta.title or key,
         "track_number": meta.track_number,

@@ -1,5 +1,6 @@
 """Read and write tags with mutagen: ID3 (MP3, WAV), MP4 atoms (M4A) and Vorbis comments
-(Opus, Ogg Vorbis, FLAC). The only module that imports mutagen.
+(Opus, Ogg Vorbis, FLAC). With ``tag_extras`` (an episode's comment and chapters), the only
+modules that import mutagen.
 
 Why not ``mediafile`` (beets', ytdl-sub's): tried (0.17) on the tests' track, it cannot write
 what these writers do without as many custom fields as it would replace. Its ID3 styles set
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ from mutagen.wave import WAVE
 from spotsyncd.core.errors import PermanentError
 from spotsyncd.core.models import Identity, Lyrics, Processed, TrackMeta
 from spotsyncd.media import identity_tags
+from spotsyncd.media import tag_extras as extras
 from spotsyncd.media.lyrics import format_lrc, parse_lrc
 from spotsyncd.media.tag_values import clean_text as _clean
 from spotsyncd.media.tag_values import image_mime as _image_mime
@@ -83,16 +86,19 @@ class MutagenTagger:
         if cover and mime is None:
             log.warning("%s: cover art is not JPEG/PNG/WebP/GIF; skipping it", path)
         picture = (cover, mime) if cover and mime else None
+        length = float(getattr(audio_any.info, "length", 0.0) or 0.0)
         try:
             if audio_any.tags is None:
                 audio_any.add_tags()
             if isinstance(audio, MP4):
                 _write_mp4(audio_any.tags, fields, meta, picture, rg)
+                extras.write_mp4_extras(audio_any.tags, meta.comment)
                 if identity is not None:
                     identity_tags.write_mp4(audio_any.tags, identity)
                 audio_any.save()
             elif isinstance(audio, (MP3, WAVE, AIFF)):
                 _write_id3(audio_any.tags, fields, meta, picture, rg)
+                extras.write_id3_extras(audio_any.tags, meta.comment, meta.chapters, length)
                 if identity is not None:
                     identity_tags.write_id3(audio_any.tags, identity)
                 if id3_version == 3:
@@ -100,6 +106,7 @@ class MutagenTagger:
                 audio_any.save(v2_version=3 if id3_version == 3 else 4)
             else:
                 _write_vorbis(audio_any, fields, meta, picture, rg)
+                extras.write_vorbis_extras(audio_any.tags, meta.comment, meta.chapters, length)
                 if identity is not None:
                     identity_tags.write_vorbis(audio_any.tags, identity)
                 audio_any.save()
@@ -128,10 +135,13 @@ class MutagenTagger:
             return TrackMeta()
         try:
             if isinstance(audio.tags, id3.ID3):
-                return _read_id3(audio.tags)
+                comment, chapters = extras.read_id3_extras(audio.tags)
+                return replace(_read_id3(audio.tags), comment=comment, chapters=chapters)
             if isinstance(audio.tags, MP4Tags):
-                return _read_mp4(audio.tags)
-            return _read_vorbis(audio.tags)
+                comment = extras.read_mp4_comment(audio.tags)
+                return replace(_read_mp4(audio.tags), comment=comment)
+            comment, chapters = extras.read_vorbis_extras(audio.tags)
+            return replace(_read_vorbis(audio.tags), comment=comment, chapters=chapters)
         except (ValueError, TypeError, KeyError, IndexError) as exc:
             log.warning("%s: unreadable tags (%s); ignoring them", path, exc)
             return TrackMeta()

@@ -148,8 +148,12 @@ class HttpClient:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         max_bytes: int | None = None,
+        skip_body_types: tuple[str, ...] = (),
     ) -> Answer:
-        return self.request("GET", url, params=params, headers=headers, max_bytes=max_bytes)
+        return self.request(
+            "GET", url, params=params, headers=headers, max_bytes=max_bytes,
+            skip_body_types=skip_body_types,
+        )  # fmt: skip
 
     def request(
         self,
@@ -162,9 +166,13 @@ class HttpClient:
         max_bytes: int | None = None,
         any_status: bool = False,
         follow_redirects: bool = True,
+        skip_body_types: tuple[str, ...] = (),
     ) -> Answer:
         """One request; a 2xx or 3xx answer (any answer with ``any_status``) comes back whole,
-        read up to ``max_bytes`` (the client's cap by default). Raises an ``HttpError``."""
+        read up to ``max_bytes`` (the client's cap by default), except one whose Content-Type
+        starts with one of ``skip_body_types`` (lower case), which comes back with its headers
+        and no body: a caller that wants a document is not made to read an audio file.
+        Raises an ``HttpError``."""
         import requests
 
         shown = f"{method} {where(url)}"
@@ -188,6 +196,9 @@ class HttpClient:
                 if response.status_code >= 400 and not any_status:
                     status = response.status_code
                     raise ErrorStatus(f"{shown} answered HTTP {status}", status=status)
+                kind = response.headers.get("Content-Type", "").lower()
+                if skip_body_types and kind.startswith(skip_body_types):
+                    return Answer(response.status_code, b"", dict(response.headers))
                 body = _read(response, limit, shown)
                 return Answer(response.status_code, body, dict(response.headers))
         except requests.RequestException as exc:

@@ -176,6 +176,17 @@ def test_follows_add_list_sync_playlist_unfollow(web: Web) -> None:
     assert web.client.delete(f"{API}/follows/mix").status_code == 404
 
 
+def test_a_podcast_follow_s_options_over_http(web: Web) -> None:
+    feed = "https://feeds.example.org/show.xml"
+    body = {"url": feed, "keep_last": 3, "since": "2025-01-31", "normalize": "off"}
+    made = web.client.post(f"{API}/follows", json=body)
+    assert made.status_code == 201, made.text
+    assert made.json()["options"] == {"keep_last": 3, "since": "2025-01-31", "normalize": "off"}
+    bad = web.client.post(f"{API}/follows", json={"url": feed, "since": "soon"})
+    assert bad.status_code == 422 and "YYYY-MM-DD" in bad.text
+    assert web.client.post(f"{API}/follows", json={"url": feed, "keep_last": 0}).status_code == 422
+
+
 def test_health_metrics_and_errors_without_tracebacks(web: Web, monkeypatch: object) -> None:
     assert web.anonymous.get(f"{API}/healthz").json() == {"status": "ok", "ledger": "ok"}
     web.client.post(f"{API}/links", json={"links": ["https://youtu.be/dQw4w9WgXcQ"]})

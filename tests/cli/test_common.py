@@ -12,4 +12,5 @@ def test_the_parsers_choices_are_the_configs_and_the_ledgers() -> None:
     assert common.AUDIO_FORMATS == config_sections.AUDIO_FORMATS
     assert common.LOG_LEVELS == config.LOG_LEVELS
     assert common.ON_REMOVED == config_sections.ON_REMOVED
+    assert common.NORMALIZE == config_sections.NORMALIZE
     assert tuple(state.value for state in JobState) == common.TRACK_STATES

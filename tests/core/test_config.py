@@ -58,6 +58,28 @@ follows:
     assert config.follows[1].every_s == 1800 and config.follows[1].options["format"] == "flac"
 
 
+def test_a_podcast_follow_s_options(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "c.yaml",
+        """
+follows:
+  - url: https://feeds.example.org/show.xml
+    options:
+      keep_last: 5
+      since: 2025-01-31
+      audio: {normalize: "off", format: original}
+  - url: https://feeds.example.org/all.xml
+    options: {since: all, normalize: peak}
+""",
+    )
+    config = load_config(path, env={})
+    assert config.library.podcast_template == "Podcasts/{show}/{date} - {title}.{ext}"
+    assert dict(config.follows[0].options) == {
+        "keep_last": 5, "since": "2025-01-31", "normalize": "off", "format": "original"
+    }  # fmt: skip
+    assert dict(config.follows[1].options) == {"since": "all", "normalize": "peak"}
+
+
 @pytest.mark.parametrize(
     ("text", "key", "line"),
     [
@@ -74,6 +96,22 @@ follows:
         ("notify:\n  disk_free_below: lots\n", "notify.disk_free_below", 2),
         ("notify:\n  digest_at: '25:00'\n", "notify.digest_at", 2),
         ("network:\n  check_urls: [ftp://x]\n", "network.check_urls", 2),
+        (
+            "follows:\n  - url: https://x.test/f\n    options: {since: soon}\n",
+            "follows.options.since",
+            2,
+        ),
+        (
+            "follows:\n  - url: https://x.test/f\n    options: {keep_last: 0}\n",
+            "follows.options.keep_last",
+            2,
+        ),
+        (
+            "follows:\n  - url: https://x.test/f\n    options: {audio: {loud: 1}}\n",
+            "follows.options.audio",
+            2,
+        ),
+        ("library:\n  podcast_template: '{show}/{episode}.{ext}'\n", "library.podcast_template", 2),
     ],
 )
 def test_bad_config_names_key_file_and_line(

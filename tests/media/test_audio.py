@@ -54,6 +54,7 @@ def test_every_input_codec_becomes_loudness_normalised_trimmed_mp3(
     assert duration(result.path) == pytest.approx(TONE_S, abs=0.15)
     assert result.duration_s == pytest.approx(TONE_S, abs=0.15)
     assert result.trimmed_s == pytest.approx(LEAD_S + TAIL_S, abs=0.15)
+    assert result.lead_trimmed_s == pytest.approx(LEAD_S, abs=0.15)  # chapters move by this
     assert result.loudness_lufs == pytest.approx(-14.0, abs=0.05)
 
 

@@ -106,6 +106,14 @@ def test_answers_larger_than_the_cap_are_refused(server: LoopbackServer) -> None
     assert HttpClient(timeout_s=5).get(server.url("/stream")).body == b"y" * 4096
 
 
+def test_a_body_of_a_skipped_type_is_not_read(server: LoopbackServer) -> None:
+    url = server.add("/episode", b"x" * 4096, "audio/mpeg")
+    answer = HttpClient(timeout_s=5).get(url, max_bytes=1024, skip_body_types=("audio/",))
+    assert (answer.status, answer.body, answer.headers["Content-Type"]) == (200, b"", "audio/mpeg")
+    with pytest.raises(TooLarge):  # without: read, and over the cap
+        HttpClient(timeout_s=5).get(url, max_bytes=1024)
+
+
 def test_a_client_with_a_policy_refuses_internal_addresses_at_every_hop(
     server: LoopbackServer,
 ) -> None:

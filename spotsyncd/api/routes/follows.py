@@ -14,6 +14,7 @@ from spotsyncd.api.readable import track_label
 from spotsyncd.api.routes.tracks import audio_url
 from spotsyncd.api.schemas import Done, Follow, FollowChange, FollowIn, FollowItems
 from spotsyncd.core.config import parse_duration
+from spotsyncd.core.config_values import since as since_option
 from spotsyncd.core.models import JobState
 from spotsyncd.follows.service import followable, request_poll
 from spotsyncd.intake.links import parse_line
@@ -48,9 +49,16 @@ def add_follow(body: FollowIn, ctx: Ctx) -> dict[str, Any]:
             ("format", body.format),
             ("subdir", body.subdir),
             ("on_removed", body.on_removed),
+            ("normalize", body.normalize),
+            ("keep_last", body.keep_last),
         )
         if v
     }
+    if body.since:
+        try:
+            options["since"] = since_option(body.since)
+        except ValueError as exc:
+            raise HTTPException(422, f"since: {exc}") from None
     row = ctx.ledger.add_follow(
         link, name=body.name, interval_s=every, options=options, origin="cli"
     )

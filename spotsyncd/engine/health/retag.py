@@ -26,7 +26,7 @@ from spotsyncd.core.config import Config
 from spotsyncd.core.errors import SpotsyncError
 from spotsyncd.core.models import Source, TrackMeta, Verdict
 from spotsyncd.core.protocols import IdentityStep, MetadataSource
-from spotsyncd.engine.jobs.filing import audio_settings_for
+from spotsyncd.engine.jobs.filing import audio_settings_for, template_for
 from spotsyncd.engine.jobs.identity_check import as_chosen
 from spotsyncd.follows.collections import write_collection_playlists
 from spotsyncd.follows.playlists import PlaylistWriter
@@ -95,7 +95,7 @@ def write_tags_from_ledger(
 
 def target_path(config: Config, track: TrackRow, meta: TrackMeta, ext: str) -> PurePosixPath:
     """Where the path template (the follow's, else the config's) files this track now."""
-    template = str(track.options.get("path_template") or config.library.path_template)
+    template = str(track.options.get("path_template") or template_for(config, track.key))
     rel = library.render_path(template, meta, ext=ext, key=track.key)
     subdir = track.options.get("subdir")
     if subdir:

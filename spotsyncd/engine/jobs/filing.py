@@ -13,11 +13,13 @@ from pathlib import Path, PurePosixPath
 
 from spotsyncd.core.config import AudioConfig, Config
 from spotsyncd.core.errors import PermanentError
-from spotsyncd.core.models import TrackMeta
+from spotsyncd.core.models import EPISODE_KEY_PREFIX, TrackMeta
 from spotsyncd.core.protocols import Tagger
 from spotsyncd.engine.jobs.job_ledger import PipelineLedger
 from spotsyncd.ledger import TrackRow
 from spotsyncd.media import library
+
+AUDIO_OVERRIDES = ("format", "bitrate", "normalize")  # a follow's options that set audio.*
 
 
 def staging_dir_for(config: Config, track_id: int) -> Path:
@@ -26,7 +28,7 @@ def staging_dir_for(config: Config, track_id: int) -> Path:
 
 def audio_settings_for(config: Config, track: TrackRow) -> AudioConfig:
     """The config's audio settings with a follow's per-track overrides applied."""
-    overrides = {k: v for k, v in track.options.items() if k in ("format", "bitrate")}
+    overrides = {k: v for k, v in track.options.items() if k in AUDIO_OVERRIDES}
     return config.audio.model_copy(update=overrides) if overrides else config.audio
 
 
@@ -58,6 +60,13 @@ def describe_settings(settings: AudioConfig) -> str:
     return f"{settings.format}{rate}, {level}{trim}"
 
 
+def template_for(config: Config, key: str) -> str:
+    """The library's template for ``key``: podcast episodes have their own."""
+    if key.startswith(EPISODE_KEY_PREFIX):
+        return config.library.podcast_template
+    return config.library.path_template
+
+
 def file_track(
     config: Config,
     ledger: PipelineLedger,
@@ -69,7 +78,7 @@ def file_track(
     """Move the finished ``src`` into the library (or ``get --output``'s folder) under the path
     the template makes of ``meta``, reserving it in the ledger first; the first free candidate
     wins (another track's file is never overwritten)."""
-    template = str(track.options.get("path_template") or config.library.path_template)
+    template = str(track.options.get("path_template") or template_for(config, track.key))
     rel = library.render_path(template, meta, ext=src.suffix.lstrip("."), key=track.key)
     subdir = track.options.get("subdir")
     if subdir:

@@ -30,6 +30,7 @@ from spotsyncd.core.errors import (
     TransientError,
 )
 from spotsyncd.core.models import (
+    EPISODE_KEY_PREFIX,
     Candidate,
     Downloaded,
     Identity,
@@ -54,7 +55,7 @@ from spotsyncd.engine.jobs.filing import (
     staging_dir_for,
 )
 from spotsyncd.engine.jobs.job_ledger import PipelineLedger
-from spotsyncd.engine.jobs.metadata import merged_meta, typed_meta
+from spotsyncd.engine.jobs.metadata import chapters_after_trim, merged_meta, typed_meta
 from spotsyncd.engine.jobs.stages import Stages, cpu_step, io_step, timed
 from spotsyncd.engine.resilience.budgets import SourceBudgets
 from spotsyncd.engine.resilience.circuits import Circuits
@@ -183,7 +184,9 @@ class Pipeline:
             if isinstance(fetched, JobResult):
                 return fetched
         _check_cancel(cancel)
-        if self.identity is not None:  # holds no slot while it waits on the services
+        # No MusicBrainz recording is a podcast episode: its feed is its identity.
+        episode = track.key.startswith(EPISODE_KEY_PREFIX)
+        if self.identity is not None and not episode:  # no slot held while it waits
             fetched = identity_check.verify(
                 self, self.identity, track, fetched, cancel, progress, stages, timings
             )
@@ -217,6 +220,10 @@ class Pipeline:
                 return self.adapters.youtube_music.list(track.key)
         lane = "youtube" if track.source == Source.YOUTUBE or _is_youtube(track.url) else GENERIC
         with self.guard.call(lane, cancel):
+            if track.source == Source.GENERIC and self.adapters.feeds is not None:
+                episodes = self.adapters.feeds.episodes(track.url, track.key)  # a podcast feed?
+                if episodes is not None:
+                    return episodes
             return self.adapters.downloader.list(track.url)
 
     def _spotify(self) -> MetadataSource:
@@ -284,6 +291,10 @@ class Pipeline:
         if progress is not None:  # downloaded: now trim, normalise, encode, tag, file
             progress(Progress(downloaded_bytes=1, total_bytes=1, stage="processing"))
         meta = self._merge_meta(track, wanted, downloaded)
+        if meta.chapters_url and self.adapters.feeds is not None:
+            with timed(timings, "chapters"):  # an episode's chapters file beats the file's own
+                chapters = self.adapters.feeds.chapters(meta.chapters_url)
+            meta = replace(meta, chapters=chapters or meta.chapters)
         with timed(timings, "cover"):
             cover = self.adapters.fetch_cover(meta.cover_url)
         return _Fetched(staging, downloaded, meta, cover, timings["download"], wanted, audio_url)
@@ -325,10 +336,11 @@ class Pipeline:
         timings.update(processed.timings)
         _check_cancel(cancel)
         replaygain = processed if settings.normalize == "off" else None
+        meta = chapters_after_trim(fetched.meta, processed.lead_trimmed_s)
         with timed(timings, "tag"):
             self.adapters.tagger.write(
                 processed.path,
-                fetched.meta,
+                meta,
                 key=track.key,
                 cover=fetched.cover,
                 replaygain=replaygain,
@@ -336,12 +348,12 @@ class Pipeline:
                 identity=fetched.identity,
             )
         with timed(timings, "lyrics"):
-            lyrics = self._lyrics(processed, fetched.meta)
+            lyrics = self._lyrics(processed, meta)
         _check_cancel(cancel)
         with timed(timings, "file"):
             tagger = self.adapters.tagger
             final = file_track(self.config, self.ledger, tagger, track, processed.path,
-                               fetched.meta)  # fmt: skip
+                               meta)  # fmt: skip
             if lyrics is not None and self.adapters.lyrics is not None:
                 self.adapters.lyrics.place_beside(final, lyrics)
             if remove_replaced(self.config, tagger, track, final):
@@ -352,7 +364,7 @@ class Pipeline:
             kind="file",
             path=final,
             size_bytes=final.stat().st_size,
-            meta=fetched.meta,
+            meta=meta,
             processed=processed,
             info=fetched.downloaded.info,
             download_s=fetched.download_s,

@@ -44,7 +44,7 @@ from spotsyncd.engine.jobs.stages import Stages, steps_text
 from spotsyncd.engine.resilience.circuits import Circuits
 from spotsyncd.engine.resilience.guard import CircuitHold
 from spotsyncd.engine.resilience.outage import Outage
-from spotsyncd.ledger import ClaimedJob, describe_error, is_unavailable
+from spotsyncd.ledger import ClaimedJob, TrackRow, describe_error, is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +237,7 @@ class WorkerPool:
 
     def _run(self, name: str, job: ClaimedJob) -> None:
         track = job.track
-        log.info("%s: start %s (%s, attempt %d)", name, track.key, track.url, job.attempts)
+        log.info("%s: start %s (%s, attempt %d)", name, named(track), track.url, job.attempts)
         started = time.monotonic()
         try:
             result = self.pipeline.run(
@@ -360,12 +360,13 @@ class WorkerPool:
             identity=result.identity,
         )
         log.info(
-            "%s: done %s → %s; steps: %s", name, track.key, message, steps_text(result.timings)
+            "%s: done %s → %s; steps: %s", name, named(track), message, steps_text(result.timings)
         )
 
     def _fail(self, name: str, job: ClaimedJob, exc: SpotsyncError) -> None:
         step = self._record_failure(job, exc.error_class, str(exc), retryable=exc.retryable)
-        what = f"{name}: {job.track.key} attempt {step.attempts} failed ({exc.error_class}: {exc})"
+        attempt = f"attempt {step.attempts} failed ({exc.error_class}: {exc})"
+        what = f"{name}: {named(job.track)} {attempt}"
         if step.final:
             log.error("%s; %s", what, step.describe())
         else:
@@ -414,3 +415,10 @@ class WorkerPool:
                 log.debug("progress not recorded", exc_info=True)
 
         return report
+
+
+def named(track: TrackRow) -> str:
+    """A track as log lines show it: its name once known, then its key (which ``why`` and
+    ``retry`` take). A podcast episode's key is two digests; its name is what people know."""
+    label = " – ".join(x for x in (track.artist, track.title) if x)
+    return f"{label} ({track.key})" if label else track.key

@@ -28,6 +28,10 @@ from spotsyncd.sources.feeds.tracking import location_identity, strip_tracking
 MEDIA_TYPES = ("audio/", "video/")
 MEDIA_SUFFIXES = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".wav", ".mp4", ".m4v")
 _TAGS = re.compile(r"<[^>]+>")
+_BLOCK_TAGS = re.compile(
+    r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|pre|hr|section)\b[^>]*>",
+    re.IGNORECASE,
+)
 MAX_DESCRIPTION_CHARS = 4000
 
 
@@ -63,7 +67,8 @@ class Feed:
     new_url: str | None = None  # itunes:new-feed-url: the show moved
 
     def meta(self, episode: Episode) -> TrackMeta:
-        """The tags of ``episode``: title, show as album, author as artist, date, numbers."""
+        """The tags of ``episode``: title, show as album, author as artist, date, numbers, the
+        description as a comment, chapters given in the feed and where its chapters file is."""
         artist = self.author or self.title
         return TrackMeta(
             title=episode.title,
@@ -77,6 +82,9 @@ class Feed:
             duration_s=episode.duration_s,
             source_url=episode.media_url,
             cover_url=episode.image_url or self.image_url,
+            comment=episode.description,
+            chapters=tuple((c.start_s, c.title) for c in episode.chapters),
+            chapters_url=episode.chapters_url,
         )
 
 
@@ -85,10 +93,11 @@ class FeedError(ValueError):
 
 
 def text(value: object) -> str | None:
-    """A title or name as plain text: entities decoded, tags and extra spaces gone."""
+    """A title or name as plain text: entities decoded, tags and extra spaces gone (a block
+    tag such as ``<p>`` or ``<br>`` parts words; an inline one such as ``<b>`` does not)."""
     if not isinstance(value, str):
         return None
-    cleaned = " ".join(html.unescape(_TAGS.sub(" ", value)).split())
+    cleaned = " ".join(html.unescape(_TAGS.sub("", _BLOCK_TAGS.sub(" ", value))).split())
     return cleaned or None
 
 
@@ -119,16 +128,36 @@ def _duration(value: object) -> float | None:
     return seconds if 0 < seconds < 100 * 3600 else None
 
 
-_EMAIL_SUFFIX = re.compile(r"\s*\([^()]*@[^()]*\)\s*$")
+_EMAIL_SUFFIX = re.compile(r"\s*\([^()]*@[^()]*\)\s*$")  # Name (info@…)
+_EMAIL_FIRST = re.compile(r"^\S+@\S+\s+\((.+)\)$")  # info@… (Name)
+_ITUNES_AUTHOR = re.compile(rb"<itunes:author\b[^>]*>(.*?)</itunes:author\s*>", re.I | re.S)
+_FIRST_ITEM = re.compile(rb"<(?:item|entry)\b", re.I)
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 
 
-def _person(channel: Any) -> str | None:
-    """The show's author as a name: feedparser folds ``itunes:author`` and ``author`` together
-    and keeps an e-mail address in brackets (``Night Vale Presents (info@…)``)."""
-    detail = channel.get("author_detail")
-    name = text(detail.get("name")) if isinstance(detail, dict) else None
-    name = name or text(channel.get("author"))
-    return _EMAIL_SUFFIX.sub("", name) or None if name else None
+def _name(value: str | None) -> str | None:
+    """A person as a name: ``Name (info@…)`` and ``info@… (Name)`` give ``Name``."""
+    name = text(value)
+    if not name:
+        return None
+    first = _EMAIL_FIRST.match(name)
+    return (first.group(1) if first else _EMAIL_SUFFIX.sub("", name)).strip() or None
+
+
+def _person(channel: Any, version: str, document: bytes, encoding: str | None) -> str | None:
+    """The show's author: its ``itunes:author``, read from the channel itself (feedparser
+    folds ``itunes:author``, ``googleplay:author`` and ``itunes:owner`` into one ``author``,
+    the last one read winning); an Atom feed's own author; else None (the title stands in)."""
+    head = document[: match.start()] if (match := _FIRST_ITEM.search(document)) else document
+    found = _ITUNES_AUTHOR.search(head)
+    if found:
+        try:
+            raw = found.group(1).decode(encoding or "utf-8", "replace")
+        except LookupError:
+            raw = found.group(1).decode("utf-8", "replace")
+        return _name(_CDATA.sub(lambda m: m.group(1), raw))
+    detail = channel.get("author_detail") if version.startswith("atom") else None
+    return _name(detail.get("name")) if isinstance(detail, dict) else None
 
 
 def _date(entry: Any) -> tuple[str | None, float | None]:
@@ -183,7 +212,7 @@ def parse_feed(document: bytes, feed_url: str) -> Feed:
         raise FeedError(f"not an RSS or Atom feed ({why})")
     base = feed_url
     show = text(channel.get("title")) or "Untitled podcast"
-    author = _person(channel)
+    author = _person(channel, str(parsed.get("version") or ""), document, parsed.get("encoding"))
     image = _image(channel.get("image"), base)
     episodes: list[Episode] = []
     skipped: list[tuple[str, str]] = []

@@ -52,8 +52,21 @@ def strip_tracking(url: str) -> str:
     return url
 
 
+# A path segment that is a host name (``cdn.host.fm``, ``127.0.0.1:8080``): a redirect service
+# this module does not know carries the real address after its own, as the known ones do.
+_HOST_SEGMENT = re.compile(
+    r"^(?:(?:[a-z0-9-]+\.)+[a-z]{2,}|\d{1,3}(?:\.\d{1,3}){3}|localhost)(?::\d{1,5})?$",
+    re.IGNORECASE,
+)
+
+
 def location_identity(url: str) -> str:
     """What stays the same when a file moves host or gains a tracking prefix: its path, without
-    host, query or fragment (``/shows/taverncast-62.mp3``)."""
+    host, query or fragment (``/shows/taverncast-62.mp3``). A path that carries another host's
+    address (an unknown redirect service's ``/e/cdn.host.fm/ep.mp3``) counts from after it."""
     parts = urlsplit(strip_tracking(url))
+    segments = parts.path.split("/")
+    hosts = [i for i, s in enumerate(segments[:-1]) if _HOST_SEGMENT.match(s)]
+    if hosts:
+        return "/" + "/".join(segments[hosts[-1] + 1 :])
     return parts.path or url

@@ -12,7 +12,12 @@ import pytest
 
 from spotsyncd.core.config import Config, load_config
 from spotsyncd.core.models import TrackMeta
-from spotsyncd.engine.jobs.filing import file_track, remove_replaced, stored_path
+from spotsyncd.engine.jobs.filing import (
+    audio_settings_for,
+    file_track,
+    remove_replaced,
+    stored_path,
+)
 from spotsyncd.intake.links import parse_line
 from spotsyncd.ledger import Ledger, TrackRow
 
@@ -73,3 +78,26 @@ def test_a_replaced_file_goes_only_while_it_is_ours(
     old.write_bytes(b"ID3|" + track.key.encode())
     assert remove_replaced(config, KeyTagger(), replacing, final)
     assert not old.exists() and final.exists()
+
+
+def test_an_episode_is_filed_by_the_podcast_template(
+    world: tuple[Config, Ledger, TrackRow], tmp_path: Path
+) -> None:
+    config, ledger, track = world
+    episode = replace(track, key="podcast:0123456789ab:0123456789abcdef0123")
+    meta = TrackMeta(title="Episode 1: Pilot / Part?", artists=("Host",), album="Show: Live",
+                     date="2025-03-01")  # fmt: skip
+    final = file_track(config, ledger, KeyTagger(), episode, _finished(tmp_path, episode.key),
+                       meta)  # fmt: skip
+    assert (
+        stored_path(config, final)
+        == "Podcasts/Show_ Live/2025-03-01 - Episode 1_ Pilot _ Part_.mp3"
+    )
+    undated = replace(meta, date=None, title="Trailer")
+    src = tmp_path / "out2.mp3"
+    src.write_bytes(b"ID3new|" + episode.key.encode())
+    final = file_track(config, ledger, KeyTagger(), episode, src, undated)
+    assert stored_path(config, final) == "Podcasts/Show_ Live/Trailer.mp3"
+    assert (
+        audio_settings_for(config, replace(track, options={"normalize": "off"})).normalize == "off"
+    )

@@ -5,7 +5,7 @@ gaps are filled from the others."""
 from __future__ import annotations
 
 from spotsyncd.core.models import JobState, LinkKind, Source, TrackMeta
-from spotsyncd.engine.jobs.metadata import merged_meta
+from spotsyncd.engine.jobs.metadata import chapters_after_trim, merged_meta
 from spotsyncd.ledger import TrackRow
 
 VIDEO = TrackMeta(title="Song (Official Video)", artists=("Uploader",), date="2020",
@@ -49,3 +49,31 @@ def test_an_album_page_s_facts_beat_the_video_and_a_link_without_a_page_names_it
     meta = merged_meta(_track(Source.YOUTUBE), listed, TrackMeta(), TrackMeta(title="Video"))
     assert (meta.title, meta.album, meta.track_number) == ("Track", "LP", 3)
     assert meta.source_url == "https://example.org/x"
+
+
+def test_a_podcast_episode_s_feed_beats_the_file_s_tags() -> None:
+    track = _track(Source.GENERIC)
+    episode = TrackRow(**{**track.__dict__, "key": "podcast:0123456789ab:0123456789abcdef0123"})
+    feed = TrackMeta(title="Episode 1: Pilot", artists=("Host",), album="Show", genre="Podcast",
+                     source_url="https://cdn.example/ep1.mp3")  # fmt: skip
+    junk = TrackMeta(title="ep1", artists=("Encoder",), album="Unknown", date="2019")
+    meta = merged_meta(episode, feed, junk, TrackMeta(title="ep1"))
+    assert (meta.title, meta.artists, meta.album) == ("Episode 1: Pilot", ("Host",), "Show")
+    assert meta.date == "2019" and meta.source_url == "https://cdn.example/ep1.mp3"
+
+
+def test_only_an_episode_keeps_a_comment_and_chapters_from_its_file() -> None:
+    embedded = TrackMeta(title="Song", comment="Encoded by X", chapters=((0.0, "Intro"),))
+    song = merged_meta(_track(Source.GENERIC), TrackMeta(), embedded, VIDEO)
+    assert song.comment is None and song.chapters == ()
+    track = _track(Source.GENERIC)
+    episode = TrackRow(**{**track.__dict__, "key": "podcast:0123456789ab:0123456789abcdef0123"})
+    meta = merged_meta(episode, TrackMeta(title="Ep", comment="Show notes"), embedded, VIDEO)
+    assert meta.comment == "Show notes" and meta.chapters == ((0.0, "Intro"),)
+
+
+def test_chapters_move_with_the_silence_cut_from_the_start() -> None:
+    meta = TrackMeta(chapters=((0.0, "Silence"), (1.0, "Intro"), (5.0, "Story")))
+    moved = chapters_after_trim(meta, 1.5)
+    assert moved.chapters == ((0.0, "Intro"), (3.5, "Story"))  # Intro played at the cut
+    assert chapters_after_trim(meta, 0.0) is meta

@@ -39,3 +39,15 @@ def test_a_file_that_moves_host_or_gains_a_redirect_keeps_its_identity() -> None
         == first
     )
     assert location_identity("https://new.example.net/show/ep5.mp3") != first
+
+
+def test_an_unknown_redirect_service_that_carries_the_address_keeps_the_identity() -> None:
+    first = location_identity("http://127.0.0.1:8001/media/ep7.mp3")
+    assert location_identity("http://127.0.0.1:9002/track/x1/127.0.0.1:8003/media/ep7.mp3") == (
+        location_identity("https://redirect.example/e/cdn.host.fm/media/ep7.mp3")
+    )
+    assert (
+        location_identity("http://127.0.0.1:9002/e/cdn.host.fm/media/ep7.mp3") == "/media/ep7.mp3"
+    )
+    assert first == "/media/ep7.mp3"
+    assert location_identity("https://host.example/v1.2/shows/ep7.mp3") == "/v1.2/shows/ep7.mp3"
