@@ -53,7 +53,14 @@ def test_a_5xx_storm_ends_done_through_slow_retries(
                 daemon,
                 what="a job to wait for a slow retry",
             )
-            assert set(status["jobs"]) == {"pending", "waiting", "running", "done", "failed"}
+            assert set(status["jobs"]) == {
+                "pending",
+                "waiting",
+                "running",
+                "done",
+                "failed",
+                "review",
+            }
             assert status["next_slow_retry_at"] > time.time() - 1
             # The same commands in this process (a second interpreter per look is too slow on
             # a loaded machine to catch the waiting state reliably).

@@ -11,6 +11,20 @@ export function forget() { localStorage.removeItem(SESSION_KEY); }
 let signedOut = () => {};
 export function onSignedOut(callback) { signedOut = callback; }
 
+// A read that fails before any answer (a phone changing networks, Wi-Fi waking up: the
+// browser aborts requests in flight) is asked again twice; a write is not, it may have landed.
+const RETRY_AFTER_MS = [300, 1200];
+async function fetchRetrying(url, options) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(url, options);
+    } catch (error) {
+      if (options.method !== "GET" || attempt >= RETRY_AFTER_MS.length) throw error;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_MS[attempt]));
+    }
+  }
+}
+
 export async function api(method, path, body) {
   const options = { method, headers: {}, credentials: "omit", cache: "no-store" };
   const current = session();
@@ -21,7 +35,7 @@ export async function api(method, path, body) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
   }
-  const response = await fetch(API + path, options);
+  const response = await fetchRetrying(API + path, options);
   const text = await response.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }

@@ -25,7 +25,7 @@ from spotsyncd.engine.jobs.pipeline import Pipeline
 from spotsyncd.engine.jobs.waits import wait_text
 from spotsyncd.engine.jobs.worker import WorkerPool
 from spotsyncd.engine.resilience.budgets import budgets_for
-from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.engine.resilience.circuits import Circuits, circuit_states
 from spotsyncd.follows.collections import write_collection_playlists
 from spotsyncd.follows.playlists import PlaylistWriter
 from spotsyncd.ledger import Ledger, TrackRow
@@ -117,7 +117,8 @@ class Tracker:
         circuits_file: Path | None = None,
         defer_after_s: float = WAIT_LIMIT_S,
     ) -> None:
-        """``circuits_file``: where the circuits are saved (why a track waits);
+        """``circuits_file``: where this machine's offline circuit is saved (with the ledger's
+        service circuits: why a track waits);
         ``defer_after_s``: how long a track may wait before it counts as deferred."""
         self.ledger = ledger
         self.roots = list(dict.fromkeys(roots))
@@ -128,9 +129,12 @@ class Tracker:
 
     def poll(self, now: float | None = None) -> Snapshot:
         now = time.time() if now is None else now
-        # A few hundred bytes, read at every poll: a track deferred by the offline circuit is
+        # This machine's offline circuit (a few hundred bytes) and the service circuits every
+        # process shares (the ledger), read at every poll: a track deferred by a circuit is
         # never shown before the circuit that explains it.
-        circuits = Circuits.read(self.circuits_file) if self.circuits_file is not None else {}
+        circuits = {}
+        if self.circuits_file is not None:
+            circuits = circuit_states(self.circuits_file, self.ledger)
         tracks: dict[int, Item] = {}
         listing: list[Item] = []
         seen: set[int] = set()

@@ -181,8 +181,10 @@ def test_bot_check_opens_youtube_circuit_others_continue_first_success_closes(wo
     circuits.record_failure = recording
     pool.start()
     wait_for(lambda: ledger.counts()["done"] == 1)  # the direct link is not held up
+    # Opened by the bot check (recorded as it happens: its 0.3 s may be over by now, under load)
+    assert opened
     snapshot = Circuits.read(config.state_dir / "circuits.json")
-    assert snapshot["youtube"]["open"] and "bot" in str(snapshot["youtube"]["reason"])
+    assert "bot" in str(snapshot["youtube"]["reason"])
     assert ledger.counts()["failed"] == 0  # YouTube jobs wait, they do not fail
     assert sum("youtube" in c for c in downloader.calls) >= 1
     # The circuit stopped the second video from even trying: YouTube was only called before it
