@@ -292,8 +292,9 @@ def test_follow_a_feed_and_see_its_page(tab: Tab) -> None:
     page.wait_for_selector("#sync-now")
     assert tab.path() == "/follows/radio"
     page.wait_for_selector(".tracks li[data-state=done]", timeout=90_000)
-    # (the episode's own title comes with the podcasts work: until then, the file's name)
-    assert "song0" in page.inner_text(".tracks li[data-state=done]")
+    # The episode's own title and show, not its file's name
+    row = page.inner_text(".tracks li[data-state=done]")
+    assert "Loopback Radio – Episode One" in row and "song0" not in row
     assert "1h" in page.inner_text(".facts")
     page.fill("#interval", "2h")
     page.click("#interval-form button")
@@ -303,7 +304,7 @@ def test_follow_a_feed_and_see_its_page(tab: Tab) -> None:
     m3u8 = page.get_attribute("a:has-text('Playlist file')", "href")
     assert m3u8 is not None
     listed = httpx.get(world.url + m3u8, timeout=10)
-    assert listed.status_code == 200 and "song0" in listed.text
+    assert listed.status_code == 200 and "#EXTINF" in listed.text and "Episode One" in listed.text
     page.click("#tabs a[data-tab=follows]")
     page.wait_for_selector("#follows li[data-name=radio]")
     page.click("#follows a:has-text('Loopback Radio')")

@@ -55,7 +55,9 @@ def test_a_circuit_open_beyond_the_limit_defers_at_once(tmp_path: Path) -> None:
     ledger, track_id, job = _waiting_track(tmp_path)
     circuits_file = tmp_path / "circuits.json"
     try:
-        until = Circuits(circuits_file).record_failure("youtube", BotCheckError("Sign in"))
+        # Opened by another process: the service circuits live in the ledger every process shares
+        other = Circuits(tmp_path / "elsewhere.json", shared=ledger, holder="daemon:elsewhere:1")
+        until = other.record_failure("youtube", BotCheckError("Sign in"))
         assert until is not None  # open for 5 minutes
         ledger.defer_job(job.job_id, track_id, until, "bot_check: Sign in")  # type: ignore[attr-defined]
         now = time.time()
