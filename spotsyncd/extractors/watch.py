@@ -6,12 +6,12 @@ rollbacks made elsewhere (a worker's probation, the CLI) into events."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 
+from spotsyncd.core.background import Background
 from spotsyncd.core.config import Config
-from spotsyncd.core.errors import SpotsyncError, log_problem
+from spotsyncd.core.errors import SpotsyncError
 from spotsyncd.extractors.updater import Updater
 from spotsyncd.ledger import Ledger
 from spotsyncd.sources.ytdlp.releases import is_newer
@@ -22,7 +22,10 @@ TICK_S = 5.0
 FIRST_CHECK_AFTER_S = 120.0  # after the start-up's own work, not competing with it
 
 
-class ExtractorWatch:
+class ExtractorWatch(Background):
+    name = "spotsyncd-yt-dlp"
+    problem = "yt-dlp update check failed; trying again later"
+
     def __init__(
         self,
         config: Callable[[], Config],
@@ -31,31 +34,17 @@ class ExtractorWatch:
         first_check_after_s: float = FIRST_CHECK_AFTER_S,
         tick_s: float = TICK_S,
     ) -> None:
+        super().__init__(log, tick_s)
         self.config = config
         self.ledger = ledger
         self.tick_s = tick_s
         self._next_check = time.time() + first_check_after_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="spotsyncd-yt-dlp", daemon=True)
-        self._thread.start()
+    def every_s(self) -> float:
+        return self.tick_s
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def alive(self) -> bool:
-        return self._thread is None or self._thread.is_alive()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.tick_s):
-            try:
-                self.tick()
-            except Exception as exc:  # noqa: BLE001 - the watch must never stop the daemon
-                log_problem(log, "yt-dlp update check failed; trying again later", exc)
+    def round(self) -> None:
+        self.tick()
 
     def tick(self, now: float | None = None) -> None:
         now = time.time() if now is None else now

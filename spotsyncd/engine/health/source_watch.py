@@ -6,12 +6,11 @@ turns failing, and one that recovers, is one log line and one event (``source_fa
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 
+from spotsyncd.core.background import Background
 from spotsyncd.core.config import Config
-from spotsyncd.core.errors import log_problem
 from spotsyncd.core.retries import hhmm
 from spotsyncd.engine.health.canaries import Canary, fix_for
 from spotsyncd.engine.health.checks import Check
@@ -22,7 +21,10 @@ log = logging.getLogger(__name__)
 FIRST_ROUND_AFTER_S = 30.0
 
 
-class SourceWatch:
+class SourceWatch(Background):
+    name = "spotsyncd-sources"
+    problem = "source health check failed; trying again later"
+
     def __init__(
         self,
         config: Callable[[], Config],
@@ -31,33 +33,16 @@ class SourceWatch:
         *,
         first_round_after_s: float = FIRST_ROUND_AFTER_S,
     ) -> None:
+        super().__init__(log, first_round_after_s)
         self.config = config
         self.ledger = ledger
         self.canaries = canaries
-        self.first_round_after_s = first_round_after_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="spotsyncd-sources", daemon=True)
-        self._thread.start()
+    def every_s(self) -> float:
+        return float(self.config().sources.check_every_s)
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def alive(self) -> bool:
-        return self._thread is None or self._thread.is_alive()
-
-    def _loop(self) -> None:
-        wait = self.first_round_after_s
-        while not self._stop.wait(wait):
-            try:
-                self.run_round()
-            except Exception as exc:  # noqa: BLE001 - the watch must never stop the daemon
-                log_problem(log, "source health check failed; trying again later", exc)
-            wait = float(self.config().sources.check_every_s)
+    def round(self) -> None:
+        self.run_round()
 
     def run_round(self) -> dict[str, str | None]:
         """Run every canary once; returns each source's change (failing, recovered or None)."""
