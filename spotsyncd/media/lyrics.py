@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from spotsyncd.core.config import Config
+from spotsyncd.core.errors import network_down_cause
 from spotsyncd.core.models import Lyrics, TrackMeta
 from spotsyncd.system.http import ErrorStatus, HttpClient, HttpError, TooLarge
 
@@ -217,8 +218,10 @@ class LyricsStep:
         except LyricsUnavailable as exc:
             with self._lock:
                 self._paused_until = time.monotonic() + self.pause_s
-            log.warning(
-                "no lyrics for %s: %s; lyrics lookups pause for %d min", track, exc,
+            # Out of reach (no network): the source health watch warns once; not each track.
+            level = logging.INFO if network_down_cause(exc) else logging.WARNING
+            log.log(
+                level, "no lyrics for %s: %s; lyrics lookups pause for %d min", track, exc,
                 self.pause_s // 60,
             )  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - lyrics must never fail a track
