@@ -1,7 +1,7 @@
 """yt-dlp's failures as our JobErrors: which error class a failed download, listing or search
 is (``job_error``), the refusals raised inside yt-dlp's hooks, the http(s)-only check every
 URL passes before yt-dlp sees it, and the one failure a retry can get past (an unresumable
-partial file). Used only by ``client.py``."""
+partial file). Used by ``client.py`` and ``search.py``."""
 
 from __future__ import annotations
 
