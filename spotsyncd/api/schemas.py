@@ -380,7 +380,8 @@ class ActivityPage(BaseModel):
 
 class RetryIn(Strict):
     which: Literal["failed", "waiting"] = Field(
-        description="failed: every failed track; waiting: every track waiting for a later retry"
+        description="failed: every failed track but what a follow set aside (a podcast's older "
+        "episodes); waiting: every track waiting for a later retry"
     )
 
 

@@ -97,7 +97,13 @@ def cmd_follow(args: argparse.Namespace) -> int:
         )
     finally:
         ledger.close()
-    print(f"following {row.url} as '{row.name}', every {_duration(row.interval_s)}")
+    every_s = _duration(row.interval_s)
+    if args.name is None and row.last_poll_at is None:  # a name made from the URL, for now
+        print(f"following {row.url}, every {every_s}; its first poll names it after its title "
+              f"(until then: '{row.name}'; 'spotsyncd unfollow {row.url}' works whatever "
+              "its name)")  # fmt: skip
+    else:
+        print(f"following {row.url} as '{row.name}', every {every_s}")
     if nudge_daemon(config):
         print("the running daemon polls it shortly")
     else:

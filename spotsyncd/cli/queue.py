@@ -85,7 +85,12 @@ def _retry_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KEY",
         help="track keys (spotify:track:…, youtube:…), their links or searches as typed",
     )
-    parser.add_argument("--failed", action="store_true", help="every failed track")
+    parser.add_argument(
+        "--failed",
+        action="store_true",
+        help="every failed track, but not what a follow set aside (a podcast's older "
+        "episodes, a --new-only follow's old items): name those by KEY",
+    )
 
 
 def cmd_retry(args: argparse.Namespace) -> int:

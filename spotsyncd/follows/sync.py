@@ -276,7 +276,8 @@ class FollowPoller:
             self.ledger.set_aside(keys, why)
         left_out = {k for keys in held.values() for k in keys}
         if left_out:
-            log.info("%s: %s recorded, not fetched (%s)", follow.title or follow.name,
+            name = follow.title or listing.title or follow.name  # a first poll: the feed's
+            log.info("%s: %s recorded, not fetched (%s)", name,
                      counted(len(left_out), "older episode"), rule_names(held))  # fmt: skip
         return replace(diff, new=tuple(k for k in diff.new if k not in left_out))
 

@@ -333,14 +333,20 @@ class JobQueue:
         self, keys: Iterable[str] = (), *, failed: bool = False, waiting: bool = False
     ) -> int:
         """Send tracks back to pending with fresh attempts. Done tracks are left alone.
-        ``failed``: every failed track; ``waiting``: every queued track that waits for a
-        later retry (``retry_at`` in the future), now."""
+        ``failed``: every failed track but those a follow set aside (a podcast's back
+        catalogue: named by key they come back); ``waiting``: every queued track that waits
+        for a later retry (``retry_at`` in the future), now."""
         now = time.time()
         with self._store.write() as conn:
             ids: list[int] = []
             if failed:
                 ids += (
-                    conn.execute(select(jobs.c.track_id).where(jobs.c.state == JobState.FAILED))
+                    conn.execute(
+                        select(jobs.c.track_id).where(
+                            jobs.c.state == JobState.FAILED,
+                            jobs.c.error_class.is_distinct_from("set_aside"),
+                        )
+                    )
                     .scalars()
                     .all()
                 )

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from spotsyncd.core.config import Config
+from spotsyncd.core.errors import network_down_cause
 from spotsyncd.core.models import Lyrics, TrackMeta
 from spotsyncd.system.http import ErrorStatus, HttpClient, HttpError, TooLarge
 
@@ -207,21 +208,24 @@ class LyricsStep:
         """Look up and embed lyrics into ``path`` (a staged file). Never raises."""
         if duration_s is None or time.monotonic() < self._paused_until:
             return None
+        track = " – ".join(filter(None, (meta.artist, meta.title))) or path.name  # for the log
         try:
             lyrics = self.client.find(meta, duration_s)
             if lyrics:
                 self.write_tags(path, lyrics)
-                log.info("%s: lyrics embedded%s", path.name, " (synced)" if lyrics.synced else "")
+                log.info("%s: lyrics embedded%s", track, " (synced)" if lyrics.synced else "")
             return lyrics
         except LyricsUnavailable as exc:
             with self._lock:
                 self._paused_until = time.monotonic() + self.pause_s
-            log.warning(
-                "no lyrics for %s: %s; lyrics lookups pause for %d min", path.name, exc,
+            # Out of reach (no network): the source health watch warns once; not each track.
+            level = logging.INFO if network_down_cause(exc) else logging.WARNING
+            log.log(
+                level, "no lyrics for %s: %s; lyrics lookups pause for %d min", track, exc,
                 self.pause_s // 60,
             )  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - lyrics must never fail a track
-            log.warning("no lyrics for %s: %s", path.name, exc)
+            log.warning("no lyrics for %s: %s", track, exc)
         return None
 
     def place_beside(self, audio: Path, lyrics: Lyrics | None) -> None:

@@ -51,3 +51,19 @@ def test_a_bad_option_is_one_line_and_follows_nothing(
     err = capsys.readouterr().err
     assert said in err and len(err.strip().splitlines()) == 1
     assert not (state / "ledger.sqlite3").exists() or _options(state) == []
+
+
+def test_a_follow_without_a_name_says_its_name_is_for_now(
+    state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The name made from the URL lasts until the first poll names the follow after its source;
+    the user is told so, and how to stop following it whatever its name."""
+    assert main(["follow", FEED]) == 0
+    out = capsys.readouterr().out.splitlines()[0]
+    assert out == (
+        f"following {FEED}, every 6h; its first poll names it after its title (until then: "
+        f"'feeds.example.org-show.xml'; 'spotsyncd unfollow {FEED}' works whatever its name)"
+    )
+    assert main(["follow", "https://feeds.example.org/other.xml", "--name", "Other"]) == 0
+    out = capsys.readouterr().out.splitlines()[0]
+    assert out == "following https://feeds.example.org/other.xml as 'Other', every 6h"

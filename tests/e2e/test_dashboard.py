@@ -12,6 +12,7 @@ Screenshots go to ``$SPOTSYNCD_TEST_OUTPUT`` or a temp ``test-output`` folder;
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -312,6 +313,20 @@ def test_follow_a_feed_and_see_its_page(tab: Tab) -> None:
     page.click("#unfollow")
     page.wait_for_selector("#follow-form")
     assert tab.path() == "/follows" and page.locator("#follows li").count() == 0
+
+
+def test_health_shows_each_part_once_and_readably(tab: Tab) -> None:
+    """The source health table, yt-dlp and the budgets each have their own card: no second raw
+    dump of the same data (epoch seconds, JSON) under headings such as "yt dlp" or "sources"."""
+    page = tab.open("/health", "#h-sources")
+    page.wait_for_selector("#h-source-health")
+    headings = [t.lower() for t in _texts(page, "#view h2")]
+    assert len(headings) == len(set(headings)), headings
+    assert "yt dlp" not in headings and "budgets" not in headings, headings
+    budgets = page.inner_text("#budgets-list")
+    assert "youtube" in budgets and "at once" in budgets and "{" not in budgets
+    text = page.inner_text("#view")
+    assert not re.search(r"\b1[0-9]{9}\.[0-9]", text), "epoch seconds shown"
 
 
 def test_health_changes_when_a_loopback_source_goes_away(tab: Tab) -> None:

@@ -204,3 +204,16 @@ def test_a_follow_polled_through_yt_dlp_before_fetches_nothing_again(world: Worl
     assert world.finish_all() == []  # published before the last poll: fetched already
     assert len(world.ledger.tracks()) == 4  # the old two and the episodes, set aside
     assert episode(1).link.key in {t.key for t in world.ledger.tracks()}
+
+
+def test_the_first_poll_names_the_show_not_the_made_up_follow_name(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """'spotsyncd follow URL' without --name: the follow's name is made from the URL until the
+    feed names it; the first poll's line already says the show's title."""
+    world.feeds.numbers = list(range(1, 13))
+    world.follow("feeds.example.org-show.rss")
+    caplog.set_level(logging.INFO, "spotsyncd.follows.sync")
+    world.poll("feeds.example.org-show.rss")
+    (line,) = [r.getMessage() for r in caplog.records if "not fetched" in r.getMessage()]
+    assert line.startswith("Tales: 2 older episodes recorded, not fetched")

@@ -151,6 +151,22 @@ def test_retry_backoff_then_failed(ledger: Ledger) -> None:
     assert "will retry" not in last["message"]
 
 
+def test_retry_failed_leaves_what_a_follow_set_aside(ledger: Ledger) -> None:
+    """A keep_last podcast's back catalogue (or a --new-only follow's old items) is set aside,
+    not failed for a reason to fix: 'retry --failed' must not fetch hundreds of them. Named by
+    its key, one still comes back."""
+    ledger.add_links([link(1), link(2), link(3)])
+    ledger.set_aside([link(2).key, link(3).key], "older than the newest 2 episodes (keep_last)")
+    job = ledger.claim_next_job("w")
+    assert job is not None and job.track.key == link(1).key
+    ledger.fail_job(job.job_id, job.track.id, error_class="permanent", message="HTTP 404",
+                    retryable=False, max_retries=0, backoff_s=1.0)  # fmt: skip
+    assert ledger.retry(failed=True) == 1
+    states = {k: ledger.track(k).state for k in (link(1).key, link(2).key)}  # type: ignore[union-attr]
+    assert states == {link(1).key: JobState.PENDING, link(2).key: JobState.FAILED}
+    assert ledger.retry([link(2).key]) == 1
+
+
 def test_slow_retries_wait_then_fail_for_good(ledger: Ledger) -> None:
     """Fast retries, then the job waits (its own state) for each slow retry, then fails."""
     ledger.add_links([link(1)])

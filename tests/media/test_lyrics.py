@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import mutagen
@@ -161,12 +162,21 @@ def test_step_embeds_and_writes_lrc_beside(tmp_path: Path, lrclib: FakeLrclib) -
     assert not list(filed.parent.glob("*.tmp"))
 
 
-def test_step_never_raises_and_pauses_when_lrclib_is_down(tmp_path: Path) -> None:
+def test_step_never_raises_and_pauses_when_lrclib_is_down(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     with LoopbackServer() as gone:
         url = gone.url("/api/")
     staged = make_audio(tmp_path / "staged.mp3", seconds=0.5)
     step = LyricsStep(LrclibClient(url, timeout_s=2), MutagenTagger().write_lyrics)
+    caplog.set_level(logging.INFO, "spotsyncd.media.lyrics")
     assert step.embed(staged, META, duration_s=345) is None
+    (record,) = [r for r in caplog.records if "no lyrics" in r.getMessage()]
+    line = record.getMessage()
+    assert line.startswith("no lyrics for Daft Punk – Veridis Quo: ")  # the track, not the
+    assert "staged.mp3" not in line  # staging file
+    # LRCLIB out of reach is the source health watch's one warning, not one per track.
+    assert record.levelname == "INFO"
     assert step._paused_until > 0  # the next tracks do not each wait for a dead service
     assert MutagenTagger().read_lyrics(staged) == Lyrics()
 

@@ -43,8 +43,8 @@ def activity(
 
 @router.post("/retries", response_model=Counted, status_code=202)
 def retry_all(body: RetryIn, ctx: Ctx) -> Counted:
-    """``failed``: every failed track again with fresh attempts; ``waiting``: every track that
-    waits for a later retry, now."""
+    """``failed``: every failed track again with fresh attempts (not what a follow set aside);
+    ``waiting``: every track that waits for a later retry, now."""
     count = ctx.ledger.retry(failed=body.which == "failed", waiting=body.which == "waiting")
     if count:
         ctx.nudge()

@@ -8,7 +8,7 @@ import { $, counted, fmt, h, notice, section, when } from "/static/ui.js";
 
 export const title = () => "Health";
 const SHOWN = new Set(["daemon", "queue_backend", "local_workers", "workers", "circuits", "disk",
-  "media_servers", "notifications", "ytdlp"]);
+  "media_servers", "notifications", "ytdlp", "budgets", "yt_dlp", "sources"]);
 
 export async function draw() {
   let data;
@@ -45,7 +45,9 @@ export async function draw() {
       h("button", { type: "button", id: "notify-test", class: "secondary", disabled: !(notes.urls || []).length, onclick: sendTest }, "Send a test"),
       h("ul", { id: "notify-result", "aria-live": "polite" })),
     section("yt-dlp", h("p", { class: data.ytdlp && data.ytdlp.status !== "ok" ? "error" : "" },
-      (data.ytdlp || {}).detail || "unknown"), (data.ytdlp || {}).fix ? h("p", { class: "muted" }, data.ytdlp.fix) : null),
+      (data.ytdlp || {}).detail || "unknown"), (data.ytdlp || {}).fix ? h("p", { class: "muted" }, data.ytdlp.fix) : null,
+      h("p", { id: "ytdlp-newest", class: "muted" })),
+    data.budgets ? section("Budgets per source", budgets(data.budgets)) : null,
     Object.entries(data).filter(([k, v]) => !SHOWN.has(k) && v !== null && v !== undefined).map(([k, v]) => section(k.replace(/_/g, " "), generic(v))),
   ];
 }
@@ -65,8 +67,20 @@ export async function after() {
       r.checked_at ? h("span", { class: "muted" }, " · checked ", when(r.checked_at)) : null,
       r.error ? h("div", { class: "muted" }, r.error) : null,
       r.fix ? h("div", {}, r.fix) : null)))
-      : h("p", { class: "muted" }, "No source checked yet."),
-    data.yt_dlp && typeof data.yt_dlp === "object" ? generic(data.yt_dlp) : null));
+      : h("p", { class: "muted" }, "No source checked yet.")));
+  const y = data.yt_dlp || {};
+  if (y.update_available && y.newest && $("ytdlp-newest")) {
+    $("ytdlp-newest").textContent = `yt-dlp ${y.newest} is available: 'spotsyncd extractors update' installs it`;
+  }
+}
+
+// sources.*: how many requests each source may have under way at once, how far apart.
+function budgets(shown) {
+  return h("ul", { class: "status-list", id: "budgets-list" }, Object.entries(shown).map(([name, b]) =>
+    h("li", { dataset: { source: name } }, h("b", {}, name), " ",
+      b.max_concurrent ? `${b.max_concurrent} at once` : "no limit at once",
+      b.min_interval_s ? `, at least ${b.min_interval_s}s apart` : "",
+      ` · ${b.in_use || 0} under way now`)));
 }
 
 // Anything another part adds: a table for a list of objects, a list for an object, else text.

@@ -57,6 +57,8 @@ class Canary:
 
 
 def fix_for(canary: Canary, error_class: str) -> str:
+    if error_class == "network_down" and canary.fix:  # or the source's address is wrong
+        return f"{FIXES[error_class]}; if it works: {canary.fix}"
     return FIXES.get(error_class) or canary.fix
 
 

@@ -57,15 +57,18 @@ def _network(config: Config) -> Iterator[Check]:
             f"the daemon is {offline.get('reason')}",
             "check the network connection; downloads resume by themselves once it is back",
         )
+    failed: dict[tuple[str, str], list[str]] = {}  # (stage, detail) -> the hosts failing so
     for result in check_https(config.check_urls()):
         if result.ok:
             yield Check(f"reach {result.host}", "ok", f"{result.detail} ({result.seconds:.2f}s)")
-            continue
-        stage = {"dns": "cannot resolve", "connect": "cannot connect to", "https": "no HTTPS from"}
+        else:
+            failed.setdefault((result.stage, result.detail), []).append(result.host)
+    stages = {"dns": "cannot resolve", "connect": "cannot connect to", "https": "no HTTPS from"}
+    for (stage, detail), hosts in failed.items():  # no internet: one warning, not one per host
         yield Check(
-            f"reach {result.host}",
+            f"reach {hosts[0]}" if len(hosts) == 1 else "reach",
             "warn",
-            f"{stage[result.stage]} {result.host}: {result.detail}",
+            f"{stages[stage]} {', '.join(hosts)}: {detail}",
             "check the network connection, DNS and any firewall or proxy; spotsyncd waits "
             "for the network by itself (set network.check_urls to the hosts you can reach)",
         )

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from spotsyncd.core.background import Background
 from spotsyncd.core.config import Config
+from spotsyncd.core.errors import network_down_cause
 from spotsyncd.core.retries import hhmm
 from spotsyncd.engine.health.canaries import Canary, fix_for
 from spotsyncd.engine.health.checks import Check
@@ -58,7 +59,7 @@ class SourceWatch(Background):
         try:
             canary.check()
         except Exception as exc:  # noqa: BLE001 - a canary's failure is its finding
-            error_class = str(getattr(exc, "error_class", "") or type(exc).__name__.lower())
+            error_class = _error_class(exc)
             error = str(exc) or type(exc).__name__
             fix = fix_for(canary, error_class)
             change = self.ledger.record_health(
@@ -77,6 +78,15 @@ class SourceWatch(Background):
             log.info("source %s", message)
             self.ledger.event("info", "source_recovered", message)
         return change
+
+
+def _error_class(exc: Exception) -> str:
+    """The failure's class; a host that could not be reached at all (no DNS, no route) is the
+    network's, whatever exception the source wraps it in."""
+    named = str(getattr(exc, "error_class", "") or "")
+    if not named and network_down_cause(exc) is not None:
+        return "network_down"
+    return named or type(exc).__name__.lower()
 
 
 def check_sources_now(config: Config) -> list[Check]:

@@ -3,7 +3,8 @@
 Spotify's metadata, for a Spotify link, beats everything; for a search line, what the search
 found beats the video's info; for a podcast episode, what its feed says beats the file's tags
 (often stale or empty: ``ep1``); otherwise the tags embedded in the downloaded file beat yt-dlp's
-info (which may be a guess from the file name), except a YouTube Music album page's album facts.
+info (which may be a guess from the file name), except a YouTube Music album page's album facts;
+for a link of another site, what a playlist file said of it comes between the two.
 Gaps are filled from the others. Pure functions, so the rule can be read and tested on its own.
 """
 
@@ -51,6 +52,11 @@ def merged_meta(
     if wanted.album and wanted.track_number:
         # Listed from a YouTube Music album page: its album facts beat the video's.
         meta = wanted.merged_over(from_source)
+    elif track.source == Source.GENERIC:
+        # What a playlist file said of the link beats yt-dlp's info, often a guess from the
+        # file's name ('song'); the file's own tags beat both.
+        tags = replace(embedded, comment=None, chapters=(), chapters_url=None)
+        meta = tags.merged_over(wanted.merged_over(from_source))
     else:
         meta = from_source.merged_over(wanted)
     if not meta.source_url:

@@ -348,7 +348,7 @@ class Pipeline:
                 identity=fetched.identity,
             )
         with timed(timings, "lyrics"):
-            lyrics = self._lyrics(processed, meta)
+            lyrics = self._lyrics(track, processed, meta)
         _check_cancel(cancel)
         with timed(timings, "file"):
             tagger = self.adapters.tagger
@@ -445,10 +445,10 @@ class Pipeline:
             embedded = TrackMeta()
         return merged_meta(track, wanted, embedded, downloaded.meta)
 
-    def _lyrics(self, processed: Processed, meta: TrackMeta) -> Lyrics | None:
+    def _lyrics(self, track: TrackRow, processed: Processed, meta: TrackMeta) -> Lyrics | None:
         """LRCLIB knows a recording by its released length: Spotify's, else the file's before
-        silence was trimmed."""
-        if self.adapters.lyrics is None:
+        silence was trimmed. It has songs only: a podcast episode is not looked up."""
+        if self.adapters.lyrics is None or track.key.startswith(EPISODE_KEY_PREFIX):
             return None
         length = meta.duration_s or processed.duration_s + processed.trimmed_s
         return self.adapters.lyrics.embed(processed.path, meta, duration_s=length)

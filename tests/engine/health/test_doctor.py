@@ -26,3 +26,18 @@ def test_a_key_needs_an_ffmpeg_that_fingerprints(tmp_path: Path) -> None:
     other = with_key.model_copy(update={"download": DownloadConfig(ffmpeg=fake)})
     [problem] = _identity(other)
     assert problem.status == "fail" and "no chromaprint muxer" in problem.detail
+
+
+def test_without_internet_the_hosts_it_cannot_reach_are_one_warning(tmp_path: Path) -> None:
+    """No DNS: every host fails the same way. One warning names them all, with one fix, rather
+    than the same warning and fix once per host (.invalid never resolves)."""
+    from spotsyncd.engine.health.doctor import _network
+
+    hosts = ["https://a.example.invalid/", "https://b.example.invalid/"]
+    config = Config.model_validate(
+        {"state_dir": tmp_path, "log_file": None, "network": {"check_urls": hosts}}
+    )
+    [check] = list(_network(config))
+    assert check.status == "warn" and check.name == "reach"
+    assert check.detail.startswith("cannot resolve a.example.invalid:443, b.example.invalid:443: ")
+    assert "network.check_urls" in check.fix

@@ -37,3 +37,29 @@ def test_failing_and_recovering_are_one_event_each(tmp_path: Path) -> None:
         assert row["state"] == "ok" and row["error"] is None and row["failures"] == 0
     finally:
         ledger.close()
+
+
+def test_a_source_unreachable_because_the_network_is_down_says_so(tmp_path: Path) -> None:
+    """No internet: LRCLIB's canary cannot resolve its host (.invalid never resolves). The
+    finding is the network's, and its fix names the network first (not only lyrics.api_url)."""
+    from spotsyncd.core.protocols import Adapters
+    from spotsyncd.engine.health.canaries import canaries_for
+
+    config = Config.model_validate(
+        {
+            "state_dir": tmp_path / "state",
+            "lyrics": {"enabled": True, "api_url": "https://lrclib.invalid/api/"},
+        }
+    )
+    adapters = Adapters(downloader=None, processor=None, tagger=None)  # type: ignore[arg-type]
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    try:
+        watch = SourceWatch(lambda: config, ledger, lambda: canaries_for(config, ledger, adapters))
+        assert watch.run_round() == {"lrclib": "failing"}
+        (row,) = ledger.health_rows()
+        assert row["error_class"] == "network_down"
+        assert row["fix"].startswith("check the network connection")
+        own = "if it works: check lyrics.api_url, or set lyrics.enabled: false"
+        assert row["fix"].endswith(own)
+    finally:
+        ledger.close()

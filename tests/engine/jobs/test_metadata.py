@@ -38,6 +38,17 @@ def test_the_file_s_own_tags_beat_yt_dlp_s_guess() -> None:
     assert meta.source_url == VIDEO.source_url
 
 
+def test_a_playlist_file_s_title_beats_yt_dlp_s_guess_from_a_file_name() -> None:
+    """An M3U line '#EXTINF:5,Loop Artist - Loop Song' before http://host/song.mp3: yt-dlp can
+    only guess 'song' from the file name; the playlist's title wins, the file's own tags most."""
+    listed = TrackMeta(title="Loop Song", artists=("Loop Artist",), duration_s=5.0)
+    guess = TrackMeta(title="song")
+    meta = merged_meta(_track(Source.GENERIC), listed, TrackMeta(), guess)
+    assert (meta.title, meta.artists) == ("Loop Song", ("Loop Artist",))
+    meta = merged_meta(_track(Source.GENERIC), listed, TAGS, guess)
+    assert (meta.title, meta.artists) == ("Song", ("Band",))
+
+
 def test_a_search_s_find_beats_the_video() -> None:
     found = TrackMeta(title="Found", artists=("Found Artist",))
     meta = merged_meta(_track(Source.SEARCH), found, TAGS, VIDEO)
