@@ -62,8 +62,11 @@ class AudioProcessor(Protocol):
         settings: AudioConfig,
         *,
         cancel: threading.Event | None = None,
+        fingerprint: bool = False,
     ) -> Processed:
-        """Decode, trim silence, normalise and encode ``src`` into ``dest_dir``."""
+        """Decode, trim silence, normalise and encode ``src`` into ``dest_dir``; with
+        ``fingerprint``, ``Processed.fingerprint`` is the Chromaprint fingerprint of the first
+        120 s of ``src`` taken from the same decode, when there was one (not a stream copy)."""
         ...
 
 
