@@ -108,9 +108,10 @@ def verify(
     current = fetched
     while True:
         with cpu_step(stages, cancel, timings):
-            processing = pipeline.process(track, current, cancel, timings, fingerprint=True)
+            processing = pipeline.process(track, current, cancel, timings,
+                                          fingerprint=step.fingerprints)  # fmt: skip
             fingerprint = processing.processed.fingerprint
-            if fingerprint is None:
+            if fingerprint is None and step.fingerprints:
                 with timed(timings, "fingerprint"):
                     fingerprint = step.fingerprint(current.downloaded.path)
         with timed(timings, "identify"):

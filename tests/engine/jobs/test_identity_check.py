@@ -40,7 +40,10 @@ class FakeIdentity:
     """Its fingerprint is the file's bytes (the fake downloader writes the URL into them);
     ``verdicts`` says what AcoustID would make of each URL's audio."""
 
-    def __init__(self, verdicts: dict[str, Verdict], stages: Any = None) -> None:
+    def __init__(
+        self, verdicts: dict[str, Verdict], stages: Any = None, *, fingerprints: bool = True
+    ) -> None:
+        self.fingerprints = fingerprints
         self.verdicts = verdicts
         self.stages = stages
         self.slots_held_while_looking: list[int] = []
@@ -65,6 +68,9 @@ class FakeIdentity:
     def check(self, fingerprint: Fingerprint | None, asked: Identity | None,
               meta: TrackMeta) -> Identity:  # fmt: skip
         self._looking()
+        if not self.fingerprints:
+            assert fingerprint is None
+            return Identity(verdict=Verdict.UNVERIFIED, reason="no key")
         assert fingerprint is not None and asked is not None
         url = fingerprint.value.removeprefix("ID3")
         verdict = self.verdicts[url]
@@ -97,13 +103,14 @@ class PrintingProcessor(CopyProcessor):
 
 
 def _run(tmp_path: Path, lines: list[str], candidates: Sequence[Candidate],
-         verdicts: dict[str, Verdict], processor: Any = None) -> tuple[Any, ...]:  # fmt: skip
+         verdicts: dict[str, Verdict], processor: Any = None,
+         fingerprints: bool = True) -> tuple[Any, ...]:  # fmt: skip
     config = _config(tmp_path)
     ledger = Ledger(config.ledger_path)
     downloader = FakeDownloader()
     downloader.bot_check = False
     holder: dict[str, Any] = {}
-    step = FakeIdentity(verdicts, stages=lambda: holder.get("stages"))
+    step = FakeIdentity(verdicts, stages=lambda: holder.get("stages"), fingerprints=fingerprints)
 
     def identity(cache: LookupCache, turn: SharedTurn | None) -> IdentityStep:
         assert cache is ledger
@@ -152,6 +159,17 @@ def test_the_encode_takes_the_fingerprint_and_no_separate_process_runs(tmp_path:
     assert step.fingerprinted == []
     assert track.identity is not None and track.identity.verdict == Verdict.VERIFIED
     assert step.slots_held_while_looking and not any(step.slots_held_while_looking)
+    ledger.close()
+
+
+def test_without_an_acoustid_key_nothing_is_fingerprinted(tmp_path: Path) -> None:
+    processor = PrintingProcessor()
+    ledger, _downloader, step = _run(tmp_path, ["Daft Punk - Veridis Quo"], [SONG], {},
+                                     processor, fingerprints=False)  # fmt: skip
+    track = ledger.track("search:daft punk - veridis quo")
+    assert track is not None and track.state == "done", track
+    assert processor.asked == [False] and step.fingerprinted == []
+    assert track.to_json()["verdict"] == "unverified"
     ledger.close()
 
 
