@@ -30,10 +30,12 @@ single-threaded and is the cost; loudness must be known before it starts. So:
 5. **The fingerprint** (``fingerprint=True``, identity on) comes from the same encode: the
    decoded audio is split, its first 120 s resampled to the 11025 Hz mono Chromaprint works
    at, in 64 k-sample frames, and written by the ``chromaprint`` muxer as a second output.
-   No second decode and no second process: +1-4 % of the process step's CPU, where a
-   separate ``ffmpeg -t 120 -i FILE -f chromaprint`` cost +8-14 % (``python -m bench --only
-   identity``). The same values as that process's on the same audio. A stream copy has no
-   decode to share: it gives no fingerprint, and the caller runs the separate process.
+   No second decode and no second process: +3-5 % of the process step's CPU (±2 points run
+   to run), where a separate ``ffmpeg -t 120 -i FILE -f chromaprint`` costs +11-18 %; but
+   the second output's threads and queues add 1-5 MB to the encode's peak memory (``python
+   -m bench --only identity``). The same values as that process's on the same audio. A
+   stream copy has no decode to share: it gives no fingerprint, and the caller runs the
+   separate process.
 
 A process that measures everything itself reads ebur128's summary (``framelog=verbose``): the
 per-100 ms lines cost ~2 % of an encode to print and parse.
