@@ -54,6 +54,8 @@ import errno
 import functools
 import logging
 import os
+import re
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -114,7 +116,9 @@ class FfmpegAudioProcessor:
             dest_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise _disk_error(exc, f"cannot create {dest_dir}") from exc
-        work = _Work(src, dest_dir, settings, fingerprint=fingerprint)
+        work = _Work(
+            src, dest_dir, settings, fingerprint=fingerprint and _muxes_prints(self.ffmpeg)
+        )
         try:
             with FfmpegJobs(self.ffmpeg, cancel, src.name) as jobs:
                 analysis, chosen, duration, ext = self._process(jobs, work)
@@ -436,6 +440,19 @@ class _Work:
     def clean(self) -> None:
         for path in (self.link, *self.partials):
             path.unlink(missing_ok=True)
+
+
+@functools.cache
+def _muxes_prints(ffmpeg: Path) -> bool:
+    """Whether ``ffmpeg`` has the ``chromaprint`` muxer (asked once per binary): a system ffmpeg
+    without it (``download.ffmpeg``) would fail the whole encode on that output, so it encodes
+    without one and the caller's fingerprint process says why there is none."""
+    try:
+        done = subprocess.run([str(ffmpeg), "-hide_banner", "-muxers"], capture_output=True,
+                              timeout=30, check=False)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return re.search(rb"^\s*E\s+chromaprint\b", done.stdout, re.MULTILINE) is not None
 
 
 def _lavfi(graph: str) -> list[str]:

@@ -479,3 +479,24 @@ def test_a_stream_copy_gives_no_fingerprint(
 
     assert result.fingerprint is None  # no decode to share: the caller runs its own process
     _assert_only(dest, "audio.m4a")
+
+
+@pytest.mark.e2e
+def test_an_ffmpeg_without_the_chromaprint_muxer_encodes_without_a_fingerprint(
+    tmp_path: Path,
+) -> None:
+    """A system ffmpeg (``download.ffmpeg``) may lack the muxer: the encode must not fail on it."""
+    wrapper = tmp_path / "ffmpeg"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'case " $* " in *" -muxers "*) "{FFMPEG}" "$@" | grep -v chromaprint; exit 0;; esac\n'
+        'case " $* " in *" chromaprint "*) echo "Unknown output format" >&2; exit 1;; esac\n'
+        f'exec "{FFMPEG}" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    src = make_audio(tmp_path / "src.mp3", seconds=3.0, volume_db=-9)
+
+    result = FfmpegAudioProcessor(wrapper).process(src, tmp_path / "out", AudioConfig(),
+                                                   fingerprint=True)  # fmt: skip
+
+    assert result.fingerprint is None and result.path.is_file()
