@@ -52,11 +52,12 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
     from spotsyncd.media.tagging import MutagenTagger
     from spotsyncd.sources.feeds.source import FeedSource
     from spotsyncd.sources.spotify.source import SpotifySource
-    from spotsyncd.sources.ytdlp.client import YtDlpDownloader, YtDlpSearcher
+    from spotsyncd.sources.ytdlp.client import YtDlpDownloader
     from spotsyncd.sources.ytdlp.clients import PlayerClients
     from spotsyncd.sources.ytdlp.cookies import require_youtube_cookies
     from spotsyncd.sources.ytdlp.releases import Releases
     from spotsyncd.sources.ytdlp.runtime import YtDlpRuntime
+    from spotsyncd.sources.ytdlp.search import YtDlpSearcher
     from spotsyncd.sources.ytdlp.youtube_links import warm_up
     from spotsyncd.sources.ytmusic.catalog import YtMusicCatalog
     from spotsyncd.system.http import HttpClient

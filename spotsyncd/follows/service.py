@@ -156,7 +156,7 @@ class FollowService:
             self.poller.feed_artwork = getattr(adapters.downloader, "feed_artwork", None)
             self.poller.youtube_music = adapters.youtube_music
             self.poller.feeds = adapters.feeds
-            self.poller.owner_of = adapters.tagger.read_key
+            self.poller.pruner.owner_of = adapters.tagger.read_key
         register_config_follows(config, self.ledger)
         self.scheduler.sync(self.ledger.follows())
 

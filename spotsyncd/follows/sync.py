@@ -32,13 +32,12 @@ from spotsyncd.core.models import Listing
 from spotsyncd.core.protocols import FeedReader
 from spotsyncd.core.wording import counted
 from spotsyncd.follows.episodes import (
-    beyond_keep_last,
     held_back,
     is_episode_key,
     is_episode_listing,
-    keep_last_why,
     rule_names,
 )
+from spotsyncd.follows.pruning import LibraryPruner, PruneLedger
 from spotsyncd.ledger.follow_rows import DiffResult, FollowRow, FollowTrack
 from spotsyncd.sources.ytdlp.youtube_links import is_youtube_host
 
@@ -65,24 +64,16 @@ class FlatLister(Protocol):
         ...
 
 
-class FollowLedger(Protocol):
-    """The ledger queries a poll needs (``ledger.Follows`` has them, hence ``ledger.Ledger``)."""
+class FollowLedger(PruneLedger, Protocol):
+    """The ledger queries a poll needs (``ledger.Follows`` has them, hence ``ledger.Ledger``);
+    those that remove files are ``pruning.PruneLedger``'s."""
 
     def follow_by_id(self, follow_id: int) -> FollowRow | None: ...
     def apply_listing(self, follow_id: int, listing: Listing, *, now: float) -> DiffResult: ...
     def record_poll_unchanged(self, follow_id: int, now: float) -> None: ...
-    def set_aside(self, keys: Sequence[str], why: str) -> int: ...
     def record_poll_error(
         self, follow_id: int, error_class: str, message: str, backoff_until: float
     ) -> None: ...
-    def follow_tracks(
-        self, follow_id: int, *, include_absent: bool = False
-    ) -> list[FollowTrack]: ...
-    def removable_files(self, follow_id: int) -> list[tuple[int, str]]: ...
-    def expendable_files(
-        self, follow_id: int, keys: Sequence[str]
-    ) -> list[tuple[int, str, str]]: ...
-    def forget_file(self, track_id: int, why: str = ...) -> None: ...
 
 
 if TYPE_CHECKING:  # mypy proves the ledger's follows repository is a FollowLedger
@@ -170,14 +161,13 @@ class FollowPoller:
         self.lister = lister
         self.youtube_music = youtube_music
         self.wake = wake
-        self.library_dir = library_dir
+        self.pruner = LibraryPruner(ledger, library_dir, owner_of)
         self.playlists = playlists
         self.clock = clock
         self.fetch_artwork = fetch_artwork  # image URL → JPEG bytes (None: keep what is there)
         self.feed_artwork = feed_artwork  # a feed's own image URL, which its listing lacks
         self._artwork_retry: dict[int, str] = {}  # follow id → artwork URL that failed to fetch
         self.feeds = feeds  # podcast feeds, read before yt-dlp is asked to list an address
-        self.owner_of = owner_of  # a file's spotsyncd key (keep_last deletes only its own)
 
     def poll_id(self, follow_id: int, *, force: bool = False) -> PollOutcome:
         """Poll with the follow's current ledger row (its fingerprint may have moved on)."""
@@ -198,7 +188,7 @@ class FollowPoller:
             listing = self._fetch_if_changed(follow)
             if listing is None:
                 self.ledger.record_poll_unchanged(follow.id, now)
-                self._keep_last(follow)
+                self.pruner.keep_last(follow)
                 # Tracks may have finished downloading since the last poll.
                 self.write_playlist(follow.id, follow.name)
                 if follow.id in self._artwork_retry:  # only while a fetch keeps failing
@@ -222,10 +212,10 @@ class FollowPoller:
         name = renamed.name if renamed is not None else follow.name
         if name != follow.name:
             self.playlists.remove(follow.name)
-        trimmed = self._keep_last(follow)
+        trimmed = self.pruner.keep_last(follow)
         self.write_playlist(follow.id, name)
         self.write_artwork(follow, name, listing.image_url)
-        deleted = trimmed + (self._delete_removed(follow) if diff.removed else ())
+        deleted = trimmed + (self.pruner.delete_removed(follow) if diff.removed else ())
         if diff.changed:
             log.info("%s: %s", name, diff.summary())
         return PollOutcome(name, "changed" if diff.changed else "unchanged", diff, deleted=deleted)
@@ -290,48 +280,6 @@ class FollowPoller:
                      counted(len(left_out), "older episode"), rule_names(held))  # fmt: skip
         return replace(diff, new=tuple(k for k in diff.new if k not in left_out))
 
-    def _keep_last(self, follow: FollowRow) -> tuple[str, ...]:
-        """``keep_last: N``: episodes beyond the newest N are not fetched, and their files go,
-        when spotsyncd made them (the file carries the track's key) and nothing else wants
-        them (another follow, an inbox line, ``add``, a dropped feed)."""
-        try:
-            return self._trim(follow)
-        except Exception as exc:  # noqa: BLE001 - the poll itself succeeded; try at the next
-            log_problem(log, f"{follow.name}: could not remove older episodes", exc)
-            return ()
-
-    def _trim(self, follow: FollowRow) -> tuple[str, ...]:
-        order = [t.key for t in self.ledger.follow_tracks(follow.id)]
-        beyond = beyond_keep_last(order, follow.options)
-        if not beyond:
-            return ()
-        why = keep_last_why(int(follow.options["keep_last"]))
-        self.ledger.set_aside(beyond, why)
-        deleted: list[str] = []
-        library = self.library_dir.resolve()
-        for track_id, relative, key in self.ledger.expendable_files(follow.id, beyond):
-            path = (library / relative).resolve()
-            if not path.is_relative_to(library) or path == library:
-                continue
-            if path.exists() and (self.owner_of is None or self.owner_of(path) != key):
-                log.info("%s: keeping %s: not a file spotsyncd made", follow.name, relative)
-                continue
-            try:
-                path.unlink()
-            except FileNotFoundError:
-                pass  # gone already: the ledger should stop pointing at it all the same
-            except OSError as exc:
-                log.warning("%s: could not remove %s: %s", follow.name, relative, exc)
-                continue
-            self.ledger.forget_file(track_id, why)
-            _remove_empty_parents(path.parent, library)
-            deleted.append(relative)
-        if deleted:
-            kept = follow.options["keep_last"]
-            log.info("%s: removed %s (keep_last %s)", follow.name,
-                     counted(len(deleted), "older episode"), kept)  # fmt: skip
-        return tuple(deleted)
-
     def write_playlist(self, follow_id: int, name: str) -> None:
         """Rewrite a follow's m3u8 if its content changed. Call it when downloads finish too:
         a poll only sees the files that were done by then."""
@@ -360,30 +308,6 @@ class FollowPoller:
         except Exception as exc:  # noqa: BLE001 - artwork is decoration; the poll succeeded
             log.warning("%s: could not write its playlist artwork: %s", name, exc)
 
-    def _delete_removed(self, follow: FollowRow) -> tuple[str, ...]:
-        if follow.on_removed != "delete":
-            return ()
-        deleted: list[str] = []
-        library = self.library_dir.resolve()
-        for track_id, relative in self.ledger.removable_files(follow.id):
-            path = (library / relative).resolve()
-            if not path.is_relative_to(library) or path == library:
-                log.warning("%s: not deleting %s: outside the library", follow.name, relative)
-                continue
-            try:
-                path.unlink()
-            except FileNotFoundError:
-                pass  # gone already: the ledger should stop pointing at it all the same
-            except OSError as exc:
-                log.warning("%s: could not delete %s: %s", follow.name, relative, exc)
-                continue
-            self.ledger.forget_file(track_id)
-            _remove_empty_parents(path.parent, library)
-            deleted.append(relative)
-        if deleted:
-            log.info("%s: deleted %d files no longer listed", follow.name, len(deleted))
-        return tuple(deleted)
-
     def _failed(self, follow: FollowRow, exc: Exception, now: float) -> PollOutcome:
         if isinstance(exc, SpotsyncError):
             error_class, message = exc.error_class, str(exc)
@@ -401,13 +325,3 @@ class FollowPoller:
             log_problem(log, f"{follow.name}: could not record the failed poll", exc)
         error = f"{error_class}: {message}"
         return PollOutcome(follow.name, "error", error=error, retry_at=retry_at)
-
-
-def _remove_empty_parents(folder: Path, library: Path) -> None:
-    """Tidy folders a deletion emptied (album, then artist), never the library itself."""
-    while folder != library and folder.is_relative_to(library):
-        with contextlib.suppress(OSError):
-            folder.rmdir()  # fails when not empty: stop there
-        if folder.exists():
-            return
-        folder = folder.parent

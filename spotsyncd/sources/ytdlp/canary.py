@@ -78,8 +78,8 @@ def _extract(yt_dlp: Any, url: str, policy: Any, args: argparse.Namespace) -> di
         "format": "bestaudio/best",
         "logger": _Quiet(),  # the outcome is the report; yt-dlp's own lines are noise here
     }
-    if args.js_runtime is not None:  # as the client names it (client.py)
-        from spotsyncd.sources.ytdlp.client import js_runtime_param
+    if args.js_runtime is not None:  # as the client names it (plumbing.py)
+        from spotsyncd.sources.ytdlp.plumbing import js_runtime_param
 
         params["js_runtimes"] = js_runtime_param(args.js_runtime)
     try:

@@ -1,5 +1,7 @@
-"""The one conversation with yt-dlp: options, log routing, error classification, downloads,
-flat listings and YouTube search. No other module imports ``yt_dlp``.
+"""The one conversation with yt-dlp: downloads, flat listings and feed artwork, through a pool of
+idle YoutubeDLs. Its parts live beside it: the shared options and hooks (``plumbing.py``), the
+player-client sets and their fallback (``clients.py``), yt-dlp's failures as JobErrors
+(``failures.py``) and YouTube search (``search.py``). No other module imports ``yt_dlp``.
 
 Safety: only http(s) URLs are handed to yt-dlp, file:// stays disabled (yt-dlp's default,
 ``enable_file_urls``), bare words are never turned into searches (``default_search: error``),
@@ -8,34 +10,38 @@ and every chosen format URL is checked again before a byte is fetched.
 
 from __future__ import annotations
 
-import errno
 import logging
 import subprocess
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from spotsyncd.core.errors import (
     AuthError,
     BotCheckError,
     CancelledError,
-    DiskError,
     JobError,
-    NetworkDownError,
     PermanentError,
-    RateLimitedError,
     TransientError,
-    network_down_cause,
 )
-from spotsyncd.core.models import Candidate, Downloaded, Listing, Progress
+from spotsyncd.core.models import Downloaded, Listing, Progress
 from spotsyncd.core.protocols import LinkOf
-from spotsyncd.sources.ytdlp.clients import PlayerClients, describe
+from spotsyncd.sources.ytdlp.clients import PlayerClients
+from spotsyncd.sources.ytdlp.failures import (
+    BOT_HINT,
+    Cancelled,
+    PoTokenMissing,
+    Refused,
+    drop_unresumable,
+    host_of,
+    job_error,
+    require_http,
+)
 from spotsyncd.sources.ytdlp.guard import install_address_guard
 from spotsyncd.sources.ytdlp.info import (
-    candidates_from_info,
     classify_error,
     clean_message,
     feed_image_url,
@@ -45,13 +51,18 @@ from spotsyncd.sources.ytdlp.info import (
     redact,
     sanitise_info,
 )
-from spotsyncd.sources.ytdlp.plumbing import Relay, YtDlpLog, error_facts
+from spotsyncd.sources.ytdlp.plumbing import (
+    Relay,
+    YtDlpLog,
+    base_params,
+    downloaded_path,
+    error_facts,
+)
 from spotsyncd.sources.ytdlp.runtime import YtDlpRuntime
-from spotsyncd.system.netguard import BLOCKED_PHRASE, AddressPolicy, guarding, refusal_in
+from spotsyncd.system.netguard import AddressPolicy, guarding
 
 __all__ = [
     "YtDlpDownloader",
-    "YtDlpSearcher",
     "classify_error",
     "clean_message",
     "listing_from_info",
@@ -60,31 +71,12 @@ __all__ = [
 
 ProgressCallback = Callable[[Progress], None]
 
-# yt-dlp retries the media request once (a blip should not cost a whole job retry); anything
-# longer is our worker's backoff, which resumes from the .part file. Extraction requests
-# (the first GET of a page or a direct file) are never retried by yt-dlp itself.
-_MEDIA_RETRIES = 1
 _OUTPUT_NAME = "source.%(ext)s"
-_JS_RUNTIME_NAMES = {
-    "deno": "deno",
-    "node": "node",
-    "nodejs": "node",
-    "bun": "bun",
-    "qjs": "quickjs",
-    "quickjs": "quickjs",
-}
 _FOLLOW_HOPS = 5
 _MAX_FEED_BYTES = 20 * 1024 * 1024
 _POINTER_TYPES = ("url", "url_transparent")  # yt-dlp's "look there instead" results
 _LIST_TYPES = ("playlist", "multi_video")
 _NOT_ONE_TRACK = "{url} is a list of items, not one track: it has to be listed, not downloaded"
-
-_BOT_HINT = (
-    "YouTube asked to confirm this is not a bot (every set of youtube.player_clients was "
-    "tried). Update yt-dlp (pip install -U 'yt-dlp[default]'), set download.cookies_file to a "
-    "cookies.txt exported from a browser logged in to YouTube, or run a PO-token provider "
-    "(youtube.pot_provider_url); the docs' page 'When YouTube breaks' says how"
-)
 
 
 class YtDlpDownloader:
@@ -136,7 +128,7 @@ class YtDlpDownloader:
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> Downloaded:
-        _require_http(url)
+        require_http(url)
         if cancel is not None and cancel.is_set():
             raise CancelledError(f"download of {url} was cancelled before it started")
         dest_dir.mkdir(parents=True, exist_ok=True)
@@ -147,7 +139,7 @@ class YtDlpDownloader:
         def on_progress(report: Mapping[str, Any]) -> None:
             # Raising here is how yt-dlp lets a hook stop a transfer; the .part file stays.
             if cancel is not None and cancel.is_set():
-                raise _Cancelled
+                raise Cancelled
             state.downloaded_bytes = int(report.get("downloaded_bytes") or 0)
             total = report.get("total_bytes") or report.get("total_bytes_estimate")
             state.total_bytes = int(total) if total else None
@@ -158,18 +150,22 @@ class YtDlpDownloader:
 
         def guard(info: Mapping[str, Any], *, incomplete: bool = False) -> None:
             if cancel is not None and cancel.is_set():
-                raise _Cancelled
+                raise Cancelled
             if info.get("playlist_index") is not None:
-                raise _Refused(_NOT_ONE_TRACK.format(url=url))
+                raise Refused(_NOT_ONE_TRACK.format(url=url))
             for chosen in (info, *(info.get("requested_formats") or ())):
                 for field in ("url", "manifest_url", "fragment_base_url"):
                     value = chosen.get(field)
                     if value is not None and not is_http_url(value):
-                        raise _Refused(f"{url}: yt-dlp chose a non-http(s) media URL")
+                        raise Refused(f"{url}: yt-dlp chose a non-http(s) media URL")
 
         with self.runtime.using():  # the yt-dlp in use, switched between downloads
             try:
-                info = self._with_clients(url, dest_dir, on_progress, guard, cancel)
+                fetch = partial(self._fetch, url, dest_dir, on_progress, guard)
+                info = self.clients.first_that_works(
+                    lambda clients: self._attempt(url, dest_dir, partial(fetch, clients)),
+                    every=_is_youtube(url), label=redact(url), cancel=cancel, log=self.log,
+                )  # fmt: skip
             except JobError as exc:
                 self.runtime.record(url, exc.error_class)
                 raise
@@ -177,69 +173,32 @@ class YtDlpDownloader:
         if not isinstance(info, dict):
             raise PermanentError(f"{url}: yt-dlp returned nothing to download")
         return Downloaded(
-            path=_downloaded_path(info, dest_dir, url),
+            path=downloaded_path(info, dest_dir, url),
             info=sanitise_info(info),
             meta=meta_from_info(info),
         )
 
-    def _with_clients(
-        self,
-        url: str,
-        dest_dir: Path,
-        on_progress: Callable[[Mapping[str, Any]], None],
-        guard: Callable[..., None],
-        cancel: threading.Event | None,
-    ) -> Any:
-        """The download, with each set of player clients in turn while YouTube refuses one."""
-        info: Any = None
-        sets = self.clients.order() if _is_youtube(url) else [self.clients.order()[0]]
-        for number, clients in enumerate(sets, start=1):
-            try:
-                info = self._attempt(url, dest_dir, on_progress, guard, clients)
-            except BotCheckError as exc:
-                if number == len(sets) or (cancel is not None and cancel.is_set()):
-                    raise
-                self.log.warning(
-                    "%s: YouTube refused player clients %s (%s); trying %s",
-                    redact(url), describe(clients), exc.error_class, describe(sets[number]),
-                )  # fmt: skip
-                continue
-            if len(sets) > 1 and self.clients.worked(clients):
-                self.log.warning(
-                    "YouTube downloads now ask with player clients %s first (%s worked)",
-                    describe(clients), redact(url),
-                )  # fmt: skip
-            break
-        return info
-
-    def _attempt(
-        self,
-        url: str,
-        dest_dir: Path,
-        on_progress: Callable[[Mapping[str, Any]], None],
-        guard: Callable[..., None],
-        clients: tuple[str, ...],
-    ) -> Any:
+    def _attempt(self, url: str, dest_dir: Path, fetch: Callable[[], Any]) -> Any:
         """One try with one set of player clients; yt-dlp's failures as our JobErrors."""
         errors = self.runtime.errors()
         try:
             try:
-                info = self._fetch(url, dest_dir, on_progress, guard, clients)
+                info = fetch()
             except errors as exc:
-                if not self._drop_unresumable(exc, dest_dir, url):
+                if not drop_unresumable(exc, dest_dir, url, self.log):
                     raise
-                info = self._fetch(url, dest_dir, on_progress, guard, clients)
-        except _PoTokenMissing as exc:
-            raise BotCheckError(f"{url}: {_BOT_HINT}. yt-dlp said: {exc}") from None
-        except _Cancelled:
+                info = fetch()
+        except PoTokenMissing as exc:
+            raise BotCheckError(f"{url}: {BOT_HINT}. yt-dlp said: {exc}") from None
+        except Cancelled:
             raise CancelledError(
                 f"download of {url} was cancelled; the partial file is kept "
                 "and the next attempt resumes it"
             ) from None
-        except _Refused as exc:
+        except Refused as exc:
             raise PermanentError(str(exc)) from None
         except (errors, OSError) as exc:
-            raise self._job_error(exc, url) from None
+            raise job_error(exc, url) from None
         return info
 
     def _fetch(
@@ -264,7 +223,7 @@ class YtDlpDownloader:
                 kind = classify_error(said, http_status=status, youtube=True)
                 pot = logger.pot_warning is not None and status != 416  # 416: resume trouble
                 if pot and kind in (TransientError, BotCheckError):
-                    raise _PoTokenMissing(f"{said} ({logger.pot_warning})") from None
+                    raise PoTokenMissing(f"{said} ({logger.pot_warning})") from None
                 raise
 
     @staticmethod
@@ -273,27 +232,11 @@ class YtDlpDownloader:
         # items is fetched; the guard still catches lists reached by a redirect.
         found = ydl.extract_info(url, download=False, process=False)
         if isinstance(found, dict) and found.get("_type") in _LIST_TYPES:
-            raise _Refused(_NOT_ONE_TRACK.format(url=url))
+            raise Refused(_NOT_ONE_TRACK.format(url=url))
         return ydl.process_ie_result(found, download=True)
 
-    def _drop_unresumable(self, exc: BaseException, dest_dir: Path, url: str) -> bool:
-        """A ``.part`` the server will not resume (HTTP 416: it holds the whole file, killed
-        before yt-dlp renamed it, or a rotated CDN URL serves another size) fails every retry:
-        yt-dlp's own recovery asks again without a range but keeps the Range header (its issue
-        12994). Remove the partial files so the next try starts from the first byte."""
-        parts = list(dest_dir.glob("*.part"))
-        if error_facts(exc)[0] != 416 or not parts:
-            return False
-        for part in parts:
-            part.unlink(missing_ok=True)
-        self.log.info(
-            "%s: the server would not resume the partial download (HTTP 416); starting it again",
-            redact(url),
-        )
-        return True
-
     def list(self, url: str) -> Listing | None:
-        _require_http(url)
+        require_http(url)
         params = {**self._params(), "extract_flat": "in_playlist", "noplaylist": False}
         with self.runtime.using():
             return self._list(url, params)
@@ -307,7 +250,7 @@ class YtDlpDownloader:
                 for _ in range(_FOLLOW_HOPS):
                     if not isinstance(info, dict) or info.get("_type") not in _POINTER_TYPES:
                         break
-                    _require_http(str(info.get("url")))
+                    require_http(str(info.get("url")))
                     info = ydl.extract_info(
                         info["url"], download=False, process=False, ie_key=info.get("ie_key")
                     )
@@ -317,12 +260,12 @@ class YtDlpDownloader:
                     info, link_of=self.link_of
                 )  # inside: entries may be fetched lazily, by page
         except (self.runtime.errors(), OSError) as exc:
-            raise self._job_error(exc, url) from None
+            raise job_error(exc, url) from None
 
     def feed_artwork(self, url: str) -> str | None:
         """The image URL a podcast/RSS feed names for itself (one request; None when ``url``
         is no feed or names none). Asked only when a follow's listing changed."""
-        _require_http(url)
+        require_http(url)
         try:
             with (
                 self.runtime.using(),
@@ -365,27 +308,14 @@ class YtDlpDownloader:
     # ------------------------------------------------------------------ yt-dlp plumbing
 
     def _params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "logger": YtDlpLog(self.log),
-            "quiet": True,
-            "noprogress": True,
-            "color": {"stdout": "no_color", "stderr": "no_color"},
-            "consoletitle": False,
-            "socket_timeout": self.timeout_s,
-            "retries": _MEDIA_RETRIES,
-            "fragment_retries": _MEDIA_RETRIES,
-            "extractor_retries": 1,
-            "skip_unavailable_fragments": False,  # a missing fragment is a hole in the audio
-            "continuedl": True,
-            "updatetime": False,
-            "default_search": "error",  # never turn a non-URL into a YouTube search
-            "cachedir": str(self.cache_dir) if self.cache_dir else False,
-            "ffmpeg_location": str(self.ffmpeg),
-            "extractor_args": self.clients.extractor_args(),
-        }
-        if self.js_runtime is not None:
-            params["js_runtimes"] = js_runtime_param(self.js_runtime)
-        return params
+        return base_params(
+            YtDlpLog(self.log),
+            timeout_s=self.timeout_s,
+            cache_dir=self.cache_dir,
+            ffmpeg=self.ffmpeg,
+            js_runtime=self.js_runtime,
+            extractor_args=self.clients.extractor_args(),
+        )
 
     @contextmanager
     def _ydl(self, params: dict[str, Any]) -> Iterator[Any]:
@@ -460,123 +390,11 @@ class YtDlpDownloader:
         for ydl, _relay in idle:
             ydl.close()
 
-    def _job_error(self, exc: BaseException, url: str) -> JobError:
-        status, retry_after, os_errno = error_facts(exc)
-        message = clean_message(str(exc))
-        if os_errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
-            return DiskError(
-                f"{url}: cannot write the download ({message}); free space or fix "
-                "the staging folder's permissions"
-            )
-        blocked = _blocked(exc)
-        if blocked is not None:
-            return PermanentError(f"{url}: {blocked}")
-        cause = network_down_cause(exc)
-        if cause is not None and status is None:
-            host = _netloc(url)
-            return NetworkDownError(f"{url}: cannot reach {host}: {cause}", host=host)
-        youtube = "youtube" in message.lower() or "youtu" in (_host(url) or "")
-        kind = classify_error(message, http_status=status, youtube=youtube)
-        if kind is RateLimitedError:
-            return RateLimitedError(
-                f"{url}: the site says too many requests ({message})",
-                retry_after=retry_after,
-                service=_host(url) or "",
-            )
-        if kind is BotCheckError:
-            return BotCheckError(f"{url}: {_BOT_HINT}. yt-dlp said: {message}")
-        if kind is PermanentError:
-            return PermanentError(f"{url} cannot be downloaded: {message}")
-        if kind is DiskError:
-            return DiskError(f"{url}: cannot write the download ({message})")
-        return kind(f"{url}: download failed: {message}")
-
-
-def js_runtime_param(path: Path) -> dict[str, dict[str, str]]:
-    """yt-dlp's ``js_runtimes`` option for the runtime at ``path``."""
-    name = _JS_RUNTIME_NAMES.get(path.stem.lower(), "deno")
-    return {name: {"path": str(path)}}
-
-
-def _blocked(exc: BaseException) -> str | None:
-    """The address check's refusal, from the exception chain or, where yt-dlp kept only the
-    text of the error it wrapped, from that text."""
-    refusal = refusal_in(exc)
-    if refusal is not None:
-        return refusal
-    text = str(exc)
-    start = text.find(BLOCKED_PHRASE)
-    return clean_message(text[start:]) if start >= 0 else None
-
-
-class YtDlpSearcher:
-    """YouTube search through yt-dlp's ``ytsearchN:`` (flat: one request, no per-video pages)."""
-
-    name = "youtube"
-
-    def __init__(self, downloader: YtDlpDownloader) -> None:
-        self.downloader = downloader
-
-    def search(self, query: str, *, limit: int = 10) -> list[Candidate]:
-        limit = max(1, min(limit, 50))
-        params = {**self.downloader._params(), "extract_flat": "in_playlist"}
-        term = " ".join(query.split())
-        runtime = self.downloader.runtime
-        try:
-            with runtime.using(), self.downloader._ydl(params) as ydl:
-                info = ydl.extract_info(f"ytsearch{limit}:{term}", download=False, process=False)
-                return candidates_from_info(info or {}, limit=limit)
-        except (runtime.errors(), OSError) as exc:
-            raise self.downloader._job_error(exc, "https://www.youtube.com/results") from None
-
 
 # ------------------------------------------------------------------ helpers
-
-
-class _Cancelled(Exception):
-    """Raised inside yt-dlp's hooks to stop a transfer; never leaves this module."""
-
-
-class _PoTokenMissing(Exception):
-    """yt-dlp failed after warning that a PO token was missing: a bot check by another name."""
-
-
-class _Refused(Exception):
-    """Raised inside yt-dlp's match filter when the media is not something we fetch."""
-
-
-def _require_http(url: str) -> None:
-    if not is_http_url(url):
-        raise PermanentError(f"refused to fetch {url[:80]!r}: only http(s) links are downloaded")
 
 
 def _is_youtube(url: str) -> bool:
     from spotsyncd.sources.ytdlp.youtube_links import is_youtube_host
 
-    return is_youtube_host((_host(url) or "").lower())
-
-
-def _host(url: str) -> str | None:
-    try:
-        return urlsplit(url).hostname
-    except ValueError:
-        return None
-
-
-def _netloc(url: str) -> str:
-    try:
-        return urlsplit(url).netloc.rpartition("@")[2] or url
-    except ValueError:
-        return url
-
-
-def _downloaded_path(info: Mapping[str, Any], dest_dir: Path, url: str) -> Path:
-    downloads = info.get("requested_downloads") or ()
-    paths = [d.get("filepath") for d in downloads if isinstance(d, Mapping)]
-    found = next((Path(p) for p in paths if isinstance(p, str)), None)
-    if found is None:
-        raise PermanentError(f"{url}: yt-dlp finished without a file (nothing downloadable)")
-    resolved = found.resolve()
-    if not resolved.is_relative_to(dest_dir.resolve()) or not resolved.is_file():
-        raise TransientError(f"{url}: the download did not land in {dest_dir} as expected")
-    return resolved
+    return is_youtube_host((host_of(url) or "").lower())

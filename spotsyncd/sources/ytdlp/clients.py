@@ -4,21 +4,26 @@ provider listens: both reach yt-dlp as extractor arguments.
 YouTube answers some clients with a bot check or wants a proof-of-origin (PO) token from them
 while others still work, and which ones changes from month to month. So ``youtube.player_clients``
 is a list of client sets: a download that meets a bot check with one set is tried at once with
-the next (``client.py``), and the set that worked is asked first from then on, so the daemon does
-not pay for the broken set on every download. Only when every set failed does the job fail with
-the bot check that opens the youtube circuit.
+the next (``PlayerClients.first_that_works``), and the set that worked is asked first from then
+on, so the daemon does not pay for the broken set on every download. Only when every set failed
+does the job fail with the bot check that opens the youtube circuit.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from spotsyncd.core.errors import BotCheckError
 
 # The extractor-argument namespace the bgutil PO-token provider plugin reads its server's
 # address from (``youtubepot-bgutilhttp:base_url=URL``); its default is http://127.0.0.1:4416.
 POT_PROVIDER_ARGS = "youtubepot-bgutilhttp"
 DEFAULT_CLIENTS: tuple[tuple[str, ...], ...] = (("default",),)
+
+T = TypeVar("T")
 
 
 class PlayerClients:
@@ -45,6 +50,38 @@ class PlayerClients:
         with self._lock:
             changed, self._first = self._first != index, index
         return changed
+
+    def first_that_works(
+        self,
+        attempt: Callable[[tuple[str, ...]], T],
+        *,
+        every: bool,
+        label: str,
+        cancel: threading.Event | None,
+        log: logging.Logger,
+    ) -> T:
+        """``attempt`` with each set in turn while YouTube refuses one with a bot check (only
+        the first set unless ``every``: other sites ignore player clients). ``label`` names
+        the download in the log lines; the last set's bot check, or a cancelled one, is raised."""
+        sets = self.order() if every else self.order()[:1]
+        for number, clients in enumerate(sets, start=1):
+            try:
+                result = attempt(clients)
+            except BotCheckError as exc:
+                if number == len(sets) or (cancel is not None and cancel.is_set()):
+                    raise
+                log.warning(
+                    "%s: YouTube refused player clients %s (%s); trying %s",
+                    label, describe(clients), exc.error_class, describe(sets[number]),
+                )  # fmt: skip
+                continue
+            if len(sets) > 1 and self.worked(clients):
+                log.warning(
+                    "YouTube downloads now ask with player clients %s first (%s worked)",
+                    describe(clients), label,
+                )  # fmt: skip
+            return result
+        raise AssertionError("unreachable: the last set's failure is raised")
 
     def extractor_args(self, clients: tuple[str, ...] | None = None) -> dict[str, Any]:
         """yt-dlp's ``extractor_args`` for ``clients`` (default: the first in order)."""

@@ -1,12 +1,15 @@
-"""yt-dlp's side of the conversation: its logger, the hooks of a reused YoutubeDL, and the facts
-buried in its exception chains. Used only by ``client.py``."""
+"""yt-dlp's side of the conversation: the options every YoutubeDL shares, its logger, the hooks
+of a reused YoutubeDL, the facts buried in its exception chains and where a download landed.
+Used by ``client.py`` (and ``canary.py``, for the JS runtime option)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
+from spotsyncd.core.errors import PermanentError, TransientError
 from spotsyncd.sources.ytdlp.info import clean_message, redact
 
 
@@ -101,3 +104,69 @@ def error_facts(exc: BaseException) -> tuple[int | None, float | None, int | Non
             cause if isinstance(cause, BaseException) else None,
         ]
     return status, retry_after, os_errno
+
+
+# yt-dlp retries the media request once (a blip should not cost a whole job retry); anything
+# longer is our worker's backoff, which resumes from the .part file. Extraction requests
+# (the first GET of a page or a direct file) are never retried by yt-dlp itself.
+_MEDIA_RETRIES = 1
+_JS_RUNTIME_NAMES = {
+    "deno": "deno",
+    "node": "node",
+    "nodejs": "node",
+    "bun": "bun",
+    "qjs": "quickjs",
+    "quickjs": "quickjs",
+}
+
+
+def base_params(
+    logger: YtDlpLog,
+    *,
+    timeout_s: float,
+    cache_dir: Path | None,
+    ffmpeg: Path,
+    js_runtime: Path | None,
+    extractor_args: dict[str, Any],
+) -> dict[str, Any]:
+    """The YoutubeDL options every call shares (downloads, listings, searches)."""
+    params: dict[str, Any] = {
+        "logger": logger,
+        "quiet": True,
+        "noprogress": True,
+        "color": {"stdout": "no_color", "stderr": "no_color"},
+        "consoletitle": False,
+        "socket_timeout": timeout_s,
+        "retries": _MEDIA_RETRIES,
+        "fragment_retries": _MEDIA_RETRIES,
+        "extractor_retries": 1,
+        "skip_unavailable_fragments": False,  # a missing fragment is a hole in the audio
+        "continuedl": True,
+        "updatetime": False,
+        "default_search": "error",  # never turn a non-URL into a YouTube search
+        "cachedir": str(cache_dir) if cache_dir else False,
+        "ffmpeg_location": str(ffmpeg),
+        "extractor_args": extractor_args,
+    }
+    if js_runtime is not None:
+        params["js_runtimes"] = js_runtime_param(js_runtime)
+    return params
+
+
+def js_runtime_param(path: Path) -> dict[str, dict[str, str]]:
+    """yt-dlp's ``js_runtimes`` option for the runtime at ``path``."""
+    name = _JS_RUNTIME_NAMES.get(path.stem.lower(), "deno")
+    return {name: {"path": str(path)}}
+
+
+def downloaded_path(info: Mapping[str, Any], dest_dir: Path, url: str) -> Path:
+    """The file yt-dlp says it wrote for ``url``, checked to be inside ``dest_dir``."""
+    downloads = info.get("requested_downloads") or ()
+    paths = [d.get("filepath") for d in downloads if isinstance(d, Mapping)]
+    found = next((Path(p) for p in paths if isinstance(p, str)), None)
+    if found is None:
+        raise PermanentError(f"{url}: yt-dlp finished without a file (nothing downloadable)")
+    resolved = found.resolve()
+    if not resolved.is_relative_to(dest_dir.resolve()) or not resolved.is_file():
+        raise TransientError(f"{url}: the download did not land in {dest_dir} as expected")
+    return resolved
