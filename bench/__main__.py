@@ -263,6 +263,11 @@ def _identity(r: dict[str, Any]) -> list[Figure]:
                "%", r["cpu_target_pct"])
         for ext, row in r["formats"].items()
     ]  # fmt: skip
+    figures += [
+        Figure("identity", f"{ext}: a separate fingerprint process (stream copies), % of it",
+               row["separate_cpu_pct"], "%")
+        for ext, row in r["formats"].items()
+    ]  # fmt: skip
     figures.append(Figure("identity", "peak RSS added by the fingerprint", r["extra_peak_mb"],
                           "MB", r["rss_target_mb"]))  # fmt: skip
     return figures

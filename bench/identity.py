@@ -1,17 +1,20 @@
 """Measure what identity costs the audio step: ``python -m bench.identity [--quick]``.
 
 For 3-minute music-like inputs in m4a, opus, mp3 and flac (bench.processing's), runs the
-pipeline's CPU half with identity off (the process step: probe, analysis, encode, tag) and on
-(the fingerprint of the first 120 s, as ``spotsyncd.identity.fingerprint`` takes it, then the
-same process step), interleaved, ``--repeat`` rounds; the figures are medians. CPU is
-user+system seconds of the ffmpeg children (``getrusage``), which is where the work is: the
-target is at most 5 % more CPU with identity on.
+pipeline's CPU half (the process step: probe, analysis, encode, tag) with identity off and on,
+interleaved, ``--repeat`` rounds. On, the encode also takes the fingerprint of the first 120 s
+from its own decode (``spotsyncd.media.audio``, as the pipeline asks it). CPU is user+system
+seconds of the ffmpeg children (``getrusage``), which is where the work is; the extra is the
+median of each round's on minus off, as a share of the median off: the target is at most 5 %.
+For comparison, the separate process that fingerprints a stream copy (``format: original``,
+``spotsyncd.identity.fingerprint``) is timed in the same rounds.
 
-Memory: the fingerprint runs before the encode, never beside it, so it adds to the peak only if
-its own ffmpeg is larger than the process step's: both peaks are measured in child interpreters
-(``ru_maxrss`` of their children), and the figure is how far the fingerprint's exceeds the
-process step's (target 0 MB). The lookups themselves wait on the network holding no slot
-(``engine/jobs/identity_check.py``); they are not CPU work and are not measured here.
+Memory: peaks are measured in child interpreters (``ru_maxrss`` of their children: the largest
+ffmpeg), interleaved, medians of up to 3 (one ffmpeg's peak varies by ±2 MB from run to run);
+the figure is how far the process step's peak with the fingerprint exceeds it without (target
+0 MB). The separate process runs before the encode, never beside it, so its peak adds
+only if it is above the process step's. The lookups themselves wait on the network holding no
+slot (``engine/jobs/identity_check.py``); they are not CPU work and are not measured here.
 
 ``--quick``: 10-second inputs, one round.
 """
@@ -43,10 +46,10 @@ from pathlib import Path
 from bench.processing import process_step
 from spotsyncd.identity.fingerprint import fingerprint
 ffmpeg, src, out, what = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
-if what == "fingerprint":
+if what == "separate":
     assert fingerprint(ffmpeg, src) is not None
 else:
-    process_step(ffmpeg, src, out)
+    process_step(ffmpeg, src, out, fingerprint=what == "on")
 print(json.dumps(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024))
 """
 
@@ -63,6 +66,12 @@ def peak_mb(ffmpeg: Path, src: Path, out: Path, what: str) -> float:
     return float(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def _cpu_of(action: Any, *args: Any, **kwargs: Any) -> float:
+    before = children_cpu()
+    action(*args, **kwargs)
+    return children_cpu() - before
+
+
 def run(seconds: float, repeat: int, folder: Path) -> dict[str, Any]:
     ffmpeg = find_ffmpeg().path
     rows: dict[str, dict[str, Any]] = {}
@@ -70,37 +79,40 @@ def run(seconds: float, repeat: int, folder: Path) -> dict[str, Any]:
         src = make_music(ffmpeg, folder / f"in.{ext}", seconds)
         off: list[float] = []
         on: list[float] = []
-        prints: list[float] = []
+        separate: list[float] = []
         for round_no in range(repeat):
             out = folder / f"out-{ext}-{round_no}"
             out.mkdir()
-            before = children_cpu()
-            process_step(ffmpeg, src, out / "off")
-            off.append(children_cpu() - before)
-            before = children_cpu()
-            assert fingerprint(ffmpeg, src) is not None
-            middle = children_cpu()
-            process_step(ffmpeg, src, out / "on")
-            on.append(children_cpu() - before)
-            prints.append(middle - before)
+            off.append(_cpu_of(process_step, ffmpeg, src, out / "off"))
+            on.append(_cpu_of(process_step, ffmpeg, src, out / "on", fingerprint=True))
+            separate.append(_cpu_of(fingerprint, ffmpeg, src))
         cpu_off, cpu_on = statistics.median(off), statistics.median(on)
-        extra_pct = 100.0 * statistics.median(prints) / cpu_off
-        memory = folder / f"mem-{ext}"
-        memory.mkdir()
-        process_rss = peak_mb(ffmpeg, src, memory, "process")
-        print_rss = peak_mb(ffmpeg, src, memory, "fingerprint")
+        extra = statistics.median(b - a for a, b in zip(off, on, strict=True))
+        extra_pct = 100.0 * extra / cpu_off
+        separate_pct = 100.0 * statistics.median(separate) / cpu_off
+        peaks: dict[str, list[float]] = {"off": [], "on": [], "separate": []}
+        for round_no in range(min(repeat, 3)):  # a peak varies by a few MB from run to run
+            memory = folder / f"mem-{ext}-{round_no}"
+            memory.mkdir()
+            for what, found in peaks.items():
+                found.append(peak_mb(ffmpeg, src, memory / what, what))
+        rss_off, rss_on, rss_separate = (statistics.median(peaks[w]) for w in peaks)
         rows[ext] = {
             "cpu_off_s": round(cpu_off, 3),
             "cpu_on_s": round(cpu_on, 3),
-            "fingerprint_cpu_s": round(statistics.median(prints), 3),
+            "extra_cpu_s": round(extra, 3),
             "extra_cpu_pct": round(extra_pct, 2),
-            "process_peak_mb": round(process_rss, 1),
-            "fingerprint_peak_mb": round(print_rss, 1),
-            "extra_peak_mb": round(max(0.0, print_rss - process_rss), 1),
+            "separate_cpu_s": round(statistics.median(separate), 3),
+            "separate_cpu_pct": round(separate_pct, 2),
+            "process_peak_mb": round(rss_off, 1),
+            "process_on_peak_mb": round(rss_on, 1),
+            "separate_peak_mb": round(rss_separate, 1),
+            "extra_peak_mb": round(max(0.0, rss_on - rss_off), 1),
         }
-        print(f"{ext}: CPU off {cpu_off:.2f}s, on {cpu_on:.2f}s (fingerprint "
-              f"{statistics.median(prints):.3f}s, +{extra_pct:.1f}%); peak RSS process "
-              f"{process_rss:.0f} MB, fingerprint {print_rss:.0f} MB", flush=True)  # fmt: skip
+        print(f"{ext}: CPU off {cpu_off:.2f}s, on {cpu_on:.2f}s (+{extra:.3f}s, "
+              f"+{extra_pct:.1f}%; a separate process: +{separate_pct:.1f}%); peak RSS "
+              f"off {rss_off:.1f} MB, on {rss_on:.1f} MB, separate {rss_separate:.1f} MB",
+              flush=True)  # fmt: skip
     return {
         "seconds": seconds,
         "repeat": repeat,
@@ -119,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--quick", action="store_true", help="10-second inputs, one round")
-    parser.add_argument("--repeat", type=int, default=3, help="rounds (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds (default 5)")
     args = parser.parse_args(argv)
     seconds, repeat = (10.0, 1) if args.quick else (180.0, args.repeat)
     with tempfile.TemporaryDirectory(prefix="spotsyncd-bench-identity-") as folder:

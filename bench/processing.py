@@ -64,12 +64,20 @@ def make_music(ffmpeg: Path, path: Path, seconds: float) -> Path:
 
 
 def process_step(
-    ffmpeg: Path, src: Path, dest: Path, steps: dict[str, float] | None = None
+    ffmpeg: Path,
+    src: Path,
+    dest: Path,
+    steps: dict[str, float] | None = None,
+    *,
+    fingerprint: bool = False,
 ) -> float:
     """The pipeline's process step on ``src``; its wall time in seconds. ``steps`` adds up the
-    seconds of its probe, analysis and encode."""
+    seconds of its probe, analysis and encode. ``fingerprint``: as with identity on (the
+    encode takes the fingerprint too; it must)."""
     started = time.perf_counter()
-    result = FfmpegAudioProcessor(ffmpeg).process(src, dest, AudioConfig())
+    result = FfmpegAudioProcessor(ffmpeg).process(src, dest, AudioConfig(), fingerprint=fingerprint)
+    if fingerprint and result.fingerprint is None:
+        raise RuntimeError(f"the encode of {src.name} took no fingerprint")
     for name, seconds in getattr(result, "timings", {}).items():
         if steps is not None:
             steps[name] = steps.get(name, 0.0) + seconds

@@ -162,6 +162,7 @@ class Processed:
     trimmed_s: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds: probe, analysis, encode
     lead_trimmed_s: float = 0.0  # of ``trimmed_s``, what came off the start (chapters move)
+    fingerprint: Fingerprint | None = None  # taken by the encode when asked (identity on)
 
 
 @dataclass(frozen=True)

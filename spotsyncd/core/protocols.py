@@ -62,8 +62,11 @@ class AudioProcessor(Protocol):
         settings: AudioConfig,
         *,
         cancel: threading.Event | None = None,
+        fingerprint: bool = False,
     ) -> Processed:
-        """Decode, trim silence, normalise and encode ``src`` into ``dest_dir``."""
+        """Decode, trim silence, normalise and encode ``src`` into ``dest_dir``; with
+        ``fingerprint``, ``Processed.fingerprint`` is the Chromaprint fingerprint of the first
+        120 s of ``src`` taken from the same decode, when there was one (not a stream copy)."""
         ...
 
 
@@ -131,8 +134,14 @@ class IdentityStep(Protocol):
         """The MusicBrainz recording (and release) ``meta`` names, or None."""
         ...
 
+    @property
+    def fingerprints(self) -> bool:
+        """Whether a fingerprint is looked up (an AcoustID key is set): if not, none is taken."""
+        ...
+
     def fingerprint(self, path: Path) -> Fingerprint | None:
-        """The Chromaprint fingerprint of the first 120 s of ``path`` (CPU work)."""
+        """The Chromaprint fingerprint of the first 120 s of ``path`` by a process of its own
+        (CPU work); the pipeline asks for it only when the encode took none."""
         ...
 
     def check(

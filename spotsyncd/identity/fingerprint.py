@@ -1,5 +1,9 @@
 """The Chromaprint fingerprint of the first 120 s of a download, by the bundled ffmpeg.
 
+The pipeline takes it from the encode's own decode (``media.audio``, ``fingerprint=True``):
+this separate process is for a download that is not decoded (a stream copy, ``format:
+original``), and for ``bench.identity``'s comparison.
+
 imageio-ffmpeg's static build has the ``chromaprint`` muxer (``ffmpeg -muxers``), so nothing
 else is installed: ffmpeg decodes at most 120 s (``-t`` before ``-i`` stops the demuxer there)
 and writes the fingerprint in the base64 form AcoustID takes. The algorithm is the muxer's

@@ -65,6 +65,10 @@ class IdentityService:
             log.log(_level(exc), "MusicBrainz: no answer for %s (%s)", _named(meta), exc)
         return None
 
+    @property
+    def fingerprints(self) -> bool:
+        return self.acoustid is not None
+
     def fingerprint(self, path: Path) -> Fingerprint | None:
         if self.acoustid is None:
             return None  # nobody to ask: no need to spend the CPU

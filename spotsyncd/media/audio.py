@@ -27,6 +27,16 @@ single-threaded and is the cost; loudness must be known before it starts. So:
    limiter is analysed first instead (its two halves at once, gated as one file from
    ebur128's 100 ms blocks) and encoded once.
 
+5. **The fingerprint** (``fingerprint=True``, identity on) comes from the same encode: the
+   decoded audio is split, its first 120 s resampled to the 11025 Hz mono Chromaprint works
+   at, in 64 k-sample frames, and written by the ``chromaprint`` muxer as a second output.
+   No second decode and no second process: +3-5 % of the process step's CPU (±2 points run
+   to run), where a separate ``ffmpeg -t 120 -i FILE -f chromaprint`` costs +11-18 %; but
+   the second output's threads and queues add 1-5 MB to the encode's peak memory (``python
+   -m bench --only identity``). The same values as that process's on the same audio. A
+   stream copy has no decode to share: it gives no fingerprint, and the caller runs the
+   separate process.
+
 A process that measures everything itself reads ebur128's summary (``framelog=verbose``): the
 per-100 ms lines cost ~2 % of an encode to print and parse.
 
@@ -44,6 +54,8 @@ import errno
 import functools
 import logging
 import os
+import re
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -51,7 +63,7 @@ from pathlib import Path
 
 from spotsyncd.core.config import AudioConfig
 from spotsyncd.core.errors import DiskError, PermanentError
-from spotsyncd.core.models import Processed
+from spotsyncd.core.models import Fingerprint, Processed
 from spotsyncd.media import audio_analysis as aa
 from spotsyncd.media import audio_output as ao
 from spotsyncd.media.ffmpeg_jobs import FfmpegJob, FfmpegJobs
@@ -60,6 +72,13 @@ log = logging.getLogger(__name__)
 _MAKE_UP_PASSES = 3
 _MAKE_UP_TOLERANCE_LU = 0.3
 _SPLIT_FROM_S = 20.0  # shorter files are analysed by one process: a second costs more than it saves
+FINGERPRINT_S = 120  # as ``identity.fingerprint.SECONDS``: what AcoustID's fpcalc takes
+# Chromaprint's own rate and channels, so its muxer resamples nothing; big frames so the
+# branch costs few hand-offs between ffmpeg's threads; p=0: no silence padded on the last.
+_FINGERPRINT_CHAIN = (
+    f"atrim=end={FINGERPRINT_S},aresample=11025,"
+    "aformat=sample_fmts=s16:channel_layouts=mono,asetnsamples=n=65536:p=0"
+)
 
 # Demuxers we let ffmpeg use on downloaded files: no playlists (hls, concat) that could make
 # ffmpeg open other local files named inside an untrusted download.
@@ -87,6 +106,7 @@ class FfmpegAudioProcessor:
         settings: AudioConfig,
         *,
         cancel: threading.Event | None = None,
+        fingerprint: bool = False,
     ) -> Processed:
         if settings.format not in (*ao.ENCODERS, "original"):
             raise PermanentError(f"audio.format {settings.format!r} is not one of "
@@ -96,7 +116,9 @@ class FfmpegAudioProcessor:
             dest_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise _disk_error(exc, f"cannot create {dest_dir}") from exc
-        work = _Work(src, dest_dir, settings)
+        work = _Work(
+            src, dest_dir, settings, fingerprint=fingerprint and _muxes_prints(self.ffmpeg)
+        )
         try:
             with FfmpegJobs(self.ffmpeg, cancel, src.name) as jobs:
                 analysis, chosen, duration, ext = self._process(jobs, work)
@@ -107,7 +129,8 @@ class FfmpegAudioProcessor:
                 raise _disk_error(exc, f"cannot write {final}") from exc
         finally:
             work.clean()
-        return ao.processed(final, duration, analysis, chosen, work.timings)
+        done = ao.processed(final, duration, analysis, chosen, work.timings)
+        return dataclasses.replace(done, fingerprint=work.fingerprint)
 
     def _process(self, jobs: FfmpegJobs, work: _Work) -> tuple[aa.Analysis, aa.Plan, float, str]:
         src, settings = work.src, work.settings
@@ -250,6 +273,7 @@ class FfmpegAudioProcessor:
         with work.timed("encode"):
             job = self._start_encode(jobs, work, analysis, chosen, source, output)
             duration = self._finish(jobs, job, work.src)
+            work.read_print(analysis.facts)
         return analysis, chosen, duration, output[1]
 
     def _make_up_for_limiting(
@@ -282,13 +306,16 @@ class FfmpegAudioProcessor:
         output: tuple[str, str, list[str]],
     ) -> FfmpegJob:
         muxer, ext, codec_args = output
+        print_args: list[str] = []
         if codec_args == ao.COPY:
             args = [*_input(source), "-map_metadata", "-1"]
         else:
-            graph = f"{work.encoded(analysis, chosen)}[out]"
+            decoded, print_args = work.printed(work.decoded(analysis.facts), analysis.facts)
+            graph = f"{decoded},{aa.filters(analysis, chosen)}[out]"
             args = ["-filter_complex", graph, "-map", "[out]"]
         target = str(work.partial(ext).absolute())
-        return jobs.start([*args, *codec_args, "-f", muxer, "-y", target], cwd=work.dest_dir)
+        return jobs.start([*args, *codec_args, "-f", muxer, "-y", target, *print_args],
+                          cwd=work.dest_dir)  # fmt: skip
 
     def _encode_measuring(
         self,
@@ -304,11 +331,12 @@ class FfmpegAudioProcessor:
         of the kept audio. None: the encode came out short of what the estimate promised (a
         damaged file?), so the full analysis must decide."""
         muxer, ext, codec_args = output
-        source = work.decoded(guess.facts)
+        source, print_args = work.printed(work.decoded(guess.facts), guess.facts)
         graph = aa.measuring_graph(source, guess, guessed, _measure_loudness(work.settings))
         args = ["-filter_complex", graph, "-map", "[out]", *codec_args,
-                "-f", muxer, "-y", str(work.partial(ext).absolute())]  # fmt: skip
+                "-f", muxer, "-y", str(work.partial(ext).absolute()), *print_args]  # fmt: skip
         [log_text] = _checked(jobs.wait(jobs.start(args, cwd=work.dest_dir)), work.src)
+        work.read_print(guess.facts)
         duration = aa.last_time(log_text)
         kept = guessed.end_s - guessed.start_s
         if duration is None or duration < kept - 0.5 or "Summary:" not in log_text:
@@ -336,10 +364,15 @@ class FfmpegAudioProcessor:
 class _Work:
     """The files of one ``process`` call in ``dest_dir``; ``clean`` leaves only the result."""
 
-    def __init__(self, src: Path, dest_dir: Path, settings: AudioConfig) -> None:
+    def __init__(
+        self, src: Path, dest_dir: Path, settings: AudioConfig, *, fingerprint: bool = False
+    ) -> None:
         self.src, self.dest_dir, self.settings = src, dest_dir, settings
         self.link = dest_dir / ".audio-source"
-        self.partials: set[Path] = set()
+        self.print_file = dest_dir / ".audio-fingerprint"
+        self.partials: set[Path] = {self.print_file}
+        self.wants_print = fingerprint
+        self.fingerprint: Fingerprint | None = None
         self.timings: dict[str, float] = {}  # seconds per step: probe, analysis, encode
 
     @contextlib.contextmanager
@@ -380,9 +413,46 @@ class _Work:
         """The chain from the file to what ``chosen`` encodes: trimmed, gained, limited."""
         return f"{self.decoded(analysis.facts)},{aa.filters(analysis, chosen)}"
 
+    def printed(self, decoded: str, facts: aa.StreamFacts) -> tuple[str, list[str]]:
+        """``decoded`` with a branch to the fingerprint's output (when one is wanted and not
+        yet taken, and the file's length is known), and that output's arguments. The chain
+        goes on after the split (``anull``), so callers append to it as to ``decoded``."""
+        if not self.wants_print or self.fingerprint is not None or not facts.declared_s:
+            return decoded, []
+        self.print_file.unlink(missing_ok=True)
+        graph = f"{decoded},asplit[print][main];[print]{_FINGERPRINT_CHAIN}[fp];[main]anull"
+        args = ["-map", "[fp]", "-f", "chromaprint", "-fp_format", "base64", "-y",
+                str(self.print_file.absolute())]  # fmt: skip
+        return graph, args
+
+    def read_print(self, facts: aa.StreamFacts) -> None:
+        """The fingerprint the encode wrote, if it wrote one; the length AcoustID wants is the
+        whole file's, from its header (as the separate process takes it)."""
+        if self.fingerprint is not None or not facts.declared_s:
+            return
+        try:
+            value = self.print_file.read_text("ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return
+        if value:
+            self.fingerprint = Fingerprint(value=value, duration_s=facts.declared_s)
+
     def clean(self) -> None:
         for path in (self.link, *self.partials):
             path.unlink(missing_ok=True)
+
+
+@functools.cache
+def _muxes_prints(ffmpeg: Path) -> bool:
+    """Whether ``ffmpeg`` has the ``chromaprint`` muxer (asked once per binary): a system ffmpeg
+    without it (``download.ffmpeg``) would fail the whole encode on that output, so it encodes
+    without one and the caller's fingerprint process says why there is none."""
+    try:
+        done = subprocess.run([str(ffmpeg), "-hide_banner", "-muxers"], capture_output=True,
+                              timeout=30, check=False)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return re.search(rb"^\s*E\s+chromaprint\b", done.stdout, re.MULTILINE) is not None
 
 
 def _lavfi(graph: str) -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 
 from spotsyncd.core.config import AudioConfig
 from spotsyncd.core.errors import CancelledError, PermanentError
+from spotsyncd.identity.fingerprint import fingerprint
 from spotsyncd.media import audio_analysis as aa
 from spotsyncd.media.audio import FfmpegAudioProcessor
 from spotsyncd.media.ffmpeg_jobs import FfmpegJobs
@@ -449,3 +450,53 @@ def test_a_staging_file_system_without_symbolic_links_uses_a_hard_link(
     assert duration(result.path) == pytest.approx(40.0, abs=0.15)
     _assert_only(tmp_path / "out", "audio.mp3")
     assert src.stat().st_nlink == 1, "the link is gone again"
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("ext", ["mp3", "m4a", "opus", "flac"])
+def test_the_encode_takes_the_fingerprint_a_separate_process_would(
+    processor: FfmpegAudioProcessor, tmp_path: Path, ext: str
+) -> None:
+    src = make_audio(tmp_path / f"src.{ext}", seconds=6.0, lead_silence=1.0, volume_db=-9)
+    separate = fingerprint(Path(FFMPEG), src)
+    dest = tmp_path / "out"
+
+    result = processor.process(src, dest, AudioConfig(), fingerprint=True)
+
+    assert separate is not None and result.fingerprint == separate  # trimmed, gained: same print
+    _assert_only(dest, "audio.mp3")
+    assert processor.process(src, tmp_path / "plain", AudioConfig()).fingerprint is None
+
+
+@pytest.mark.e2e
+def test_a_stream_copy_gives_no_fingerprint(
+    processor: FfmpegAudioProcessor, tmp_path: Path
+) -> None:
+    src = make_audio(tmp_path / "src.m4a", seconds=3.0)
+    dest = tmp_path / "out"
+
+    result = processor.process(src, dest, AudioConfig(format="original"), fingerprint=True)
+
+    assert result.fingerprint is None  # no decode to share: the caller runs its own process
+    _assert_only(dest, "audio.m4a")
+
+
+@pytest.mark.e2e
+def test_an_ffmpeg_without_the_chromaprint_muxer_encodes_without_a_fingerprint(
+    tmp_path: Path,
+) -> None:
+    """A system ffmpeg (``download.ffmpeg``) may lack the muxer: the encode must not fail on it."""
+    wrapper = tmp_path / "ffmpeg"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'case " $* " in *" -muxers "*) "{FFMPEG}" "$@" | grep -v chromaprint; exit 0;; esac\n'
+        'case " $* " in *" chromaprint "*) echo "Unknown output format" >&2; exit 1;; esac\n'
+        f'exec "{FFMPEG}" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    src = make_audio(tmp_path / "src.mp3", seconds=3.0, volume_db=-9)
+
+    result = FfmpegAudioProcessor(wrapper).process(src, tmp_path / "out", AudioConfig(),
+                                                   fingerprint=True)  # fmt: skip
+
+    assert result.fingerprint is None and result.path.is_file()

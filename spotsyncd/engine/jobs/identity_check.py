@@ -1,7 +1,8 @@
 """Is the downloaded audio the recording asked for? The pipeline's identity step.
 
 MusicBrainz names the recording (by ISRC, else by artist, title and length), the fingerprint
-of the download (a CPU slot, a few hundredths of a second) is looked up on AcoustID, and
+of the download (taken by the encode from its own decode, in the CPU slot that processes it)
+is looked up on AcoustID, and
 ``identity.verdict`` judges. The lookups hold no download or CPU slot while they wait on the
 services' rate budget. A **mismatch** on audio the matcher chose is never filed: the next
 ranked candidates are downloaded and checked (at most ``MAX_TRIES`` in all); when none is
@@ -19,7 +20,15 @@ from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
 from spotsyncd.core.errors import ReviewNeededError
-from spotsyncd.core.models import Downloaded, Identity, Progress, Source, TrackMeta, Verdict
+from spotsyncd.core.models import (
+    Downloaded,
+    Identity,
+    Processed,
+    Progress,
+    Source,
+    TrackMeta,
+    Verdict,
+)
 from spotsyncd.core.protocols import IdentityStep
 from spotsyncd.engine.jobs.stages import Stages, cpu_step, io_step, timed
 from spotsyncd.ledger import TrackRow
@@ -40,10 +49,16 @@ class Staged(Protocol):
     def identity(self) -> Identity | None: ...
 
 
+class Made(Protocol):
+    @property
+    def processed(self) -> Processed: ...
+
+
 F = TypeVar("F", bound=Staged)
+P = TypeVar("P", bound=Made, covariant=True)
 
 
-class Fetcher(Protocol[F]):
+class Fetcher(Protocol[F, P]):
     def fetch_other(
         self,
         track: TrackRow,
@@ -58,9 +73,19 @@ class Fetcher(Protocol[F]):
     @property
     def ledger(self) -> Any: ...
 
+    def process(
+        self,
+        track: TrackRow,
+        fetched: F,
+        cancel: threading.Event,
+        timings: dict[str, float],
+        *,
+        fingerprint: bool = False,
+    ) -> P: ...
+
 
 def verify(
-    pipeline: Fetcher[F],
+    pipeline: Fetcher[F, P],
     step: IdentityStep,
     track: TrackRow,
     fetched: F,
@@ -68,9 +93,12 @@ def verify(
     progress: Callable[[Progress], None] | None,
     stages: Stages | None,
     timings: dict[str, float],
-) -> F:
-    """``fetched`` with its identity, or another candidate's audio that is not a mismatch;
-    raises ``ReviewNeededError`` when every candidate tried was another recording."""
+) -> tuple[F, P]:
+    """``fetched`` with its identity, or another candidate's audio that is not a mismatch,
+    and what ``pipeline.process`` made of it; raises ``ReviewNeededError`` when every
+    candidate tried was another recording. The audio is processed before it is checked: the
+    encode takes the fingerprint from its own decode (``media.audio``: no second decode, no
+    second process); a stream copy has none, and a separate ffmpeg takes it then."""
     if progress is not None:
         progress(Progress(stage="identifying"))
     with timed(timings, "identify"):
@@ -79,16 +107,22 @@ def verify(
     checked: dict[str, Identity] = {}
     current = fetched
     while True:
-        with cpu_step(stages, cancel, timings), timed(timings, "fingerprint"):
-            fingerprint = step.fingerprint(current.downloaded.path)
+        with cpu_step(stages, cancel, timings):
+            processing = pipeline.process(track, current, cancel, timings,
+                                          fingerprint=step.fingerprints)  # fmt: skip
+            fingerprint = processing.processed.fingerprint
+            if fingerprint is None and step.fingerprints:
+                with timed(timings, "fingerprint"):
+                    fingerprint = step.fingerprint(current.downloaded.path)
         with timed(timings, "identify"):
             identity = step.check(fingerprint, asked, current.meta)
         checked[current.audio_url] = identity
         if identity.verdict != Verdict.MISMATCH:
-            return replace(current, identity=identity)  # type: ignore[type-var]
+            return replace(current, identity=identity), processing  # type: ignore[type-var]
         if not matcher_chose:
             log.warning("%s: %s; filed as chosen", track.key, identity.reason)
-            return replace(current, identity=as_chosen(identity))  # type: ignore[type-var]
+            chosen = replace(current, identity=as_chosen(identity))  # type: ignore[type-var]
+            return chosen, processing
         log.warning("%s: %s (%s)", track.key, identity.reason, current.audio_url)
         candidates = pipeline.ledger.candidates(track.key)
         following = [c for c in candidates if c.get("url") and c["url"] not in checked]

@@ -87,6 +87,14 @@ class JobResult:
 
 
 @dataclass(frozen=True)
+class Processing:
+    """What ``Pipeline.process`` made, and the seconds it took."""
+
+    processed: Processed
+    seconds: float
+
+
+@dataclass(frozen=True)
 class _Fetched:
     """What the network half of a job hands to its CPU half."""
 
@@ -187,11 +195,14 @@ class Pipeline:
         # No MusicBrainz recording is a podcast episode: its feed is its identity.
         episode = track.key.startswith(EPISODE_KEY_PREFIX)
         if self.identity is not None and not episode:  # no slot held while it waits
-            fetched = identity_check.verify(
+            fetched, processing = identity_check.verify(
                 self, self.identity, track, fetched, cancel, progress, stages, timings
             )
+            with cpu_step(stages, cancel, timings):
+                return self._file(track, fetched, processing, cancel, timings)
         with cpu_step(stages, cancel, timings):
-            return self._process_and_file(track, fetched, cancel, timings)
+            processing = self.process(track, fetched, cancel, timings)
+            return self._file(track, fetched, processing, cancel, timings)
 
     # ------------------------------------------------------------------ collections
 
@@ -322,18 +333,40 @@ class Pipeline:
         return replace(fetched, downloaded=downloaded, meta=meta, audio_url=url,
                        download_s=timings["download"])  # fmt: skip
 
-    def _process_and_file(
-        self, track: TrackRow, fetched: _Fetched, cancel: threading.Event, timings: dict[str, float]
-    ) -> JobResult:
-        """The CPU half: process the audio, tag it, file it into the library."""
+    def process(
+        self,
+        track: TrackRow,
+        fetched: _Fetched,
+        cancel: threading.Event,
+        timings: dict[str, float],
+        *,
+        fingerprint: bool = False,
+    ) -> Processing:
+        """The CPU half's first part: trim, normalise, encode (and, asked, fingerprint from
+        the same decode: ``identity_check.verify``)."""
         started = time.monotonic()
         settings = audio_settings_for(self.config, track)
         out_dir = fetched.staging / "out"
         out_dir.mkdir(exist_ok=True)
+        kwargs = {"fingerprint": True} if fingerprint else {}
         processed = self.adapters.processor.process(
-            fetched.downloaded.path, out_dir, settings, cancel=cancel
+            fetched.downloaded.path, out_dir, settings, cancel=cancel, **kwargs
         )
         timings.update(processed.timings)
+        return Processing(processed, time.monotonic() - started)
+
+    def _file(
+        self,
+        track: TrackRow,
+        fetched: _Fetched,
+        processing: Processing,
+        cancel: threading.Event,
+        timings: dict[str, float],
+    ) -> JobResult:
+        """The CPU half's rest: tag the processed audio, file it into the library."""
+        started = time.monotonic()
+        processed = processing.processed
+        settings = audio_settings_for(self.config, track)
         _check_cancel(cancel)
         replaygain = processed if settings.normalize == "off" else None
         meta = chapters_after_trim(fetched.meta, processed.lead_trimmed_s)
@@ -359,7 +392,7 @@ class Pipeline:
             if remove_replaced(self.config, tagger, track, final):
                 log.info("%s: removed %s, replaced by the manual match", track.key,
                          track.replaces_path)  # fmt: skip
-        process_s = time.monotonic() - started
+        process_s = processing.seconds + time.monotonic() - started
         return JobResult(
             kind="file",
             path=final,

@@ -4,11 +4,21 @@ is, and the lookups wait holding no slot."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from spotsyncd.core.models import Candidate, Fingerprint, Identity, TrackMeta, Verdict
+from spotsyncd.core.config import AudioConfig
+from spotsyncd.core.models import (
+    Candidate,
+    Fingerprint,
+    Identity,
+    Processed,
+    TrackMeta,
+    Verdict,
+)
 from spotsyncd.core.protocols import Adapters, IdentityStep, LookupCache, SharedTurn
 from spotsyncd.engine.jobs.oneshot import ForegroundRun, Tracker
 from spotsyncd.intake.links import parse_line
@@ -30,10 +40,14 @@ class FakeIdentity:
     """Its fingerprint is the file's bytes (the fake downloader writes the URL into them);
     ``verdicts`` says what AcoustID would make of each URL's audio."""
 
-    def __init__(self, verdicts: dict[str, Verdict], stages: Any = None) -> None:
+    def __init__(
+        self, verdicts: dict[str, Verdict], stages: Any = None, *, fingerprints: bool = True
+    ) -> None:
+        self.fingerprints = fingerprints
         self.verdicts = verdicts
         self.stages = stages
         self.slots_held_while_looking: list[int] = []
+        self.fingerprinted: list[Path] = []  # by a process of its own
 
     def _looking(self) -> None:
         pool_stages = self.stages() if callable(self.stages) else None
@@ -48,11 +62,15 @@ class FakeIdentity:
                         equivalent_ids=("0383dadf-2a4e-4d10-a46a-e9e041da8eb3",))  # fmt: skip
 
     def fingerprint(self, path: Path) -> Fingerprint | None:
+        self.fingerprinted.append(path)
         return Fingerprint(path.read_bytes().decode("latin-1"), 345.0)
 
     def check(self, fingerprint: Fingerprint | None, asked: Identity | None,
               meta: TrackMeta) -> Identity:  # fmt: skip
         self._looking()
+        if not self.fingerprints:
+            assert fingerprint is None
+            return Identity(verdict=Verdict.UNVERIFIED, reason="no key")
         assert fingerprint is not None and asked is not None
         url = fingerprint.value.removeprefix("ID3")
         verdict = self.verdicts[url]
@@ -61,21 +79,45 @@ class FakeIdentity:
                         acoustid_id="acoustid-" + url[-9:])  # fmt: skip
 
 
+class PrintingProcessor(CopyProcessor):
+    """Takes the fingerprint (the file's bytes, as ``FakeIdentity``'s) in its own "encode"
+    when asked, as ``FfmpegAudioProcessor`` does from its decode."""
+
+    def __init__(self) -> None:
+        self.asked: list[bool] = []
+
+    def process(
+        self,
+        src: Path,
+        dest_dir: Path,
+        settings: AudioConfig,
+        *,
+        cancel: threading.Event | None = None,
+        fingerprint: bool = False,
+    ) -> Processed:
+        self.asked.append(fingerprint)
+        done = super().process(src, dest_dir, settings, cancel=cancel)
+        if not fingerprint:
+            return done
+        return replace(done, fingerprint=Fingerprint(src.read_bytes().decode("latin-1"), 345.0))
+
+
 def _run(tmp_path: Path, lines: list[str], candidates: Sequence[Candidate],
-         verdicts: dict[str, Verdict]) -> tuple[Any, ...]:  # fmt: skip
+         verdicts: dict[str, Verdict], processor: Any = None,
+         fingerprints: bool = True) -> tuple[Any, ...]:  # fmt: skip
     config = _config(tmp_path)
     ledger = Ledger(config.ledger_path)
     downloader = FakeDownloader()
     downloader.bot_check = False
     holder: dict[str, Any] = {}
-    step = FakeIdentity(verdicts, stages=lambda: holder.get("stages"))
+    step = FakeIdentity(verdicts, stages=lambda: holder.get("stages"), fingerprints=fingerprints)
 
     def identity(cache: LookupCache, turn: SharedTurn | None) -> IdentityStep:
         assert cache is ledger
         assert turn is not None  # the budget every process shares, not a pacer of its own
         return step
 
-    adapters = Adapters(downloader, CopyProcessor(), MemoryTagger(),
+    adapters = Adapters(downloader, processor or CopyProcessor(), MemoryTagger(),
                         searchers=[ListSearcher(candidates)], identity=identity)  # fmt: skip
     added = ledger.add_links([parse_line(line) for line in lines])
     roots = [a.track_id for a in added]
@@ -102,6 +144,42 @@ def test_a_mismatch_tries_the_next_candidate_and_files_the_verified_one(tmp_path
     assert step.slots_held_while_looking and not any(step.slots_held_while_looking)
     kinds = [e["kind"] for e in ledger.events_for(track.id)]
     assert kinds[-2:] == ["done", "verified"]
+    ledger.close()
+
+
+def test_the_encode_takes_the_fingerprint_and_no_separate_process_runs(tmp_path: Path) -> None:
+    verdicts = {SONG.watch_url: Verdict.MISMATCH, VIDEO.watch_url: Verdict.VERIFIED}
+    processor = PrintingProcessor()
+    ledger, downloader, step = _run(tmp_path, ["Daft Punk - Veridis Quo"], [SONG, VIDEO, LIVE],
+                                    verdicts, processor)  # fmt: skip
+    track = ledger.track("search:daft punk - veridis quo")
+    assert track is not None and track.state == "done", track
+    assert downloader.calls == [SONG.watch_url, VIDEO.watch_url]
+    assert processor.asked == [True, True]  # each candidate processed once, fingerprinted in it
+    assert step.fingerprinted == []
+    assert track.identity is not None and track.identity.verdict == Verdict.VERIFIED
+    assert step.slots_held_while_looking and not any(step.slots_held_while_looking)
+    ledger.close()
+
+
+def test_without_an_acoustid_key_nothing_is_fingerprinted(tmp_path: Path) -> None:
+    processor = PrintingProcessor()
+    ledger, _downloader, step = _run(tmp_path, ["Daft Punk - Veridis Quo"], [SONG], {},
+                                     processor, fingerprints=False)  # fmt: skip
+    track = ledger.track("search:daft punk - veridis quo")
+    assert track is not None and track.state == "done", track
+    assert processor.asked == [False] and step.fingerprinted == []
+    assert track.to_json()["verdict"] == "unverified"
+    ledger.close()
+
+
+def test_a_stream_copy_is_fingerprinted_by_a_process_of_its_own(tmp_path: Path) -> None:
+    ledger, _downloader, step = _run(tmp_path, ["Daft Punk - Veridis Quo"], [SONG],
+                                     {SONG.watch_url: Verdict.VERIFIED})  # fmt: skip
+    track = ledger.track("search:daft punk - veridis quo")
+    assert track is not None and track.state == "done", track
+    assert len(step.fingerprinted) == 1  # CopyProcessor gives no fingerprint
+    assert track.identity is not None and track.identity.verdict == Verdict.VERIFIED
     ledger.close()
 
 

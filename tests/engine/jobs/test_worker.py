@@ -78,6 +78,7 @@ class CopyProcessor:
         settings: AudioConfig,
         *,
         cancel: threading.Event | None = None,
+        fingerprint: bool = False,
     ) -> Processed:
         out = dest_dir / "audio.mp3"
         shutil.copy(src, out)
@@ -274,6 +275,7 @@ class GatedProcessor(CopyProcessor):
         settings: AudioConfig,
         *,
         cancel: threading.Event | None = None,
+        fingerprint: bool = False,
     ) -> Processed:
         self.started.append(src)
         while not self.go.wait(0.02):
