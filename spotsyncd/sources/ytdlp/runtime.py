@@ -101,6 +101,7 @@ class YtDlpRuntime:
                     self._lock.notify_all()
             self._in_flight += 1
         try:
+            _prime_once(self.module())
             yield
         finally:
             with self._lock:
@@ -204,8 +205,12 @@ class YtDlpRuntime:
 
     def _prime(self) -> None:
         """yt-dlp's plugins loaded now, alone: YoutubeDLs built at once by the calls waiting
-        behind the switch would each load them (a plugin registered twice is an error)."""
-        self.module().YoutubeDL({"quiet": True, "no_warnings": True}).close()
+        behind the switch would each load them (a plugin registered twice is an error). A
+        release whose YoutubeDL cannot even be built raises here, and the switch rolls back."""
+        module = self.module()
+        with _PRIME_LOCK:
+            module.YoutubeDL({"quiet": True, "no_warnings": True}).close()
+            _primed.add(id(module))
 
     def _import(self, folder: Path | None) -> None:
         if self._needs_purge(folder):
@@ -240,6 +245,24 @@ class YtDlpRuntime:
             return parent != folder.resolve()
         home = self.releases.home.resolve() if self.releases is not None else None
         return home is not None and parent.is_relative_to(home)
+
+
+_PRIME_LOCK = threading.Lock()
+_primed: set[int] = set()  # id() of each yt_dlp module whose plugins are loaded
+
+
+def _prime_once(module: ModuleType) -> None:
+    """Load ``module``'s plugins once per process, alone: the first YoutubeDL loads them, and
+    two threads (a worker's) building their first ones at once would register each plugin
+    twice (yt-dlp logs a traceback for each)."""
+    with _PRIME_LOCK:
+        if id(module) in _primed:
+            return
+        try:
+            module.YoutubeDL({"quiet": True, "no_warnings": True}).close()
+        except Exception as exc:  # noqa: BLE001 - the call itself will meet and report it
+            log.debug("yt-dlp's plugins not loaded ahead: %s", exc)
+        _primed.add(id(module))
 
 
 def _imported_version() -> str:

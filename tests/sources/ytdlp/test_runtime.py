@@ -103,3 +103,41 @@ def test_a_release_that_does_not_import_leaves_the_one_that_ran(tmp_path: Path) 
     before, after, active, kind = done.stdout.split()
     assert before == after and active == "None" and kind == "rollback"
     assert "did not import (a broken build); staying with yt-dlp" in done.stderr
+
+
+def test_the_first_calls_of_two_threads_load_the_plugins_once_before_either_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Celery worker's threads start their first downloads together: each YoutubeDL built
+    then would load yt-dlp's plugins, and the PO-token plugin registered twice logs tracebacks."""
+    import threading
+    import time
+    import types
+
+    built: list[float] = []
+    entered: list[float] = []
+
+    class YoutubeDL:  # the first one built loads the plugins: slow, and not to be done twice
+        def __init__(self, params: dict[str, object]) -> None:
+            time.sleep(0.2)
+            built.append(time.monotonic())
+
+        def close(self) -> None:
+            pass
+
+    fake = types.ModuleType("yt_dlp")
+    fake.YoutubeDL = YoutubeDL  # type: ignore[attr-defined]
+    runtime = YtDlpRuntime(None)
+    monkeypatch.setattr(runtime, "module", lambda: fake)
+
+    def call() -> None:
+        with runtime.using():
+            entered.append(time.monotonic())
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert len(built) == 1  # once, by whichever came first
+    assert len(entered) == 2 and min(entered) >= built[0]  # and before either call ran
