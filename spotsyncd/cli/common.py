@@ -20,7 +20,15 @@ AUDIO_FORMATS = ("mp3", "m4a", "opus", "flac", "original")  # core.config.AUDIO_
 LOG_LEVELS = ("debug", "info", "warning", "error")  # core.config.LOG_LEVELS
 ON_REMOVED = ("keep", "delete")  # core.config.ON_REMOVED
 NORMALIZE = ("loudness", "peak", "off")  # core.config_sections.NORMALIZE
-TRACK_STATES = ("pending", "waiting", "running", "done", "failed", "review")  # core.models.JobState
+TRACK_STATES = (
+    "pending",
+    "waiting",
+    "running",
+    "done",
+    "failed",
+    "review",
+    "skipped",
+)  # core.models.JobState
 
 
 def config_from(args: argparse.Namespace) -> Config:

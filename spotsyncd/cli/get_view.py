@@ -230,6 +230,8 @@ def _totals(snapshot: Snapshot) -> str:
         parts.append(f"{snapshot.count('deferred')} put off")
     if snapshot.count("review"):
         parts.append(f"{snapshot.count('review')} in review")
+    if snapshot.count("skipped"):
+        parts.append(f"{snapshot.count('skipped')} set aside")
     unfinished = snapshot.unfinished
     running = sum(1 for item in unfinished if item.state == "running")
     if running:

@@ -54,6 +54,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         f"queue: {jobs['pending']} pending, {jobs['waiting']} waiting, {jobs['running']} running, "
         f"{jobs['done']} done, {jobs['failed']} failed"
         + (f", {jobs['review']} in review" if jobs.get("review") else "")
+        + (f", {jobs['skipped']} set aside by follows" if jobs.get("skipped") else "")
     )
     if jobs.get("review"):
         print("  in review: no candidate's audio was the recording asked for; "

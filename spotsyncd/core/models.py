@@ -17,6 +17,9 @@ class JobState(StrEnum):
     DONE = "done"
     FAILED = "failed"
     REVIEW = "review"  # no candidate's audio verified as the recording asked: the user decides
+    # Set aside by a follow's window (``since``, ``keep_last``, ``--new-only``): recorded, not
+    # fetched, and not a failure; ``retry KEY`` fetches it.
+    SKIPPED = "skipped"
 
 
 class Source(StrEnum):

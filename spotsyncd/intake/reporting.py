@@ -17,7 +17,7 @@ from spotsyncd.ledger.reports import OpenReport, ReportLine
 
 log = logging.getLogger(__name__)
 
-TERMINAL = {"done", "failed", "refused"}
+TERMINAL = {"done", "failed", "refused", "skipped"}
 
 
 def write_atomic(path: Path, text: str | Iterable[str]) -> None:
@@ -58,8 +58,8 @@ def _describe(line: ReportLine, library_dir: Path) -> str:
         return f"list of {total} tracks → {parts or 'empty'}"
     if line.state == "done":
         return f"done → {library_dir / line.path}" if line.path else "done"
-    if line.state == "failed":
-        return f"failed → {line.error}"
+    if line.state in ("failed", "skipped"):
+        return f"{line.state} → {line.error}"
     if line.state == "waiting" and line.retry_at:
         return (
             f"waiting → next attempt at {format_clock(line.retry_at)} (last attempt: {line.error})"
@@ -73,7 +73,7 @@ def is_final(lines: list[ReportLine]) -> bool:
     """Whether every line has reached its end (a list only once all its tracks have)."""
     return all(
         line.state in TERMINAL
-        and (line.children is None or set(line.children) <= {"done", "failed"})
+        and (line.children is None or set(line.children) <= {"done", "failed", "skipped"})
         for line in lines
     )
 

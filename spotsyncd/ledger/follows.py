@@ -226,7 +226,7 @@ class Follows:
 
     def set_aside(self, keys: Sequence[str], why: str) -> int:
         """Pending jobs of ``keys`` that are not wanted now (a ``--new-only`` follow's first
-        poll): failed with ``why``, so dropping the link or ``retry`` still fetches them."""
+        poll, a podcast's back catalogue): ``skipped`` with ``why``, which ``retry KEY`` fetches."""
         now = time.time()
         with self._store.write() as conn:
             ids = [
@@ -241,7 +241,7 @@ class Follows:
                 conn.execute(
                     update(jobs)
                     .where(jobs.c.track_id.in_(ids))
-                    .values(state=JobState.FAILED, error_class="set_aside", error=why,
+                    .values(state=JobState.SKIPPED, error_class="set_aside", error=why,
                             updated_at=now, retry_at=None)
                 )  # fmt: skip
                 for track_id in ids:

@@ -366,7 +366,7 @@ class JobQueue:
                     .join(jobs, jobs.c.track_id == tracks.c.id)
                     .where(tracks.c.key == key)
                 ).first()
-                if row is not None and row.state in (JobState.FAILED, *QUEUED):
+                if row is not None and row.state in (JobState.FAILED, JobState.SKIPPED, *QUEUED):
                     ids.append(row.id)
             for track_id in ids:
                 self.requeue_in(conn, track_id, now, "retry requested")

@@ -80,6 +80,7 @@ def test_copy_to_postgresql_is_complete_and_safe_to_rerun(
             "done": 1,
             "failed": 0,
             "review": 0,
+            "skipped": 0,
         }
         assert target.counts() == states == expected_states
         assert target.follow("mix") is not None

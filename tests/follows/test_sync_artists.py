@@ -133,7 +133,7 @@ def test_new_only_records_what_exists_and_fetches_only_what_comes(world: World) 
     world.poll()
     assert world.pending() == []
     old = world.ledger.track("spotify:album:alb0000000000000000001")
-    assert old is not None and old.state == JobState.FAILED and "--new-only" in (old.error or "")
+    assert old is not None and old.state == JobState.SKIPPED and "--new-only" in (old.error or "")
     world.fake.add_release(ARTIST, "sgl0000000000000000003", "Brand New", ["Fresh"],
                            group="single", release_date="2026-11-01")  # fmt: skip
     world.poll()

@@ -76,6 +76,7 @@ def test_add_is_idempotent_and_done_is_never_redone(ledger: Ledger) -> None:
         "done": 1,
         "failed": 0,
         "review": 0,
+        "skipped": 0,
     }
 
 
@@ -163,7 +164,10 @@ def test_retry_failed_leaves_what_a_follow_set_aside(ledger: Ledger) -> None:
                     retryable=False, max_retries=0, backoff_s=1.0)  # fmt: skip
     assert ledger.retry(failed=True) == 1
     states = {k: ledger.track(k).state for k in (link(1).key, link(2).key)}  # type: ignore[union-attr]
-    assert states == {link(1).key: JobState.PENDING, link(2).key: JobState.FAILED}
+    assert states == {link(1).key: JobState.PENDING, link(2).key: JobState.SKIPPED}
+    # Set aside is not a failure: the counts (status, the dashboard, /metrics) say so
+    counts = ledger.counts()
+    assert counts["skipped"] == 2 and counts["failed"] == 0, counts
     assert ledger.retry([link(2).key]) == 1
 
 
@@ -274,6 +278,7 @@ def test_collections_expand_and_report(ledger: Ledger) -> None:
         "done": 1,
         "failed": 0,
         "review": 0,
+        "skipped": 0,
     }
     lines = ledger.report_lines(file_id)
     assert lines[0].children == {"pending": 3} and lines[1].state == "refused"

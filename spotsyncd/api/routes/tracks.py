@@ -188,8 +188,10 @@ def _check_range(value: str | None, size: int) -> None:
 @router.post("/tracks/{key:path}/retry", response_model=Queued, status_code=202)
 def retry(key: str, ctx: Ctx) -> Queued:
     row = _found(ctx, key)
-    if row.state not in (JobState.FAILED, JobState.PENDING):
-        raise HTTPException(409, f"{key} is {row.state}; only failed or waiting tracks are retried")
+    if row.state not in (JobState.FAILED, JobState.SKIPPED, JobState.PENDING):
+        raise HTTPException(
+            409, f"{key} is {row.state}; only failed, skipped or waiting tracks are retried"
+        )
     ctx.ledger.retry([key])
     ctx.nudge()
     return Queued(key=key, state="pending", message=f"{key} queued again")

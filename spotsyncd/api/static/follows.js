@@ -45,6 +45,8 @@ const GROUPS = [
   ["Waiting", (t) => !t.absent_since && ["pending", "waiting", "running"].includes(t.state)],
   ["Failed", (t) => !t.absent_since && t.state === "failed"],
   ["Done", (t) => !t.absent_since && t.state === "done"],
+  ["In review", (t) => !t.absent_since && t.state === "review"],
+  ["Set aside (older than the follow's window; retry one to fetch it)", (t) => !t.absent_since && t.state === "skipped"],
   ["Removed upstream", (t) => t.absent_since],
 ];
 

@@ -69,7 +69,7 @@ class Item:
 
     @property
     def finished(self) -> bool:
-        return self.state in ("done", "failed", "review", "deferred")
+        return self.state in ("done", "failed", "review", "skipped", "deferred")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -226,7 +226,7 @@ class ForegroundRun:
         write_collection_playlists(self.ledger, writer, follow_names=names)
         left: list[str] = []
         for row in self.ledger.tracks_by_ids(sorted(self.pool.scope_ids() or ())):
-            if row.state in (JobState.DONE, JobState.FAILED, JobState.REVIEW):
+            if row.state in (JobState.DONE, JobState.FAILED, JobState.REVIEW, JobState.SKIPPED):
                 continue
             shutil.rmtree(staging_dir_for(self.config, row.id), ignore_errors=True)
             left.append(row.key)
