@@ -69,7 +69,8 @@ def test_inbox_file_to_tagged_library(env: Env, audio_server: LoopbackServer) ->
     # The stable JSON for scripts.
     status = env.status()
     assert status["jobs"] == {
-        "pending": 0, "waiting": 0, "running": 0, "done": len(CODECS), "failed": 1, "review": 0
+        "pending": 0, "waiting": 0, "running": 0, "done": len(CODECS), "failed": 1, "review": 0,
+        "skipped": 0,
     }  # fmt: skip
     assert status["daemon"]["running"] is False and status["overall"]["done"] == len(CODECS)
     assert status["recent_failures"][0]["error_class"] == "permanent"

@@ -97,6 +97,7 @@ def test_batch_is_one_scan_per_server_and_failures_cost_one_line(tmp_path: Path)
             "done": 32,
             "failed": 0,
             "review": 0,
+            "skipped": 0,
         }
         broken_lines = _lines_about(output, "jellyfin 'broken'")
         gone_lines = _lines_about(output, "navidrome 'gone'")

@@ -92,6 +92,7 @@ def check_all_done_once(env: Env, links: int = LINKS) -> None:
         "done": links,
         "failed": 0,
         "review": 0,
+        "skipped": 0,
     }
     files = env.library_files()
     assert len(files) == links, [f.name for f in files]
