@@ -6,10 +6,33 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Select, func, insert, select
 
 from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.schema import events, follows, jobs, tracks
+
+
+def described_events() -> Select[Any]:
+    """Events with what they are about: the track's key, URL, title, artist and current state,
+    or the follow's name (the live stream and the Activity log read the same rows)."""
+    return select(
+        events.c.id,
+        events.c.ts,
+        events.c.level,
+        events.c.kind,
+        events.c.message,
+        tracks.c.key,
+        tracks.c.url,
+        tracks.c.title,
+        tracks.c.artist,
+        jobs.c.state,
+        follows.c.name.label("follow"),
+    ).select_from(
+        events.outerjoin(tracks, tracks.c.id == events.c.track_id)
+        .outerjoin(jobs, jobs.c.track_id == events.c.track_id)
+        .outerjoin(follows, follows.c.id == events.c.follow_id)
+    )
+
 
 # Built once: every claim writes an event (the hot path).
 _EVENT = insert(events)
@@ -70,29 +93,7 @@ class EventLog:
     def events_after(self, after_id: int, limit: int = 500) -> list[dict[str, Any]]:
         """The event log after ``after_id``, oldest first, with the track's key, title and
         current state or the follow's name."""
-        stmt = (
-            select(
-                events.c.id,
-                events.c.ts,
-                events.c.level,
-                events.c.kind,
-                events.c.message,
-                tracks.c.key,
-                tracks.c.url,
-                tracks.c.title,
-                tracks.c.artist,
-                jobs.c.state,
-                follows.c.name.label("follow"),
-            )
-            .select_from(
-                events.outerjoin(tracks, tracks.c.id == events.c.track_id)
-                .outerjoin(jobs, jobs.c.track_id == events.c.track_id)
-                .outerjoin(follows, follows.c.id == events.c.follow_id)
-            )
-            .where(events.c.id > after_id)
-            .order_by(events.c.id)
-            .limit(limit)
-        )
+        stmt = described_events().where(events.c.id > after_id).order_by(events.c.id).limit(limit)
         with self._store.read() as conn:
             return [dict(r._mapping) for r in conn.execute(stmt)]
 

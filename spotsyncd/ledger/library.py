@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 
 from spotsyncd.core.models import JobState
 from spotsyncd.ledger.base import Store
+from spotsyncd.ledger.event_log import described_events
 from spotsyncd.ledger.rows import TRACK_COLUMNS, TrackRow, row_to_track
 from spotsyncd.ledger.schema import events, follows, jobs, tracks
 
@@ -132,23 +133,7 @@ class Library:
     ) -> list[dict[str, Any]]:
         """The event log newest first (ids below ``before_id``, when given), of one level or
         kind, or with ``query`` in its message, track or follow."""
-        stmt = select(
-            events.c.id,
-            events.c.ts,
-            events.c.level,
-            events.c.kind,
-            events.c.message,
-            tracks.c.key,
-            tracks.c.url,
-            tracks.c.title,
-            tracks.c.artist,
-            jobs.c.state,
-            follows.c.name.label("follow"),
-        ).select_from(
-            events.outerjoin(tracks, tracks.c.id == events.c.track_id)
-            .outerjoin(jobs, jobs.c.track_id == events.c.track_id)
-            .outerjoin(follows, follows.c.id == events.c.follow_id)
-        )
+        stmt = described_events()
         if before_id:
             stmt = stmt.where(events.c.id < before_id)
         if level:
