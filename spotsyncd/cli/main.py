@@ -111,7 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def entry() -> None:
+    """The ``spotsyncd`` command and ``python -m spotsyncd``: ``main`` in a process of its own,
+    which ``run`` and ``worker`` end at once once stopped (``run.end_process``)."""
+    sys.exit(main(own_process=True))
+
+
+def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int:
+    """Parse ``argv`` and run the verb; its exit code. Callable in-process (tests, scripts):
+    only with ``own_process`` may a verb end the process itself."""
     from spotsyncd.core.errors import (
         AlreadyRunningError,
         ConfigError,
@@ -122,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.own_process = own_process
     try:
         return COMMANDS[args.command].handler(args)
     except ConfigError as exc:
@@ -169,4 +178,4 @@ def _problem(args: argparse.Namespace, message: str, exc: BaseException) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

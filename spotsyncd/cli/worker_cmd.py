@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from spotsyncd.cli.command import Command
 from spotsyncd.cli.common import config_from
-from spotsyncd.cli.run import exit_quickly
+from spotsyncd.cli.run import end_process
 
 if TYPE_CHECKING:
     from spotsyncd.core.config import Config
@@ -49,7 +49,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     prepare_dirs(config)
     print(f"spotsyncd worker: files finished tracks into {config.library_dir}", file=sys.stderr)
     code = run_worker(config, concurrency=concurrency, adapters_factory=build_adapters)
-    exit_quickly()
+    if args.own_process:
+        end_process(code)
     return code
 
 

@@ -135,12 +135,12 @@ class FollowService:
         )
         self._thread.start()
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout_s: float = 2.0) -> None:
         self._stop.set()
         self._playlists_dirty.set()
         self.scheduler.shutdown()
         if self._thread is not None:
-            self._thread.join(timeout=2)
+            self._thread.join(timeout=timeout_s)
             if self._playlists_dirty.is_set():
                 self.write_all_playlists()  # jobs that finished in the last moments
 

@@ -187,15 +187,15 @@ class InboxWatcher:
         self._thread = threading.Thread(target=self._loop, name="spotsyncd-inbox", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout_s: float = 3.0) -> None:
         self._stop.set()
         with self._cond:
             self._cond.notify_all()
         if self._observer is not None:
             self._observer.stop()
-            self._observer.join(timeout=3)
+            self._observer.join(timeout=timeout_s)
         if self._thread is not None:
-            self._thread.join(timeout=3)
+            self._thread.join(timeout=timeout_s)
 
     def alive(self) -> bool:
         observer_ok = self._observer is not None and self._observer.is_alive()

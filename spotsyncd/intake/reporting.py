@@ -121,11 +121,11 @@ class Reporter:
         self._thread.start()
         self.wake()
 
-    def stop(self) -> None:
+    def stop(self, timeout_s: float = 3.0) -> None:
         self._stop.set()
         self._event.set()
         if self._thread is not None:
-            self._thread.join(timeout=3)
+            self._thread.join(timeout=timeout_s)
         self.refresh()
 
     def wake(self, _file_id: int | None = None) -> None:

@@ -49,13 +49,12 @@ def main(argv: Sequence[str]) -> int:
         return build_adapters(cfg, searchers=[searcher])
 
     if argv[:1] == ["worker"]:
-        from spotsyncd.cli.run import exit_quickly
+        from spotsyncd.cli.run import end_process
         from spotsyncd.engine.scaleout.remote import run_worker
 
         setup_logging(config, to_file=False)
         code = run_worker(config, concurrency=int(argv[1]), adapters_factory=adapters)
-        exit_quickly()
-        return code
+        end_process(code)
     setup_logging(config)
     from spotsyncd.cli.run import _start_web  # the web too, when the config turns it on
 

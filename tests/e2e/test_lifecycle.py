@@ -16,6 +16,7 @@ from tests.fakes.audio import make_audio
 from tests.fakes.http_server import LoopbackServer
 
 pytestmark = pytest.mark.timeout(120)
+PODCASTS = Path(__file__).resolve().parents[2].parent / "shared" / "realworld" / "podcasts"
 
 
 def _notify_socket(tmp_path: Path) -> tuple[socket.socket, str]:
@@ -95,6 +96,29 @@ def test_sigterm_during_a_stalled_download_stops_within_10s(tmp_path: Path) -> N
             assert daemon.stop(signal.SIGTERM) < 10
         counts = env.counts()
         assert counts["running"] == 0 and counts["pending"] == 1  # resumes next start
+
+
+def test_sigterm_during_a_stalled_follow_poll_stops_within_10s(tmp_path: Path) -> None:
+    """A follow's poll waits on a feed that answers a quarter and then nothing for 60 s:
+    SIGTERM still ends the daemon within 10 s (Python's exit would join the poll's thread),
+    and the log's last line says how long the stop took."""
+    body = (PODCASTS / "feedrs_bbc_in_our_time.xml").read_bytes()
+    with LoopbackServer() as server:
+        url = server.add("/feed.xml", body, "application/rss+xml")
+        server.fail("/feed.xml", [("stall", 60)] * 3)
+        env = Env(
+            tmp_path / "world",
+            network={"allow_private": True},
+            download={"timeout_seconds": 60},  # the poll's read would wait 60 s
+            follows=[{"url": url, "name": "slow-show"}],
+        )
+        with Daemon(env) as daemon:
+            daemon.wait_ready()
+            wait_for(lambda: server.hits["/feed.xml"] >= 1, 30, daemon, what="the feed's poll")
+            time.sleep(0.5)
+            stopped_in = daemon.stop(signal.SIGTERM)
+            assert stopped_in < 10, daemon.output()[-2000:]
+        assert "stopped in" in daemon.output().strip().splitlines()[-1]
 
 
 def test_sighup_reloads_audio_options(tmp_path: Path) -> None:

@@ -88,7 +88,8 @@ def _run_batch(
         wait_for(sample, 1800, daemon, what="the batch to progress", interval=0.2)
         rss.append(memory_kb(daemon.proc.pid)["VmHWM"])
         stopped_in = daemon.stop()
-    assert stopped_in < 10
+    # The daemon's last line names the parts of a slow stop (engine/daemon/shutdown.py).
+    assert stopped_in < 10, daemon.output()[-3000:]
     return env, status_times, rss
 
 

@@ -2,7 +2,8 @@
 
 Start: lock → ledger → reset crashed jobs → clean staging → workers → inbox (sweep + watch) →
 scheduler → READY=1. Stop (SIGTERM/SIGINT): STOPPING=1, stop taking jobs, cancel in-flight
-downloads (they resume next start), done within 10 s. SIGHUP reloads the config (reload.py).
+downloads (they resume next start), done within 10 s (shutdown.py). SIGHUP reloads the config
+(reload.py).
 The jobs run in a ``JobRunner``: the local worker pool, or the Celery dispatcher.
 """
 
@@ -25,6 +26,7 @@ from spotsyncd.core.protocols import Adapters
 from spotsyncd.engine.daemon import housekeeping
 from spotsyncd.engine.daemon.reload import apply_new_config, read_new_config
 from spotsyncd.engine.daemon.services import Services, WebFactory, WebHandle
+from spotsyncd.engine.daemon.shutdown import StopClock
 from spotsyncd.engine.health.canaries import canaries_for
 from spotsyncd.engine.health.source_watch import SourceWatch
 from spotsyncd.engine.jobs.host_gate import HostGate
@@ -348,30 +350,41 @@ class Daemon:
         self.notifier.ready(self._status_text())
 
     def _stop(self) -> None:
+        """Every part stops within what is left of one deadline (shutdown.py); the log's last
+        line says how long it took."""
+        clock = StopClock()
         self.notifier.stopping("stopping")
         log.info("stopping: no new jobs; interrupting downloads in flight")
-        if self.web is not None:
-            self.web.stop()
+        with clock.part("web"):
+            if self.web is not None:
+                self.web.stop(timeout_s=clock.left(3.0))
         if self.lookout is not None:
             self.lookout.stop_soon()
-        if self.extractors is not None:
-            self.extractors.stop()
-        if self.source_watch is not None:
-            self.source_watch.stop()
+        with clock.part("watches"):
+            for watch in (self.extractors, self.source_watch):
+                if watch is not None:
+                    watch.stop(timeout_s=clock.left(2.0))
         if self.services is not None:
-            self.services.inbox.stop()
-            if self.services.scheduler is not None:
-                self.services.scheduler.shutdown()
-            self.services.workers.stop(timeout_s=7.0)
-            self.services.reporter.stop()
-        if self.rescans is not None:  # a batch that just ended is still announced
-            self.rescans.stop(flush_timeout_s=10.0 if self.once else 2.0)
-        if self.lookout is not None:
-            self.lookout.stop()
-        if self.ledger is not None:
-            self.ledger.close()
+            with clock.part("inbox"):
+                self.services.inbox.stop(timeout_s=clock.left(3.0))
+            with clock.part("follows"):
+                if self.services.scheduler is not None:
+                    self.services.scheduler.shutdown(timeout_s=clock.left(2.0))
+            with clock.part("jobs"):
+                self.services.workers.stop(timeout_s=clock.left(7.0))
+            with clock.part("inbox reports"):
+                self.services.reporter.stop(timeout_s=clock.left(3.0))
+        with clock.part("media servers"):
+            if self.rescans is not None:  # a batch that just ended is still announced
+                self.rescans.stop(flush_timeout_s=10.0 if self.once else clock.left(2.0))
+        with clock.part("notifications"):
+            if self.lookout is not None:
+                self.lookout.stop(timeout_s=clock.left(5.0))
+        with clock.part("ledger"):
+            if self.ledger is not None:
+                self.ledger.close()
         housekeeping.remove_runtime(self.config)
-        log.info("stopped")
+        clock.report(log)
 
     # ------------------------------------------------------------------ follows from the inbox
 

@@ -90,14 +90,14 @@ class Alerts:
         self._thread = threading.Thread(target=self._loop, name="spotsyncd-alerts", daemon=True)
         self._thread.start()
 
-    def stop(self, *, wait: bool = True) -> None:
+    def stop(self, *, wait: bool = True, timeout_s: float = 5.0) -> None:
         """Stop the thread; with ``wait``, also take a last look (what the last jobs did
         still goes out: the notifications flush on their own stop)."""
         self._stop.set()
         if not wait:
             return
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=timeout_s)
         try:
             self.tick()  # what the last jobs did still goes out (notifications flush on stop)
         except Exception as exc:  # noqa: BLE001 - stopping must not fail over a notification

@@ -53,10 +53,17 @@ class Lookout:
         self.offline.stop(wait=False)
         self.alerts.stop(wait=False)
 
-    def stop(self) -> None:
-        self.offline.stop()
-        self.alerts.stop()  # a last look, then what is waiting goes out
-        self.notifications.stop()
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop the watch, the alerts and the notifications, each waiting at most what is
+        left of ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+
+        def left(cap: float) -> float:
+            return max(0.1, min(cap, deadline - time.monotonic()))
+
+        self.offline.stop(timeout_s=left(5.0))
+        self.alerts.stop(timeout_s=left(5.0))  # a last look, then what is waiting goes out
+        self.notifications.stop(flush_s=left(2.0))
         self.circuits.close_offline()  # "offline" means nothing once no daemon runs
 
     def _offline_changed(self, offline: bool, circuit: Circuit) -> None:

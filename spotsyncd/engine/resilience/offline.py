@@ -200,11 +200,11 @@ class OfflineWatch:
         self._thread = threading.Thread(target=self._loop, name="spotsyncd-offline", daemon=True)
         self._thread.start()
 
-    def stop(self, *, wait: bool = True) -> None:
+    def stop(self, *, wait: bool = True, timeout_s: float = 5.0) -> None:
         self._stop.set()
         self._wake.set()
         if wait and self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=timeout_s)
 
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
