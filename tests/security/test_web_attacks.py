@@ -96,7 +96,13 @@ def test_huge_numbers_are_a_400_not_a_traceback(
     with caplog.at_level(logging.DEBUG):
         response = web.client.get(path, headers=headers)
     assert response.status_code in (400, 422), response.text
-    assert len([r for r in caplog.records if r.levelno >= logging.WARNING]) <= 1
+    # The web layer's own records: a thread another test left behind in this worker process
+    # may log too (seen once in a full run), and says nothing about this request.
+    web_records = [
+        r for r in caplog.records if r.name.startswith(("spotsyncd.api", "uvicorn", "fastapi"))
+    ]
+    warnings = [r.getMessage() for r in web_records if r.levelno >= logging.WARNING]
+    assert len(warnings) <= 1, warnings
     assert "Traceback" not in caplog.text
 
 
