@@ -57,7 +57,8 @@ def cmd_extractors(args: argparse.Namespace) -> int:
         else:
             outcome = updater.rollback()
         print(outcome.message)
-        return 0 if outcome.switched or args.action == "rollback" else 1
+        # Already the newest is success for a script or a timer; a refused or failed one is not.
+        return 0 if outcome.switched or outcome.current or args.action == "rollback" else 1
     finally:
         ledger.close()
 
@@ -75,6 +76,11 @@ def describe(data: dict[str, Any]) -> str:
         lines.append(
             f"newest release: {data['newest']}"
             + (" (update available)" if data.get("update_available") else "")
+            + (
+                " (older than the one running: is extractors.index_url a stale mirror?)"
+                if data.get("index_behind")
+                else ""
+            )
         )
     lines.append(f"extractors.auto_update: {data['auto_update']}")
     probation = data.get("probation") or {}
@@ -90,5 +96,5 @@ EXTRACTORS = Command(
     "the yt-dlp in use: status, update to a newer release, roll back",
     _arguments,
     cmd_extractors,
-    exits={1: "update: nothing switched (up to date, or the new release failed its check)"},
+    exits={1: "update: the new release was refused (it failed its check) or could not be installed"},
 )

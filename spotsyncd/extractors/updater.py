@@ -29,12 +29,14 @@ ANNOUNCED_KINDS = {"switch": "yt_dlp_switch", "rollback": "yt_dlp_rollback"}
 
 @dataclass
 class Outcome:
-    """What an update did: ``switched`` to ``version``, or not and why (``message``)."""
+    """What an update did: ``switched`` to ``version``, or not and why (``message``);
+    ``current``: not switched because nothing needed to change (already the newest)."""
 
     switched: bool
     message: str
     version: str | None = None
     trial: Trial | None = None
+    current: bool = False
 
 
 class Updater:
@@ -64,6 +66,9 @@ class Updater:
             "newest": known,
             "newest_checked_at": newest.get("checked_at"),
             "update_available": bool(known and version and is_newer(known, version)),
+            # The index offers only older releases than the one running: a stale mirror or a
+            # wrong ``extractors.index_url``; updates from it can never come.
+            "index_behind": bool(known and version and is_newer(version, known)),
             "auto_update": self.config.extractors.auto_update,
             "previous": pointer.previous,
             "probation": pointer.probation,
@@ -99,7 +104,9 @@ class Updater:
         in_use, _where = self.releases.version_in_use()
         wanted = version or self.check()
         if not force and in_use and not is_newer(wanted, in_use):
-            return Outcome(False, f"yt-dlp {in_use} is the newest release; nothing to do", in_use)
+            return Outcome(
+                False, f"yt-dlp {in_use} is the newest release; nothing to do", in_use, current=True
+            )
         settings = self.config.extractors
         try:
             folder = self.releases.folder(wanted)

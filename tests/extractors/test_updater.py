@@ -131,3 +131,41 @@ def _done_track(ledger: Ledger, url: str) -> None:
                       meta=TrackMeta(), info={"webpage_url": url}, audio_settings="",
                       loudness_lufs=None, download_s=0.1, process_s=0.1,
                       message="done")  # fmt: skip
+
+
+@pytest.mark.e2e
+def test_update_when_already_the_newest_is_success_not_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``extractors update`` from a timer or a script: switching exits 0, and so does finding
+    the running release already the newest (only a refused or failed release exits 1)."""
+    import yaml
+
+    from spotsyncd.cli.main import main
+
+    build_release(tmp_path / "index", GOOD)
+    config = _config(tmp_path, "notify")
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config.model_dump(mode="json", exclude_defaults=True)))
+    assert main(["extractors", "update", "--config", str(path)]) == 0
+    assert f"to {GOOD}" in capsys.readouterr().out
+    assert main(["extractors", "update", "--config", str(path)]) == 0
+    assert f"yt-dlp {GOOD} is the newest release; nothing to do" in capsys.readouterr().out
+
+
+@pytest.mark.e2e
+def test_status_check_says_when_the_index_is_behind_the_running_release(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import yaml
+
+    from spotsyncd.cli.main import main
+
+    build_release(tmp_path / "index", "2000.1.1")  # older than any yt-dlp we run
+    config = _config(tmp_path, "notify")
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config.model_dump(mode="json", exclude_defaults=True)))
+    assert main(["extractors", "status", "--check", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "newest release: 2000.1.1 (older than the one running" in out, out
+    assert Updater(config, None).status()["index_behind"]
