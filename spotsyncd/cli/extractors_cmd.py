@@ -96,5 +96,5 @@ EXTRACTORS = Command(
     "the yt-dlp in use: status, update to a newer release, roll back",
     _arguments,
     cmd_extractors,
-    exits={1: "update: the new release was refused (it failed its check) or could not be installed"},
+    exits={1: "update: the release was refused (it failed its check) or could not be installed"},
 )
