@@ -1,7 +1,7 @@
 """One deadline for the whole stop, shared by its parts, and a record of where it went.
 
-A stop is promised within 10 s (systemd's and Docker's default grace before SIGKILL is 10 s for
-``docker stop``): each part waits at most what is left of ``STOP_WITHIN_S``, so parts that each
+A stop is promised within 10 s (``docker stop`` sends SIGKILL after 10 s; our systemd units
+after 15): each part waits at most what is left of ``STOP_WITHIN_S``, so parts that each
 keep their own timeout can no longer add up past it on a busy machine. The last log line says
 how long the stop took and, when it was slow, which parts took the time."""
 
