@@ -270,6 +270,8 @@ def _identity(r: dict[str, Any]) -> list[Figure]:
     ]  # fmt: skip
     figures.append(Figure("identity", "peak RSS added by the fingerprint", r["extra_peak_mb"],
                           "MB", r["rss_target_mb"]))  # fmt: skip
+    figures.append(Figure("identity", "private memory (RssAnon) peak added by the fingerprint",
+                          r["extra_private_mb"], "MB", r["rss_target_mb"]))  # fmt: skip
     return figures
 
 

@@ -29,12 +29,13 @@ single-threaded and is the cost; loudness must be known before it starts. So:
 
 5. **The fingerprint** (``fingerprint=True``, identity on) comes from the same encode: the
    decoded audio is split, its first 120 s resampled to the 11025 Hz mono Chromaprint works
-   at, in 64 k-sample frames, and written by the ``chromaprint`` muxer as a second output.
+   at, in 8 k-sample frames, and written by the ``chromaprint`` muxer as a second output.
    No second decode and no second process: +3-5 % of the process step's CPU (±2 points run
-   to run), where a separate ``ffmpeg -t 120 -i FILE -f chromaprint`` costs +11-18 %; but
-   the second output's threads and queues add 1-5 MB to the encode's peak memory (``python
-   -m bench --only identity``). The same values as that process's on the same audio. A
-   stream copy has no decode to share: it gives no fingerprint, and the caller runs the
+   to run), where a separate ``ffmpeg -t 120 -i FILE -f chromaprint`` costs +11-18 %. Its
+   memory: ~1.5 MB of the encode's private memory (the second output's thread and queues,
+   Chromaprint's state) and the pages of Chromaprint's code (shared, counted in RSS); see
+   ``python -m bench --only identity``. The same values as that process's on the same audio.
+   A stream copy has no decode to share: it gives no fingerprint, and the caller runs the
    separate process.
 
 A process that measures everything itself reads ebur128's summary (``framelog=verbose``): the
@@ -73,11 +74,13 @@ _MAKE_UP_PASSES = 3
 _MAKE_UP_TOLERANCE_LU = 0.3
 _SPLIT_FROM_S = 20.0  # shorter files are analysed by one process: a second costs more than it saves
 FINGERPRINT_S = 120  # as ``identity.fingerprint.SECONDS``: what AcoustID's fpcalc takes
-# Chromaprint's own rate and channels, so its muxer resamples nothing; big frames so the
-# branch costs few hand-offs between ffmpeg's threads; p=0: no silence padded on the last.
+# Chromaprint's own rate and channels, so its muxer resamples nothing; 8 k-sample frames: few
+# hand-offs between ffmpeg's threads, and small queues between them (64 k-sample frames added
+# 4.9 MB of private memory to the encode, 8 k ones 1.5, 1 k ones no less; p=0: no silence
+# padded on the last frame.
 _FINGERPRINT_CHAIN = (
     f"atrim=end={FINGERPRINT_S},aresample=11025,"
-    "aformat=sample_fmts=s16:channel_layouts=mono,asetnsamples=n=65536:p=0"
+    "aformat=sample_fmts=s16:channel_layouts=mono,asetnsamples=n=8192:p=0"
 )
 
 # Demuxers we let ffmpeg use on downloaded files: no playlists (hls, concat) that could make

@@ -231,10 +231,15 @@ def test_expired_login_pauses_spotify_instead_of_failing_jobs(world: Any) -> Non
         "Spotify login expired: re-run 'spotsyncd auth spotify'", service="spotify"
     )
     _add(ledger, [f"spotify:track:{n:022d}" for n in range(5)])
+    started = time.monotonic()  # the circuit opens after this
     pool.start()
     wait_for(lambda: "spotify" in circuits.snapshot())
     wait_for(lambda: ledger.counts()["running"] == 0)
-    assert ledger.counts()["failed"] == 0 and spotify.calls == 1
+    # One call, then the others wait on the circuit: at most one more per 0.3 s back-off that
+    # can have passed since it opened (a loaded machine may take that long to get here), never
+    # one per job at once.
+    allowed = 1 + int((time.monotonic() - started) / 0.3)
+    assert ledger.counts()["failed"] == 0 and 1 <= spotify.calls <= min(allowed, 4)
     assert "auth spotify" in str(circuits.snapshot()["spotify"]["reason"])
     # Stopped first: the circuit's back-off here is 0.3 s, after which a worker tries the next
     # job and opens it again (on a loaded machine, between the two lines below).
