@@ -14,9 +14,10 @@ ffmpeg), interleaved, medians of up to 3 (one ffmpeg's peak varies by ±2 MB fro
 the figure is how far the process step's peak with the fingerprint exceeds it without (target
 0 MB). RSS counts the pages of ffmpeg's own code it touches (Chromaprint's among them: shared
 with every other ffmpeg and given back under pressure), so the private part is reported too:
-the largest ``RssAnon`` of the children, sampled every 2 ms. The separate process runs before the encode, never beside it, so its peak adds
-only if it is above the process step's. The lookups themselves wait on the network holding no
-slot (``engine/jobs/identity_check.py``); they are not CPU work and are not measured here.
+the largest ``RssAnon`` of the children, sampled every 2 ms. The separate process runs before
+the encode, never beside it, so its peak adds only if it is above the process step's. The
+lookups themselves wait on the network holding no slot (``engine/jobs/identity_check.py``);
+they are not CPU work and are not measured here.
 
 ``--quick``: 10-second inputs, one round.
 """

@@ -5,12 +5,19 @@ artist and title the user typed). The searchers are asked in order (YouTube Musi
 YouTube Data API when a key is set, then yt-dlp's YouTube search), each with the queries of
 ``build_queries`` until a candidate reaches the threshold. Below it the track fails with
 ``no_confident_match`` and the ranked candidates stay in the ledger for ``spotsyncd why``.
+
+Every search is a request to YouTube: with a ``guard`` it takes a turn of YouTube's budget
+(``sources.youtube``, shared by every process through the ledger), as a download does, so
+twenty workers matching at once still look like one user to YouTube; a bot check or a rate
+limit in a search opens YouTube's circuit before the turn is handed on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 
 from spotsyncd.core.errors import (
     BotCheckError,
@@ -37,6 +44,7 @@ def find_match(
     threshold: float,
     ledger: CandidateLedger,
     circuits: Circuits,
+    guard: Callable[[str], AbstractContextManager[None]] | None = None,
 ) -> Candidate:
     """The best candidate for ``info`` at or above ``threshold``; raises
     :class:`NoConfidentMatchError` (candidates recorded) or :class:`TransientError` (when no
@@ -50,7 +58,8 @@ def find_match(
     for searcher in searchers:
         for query in matching.build_queries(info):
             try:
-                found = searcher.search(query, limit=10)
+                with guard("youtube") if guard is not None else contextlib.nullcontext():
+                    found = searcher.search(query, limit=10)
             except TransientError as exc:
                 errors.append(f"{searcher.name}: {exc}")
                 failures.append(exc)

@@ -287,11 +287,11 @@ class Pipeline:
         if track.source == Source.SPOTIFY and not track.override_url:
             _stage(progress, "searching")
             with timed(timings, "match"):
-                audio_url = self._match(track, wanted).watch_url
+                audio_url = self._match(track, wanted, cancel).watch_url
         elif track.source == Source.SEARCH and not track.override_url:
             _stage(progress, "searching")
             with timed(timings, "match"):
-                wanted, audio_url = self._search_line(track)
+                wanted, audio_url = self._search_line(track, cancel)
         lane = "youtube" if _is_youtube(audio_url) else GENERIC
         if lane == "youtube":
             self.circuits.check("youtube")
@@ -447,12 +447,12 @@ class Pipeline:
         self.ledger.update_meta(track.id, merged)
         return merged
 
-    def _match(self, track: TrackRow, meta: TrackMeta) -> Candidate:
+    def _match(self, track: TrackRow, meta: TrackMeta, cancel: threading.Event) -> Candidate:
         if not meta.title:
             raise PermanentError("Spotify gave no title for this track; cannot search for it")
-        return self._find(track, matcher.info_of(meta))
+        return self._find(track, matcher.info_of(meta), cancel)
 
-    def _find(self, track: TrackRow, info: TrackInfo) -> Candidate:
+    def _find(self, track: TrackRow, info: TrackInfo, cancel: threading.Event) -> Candidate:
         return matcher.find_match(
             track,
             info,
@@ -460,12 +460,13 @@ class Pipeline:
             threshold=self.config.matching.threshold,
             ledger=self.ledger,
             circuits=self.circuits,
+            guard=lambda lane: self.guard.call(lane, cancel),  # each search: a YouTube turn
         )
 
-    def _search_line(self, track: TrackRow) -> tuple[TrackMeta, str]:
+    def _search_line(self, track: TrackRow, cancel: threading.Event) -> tuple[TrackMeta, str]:
         """A free-text line: search for what the user typed; tag from what was found."""
         typed = typed_meta(track)
-        chosen = self._find(track, matcher.info_of(typed))
+        chosen = self._find(track, matcher.info_of(typed), cancel)
         wanted = matcher.meta_of_candidate(chosen, typed)
         self.ledger.update_meta(track.id, wanted)
         return wanted, chosen.watch_url

@@ -137,3 +137,111 @@ def test_a_playlist_file_s_length_and_album_pick_the_version_it_lists(tmp_path: 
         assert plain.duration_s is None and plain.album is None
     finally:
         ledger.close()
+
+
+def test_searches_take_turns_of_youtubes_shared_budget(tmp_path: Path) -> None:
+    """Three processes' matchers (own circuits and budgets over one ledger), with
+    ``sources.youtube.max_concurrent: 1``: their searches never overlap, and the bot check one
+    of them meets opens YouTube's circuit before the turn is handed on, so nobody searches
+    after it (they are deferred, no attempt spent)."""
+    import threading
+    import time
+
+    from spotsyncd.core.errors import DeferredError
+    from spotsyncd.engine.resilience.budgets import Limit, SourceBudgets
+    from spotsyncd.engine.resilience.guard import Guard
+
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    try:
+        ledger.add_links([parse_line(f"Daft Punk - Veridis Quo {n}") for n in range(3)])
+        tracks = ledger.tracks()
+        lock = threading.Lock()
+        spans: list[tuple[float, float]] = []
+        outcomes: list[str] = []
+
+        class Timed(Scripted):
+            def search(self, query: str, *, limit: int = 10) -> Sequence[Candidate]:
+                started = time.monotonic()
+                time.sleep(0.05)
+                with lock:
+                    spans.append((started, time.monotonic()))
+                    first = len(spans) == 1
+                if first:
+                    raise BotCheckError("Sign in to confirm you are not a bot")
+                return [GOOD]
+
+        def match(index: int, track: TrackRow) -> None:
+            circuits = Circuits(shared=ledger, holder=f"p{index}")
+
+            def limit(source: str) -> Limit:
+                return Limit(max_concurrent=1) if source == "youtube" else Limit()
+
+            limits = SourceBudgets(ledger, limit, f"p{index}")
+            guard = Guard(circuits, limits)
+            try:
+                find_match(track, WANTED, searchers=[Timed("s", [])], threshold=0.7,
+                           ledger=ledger, circuits=circuits,
+                           guard=lambda lane: guard.call(lane))  # fmt: skip
+            except (BotCheckError, DeferredError) as exc:
+                with lock:
+                    outcomes.append(type(exc).__name__)
+
+        threads = [threading.Thread(target=match, args=(i, t)) for i, t in enumerate(tracks)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+        assert len(spans) == 1, spans  # the bot check stopped the others before they searched
+        # Every job waits on the open circuit without spending an attempt, the one that met
+        # the bot check too (its next query found the circuit open).
+        assert outcomes == ["DeferredError"] * 3
+        assert ledger.service_circuits()["youtube"].open_until > time.time()
+    finally:
+        ledger.close()
+
+
+def test_searches_never_overlap_beyond_max_concurrent(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from spotsyncd.engine.resilience.budgets import Limit, SourceBudgets
+    from spotsyncd.engine.resilience.guard import Guard
+
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    try:
+        ledger.add_links([parse_line(f"Daft Punk - Veridis Quo {n}") for n in range(4)])
+        lock = threading.Lock()
+        now_in = [0]
+        most = [0]
+
+        class Counting(Scripted):
+            def search(self, query: str, *, limit: int = 10) -> Sequence[Candidate]:
+                with lock:
+                    now_in[0] += 1
+                    most[0] = max(most[0], now_in[0])
+                time.sleep(0.05)
+                with lock:
+                    now_in[0] -= 1
+                return [GOOD]
+
+        def match(index: int, track: TrackRow) -> None:
+            circuits = Circuits(shared=ledger, holder=f"p{index}")
+
+            def limit(source: str) -> Limit:
+                return Limit(max_concurrent=2) if source == "youtube" else Limit()
+
+            limits = SourceBudgets(ledger, limit, f"p{index}")
+            guard = Guard(circuits, limits)
+            find_match(track, WANTED, searchers=[Counting("s", [])], threshold=0.7,
+                       ledger=ledger, circuits=circuits,
+                       guard=lambda lane: guard.call(lane))  # fmt: skip
+
+        tracks = ledger.tracks()
+        threads = [threading.Thread(target=match, args=(i, t)) for i, t in enumerate(tracks)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+        assert most[0] == 2  # four matchers at once, two searches at a time
+    finally:
+        ledger.close()

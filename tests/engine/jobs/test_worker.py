@@ -459,3 +459,52 @@ def test_a_playlist_file_s_spotify_entry_falls_back_to_the_file_s_metadata(
         )  # fmt: skip
     finally:
         ledger.close()
+
+
+def test_search_lines_keep_youtubes_budget_across_workers(tmp_path: Path) -> None:
+    """The pipeline's searches take YouTube's budget turns (``sources.youtube.max_concurrent``),
+    as its downloads do: four workers matching four search lines search one at a time."""
+    from spotsyncd.engine.resilience.budgets import budgets_for
+
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        f"library_dir: {tmp_path}/lib\nstate_dir: {tmp_path}/state\n"
+        "download: {workers: 4, max_retries: 1}\n"
+        "sources: {youtube: {max_concurrent: 1}}\n"
+    )
+    config = load_config(path, env={})
+    for folder in (config.library_dir, config.staging_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    lock = threading.Lock()
+    now_in, most, searched = [0], [0], [0]
+
+    class Searcher:
+        name = "counting"
+
+        def search(self, query: str, *, limit: int = 10) -> Sequence[Candidate]:
+            with lock:
+                now_in[0] += 1
+                most[0] = max(most[0], now_in[0])
+                searched[0] += 1
+            time.sleep(0.1)
+            with lock:
+                now_in[0] -= 1
+            title = query.split(" ", 2)[-1]
+            return [Candidate("direct0000a", title, ("Fake",), duration_s=None, kind="song",
+                              url=f"http://127.0.0.1:9/{title.replace(' ', '_')}.mp3")]  # fmt: skip
+
+    ledger = Ledger(config.ledger_path)
+    circuits = Circuits(config.state_dir / "circuits.json")
+    downloader = FakeDownloader()
+    adapters = Adapters(downloader, CopyProcessor(), MemoryTagger(), searchers=[Searcher()])
+    budgets = budgets_for(lambda: config, ledger, "test")
+    pipeline = Pipeline(config, ledger, adapters, circuits, budgets)
+    pool = WorkerPool(config, ledger, pipeline, circuits)
+    try:
+        ledger.add_links([parse_line(f"Fake - Song {n}") for n in range(4)])
+        pool.start()
+        wait_for(lambda: searched[0] >= 4 and ledger.counts()["running"] == 0, timeout=30)
+        assert most[0] == 1, most
+    finally:
+        pool.stop(timeout_s=2)
+        ledger.close()
