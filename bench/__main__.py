@@ -275,6 +275,16 @@ def _identity(r: dict[str, Any]) -> list[Figure]:
     return figures
 
 
+def _lookups(r: dict[str, Any]) -> list[Figure]:
+    shown = f"{r['playlist']} tracks' MusicBrainz and AcoustID lookups alone" + (
+        f" (projected from {r['tracks']})" if r["projected"] else ""
+    )
+    return [
+        Figure("lookups", shown, r["playlist_s"], "s", r["target_s"]),
+        Figure("lookups", "closest two MusicBrainz requests", r["min_gap_s"] or 0.0, "s"),
+    ]
+
+
 def _imports(r: dict[str, Any]) -> list[Figure]:
     size = f"{r['entries']:,} entries"
     return [
@@ -301,6 +311,7 @@ class Bench:
 BENCHES = (
     Bench("processing", "bench.processing", ("--quick",), _processing),
     Bench("identity", "bench.identity", ("--quick",), _identity),
+    Bench("lookups", "bench.lookups", ("--quick",), _lookups),
     Bench("throughput", "bench.throughput", ("--quick",), _throughput),
     Bench("inbox_latency", "bench.inbox_latency", ("--quick",), _inbox_latency),
     Bench("polling", "bench.polling", ("--quick",), _polling),
