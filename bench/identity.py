@@ -14,7 +14,8 @@ ffmpeg), interleaved, medians of up to 3 (one ffmpeg's peak varies by ±2 MB fro
 the figure is how far the process step's peak with the fingerprint exceeds it without (target
 0 MB). RSS counts the pages of ffmpeg's own code it touches (Chromaprint's among them: shared
 with every other ffmpeg and given back under pressure), so the private part is reported too:
-the largest ``RssAnon`` of the children, sampled every 2 ms. The separate process runs before
+the children's ``RssAnon``, summed over those running at once, sampled every 2 ms; its largest
+value is the process step's private peak, whichever of its ffmpeg runs sets it. The separate process runs before
 the encode, never beside it, so its peak adds only if it is above the process step's. The
 lookups themselves wait on the network holding no slot (``engine/jobs/identity_check.py``);
 they are not CPU work and are not measured here.
@@ -52,9 +53,10 @@ from spotsyncd.identity.fingerprint import fingerprint
 private = [0]
 done = threading.Event()
 
-def sample():  # the largest RssAnon of any child while it runs: memory that is its own
-    me = os.getpid()
+def sample():  # the children's RssAnon summed at each moment (two halves analysed at once
+    me = os.getpid()  # count twice): the largest sum is the step's private peak
     while not done.is_set():
+        now = 0
         for task in os.listdir(f"/proc/{me}/task"):
             try:
                 kids = open(f"/proc/{me}/task/{task}/children").read().split()
@@ -67,7 +69,8 @@ def sample():  # the largest RssAnon of any child while it runs: memory that is 
                     continue
                 for line in status.splitlines():
                     if line.startswith("RssAnon:"):
-                        private[0] = max(private[0], int(line.split()[1]))
+                        now += int(line.split()[1])
+        private[0] = max(private[0], now)
         time.sleep(0.002)
 
 threading.Thread(target=sample, daemon=True).start()
