@@ -34,7 +34,7 @@ from typing import Any
 from spotsyncd.core.config import AudioConfig
 from spotsyncd.core.models import TrackMeta
 from spotsyncd.media.audio import FfmpegAudioProcessor
-from spotsyncd.media.tagging import MutagenTagger
+from spotsyncd.media.tags import MutagenTagger
 from spotsyncd.system.tools import find_ffmpeg
 
 RATIO_TARGET = 1.15

@@ -29,7 +29,7 @@ from bench.common import machine
 from spotsyncd.core.models import JobState, LinkKind, Source, TrackMeta
 from spotsyncd.ledger import Ledger
 from spotsyncd.ledger.schema import jobs, tracks
-from spotsyncd.media.tagging import MutagenTagger
+from spotsyncd.media.tags import MutagenTagger
 from tests.e2e.harness import Env, cli_command
 from tests.fakes.audio import make_audio
 

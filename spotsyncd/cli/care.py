@@ -81,7 +81,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from spotsyncd.engine.health.verify import NOTES, Verifier
     from spotsyncd.media.covers import fetch_cover
     from spotsyncd.media.integrity import decode_many
-    from spotsyncd.media.tagging import MutagenTagger
+    from spotsyncd.media.tags import MutagenTagger
 
     config = config_from(args)
     ffmpeg = _ffmpeg(config)
@@ -174,7 +174,7 @@ def cmd_retag(args: argparse.Namespace) -> int:
     from spotsyncd.core.errors import UserError
     from spotsyncd.engine.health.retag import Retagger
     from spotsyncd.media.covers import fetch_cover
-    from spotsyncd.media.tagging import MutagenTagger
+    from spotsyncd.media.tags import MutagenTagger
 
     if not args.all and not args.keys:
         raise UserError("name the tracks to retag (KEY …) or pass --all for every filed track")

@@ -49,7 +49,7 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
     from spotsyncd.media.audio import FfmpegAudioProcessor
     from spotsyncd.media.covers import fetch_cover
     from spotsyncd.media.lyrics import lyrics_step_for
-    from spotsyncd.media.tagging import MutagenTagger
+    from spotsyncd.media.tags import MutagenTagger
     from spotsyncd.sources.feeds.source import FeedSource
     from spotsyncd.sources.spotify.source import SpotifySource
     from spotsyncd.sources.ytdlp.client import YtDlpDownloader

@@ -1,4 +1,5 @@
-"""The audio step (ffmpeg), tags (mutagen), covers, lyrics and safe filing into the library.
+"""The audio step (ffmpeg), covers, lyrics and safe filing into the library; tags/ holds the
+tags (mutagen).
 
-May import core and system; the only home of mutagen (no pydub: see audio.py).
+May import core and system; no pydub (see audio.py).
 """

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from spotsyncd.media.tagging import read_picture
+from spotsyncd.media.tags import read_picture
 
 log = logging.getLogger(__name__)
 SIZE = 300  # pixels, the longer side: sharp on a phone's 2x screen at the grid's 150 px

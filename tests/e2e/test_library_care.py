@@ -12,7 +12,7 @@ import yaml
 from mutagen.id3 import ID3
 
 from spotsyncd.media.lyrics import parse_lrc
-from spotsyncd.media.tagging import MutagenTagger
+from spotsyncd.media.tags import MutagenTagger
 from tests.e2e.harness import Daemon, Env, wait_for
 from tests.fakes.http_server import LoopbackServer
 from tests.fakes.lrclib import PLAIN, SYNCED, FakeLrclib

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from spotsyncd.core.models import Link, LinkKind, Source, TrackMeta
 from spotsyncd.ledger import Ledger, TrackRow
 from spotsyncd.ledger.schema import jobs
-from spotsyncd.media.tagging import MutagenTagger
+from spotsyncd.media.tags import MutagenTagger
 from tests.fakes.audio import make_audio
 
 

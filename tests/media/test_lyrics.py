@@ -20,7 +20,7 @@ from spotsyncd.media.lyrics import (
     parse_lrc,
     plain_from_lrc,
 )
-from spotsyncd.media.tagging import MutagenTagger
+from spotsyncd.media.tags import MutagenTagger
 from spotsyncd.system.http import USER_AGENT
 from tests.fakes.audio import make_audio
 from tests.fakes.http_server import LoopbackServer

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from spotsyncd.core.models import TrackMeta
-from spotsyncd.media.tagging import MutagenTagger, read_picture
+from spotsyncd.media.tags import MutagenTagger, read_picture
 from spotsyncd.media.thumbnails import cover_thumbnail
 from tests.fakes.audio import make_audio
 from tests.fakes.images import make_image

@@ -35,7 +35,7 @@ from spotsyncd.media import library
 from spotsyncd.media.lyrics import LRC_SUFFIX, lrc_path_for
 
 if TYPE_CHECKING:
-    from spotsyncd.media.tagging import MutagenTagger
+    from spotsyncd.media.tags import MutagenTagger
 
 log = logging.getLogger(__name__)
 TEMP_PREFIX = ".spotsyncd-"

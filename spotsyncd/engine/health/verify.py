@@ -28,7 +28,7 @@ from spotsyncd.ledger import Ledger, TrackRow
 from spotsyncd.media.integrity import DecodeCheck
 
 if TYPE_CHECKING:
-    from spotsyncd.media.tagging import MutagenTagger
+    from spotsyncd.media.tags import MutagenTagger
 
 QUARANTINE = "quarantine"
 WALK_BATCH = 500

@@ -83,7 +83,7 @@ def test_covers_are_cached_and_follow_a_changed_file(filed: Web, tmp_path: Path)
     cache = filed.config.state_dir / "cache" / "covers"
     assert len(list(cache.glob("*.jpg"))) == 1
     assert filed.client.get(light["cover_url"]).content == first  # from the cache
-    from spotsyncd.media.tagging import MutagenTagger
+    from spotsyncd.media.tags import MutagenTagger
 
     path = filed.config.library_dir / light["path"]
     blue = make_image(tmp_path / "blue.jpg", "blue", size=64)

@@ -28,7 +28,7 @@ from spotsyncd.engine.health.retag import Retagger
 from spotsyncd.follows.playlists import PlaylistWriter
 from spotsyncd.ledger import Ledger
 from spotsyncd.media.lyrics import write_lrc
-from spotsyncd.media.tagging import MutagenTagger
+from spotsyncd.media.tags import MutagenTagger
 from tests.fakes.filed import file_track
 
 OLD = "{artist}/{album}/{title}.{ext}"

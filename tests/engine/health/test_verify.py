@@ -15,7 +15,7 @@ from spotsyncd.core.models import JobState, TrackMeta
 from spotsyncd.engine.health.verify import Problem, Verifier
 from spotsyncd.ledger import Ledger
 from spotsyncd.media.integrity import decode_many
-from spotsyncd.media.tagging import MutagenTagger
+from spotsyncd.media.tags import MutagenTagger
 from tests.fakes.audio import make_audio
 from tests.fakes.filed import file_track
 

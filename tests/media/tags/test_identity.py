@@ -12,7 +12,7 @@ from mutagen.id3 import ID3
 from mutagen.mp4 import MP4
 
 from spotsyncd.core.models import Identity, TrackMeta, Verdict
-from spotsyncd.media.tagging import MutagenTagger
+from spotsyncd.media.tags import MutagenTagger
 from tests.fakes.audio import make_audio
 
 KEY = "spotify:track:4uLU6hMCjMI75M1A2tKUQC"

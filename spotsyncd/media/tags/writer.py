@@ -1,7 +1,7 @@
 """Read and write tags with mutagen: ID3 (MP3, WAV), MP4 atoms (M4A) and Vorbis comments
 (Opus, Ogg Vorbis, FLAC). ``MutagenTagger`` opens the file and picks its format's writers:
-the common tags in ``tag_formats``, an episode's comment and chapters in ``tag_extras``,
-MusicBrainz IDs in ``identity_tags``; lyrics and the embedded cover are read and written here.
+the common tags in ``formats``, an episode's comment and chapters in ``extras``,
+MusicBrainz IDs in ``identity``; lyrics and the embedded cover are read and written here.
 
 Why not ``mediafile`` (beets', ytdl-sub's): tried (0.17) on the tests' track, it cannot write
 what these writers do without as many custom fields as it would replace. Its ID3 styles set
@@ -32,17 +32,16 @@ from mutagen.wave import WAVE
 
 from spotsyncd.core.errors import PermanentError
 from spotsyncd.core.models import Identity, Lyrics, Processed, TrackMeta
-from spotsyncd.media import identity_tags
-from spotsyncd.media import tag_extras as extras
-from spotsyncd.media import tag_formats as formats
 from spotsyncd.media.lyrics import format_lrc, parse_lrc
-from spotsyncd.media.tag_formats import FREEFORM as _FREEFORM
-from spotsyncd.media.tag_formats import KEY_FIELD
-from spotsyncd.media.tag_values import clean_text as _clean
-from spotsyncd.media.tag_values import image_mime as _image_mime
-from spotsyncd.media.tag_values import replaygain_values as _replaygain
-from spotsyncd.media.tag_values import tag_fields as _fields
-from spotsyncd.media.tag_values import write_error as _write_error
+from spotsyncd.media.tags import extras, formats
+from spotsyncd.media.tags import identity as identity_tags
+from spotsyncd.media.tags.formats import FREEFORM as _FREEFORM
+from spotsyncd.media.tags.formats import KEY_FIELD
+from spotsyncd.media.tags.values import clean_text as _clean
+from spotsyncd.media.tags.values import image_mime as _image_mime
+from spotsyncd.media.tags.values import replaygain_values as _replaygain
+from spotsyncd.media.tags.values import tag_fields as _fields
+from spotsyncd.media.tags.values import write_error as _write_error
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ class MutagenTagger:
     ) -> None:
         """``keep_replaygain``: without new figures, leave the file's ReplayGain tags as they
         are (a retag knows no new level) instead of removing them. ``identity``: the
-        MusicBrainz and AcoustID IDs (identity_tags.py; those it does not know are removed);
+        MusicBrainz and AcoustID IDs (identity.py; those it does not know are removed);
         without, the file's own stay as they are."""
         audio = self._open(path)
         if not isinstance(audio, (MP4, MP3, WAVE, AIFF, FLAC, OggOpus, OggVorbis)):

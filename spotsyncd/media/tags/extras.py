@@ -1,4 +1,4 @@
-"""What podcast episodes add to the tags ``tagging`` writes: the description as a comment, and
+"""What podcast episodes add to the tags ``writer`` writes: the description as a comment, and
 chapters.
 
 Chapters are written where the format has a standard for them: ID3 (MP3, WAV, AIFF) as CHAP
@@ -16,7 +16,7 @@ from typing import Any
 
 from mutagen import id3 as _id3_module
 
-from spotsyncd.media.tag_values import clean_text
+from spotsyncd.media.tags.values import clean_text
 
 id3: Any = _id3_module
 _NO_OFFSET = 0xFFFFFFFF  # CHAP: byte offsets unknown, times rule

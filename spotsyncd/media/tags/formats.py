@@ -1,7 +1,7 @@
 """Each format's own way of holding the common tags, with mutagen: ID3 frames (MP3, WAV, AIFF),
 MP4 atoms (M4A) and Vorbis comments (Opus, Ogg Vorbis, FLAC): what ``MutagenTagger`` writes
 (``write_*``) and reads back (``read_*``), ReplayGain and the cover included. Episode extras
-live in ``tag_extras``, MusicBrainz IDs in ``identity_tags``.
+live in ``extras``, MusicBrainz IDs in ``identity``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from mutagen.flac import Picture as _Picture
 from mutagen.mp4 import MP4
 
 from spotsyncd.core.models import TrackMeta
-from spotsyncd.media.tag_values import number_pair as _pair
-from spotsyncd.media.tag_values import split_pair as _split_pair
+from spotsyncd.media.tags.values import number_pair as _pair
+from spotsyncd.media.tags.values import split_pair as _split_pair
 
 log = logging.getLogger(__name__)
 

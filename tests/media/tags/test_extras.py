@@ -12,7 +12,7 @@ import pytest
 from mutagen.id3 import ID3
 
 from spotsyncd.core.models import TrackMeta
-from spotsyncd.media.tagging import MutagenTagger
+from spotsyncd.media.tags import MutagenTagger
 from tests.fakes.audio import make_audio
 
 KEY = "podcast:0123456789ab:0123456789abcdef0123"

@@ -13,7 +13,7 @@ from mutagen.id3 import ID3
 from mutagen.mp4 import MP4
 
 from spotsyncd.core.models import Processed, TrackMeta
-from spotsyncd.media.tagging import MutagenTagger
+from spotsyncd.media.tags import MutagenTagger
 from tests.fakes.audio import make_audio
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
