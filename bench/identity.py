@@ -17,8 +17,9 @@ with every other ffmpeg and given back under pressure), so the private part is r
 the children's ``RssAnon``, summed over those running at once, sampled every 2 ms; its largest
 value is the process step's private peak, whichever of its ffmpeg runs sets it. The separate
 process runs before the encode, never beside it, so its peak adds only if it is above the
-process step's. The lookups themselves wait on the network holding no slot (``engine/jobs/identity_check.py``);
-they are not CPU work and are not measured here.
+process step's. The lookups themselves wait on the network holding no slot
+(``engine/jobs/identity_check.py``); they are not CPU work and are measured by
+``bench.lookups``.
 
 ``--quick``: 10-second inputs, one round.
 """
