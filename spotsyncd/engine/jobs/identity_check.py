@@ -96,9 +96,13 @@ def verify(
 ) -> tuple[F, P]:
     """``fetched`` with its identity, or another candidate's audio that is not a mismatch,
     and what ``pipeline.process`` made of it; raises ``ReviewNeededError`` when every
-    candidate tried was another recording. The audio is processed before it is checked: the
-    encode takes the fingerprint from its own decode (``media.audio``: no second decode, no
-    second process); a stream copy has none, and a separate ffmpeg takes it then."""
+    candidate tried was another recording.
+
+    The first audio is processed before it is checked: the encode takes the fingerprint from
+    its own decode (``media.audio``: no second decode, no second process); a stream copy has
+    none, and a separate ffmpeg takes it then. After a mismatch the next candidates are
+    checked first, by that separate ffmpeg (a few tenths of a CPU-second), and only audio that
+    is no mismatch is processed: a wrong candidate no longer costs a whole encode."""
     if progress is not None:
         progress(Progress(stage="identifying"))
     with timed(timings, "identify"):
@@ -107,19 +111,26 @@ def verify(
     checked: dict[str, Identity] = {}
     current = fetched
     while True:
+        processing: P | None = None
         with cpu_step(stages, cancel, timings):
-            processing = pipeline.process(track, current, cancel, timings,
-                                          fingerprint=step.fingerprints)  # fmt: skip
-            fingerprint = processing.processed.fingerprint
+            if not checked:  # the usual case: one encode, the fingerprint taken inside it
+                processing = pipeline.process(track, current, cancel, timings,
+                                              fingerprint=step.fingerprints)  # fmt: skip
+                fingerprint = processing.processed.fingerprint
+            else:
+                fingerprint = None
             if fingerprint is None and step.fingerprints:
                 with timed(timings, "fingerprint"):
                     fingerprint = step.fingerprint(current.downloaded.path)
         with timed(timings, "identify"):
             identity = step.check(fingerprint, asked, current.meta)
         checked[current.audio_url] = identity
-        if identity.verdict != Verdict.MISMATCH:
-            return replace(current, identity=identity), processing  # type: ignore[type-var]
-        if not matcher_chose:
+        if identity.verdict != Verdict.MISMATCH or not matcher_chose:
+            if processing is None:  # checked first: processed now that it is to be filed
+                with cpu_step(stages, cancel, timings):
+                    processing = pipeline.process(track, current, cancel, timings)
+            if identity.verdict != Verdict.MISMATCH:
+                return replace(current, identity=identity), processing  # type: ignore[type-var]
             log.warning("%s: %s; filed as chosen", track.key, identity.reason)
             chosen = replace(current, identity=as_chosen(identity))  # type: ignore[type-var]
             return chosen, processing

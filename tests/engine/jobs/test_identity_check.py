@@ -148,16 +148,34 @@ def test_a_mismatch_tries_the_next_candidate_and_files_the_verified_one(tmp_path
 
 
 def test_the_encode_takes_the_fingerprint_and_no_separate_process_runs(tmp_path: Path) -> None:
-    verdicts = {SONG.watch_url: Verdict.MISMATCH, VIDEO.watch_url: Verdict.VERIFIED}
+    processor = PrintingProcessor()
+    ledger, downloader, step = _run(tmp_path, ["Daft Punk - Veridis Quo"], [SONG, VIDEO],
+                                    {SONG.watch_url: Verdict.VERIFIED}, processor)  # fmt: skip
+    track = ledger.track("search:daft punk - veridis quo")
+    assert track is not None and track.state == "done", track
+    assert downloader.calls == [SONG.watch_url]
+    assert processor.asked == [True]  # processed once, fingerprinted in the same encode
+    assert step.fingerprinted == []
+    assert track.identity is not None and track.identity.verdict == Verdict.VERIFIED
+    ledger.close()
+
+
+def test_after_a_mismatch_candidates_are_checked_before_they_are_encoded(tmp_path: Path) -> None:
+    """The first audio's encode takes the fingerprint; once it proved another recording, the
+    next candidates are fingerprinted first by a process of their own, and only the one that
+    verifies is encoded (a wrong candidate costs no encode)."""
+    verdicts = {SONG.watch_url: Verdict.MISMATCH, VIDEO.watch_url: Verdict.MISMATCH,
+                LIVE.watch_url: Verdict.VERIFIED}  # fmt: skip
     processor = PrintingProcessor()
     ledger, downloader, step = _run(tmp_path, ["Daft Punk - Veridis Quo"], [SONG, VIDEO, LIVE],
                                     verdicts, processor)  # fmt: skip
     track = ledger.track("search:daft punk - veridis quo")
     assert track is not None and track.state == "done", track
-    assert downloader.calls == [SONG.watch_url, VIDEO.watch_url]
-    assert processor.asked == [True, True]  # each candidate processed once, fingerprinted in it
-    assert step.fingerprinted == []
+    assert downloader.calls == [SONG.watch_url, VIDEO.watch_url, LIVE.watch_url]
+    assert processor.asked == [True, False]  # the first candidate, then only the verified one
+    assert len(step.fingerprinted) == 2  # the second and third candidates, on their own
     assert track.identity is not None and track.identity.verdict == Verdict.VERIFIED
+    assert track.identity.acoustid_id == "acoustid-/live.mp3"
     assert step.slots_held_while_looking and not any(step.slots_held_while_looking)
     ledger.close()
 
