@@ -219,7 +219,7 @@ def test_searches_never_overlap_beyond_max_concurrent(tmp_path: Path) -> None:
                 with lock:
                     now_in[0] += 1
                     most[0] = max(most[0], now_in[0])
-                time.sleep(0.05)
+                time.sleep(0.3)  # long enough for two to overlap on a loaded machine
                 with lock:
                     now_in[0] -= 1
                 return [GOOD]
