@@ -22,7 +22,7 @@ Query200 = Annotated[str | None, Query(max_length=200, description="text in titl
 Order = Annotated[Literal["asc", "desc"], Query(description="ascending or descending")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="where the page starts")]
 Limit = Annotated[int, Query(ge=1, le=500, description="how many on the page (at most 500)")]
-PAGE = 120  # a page of the album grid: a few screens of covers, ~30 KB of JSON
+PAGE = 120  # a page of the album grid: a few screens of covers, ~25 KB of JSON
 
 
 def _json(schema: type[BaseModel], data: dict[str, Any]) -> bytes:
