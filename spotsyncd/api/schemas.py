@@ -333,6 +333,9 @@ class Album(BaseModel):
 
 class AlbumPage(BaseModel):
     items: list[Album]
+    next_offset: int | None = Field(
+        None, description="pass as ?offset= for the next page (null: this page is the last)"
+    )
 
 
 class Artist(BaseModel):
@@ -344,6 +347,9 @@ class Artist(BaseModel):
 
 class ArtistPage(BaseModel):
     items: list[Artist]
+    next_offset: int | None = Field(
+        None, description="pass as ?offset= for the next page (null: this page is the last)"
+    )
 
 
 class AlbumDetail(Album):

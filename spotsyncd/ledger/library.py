@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from spotsyncd.core.models import JobState
 from spotsyncd.ledger.base import Store
@@ -40,10 +40,20 @@ class Library:
         self._store = store
 
     def albums(
-        self, *, query: str | None = None, sort: AlbumSort = "album", descending: bool = False
+        self,
+        *,
+        query: str | None = None,
+        sort: AlbumSort = "album",
+        descending: bool = False,
+        offset: int = 0,
+        limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """Filed tracks grouped by (artist, album): how many, when last added, and the key of
-        one track of each (its cover stands for the album's)."""
+        one track of each (its cover stands for the album's); ``offset``/``limit`` page in SQL.
+
+        Ties (two albums of one name by different artists, the same "added" time) are broken
+        by the other name and then by the exact (artist, album) group key, so the order is
+        total and a page boundary never skips or repeats an album."""
         added = func.max(tracks.c.done_at)
         stmt = (
             select(
@@ -61,12 +71,15 @@ class Library:
         if where is not None:
             stmt = stmt.where(where)
         first = {"added": added, "album": func.lower(_ALBUM), "artist": func.lower(_ARTIST)}[sort]
-        order = [first.desc() if descending else first.asc(), func.lower(_ALBUM)]
-        with self._store.read() as conn:
-            return [dict(r._mapping) for r in conn.execute(stmt.order_by(*order))]
+        ties = (func.lower(_ALBUM), func.lower(_ARTIST), _ALBUM, _ARTIST)
+        stmt = stmt.order_by(first.desc() if descending else first.asc(), *ties)
+        return self._page(stmt, offset, limit)
 
-    def artists(self, *, query: str | None = None) -> list[dict[str, Any]]:
-        """Artists of filed tracks with how many tracks and albums each, by name."""
+    def artists(
+        self, *, query: str | None = None, offset: int = 0, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Artists of filed tracks with how many tracks and albums each, by name (ties, names
+        that differ only in case, by the exact name); ``offset``/``limit`` page in SQL."""
         stmt = (
             select(
                 _ARTIST.label("artist"),
@@ -77,11 +90,21 @@ class Library:
             .join(jobs, jobs.c.track_id == tracks.c.id)
             .where(jobs.c.state == JobState.DONE, tracks.c.path.is_not(None))
             .group_by(_ARTIST)
-            .order_by(func.lower(_ARTIST))
+            .order_by(func.lower(_ARTIST), _ARTIST)
         )
         where = _matching(query, tracks.c.artist)
         if where is not None:
             stmt = stmt.where(where)
+        return self._page(stmt, offset, limit)
+
+    def _page(
+        self, stmt: Select[*tuple[Any, ...]], offset: int, limit: int | None
+    ) -> list[dict[str, Any]]:
+        """Rows ``offset`` to ``offset + limit`` of a grouped read (every row without a limit)."""
+        if offset > 0:
+            stmt = stmt.offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(max(1, limit))
         with self._store.read() as conn:
             return [dict(r._mapping) for r in conn.execute(stmt)]
 

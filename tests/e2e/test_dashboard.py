@@ -3,8 +3,9 @@ on a real daemon with four filed songs (covers embedded): pages by URL and by ta
 button, the library searched and sorted, an album played while moving to another page, a feed
 followed and its page, retry all failed, the health page when a loopback source goes away,
 readable rows (issue 21: one short reason, counts that agree, no "(null)", newest first, what
-was typed instead of keys, the detail in view), axe-core on every page in both themes, and
-screenshots of every page at 1280×800 and 390×844.
+was typed instead of keys, the detail in view), axe-core on every page in both themes,
+screenshots of every page at 1280×800 and 390×844, and (on a second daemon with 251 albums)
+albums and artists a page at a time on a phone: by scrolling and by "Show more".
 
 Screenshots go to ``$SPOTSYNCD_TEST_OUTPUT`` or a temp ``test-output`` folder;
 ``SPOTSYNCD_UPDATE_SCREENSHOT=1`` copies the library, activity and phone views to docs/."""
@@ -22,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.dashboard_world import SONGS, World, dashboard_world
+from tests.e2e.dashboard_world import SONGS, World, dashboard_world, shelf_albums, shelf_world
 from tests.e2e.harness import wait_for
 from tests.e2e.test_browser import ARGS, CHROMIUM, machine_network_changed
 from tests.support import waiting
@@ -453,3 +454,88 @@ def test_every_page_fits_a_phone(
         for shot, name in shots.items():
             if (output / f"{shot}.png").exists():  # (the theme test made the desktop ones)
                 shutil.copy(output / f"{shot}.png", docs / f"dashboard-{name}.png")
+
+
+PAGE = 120  # the dashboard's page of albums and artists (static/library.js)
+SHELF = shelf_albums(2 * PAGE + 11, tie_at=PAGE)  # three pages, a tie across the first end
+
+
+@pytest.fixture(scope="module")
+def shelf(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[tuple[World, Any]]:
+    """A daemon with more albums than one page, and a logged-in browser storage for it."""
+    with shelf_world(tmp_path_factory.mktemp("shelf"), SHELF) as made:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(made.login_link())
+        page.wait_for_selector("#live.on", timeout=30_000)
+        state = context.storage_state()
+        context.close()
+        yield made, state
+
+
+def _shelf_items(page: Any, selector: str) -> list[tuple[str, str]]:
+    return [tuple(t.split("\n")[-2:]) for t in _texts(page, selector)]  # type: ignore[misc]
+
+
+def test_albums_and_artists_come_a_page_at_a_time_on_a_phone(
+    shelf: tuple[World, Any], browser: Any, output: Path
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    world, login = shelf
+    tab = Tab(browser, login, world, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = tab.open("/library", "#albums li")
+    albums = [(album, artist) for artist, album in SHELF]
+    assert _shelf_items(page, "#albums li") == albums[:PAGE]  # the first page only
+    assert page.locator("#albums img[loading=lazy]").count() == PAGE
+    more = page.locator("#library-more")
+    assert more.is_visible() and more.inner_text() == "Show more albums"
+    assert page.locator("#library-shown").inner_text() == f"{PAGE} albums shown."
+    violations = [v["id"] for v in Axe().run(page).response["violations"]
+                  if v["impact"] in ("serious", "critical")]  # fmt: skip
+    assert not violations, violations
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # Focus on "Show more" scrolls it near: the next page comes by itself, focus stays put.
+    more.focus()
+    wait_for(lambda: page.locator("#albums li").count() == 2 * PAGE, 20,
+             what="the second page as the end of the list came near")  # fmt: skip
+    assert page.evaluate("document.activeElement.id") == "library-more"
+    # Enter on it brings the last page, and focus lands on the first new album.
+    page.keyboard.press("Enter")
+    wait_for(lambda: page.locator("#albums li").count() == len(SHELF), 20,
+             what="the last page of albums")  # fmt: skip
+    shown = _shelf_items(page, "#albums li")
+    assert shown == albums and len(set(shown)) == len(shown)  # the tie across the boundary kept
+    focused = page.evaluate("document.activeElement.closest('li').dataset.album")
+    assert focused == albums[2 * PAGE][0]
+    assert not more.is_visible()
+    assert page.locator("#library-shown").inner_text() == f"All {len(SHELF)} albums shown."
+    page.locator("#library-shown").scroll_into_view_if_needed()
+    page.screenshot(path=str(output / "library-all-pages-phone-390x844.png"))
+    # Sorting starts again at the first page; scrolling near the end brings the next one.
+    page.select_option("#library-sort", "artist")
+    wait_for(lambda: page.locator("#albums li").count() == PAGE and more.is_visible(), 20,
+             what="the sorted first page")  # fmt: skip
+    page.locator("#albums li").nth(PAGE - 1).scroll_into_view_if_needed()
+    wait_for(lambda: page.locator("#albums li").count() == 2 * PAGE, 20,
+             what="scrolling to bring the next page")  # fmt: skip
+    more.click()
+    wait_for(lambda: page.locator("#albums li").count() == len(SHELF), 20, what="the last page")
+    assert _shelf_items(page, "#albums li") == albums  # by artist: the same order here
+    # Searching starts again too.
+    page.fill("#library-q", "Album 12")
+    wait_for(lambda: page.locator("#albums li").count() == 11, 20, what="the search")
+    assert page.locator("#library-shown").inner_text() == "All 11 albums shown."
+    # Artists: a page, then the rest as the list's end scrolls near.
+    page = tab.open("/library?view=artists", "#artists li")
+    assert page.locator("#artists li").count() == PAGE
+    page.locator("#artists li").nth(PAGE - 1).scroll_into_view_if_needed()
+    wait_for(lambda: page.locator("#artists li").count() == 2 * PAGE, 20,
+             what="the next page of artists")  # fmt: skip
+    page.click("#library-more")
+    wait_for(lambda: page.locator("#artists li").count() == len(SHELF), 20,
+             what="the last page of artists")  # fmt: skip
+    names = _texts(page, "#artists li b")
+    assert names == [artist for artist, _ in SHELF]
+    tab.close()
+    assert not tab.errors, tab.errors

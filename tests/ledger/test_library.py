@@ -24,6 +24,9 @@ def test_albums_artists_and_sorted_pages(ledger: Ledger, tmp_path: Path) -> None
     assert [a["album"] for a in ledger.albums(sort="added", descending=True)] == ["Alpha", ""]
     assert [a["artist"] for a in ledger.albums(query="%")] == ["A%ct"]  # a literal %
     assert [(a["artist"], a["albums"]) for a in ledger.artists()] == [("A%ct", 1), ("b_band", 1)]
+    assert [a["artist"] for a in ledger.albums(offset=1, limit=1)] == ["b_band"]  # in SQL
+    assert ledger.albums(offset=2, limit=5) == []
+    assert [a["artist"] for a in ledger.artists(offset=1)] == ["b_band"]
     assert [t.title for t in ledger.filed_page(sort="title")] == ["Ark", "Yon", "Zed"]
     assert [t.title for t in ledger.filed_page(sort="title", descending=True, offset=1)] == [
         "Yon", "Ark"

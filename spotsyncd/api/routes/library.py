@@ -20,6 +20,9 @@ router = APIRouter(tags=["library"], dependencies=[Depends(require_auth)], respo
 
 Query200 = Annotated[str | None, Query(max_length=200, description="text in title/artist/album")]
 Order = Annotated[Literal["asc", "desc"], Query(description="ascending or descending")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="where the page starts")]
+Limit = Annotated[int, Query(ge=1, le=500, description="how many on the page (at most 500)")]
+PAGE = 120  # a page of the album grid: a few screens of covers, ~25 KB of JSON
 
 
 def _json(schema: type[BaseModel], data: dict[str, Any]) -> bytes:
@@ -58,28 +61,46 @@ def _album_json(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _paged(rows: list[dict[str, Any]], offset: int, limit: int) -> dict[str, Any]:
+    """The first ``limit`` of ``limit + 1`` rows read, and where the next page starts: the
+    extra row says whether there is one, so the last page says null, never an empty page."""
+    more = len(rows) > limit
+    return {"rows": rows[:limit], "next_offset": offset + limit if more else None}
+
+
 @router.get("/library/albums", response_model=AlbumPage)
 def albums(
     ctx: Ctx,
     q: Query200 = None,
     sort: Annotated[Literal["album", "artist", "added"], Query()] = "album",
     order: Order = "asc",
+    offset: Offset = 0,
+    limit: Limit = PAGE,
 ) -> Response:
-    def compute() -> bytes:
-        rows = ctx.ledger.albums(query=q, sort=sort, descending=order == "desc")
-        return _json(AlbumPage, {"items": [_album_json(r) for r in rows]})
+    """Albums of filed tracks, sorted (ties by the other name, so pages never skip or repeat
+    one); page with ``offset``."""
 
-    return _answer(ctx.answers.get(ctx.ledger, ("albums", q, sort, order), compute))
+    def compute() -> bytes:
+        rows = ctx.ledger.albums(query=q, sort=sort, descending=order == "desc",
+                                 offset=offset, limit=limit + 1)  # fmt: skip
+        page = _paged(rows, offset, limit)
+        return _json(AlbumPage, {"items": [_album_json(r) for r in page["rows"]],
+                                 "next_offset": page["next_offset"]})  # fmt: skip
+
+    key = ("albums", q, sort, order, offset, limit)
+    return _answer(ctx.answers.get(ctx.ledger, key, compute))
 
 
 @router.get("/library/artists", response_model=ArtistPage)
-def artists(ctx: Ctx, q: Query200 = None) -> Response:
-    def compute() -> bytes:
-        rows = ctx.ledger.artists(query=q)
-        items = [{**r, "cover_url": cover_url(r.pop("cover_key"))} for r in rows]
-        return _json(ArtistPage, {"items": items})
+def artists(ctx: Ctx, q: Query200 = None, offset: Offset = 0, limit: Limit = PAGE) -> Response:
+    """Artists of filed tracks by name; page with ``offset``."""
 
-    return _answer(ctx.answers.get(ctx.ledger, ("artists", q), compute))
+    def compute() -> bytes:
+        page = _paged(ctx.ledger.artists(query=q, offset=offset, limit=limit + 1), offset, limit)
+        items = [{**r, "cover_url": cover_url(r.pop("cover_key"))} for r in page["rows"]]
+        return _json(ArtistPage, {"items": items, "next_offset": page["next_offset"]})
+
+    return _answer(ctx.answers.get(ctx.ledger, ("artists", q, offset, limit), compute))
 
 
 @router.get("/library/tracks", response_model=LibraryPage)
@@ -89,8 +110,8 @@ def library_tracks(
     sort: Annotated[Literal["title", "artist", "album", "added"], Query()] = "title",
     order: Order = "asc",
     artist: Annotated[str | None, Query(max_length=500, description="only this artist")] = None,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+    limit: Limit = 100,
 ) -> Response:
     """Filed tracks, sorted; page with ``offset``."""
 

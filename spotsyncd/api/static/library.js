@@ -42,8 +42,8 @@ async function drawLibrary(params) {
   if (artist !== null && view === "tracks") query.set("artist", artist);
   let content;
   try {
-    if (view === "albums") content = albumGrid((await api("GET", `/library/albums?${query}`)).items, t);
-    else if (view === "artists") content = artistList((await api("GET", `/library/artists?${query}`)).items, params, t);
+    if (view === "albums") content = await paged(`/library/albums?${query}`, "albums", albumGrid, (a) => albumItem(a, t));
+    else if (view === "artists") content = await paged(`/library/artists?${query}`, "artists", artistList, (a) => artistItem(a, params, t));
     else content = trackTable((await api("GET", `/library/tracks?${query}&limit=500`)).items, t);
   } catch (err) { content = h("p", { class: "error" }, err.message); }
   const apply = (changes) => navigate(link(params, changes));
@@ -67,21 +67,78 @@ function cover(url, t, alt) {
   return h("img", { class: "cover", src: withTicket(`${url}?placeholder=true`, t), alt, loading: "lazy", width: 150, height: 150 });
 }
 
-function albumGrid(albums, t) {
-  if (!albums.length) return h("p", { class: "muted" }, "No albums yet: filed tracks show here.");
-  return h("ul", { class: "grid", id: "albums" }, albums.map((a) => h("li", { dataset: { album: a.album } },
+// A list read a page at a time (PAGE at once: the API's pages). The next page comes when the
+// end of the list scrolls near (an IntersectionObserver on the button) or when "Show more" is
+// pressed; the button then hands focus to the first new entry, and a polite status line says
+// how many are shown. Search and sort draw the page afresh, so they start again at the top.
+const PAGE = 120;
+
+async function paged(path, noun, list, item) {
+  const first = await api("GET", `${path}&limit=${PAGE}`);
+  const ul = list(first.items.map(item));
+  if (!first.items.length) return ul;
+  let next = first.next_offset, shown = first.items.length, loading = false, focusNew = false;
+  const status = h("p", { class: "muted", role: "status", id: "library-shown" });
+  const more = h("button", { type: "button", class: "secondary", id: "library-more" }, `Show more ${noun}`);
+  const near = (seen) => { if (seen.some((e) => e.isIntersecting)) load(false); };
+  const watch = "IntersectionObserver" in window ? new IntersectionObserver(near, { rootMargin: "0px 0px 600px 0px" }) : null;
+  const settle = () => {
+    status.textContent = next === null ? `All ${shown} ${noun} shown.` : `${shown} ${noun} shown.`;
+    more.hidden = next === null;
+    if (!watch) return;
+    watch.disconnect(); // observing again reports where the button is now: still near, load on
+    if (next !== null && more.isConnected) watch.observe(more);
+  };
+  async function load(focus) {
+    focusNew ||= focus;
+    if (loading || next === null) return;
+    if (!more.isConnected) { watch?.disconnect(); return; } // another page is drawn
+    loading = true; // (the button stays enabled: disabling it would drop the keyboard's focus)
+    try {
+      const page = await api("GET", `${path}&limit=${PAGE}&offset=${next}`);
+      const items = page.items.map(item);
+      ul.append(...items);
+      shown += items.length;
+      next = page.next_offset;
+      if (focusNew && items.length) items[0].querySelector("a").focus();
+      settle();
+    } catch (err) {
+      watch?.disconnect(); // the button stays for another try
+      status.textContent = `Could not load more ${noun}: ${err.message}`;
+    } finally {
+      loading = false;
+      focusNew = false;
+    }
+  }
+  more.addEventListener("click", () => load(true));
+  settle();
+  if (watch && next !== null) requestAnimationFrame(() => { if (more.isConnected) watch.observe(more); });
+  return [ul, h("div", { class: "more-row" }, more, status)];
+}
+
+function albumGrid(items) {
+  if (!items.length) return h("p", { class: "muted" }, "No albums yet: filed tracks show here.");
+  return h("ul", { class: "grid", id: "albums" }, items);
+}
+
+function albumItem(a, t) {
+  return h("li", { dataset: { album: a.album } },
     h("a", { href: `/library/album/${enc(a.id)}` },
       cover(a.cover_url, t, ""),
       h("span", { class: "album-title" }, a.album || "Singles"),
-      h("span", { class: "muted" }, a.artist || "Unknown artist")))));
+      h("span", { class: "muted" }, a.artist || "Unknown artist")));
 }
 
-function artistList(artists, params, t) {
-  if (!artists.length) return h("p", { class: "muted" }, "No artists yet.");
-  return h("ul", { class: "artists", id: "artists" }, artists.map((a) => h("li", {},
+function artistList(items) {
+  if (!items.length) return h("p", { class: "muted" }, "No artists yet.");
+  return h("ul", { class: "artists", id: "artists" }, items);
+}
+
+function artistItem(a, params, t) {
+  return h("li", {},
     h("a", { href: link(new URLSearchParams(), { view: "tracks", artist: a.artist || "", sort: "album" }) },
       cover(a.cover_url, t, ""),
-      h("span", {}, h("b", {}, a.artist || "Unknown artist"), h("span", { class: "muted" }, ` ${counted(a.albums, "album")} · ${counted(a.tracks, "track")}`))))));
+      h("span", {}, h("b", {}, a.artist || "Unknown artist"), h("span", { class: "muted" }, ` ${counted(a.albums, "album")} · ${counted(a.tracks, "track")}`))));
 }
 
 export function trackTable(tracks, t, numbered) {

@@ -114,3 +114,99 @@ def test_artists_with_their_counts(filed: Web) -> None:
     assert [(a["artist"], a["tracks"], a["albums"]) for a in artists] == [
         ("June Vale", 1, 1), ("Marrow Hill", 1, 1), ("Neon Coast", 2, 1)
     ]  # fmt: skip
+
+
+# Albums that tie on the sorted name: one title by three artists, two artists whose names differ
+# only in case, and (below) one "added" time for all of them.
+SHELVES = [
+    ("Alpha", "Greatest Hits"), ("beta", "Greatest Hits"), ("ALPHA", "Greatest Hits"),
+    ("Alpha", "greatest hits"), ("Gamma", "Blue"), ("alpha", "Blue"), ("Delta", "Zebra"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def shelves(web: Web, tmp_path: Path) -> Web:
+    from sqlalchemy import update
+
+    from spotsyncd.ledger.schema import tracks
+    from tests.fakes.audio import make_audio
+
+    audio = make_audio(tmp_path / "tone.mp3", seconds=0.5)
+    for n, (artist, album) in enumerate(SHELVES):
+        meta = TrackMeta(title=f"Song {n}", artists=(artist,), album=album)
+        file_track(web.ledger, web.config.library_dir, n, f"{n}/{n}.mp3", meta, seconds=0.5,
+                   audio=audio)  # fmt: skip
+    with web.ledger.engine.begin() as conn:
+        conn.execute(update(tracks).values(done_at=1_700_000_000.0))
+    web.ledger.event("info", "test", "the added times changed")  # kept answers are stale now
+    return web
+
+
+def _walk(web: Web, route: str, query: str, limit: int) -> list[tuple[str, ...]]:
+    """Every page of ``route`` with ``limit`` a page, following ``next_offset`` to null."""
+    seen: list[tuple[str, ...]] = []
+    offset: int | None = 0
+    while offset is not None:
+        answer = web.client.get(f"{API}/library/{route}?{query}&limit={limit}&offset={offset}")
+        assert answer.status_code == 200, answer.text
+        page = answer.json()
+        assert 0 < len(page["items"]) <= limit  # never an empty page before the end
+        seen += [(a["artist"], a.get("album", "")) for a in page["items"]]
+        offset = page["next_offset"]
+        assert len(seen) <= len(SHELVES), "next_offset never came to null"
+    return seen
+
+
+@pytest.mark.parametrize("query", ["sort=album", "sort=album&order=desc", "sort=artist",
+                                   "sort=artist&order=desc", "sort=added", "sort=added&order=desc",
+                                   "sort=album&q=greatest"])  # fmt: skip
+def test_album_pages_join_up_without_skips_or_repeats(shelves: Web, query: str) -> None:
+    whole = shelves.client.get(f"{API}/library/albums?{query}&limit=500").json()
+    everything = [(a["artist"], a["album"]) for a in whole["items"]]
+    assert whole["next_offset"] is None
+    assert len(set(everything)) == len(everything) == (4 if "q=" in query else len(SHELVES))
+    for limit in (1, 2, 3, 4):
+        assert _walk(shelves, "albums", query, limit) == everything, limit
+
+
+def test_album_pages_break_ties_by_the_other_name(shelves: Web) -> None:
+    items = shelves.client.get(f"{API}/library/albums?sort=album").json()["items"]
+    first = [(a["album"], a["artist"].lower()) for a in items][:2]
+    assert first == [("Blue", "alpha"), ("Blue", "gamma")]
+    assert [a["artist"].lower() for a in items[2:6]] == ["alpha", "alpha", "alpha", "beta"]
+
+
+def test_album_and_artist_pages_end_with_a_null_next_offset(shelves: Web) -> None:
+    first = shelves.client.get(f"{API}/library/albums?limit=3").json()
+    assert len(first["items"]) == 3 and first["next_offset"] == 3
+    last = shelves.client.get(f"{API}/library/albums?limit=3&offset=6").json()
+    assert len(last["items"]) == 1 and last["next_offset"] is None
+    exact = shelves.client.get(f"{API}/library/albums?limit=7").json()  # no empty page after it
+    assert len(exact["items"]) == 7 and exact["next_offset"] is None
+    beyond = shelves.client.get(f"{API}/library/albums?offset=100").json()
+    assert beyond == {"items": [], "next_offset": None}
+    default = shelves.client.get(f"{API}/library/albums").json()  # old clients: same fields
+    assert len(default["items"]) == len(SHELVES) and default["next_offset"] is None
+    assert set(default["items"][0]) >= {"id", "artist", "album", "tracks", "added_at", "cover_url"}
+    artists = sorted({artist for artist, _ in SHELVES}, key=lambda a: (a.lower(), a))
+    assert _walk(shelves, "artists", "", 2) == [(a, "") for a in artists]
+    page = shelves.client.get(f"{API}/library/artists?limit=2").json()
+    assert page["next_offset"] == 2 and set(page["items"][0]) >= {"artist", "albums", "cover_url"}
+
+
+def test_album_pages_are_kept_per_page(shelves: Web) -> None:
+    first = shelves.client.get(f"{API}/library/albums?limit=2").content
+    second = shelves.client.get(f"{API}/library/albums?limit=2&offset=2").content
+    assert first != second
+    assert shelves.client.get(f"{API}/library/albums?limit=2").content == first
+    assert shelves.client.get(f"{API}/library/albums?limit=3").json()["next_offset"] == 3
+
+
+@pytest.mark.parametrize("route", ["albums", "artists"])
+@pytest.mark.parametrize("params", ["offset=-1", "offset=abc", "offset=10000001", "limit=0",
+                                    "limit=501", "limit=-5", "limit=1.5"])  # fmt: skip
+def test_bad_offset_or_limit_is_a_clear_422(shelves: Web, route: str, params: str) -> None:
+    answer = shelves.client.get(f"{API}/library/{route}?{params}")
+    assert answer.status_code == 422, answer.text
+    message = answer.json()["error"]["message"]
+    assert params.split("=")[0] in message and "Traceback" not in answer.text
