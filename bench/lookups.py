@@ -1,12 +1,17 @@
 """What identity's lookups alone cost a playlist's wall time: ``python -m bench.lookups [--quick]``.
 
-``--tracks`` Spotify-like tracks (ISRC, artist, title, length; one in five with an ISRC
-MusicBrainz does not know, so it is searched instead) go through the identity step as the
-daemon runs it: ``download.workers`` lookup threads, each asking MusicBrainz for the recording
-and AcoustID for a fingerprint (a distinct one per track, so no answer comes from the cache),
-every request taking its turn of the budget every process shares through the ledger
-(``engine/resilience/budgets.py``: MusicBrainz 1 request/s, AcoustID 3/s). The services are the
-loopback stand-ins of the tests (``tests/fakes/musicbrainz.py``, recorded answers), which
+``--tracks`` Spotify-like tracks (ISRC, artist, title, length) go through the identity step as
+the daemon runs it (``engine/jobs/identity_check.py``): ``download.workers`` lookup threads,
+each asking MusicBrainz for the recording by its ISRC, AcoustID for the audio's fingerprint (a
+distinct one per track, so no answer comes from the cache), and, for a track whose ISRC
+MusicBrainz does not know and whose audio AcoustID cannot name either, MusicBrainz's search.
+Every request takes its turn of the budget every process shares through the ledger
+(``engine/resilience/budgets.py``: MusicBrainz 1 request/s, AcoustID 3/s).
+
+The mix is explicit: ``--unknown-isrc`` of the ISRCs (default 1 in 5) are unknown to
+MusicBrainz, and AcoustID cannot name ``--unknown-audio`` of the fingerprints (default 1 in
+10), drawn independently per track with a fixed seed; the others get a recorded answer. The
+services are the loopback stand-ins of the tests (``tests/fakes/musicbrainz.py``), which
 answer at once: the time measured is the budget's, which is what a real playlist waits on.
 
 This is the worst case for the issue's bound ("a 500-track playlist's lookups add under 10
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import random
 import statistics
 import tempfile
 import threading
@@ -32,28 +38,41 @@ from typing import Any
 
 from spotsyncd.core.config import Config
 from spotsyncd.core.models import Fingerprint, TrackMeta
+from spotsyncd.engine.jobs.identity_check import named_by_search
 from spotsyncd.engine.resilience.budgets import budgets_for
 from spotsyncd.identity.service import identity_for
 from spotsyncd.ledger import Ledger
 from tests.fakes.http_server import LoopbackServer
-from tests.fakes.musicbrainz import FakeAcoustid, FakeMusicBrainz, thinking_out_loud
+from tests.fakes.musicbrainz import (
+    FakeAcoustid,
+    FakeMusicBrainz,
+    hocus_pocus_lookup,
+    thinking_out_loud,
+)
 
 PLAYLIST = 500
 TARGET_S = 600.0  # the issue's bound for a 500-track playlist: under 10 minutes
 
 
-def _tracks(count: int, brainz: FakeMusicBrainz) -> list[TrackMeta]:
+def _tracks(
+    count: int, brainz: FakeMusicBrainz, unknown_isrc: float, rng: random.Random
+) -> list[TrackMeta]:
     recording = thinking_out_loud()
     tracks = []
     for n in range(count):
         isrc = f"GBAHS14{n:05d}"
-        brainz.add_isrc(isrc, [recording] if n % 5 else [])  # every fifth: unknown, searched
+        brainz.add_isrc(isrc, [] if rng.random() < unknown_isrc else [recording])
         tracks.append(TrackMeta(title=f"Song {n}", artists=("Ed Sheeran",), duration_s=281.0,
                                 isrc=isrc, album="x (Multiply)"))  # fmt: skip
     return tracks
 
 
-def run(count: int, folder: Path) -> dict[str, Any]:
+def _print_of(n: int) -> str:
+    return base64.urlsafe_b64encode(f"AQAA{n:08d}".encode() * 8).decode()
+
+
+def run(count: int, folder: Path, unknown_isrc: float = 0.2,
+        unknown_audio: float = 0.1) -> dict[str, Any]:  # fmt: skip
     with LoopbackServer() as server:
         brainz, acoustid = FakeMusicBrainz(server), FakeAcoustid(server)
         config = Config.model_validate({
@@ -62,7 +81,11 @@ def run(count: int, folder: Path) -> dict[str, Any]:
             "musicbrainz": {"enabled": True, "api_url": brainz.api_url},
             "acoustid": {"api_key": acoustid.api_key, "api_url": acoustid.api_url},
         })  # fmt: skip
-        tracks = _tracks(count, brainz)
+        rng = random.Random(2026)  # the same mix every run, drawn independently per track
+        tracks = _tracks(count, brainz, unknown_isrc, rng)
+        for n in range(count):
+            if rng.random() >= unknown_audio:
+                acoustid.answer(_print_of(n), hocus_pocus_lookup())
         build = identity_for(config)
         assert build is not None
         ledger = Ledger(folder / "ledger.sqlite3")
@@ -79,11 +102,12 @@ def run(count: int, folder: Path) -> dict[str, Any]:
                         if not queue:
                             return
                         n, meta = queue.pop(0)
-                    asked = step.recording_for(meta)
-                    value = base64.urlsafe_b64encode(f"AQAA{n:08d}".encode() * 8).decode()
-                    verdict = step.check(Fingerprint(value=value, duration_s=281.0), asked, meta)
+                    # As identity_check.verify: the ISRC, AcoustID, then a search if need be.
+                    asked = step.recording_for(meta, search=not step.fingerprints)
+                    print_ = Fingerprint(value=_print_of(n), duration_s=281.0)
+                    found = named_by_search(step, asked, step.check(print_, asked, meta), meta)
                     with lock:
-                        verdicts.append(verdict.verdict.value)
+                        verdicts.append(found.verdict.value)
 
             threads = [threading.Thread(target=lookups) for _ in range(config.download.workers)]
             started = time.monotonic()
@@ -99,10 +123,15 @@ def run(count: int, folder: Path) -> dict[str, Any]:
     per_track = wall / count
     result = {
         "tracks": count,
+        "unknown_isrc": unknown_isrc,
+        "unknown_audio": unknown_audio,
         "threads": config.download.workers,
         "wall_s": round(wall, 2),
         "per_track_s": round(per_track, 3),
         "musicbrainz_requests": len(brainz.requests),
+        "musicbrainz_searches": sum(
+            path.startswith("/ws/2/recording") for _t, path, _a in brainz.requests
+        ),  # fmt: skip
         "acoustid_requests": len(acoustid.requests),
         "min_gap_s": round(min(gaps), 3) if gaps else None,
         "median_gap_s": round(statistics.median(gaps), 3) if gaps else None,
@@ -128,10 +157,22 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--quick", action="store_true", help="12 tracks, projected to 500")
     parser.add_argument("--tracks", type=int, default=None, help=f"tracks (default {PLAYLIST})")
+    parser.add_argument(
+        "--unknown-isrc",
+        type=float,
+        default=0.2,
+        help="share of ISRCs MusicBrainz does not know (default 0.2)",
+    )
+    parser.add_argument(
+        "--unknown-audio",
+        type=float,
+        default=0.1,
+        help="share of fingerprints AcoustID cannot name (default 0.1)",
+    )
     args = parser.parse_args(argv)
     count = args.tracks or (12 if args.quick else PLAYLIST)
     with tempfile.TemporaryDirectory(prefix="spotsyncd-bench-lookups-") as folder:
-        return run(count, Path(folder))
+        return run(count, Path(folder), args.unknown_isrc, args.unknown_audio)
 
 
 if __name__ == "__main__":

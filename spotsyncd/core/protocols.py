@@ -130,8 +130,9 @@ class IdentityStep(Protocol):
     holding no download or CPU slot. They never raise for a service's trouble: a service
     down, slow or refusing gives ``None`` or an unverified identity."""
 
-    def recording_for(self, meta: TrackMeta) -> Identity | None:
-        """The MusicBrainz recording (and release) ``meta`` names, or None."""
+    def recording_for(self, meta: TrackMeta, *, search: bool = True) -> Identity | None:
+        """The MusicBrainz recording (and release) ``meta`` names, or None: by its ISRC, and
+        with ``search``, when the ISRC names none, by artist, title and length."""
         ...
 
     @property

@@ -50,7 +50,7 @@ class IdentityService:
         self.acoustid = acoustid
         self.ffmpeg = ffmpeg
 
-    def recording_for(self, meta: TrackMeta) -> Identity | None:
+    def recording_for(self, meta: TrackMeta, *, search: bool = True) -> Identity | None:
         if self.musicbrainz is None:
             return None
         try:
@@ -58,7 +58,7 @@ class IdentityService:
                 found = choose.from_isrc(self.musicbrainz.by_isrc(meta.isrc), meta)
                 if found is not None:
                     return found
-            if meta.title and meta.artists:
+            if search and meta.title and meta.artists:
                 results = self.musicbrainz.search(meta.artists[0], meta.title, meta.duration_s)
                 return choose.from_search(results, meta)
         except NoAnswer as exc:

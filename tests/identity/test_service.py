@@ -49,3 +49,27 @@ def test_services_down_leave_every_track_unverified_at_once(cache: MemoryCache) 
         assert found.verdict == Verdict.UNVERIFIED and "no answer" in found.reason
     assert time.monotonic() - started < 5.0  # asked once each, then left alone
     assert not cache.answers
+
+
+def test_without_search_an_unknown_isrc_costs_one_request_and_the_search_comes_later(
+    cache: MemoryCache,
+) -> None:
+    """The pipeline asks AcoustID before it searches: ``search=False`` is the ISRC lookup
+    alone; asked again with the search, the ISRC's 404 comes from the cache."""
+    from tests.fakes import musicbrainz as mb
+
+    with LoopbackServer() as server:
+        stand_in = mb.FakeMusicBrainz(server)
+        stand_in.add_isrc(TRACK.isrc or "", [])
+        config = Config(log_file=None, network={"allow_private": True},
+                        musicbrainz=MusicBrainzConfig(api_url=stand_in.api_url))  # fmt: skip
+        factory = identity_for(config)
+        assert factory is not None
+        step = factory(cache)
+        assert step.recording_for(TRACK, search=False) is None
+        assert [path.split("?")[0] for _t, path, _a in stand_in.requests] == [
+            "/ws/2/isrc/GBAHS1400099"
+        ]
+        step.recording_for(TRACK)  # now with the search (the 404 from the cache)
+        paths = [path.split("?")[0] for _t, path, _a in stand_in.requests]
+        assert paths == ["/ws/2/isrc/GBAHS1400099", "/ws/2/recording"]

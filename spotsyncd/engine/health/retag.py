@@ -27,7 +27,7 @@ from spotsyncd.core.errors import SpotsyncError
 from spotsyncd.core.models import Source, TrackMeta, Verdict
 from spotsyncd.core.protocols import IdentityStep, MetadataSource
 from spotsyncd.engine.jobs.filing import audio_settings_for, template_for
-from spotsyncd.engine.jobs.identity_check import as_chosen
+from spotsyncd.engine.jobs.identity_check import as_chosen, named_by_search
 from spotsyncd.follows.collections import write_collection_playlists
 from spotsyncd.follows.playlists import PlaylistWriter
 from spotsyncd.ledger import Ledger, TrackRow
@@ -158,8 +158,10 @@ class Retagger:
         IDs of the recording asked for; the file stays."""
         if self.identity is None or track.identity is not None:
             return track
-        asked = self.identity.recording_for(meta)
-        found = self.identity.check(self.identity.fingerprint(path), asked, meta)
+        step = self.identity
+        asked = step.recording_for(meta, search=not step.fingerprints)  # AcoustID first
+        found = step.check(step.fingerprint(path), asked, meta)
+        found = named_by_search(step, asked, found, meta)
         if found.verdict == Verdict.MISMATCH:
             log.warning("%s: %s ('spotsyncd match %s URL' replaces it)", track.key,
                         found.reason, track.key)  # fmt: skip

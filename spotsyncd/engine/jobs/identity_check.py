@@ -106,7 +106,10 @@ def verify(
     if progress is not None:
         progress(Progress(stage="identifying"))
     with timed(timings, "identify"):
-        asked = step.recording_for(fetched.meta)
+        # With AcoustID on, a track whose ISRC names no recording is not searched for yet:
+        # the fingerprint usually names it (one MusicBrainz request a track, not two, at its
+        # 1 request/s); the search comes after, only for audio AcoustID could not name.
+        asked = step.recording_for(fetched.meta, search=not step.fingerprints)
     matcher_chose = track.source in (Source.SPOTIFY, Source.SEARCH) and not track.override_url
     checked: dict[str, Identity] = {}
     current = fetched
@@ -124,6 +127,7 @@ def verify(
                     fingerprint = step.fingerprint(current.downloaded.path)
         with timed(timings, "identify"):
             identity = step.check(fingerprint, asked, current.meta)
+            identity = named_by_search(step, asked, identity, current.meta)
         checked[current.audio_url] = identity
         if identity.verdict != Verdict.MISMATCH or not matcher_chose:
             if processing is None:  # checked first: processed now that it is to be filed
@@ -150,6 +154,23 @@ def verify(
                 track, current, str(following[0]["url"]), len(checked) + 1, cancel, progress,
                 timings,
             )  # fmt: skip
+
+
+def named_by_search(
+    step: IdentityStep, asked: Identity | None, identity: Identity, meta: TrackMeta
+) -> Identity:
+    """``identity``, or when its audio is unverified and its ISRC named no recording (looked
+    up with ``search=False`` because AcoustID was to be asked first), the recording the
+    MusicBrainz search by artist, title and length names, for the tags (the verdict stays:
+    nothing checked the audio against it)."""
+    if asked is not None or identity.verdict != Verdict.UNVERIFIED or not step.fingerprints:
+        return identity
+    found = step.recording_for(meta)
+    if found is None:
+        return identity
+    return replace(found, verdict=identity.verdict, reason=identity.reason,
+                   acoustid_id=identity.acoustid_id,
+                   acoustid_score=identity.acoustid_score)  # fmt: skip
 
 
 def as_chosen(identity: Identity) -> Identity:

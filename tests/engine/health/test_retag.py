@@ -191,7 +191,7 @@ class CountingIdentity:
     def __init__(self) -> None:
         self.looked_up: list[str] = []
 
-    def recording_for(self, meta: TrackMeta) -> Identity | None:
+    def recording_for(self, meta: TrackMeta, *, search: bool = True) -> Identity | None:
         self.looked_up.append(meta.title or "")
         return Identity(recording_id=f"0000000{len(self.looked_up)}-aaaa-4aaa-8aaa-000000000000")
 

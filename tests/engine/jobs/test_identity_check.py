@@ -48,6 +48,7 @@ class FakeIdentity:
         self.stages = stages
         self.slots_held_while_looking: list[int] = []
         self.fingerprinted: list[Path] = []  # by a process of its own
+        self.searched: list[bool] = []  # recording_for's ``search`` each time it was asked
 
     def _looking(self) -> None:
         pool_stages = self.stages() if callable(self.stages) else None
@@ -56,8 +57,9 @@ class FakeIdentity:
                 int(pool_stages.io_gate.holds()) + int(pool_stages.cpu_gate.holds())
             )
 
-    def recording_for(self, meta: TrackMeta) -> Identity | None:
+    def recording_for(self, meta: TrackMeta, *, search: bool = True) -> Identity | None:
         self._looking()
+        self.searched.append(search)
         return Identity(recording_id="0383dadf-2a4e-4d10-a46a-e9e041da8eb3",
                         equivalent_ids=("0383dadf-2a4e-4d10-a46a-e9e041da8eb3",))  # fmt: skip
 
@@ -104,13 +106,14 @@ class PrintingProcessor(CopyProcessor):
 
 def _run(tmp_path: Path, lines: list[str], candidates: Sequence[Candidate],
          verdicts: dict[str, Verdict], processor: Any = None,
-         fingerprints: bool = True) -> tuple[Any, ...]:  # fmt: skip
+         fingerprints: bool = True, kind: type[FakeIdentity] = FakeIdentity,
+         ) -> tuple[Any, ...]:  # fmt: skip
     config = _config(tmp_path)
     ledger = Ledger(config.ledger_path)
     downloader = FakeDownloader()
     downloader.bot_check = False
     holder: dict[str, Any] = {}
-    step = FakeIdentity(verdicts, stages=lambda: holder.get("stages"), fingerprints=fingerprints)
+    step = kind(verdicts, stages=lambda: holder.get("stages"), fingerprints=fingerprints)
 
     def identity(cache: LookupCache, turn: SharedTurn | None) -> IdentityStep:
         assert cache is ledger
@@ -248,3 +251,48 @@ def test_when_no_candidate_verifies_the_track_waits_for_review(tmp_path: Path) -
     assert filed.identity is not None and filed.identity.verdict == Verdict.MISMATCH
     assert filed.identity.recording_id is None and "filed as chosen" in filed.identity.reason
     ledger2.close()
+
+
+class UnknownIsrc(FakeIdentity):
+    """MusicBrainz knows no recording by the track's ISRC; its search finds one."""
+
+    SEARCHED = "5ad43d2f-3c74-4a52-b8b8-2ac1a5b1e6a1"
+
+    def recording_for(self, meta: TrackMeta, *, search: bool = True) -> Identity | None:
+        self.searched.append(search)
+        return Identity(recording_id=self.SEARCHED) if search else None
+
+    def check(self, fingerprint: Fingerprint | None, asked: Identity | None,
+              meta: TrackMeta) -> Identity:  # fmt: skip
+        assert asked is None and fingerprint is not None
+        url = fingerprint.value.removeprefix("ID3")
+        verdict = self.verdicts[url]
+        named = "d3a6ad54-0000-4000-8000-000000000001" if verdict == Verdict.VERIFIED else None
+        return Identity(verdict=verdict, reason=f"{url} is {verdict}", recording_id=named,
+                        acoustid_id="acoustid-" + url[-9:])  # fmt: skip
+
+
+def test_an_unknown_isrc_is_searched_only_when_acoustid_cannot_name_the_audio(
+    tmp_path: Path,
+) -> None:
+    """With AcoustID on, a track whose ISRC MusicBrainz does not know costs one MusicBrainz
+    request when the fingerprint names the recording (no search), and the search comes after
+    the check only for audio AcoustID could not name (its IDs go to the tags, unverified)."""
+    ledger, _downloader, step = _run(tmp_path, ["Daft Punk - Veridis Quo"], [SONG],
+                                     {SONG.watch_url: Verdict.VERIFIED}, kind=UnknownIsrc)  # fmt: skip
+    track = ledger.track("search:daft punk - veridis quo")
+    assert track is not None and track.state == "done", track
+    assert step.searched == [False]  # the ISRC only: AcoustID named it
+    assert track.identity is not None and track.identity.verdict == Verdict.VERIFIED
+    ledger.close()
+
+    (tmp_path / "2").mkdir()
+    ledger, _downloader, step = _run(tmp_path / "2", ["Daft Punk - Veridis Quo"], [SONG],
+                                     {SONG.watch_url: Verdict.UNVERIFIED}, kind=UnknownIsrc)  # fmt: skip
+    track = ledger.track("search:daft punk - veridis quo")
+    assert track is not None and track.state == "done", track
+    assert step.searched == [False, True]  # searched after AcoustID could not say
+    assert track.identity is not None and track.identity.verdict == Verdict.UNVERIFIED
+    assert track.identity.recording_id == UnknownIsrc.SEARCHED
+    assert track.identity.acoustid_id == "acoustid-/song.mp3"
+    ledger.close()
