@@ -278,8 +278,9 @@ def test_an_unknown_isrc_is_searched_only_when_acoustid_cannot_name_the_audio(
     """With AcoustID on, a track whose ISRC MusicBrainz does not know costs one MusicBrainz
     request when the fingerprint names the recording (no search), and the search comes after
     the check only for audio AcoustID could not name (its IDs go to the tags, unverified)."""
-    ledger, _downloader, step = _run(tmp_path, ["Daft Punk - Veridis Quo"], [SONG],
-                                     {SONG.watch_url: Verdict.VERIFIED}, kind=UnknownIsrc)  # fmt: skip
+    line = ["Daft Punk - Veridis Quo"]
+    verified = {SONG.watch_url: Verdict.VERIFIED}
+    ledger, _downloader, step = _run(tmp_path, line, [SONG], verified, kind=UnknownIsrc)
     track = ledger.track("search:daft punk - veridis quo")
     assert track is not None and track.state == "done", track
     assert step.searched == [False]  # the ISRC only: AcoustID named it
@@ -287,8 +288,8 @@ def test_an_unknown_isrc_is_searched_only_when_acoustid_cannot_name_the_audio(
     ledger.close()
 
     (tmp_path / "2").mkdir()
-    ledger, _downloader, step = _run(tmp_path / "2", ["Daft Punk - Veridis Quo"], [SONG],
-                                     {SONG.watch_url: Verdict.UNVERIFIED}, kind=UnknownIsrc)  # fmt: skip
+    unverified = {SONG.watch_url: Verdict.UNVERIFIED}
+    ledger, _downloader, step = _run(tmp_path / "2", line, [SONG], unverified, kind=UnknownIsrc)
     track = ledger.track("search:daft punk - veridis quo")
     assert track is not None and track.state == "done", track
     assert step.searched == [False, True]  # searched after AcoustID could not say
