@@ -113,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def entry() -> None:
     """The ``spotsyncd`` command and ``python -m spotsyncd``: ``main`` in a process of its own,
-    which ``run`` and ``worker`` end at once once stopped (``run.end_process``)."""
+    which ``run`` and ``worker`` end themselves as soon as they have stopped
+    (``run.end_process``)."""
     sys.exit(main(own_process=True))
 
 
