@@ -30,7 +30,7 @@ POLL_REQUEST = "poll-request.json"
 
 class FollowBook(FollowLedger, Protocol):
     """What following needs of the ledger: polls, and the follows themselves
-    (``ledger.Follows`` has it all, hence ``ledger.Ledger``)."""
+    (``ledger.Follows`` and ``ledger.FollowFiles`` have it, hence ``ledger.Ledger``)."""
 
     def add_follow(
         self,
@@ -45,10 +45,10 @@ class FollowBook(FollowLedger, Protocol):
     def follows(self) -> list[FollowRow]: ...
 
 
-if TYPE_CHECKING:  # mypy proves the ledger's follows repository is a FollowBook
-    from spotsyncd.ledger import Follows
+if TYPE_CHECKING:  # mypy proves the ledger is a FollowBook
+    from spotsyncd.ledger import Ledger
 
-    _FOLLOWS: type[FollowBook] = Follows
+    _LEDGER: type[FollowBook] = Ledger
 
 
 def followable(link: Link) -> Link:

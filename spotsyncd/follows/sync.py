@@ -65,8 +65,8 @@ class FlatLister(Protocol):
 
 
 class FollowLedger(PruneLedger, Protocol):
-    """The ledger queries a poll needs (``ledger.Follows`` has them, hence ``ledger.Ledger``);
-    those that remove files are ``pruning.PruneLedger``'s."""
+    """The ledger queries a poll needs (``ledger.Follows`` has them, ``ledger.FollowFiles`` those
+    that remove files, hence ``ledger.Ledger``); the latter are ``pruning.PruneLedger``'s."""
 
     def follow_by_id(self, follow_id: int) -> FollowRow | None: ...
     def apply_listing(self, follow_id: int, listing: Listing, *, now: float) -> DiffResult: ...
@@ -76,10 +76,10 @@ class FollowLedger(PruneLedger, Protocol):
     ) -> None: ...
 
 
-if TYPE_CHECKING:  # mypy proves the ledger's follows repository is a FollowLedger
-    from spotsyncd.ledger import Follows
+if TYPE_CHECKING:  # mypy proves the ledger is a FollowLedger
+    from spotsyncd.ledger import Ledger
 
-    _FOLLOWS: type[FollowLedger] = Follows
+    _LEDGER: type[FollowLedger] = Ledger
 
 
 class Playlists(Protocol):

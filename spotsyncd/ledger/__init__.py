@@ -1,7 +1,7 @@
 """The ledger: spotsyncd's single source of truth (SQLAlchemy 2.x). ``Ledger`` is the object the
 daemon opens and passes down; it composes one repository per role (``JobQueue``, ``Intake``,
-``Follows``, ``Reports``, ``Filed``, ``Browse``, ``EventLog``, ``Workers``, ``Collections``,
-``ServiceCircuits``, ``Budgets``, ``Identities``) over one ``Store``.
+``Follows``, ``FollowFiles``, ``Reports``, ``Filed``, ``Browse``, ``EventLog``, ``Workers``,
+``Collections``, ``ServiceCircuits``, ``Budgets``, ``Identities``) over one ``Store``.
 
 May import core only; the only home of sqlalchemy, alembic and psycopg.
 """
@@ -14,6 +14,7 @@ from spotsyncd.ledger.collections import CollectionRow, Collections
 from spotsyncd.ledger.db import describe_error, is_unavailable
 from spotsyncd.ledger.event_log import EventLog
 from spotsyncd.ledger.filed import Filed
+from spotsyncd.ledger.follow_files import FollowFiles
 from spotsyncd.ledger.follows import Follows
 from spotsyncd.ledger.identities import Identities
 from spotsyncd.ledger.intake import Intake
@@ -31,6 +32,7 @@ __all__ = [
     "Collections",
     "EventLog",
     "Filed",
+    "FollowFiles",
     "Follows",
     "Intake",
     "JobQueue",

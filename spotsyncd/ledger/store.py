@@ -5,7 +5,9 @@ It composes the repositories, one per role, over one shared ``Store``:
 - ``jobs`` (``JobQueue``): claims, finishing (or as a duplicate), failing with back-off,
   deferring, retrying;
 - ``intake`` (``Intake``): links, collections and inbox files becoming tracks with jobs;
-- ``following`` (``Follows``): follows, their polls and diffs, their items and files;
+- ``following`` (``Follows``): follows, their polls and diffs, their items;
+- ``follow_files`` (``FollowFiles``): which of a follow's files may be deleted, forgetting
+  one that was;
 - ``reports`` (``Reports``): inbox files' reports, ``status``/``report`` summaries;
 - ``filed`` (``Filed``): filed tracks, their library paths and moves, the same recording
   filed under another key, tracks sent back when their file is lost;
@@ -39,6 +41,7 @@ from spotsyncd.ledger.circuits import ServiceCircuits
 from spotsyncd.ledger.collections import Collections
 from spotsyncd.ledger.event_log import EventLog
 from spotsyncd.ledger.filed import Filed
+from spotsyncd.ledger.follow_files import FollowFiles
 from spotsyncd.ledger.follows import Follows
 from spotsyncd.ledger.identities import Identities
 from spotsyncd.ledger.intake import Intake
@@ -85,6 +88,7 @@ class Ledger:
         self.jobs = JobQueue(self.store, self.events)
         self.intake = Intake(self.store, self.events, self.jobs)
         self.following = Follows(self.store, self.events)
+        self.follow_files = FollowFiles(self.store, self.events)
         self.reports = Reports(self.store)
         self.filed = Filed(self.store, self.events, self.jobs)
         self.browse = Browse(self.store)
@@ -99,7 +103,7 @@ class Ledger:
             type(part): part
             for part in (self.store, self.events, self.jobs, self.intake, self.following)
             + (self.reports, self.filed, self.browse, self.library, self.workers, self.circuits)
-            + (self.budgets, self.lists, self.identities, self.sources)
+            + (self.budgets, self.lists, self.identities, self.sources, self.follow_files)
         }
 
     def repository(self, kind: type[R]) -> R:
@@ -163,9 +167,11 @@ class Ledger:
     record_poll_error = _Via(Follows, Follows.record_poll_error)
     follow_tracks = _Via(Follows, Follows.follow_tracks)
     set_interval = _Via(Follows, Follows.set_interval)
-    removable_files = _Via(Follows, Follows.removable_files)
-    expendable_files = _Via(Follows, Follows.expendable_files)
-    forget_file = _Via(Follows, Follows.forget_file)
+
+    # ------------------------------------------------------------------ follows' files
+    removable_files = _Via(FollowFiles, FollowFiles.removable_files)
+    expendable_files = _Via(FollowFiles, FollowFiles.expendable_files)
+    forget_file = _Via(FollowFiles, FollowFiles.forget_file)
 
     # ------------------------------------------------------------------ reports
     report_lines = _Via(Reports, Reports.report_lines)

@@ -11,6 +11,7 @@ from spotsyncd.ledger import (
     Browse,
     EventLog,
     Filed,
+    FollowFiles,
     Follows,
     Identities,
     Intake,
@@ -23,7 +24,8 @@ from spotsyncd.ledger import (
 
 LEDGER_DIR = Path(__file__).resolve().parents[2] / "spotsyncd" / "ledger"
 REPOSITORIES = (
-    Browse, EventLog, Filed, Follows, Identities, Intake, JobQueue, Reports, Workers,
+    Browse, EventLog, Filed, FollowFiles, Follows, Identities, Intake, JobQueue, Reports,
+    Workers,
 )  # fmt: skip
 MAX_PUBLIC_METHODS = 15  # a repository that needs more has two roles: split it
 
