@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from spotsyncd.follows.sync import Playlists
-from spotsyncd.ledger.collections import CollectionRow
-from spotsyncd.ledger.follow_rows import FollowTrack
+from spotsyncd.ledger.follows.collections import CollectionRow
+from spotsyncd.ledger.follows.rows import FollowTrack
 
 log = logging.getLogger(__name__)
 

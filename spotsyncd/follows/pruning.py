@@ -14,7 +14,7 @@ from typing import Protocol
 from spotsyncd.core.errors import log_problem
 from spotsyncd.core.wording import counted
 from spotsyncd.follows.episodes import beyond_keep_last, keep_last_why
-from spotsyncd.ledger.follow_rows import FollowRow, FollowTrack
+from spotsyncd.ledger.follows.rows import FollowRow, FollowTrack
 
 log = logging.getLogger(__name__)
 

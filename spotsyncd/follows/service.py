@@ -20,7 +20,7 @@ from spotsyncd.follows.playlists import PlaylistWriter
 from spotsyncd.follows.scheduler import FollowScheduler
 from spotsyncd.follows.sync import FollowLedger, FollowPoller, PollOutcome
 from spotsyncd.intake.links import parse_line
-from spotsyncd.ledger.follows import FollowRow, Origin
+from spotsyncd.ledger.follows.registry import FollowRow, Origin
 from spotsyncd.media.covers import as_jpeg
 
 log = logging.getLogger(__name__)

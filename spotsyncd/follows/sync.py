@@ -38,7 +38,7 @@ from spotsyncd.follows.episodes import (
     rule_names,
 )
 from spotsyncd.follows.pruning import LibraryPruner, PruneLedger
-from spotsyncd.ledger.follow_rows import DiffResult, FollowRow, FollowTrack
+from spotsyncd.ledger.follows.rows import DiffResult, FollowRow, FollowTrack
 from spotsyncd.sources.ytdlp.youtube_links import is_youtube_host
 
 log = logging.getLogger(__name__)

@@ -38,7 +38,7 @@ from spotsyncd.intake.playlists.formats import is_playlist_file_name
 from spotsyncd.intake.playlists.reading import NamedList, playlist_results, read_playlist
 from spotsyncd.intake.playlists.text import decode
 from spotsyncd.intake.reporting import write_failure_reason
-from spotsyncd.ledger.collections import CollectionRow
+from spotsyncd.ledger.follows.collections import CollectionRow
 from spotsyncd.ledger.rows import Added
 
 log = logging.getLogger(__name__)

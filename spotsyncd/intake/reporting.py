@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from spotsyncd.core.errors import log_problem
 from spotsyncd.core.retries import format_clock
-from spotsyncd.ledger.reports import OpenReport, ReportLine
+from spotsyncd.ledger.tracks.reports import OpenReport, ReportLine
 
 log = logging.getLogger(__name__)
 

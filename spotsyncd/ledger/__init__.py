@@ -3,25 +3,32 @@ daemon opens and passes down; it composes one repository per role (``JobQueue``,
 ``Follows``, ``FollowFiles``, ``Reports``, ``Filed``, ``Browse``, ``EventLog``, ``Workers``,
 ``Collections``, ``ServiceCircuits``, ``Budgets``, ``Identities``) over one ``Store``.
 
+The repositories live in three sub-packages by role: ``tracks`` (tracks, their jobs and what is
+filed), ``follows`` (follows and imported collections) and ``shared`` (the state every process
+shares in scale-out). This package itself keeps the facade (``store``) and the plumbing: the
+connection (``base``, ``db``, ``dialects``, ``errors``), the tables (``schema``, ``rows``), the
+migrations (``migrate``, ``migrations/``), ``copy`` and ``consistency``. Callers import from
+here: ``from spotsyncd.ledger import Ledger``.
+
 May import core only; the only home of sqlalchemy, alembic and psycopg.
 """
 
 from spotsyncd.ledger.base import Store
-from spotsyncd.ledger.browse import Browse
-from spotsyncd.ledger.budgets import Budgets, TurnAnswer
-from spotsyncd.ledger.circuits import CircuitRow, ServiceCircuits
-from spotsyncd.ledger.collections import CollectionRow, Collections
 from spotsyncd.ledger.db import describe_error, is_unavailable
-from spotsyncd.ledger.event_log import EventLog
-from spotsyncd.ledger.filed import Filed
-from spotsyncd.ledger.follow_files import FollowFiles
-from spotsyncd.ledger.follows import Follows
-from spotsyncd.ledger.identities import Identities
-from spotsyncd.ledger.intake import Intake
-from spotsyncd.ledger.jobs import JobQueue
-from spotsyncd.ledger.reports import Reports
+from spotsyncd.ledger.follows.collections import CollectionRow, Collections
+from spotsyncd.ledger.follows.files import FollowFiles
+from spotsyncd.ledger.follows.registry import Follows
+from spotsyncd.ledger.shared.budgets import Budgets, TurnAnswer
+from spotsyncd.ledger.shared.circuits import CircuitRow, ServiceCircuits
+from spotsyncd.ledger.shared.workers import Workers
 from spotsyncd.ledger.store import ClaimedJob, Ledger, TrackRow
-from spotsyncd.ledger.workers import Workers
+from spotsyncd.ledger.tracks.browse import Browse
+from spotsyncd.ledger.tracks.event_log import EventLog
+from spotsyncd.ledger.tracks.filed import Filed
+from spotsyncd.ledger.tracks.identities import Identities
+from spotsyncd.ledger.tracks.intake import Intake
+from spotsyncd.ledger.tracks.jobs import JobQueue
+from spotsyncd.ledger.tracks.reports import Reports
 
 __all__ = [
     "Browse",

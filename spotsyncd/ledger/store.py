@@ -35,22 +35,22 @@ from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, cast, ov
 
 from spotsyncd.ledger import db
 from spotsyncd.ledger.base import Store
-from spotsyncd.ledger.browse import Browse
-from spotsyncd.ledger.budgets import Budgets
-from spotsyncd.ledger.circuits import ServiceCircuits
-from spotsyncd.ledger.collections import Collections
-from spotsyncd.ledger.event_log import EventLog
-from spotsyncd.ledger.filed import Filed
-from spotsyncd.ledger.follow_files import FollowFiles
-from spotsyncd.ledger.follows import Follows
-from spotsyncd.ledger.identities import Identities
-from spotsyncd.ledger.intake import Intake
-from spotsyncd.ledger.jobs import JobQueue
-from spotsyncd.ledger.library import Library
-from spotsyncd.ledger.reports import Reports
+from spotsyncd.ledger.follows.collections import Collections
+from spotsyncd.ledger.follows.files import FollowFiles
+from spotsyncd.ledger.follows.registry import Follows
 from spotsyncd.ledger.rows import Added, ClaimedJob, TrackRow
-from spotsyncd.ledger.source_health import SourceHealth
-from spotsyncd.ledger.workers import Workers
+from spotsyncd.ledger.shared.budgets import Budgets
+from spotsyncd.ledger.shared.circuits import ServiceCircuits
+from spotsyncd.ledger.shared.source_health import SourceHealth
+from spotsyncd.ledger.shared.workers import Workers
+from spotsyncd.ledger.tracks.browse import Browse
+from spotsyncd.ledger.tracks.event_log import EventLog
+from spotsyncd.ledger.tracks.filed import Filed
+from spotsyncd.ledger.tracks.identities import Identities
+from spotsyncd.ledger.tracks.intake import Intake
+from spotsyncd.ledger.tracks.jobs import JobQueue
+from spotsyncd.ledger.tracks.library import Library
+from spotsyncd.ledger.tracks.reports import Reports
 
 __all__ = ["Added", "ClaimedJob", "Ledger", "TrackRow"]
 

@@ -8,7 +8,7 @@ from spotsyncd.core.models import Link, LinkKind, Source, TrackMeta
 from spotsyncd.follows.collections import write_collection_playlists
 from spotsyncd.follows.playlists import PlaylistWriter
 from spotsyncd.ledger import Ledger
-from tests.ledger.test_follows import finish
+from tests.ledger.follows.test_registry import finish
 
 
 def search(n: int) -> Link:

@@ -19,7 +19,7 @@ from spotsyncd.follows.playlists import PlaylistWriter
 from spotsyncd.follows.sync import FollowPoller, backoff_delay
 from spotsyncd.intake.links import parse_link
 from spotsyncd.ledger import Ledger
-from spotsyncd.ledger.follows import FollowRow
+from spotsyncd.ledger.follows.registry import FollowRow
 from spotsyncd.ledger.schema import events, follow_items, jobs, tracks
 from tests.fakes.http_server import LoopbackServer
 

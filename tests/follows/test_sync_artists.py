@@ -21,7 +21,7 @@ from spotsyncd.follows.service import follow_options
 from spotsyncd.follows.sync import FollowPoller
 from spotsyncd.intake.links import parse_link
 from spotsyncd.ledger import Ledger
-from spotsyncd.ledger.follows import FollowRow
+from spotsyncd.ledger.follows.registry import FollowRow
 from spotsyncd.sources.spotify.source import SpotifySource
 from tests.fakes.spotify_api import FakeSpotify
 

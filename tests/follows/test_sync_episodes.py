@@ -18,7 +18,7 @@ from spotsyncd.core.models import JobState, Link, LinkKind, ListedItem, Listing,
 from spotsyncd.follows.playlists import PlaylistWriter
 from spotsyncd.follows.sync import FollowPoller
 from spotsyncd.ledger import Ledger
-from spotsyncd.ledger.follows import FollowRow
+from spotsyncd.ledger.follows.registry import FollowRow
 from spotsyncd.ledger.schema import events
 from spotsyncd.sources.feeds.listing import listing_of
 from spotsyncd.sources.feeds.parse import parse_feed

@@ -110,7 +110,7 @@ def test_claims_take_jobs_in_order_and_postgresql_reads_one_index_entry(ledger: 
     if ledger.engine.dialect.name == "postgresql":
         from sqlalchemy import text
 
-        from spotsyncd.ledger.jobs import due_jobs
+        from spotsyncd.ledger.tracks.jobs import due_jobs
 
         bound = due_jobs(False).params(claim_now=time.time())
         sql = str(bound.compile(ledger.engine, compile_kwargs={"literal_binds": True}))

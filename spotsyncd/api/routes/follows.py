@@ -18,7 +18,7 @@ from spotsyncd.core.config_values import since as since_option
 from spotsyncd.core.models import JobState
 from spotsyncd.follows.service import followable, request_poll
 from spotsyncd.intake.links import parse_line
-from spotsyncd.ledger.follow_rows import FollowRow
+from spotsyncd.ledger.follows.rows import FollowRow
 
 router = APIRouter(tags=["follows"], dependencies=[Depends(require_auth)], responses=RESPONSES)
 

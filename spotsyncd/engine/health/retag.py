@@ -7,7 +7,7 @@ with the tracks still unknown.
 
 Tags are written to a copy beside the file that then replaces it, so a crash leaves the old file
 or the new one, never a half-written one. A move goes through the library's safe filing (no
-overwrites, atomic) and is recorded in the ledger in two steps (see ``ledger/filed.py``).
+overwrites, atomic) and is recorded in the ledger in two steps (see ``ledger/tracks/filed.py``).
 """
 
 from __future__ import annotations

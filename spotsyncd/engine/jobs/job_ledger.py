@@ -111,7 +111,7 @@ class GateLedger(Protocol):
 
 if TYPE_CHECKING:  # mypy proves the ledger's repositories and the ledger itself fit
     from spotsyncd.ledger import JobQueue, Ledger
-    from spotsyncd.ledger.identities import Identities
+    from spotsyncd.ledger.tracks.identities import Identities
 
     _JOBS: type[JobLedger] = JobQueue
     _CANDIDATES: type[CandidateLedger] = JobQueue

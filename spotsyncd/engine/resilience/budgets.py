@@ -10,9 +10,9 @@ around each request (the pipeline around downloads and Spotify calls; MusicBrain
 lookups likewise), in the daemon, the coordinator and every ``spotsyncd worker`` alike, so that
 twenty workers look like one user to YouTube and MusicBrainz sees one request a second.
 
-The turns are rows in the ledger (``ledger/budgets.py``): the same code in local mode (SQLite)
-and with Celery workers (PostgreSQL). A turn is a lease of ``LEASE_S`` that a thread of this
-process renews while it is held: a holder killed mid-transfer frees its turn within a lease,
+The turns are rows in the ledger (``ledger/shared/budgets.py``): the same code in local mode
+(SQLite) and with Celery workers (PostgreSQL). A turn is a lease of ``LEASE_S`` that a thread of
+this process renews while it is held: a holder killed mid-transfer frees its turn within a lease,
 never holds it forever. A source without limits costs nothing (no ledger row is written).
 Threads of one process waiting for the same source are woken as soon as one of them ends its
 turn; others poll the ledger every fraction of a second.

@@ -39,7 +39,7 @@ from spotsyncd.core.models import (
     TrackMeta,
 )
 from spotsyncd.ledger.dialects import insert_for, ordered_values, position_of
-from spotsyncd.ledger.follow_rows import DiffResult
+from spotsyncd.ledger.follows.rows import DiffResult
 from spotsyncd.ledger.schema import events, follow_items, follows, jobs, tracks
 
 # Lives in the connection's temp schema, so it is never part of the ledger file. One row

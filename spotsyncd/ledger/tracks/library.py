@@ -9,9 +9,9 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from spotsyncd.core.models import JobState
 from spotsyncd.ledger.base import Store
-from spotsyncd.ledger.event_log import described_events
 from spotsyncd.ledger.rows import TRACK_COLUMNS, TrackRow, row_to_track
 from spotsyncd.ledger.schema import events, follows, jobs, tracks
+from spotsyncd.ledger.tracks.event_log import described_events
 
 TrackSort = Literal["added", "title", "artist", "album"]
 AlbumSort = Literal["added", "album", "artist"]

@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 
 from spotsyncd.core.models import JobState, LinkKind, TrackMeta
-from spotsyncd.ledger import recordings
 from spotsyncd.ledger.base import Store
-from spotsyncd.ledger.event_log import EventLog
-from spotsyncd.ledger.jobs import JobQueue
 from spotsyncd.ledger.rows import TRACK_COLUMNS, TrackRow, row_to_track
 from spotsyncd.ledger.schema import jobs, tracks
+from spotsyncd.ledger.tracks import recordings
+from spotsyncd.ledger.tracks.event_log import EventLog
+from spotsyncd.ledger.tracks.jobs import JobQueue
 
 BATCH = 500
 

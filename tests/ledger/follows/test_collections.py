@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from spotsyncd.core.models import JobState, Link, LinkKind, Source, TrackMeta
 from spotsyncd.ledger import Ledger
 from spotsyncd.ledger.schema import tracks
-from tests.ledger.test_follows import finish
+from tests.ledger.follows.test_registry import finish
 
 
 def song(n: int) -> Link:
@@ -67,7 +67,7 @@ def test_a_file_s_hints_join_a_known_track_but_never_a_done_one(ledger: Ledger) 
 def test_a_follow_never_deletes_a_file_an_imported_playlist_lists(ledger: Ledger) -> None:
     """A follow with ``on_removed: delete`` drops a track that an imported playlist (here one
     ``get`` saved, so no inbox line asked for it) still lists: the file stays."""
-    from tests.ledger.test_follows import follow, listing, video
+    from tests.ledger.follows.test_registry import follow, listing, video
 
     fid = follow(ledger, "mix", on_removed="delete")
     ledger.apply_listing(fid, listing([1, 2]), now=1)

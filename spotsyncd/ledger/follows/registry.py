@@ -2,8 +2,8 @@
 
 A follow's items live in ``follow_items`` (one row per track, in the source's order). Items the
 source stopped listing keep their row with ``absent_since`` set: nothing is forgotten, and a track
-that comes back is simply marked present again. The diff itself is in ``follow_diff``; which of
-a follow's files may be deleted is ``follow_files``.
+that comes back is simply marked present again. The diff itself is in ``diff``; which of
+a follow's files may be deleted is ``files``.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from sqlalchemy import and_, case, func, insert, or_, select, update
 from spotsyncd.core.errors import UserError
 from spotsyncd.core.models import EPISODE_KEY_PREFIX, JobState, Link, Listing
 from spotsyncd.ledger.base import Store
-from spotsyncd.ledger.event_log import EventLog
-from spotsyncd.ledger.follow_diff import apply_listing_in
-from spotsyncd.ledger.follow_rows import (
+from spotsyncd.ledger.follows.diff import apply_listing_in
+from spotsyncd.ledger.follows.rows import (
     DiffResult,
     FollowRow,
     FollowTrack,
@@ -29,6 +28,7 @@ from spotsyncd.ledger.follow_rows import (
     row_to_follow,
 )
 from spotsyncd.ledger.schema import follow_items, follows, jobs, tracks
+from spotsyncd.ledger.tracks.event_log import EventLog
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -71,8 +71,8 @@ def _counts_subquery() -> Any:
 
 
 class Follows:
-    """Follows, their polls and their items (the diff itself is ``follow_diff``; their files,
-    as pruning sees them, are ``follow_files.FollowFiles``)."""
+    """Follows, their polls and their items (the diff itself is ``diff``; their files,
+    as pruning sees them, are ``files.FollowFiles``)."""
 
     def __init__(self, store: Store, events: EventLog) -> None:
         self._store = store

@@ -15,10 +15,10 @@ from spotsyncd.core.errors import UserError
 from spotsyncd.core.models import Identity, JobState
 from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.dialects import insert_for
-from spotsyncd.ledger.event_log import EventLog
-from spotsyncd.ledger.jobs import JobQueue
 from spotsyncd.ledger.rows import TrackRow, track_by_id
 from spotsyncd.ledger.schema import jobs, lookup_cache, tracks
+from spotsyncd.ledger.tracks.event_log import EventLog
+from spotsyncd.ledger.tracks.jobs import JobQueue
 
 
 class Identities:

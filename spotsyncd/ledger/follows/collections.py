@@ -16,7 +16,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from spotsyncd.core.models import JobState
 from spotsyncd.ledger.base import Store
-from spotsyncd.ledger.follow_rows import FollowTrack
+from spotsyncd.ledger.follows.rows import FollowTrack
 from spotsyncd.ledger.schema import collection_tracks, collections, jobs, tracks
 
 _CHUNK = 500

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from spotsyncd.core.errors import UserError
 from spotsyncd.core.models import JobState, Link, LinkKind, ListedItem, Listing, Source, TrackMeta
 from spotsyncd.ledger import Ledger
-from spotsyncd.ledger.follows import default_follow_name
+from spotsyncd.ledger.follows.registry import default_follow_name
 from spotsyncd.ledger.schema import events, jobs, tracks
 
 

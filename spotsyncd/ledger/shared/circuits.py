@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from spotsyncd.ledger.base import Store
-from spotsyncd.ledger.event_log import EventLog
-from spotsyncd.ledger.jobs import QUEUED
 from spotsyncd.ledger.schema import circuits, jobs, tracks
+from spotsyncd.ledger.tracks.event_log import EventLog
+from spotsyncd.ledger.tracks.jobs import QUEUED
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from spotsyncd.core.models import JobState
 from spotsyncd.ledger.base import Store
-from spotsyncd.ledger.event_log import EventLog
-from spotsyncd.ledger.jobs import JobQueue
 from spotsyncd.ledger.rows import ClaimedJob, track_by_id
 from spotsyncd.ledger.schema import jobs, workers
+from spotsyncd.ledger.tracks.event_log import EventLog
+from spotsyncd.ledger.tracks.jobs import JobQueue
 
 QUEUED = "queued"  # jobs.worker of a job dispatched to the broker, not yet taken
 

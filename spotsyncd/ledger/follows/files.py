@@ -3,7 +3,7 @@
 Pruning (``follows.pruning``) asks here: tracks a follow with ``on_removed: delete`` dropped, and
 episodes beyond a feed's ``keep_last``. A file goes only when a follow created its track and
 nothing else wants it (another follow, an inbox line, ``add``, a collection or an imported
-playlist). The follows themselves, their polls and their items are ``follows.Follows``'.
+playlist). The follows themselves, their polls and their items are ``registry.Follows``'.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from sqlalchemy import exists, func, or_, select, update
 from spotsyncd.core.models import JobState
 from spotsyncd.ledger.base import Store
 from spotsyncd.ledger.dialects import json_text
-from spotsyncd.ledger.event_log import EventLog
 from spotsyncd.ledger.schema import (
     collection_items,
     collection_tracks,
@@ -26,6 +25,7 @@ from spotsyncd.ledger.schema import (
     jobs,
     tracks,
 )
+from spotsyncd.ledger.tracks.event_log import EventLog
 
 __all__ = ["FollowFiles"]
 

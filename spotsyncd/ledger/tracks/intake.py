@@ -12,10 +12,10 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from spotsyncd.core.models import JobState, Link, LinkKind, Listing, TrackMeta
 from spotsyncd.ledger.base import Store
-from spotsyncd.ledger.event_log import EventLog
-from spotsyncd.ledger.jobs import JobQueue
 from spotsyncd.ledger.rows import Added
 from spotsyncd.ledger.schema import collection_items, events, inbox_files, inbox_lines, jobs, tracks
+from spotsyncd.ledger.tracks.event_log import EventLog
+from spotsyncd.ledger.tracks.jobs import JobQueue
 
 
 class Intake:

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from spotsyncd.core.models import JobState, Link, LinkKind, Source
 from spotsyncd.ledger import Ledger
 from spotsyncd.ledger.schema import jobs, workers
-from spotsyncd.ledger.workers import QUEUED
+from spotsyncd.ledger.shared.workers import QUEUED
 
 
 def link(n: int) -> Link:

@@ -25,9 +25,9 @@ from spotsyncd.core.errors import UserError
 from spotsyncd.core.models import Identity, JobState, LinkKind, TrackMeta
 from spotsyncd.core.retries import NextStep, next_step
 from spotsyncd.ledger.base import Store
-from spotsyncd.ledger.event_log import EventLog
 from spotsyncd.ledger.rows import ClaimedJob, TrackRow, track_by_id
 from spotsyncd.ledger.schema import QUEUED_SQL, jobs, tracks
+from spotsyncd.ledger.tracks.event_log import EventLog
 
 # States whose jobs a worker takes once ``retry_at`` (if any) has come.
 QUEUED = (JobState.PENDING, JobState.WAITING)
