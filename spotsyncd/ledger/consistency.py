@@ -29,7 +29,7 @@ def repair_missing_files(ledger: Ledger, library_dir: Path, *, repair: bool) -> 
     for key, path in found[:20]:
         log.warning("library file missing for %s: %s", key, path)
     if found and repair:
-        ledger.requeue_missing(keys)
+        ledger.requeue_filed(keys, "library file vanished; fetching it again")
         log.warning("%d tracks whose files vanished were queued to download again", len(keys))
     elif found:
         log.warning(

@@ -186,7 +186,6 @@ class Ledger:
     owners = _Via(Filed, Filed.owners)
     reserve_path = _Via(Filed, Filed.reserve_path)
     path_owner = _Via(Filed, Filed.path_owner)
-    requeue_missing = _Via(Filed, Filed.requeue_missing)
     begin_move = _Via(Filed, Filed.begin_move)
     end_move = _Via(Filed, Filed.end_move)
     undo_move = _Via(Filed, Filed.undo_move)

@@ -39,7 +39,7 @@ forget_workers give_back heartbeat integrity_check iter_filed last_done_at last_
 live_workers mark_report_final next_due_at next_slow_retry_at notable_events open_reports
 owners path_owner progress_of_running recent_failures record_poll_error record_poll_unchanged
 register_worker release_orphans removable_files remove_follow report_lines requeue_filed
-requeue_missing reserve_path reset_running retry running running_count same_recording
+reserve_path reset_running retry running running_count same_recording
 set_aside set_candidates set_inbox_file_path set_override set_progress start_inbox_file
 summary take_job track track_id_of tracks tracks_by_ids tracks_page undo_move update_meta
 where worker_stopped

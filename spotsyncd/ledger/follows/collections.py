@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from spotsyncd.core.models import JobState
 from spotsyncd.ledger.base import Store
-from spotsyncd.ledger.follows.rows import FollowTrack
+from spotsyncd.ledger.follows.rows import FollowTrack, entries_query, entry_of
 from spotsyncd.ledger.schema import collection_tracks, collections, jobs, tracks
 
 _CHUNK = 500
@@ -105,31 +104,11 @@ class Collections:
 
     def collection_tracks(self, collection_id: int) -> list[FollowTrack]:
         """The collection's tracks in its order, as a playlist entry needs them."""
-        query = (
-            select(
-                tracks.c.id,
-                tracks.c.key,
-                tracks.c.path,
-                tracks.c.duration_s,
-                tracks.c.artist,
-                tracks.c.title,
-                jobs.c.state,
-            )
-            .select_from(
-                collection_tracks.join(tracks, tracks.c.id == collection_tracks.c.track_id).join(
-                    jobs, jobs.c.track_id == tracks.c.id
-                )
-            )
-            .where(collection_tracks.c.collection_id == collection_id)
-            .order_by(collection_tracks.c.position)
-        )
+        query = entries_query(
+            collection_tracks, collection_tracks.c.collection_id == collection_id
+        ).order_by(collection_tracks.c.position)
         with self._store.read() as conn:
-            return [
-                FollowTrack(
-                    r.id, r.key, r.path, r.duration_s, r.artist, r.title, JobState(r.state), None
-                )  # fmt: skip
-                for r in conn.execute(query)
-            ]
+            return [entry_of(r) for r in conn.execute(query)]
 
 
 def _track_ids(conn: Connection, keys: Sequence[str]) -> dict[str, int]:

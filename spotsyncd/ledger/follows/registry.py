@@ -25,6 +25,8 @@ from spotsyncd.ledger.follows.rows import (
     FollowTrack,
     clean_follow_name,
     default_follow_name,
+    entries_query,
+    entry_of,
     row_to_follow,
 )
 from spotsyncd.ledger.schema import follow_items, follows, jobs, tracks
@@ -283,43 +285,13 @@ class Follows:
     # ------------------------------------------------------------------ items
 
     def follow_tracks(self, follow_id: int, *, include_absent: bool = False) -> list[FollowTrack]:
-        query = (
-            select(
-                tracks.c.id,
-                tracks.c.key,
-                tracks.c.path,
-                tracks.c.duration_s,
-                tracks.c.artist,
-                tracks.c.title,
-                jobs.c.state,
-                follow_items.c.absent_since,
-                tracks.c.url,
-            )
-            .select_from(
-                follow_items.join(tracks, tracks.c.id == follow_items.c.track_id).join(
-                    jobs, jobs.c.track_id == tracks.c.id
-                )
-            )
-            .where(follow_items.c.follow_id == follow_id)
-            .order_by(follow_items.c.absent_since.is_not(None), follow_items.c.position)
-        )
+        query = entries_query(
+            follow_items, follow_items.c.follow_id == follow_id, follow_items.c.absent_since
+        ).order_by(follow_items.c.absent_since.is_not(None), follow_items.c.position)
         if not include_absent:
             query = query.where(follow_items.c.absent_since.is_(None))
         with self._store.read() as conn:
-            return [
-                FollowTrack(
-                    r.id,
-                    r.key,
-                    r.path,
-                    r.duration_s,
-                    r.artist,
-                    r.title,
-                    JobState(r.state),
-                    r.absent_since,
-                    r.url,
-                )  # fmt: skip
-                for r in conn.execute(query)
-            ]
+            return [entry_of(r) for r in conn.execute(query)]
 
 
 def _rename(conn: Connection, follow_id: int, title: str) -> None:

@@ -7,7 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import ColumnElement, Row, Select, Table, select
+
 from spotsyncd.core.models import JobState, Source
+from spotsyncd.ledger.schema import jobs, tracks
 
 MAX_NAME_CHARS = 100
 
@@ -95,6 +98,39 @@ class FollowTrack:
     state: JobState
     absent_since: float | None
     url: str = ""  # the link, for a name until its metadata arrives
+
+
+def entries_query(
+    items: Table, owner: ColumnElement[bool], *extra: ColumnElement[Any]
+) -> Select[Any]:
+    """The tracks an ordered list holds (a follow's ``follow_items``, a collection's
+    ``collection_tracks``; ``owner`` picks the list), with what a playlist entry needs."""
+    return (
+        select(
+            tracks.c.id,
+            tracks.c.key,
+            tracks.c.path,
+            tracks.c.duration_s,
+            tracks.c.artist,
+            tracks.c.title,
+            tracks.c.url,
+            jobs.c.state,
+            *extra,
+        )  # fmt: skip
+        .select_from(
+            items.join(tracks, tracks.c.id == items.c.track_id).join(
+                jobs, jobs.c.track_id == tracks.c.id
+            )
+        )
+        .where(owner)
+    )
+
+
+def entry_of(row: Row[Any]) -> FollowTrack:
+    """An ``entries_query`` row (``absent_since`` only when the list has it)."""
+    return FollowTrack(row.id, row.key, row.path, row.duration_s, row.artist, row.title,
+                       JobState(row.state), getattr(row, "absent_since", None),
+                       row.url or "")  # fmt: skip
 
 
 def default_follow_name(key: str) -> str:

@@ -101,22 +101,6 @@ class Filed:
         with self._store.read() as conn:
             return conn.execute(select(tracks.c.key).where(tracks.c.path == path)).scalar()
 
-    def requeue_missing(self, keys: Iterable[str]) -> int:
-        """Done tracks whose library file vanished: forget the path and fetch them again."""
-        now = time.time()
-        count = 0
-        with self._store.write() as conn:
-            for key in keys:
-                track_id = conn.execute(select(tracks.c.id).where(tracks.c.key == key)).scalar()
-                if track_id is None:
-                    continue
-                conn.execute(update(tracks).where(tracks.c.id == track_id).values(path=None))
-                self._jobs.requeue_in(
-                    conn, track_id, now, "library file vanished; fetching it again"
-                )
-                count += 1
-        return count
-
     def same_recording(self, track_id: int, meta: TrackMeta) -> TrackRow | None:
         """A filed track (not ``track_id``) that is the same recording as ``meta``."""
         if not meta.title:
