@@ -4,6 +4,8 @@ raises the error that tells the worker what to do (offline check, circuit, plain
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -11,13 +13,16 @@ import pytest
 
 from spotsyncd.core.errors import (
     BotCheckError,
+    DeferredError,
     NetworkDownError,
     NoConfidentMatchError,
     TransientError,
 )
 from spotsyncd.core.models import Candidate, TrackInfo
 from spotsyncd.engine.jobs.matcher import find_match
+from spotsyncd.engine.resilience.budgets import Limit, SourceBudgets
 from spotsyncd.engine.resilience.circuits import Circuits
+from spotsyncd.engine.resilience.guard import Guard
 from spotsyncd.intake.links import parse_line
 from spotsyncd.ledger import Ledger, TrackRow
 
@@ -139,109 +144,83 @@ def test_a_playlist_file_s_length_and_album_pick_the_version_it_lists(tmp_path: 
         ledger.close()
 
 
-def test_searches_take_turns_of_youtubes_shared_budget(tmp_path: Path) -> None:
-    """Three processes' matchers (own circuits and budgets over one ledger), with
-    ``sources.youtube.max_concurrent: 1``: their searches never overlap, and the bot check one
-    of them meets opens YouTube's circuit before the turn is handed on, so nobody searches
-    after it (they are deferred, no attempt spent)."""
-    import threading
-    import time
+def _match_as_processes(ledger: Ledger, searcher: Scripted, youtube_at_once: int) -> list[str]:
+    """Every track of ``ledger`` matched at once, each by a "process" of its own (its own
+    circuits and budgets over the one ledger, as the daemon and its workers have), with
+    ``sources.youtube.max_concurrent: youtube_at_once``; how each ended ("matched" or the
+    error's class)."""
+    lock = threading.Lock()
+    outcomes: list[str] = []
 
-    from spotsyncd.core.errors import DeferredError
-    from spotsyncd.engine.resilience.budgets import Limit, SourceBudgets
-    from spotsyncd.engine.resilience.guard import Guard
+    def limit(source: str) -> Limit:
+        return Limit(max_concurrent=youtube_at_once) if source == "youtube" else Limit()
 
+    def match(index: int, track: TrackRow) -> None:
+        circuits = Circuits(shared=ledger, holder=f"p{index}")
+        guard = Guard(circuits, SourceBudgets(ledger, limit, f"p{index}"))
+        try:
+            find_match(track, WANTED, searchers=[searcher], threshold=0.7, ledger=ledger,
+                       circuits=circuits, guard=guard.call)  # fmt: skip
+            outcome = "matched"
+        except (BotCheckError, DeferredError) as exc:
+            outcome = type(exc).__name__
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=match, args=(i, t)) for i, t in enumerate(ledger.tracks())]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    return outcomes
+
+
+class Overlapping(Scripted):
+    """Answers ``GOOD`` after ``seconds``, counting the searches under way at once; with
+    ``bot_check_first`` the first search meets a bot check instead."""
+
+    def __init__(self, seconds: float, *, bot_check_first: bool = False) -> None:
+        super().__init__("s", [GOOD])
+        self.seconds, self.bot_check_first = seconds, bot_check_first
+        self.lock = threading.Lock()
+        self.now_in = self.most = self.started = 0
+
+    def search(self, query: str, *, limit: int = 10) -> Sequence[Candidate]:
+        with self.lock:
+            self.started += 1
+            self.now_in += 1
+            self.most = max(self.most, self.now_in)
+            first = self.started == 1
+        time.sleep(self.seconds)
+        with self.lock:
+            self.now_in -= 1
+        if first and self.bot_check_first:
+            raise BotCheckError("Sign in to confirm you are not a bot")
+        return [GOOD]
+
+
+def test_a_bot_check_in_a_search_stops_every_process_before_its_turn(tmp_path: Path) -> None:
+    """One search at a time (``max_concurrent: 1``): the bot check the first search meets
+    opens YouTube's circuit before the turn is handed on, so nobody searches after it; every
+    job is deferred (no attempt spent), the one that met it too (its next query found the
+    circuit open)."""
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     try:
         ledger.add_links([parse_line(f"Daft Punk - Veridis Quo {n}") for n in range(3)])
-        tracks = ledger.tracks()
-        lock = threading.Lock()
-        spans: list[tuple[float, float]] = []
-        outcomes: list[str] = []
-
-        class Timed(Scripted):
-            def search(self, query: str, *, limit: int = 10) -> Sequence[Candidate]:
-                started = time.monotonic()
-                time.sleep(0.05)
-                with lock:
-                    spans.append((started, time.monotonic()))
-                    first = len(spans) == 1
-                if first:
-                    raise BotCheckError("Sign in to confirm you are not a bot")
-                return [GOOD]
-
-        def match(index: int, track: TrackRow) -> None:
-            circuits = Circuits(shared=ledger, holder=f"p{index}")
-
-            def limit(source: str) -> Limit:
-                return Limit(max_concurrent=1) if source == "youtube" else Limit()
-
-            limits = SourceBudgets(ledger, limit, f"p{index}")
-            guard = Guard(circuits, limits)
-            try:
-                find_match(track, WANTED, searchers=[Timed("s", [])], threshold=0.7,
-                           ledger=ledger, circuits=circuits,
-                           guard=lambda lane: guard.call(lane))  # fmt: skip
-            except (BotCheckError, DeferredError) as exc:
-                with lock:
-                    outcomes.append(type(exc).__name__)
-
-        threads = [threading.Thread(target=match, args=(i, t)) for i, t in enumerate(tracks)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(20)
-        assert len(spans) == 1, spans  # the bot check stopped the others before they searched
-        # Every job waits on the open circuit without spending an attempt, the one that met
-        # the bot check too (its next query found the circuit open).
-        assert outcomes == ["DeferredError"] * 3
+        searcher = Overlapping(0.05, bot_check_first=True)
+        assert _match_as_processes(ledger, searcher, 1) == ["DeferredError"] * 3
+        assert searcher.started == 1
         assert ledger.service_circuits()["youtube"].open_until > time.time()
     finally:
         ledger.close()
 
 
 def test_searches_never_overlap_beyond_max_concurrent(tmp_path: Path) -> None:
-    import threading
-    import time
-
-    from spotsyncd.engine.resilience.budgets import Limit, SourceBudgets
-    from spotsyncd.engine.resilience.guard import Guard
-
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     try:
         ledger.add_links([parse_line(f"Daft Punk - Veridis Quo {n}") for n in range(4)])
-        lock = threading.Lock()
-        now_in = [0]
-        most = [0]
-
-        class Counting(Scripted):
-            def search(self, query: str, *, limit: int = 10) -> Sequence[Candidate]:
-                with lock:
-                    now_in[0] += 1
-                    most[0] = max(most[0], now_in[0])
-                time.sleep(0.3)  # long enough for two to overlap on a loaded machine
-                with lock:
-                    now_in[0] -= 1
-                return [GOOD]
-
-        def match(index: int, track: TrackRow) -> None:
-            circuits = Circuits(shared=ledger, holder=f"p{index}")
-
-            def limit(source: str) -> Limit:
-                return Limit(max_concurrent=2) if source == "youtube" else Limit()
-
-            limits = SourceBudgets(ledger, limit, f"p{index}")
-            guard = Guard(circuits, limits)
-            find_match(track, WANTED, searchers=[Counting("s", [])], threshold=0.7,
-                       ledger=ledger, circuits=circuits,
-                       guard=lambda lane: guard.call(lane))  # fmt: skip
-
-        tracks = ledger.tracks()
-        threads = [threading.Thread(target=match, args=(i, t)) for i, t in enumerate(tracks)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(20)
-        assert most[0] == 2  # four matchers at once, two searches at a time
+        searcher = Overlapping(0.3)  # long enough for two to overlap on a loaded machine
+        assert _match_as_processes(ledger, searcher, 2) == ["matched"] * 4
+        assert searcher.most == 2  # four matchers at once, two searches at a time
     finally:
         ledger.close()
