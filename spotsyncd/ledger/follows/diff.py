@@ -41,6 +41,7 @@ from spotsyncd.core.models import (
 from spotsyncd.ledger.dialects import insert_for, ordered_values, position_of
 from spotsyncd.ledger.follows.rows import DiffResult
 from spotsyncd.ledger.schema import events, follow_items, follows, jobs, tracks
+from spotsyncd.ledger.tracks.jobs import fresh_pending
 
 # Lives in the connection's temp schema, so it is never part of the ledger file. One row
 # per listed key, with what the ledger knew about it before this poll.
@@ -301,12 +302,5 @@ def _requeue_deleted(conn: Connection, now: float) -> None:
     conn.execute(
         update(jobs)
         .where(jobs.c.state == JobState.DONE, jobs.c.track_id.in_(wanted_again))
-        .values(
-            state=JobState.PENDING,
-            attempts=0,
-            retry_at=None,
-            error=None,
-            error_class=None,
-            updated_at=now,
-        )
+        .values(**fresh_pending(now))
     )

@@ -409,18 +409,7 @@ class JobQueue:
 
     def requeue_in(self, conn: Connection, track_id: int, now: float, why: str) -> None:
         """Send a track back to pending with fresh attempts, inside the caller's transaction."""
-        conn.execute(
-            update(jobs)
-            .where(jobs.c.track_id == track_id)
-            .values(
-                state=JobState.PENDING,
-                attempts=0,
-                retry_at=None,
-                error=None,
-                error_class=None,
-                updated_at=now,
-            )
-        )
+        conn.execute(update(jobs).where(jobs.c.track_id == track_id).values(**fresh_pending(now)))
         self._events.record(conn, track_id, "info", "requeued", why)
 
     def rematch_in(self, conn: Connection, track_id: int, url: str, now: float) -> None:
@@ -441,3 +430,10 @@ class JobQueue:
 def _one_attempt_back() -> ColumnElement[int]:
     """``attempts - 1``, never below 0 (an attempt that was not really made)."""
     return case((jobs.c.attempts > 0, jobs.c.attempts - 1), else_=0)
+
+
+def fresh_pending(now: float) -> dict[str, Any]:
+    """A job's columns sent back to pending with fresh attempts and no error (a track asked
+    for again: requeued, or listed again by a follow)."""
+    return {"state": JobState.PENDING, "attempts": 0, "retry_at": None, "error": None,
+            "error_class": None, "updated_at": now}  # fmt: skip
