@@ -62,15 +62,39 @@ def wait_until_idle(pid: int, *, quiet_s: float = 0.6, limit_s: float = 30.0) ->
     return last
 
 
+def status_kb(pid: int, *names: str) -> dict[str, int]:
+    """Fields of ``/proc/PID/status`` given in kB (``VmRSS``, ``VmHWM``, ``RssAnon``…); {} when
+    the process is gone."""
+    values: dict[str, int] = {}
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                name, _, rest = line.partition(":")
+                if name in names:
+                    values[name] = int(rest.split()[0])
+    except OSError:
+        return {}
+    return values
+
+
+def children_private_kb() -> int:
+    """The private memory (``RssAnon``) of this process's children running now, summed."""
+    me, total = os.getpid(), 0
+    for task in os.listdir(f"/proc/{me}/task"):
+        try:
+            with open(f"/proc/{me}/task/{task}/children", encoding="ascii") as fh:
+                kids = fh.read().split()
+        except OSError:
+            continue
+        total += sum(status_kb(int(kid), "RssAnon").get("RssAnon", 0) for kid in kids)
+    return total
+
+
 def rss_mb(pid: int) -> dict[str, float]:
     """Current (VmRSS) and peak (VmHWM) resident memory of ``pid`` in MB."""
-    values: dict[str, float] = {}
-    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-        for line in fh:
-            name, _, rest = line.partition(":")
-            if name in ("VmRSS", "VmHWM"):
-                values[name] = int(rest.split()[0]) / 1024
-    return {"rss_mb": round(values["VmRSS"], 1), "peak_rss_mb": round(values["VmHWM"], 1)}
+    values = status_kb(pid, "VmRSS", "VmHWM")
+    return {"rss_mb": round(values["VmRSS"] / 1024, 1),
+            "peak_rss_mb": round(values["VmHWM"] / 1024, 1)}  # fmt: skip
 
 
 def percentile(values: Sequence[float], q: float) -> float:

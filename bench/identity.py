@@ -46,8 +46,9 @@ RSS_TARGET_MB = 0.0
 FORMATS = ("m4a", "opus", "mp3", "flac")
 
 _CHILD = """
-import json, os, resource, sys, threading, time
+import json, resource, sys, threading, time
 from pathlib import Path
+from bench.common import children_private_kb
 from bench.processing import process_step
 from spotsyncd.identity.fingerprint import fingerprint
 
@@ -55,23 +56,8 @@ private = [0]
 done = threading.Event()
 
 def sample():  # the children's RssAnon summed at each moment (two halves analysed at once
-    me = os.getpid()  # count twice): the largest sum is the step's private peak
-    while not done.is_set():
-        now = 0
-        for task in os.listdir(f"/proc/{me}/task"):
-            try:
-                kids = open(f"/proc/{me}/task/{task}/children").read().split()
-            except OSError:
-                continue
-            for kid in kids:
-                try:
-                    status = open(f"/proc/{kid}/status").read()
-                except OSError:
-                    continue
-                for line in status.splitlines():
-                    if line.startswith("RssAnon:"):
-                        now += int(line.split()[1])
-        private[0] = max(private[0], now)
+    while not done.is_set():  # count twice): the largest sum is the step's private peak
+        private[0] = max(private[0], children_private_kb())
         time.sleep(0.002)
 
 threading.Thread(target=sample, daemon=True).start()

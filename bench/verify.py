@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from bench.common import machine
+from bench.common import machine, status_kb
 from spotsyncd.core.models import JobState, LinkKind, Source, TrackMeta
 from spotsyncd.ledger import Ledger
 from spotsyncd.ledger.schema import jobs, tracks
@@ -122,13 +122,10 @@ def run_verify(env: Env, jobs_n: int | None) -> dict[str, Any]:
 
         def sample() -> None:
             while not done.is_set():
-                try:
-                    with open(f"/proc/{proc.pid}/status", encoding="ascii") as fh:
-                        for line in fh:
-                            if line.startswith("VmHWM:"):
-                                peak["rss_mb"] = max(peak["rss_mb"], int(line.split()[1]) / 1024)
-                except OSError:
-                    return
+                hwm = status_kb(proc.pid, "VmHWM").get("VmHWM")
+                if hwm is None:
+                    return  # it has ended
+                peak["rss_mb"] = max(peak["rss_mb"], hwm / 1024)
                 done.wait(0.05)
 
         sampler = threading.Thread(target=sample, daemon=True)
