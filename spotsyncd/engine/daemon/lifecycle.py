@@ -379,7 +379,7 @@ class Daemon:
                 self.rescans.stop(flush_timeout_s=10.0 if self.once else clock.left(2.0))
         with clock.part("notifications"):
             if self.lookout is not None:
-                self.lookout.stop(timeout_s=clock.left(5.0))
+                self.lookout.stop(clock.left)
         with clock.part("ledger"):
             if self.ledger is not None:
                 self.ledger.close()

@@ -53,14 +53,9 @@ class Lookout:
         self.offline.stop(wait=False)
         self.alerts.stop(wait=False)
 
-    def stop(self, timeout_s: float = 5.0) -> None:
-        """Stop the watch, the alerts and the notifications, each waiting at most what is
-        left of ``timeout_s``."""
-        deadline = time.monotonic() + timeout_s
-
-        def left(cap: float) -> float:
-            return max(0.1, min(cap, deadline - time.monotonic()))
-
+    def stop(self, left: Callable[[float], float] = lambda cap: cap) -> None:
+        """Stop the watch, the alerts and the notifications, each waiting at most ``left(its
+        own cap)``: the daemon hands in what is left of its stop's deadline (``StopClock``)."""
         self.offline.stop(timeout_s=left(5.0))
         self.alerts.stop(timeout_s=left(5.0))  # a last look, then what is waiting goes out
         self.notifications.stop(flush_s=left(2.0))
