@@ -270,10 +270,17 @@ def _identity(r: dict[str, Any]) -> list[Figure]:
                row["separate_cpu_pct"], "%")
         for ext, row in r["formats"].items()
     ]  # fmt: skip
-    figures.append(Figure("identity", "peak RSS added by the fingerprint", r["extra_peak_mb"],
-                          "MB", r["rss_target_mb"]))  # fmt: skip
+    figures += [
+        Figure("identity", f"{ext}: fingerprint instructions, % of the process step",
+               row["extra_instructions_pct"], "%", r["cpu_target_pct"])
+        for ext, row in r["formats"].items()
+        if "extra_instructions_pct" in row
+    ]  # fmt: skip
     figures.append(Figure("identity", "private memory (RssAnon) peak added by the fingerprint",
                           r["extra_private_mb"], "MB", r["rss_target_mb"]))  # fmt: skip
+    figures.append(Figure("identity", "peak RSS added by the fingerprint (ffmpeg's shared code "
+                          "pages included)", r["extra_peak_mb"], "MB",
+                          r["rss_target_mb"]))  # fmt: skip
     return figures
 
 

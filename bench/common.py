@@ -6,11 +6,13 @@ way the end-to-end tests run it, so a benchmark measures what a user gets.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import platform
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -77,17 +79,87 @@ def status_kb(pid: int, *names: str) -> dict[str, int]:
     return values
 
 
-def children_private_kb() -> int:
-    """The private memory (``RssAnon``) of this process's children running now, summed."""
-    me, total = os.getpid(), 0
-    for task in os.listdir(f"/proc/{me}/task"):
-        try:
-            with open(f"/proc/{me}/task/{task}/children", encoding="ascii") as fh:
-                kids = fh.read().split()
-        except OSError:
-            continue
-        total += sum(status_kb(int(kid), "RssAnon").get("RssAnon", 0) for kid in kids)
-    return total
+@dataclasses.dataclass
+class ChildRun:
+    """One program's peaks (``ChildPeaks.runs``)."""
+
+    command: str
+    private_kb: int = 0
+    rss_kb: int = 0
+
+
+class ChildPeaks:
+    """The peak memory of the programs this process runs (ffmpeg), sampled from /proc every
+    ``every_s`` on a thread of its own while the ``with`` block runs.
+
+    - ``private_kb``: the largest sum of their ``RssAnon`` at one moment (two ffmpeg runs at
+      once count twice): memory no other process shares.
+    - ``rss_kb``: the largest of that sum for ``VmRSS``, or of one program's own ``VmHWM``
+      (its high-water mark since its exec, which a 2 ms poll can miss between samples).
+    - ``runs``: each program's own peaks, by process id, with its command line.
+
+    A child running this interpreter is left out: Python starts a program with ``vfork``, and
+    until its exec the child's /proc entry shows this interpreter's memory. ``ru_maxrss`` of the
+    children is wrong the same way: Linux keeps the high-water mark of the memory a child had
+    before its exec, which after ``vfork`` is the parent's, so it reports this interpreter."""
+
+    def __init__(self, every_s: float = 0.002) -> None:
+        self.every_s = every_s
+        self.private_kb = 0
+        self.rss_kb = 0
+        self.runs: dict[int, ChildRun] = {}
+        self._me = os.getpid()
+        self._own_exe = os.path.realpath("/proc/self/exe")
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="child-peaks", daemon=True)
+
+    def __enter__(self) -> ChildPeaks:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _children(self) -> list[int]:
+        kids: list[int] = []
+        for task in os.listdir(f"/proc/{self._me}/task"):
+            try:
+                with open(f"/proc/{self._me}/task/{task}/children", encoding="ascii") as fh:
+                    kids.extend(int(kid) for kid in fh.read().split())
+            except OSError:
+                continue
+        return [kid for kid in kids if _exe(kid) not in (None, self._own_exe)]
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            private = rss = 0
+            for kid in self._children():
+                values = status_kb(kid, "RssAnon", "VmRSS", "VmHWM")
+                private += values.get("RssAnon", 0)
+                rss += values.get("VmRSS", 0)
+                self.rss_kb = max(self.rss_kb, values.get("VmHWM", 0))
+                run = self.runs.get(kid) or self.runs.setdefault(kid, ChildRun(_command(kid)))
+                run.private_kb = max(run.private_kb, values.get("RssAnon", 0))
+                run.rss_kb = max(run.rss_kb, values.get("VmHWM", 0), values.get("VmRSS", 0))
+            self.private_kb = max(self.private_kb, private)
+            self.rss_kb = max(self.rss_kb, rss)
+            time.sleep(self.every_s)
+
+
+def _command(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
+def _exe(pid: int) -> str | None:
+    try:
+        return os.path.realpath(f"/proc/{pid}/exe", strict=True)
+    except OSError:
+        return None
 
 
 def rss_mb(pid: int) -> dict[str, float]:

@@ -28,13 +28,16 @@ single-threaded and is the cost; loudness must be known before it starts. So:
    ebur128's 100 ms blocks) and encoded once.
 
 5. **The fingerprint** (``fingerprint=True``, identity on) comes from the same encode: the
-   decoded audio is split, its first 120 s resampled to the 11025 Hz mono Chromaprint works
-   at, in 8 k-sample frames, and written by the ``chromaprint`` muxer as a second output.
-   No second decode and no second process: +3-5 % of the process step's CPU (±2 points run
-   to run), where a separate ``ffmpeg -t 120 -i FILE -f chromaprint`` costs +11-18 %. Its
-   memory: ~1.5 MB of the encode's private memory (the second output's thread and queues,
-   Chromaprint's state) and the pages of Chromaprint's code (shared, counted in RSS); see
-   ``python -m bench --only identity``. The same values as that process's on the same audio.
+   decoded audio is split, its first 120 s handed as 16-bit mono in 8 k-sample frames to the
+   ``chromaprint`` muxer, a second output, which resamples to its 11025 Hz as fpcalc has it do:
+   the print is the separate process's, bit for bit. No second decode and no second process:
+   +3.4-3.6 % of the process step's instructions (callgrind; +2-4 % of its CPU seconds on a
+   quiet machine), where a separate ``ffmpeg -t 120 -i FILE -f chromaprint`` costs +10-16 %.
+   Its memory: ~1.2 MB of the encode's private memory (Chromaprint's state, the second
+   output's thread and queue), which stays 6-39 MB under the estimate's, the step's largest
+   run: the step's peak does not move. RSS also counts the pages of ffmpeg's own code the
+   encode touches, ~6 MB more of them for Chromaprint (shared with every ffmpeg, given back
+   under pressure). ``python -m bench.identity --instructions`` measures it all.
    A stream copy has no decode to share: it gives no fingerprint, and the caller runs the
    separate process.
 
@@ -74,13 +77,15 @@ _MAKE_UP_PASSES = 3
 _MAKE_UP_TOLERANCE_LU = 0.3
 _SPLIT_FROM_S = 20.0  # shorter files are analysed by one process: a second costs more than it saves
 FINGERPRINT_S = 120  # as ``identity.fingerprint.SECONDS``: what AcoustID's fpcalc takes
-# Chromaprint's own rate and channels, so its muxer resamples nothing; 8 k-sample frames: few
+# What fpcalc hands Chromaprint: 16-bit samples at the file's own rate, which Chromaprint
+# resamples to its 11025 Hz itself, so the print is the one AcoustID indexes, bit for bit (an
+# ``aresample`` here cost more instructions and changed a few bits). Mono: Chromaprint averages
+# the channels anyway, and half the data crosses to the muxer's thread. 8 k-sample frames: few
 # hand-offs between ffmpeg's threads, and small queues between them (64 k-sample frames added
-# 4.9 MB of private memory to the encode, 8 k ones 1.5, 1 k ones no less; p=0: no silence
-# padded on the last frame.
+# 4.9 MB of private memory to the encode, 8 k ones 1.2). p=0: no silence padded on the last one.
 _FINGERPRINT_CHAIN = (
-    f"atrim=end={FINGERPRINT_S},aresample=11025,"
-    "aformat=sample_fmts=s16:channel_layouts=mono,asetnsamples=n=8192:p=0"
+    f"atrim=end={FINGERPRINT_S},aformat=sample_fmts=s16:channel_layouts=mono,"
+    "asetnsamples=n=8192:p=0"
 )
 
 # Demuxers we let ffmpeg use on downloaded files: no playlists (hls, concat) that could make

@@ -12,6 +12,8 @@ def test_quick_benchmark_reports_cpu_and_memory_per_format() -> None:
         assert row["cpu_on_s"] > 0 and row["cpu_off_s"] > 0 and row["separate_cpu_s"] > 0
         assert row["process_peak_mb"] > 0 and row["process_on_peak_mb"] > 0
         assert row["separate_peak_mb"] > 0 and row["extra_peak_mb"] >= 0
+        # The encode that took the fingerprint was found among the step's runs and measured.
+        assert 0 < row["printing_encode_private_mb"] < row["printing_encode_peak_mb"]
         # The private peak was sampled while ffmpeg ran: a real figure, below the whole RSS.
         assert 0 < row["private_peak_mb"] < row["process_peak_mb"]
         assert 0 < row["private_on_peak_mb"] < row["process_on_peak_mb"]
