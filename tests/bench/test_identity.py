@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pytest
+
 from bench import identity
+from bench.processing import make_music
+from spotsyncd.system.tools import find_ffmpeg
 
 
 def test_quick_benchmark_reports_cpu_and_memory_per_format() -> None:
@@ -19,3 +26,14 @@ def test_quick_benchmark_reports_cpu_and_memory_per_format() -> None:
         assert 0 < row["private_on_peak_mb"] < row["process_on_peak_mb"]
     assert result["extra_cpu_pct"] == max(r["extra_cpu_pct"] for r in result["formats"].values())
     assert result["extra_peak_mb"] == max(r["extra_peak_mb"] for r in result["formats"].values())
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_instruction_counts_see_the_fingerprint(tmp_path: Path) -> None:
+    """callgrind counts every ffmpeg run of the step; the run taking the print counts more."""
+    ffmpeg = find_ffmpeg().path
+    src = make_music(ffmpeg, tmp_path / "in.mp3", 5.0)
+    wrapper = identity.counted(ffmpeg, tmp_path)
+    off = identity.instructions(wrapper, src, tmp_path / "off", on=False)
+    on = identity.instructions(wrapper, src, tmp_path / "on", on=True)
+    assert 100_000_000 < off < on < off * 1.5
