@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import subprocess
 from pathlib import Path
 
+from spotsyncd.core.config import AudioConfig
 from spotsyncd.identity.fingerprint import fingerprint, identity_problem
+from spotsyncd.media.audio import FfmpegAudioProcessor
 from tests.fakes.audio import FFMPEG, make_audio
 
 
@@ -34,3 +37,18 @@ def test_what_cannot_be_fingerprinted_gives_none(tmp_path: Path) -> None:
     fake.write_text("#!/bin/sh\necho ' muxers: none'\n")
     fake.chmod(0o755)
     assert "no chromaprint muxer" in (identity_problem(fake) or "")
+
+
+def test_a_surround_download_is_fingerprinted_as_the_encode_would(tmp_path: Path) -> None:
+    """Six channels at 96 kHz: the chromaprint muxer takes at most two, so the channels are
+    mixed first, and the print is the one the encode takes from its own decode."""
+    src = tmp_path / "surround.flac"
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "anoisesrc=d=25:r=96000:a=0.3", "-ac", "6", "-c:a", "flac", str(src)],
+                   check=True)  # fmt: skip
+    found = fingerprint(Path(FFMPEG), src)
+    assert found is not None and abs(found.duration_s - 25.0) < 0.2
+    encoded = FfmpegAudioProcessor(Path(FFMPEG)).process(
+        src, tmp_path / "out", AudioConfig(), fingerprint=True
+    )
+    assert encoded.fingerprint == found
