@@ -31,8 +31,8 @@ single-threaded and is the cost; loudness must be known before it starts. So:
    decoded audio is split, its first 120 s handed as 16-bit mono in 8 k-sample frames to the
    ``chromaprint`` muxer, a second output, which resamples to its 11025 Hz as fpcalc has it do:
    the print is the separate process's, bit for bit. No second decode and no second process:
-   +3.4-3.6 % of the process step's instructions (callgrind; +2-4 % of its CPU seconds on a
-   quiet machine), where a separate ``ffmpeg -t 120 -i FILE -f chromaprint`` costs +10-16 %.
+   +3.4-3.6 % of the process step's instructions (callgrind; +1-5 % of its CPU seconds,
+   timed), where a separate ``ffmpeg -t 120 -i FILE -f chromaprint`` costs +10-17 %.
    Its memory: ~1.2 MB of the encode's private memory (Chromaprint's state, the second
    output's thread and queue), which stays 6-39 MB under the estimate's, the step's largest
    run: the step's peak does not move. RSS also counts the pages of ffmpeg's own code the
