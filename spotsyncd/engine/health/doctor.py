@@ -2,8 +2,9 @@
 
 The set-up's own checks (config, directories, ffmpeg, yt-dlp, the JavaScript runtime,
 Spotify, the ledger, media servers, the network, the service) live here; ``run_checks`` adds the
-scale-out checks (doctor_scale.py), the web checks (webcheck.py) and YouTube's cookies and
-PO-token provider (youtube.py). All yield ``Check`` (checks.py).
+scale-out checks (doctor_scale.py), the web checks (webcheck.py), YouTube's cookies and
+PO-token provider (youtube.py) and whether AcoustID takes the key (acoustid_key.py). All yield
+``Check`` (checks.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import date
 
 from spotsyncd.core.config import Config, prepare_dirs
 from spotsyncd.core.errors import ConfigError
+from spotsyncd.engine.health.acoustid_key import acoustid_key_check
 from spotsyncd.engine.health.checks import Check
 from spotsyncd.engine.health.doctor_scale import scale_checks
 from spotsyncd.engine.health.webcheck import web_checks
@@ -29,6 +31,7 @@ def run_checks(
     checks += _dirs(config)
     checks += _ffmpeg(config)
     checks += _identity(config)
+    checks += acoustid_key_check(config)
     checks += _ytdlp(config, today())
     checks += _js_runtime()
     checks += cookie_checks(config)
