@@ -164,8 +164,9 @@ def _retag_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--identify",
         action="store_true",
-        help="also look up tracks with no MusicBrainz identity yet (MusicBrainz, AcoustID; one "
-        "request a second) and write their MusicBrainz tags; resumes where a run stopped",
+        help="also look up tracks with no identity yet, or whose fingerprint check was never "
+        "made (no AcoustID key then, no answer) (MusicBrainz, AcoustID; one request a second), "
+        "and write their MusicBrainz tags; resumes where a run stopped",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
 

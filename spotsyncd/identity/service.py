@@ -79,17 +79,33 @@ class IdentityService:
     ) -> Identity:
         base = asked or Identity()
         if self.acoustid is None:
-            return replace(base, verdict=Verdict.UNVERIFIED,
-                           reason="no fingerprint check: acoustid.api_key is not set")  # fmt: skip
+            return replace(base, verdict=Verdict.UNVERIFIED, reason=NO_KEY)
         if fingerprint is None:
-            return replace(base, verdict=Verdict.UNVERIFIED,
-                           reason="the audio could not be fingerprinted")  # fmt: skip
+            return replace(base, verdict=Verdict.UNVERIFIED, reason=NO_FINGERPRINT)
         try:
             results = self.acoustid.lookup(fingerprint)
         except NoAnswer as exc:
             log.log(_level(exc), "AcoustID: no answer for %s (%s)", _named(meta), exc)
-            return replace(base, verdict=Verdict.UNVERIFIED, reason=f"no answer: {exc}")
+            return replace(base, verdict=Verdict.UNVERIFIED, reason=f"{NO_ANSWER}{exc}")
         return judge(results, asked, meta)
+
+
+# The reasons of an ``unverified`` verdict whose check was never made (``check_pending``).
+NO_KEY = "no fingerprint check: acoustid.api_key is not set"
+NO_FINGERPRINT = "the audio could not be fingerprinted"
+NO_ANSWER = "no answer: "
+
+
+def check_pending(identity: Identity | None) -> bool:
+    """Whether AcoustID has yet to judge this track's audio: no identity, or an ``unverified``
+    one from a check that was never made (no key then, no fingerprint, no answer: a refused
+    key, the service down). ``retag --identify`` checks these again; an audio AcoustID was
+    asked about and does not know is not asked again."""
+    if identity is None:
+        return True
+    return identity.verdict == Verdict.UNVERIFIED and (
+        identity.reason in (NO_KEY, NO_FINGERPRINT) or identity.reason.startswith(NO_ANSWER)
+    )
 
 
 def _level(exc: NoAnswer) -> int:

@@ -1,9 +1,10 @@
 """``spotsyncd retag``: rewrite filed tracks' tags and cover from the ledger (refreshed from
 Spotify when credentials allow), and with ``move`` file them where ``library.path_template``
 puts them now, m3u8 playlists included. With ``identity`` (``--identify``), a track the ledger
-knows no identity of is looked up on MusicBrainz and fingerprinted for AcoustID first (one
-MusicBrainz request a second); its identity is recorded at once, so a run that stops resumes
-with the tracks still unknown.
+knows no identity of, or whose fingerprint check was never made (no key then, no answer: see
+``identity.service.check_pending``), is looked up on MusicBrainz and fingerprinted for AcoustID
+first (one MusicBrainz request a second); its identity is recorded at once, so a run that stops
+resumes with the tracks still unknown.
 
 Tags are written to a copy beside the file that then replaces it, so a crash leaves the old file
 or the new one, never a half-written one. A move goes through the library's safe filing (no
@@ -30,6 +31,7 @@ from spotsyncd.engine.jobs.filing import audio_settings_for, template_for
 from spotsyncd.engine.jobs.identity_check import as_chosen, named_by_search
 from spotsyncd.follows.collections import write_collection_playlists
 from spotsyncd.follows.playlists import PlaylistWriter
+from spotsyncd.identity.service import check_pending
 from spotsyncd.ledger import Ledger, TrackRow
 from spotsyncd.media import library
 from spotsyncd.media.lyrics import LRC_SUFFIX, lrc_path_for
@@ -156,7 +158,7 @@ class Retagger:
         """The track with its identity: the ledger's, else looked up now and recorded. The
         audio was filed already: a mismatch is recorded (and shown by ``why``) without the
         IDs of the recording asked for; the file stays."""
-        if self.identity is None or track.identity is not None:
+        if self.identity is None or not check_pending(track.identity):
             return track
         step = self.identity
         asked = step.recording_for(meta, search=not step.fingerprints)  # AcoustID first

@@ -26,6 +26,7 @@ from spotsyncd.core.models import (
 )
 from spotsyncd.engine.health.retag import Retagger
 from spotsyncd.follows.playlists import PlaylistWriter
+from spotsyncd.identity import service
 from spotsyncd.ledger import Ledger
 from spotsyncd.media.lyrics import write_lrc
 from spotsyncd.media.tags import MutagenTagger
@@ -227,3 +228,26 @@ def test_identify_tags_the_library_once_and_resumes(config: Config, ledger: Ledg
     assert tagger.read_recording_id(lib / str(rows[2].path)) is None
     list(Retagger(config, ledger, tagger, identity=identity).run())
     assert len(identity.looked_up) == 3  # known now: nothing asked again
+
+
+def test_identify_checks_again_what_was_never_checked(config: Config, ledger: Ledger) -> None:
+    """Filed while the key was refused, or before there was one: checked now. Filed after
+    AcoustID was asked and did not know the audio: not asked again."""
+    lib = config.library_dir
+    rows = [file_track(ledger, lib, n, f"Band/Album/Song {n}.mp3", meta(n)) for n in range(4)]
+    reasons = [f"{service.NO_ANSWER}AcoustID: POST /v2/lookup answered HTTP 400: invalid API key",
+               service.NO_KEY, "AcoustID does not know this audio"]  # fmt: skip
+    for row, reason in zip(rows, reasons, strict=False):  # the last track: no identity yet
+        ledger.set_identity(row.id, Identity(verdict=Verdict.UNVERIFIED, reason=reason))
+    identity = CountingIdentity()
+
+    list(Retagger(config, ledger, MutagenTagger(), identity=identity).run())
+
+    assert identity.looked_up == ["Song 0", "Song 1", "Song 3"]
+    for n in (0, 1, 3):
+        checked = ledger.track(rows[n].key)
+        assert checked is not None and checked.identity is not None
+        assert checked.identity.verdict == Verdict.VERIFIED
+    known = ledger.track(rows[2].key)
+    assert known is not None and known.identity is not None
+    assert known.identity.reason == "AcoustID does not know this audio"
