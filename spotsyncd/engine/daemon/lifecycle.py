@@ -145,7 +145,7 @@ class Daemon:
             self.source_watch = SourceWatch(
                 lambda: self.config,
                 ledger,
-                lambda: canaries_for(self.config, ledger, adapters),
+                lambda: canaries_for(self.config, ledger, adapters, turn=budgets.turn),
                 first_round_after_s=config.sources.first_check_after_s,
             )
             self.source_watch.start()

@@ -23,7 +23,7 @@ from spotsyncd.system.http import HttpClient, HttpError
 NAME = "acoustid key"
 TIMEOUT_S = 10.0
 _INVALID_KEY = 4  # AcoustID's error code for an application key it does not know
-_FIX = ("copy the API key of an application you registered at acoustid.org ('My applications' "
+FIX = ("copy the API key of an application you registered at acoustid.org ('My applications' "
         "→ 'Register a new application'), not the user API key of your profile, into "
         "acoustid.api_key")  # fmt: skip
 
@@ -48,7 +48,7 @@ def acoustid_key_check(config: Config, *, ask: Ask | None = None) -> Iterator[Ch
     if isinstance(error, dict) and error.get("code") == _INVALID_KEY:
         message = str(error.get("message") or "invalid API key")
         yield Check(NAME, "fail", f"AcoustID refuses acoustid.api_key ({message}): every track "
-                    "is filed unverified", _FIX)  # fmt: skip
+                    "is filed unverified", FIX)  # fmt: skip
         return
     yield Check(NAME, "ok", "AcoustID takes the key")
 

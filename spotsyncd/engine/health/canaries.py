@@ -9,7 +9,10 @@ are made of.
 - ``spotify``: one recent Spotify track read the way the user reads Spotify (Web API or embed);
 - ``lrclib``: one lookup, when lyrics are on;
 - each media server: reachable and accepting the credentials;
-- ``po_token_provider``: the PO-token provider answers, when youtube.pot_provider_url is set.
+- ``po_token_provider``: the PO-token provider answers, when youtube.pot_provider_url is set;
+- ``acoustid``: AcoustID takes acoustid.api_key, when one is set (one lookup with no
+  fingerprint, in a turn of AcoustID's shared budget): a refused key would otherwise file every
+  track ``unverified`` without a word.
 
 A canary is a name and a function that returns None when the source works, or raises (a
 ``SpotsyncError`` names its class). More can be added (``extra``); ``doctor``'s checks (a
@@ -18,13 +21,16 @@ A canary is a name and a function that returns None when the source works, or ra
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from spotsyncd.core.config import Config
 from spotsyncd.core.errors import SpotsyncError
 from spotsyncd.core.models import Source, TrackMeta
-from spotsyncd.core.protocols import Adapters
+from spotsyncd.core.protocols import Adapters, SharedTurn
+from spotsyncd.engine.health.acoustid_key import FIX as ACOUSTID_KEY_FIX
+from spotsyncd.engine.health.acoustid_key import acoustid_key_check
 from spotsyncd.engine.health.checks import Check
 from spotsyncd.ledger import Ledger
 
@@ -36,6 +42,7 @@ FIXES = {
     "auth": "log in again: 'spotsyncd auth spotify'",
     "rate_limited": "the service asks for fewer requests: it passes by itself",
     "network_down": "check the network connection; work waits for it by itself",
+    "invalid_key": ACOUSTID_KEY_FIX,
 }
 
 
@@ -63,9 +70,15 @@ def fix_for(canary: Canary, error_class: str) -> str:
 
 
 def canaries_for(
-    config: Config, ledger: Ledger, adapters: Adapters, extra: Sequence[Canary] = ()
+    config: Config,
+    ledger: Ledger,
+    adapters: Adapters,
+    extra: Sequence[Canary] = (),
+    *,
+    turn: SharedTurn | None = None,
 ) -> list[Canary]:
-    """The canaries of the sources this user uses now (asked again before every round)."""
+    """The canaries of the sources this user uses now (asked again before every round);
+    ``turn``: the shared budgets' (a request to a rate-limited service waits its turn)."""
     found = _yt_dlp_sites(config, ledger)
     in_use = ledger.sources_in_use()
     if in_use & {Source.SPOTIFY, Source.SEARCH}:
@@ -77,6 +90,8 @@ def canaries_for(
     found += _media_servers(config)
     if config.youtube.pot_provider_url:
         found.append(_pot_provider(config))
+    if config.acoustid.api_key:
+        found.append(_acoustid(config, turn))
     return [*found, *extra]
 
 
@@ -187,3 +202,18 @@ def _pot_provider(config: Config) -> Canary:
     canary = from_checks("po_token_provider", lambda: pot_provider_check(config), "unreachable")
     fix = "start the PO-token provider, or fix youtube.pot_provider_url ('When YouTube breaks')"
     return Canary(canary.name, canary.check, fix)
+
+
+def _acoustid(config: Config, turn: SharedTurn | None) -> Canary:
+    from spotsyncd.identity.pacing import ACOUSTID
+
+    def check() -> None:
+        with turn(ACOUSTID) if turn is not None else contextlib.nullcontext():
+            findings = list(acoustid_key_check(config))
+        for found in findings:
+            if found.status == "fail":
+                raise CanaryFailed(found.detail, "invalid_key")
+            if found.status != "ok":
+                raise CanaryFailed(found.detail, "unreachable")
+
+    return Canary(ACOUSTID, check, "check acoustid.api_url, and that AcoustID is up")

@@ -1,6 +1,6 @@
 """Which canaries a user gets: only the sources they use (a site they downloaded from, LRCLIB
-when lyrics are on, each media server, the PO-token provider when set up), and doctor checks
-made into canaries."""
+when lyrics are on, each media server, the PO-token provider when set up, AcoustID with a key),
+and doctor checks made into canaries."""
 
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ def test_only_the_sources_in_use_get_a_canary(tmp_path: Path) -> None:
             tmp_path,
             lyrics={"enabled": True},
             youtube={"pot_provider_url": "http://127.0.0.1:4416"},
+            acoustid={"api_key": "k"},
             media_servers=[
                 {
                     "type": "navidrome",
@@ -56,7 +57,7 @@ def test_only_the_sources_in_use_get_a_canary(tmp_path: Path) -> None:
         )
         names = [c.name for c in canaries_for(full, ledger, adapters)]
         assert names == ["soundcloud.com", "youtube", "lrclib", "media server navidrome",
-                         "po_token_provider"]  # fmt: skip
+                         "po_token_provider", "acoustid"]  # fmt: skip
     finally:
         ledger.close()
 
