@@ -114,7 +114,10 @@ def build_adapters(config: Config, *, searchers: Sequence[Searcher] | None = Non
         youtube_music=YtMusicCatalog(include=config.artist.include),
         fetch_cover=lambda url: fetch_cover(url, http=covers),
         lyrics=lyrics_step_for(config, tagger.write_lyrics),
-        feeds=FeedSource(HttpClient(timeout_s=config.download.timeout_seconds, policy=policy)),
+        feeds=FeedSource(
+            HttpClient(timeout_s=config.download.timeout_seconds, policy=policy),
+            cache_dir=config.state_dir / "feeds",
+        ),
         # The pipeline builds the step with the budget every process shares (sources.musicbrainz)
         identity=identity_for(config),
     )

@@ -233,6 +233,34 @@ def test_a_followed_podcast_is_named_tagged_trimmed_and_never_fetched_twice(
     assert "Episode 5: Moved" in log
 
 
+def test_after_a_restart_an_unchanged_feed_is_one_304(tmp_path: Path) -> None:
+    """The validators and the feed are kept in the state dir: the restarted daemon's first
+    poll is conditional too, and downloads nothing."""
+    with LoopbackServer() as media:
+        env = Env(tmp_path / "world")
+        for n in (1, 2):
+            path = make_audio(tmp_path / f"ep{n}.mp3", seconds=1.0, freq=200 + 60 * n)
+            media.add(f"/media/ep{n}.mp3", path.read_bytes(), "audio/mpeg")
+        media.add("/cover.jpg", make_image(tmp_path / "cover.jpg", "blue"), "image/jpeg")
+        feed = Feed(media)
+        feed.publish({n: media.url(f"/media/ep{n}.mp3") for n in (1, 2)})
+        with Daemon(env) as daemon:
+            daemon.wait_ready()
+            env.cli("follow", media.url("/feed.xml"), "--name", "tales", check=True)
+            wait_for(lambda: env.counts().get("done") == 2, 60, daemon, what="first poll done")
+            daemon.stop()
+        assert feed.answers == [200]
+        hits = _audio_hits(media)
+
+        with Daemon(env) as daemon:
+            daemon.wait_ready()
+            _sync_and_wait(env, daemon, feed, "after the restart")
+            daemon.stop()
+
+        assert feed.answers == [200, 304]
+        assert _audio_hits(media) == hits and env.counts().get("done") == 2
+
+
 def test_a_feed_link_dropped_in_the_inbox_files_its_newest_episodes_by_name(
     tmp_path: Path,
 ) -> None:

@@ -5,6 +5,9 @@ polls are conditional (ETag, Last-Modified); what is no feed is left to yt-dlp."
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -136,6 +139,112 @@ def test_a_poll_is_one_conditional_request(server: LoopbackServer, podcasts: Pat
     assert len(seen) == 2 and "If-None-Match" not in seen[0]
     assert seen[1]["If-None-Match"] == etag
     assert seen[1]["If-Modified-Since"] == "Wed, 05 Mar 2025 06:00:00 GMT"
+
+
+def _conditional_feed(
+    server: LoopbackServer, data: bytes, etag: str | None = '"v1"'
+) -> tuple[str, list[dict[str, str]]]:
+    """A feed answering 304 to its own ETag; the headers of every request it got."""
+    seen: list[dict[str, str]] = []
+
+    def feed(req: BaseHTTPRequestHandler) -> None:
+        seen.append(dict(req.headers))
+        if etag is not None and req.headers.get("If-None-Match") == etag:
+            req.send_response(304)
+            req.end_headers()
+            return
+        req.send_response(200)
+        if etag is not None:
+            req.send_header("ETag", etag)
+        req.send_header("Content-Length", str(len(data)))
+        req.end_headers()
+        req.wfile.write(data)
+
+    return server.route("/feed", feed), seen
+
+
+def _cached(cache: Path) -> FeedSource:
+    return FeedSource(
+        HttpClient(timeout_s=5, policy=AddressPolicy.from_setting(True)), cache_dir=cache
+    )
+
+
+def test_after_a_restart_the_first_poll_is_conditional_too(
+    server: LoopbackServer, podcasts: Path, tmp_path: Path
+) -> None:
+    data = (podcasts / "rssparser_narro.rss").read_bytes()
+    url, seen = _conditional_feed(server, data)
+    before = _cached(tmp_path / "feeds").episodes(url, KEY, if_changed=True)
+
+    after = _cached(tmp_path / "feeds").episodes(url, KEY, if_changed=True)  # a new process
+
+    assert before is not None and after == before
+    assert "If-None-Match" not in seen[0] and seen[1]["If-None-Match"] == '"v1"'
+    [stored] = (tmp_path / "feeds").iterdir()
+    assert stored.read_bytes().endswith(data)
+
+
+def test_a_damaged_or_cut_short_stored_feed_is_read_whole_again(
+    server: LoopbackServer, podcasts: Path, tmp_path: Path
+) -> None:
+    data = (podcasts / "rssparser_narro.rss").read_bytes()
+    url, seen = _conditional_feed(server, data)
+    first = _cached(tmp_path / "feeds").episodes(url, KEY, if_changed=True)
+    [stored] = (tmp_path / "feeds").iterdir()
+    stored.write_bytes(b"\x00 not json\n<rss")  # damaged: no validators sent
+    assert _cached(tmp_path / "feeds").episodes(url, KEY, if_changed=True) == first
+    assert "If-None-Match" not in seen[1]
+    whole = stored.read_bytes()  # stored again
+    stored.write_bytes(whole[: len(whole) // 2])  # cut short (a full disk): not its digest
+    assert _cached(tmp_path / "feeds").episodes(url, KEY, if_changed=True) == first
+    assert "If-None-Match" not in seen[2] and len(seen) == 3
+    assert stored.read_bytes() == whole
+
+
+def test_a_stored_feed_that_no_longer_parses_is_read_whole_after_the_304(
+    server: LoopbackServer, podcasts: Path, tmp_path: Path
+) -> None:
+    """Intact on disk but not a feed to this parser (a file from another release, say)."""
+    data = (podcasts / "rssparser_narro.rss").read_bytes()
+    url, seen = _conditional_feed(server, data)
+    first = _cached(tmp_path / "feeds").episodes(url, KEY, if_changed=True)
+    [stored] = (tmp_path / "feeds").iterdir()
+    meta = json.loads(stored.read_bytes().partition(b"\n")[0])
+    meta["sha256"] = hashlib.sha256(b"garbage").hexdigest()
+    stored.write_bytes(json.dumps(meta).encode() + b"\ngarbage")
+
+    assert _cached(tmp_path / "feeds").episodes(url, KEY, if_changed=True) == first
+    assert seen[1]["If-None-Match"] == '"v1"' and "If-None-Match" not in seen[2]  # 304, whole
+    assert len(seen) == 3
+
+
+def test_a_feed_stored_under_another_address_is_not_used(
+    server: LoopbackServer, podcasts: Path, tmp_path: Path
+) -> None:
+    data = (podcasts / "rssparser_narro.rss").read_bytes()
+    url, seen = _conditional_feed(server, data)
+    _cached(tmp_path / "feeds").episodes(url, KEY, if_changed=True)
+    [stored] = (tmp_path / "feeds").iterdir()
+    stored.write_bytes(stored.read_bytes().replace(b'"url": "http://', b'"url": "https://', 1))
+    _cached(tmp_path / "feeds").episodes(url, KEY, if_changed=True)
+    assert "If-None-Match" not in seen[1]
+
+
+def test_a_feed_without_validators_is_not_stored_and_old_ones_go(
+    server: LoopbackServer, podcasts: Path, tmp_path: Path
+) -> None:
+    data = (podcasts / "rssparser_narro.rss").read_bytes()
+    cache = tmp_path / "feeds"
+    cache.mkdir()
+    stale = cache / ("0" * 64 + ".feed")
+    stale.write_bytes(b'{"url": "http://gone.example/feed"}\n<rss/>')
+    os.utime(stale, (0, 0))  # no poll used it for months: unfollowed
+    url, _ = _conditional_feed(server, data, etag=None)
+    assert _cached(cache).episodes(url, KEY, if_changed=True) is not None
+    assert list(cache.iterdir()) == [stale]  # nothing to send back next time: nothing stored
+    other, _ = _conditional_feed(server, data)  # this one has an ETag: stored, and pruned
+    _cached(cache).episodes(other.replace("/feed", "/feed?"), KEY, if_changed=True)
+    assert len(list(cache.iterdir())) == 1 and not stale.exists()
 
 
 def test_a_dropped_feed_gives_its_newest_episodes(server: LoopbackServer, podcasts: Path) -> None:
