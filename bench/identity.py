@@ -82,17 +82,17 @@ exec valgrind --tool=callgrind --callgrind-out-file="$SPOTSYNCD_BENCH_COUNTS/%p.
 
 
 # The step in a fresh interpreter, after asking once whether ffmpeg has the chromaprint muxer
-# (``_muxes_prints``, cached per process) so that question is not counted as the step's.
+# (``muxes_prints``, cached per process) so that question is not counted as the step's.
 _COUNT_CHILD = """
 import os, sys
 from pathlib import Path
 from bench.processing import process_step
-from spotsyncd.media.audio import _muxes_prints
+from spotsyncd.media.audio_work import muxes_prints
 
 wrapper, src, out, what = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
 counts = os.environ["SPOTSYNCD_BENCH_COUNTS"]
 os.environ["SPOTSYNCD_BENCH_COUNTS"] = str(Path(counts).parent)
-assert _muxes_prints(wrapper)
+assert muxes_prints(wrapper)
 os.environ["SPOTSYNCD_BENCH_COUNTS"] = counts
 process_step(wrapper, src, out, fingerprint=what == "on")
 """

@@ -27,19 +27,8 @@ single-threaded and is the cost; loudness must be known before it starts. So:
    limiter is analysed first instead (its two halves at once, gated as one file from
    ebur128's 100 ms blocks) and encoded once.
 
-5. **The fingerprint** (``fingerprint=True``, identity on) comes from the same encode: the
-   decoded audio is split, its first 120 s handed as 16-bit mono in 8 k-sample frames to the
-   ``chromaprint`` muxer, a second output, which resamples to its 11025 Hz as fpcalc has it do:
-   the print is the separate process's, bit for bit. No second decode and no second process:
-   +3.4-3.6 % of the process step's instructions (callgrind; +1-5 % of its CPU seconds,
-   timed), where a separate ``ffmpeg -t 120 -i FILE -f chromaprint`` costs +10-17 %.
-   Its memory: ~1.2 MB of the encode's private memory (Chromaprint's state, the second
-   output's thread and queue), which stays 6-39 MB under the estimate's, the step's largest
-   run: the step's peak does not move. RSS also counts the pages of ffmpeg's own code the
-   encode touches, ~6 MB more of them for Chromaprint (shared with every ffmpeg, given back
-   under pressure). ``python -m bench.identity --instructions`` measures it all.
-   A stream copy has no decode to share: it gives no fingerprint, and the caller runs the
-   separate process.
+5. **The fingerprint** (``fingerprint=True``, identity on) comes from the same encode: see
+   ``audio_work.py``.
 
 A process that measures everything itself reads ebur128's summary (``framelog=verbose``): the
 per-100 ms lines cost ~2 % of an encode to print and parse.
@@ -52,50 +41,31 @@ mode works from the sample peak with 1 dB of margin; peak mode measures true pea
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import errno
 import functools
 import logging
 import os
-import re
-import subprocess
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from spotsyncd.core.config import AudioConfig
-from spotsyncd.core.errors import DiskError, PermanentError
-from spotsyncd.core.models import Fingerprint, Processed
+from spotsyncd.core.errors import PermanentError
+from spotsyncd.core.models import Processed
 from spotsyncd.media import audio_analysis as aa
 from spotsyncd.media import audio_output as ao
+from spotsyncd.media.audio_errors import check_readable, checked, disk_error, error_from
+from spotsyncd.media.audio_work import Work, muxes_prints
 from spotsyncd.media.ffmpeg_jobs import FfmpegJob, FfmpegJobs
 
 log = logging.getLogger(__name__)
 _MAKE_UP_PASSES = 3
 _MAKE_UP_TOLERANCE_LU = 0.3
 _SPLIT_FROM_S = 20.0  # shorter files are analysed by one process: a second costs more than it saves
-FINGERPRINT_S = 120  # as ``identity.fingerprint.SECONDS``: what AcoustID's fpcalc takes
-# What fpcalc hands Chromaprint: 16-bit samples at the file's own rate, which Chromaprint
-# resamples to its 11025 Hz itself, so the print is the one AcoustID indexes, bit for bit (an
-# ``aresample`` here cost more instructions and changed a few bits). Mono: Chromaprint averages
-# the channels anyway, and half the data crosses to the muxer's thread. 8 k-sample frames: few
-# hand-offs between ffmpeg's threads, and small queues between them (64 k-sample frames added
-# 4.9 MB of private memory to the encode, 8 k ones 1.2). p=0: no silence padded on the last one.
-_FINGERPRINT_CHAIN = (
-    f"atrim=end={FINGERPRINT_S},aformat=sample_fmts=s16:channel_layouts=mono,"
-    "asetnsamples=n=8192:p=0"
-)
-
 # Demuxers we let ffmpeg use on downloaded files: no playlists (hls, concat) that could make
 # ffmpeg open other local files named inside an untrusted download.
 _DEMUXERS = ("mp3,mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,ogg,flac,wav,w64,aiff,aac,caf,avi,flv,"
              "asf,mpegts,mpeg,wv,ape,amr,au,mpc,mpc8,tta,dts,ac3,eac3,truehd")  # fmt: skip
-
-
-_DISK_ERRORS = ("No space left on device", "Read-only file system", "Disk quota exceeded")
-_NO_AUDIO = ("matches no streams", "does not contain any stream")
 
 
 class FfmpegAudioProcessor:
@@ -119,14 +89,12 @@ class FfmpegAudioProcessor:
         if settings.format not in (*ao.ENCODERS, "original"):
             raise PermanentError(f"audio.format {settings.format!r} is not one of "
                                  "mp3, m4a, opus, flac, original")  # fmt: skip
-        _check_readable(src)
+        check_readable(src)
         try:
             dest_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise _disk_error(exc, f"cannot create {dest_dir}") from exc
-        work = _Work(
-            src, dest_dir, settings, fingerprint=fingerprint and _muxes_prints(self.ffmpeg)
-        )
+            raise disk_error(exc, f"cannot create {dest_dir}") from exc
+        work = Work(src, dest_dir, settings, fingerprint=fingerprint and muxes_prints(self.ffmpeg))
         try:
             with FfmpegJobs(self.ffmpeg, cancel, src.name) as jobs:
                 analysis, chosen, duration, ext = self._process(jobs, work)
@@ -134,13 +102,13 @@ class FfmpegAudioProcessor:
             try:
                 os.replace(work.partial(ext), final)
             except OSError as exc:
-                raise _disk_error(exc, f"cannot write {final}") from exc
+                raise disk_error(exc, f"cannot write {final}") from exc
         finally:
             work.clean()
         done = ao.processed(final, duration, analysis, chosen, work.timings)
         return dataclasses.replace(done, fingerprint=work.fingerprint)
 
-    def _process(self, jobs: FfmpegJobs, work: _Work) -> tuple[aa.Analysis, aa.Plan, float, str]:
+    def _process(self, jobs: FfmpegJobs, work: Work) -> tuple[aa.Analysis, aa.Plan, float, str]:
         src, settings = work.src, work.settings
         with work.timed("probe"):
             facts = self._probe(jobs, src)
@@ -187,10 +155,10 @@ class FfmpegAudioProcessor:
         [(_, log)] = jobs.wait(jobs.start(_open(src)))
         facts = aa.parse_banner(log)
         if facts is None:
-            raise _error_from(log, src)
+            raise error_from(log, src)
         return facts
 
-    def _estimate(self, jobs: FfmpegJobs, work: _Work, facts: aa.StreamFacts) -> aa.Analysis | None:
+    def _estimate(self, jobs: FfmpegJobs, work: Work, facts: aa.StreamFacts) -> aa.Analysis | None:
         source = work.amovie(facts)
         first = self._sample(jobs, work, functools.partial(
             aa.estimate_graph, source, facts, work.settings))  # fmt: skip
@@ -216,7 +184,7 @@ class FfmpegAudioProcessor:
         return aa.with_more_samples(guess, *logs) if len(logs) > 1 else guess
 
     def _sample(
-        self, jobs: FfmpegJobs, work: _Work, graph_for: Callable[..., str | None]
+        self, jobs: FfmpegJobs, work: Work, graph_for: Callable[..., str | None]
     ) -> str | None:
         """The log of a sampling graph (output ``[out]``); None if there is none for this file
         or it failed. An ffmpeg whose amovie has no ``format_opts`` (older than the bundled
@@ -233,7 +201,7 @@ class FfmpegAudioProcessor:
             code, log_text = self._run_graph(jobs, work, graph_for(toc=False) or graph)
         return log_text if code == 0 else None
 
-    def _run_graph(self, jobs: FfmpegJobs, work: _Work, graph: str) -> tuple[int, str]:
+    def _run_graph(self, jobs: FfmpegJobs, work: Work, graph: str) -> tuple[int, str]:
         args = ["-filter_complex", graph, "-map", "[out]", "-f", "null", "-"]
         [(code, log_text)] = jobs.wait(jobs.start(args, cwd=work.dest_dir))
         return code, log_text
@@ -241,7 +209,7 @@ class FfmpegAudioProcessor:
     def _analyse(
         self,
         jobs: FfmpegJobs,
-        work: _Work,
+        work: Work,
         facts: aa.StreamFacts,
         *,
         halves: bool,
@@ -251,7 +219,7 @@ class FfmpegAudioProcessor:
             return self._analyse_timed(jobs, work, facts, halves=halves)
 
     def _analyse_timed(
-        self, jobs: FfmpegJobs, work: _Work, facts: aa.StreamFacts, *, halves: bool
+        self, jobs: FfmpegJobs, work: Work, facts: aa.StreamFacts, *, halves: bool
     ) -> aa.Analysis:
         source = work.amovie(facts)
         measure = f"{_measure(work.settings)},{aa.BIG_FRAMES}"
@@ -263,14 +231,14 @@ class FfmpegAudioProcessor:
             graphs = [f"{source},atrim=end={split:.6f},{measure}",
                       f"{aa.seek_to(source, split)},atrim=start={split:.6f},{measure}"]  # fmt: skip
         started = [jobs.start(_lavfi(g), cwd=work.dest_dir) for g in graphs]
-        logs = _checked(jobs.wait(*started), work.src)
+        logs = checked(jobs.wait(*started), work.src)
         times = [aa.last_time(log) for log in logs]
         # A half with no time= decoded nothing (past the end of a truncated file): count 0.
         decoded = None if set(times) == {None} else sum(t or 0.0 for t in times)
         return _analysis(work.src, facts, logs, decoded, offset=facts.start_s)
 
     def _encode(
-        self, jobs: FfmpegJobs, work: _Work, analysis: aa.Analysis, chosen: aa.Plan, source: Path
+        self, jobs: FfmpegJobs, work: Work, analysis: aa.Analysis, chosen: aa.Plan, source: Path
     ) -> tuple[aa.Analysis, aa.Plan, float, str]:
         output = ao.output_for(analysis, work.settings, chosen)
         if output[2] == ao.COPY:
@@ -285,7 +253,7 @@ class FfmpegAudioProcessor:
         return analysis, chosen, duration, output[1]
 
     def _make_up_for_limiting(
-        self, jobs: FfmpegJobs, work: _Work, analysis: aa.Analysis, chosen: aa.Plan
+        self, jobs: FfmpegJobs, work: Work, analysis: aa.Analysis, chosen: aa.Plan
     ) -> aa.Plan:
         """A limiter takes loudness away with the peaks: measure what is left, add it back.
         More gain makes the limiter take more, so with dense peaks once is not enough: up to
@@ -293,7 +261,7 @@ class FfmpegAudioProcessor:
         target = work.settings.target_lufs
         for _ in range(_MAKE_UP_PASSES):
             graph = f"{work.encoded(analysis, chosen)},ebur128=framelog=verbose,{aa.BIG_FRAMES}"
-            [log] = _checked(jobs.wait(jobs.start(_lavfi(graph), cwd=work.dest_dir)), work.src)
+            [log] = checked(jobs.wait(jobs.start(_lavfi(graph), cwd=work.dest_dir)), work.src)
             after = aa.summary_loudness(log)
             if after is None:
                 return chosen
@@ -307,7 +275,7 @@ class FfmpegAudioProcessor:
     def _start_encode(
         self,
         jobs: FfmpegJobs,
-        work: _Work,
+        work: Work,
         analysis: aa.Analysis,
         chosen: aa.Plan,
         source: Path,
@@ -328,7 +296,7 @@ class FfmpegAudioProcessor:
     def _encode_measuring(
         self,
         jobs: FfmpegJobs,
-        work: _Work,
+        work: Work,
         guess: aa.Analysis,
         guessed: aa.Plan,
         output: tuple[str, str, list[str]],
@@ -343,7 +311,7 @@ class FfmpegAudioProcessor:
         graph = aa.measuring_graph(source, guess, guessed, _measure_loudness(work.settings))
         args = ["-filter_complex", graph, "-map", "[out]", *codec_args,
                 "-f", muxer, "-y", str(work.partial(ext).absolute()), *print_args]  # fmt: skip
-        [log_text] = _checked(jobs.wait(jobs.start(args, cwd=work.dest_dir)), work.src)
+        [log_text] = checked(jobs.wait(jobs.start(args, cwd=work.dest_dir)), work.src)
         work.read_print(guess.facts)
         duration = aa.last_time(log_text)
         kept = guessed.end_s - guessed.start_s
@@ -362,116 +330,15 @@ class FfmpegAudioProcessor:
         return duration, exact
 
     def _finish(self, jobs: FfmpegJobs, job: FfmpegJob, src: Path) -> float:
-        [log] = _checked(jobs.wait(job), src)
+        [log] = checked(jobs.wait(job), src)
         duration = aa.last_time(log)
         if duration is None:
             raise PermanentError(f"{src.name}: ffmpeg wrote no audio")
         return duration
 
 
-class _Work:
-    """The files of one ``process`` call in ``dest_dir``; ``clean`` leaves only the result."""
-
-    def __init__(
-        self, src: Path, dest_dir: Path, settings: AudioConfig, *, fingerprint: bool = False
-    ) -> None:
-        self.src, self.dest_dir, self.settings = src, dest_dir, settings
-        self.link = dest_dir / ".audio-source"
-        self.print_file = dest_dir / ".audio-fingerprint"
-        self.partials: set[Path] = {self.print_file}
-        self.wants_print = fingerprint
-        self.fingerprint: Fingerprint | None = None
-        self.timings: dict[str, float] = {}  # seconds per step: probe, analysis, encode
-
-    @contextlib.contextmanager
-    def timed(self, step: str) -> Iterator[None]:
-        started = time.monotonic()
-        try:
-            yield
-        finally:
-            self.timings[step] = self.timings.get(step, 0.0) + time.monotonic() - started
-
-    def partial(self, ext: str) -> Path:
-        path = self.dest_dir / f".audio-partial.{ext}"
-        self.partials.add(path)
-        return path
-
-    def amovie(self, facts: aa.StreamFacts) -> str:
-        """``amovie`` reading ``src``: a file name inside a filter graph would need ':,;[]\\'
-        escaped; a fixed-name link in the working directory needs none (a hard link where the
-        file system has no symbolic ones, as some NAS shares)."""
-        if not os.path.lexists(self.link):
-            try:
-                self.link.symlink_to(self.src.resolve())
-            except OSError:
-                try:
-                    os.link(self.src, self.link)
-                except OSError as exc:
-                    raise PermanentError(
-                        f"cannot link {self.src.name} into {self.dest_dir}: {exc.strerror}; "
-                        "the staging directory needs a file system with links"
-                    ) from exc
-        return f"amovie={self.link.name}:f={facts.demuxer}"
-
-    def decoded(self, facts: aa.StreamFacts) -> str:
-        """The whole audio decoded inside the graph, its time counted from the start."""
-        return aa.from_zero(self.amovie(facts), facts)
-
-    def encoded(self, analysis: aa.Analysis, chosen: aa.Plan) -> str:
-        """The chain from the file to what ``chosen`` encodes: trimmed, gained, limited."""
-        return f"{self.decoded(analysis.facts)},{aa.filters(analysis, chosen)}"
-
-    def printed(self, decoded: str, facts: aa.StreamFacts) -> tuple[str, list[str]]:
-        """``decoded`` with a branch to the fingerprint's output (when one is wanted and not
-        yet taken, and the file's length is known), and that output's arguments. The chain
-        goes on after the split (``anull``), so callers append to it as to ``decoded``."""
-        if not self.wants_print or self.fingerprint is not None or not facts.declared_s:
-            return decoded, []
-        self.print_file.unlink(missing_ok=True)
-        graph = f"{decoded},asplit[print][main];[print]{_FINGERPRINT_CHAIN}[fp];[main]anull"
-        args = ["-map", "[fp]", "-f", "chromaprint", "-fp_format", "base64", "-y",
-                str(self.print_file.absolute())]  # fmt: skip
-        return graph, args
-
-    def read_print(self, facts: aa.StreamFacts) -> None:
-        """The fingerprint the encode wrote, if it wrote one; the length AcoustID wants is the
-        whole file's, from its header (as the separate process takes it)."""
-        if self.fingerprint is not None or not facts.declared_s:
-            return
-        try:
-            value = self.print_file.read_text("ascii").strip()
-        except (OSError, UnicodeDecodeError):
-            return
-        if value:
-            self.fingerprint = Fingerprint(value=value, duration_s=facts.declared_s)
-
-    def clean(self) -> None:
-        for path in (self.link, *self.partials):
-            path.unlink(missing_ok=True)
-
-
-@functools.cache
-def _muxes_prints(ffmpeg: Path) -> bool:
-    """Whether ``ffmpeg`` has the ``chromaprint`` muxer (asked once per binary): a system ffmpeg
-    without it (``download.ffmpeg``) would fail the whole encode on that output, so it encodes
-    without one and the caller's fingerprint process says why there is none."""
-    try:
-        done = subprocess.run([str(ffmpeg), "-hide_banner", "-muxers"], capture_output=True,
-                              timeout=30, check=False)  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return re.search(rb"^\s*E\s+chromaprint\b", done.stdout, re.MULTILINE) is not None
-
-
 def _lavfi(graph: str) -> list[str]:
     return ["-f", "lavfi", "-i", graph, "-f", "null", "-"]
-
-
-def _checked(results: list[tuple[int, str]], src: Path) -> list[str]:
-    for code, log in results:
-        if code != 0:
-            raise _error_from(log, src)
-    return [log for _, log in results]
 
 
 def _analysis(
@@ -512,32 +379,3 @@ def _open(path: Path) -> list[str]:
 
 def _input(path: Path) -> list[str]:
     return [*_open(path), "-map", "0:a:0", "-vn", "-sn", "-dn"]
-
-
-def _check_readable(src: Path) -> None:
-    try:
-        size = src.stat().st_size
-    except OSError as exc:
-        raise PermanentError(f"cannot read downloaded file {src}: {exc.strerror}") from exc
-    if size == 0:
-        raise PermanentError(f"{src.name} is empty (0 bytes); the download produced no audio")
-
-
-def _error_from(log: str, src: Path) -> Exception:
-    lines = [ln.strip() for ln in log.splitlines() if ln.strip()]
-    last = lines[-1] if lines else "no output"
-    for marker in _DISK_ERRORS:
-        if marker in log:
-            return DiskError(f"writing processed audio for {src.name} failed: {marker}; "
-                             "free space or fix the staging dir")  # fmt: skip
-    if any(marker in log for marker in _NO_AUDIO) or ("Input #0" in log and "Audio:" not in log):
-        return PermanentError(f"{src.name} has no audio stream")
-    if "Invalid data found" in log or "moov atom not found" in log:
-        return PermanentError(f"{src.name} is not a playable audio/video file ({last})")
-    return PermanentError(f"ffmpeg could not process {src.name}: {last}")
-
-
-def _disk_error(exc: OSError, what: str) -> Exception:
-    if exc.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
-        return DiskError(f"{what}: {exc.strerror}; free space or fix the staging directory")
-    return exc
