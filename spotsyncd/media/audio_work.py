@@ -9,9 +9,10 @@ the print is the separate process's, bit for bit. No second decode and no second
 timed), where a separate ``ffmpeg -t 120 -i FILE -f chromaprint`` costs +10-17 %.
 Its memory: ~1.2 MB of the encode's private memory (Chromaprint's state, the second
 output's thread and queue), which stays 6-39 MB under the estimate's, the step's largest
-run: the step's peak does not move. RSS also counts the pages of ffmpeg's own code the
-encode touches, ~6 MB more of them for Chromaprint (shared with every ffmpeg, given back
-under pressure). ``python -m bench.identity --instructions`` measures it all.
+run: the step's private peak does not move. RSS also counts the pages of ffmpeg's own code the
+encode touches, ~6.5 MB more of them for Chromaprint's FFT (FFTW's planner; shared with every
+ffmpeg, given back under pressure), which brings the encode's RSS to about the estimate's.
+``python -m bench.identity --instructions`` measures it all.
 A stream copy has no decode to share: it gives no fingerprint, and the caller runs the
 separate process.
 """
