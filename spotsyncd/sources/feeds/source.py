@@ -4,12 +4,8 @@ which hosts a feed may name): the episodes of a followed or dropped feed, and ch
 A poll is one conditional request: the ``ETag`` and ``Last-Modified`` of the last answer go back
 as ``If-None-Match`` / ``If-Modified-Since``, and a ``304 Not Modified`` reuses the feed read
 then. They are kept in memory, per feed address, and with ``cache_dir`` (the daemon's
-``state_dir/feeds``) on disk too, with the feed as it was read: after a restart the first poll
-is conditional as well, and an unchanged feed is one 304, not the whole feed again. One file per
-feed (its address's SHA-256): a line of JSON (address, validators, the body's SHA-256), then
-the feed, replaced atomically, so two processes polling the same feed never pair one answer's
-validators with another's body. A damaged, cut-short or foreign file is ignored (the feed is
-read whole); a file no poll has used for ``CACHE_KEEP_S`` is removed.
+``state_dir/feeds``) on disk too, with the feed as it was read (``stored.py``): after a restart
+the first poll is conditional as well, and an unchanged feed is one 304, not the whole feed.
 
 Whether an address is a feed at all is decided by its content: an answer that is not RSS or Atom
 returns None, and the caller hands the address to yt-dlp instead (a video site's playlist, a
@@ -20,11 +16,7 @@ broken document) fails the poll as a passing problem instead.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -42,6 +34,7 @@ from spotsyncd.core.models import Listing
 from spotsyncd.sources.feeds.chapters import parse_chapters_json
 from spotsyncd.sources.feeds.listing import listing_of
 from spotsyncd.sources.feeds.parse import Feed, FeedError, parse_feed
+from spotsyncd.sources.feeds.stored import Stored, StoredFeeds
 from spotsyncd.system.http import Blocked, ErrorStatus, HttpClient, HttpError, Unreachable, where
 
 log = logging.getLogger(__name__)
@@ -50,7 +43,6 @@ MAX_FEED_BYTES = 16 * 1024 * 1024  # the largest real feeds (thousands of items)
 MAX_CHAPTERS_BYTES = 1024 * 1024
 DROPPED_FEED_EPISODES = 10  # a feed link dropped once: its newest episodes, not the archive
 NOT_FEED_MEMORY_S = 24 * 3600.0  # an address that was no feed is asked again after this
-CACHE_KEEP_S = 60 * 86400.0  # a stored feed no poll used for this long is removed
 _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
@@ -90,7 +82,7 @@ class FeedSource:
     ) -> None:
         self.http = http
         self.clock = clock
-        self.cache_dir = cache_dir
+        self.stored = StoredFeeds(cache_dir) if cache_dir is not None else None
         self._lock = threading.Lock()
         self._read: dict[str, _Read] = {}  # feed address → the last full answer
         self._not_feeds: dict[str, float] = {}  # address → until when it is left to yt-dlp
@@ -113,8 +105,10 @@ class FeedSource:
             if self._not_feeds.get(url, 0.0) > self.clock():
                 return None
             known = self._read.get(url)
-        if known is None and conditional:
-            known = self._stored(url)
+        if known is None and conditional and self.stored is not None:
+            found = self.stored.load(url)
+            if found is not None:
+                known = _Read(None, found.etag, found.last_modified, found.body)
         headers = {"Accept": _ACCEPT}
         if conditional and known is not None:
             if known.etag:
@@ -133,7 +127,8 @@ class FeedSource:
         if answer.status == 304 and known is not None:
             if known.feed is None:
                 return self._stored_feed(url, known)
-            self._touch(url)  # still followed: not pruned
+            if self.stored is not None:
+                self.stored.touch(url)  # still followed: not pruned
             return known.feed
         kind = _header(answer.headers, "Content-Type")
         if not looks_like_feed(answer.body, kind):
@@ -153,8 +148,8 @@ class FeedSource:
             modified = _header(answer.headers, "Last-Modified")
             with self._lock:
                 self._read[url] = _Read(feed, etag, modified)
-            if etag or modified:
-                self._store(url, etag, modified, answer.body)
+            if (etag or modified) and self.stored is not None:
+                self.stored.save(url, Stored(etag, modified, answer.body))
         return feed
 
     def _stored_feed(self, url: str, known: _Read) -> Feed | None:
@@ -165,80 +160,14 @@ class FeedSource:
         except FeedError:
             with self._lock:
                 self._read.pop(url, None)
-            self._forget(url)
+            if self.stored is not None:
+                self.stored.forget(url)
             return self.read(url, conditional=False)
         with self._lock:
             self._read[url] = _Read(feed, known.etag, known.last_modified)
-        self._touch(url)
+        if self.stored is not None:
+            self.stored.touch(url)
         return feed
-
-    def _path(self, url: str) -> Path | None:
-        if self.cache_dir is None:
-            return None
-        return self.cache_dir / (hashlib.sha256(url.encode("utf-8")).hexdigest() + ".feed")
-
-    def _stored(self, url: str) -> _Read | None:
-        """The validators and body a poll of ``url`` stored, or None (none, damaged, another
-        address's)."""
-        path = self._path(url)
-        if path is None:
-            return None
-        try:
-            header, _, body = path.read_bytes().partition(b"\n")
-            meta = json.loads(header)
-        except (OSError, ValueError):
-            return None
-        if not isinstance(meta, dict) or meta.get("url") != url or not body:
-            return None
-        if meta.get("sha256") != hashlib.sha256(body).hexdigest():  # cut short, damaged
-            return None
-        etag, modified = meta.get("etag"), meta.get("last_modified")
-        if not isinstance(etag, str | None) or not isinstance(modified, str | None):
-            return None
-        if not etag and not modified:
-            return None
-        return _Read(None, etag, modified, body)
-
-    def _store(self, url: str, etag: str | None, modified: str | None, body: bytes) -> None:
-        path = self._path(url)
-        if path is None:
-            return
-        digest = hashlib.sha256(body).hexdigest()
-        header = json.dumps({"url": url, "etag": etag, "last_modified": modified, "sha256": digest})
-        partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial.write_bytes(header.encode("utf-8") + b"\n" + body)
-            os.replace(partial, path)
-        except OSError as exc:
-            log.debug("feed %s not stored for the next start: %s", where(url), exc)
-            with contextlib.suppress(OSError):
-                partial.unlink()
-            return
-        self._prune()
-
-    def _touch(self, url: str) -> None:
-        path = self._path(url)
-        if path is not None:
-            with contextlib.suppress(OSError):
-                os.utime(path)
-
-    def _forget(self, url: str) -> None:
-        path = self._path(url)
-        if path is not None:
-            with contextlib.suppress(OSError):
-                path.unlink()
-
-    def _prune(self) -> None:
-        """Remove stored feeds no poll used for ``CACHE_KEEP_S`` (unfollowed ones)."""
-        if self.cache_dir is None:
-            return
-        old = time.time() - CACHE_KEEP_S
-        with contextlib.suppress(OSError):
-            for found in self.cache_dir.iterdir():
-                with contextlib.suppress(OSError):
-                    if found.stat().st_mtime < old:
-                        found.unlink()
 
     def chapters(self, url: str) -> tuple[tuple[float, str], ...]:
         """A Podcasting 2.0 chapters file as (start seconds, title); nothing when it cannot be
