@@ -7,14 +7,14 @@ original``), a candidate checked before it is encoded, ``retag --identify``, and
 
 imageio-ffmpeg's static build has the ``chromaprint`` muxer (``ffmpeg -muxers``), so nothing
 else is installed: ffmpeg decodes at most 120 s (``-t`` before ``-i`` stops the demuxer there)
-and writes the fingerprint in the base64 form AcoustID takes. The channels are mixed to one
-first (``-ac 1``): the muxer refuses more than two (a 5.1 download failed with "Conversion
-failed!"), Chromaprint averages them anyway, and the encode takes its print the same way, so
-the two are equal. The algorithm is the muxer's default, Chromaprint's default (the one
-``fpcalc`` uses and AcoustID indexes). The length AcoustID wants is the whole file's, which
-ffmpeg prints from the container's header. A system ffmpeg without the muxer
-(``download.ffmpeg``) gives no fingerprint: the tracks are filed unverified and
-``identity_problem`` says why.
+and writes the fingerprint in the base64 form AcoustID takes. A file of more than two channels
+is mixed to two first (``aformat``): the muxer refuses more (a 5.1 download failed with
+"Conversion failed!"); one or two go as they are, as fpcalc hands them to Chromaprint. The
+encode takes its print the same way, so the two are equal. The algorithm is the muxer's
+default, Chromaprint's default (the one ``fpcalc`` uses and AcoustID indexes). The length
+AcoustID wants is the whole file's, which ffmpeg prints from the container's header. A system
+ffmpeg without the muxer (``download.ffmpeg``) gives no fingerprint: the tracks are filed
+unverified and ``identity_problem`` says why.
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ def fingerprint(ffmpeg: Path, path: Path, *, seconds: int = SECONDS) -> Fingerpr
     """None when ffmpeg cannot read the file or has no chromaprint muxer (logged)."""
     command = [
         str(ffmpeg), "-hide_banner", "-nostdin", "-t", str(seconds), "-i", str(path),
-        "-vn", "-ac", "1", "-f", "chromaprint", "-fp_format", "base64", "-",
+        "-vn", "-af", "aformat=channel_layouts=mono|stereo",
+        "-f", "chromaprint", "-fp_format", "base64", "-",
     ]  # fmt: skip
     try:
         done = subprocess.run(command, capture_output=True, timeout=TIMEOUT_S, check=False)

@@ -1,20 +1,20 @@
 """The files of one ``FfmpegAudioProcessor.process`` call (``Work``), and the fingerprint its
 encode takes on the way.
 
-**The fingerprint** (``fingerprint=True``, identity on) comes from the same encode: the
-decoded audio is split, its first 120 s handed as 16-bit mono in 8 k-sample frames to the
-``chromaprint`` muxer, a second output, which resamples to its 11025 Hz as fpcalc has it do:
-the print is the separate process's, bit for bit. No second decode and no second process:
-+3.4-3.6 % of the process step's instructions (callgrind; +1-5 % of its CPU seconds,
-timed), where a separate ``ffmpeg -t 120 -i FILE -f chromaprint`` costs +10-17 %.
-Its memory: ~1.2 MB of the encode's private memory (Chromaprint's state, the second
-output's thread and queue), which stays 6-39 MB under the estimate's, the step's largest
-run: the step's private peak does not move. RSS also counts the pages of ffmpeg's own code the
-encode touches, ~6.5 MB more of them for Chromaprint's FFT (FFTW's planner; shared with every
-ffmpeg, given back under pressure), which brings the encode's RSS to about the estimate's.
-``python -m bench.identity --instructions`` measures it all.
-A stream copy has no decode to share: it gives no fingerprint, and the caller runs the
-separate process.
+**The fingerprint** (``fingerprint=True``, identity on) comes from the same encode: the decoded
+audio is split, its first 120 s handed as 16-bit samples (mono or stereo, as decoded) in 8
+k-sample frames to the ``chromaprint`` muxer, a second output, which mixes and resamples them
+to its 11025 Hz mono as fpcalc has it do: the print is the one ``ffmpeg -i FILE -f
+chromaprint``, fpcalc and the separate process give, bit for bit. No second decode and no
+second process: +3.4-3.9 % of the process step's instructions (callgrind; +1-3 % of its CPU
+seconds, timed), where a separate ``ffmpeg -t 120 -i FILE -f chromaprint`` costs +10-16 %. Its
+memory: ~1.4 MB of the encode's private memory (Chromaprint's state, the second output's thread
+and queue), which stays 6-38 MB under the estimate's, the step's largest run: the step's
+private peak does not move. RSS also counts the pages of ffmpeg's own code the encode touches,
+~6.5 MB more of them for Chromaprint's FFT (FFTW's planner; shared with every ffmpeg, given
+back under pressure), which brings the encode's RSS to about the estimate's. ``python -m
+bench.identity --instructions`` measures it all. A stream copy has no decode to share: it gives
+no fingerprint, and the caller runs the separate process.
 """
 
 from __future__ import annotations
@@ -34,14 +34,16 @@ from spotsyncd.core.models import Fingerprint
 from spotsyncd.media import audio_analysis as aa
 
 FINGERPRINT_S = 120  # as ``identity.fingerprint.SECONDS``: what AcoustID's fpcalc takes
-# What fpcalc hands Chromaprint: 16-bit samples at the file's own rate, which Chromaprint
-# resamples to its 11025 Hz itself, so the print is the one AcoustID indexes, bit for bit (an
-# ``aresample`` here cost more instructions and changed a few bits). Mono: Chromaprint averages
-# the channels anyway, and half the data crosses to the muxer's thread. 8 k-sample frames: few
-# hand-offs between ffmpeg's threads, and small queues between them (64 k-sample frames added
-# 4.9 MB of private memory to the encode, 8 k ones 1.2). p=0: no silence padded on the last one.
+# What fpcalc hands Chromaprint: 16-bit samples at the file's own rate and channels (one or
+# two: the muxer takes no more, so a surround file is mixed to two), which Chromaprint mixes
+# and resamples to its 11025 Hz mono itself. So the print is the one ``ffmpeg -i FILE -f
+# chromaprint`` and fpcalc give, bit for bit, and the one AcoustID indexes (an ``aresample``
+# here cost more instructions and changed a few bits; mixing to mono here, one item in a
+# thousand for AAC). 8 k-sample frames: few hand-offs between ffmpeg's threads, and small
+# queues between them (64 k-sample frames added 4.9 MB of private memory to the encode, 8 k ones
+# 1.4). p=0: no silence padded on the last one.
 FINGERPRINT_CHAIN = (
-    f"atrim=end={FINGERPRINT_S},aformat=sample_fmts=s16:channel_layouts=mono,"
+    f"atrim=end={FINGERPRINT_S},aformat=sample_fmts=s16:channel_layouts=mono|stereo,"
     "asetnsamples=n=8192:p=0"
 )
 
