@@ -90,7 +90,8 @@ class ChildRun:
 
 class ChildPeaks:
     """The peak memory of the programs this process runs (ffmpeg), sampled from /proc every
-    ``every_s`` on a thread of its own while the ``with`` block runs.
+    ``every_s`` on a thread of its own while the ``with`` block runs. ``root``: those another
+    process runs (a daemon's), at any depth, and with ``include_root`` its own memory too.
 
     - ``private_kb``: the largest sum of their ``RssAnon`` at one moment (two ffmpeg runs at
       once count twice): memory no other process shares.
@@ -103,13 +104,16 @@ class ChildPeaks:
     children is wrong the same way: Linux keeps the high-water mark of the memory a child had
     before its exec, which after ``vfork`` is the parent's, so it reports this interpreter."""
 
-    def __init__(self, every_s: float = 0.002) -> None:
+    def __init__(
+        self, every_s: float = 0.002, *, root: int | None = None, include_root: bool = False
+    ) -> None:
         self.every_s = every_s
         self.private_kb = 0
         self.rss_kb = 0
         self.runs: dict[int, ChildRun] = {}
-        self._me = os.getpid()
-        self._own_exe = os.path.realpath("/proc/self/exe")
+        self._me = os.getpid() if root is None else root
+        self._include_root = include_root
+        self._own_exe = _exe(self._me) or os.path.realpath("/proc/self/exe")
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, name="child-peaks", daemon=True)
 
@@ -122,29 +126,46 @@ class ChildPeaks:
         self._thread.join()
 
     def _children(self) -> list[int]:
-        kids: list[int] = []
-        for task in os.listdir(f"/proc/{self._me}/task"):
-            try:
-                with open(f"/proc/{self._me}/task/{task}/children", encoding="ascii") as fh:
-                    kids.extend(int(kid) for kid in fh.read().split())
-            except OSError:
-                continue
-        return [kid for kid in kids if _exe(kid) not in (None, self._own_exe)]
+        found, pending = [], [self._me]
+        while pending:
+            kids = _children_of(pending.pop())
+            pending.extend(kids)
+            found.extend(kid for kid in kids if _exe(kid) not in (None, self._own_exe))
+        return found
+
+    def _sampled(self) -> list[int]:
+        return [self._me, *self._children()] if self._include_root else self._children()
 
     def _sample(self) -> None:
         while not self._done.is_set():
             private = rss = 0
-            for kid in self._children():
+            for kid in self._sampled():
                 values = status_kb(kid, "RssAnon", "VmRSS", "VmHWM")
                 private += values.get("RssAnon", 0)
                 rss += values.get("VmRSS", 0)
-                self.rss_kb = max(self.rss_kb, values.get("VmHWM", 0))
+                if kid != self._me:  # the root's own mark may predate the ``with`` block
+                    self.rss_kb = max(self.rss_kb, values.get("VmHWM", 0))
                 run = self.runs.get(kid) or self.runs.setdefault(kid, ChildRun(_command(kid)))
                 run.private_kb = max(run.private_kb, values.get("RssAnon", 0))
                 run.rss_kb = max(run.rss_kb, values.get("VmHWM", 0), values.get("VmRSS", 0))
             self.private_kb = max(self.private_kb, private)
             self.rss_kb = max(self.rss_kb, rss)
             time.sleep(self.every_s)
+
+
+def _children_of(pid: int) -> list[int]:
+    kids: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return kids
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
+                kids.extend(int(kid) for kid in fh.read().split())
+        except OSError:
+            continue
+    return kids
 
 
 def _command(pid: int) -> str:

@@ -23,7 +23,9 @@ analysis, encode, tag, file...): the mean seconds per track, from the daemon's l
 
 ``--identity``: each round also runs the daemon with identity on (MusicBrainz and an AcoustID
 key, both loopback stand-ins from ``tests/fakes/musicbrainz.py`` answering recorded responses:
-every track is looked up, fingerprinted and checked) and reports on / off, wall and CPU.
+every track is looked up, fingerprinted and checked) and reports on / off, wall and CPU, and
+the peak memory of the daemon and everything it runs (RSS and private, ``bench.common
+.ChildPeaks``) from the drop until all are filed.
 
 ``--quick``: 4 tracks of 5 seconds, one round.
 """
@@ -44,7 +46,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench.common import bench_env, cpu_split, machine, silence_resets, wait_until_idle
+from bench.common import ChildPeaks, bench_env, cpu_split, machine, silence_resets, wait_until_idle
 from bench.processing import bare_encode, make_music
 from spotsyncd.ledger import Ledger
 from spotsyncd.system.tools import find_ffmpeg
@@ -109,20 +111,23 @@ def run_daemon(env: Env, urls: list[str], timeout_s: float) -> dict[str, Any]:
             started = time.perf_counter()
             os.replace(staged, env.inbox / "throughput.txt")
             next_check = started + 2.0
-            while library_tracks(env) < len(urls):
-                now = time.perf_counter()
-                if now - started > timeout_s or daemon.proc.poll() is not None:
-                    raise RuntimeError(
-                        f"{library_tracks(env)}/{len(urls)} tracks filed after {now - started:.0f}"
-                        f" s; ledger {ledger.counts()}\n{daemon.output()[-3000:]}"
-                    )
-                if now >= next_check:  # a failed job would never reach the library
-                    next_check = now + 2.0
-                    failed = ledger.counts().get("failed", 0)
-                    if failed:
-                        raise RuntimeError(f"{failed} jobs failed\n{daemon.output()[-3000:]}")
-                time.sleep(0.05)
-            elapsed = time.perf_counter() - started
+            with ChildPeaks(0.01, root=daemon.proc.pid, include_root=True) as memory:
+                while library_tracks(env) < len(urls):
+                    now = time.perf_counter()
+                    if now - started > timeout_s or daemon.proc.poll() is not None:
+                        filed = library_tracks(env)
+                        raise RuntimeError(
+                            f"{filed}/{len(urls)} tracks filed after {now - started:.0f} s; "
+                            f"ledger {ledger.counts()}\n{daemon.output()[-3000:]}"
+                        )
+                    if now >= next_check:  # a failed job would never reach the library
+                        next_check = now + 2.0
+                        failed = ledger.counts().get("failed", 0)
+                        if failed:
+                            tail = daemon.output()[-3000:]
+                            raise RuntimeError(f"{failed} jobs failed\n{tail}")
+                    time.sleep(0.05)
+                elapsed = time.perf_counter() - started
             own, kids = cpu_split(daemon.proc.pid)
             claimed = claim_times(env.state / "ledger.sqlite3")
         finally:
@@ -137,6 +142,9 @@ def run_daemon(env: Env, urls: list[str], timeout_s: float) -> dict[str, Any]:
         "python_cpu_s": own - own_before,  # the daemon itself: yt-dlp, tagging, ledger…
         "cpu_total_s": own + kids,
         "startup_cpu_s": startup_cpu,  # start-up and warm-up, before the file was dropped
+        # The daemon and what it runs, from the drop until all are filed (ChildPeaks).
+        "peak_rss_mb": memory.rss_kb / 1024,
+        "peak_private_mb": memory.private_kb / 1024,
         "steps": steps,
     }
 
@@ -202,8 +210,10 @@ def run(
             if identity:
                 env = bench_env(folder / f"world-on-{round_}", download={"workers": cores}, **on)
                 with_identity.append(run_daemon(env, urls, timeout_s=timeout_s))
-                print(f"  round {round_ + 1}, identity on: {with_identity[-1]['wall_s']:.2f} s "
-                      f"({with_identity[-1]['cpu_s']:.1f} CPU-s)", flush=True)  # fmt: skip
+                last = with_identity[-1]
+                print(f"  round {round_ + 1}, identity on: {last['wall_s']:.2f} s "
+                      f"({last['cpu_s']:.1f} CPU-s, {last['python_cpu_s']:.1f} in Python)",
+                      flush=True)  # fmt: skip
             print(
                 f"  round {round_ + 1}: bare {bare[-1]['wall_s']:.2f} s ({bare[-1]['cpu_s']:.1f}"
                 f" CPU-s), daemon {ours[-1]['wall_s']:.2f} s ({ours[-1]['cpu_s']:.1f} CPU-s, "
@@ -236,6 +246,10 @@ def run(
                                                         for a, b in pairs), 3),
             "ratio_to_bare": round(statistics.median(
                 a["wall_s"] / b["wall_s"] for a, b in zip(with_identity, bare, strict=True)), 3),
+            "peak_rss_mb": round(median(with_identity, "peak_rss_mb"), 1),
+            "peak_private_mb": round(median(with_identity, "peak_private_mb"), 1),
+            "peak_rss_off_mb": round(median(ours, "peak_rss_mb"), 1),
+            "peak_private_off_mb": round(median(ours, "peak_private_mb"), 1),
         }  # fmt: skip
     return {
         "identity_on": identity_on,
@@ -310,7 +324,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         on = result["identity_on"]
         print(f"  identity on: {on['daemon_s']} s, {on['cpu_s']} CPU-s; on / off: wall "
               f"{on['wall_ratio_to_off']}, CPU {on['cpu_ratio_to_off']}; on / bare: "
-              f"{on['ratio_to_bare']}")  # fmt: skip
+              f"{on['ratio_to_bare']}; peak memory of the daemon and what it runs, on / off: "
+              f"RSS {on['peak_rss_mb']} / {on['peak_rss_off_mb']} MB, private "
+              f"{on['peak_private_mb']} / {on['peak_private_off_mb']} MB")  # fmt: skip
     return result
 
 

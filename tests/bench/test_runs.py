@@ -40,6 +40,8 @@ def test_throughput_files_every_track_and_compares_with_bare_encodes() -> None:
     )
     assert {"queue wait", "download", "cpu_wait", "encode", "tag", "file"} <= set(result["steps_s"])
     assert result["load_before"] and result["load_after"]
+    daemon = result["rounds"][0]["daemon"]  # the daemon and its ffmpeg runs, while it worked
+    assert 30 < daemon["peak_private_mb"] < daemon["peak_rss_mb"]
 
 
 def test_inbox_latency_samples_both_ways_of_finishing_a_file() -> None:
