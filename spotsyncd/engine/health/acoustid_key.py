@@ -32,25 +32,33 @@ Ask = Callable[[str, bytes], bytes]  # (url, form) → the answer's body, whatev
 
 def acoustid_key_check(config: Config, *, ask: Ask | None = None) -> Iterator[Check]:
     """Nothing when no key is set; else one finding: taken, refused, or not asked (offline)."""
-    key = config.acoustid.api_key
-    if not key:
+    if not config.acoustid.api_key:
         return
-    url = config.acoustid.api_url.rstrip("/") + "/lookup"
-    form = urlencode({"client": key, "format": "json", "duration": "1"}).encode("ascii")
     try:
-        body = (ask or _ask)(url, form)
-        answer = json.loads(body)
+        refused = key_refused(config, ask=ask)
     except (HttpError, OSError, ValueError) as exc:
         yield Check(NAME, "warn", f"could not ask AcoustID whether it takes the key: {exc}",
                     "run doctor again when the network is back")  # fmt: skip
         return
+    if refused is not None:
+        yield Check(NAME, "fail", refused, FIX)
+        return
+    yield Check(NAME, "ok", "AcoustID takes the key")
+
+
+def key_refused(config: Config, *, ask: Ask | None = None) -> str | None:
+    """Why AcoustID refuses ``acoustid.api_key``, or None when it takes it. Raises
+    ``HttpError`` (or ``OSError``, ``ValueError`` for an answer that is no JSON) when it could
+    not be asked."""
+    url = config.acoustid.api_url.rstrip("/") + "/lookup"
+    form = urlencode({"client": config.acoustid.api_key or "", "format": "json",
+                      "duration": "1"}).encode("ascii")  # fmt: skip
+    answer = json.loads((ask or _ask)(url, form))
     error = answer.get("error") if isinstance(answer, dict) else None
     if isinstance(error, dict) and error.get("code") == _INVALID_KEY:
         message = str(error.get("message") or "invalid API key")
-        yield Check(NAME, "fail", f"AcoustID refuses acoustid.api_key ({message}): every track "
-                    "is filed unverified", FIX)  # fmt: skip
-        return
-    yield Check(NAME, "ok", "AcoustID takes the key")
+        return f"AcoustID refuses acoustid.api_key ({message}): every track is filed unverified"
+    return None
 
 
 def _ask(url: str, form: bytes) -> bytes:

@@ -30,7 +30,7 @@ from spotsyncd.core.errors import SpotsyncError
 from spotsyncd.core.models import Source, TrackMeta
 from spotsyncd.core.protocols import Adapters, SharedTurn
 from spotsyncd.engine.health.acoustid_key import FIX as ACOUSTID_KEY_FIX
-from spotsyncd.engine.health.acoustid_key import acoustid_key_check
+from spotsyncd.engine.health.acoustid_key import key_refused
 from spotsyncd.engine.health.checks import Check
 from spotsyncd.ledger import Ledger
 
@@ -207,13 +207,10 @@ def _pot_provider(config: Config) -> Canary:
 def _acoustid(config: Config, turn: SharedTurn | None) -> Canary:
     from spotsyncd.identity.pacing import ACOUSTID
 
-    def check() -> None:
+    def check() -> None:  # not asked (offline, down): what the request raised says why
         with turn(ACOUSTID) if turn is not None else contextlib.nullcontext():
-            findings = list(acoustid_key_check(config))
-        for found in findings:
-            if found.status == "fail":
-                raise CanaryFailed(found.detail, "invalid_key")
-            if found.status != "ok":
-                raise CanaryFailed(found.detail, "unreachable")
+            refused = key_refused(config)
+        if refused is not None:
+            raise CanaryFailed(refused, "invalid_key")
 
     return Canary(ACOUSTID, check, "check acoustid.api_url, and that AcoustID is up")

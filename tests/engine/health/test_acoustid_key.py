@@ -100,3 +100,25 @@ def test_a_refused_key_turns_the_acoustid_source_failing_once(
         assert turns == ["acoustid"] * 3
     finally:
         ledger.close()
+
+
+def test_an_acoustid_that_cannot_be_asked_is_not_called_a_refused_key(tmp_path: Path) -> None:
+    """Down or unreachable: the canary fails with what the request says, not ``invalid_key``
+    and its fix about which key to copy."""
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    config = _config("k", f"http://127.0.0.1:{port}/v2/")
+    adapters = Adapters(downloader=None, processor=None, tagger=None)  # type: ignore[arg-type]
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    watch = SourceWatch(
+        lambda: config,
+        ledger,
+        lambda: [c for c in canaries_for(config, ledger, adapters) if c.name == "acoustid"],
+    )
+    try:
+        assert watch.run_round() == {"acoustid": "failing"}
+        (row,) = ledger.health_rows()
+        assert row["error_class"] != "invalid_key" and "application" not in (row["fix"] or "")
+    finally:
+        ledger.close()
