@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from spotsyncd.core.errors import NetworkDownError, PermanentError, TransientError
+from spotsyncd.core.models import Listing
 from spotsyncd.sources.feeds.listing import listing_of
 from spotsyncd.sources.feeds.parse import parse_feed
 from spotsyncd.sources.feeds.source import DROPPED_FEED_EPISODES, FeedSource
@@ -169,6 +170,17 @@ def _cached(cache: Path) -> FeedSource:
     )
 
 
+def _polled_once(
+    server: LoopbackServer, podcasts: Path, tmp_path: Path
+) -> tuple[str, list[dict[str, str]], Listing | None, Path]:
+    """A feed with an ETag polled once with a cache: its address, the requests it got, the
+    episodes, and the file stored for the next start."""
+    url, seen = _conditional_feed(server, (podcasts / "rssparser_narro.rss").read_bytes())
+    first = _cached(tmp_path / "feeds").episodes(url, KEY, if_changed=True)
+    [stored] = (tmp_path / "feeds").iterdir()
+    return url, seen, first, stored
+
+
 def test_after_a_restart_the_first_poll_is_conditional_too(
     server: LoopbackServer, podcasts: Path, tmp_path: Path
 ) -> None:
@@ -187,10 +199,7 @@ def test_after_a_restart_the_first_poll_is_conditional_too(
 def test_a_damaged_or_cut_short_stored_feed_is_read_whole_again(
     server: LoopbackServer, podcasts: Path, tmp_path: Path
 ) -> None:
-    data = (podcasts / "rssparser_narro.rss").read_bytes()
-    url, seen = _conditional_feed(server, data)
-    first = _cached(tmp_path / "feeds").episodes(url, KEY, if_changed=True)
-    [stored] = (tmp_path / "feeds").iterdir()
+    url, seen, first, stored = _polled_once(server, podcasts, tmp_path)
     stored.write_bytes(b"\x00 not json\n<rss")  # damaged: no validators sent
     assert _cached(tmp_path / "feeds").episodes(url, KEY, if_changed=True) == first
     assert "If-None-Match" not in seen[1]
@@ -205,10 +214,7 @@ def test_a_stored_feed_that_no_longer_parses_is_read_whole_after_the_304(
     server: LoopbackServer, podcasts: Path, tmp_path: Path
 ) -> None:
     """Intact on disk but not a feed to this parser (a file from another release, say)."""
-    data = (podcasts / "rssparser_narro.rss").read_bytes()
-    url, seen = _conditional_feed(server, data)
-    first = _cached(tmp_path / "feeds").episodes(url, KEY, if_changed=True)
-    [stored] = (tmp_path / "feeds").iterdir()
+    url, seen, first, stored = _polled_once(server, podcasts, tmp_path)
     meta = json.loads(stored.read_bytes().partition(b"\n")[0])
     meta["sha256"] = hashlib.sha256(b"garbage").hexdigest()
     stored.write_bytes(json.dumps(meta).encode() + b"\ngarbage")
@@ -221,10 +227,7 @@ def test_a_stored_feed_that_no_longer_parses_is_read_whole_after_the_304(
 def test_a_feed_stored_under_another_address_is_not_used(
     server: LoopbackServer, podcasts: Path, tmp_path: Path
 ) -> None:
-    data = (podcasts / "rssparser_narro.rss").read_bytes()
-    url, seen = _conditional_feed(server, data)
-    _cached(tmp_path / "feeds").episodes(url, KEY, if_changed=True)
-    [stored] = (tmp_path / "feeds").iterdir()
+    url, seen, _, stored = _polled_once(server, podcasts, tmp_path)
     stored.write_bytes(stored.read_bytes().replace(b'"url": "http://', b'"url": "https://', 1))
     _cached(tmp_path / "feeds").episodes(url, KEY, if_changed=True)
     assert "If-None-Match" not in seen[1]
