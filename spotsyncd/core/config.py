@@ -118,7 +118,8 @@ class Config(Section):
         example="~/Music/spotsyncd/inbox",
     )
     state_dir: Annotated[Path, PATH] = key(
-        doc="The ledger (SQLite), staging folders, circuit state, the Spotify login.",
+        doc="The ledger (SQLite), staging folders, circuit state, the Spotify login, the last "
+        "answer of each followed feed.",
         default_factory=_default_state,
         default_text="the user data dir (Linux: ~/.local/share/spotsyncd; macOS: "
         "~/Library/Application Support/spotsyncd)",
