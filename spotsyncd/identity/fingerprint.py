@@ -25,6 +25,7 @@ import subprocess
 from pathlib import Path
 
 from spotsyncd.core.models import Fingerprint
+from spotsyncd.system.tools import ffmpeg_muxers
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +61,10 @@ def fingerprint(ffmpeg: Path, path: Path, *, seconds: int = SECONDS) -> Fingerpr
 def identity_problem(ffmpeg: Path) -> str | None:
     """Why ``ffmpeg`` cannot fingerprint (for ``doctor``), or None when it can."""
     try:
-        done = subprocess.run([str(ffmpeg), "-hide_banner", "-muxers"], capture_output=True,
-                              timeout=30, check=False)  # fmt: skip
+        muxers = ffmpeg_muxers(ffmpeg)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"{ffmpeg} cannot run: {exc}"
-    if re.search(rb"^\s*E\s+chromaprint\b", done.stdout, re.MULTILINE):
+    if "chromaprint" in muxers:
         return None
     return (
         f"{ffmpeg} has no chromaprint muxer: tracks cannot be fingerprinted; unset "

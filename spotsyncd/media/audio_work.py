@@ -20,9 +20,7 @@ no fingerprint, and the caller runs the separate process.
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
-import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -32,6 +30,7 @@ from spotsyncd.core.config import AudioConfig
 from spotsyncd.core.errors import PermanentError
 from spotsyncd.core.models import Fingerprint
 from spotsyncd.media import audio_analysis as aa
+from spotsyncd.system.tools import ffmpeg_muxers
 
 FINGERPRINT_S = 120  # as ``identity.fingerprint.SECONDS``: what AcoustID's fpcalc takes
 # What fpcalc hands Chromaprint: 16-bit samples at the file's own rate and channels (one or
@@ -129,14 +128,11 @@ class Work:
             path.unlink(missing_ok=True)
 
 
-@functools.cache
 def muxes_prints(ffmpeg: Path) -> bool:
-    """Whether ``ffmpeg`` has the ``chromaprint`` muxer (asked once per binary): a system ffmpeg
-    without it (``download.ffmpeg``) would fail the whole encode on that output, so it encodes
-    without one and the caller's fingerprint process says why there is none."""
+    """Whether ``ffmpeg`` has the ``chromaprint`` muxer: a system ffmpeg without it
+    (``download.ffmpeg``) would fail the whole encode on that output, so it encodes without one
+    and the caller's fingerprint process says why there is none."""
     try:
-        done = subprocess.run([str(ffmpeg), "-hide_banner", "-muxers"], capture_output=True,
-                              timeout=30, check=False)  # fmt: skip
+        return "chromaprint" in ffmpeg_muxers(ffmpeg)
     except (OSError, subprocess.TimeoutExpired):
         return False
-    return re.search(rb"^\s*E\s+chromaprint\b", done.stdout, re.MULTILINE) is not None

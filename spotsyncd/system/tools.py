@@ -6,9 +6,12 @@ the bundled programs: they are located from the installed packages themselves.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import re
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +39,23 @@ def find_ffmpeg(configured: Path | None = None) -> Program:
     import imageio_ffmpeg
 
     return Program(Path(imageio_ffmpeg.get_ffmpeg_exe()), "bundled")
+
+
+_MUXER = re.compile(rb"^\s*D?E\S*\s+(\S+)", re.MULTILINE)
+
+
+@functools.cache
+def ffmpeg_muxers(ffmpeg: Path) -> frozenset[str]:
+    """The formats ``ffmpeg`` can write (``ffmpeg -muxers``), asked once per binary. Raises
+    ``OSError`` or ``subprocess.TimeoutExpired`` when it cannot run (not remembered: asked
+    again next time)."""
+    done = subprocess.run([str(ffmpeg), "-hide_banner", "-muxers"], capture_output=True,
+                          timeout=30, check=False)  # fmt: skip
+    return frozenset(
+        name.decode("ascii", "replace")
+        for names in _MUXER.findall(done.stdout.partition(b"---")[2])
+        for name in names.split(b",")
+    )
 
 
 def find_js_runtime() -> Program | None:
