@@ -32,6 +32,7 @@ from spotsyncd.core.protocols import Adapters, SharedTurn
 from spotsyncd.engine.health.acoustid_key import FIX as ACOUSTID_KEY_FIX
 from spotsyncd.engine.health.acoustid_key import key_refused
 from spotsyncd.engine.health.checks import Check
+from spotsyncd.identity.pacing import ACOUSTID
 from spotsyncd.ledger import Ledger
 
 UPDATE_YT_DLP = "update yt-dlp: 'spotsyncd extractors update' (or extractors.auto_update: install)"
@@ -205,8 +206,6 @@ def _pot_provider(config: Config) -> Canary:
 
 
 def _acoustid(config: Config, turn: SharedTurn | None) -> Canary:
-    from spotsyncd.identity.pacing import ACOUSTID
-
     def check() -> None:  # not asked (offline, down): what the request raised says why
         with turn(ACOUSTID) if turn is not None else contextlib.nullcontext():
             refused = key_refused(config)
